@@ -1,0 +1,61 @@
+package dev.sprout.storage.internal;
+
+import dev.sprout.storage.StoreOptions;
+
+/** Wires the engine's parts together over one open RocksDB. Owned by {@code PageStore}. */
+public final class Engine {
+    public final RocksHandles rocks;
+    public final Registry registry;
+    public final Writer writer;
+    public final VersionedReader reader;
+    public final TimeIndex timeIndex;
+    public final Leases leases;
+    public final NamespaceOps namespace;
+    public final PageCommit pageCommit;
+    public final TimelineOps timelines;
+    public final GarbageCollector gc;
+
+    public Engine(StoreOptions options) {
+        this.rocks = RocksHandles.open(options);
+        try {
+            Registry.Loaded loaded = Registry.load(rocks);
+            this.registry = loaded.registry();
+            Globals g = loaded.globals();
+            this.writer = new Writer(rocks, options.clock(), g.lastLsn(), g.lastTimeMicros(), g.nextFileId());
+            this.reader = new VersionedReader(rocks);
+            this.timeIndex = new TimeIndex(rocks);
+            this.leases = new Leases(options.clock());
+            this.namespace = new NamespaceOps(rocks, registry, reader, writer);
+            this.pageCommit = new PageCommit(rocks, registry, reader, namespace);
+            this.timelines = new TimelineOps(rocks, registry, writer, timeIndex, leases);
+            this.gc = new GarbageCollector(rocks, registry, writer, timeIndex, leases, options.clock(), options.pitrWindow());
+        } catch (RuntimeException e) {
+            rocks.close();
+            throw e;
+        }
+    }
+
+    /** Grants a lease after checking, under the writer's lock, that the LSN is still readable. */
+    public dev.sprout.storage.gc.Lease lease(TimelineState t, long lsn, java.time.Duration ttl) {
+        return writer.exclusive(() -> {
+            checkReadable(t, lsn);
+            return leases.grant(t.id, lsn, ttl);
+        });
+    }
+
+    public void checkReadable(TimelineState t, long lsn) {
+        if (lsn < t.branchLsn) {
+            throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is before timeline " + t.id
+                    + " begins (LSN " + t.branchLsn + ")");
+        }
+        if (lsn < t.gcHorizon) {
+            throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline "
+                    + t.id + " (LSN " + t.gcHorizon + "): history before it has been collected");
+        }
+        long last = writer.lastLsn();
+        if (lsn > last) {
+            throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is beyond the store's last commit (LSN "
+                    + last + ")");
+        }
+    }
+}

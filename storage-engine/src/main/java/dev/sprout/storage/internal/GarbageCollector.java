@@ -1,0 +1,179 @@
+package dev.sprout.storage.internal;
+
+import dev.sprout.storage.error.StorageIoException;
+import dev.sprout.storage.gc.GcReport;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+
+/**
+ * Removes versions that no reader can see any more, and compacts away deleted timelines.
+ *
+ * <p>A timeline's horizon is min(newest LSN committed at or before now − PITR window, every child's branch LSN,
+ * every live lease's LSN, its own last LSN), and never moves back. At or below the horizon only the newest
+ * version of each key is kept (a truncation or deletion marker included: it hides the ancestors' versions);
+ * everything above it is kept. Reads below the horizon are refused from then on.
+ *
+ * <p>Concurrency: horizons move under the writer's lock, so a branch or lease below a new horizon is refused.
+ * Scanning runs without the lock (new versions are always above every horizon); each chunk of deletions is
+ * written under the lock together with the timeline's updated counters.
+ */
+public final class GarbageCollector {
+    private static final int CHUNK = 10_000;
+
+    private final RocksHandles rocks;
+    private final Registry registry;
+    private final Writer writer;
+    private final TimeIndex timeIndex;
+    private final Leases leases;
+    private final InstantSource clock;
+    private final Duration pitrWindow;
+
+    public GarbageCollector(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases,
+            InstantSource clock, Duration pitrWindow) {
+        this.rocks = rocks;
+        this.registry = registry;
+        this.writer = writer;
+        this.timeIndex = timeIndex;
+        this.leases = leases;
+        this.clock = clock;
+        this.pitrWindow = pitrWindow;
+    }
+
+    public GcReport run() {
+        List<TimelineState> timelines = writer.exclusive(this::advanceHorizons);
+        long removed = 0;
+        long bytes = 0;
+        for (TimelineState t : timelines) {
+            long[] r = collect(t);
+            removed += r[0];
+            bytes += r[1];
+        }
+        return new GcReport(timelines.size(), removed, bytes, reclaimDeleted());
+    }
+
+    private List<TimelineState> advanceHorizons() {
+        long cutoff = Writer.toMicros(clock.instant().minus(pitrWindow));
+        long pitrLsn = timeIndex.lsnAt(cutoff).orElse(0);
+        List<TimelineState> all = new ArrayList<>(registry.all());
+        for (TimelineState t : all) {
+            long h = Math.min(pitrLsn, t.lastLsn);
+            for (TimelineState child : registry.children(t)) {
+                h = Math.min(h, child.branchLsn);
+            }
+            h = Math.min(h, leases.minLive(t.id).orElse(Long.MAX_VALUE));
+            if (h > t.gcHorizon) {
+                long horizon = h;
+                writer.writeDurably(wb -> TimelineOps.put(wb, rocks.meta, Keys.metaTimeline(t.id),
+                        t.encode(t.lastLsn, horizon, t.pageVersions, t.pageBytes)));
+                t.gcHorizon = horizon;
+            }
+        }
+        return all;
+    }
+
+    /** Removes obsolete versions of one timeline's own keys; returns {versions, page bytes} removed. */
+    private long[] collect(TimelineState t) {
+        long horizon = t.gcHorizon;
+        long[] total = new long[2];
+        if (horizon <= t.branchLsn) {
+            return total; // every own version is above the branch point, hence above the horizon
+        }
+        byte[] prefix = Keys.timelinePrefix(t.id);
+        for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
+            boolean pages = cf == rocks.pages;
+            List<byte[]> doomed = new ArrayList<>();
+            long doomedBytes = 0;
+            byte[] previous = null; // the newest version at or below the horizon seen so far for the current key
+            int previousLength = 0;
+            byte[] probe = new byte[1];
+            try (RocksIterator it = rocks.db.newIterator(cf, rocks.scanRead)) {
+                for (it.seek(prefix); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (!Keys.startsWith(key, prefix)) {
+                        break;
+                    }
+                    if (Keys.lsnOf(key) > horizon) {
+                        continue;
+                    }
+                    if (previous != null && sameKey(previous, key)) {
+                        doomed.add(previous);
+                        doomedBytes += previousLength;
+                    }
+                    previous = key;
+                    previousLength = pages ? it.value(probe) : 0;
+                    if (doomed.size() >= CHUNK) {
+                        commitDeletes(t, cf, doomed, pages, doomedBytes, total);
+                        doomed.clear();
+                        doomedBytes = 0;
+                    }
+                }
+                VersionedReader.check(it);
+            }
+            commitDeletes(t, cf, doomed, pages, doomedBytes, total);
+        }
+        return total;
+    }
+
+    private void commitDeletes(TimelineState t, ColumnFamilyHandle cf, List<byte[]> keys, boolean pages, long bytes,
+            long[] total) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        writer.exclusive(() -> {
+            if (registry.find(t.id).orElse(null) != t) {
+                return null; // deleted meanwhile: its keys are gone with it
+            }
+            long versions = pages ? keys.size() : 0;
+            try (WriteBatch wb = new WriteBatch()) {
+                for (byte[] k : keys) {
+                    wb.delete(cf, k);
+                }
+                wb.put(rocks.meta, Keys.metaTimeline(t.id),
+                        t.encode(t.lastLsn, t.gcHorizon, t.pageVersions - versions, t.pageBytes - bytes));
+                rocks.db.write(rocks.unsyncedWrite, wb);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("GC write failed: " + e.getMessage(), e);
+            }
+            t.pageVersions -= versions;
+            t.pageBytes -= bytes;
+            return null;
+        });
+        total[0] += keys.size();
+        total[1] += bytes;
+    }
+
+    private static boolean sameKey(byte[] a, byte[] b) {
+        int n = a.length - Keys.LSN_BYTES;
+        return a.length == b.length && Arrays.equals(a, 0, n, b, 0, n);
+    }
+
+    /** Compacts the ranges of deleted timelines so their space returns to the disk. */
+    private int reclaimDeleted() {
+        List<byte[]> markers = new ArrayList<>();
+        try (RocksIterator it = rocks.db.newIterator(rocks.meta, rocks.plainRead)) {
+            for (it.seek(new byte[] {Keys.META_RECLAIM}); it.isValid() && it.key()[0] == Keys.META_RECLAIM; it.next()) {
+                markers.add(it.key());
+            }
+            VersionedReader.check(it);
+        }
+        for (byte[] marker : markers) {
+            byte[] prefix = Arrays.copyOfRange(marker, 1, marker.length);
+            try {
+                for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
+                    rocks.db.compactRange(cf, prefix, Keys.rangeEnd(prefix));
+                }
+                rocks.db.delete(rocks.meta, marker);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("reclaiming a deleted timeline failed: " + e.getMessage(), e);
+            }
+        }
+        return markers.size();
+    }
+}

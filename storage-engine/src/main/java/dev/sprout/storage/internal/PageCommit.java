@@ -1,0 +1,148 @@
+package dev.sprout.storage.internal;
+
+import dev.sprout.storage.error.InvalidPageException;
+import dev.sprout.storage.error.IsDirectoryException;
+import dev.sprout.storage.namespace.FileAttr;
+import dev.sprout.storage.page.PageBatch;
+import dev.sprout.storage.page.PageRead;
+import dev.sprout.storage.page.Pages;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Turns a {@link PageBatch} into keys at one LSN: page versions, truncation markers (empty values) for every
+ * block a shrink cuts off, and a new attribute version for every file whose size changed.
+ *
+ * <p>Invariants it keeps, which make reads a single lookup with no size check:
+ * <ul>
+ *   <li>no block at or past a file's size has a visible image (writes there are refused; shrinking writes a
+ *       marker over each cut block), so a file that grows again reads zeros there;</li>
+ *   <li>the bytes past the size in a file's last, partial block are zero, so growing the file exposes zeros.</li>
+ * </ul>
+ */
+public final class PageCommit {
+    private static final byte[] CUT = new byte[0];
+
+    private final RocksHandles rocks;
+    private final Registry registry;
+    private final VersionedReader reader;
+    private final NamespaceOps namespace;
+
+    public PageCommit(RocksHandles rocks, Registry registry, VersionedReader reader, NamespaceOps namespace) {
+        this.rocks = rocks;
+        this.registry = registry;
+        this.reader = reader;
+        this.namespace = namespace;
+    }
+
+    /** What the group-commit writer needs to keep conflicting batches in separate groups. */
+    public static Set<Object> footprint(PageBatch batch) {
+        Set<Object> keys = new HashSet<>();
+        for (PageBatch.Op op : batch.ops()) {
+            keys.add(new FileOnTimeline(batch.timeline(), op.fileId()));
+        }
+        return keys;
+    }
+
+    private record FileOnTimeline(Object timeline, long file) {}
+
+    /** Validates {@code batch} against the timeline's head and puts its keys; runs under the writer's lock. */
+    public long apply(PageBatch batch, Txn txn) {
+        TimelineState t = registry.require(batch.timeline());
+        Map<Long, FileAttr> attrs = new LinkedHashMap<>();
+        Map<Long, Long> sizes = new LinkedHashMap<>();
+        Map<Long, TreeMap<Integer, byte[]>> blocks = new LinkedHashMap<>();
+        for (PageBatch.Op op : batch.ops()) {
+            long file = op.fileId();
+            FileAttr attr = attrs.computeIfAbsent(file, f -> namespace.attr(t, NamespaceOps.HEAD, f));
+            if (attr.isDirectory()) {
+                throw new IsDirectoryException("file " + file + " is a directory; pages belong to regular files");
+            }
+            TreeMap<Integer, byte[]> written = blocks.computeIfAbsent(file, f -> new TreeMap<>());
+            long size = sizes.getOrDefault(file, attr.size());
+            switch (op) {
+                case PageBatch.Write w -> written.put(w.block(), w.page());
+                case PageBatch.Resize r -> {
+                    long newSize = r.size();
+                    if (newSize < size) {
+                        int from = (int) Pages.pagesFor(newSize);
+                        int to = (int) Pages.pagesFor(size);
+                        for (int b = from; b < to; b++) {
+                            written.put(b, CUT);
+                        }
+                        zeroTail(t, file, newSize, written, true);
+                    }
+                    sizes.put(file, newSize);
+                }
+            }
+        }
+        long versions = 0;
+        long bytes = 0;
+        for (var e : blocks.entrySet()) {
+            long file = e.getKey();
+            FileAttr attr = attrs.get(file);
+            long size = sizes.getOrDefault(file, attr.size());
+            TreeMap<Integer, byte[]> written = e.getValue();
+            for (var page : written.descendingMap().entrySet()) {
+                if ((long) page.getKey() * Pages.PAGE_SIZE < size) {
+                    break;
+                }
+                if (page.getValue().length > 0) {
+                    throw new InvalidPageException("block " + page.getKey() + " of file " + file + " lies beyond the file's size of "
+                            + size + " bytes after this batch (resize the file in the same batch)");
+                }
+            }
+            zeroTail(t, file, size, written, false);
+            for (var page : written.entrySet()) {
+                txn.put(rocks.pages, Keys.page(t.id, file, page.getKey(), txn.lsn), page.getValue());
+                versions++;
+                bytes += page.getValue().length;
+            }
+            if (size != attr.size()) {
+                FileAttr resized = new FileAttr(file, attr.type(), size, attr.mode(), attr.uid(), attr.gid(),
+                        attr.mtimeMicros(), txn.lsn);
+                txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
+            }
+            txn.touch(t, file);
+        }
+        txn.changes(t, versions, bytes);
+        return txn.lsn;
+    }
+
+    /**
+     * Zeroes the bytes past {@code size} in the block that holds the file's last byte. With {@code readStored},
+     * a block not written in this batch is read from the store (a truncation must clean the stored tail too).
+     */
+    private void zeroTail(TimelineState t, long file, long size, TreeMap<Integer, byte[]> written, boolean readStored) {
+        int offset = (int) (size % Pages.PAGE_SIZE);
+        if (offset == 0) {
+            return;
+        }
+        int block = (int) (size / Pages.PAGE_SIZE);
+        byte[] page = written.get(block);
+        if (page == null && readStored) {
+            if (reader.page(t, NamespaceOps.HEAD, file, block) instanceof PageRead.Found found) {
+                page = found.page();
+            }
+        }
+        if (page == null || page.length == 0 || isZero(page, offset)) {
+            return;
+        }
+        byte[] copy = Arrays.copyOf(page, page.length);
+        Arrays.fill(copy, offset, copy.length, (byte) 0);
+        written.put(block, copy);
+    }
+
+    private static boolean isZero(byte[] page, int from) {
+        for (int i = from; i < page.length; i++) {
+            if (page[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

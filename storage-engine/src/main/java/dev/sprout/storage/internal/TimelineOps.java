@@ -1,0 +1,223 @@
+package dev.sprout.storage.internal;
+
+import dev.sprout.storage.error.LsnOutOfRangeException;
+import dev.sprout.storage.error.StorageIoException;
+import dev.sprout.storage.error.TimelineExistsException;
+import dev.sprout.storage.error.TimelineHasChildrenException;
+import dev.sprout.storage.namespace.FileAttr;
+import dev.sprout.storage.namespace.FileType;
+import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.storage.timeline.TimelineInfo;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.Range;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Slice;
+
+/**
+ * Creating, branching, describing and deleting timelines. A branch is one synced timeline record: no page is
+ * read, copied or rewritten, so its cost does not depend on the size of the parent.
+ */
+public final class TimelineOps {
+    private final RocksHandles rocks;
+    private final Registry registry;
+    private final Writer writer;
+    private final TimeIndex timeIndex;
+    private final Leases leases;
+
+    public TimelineOps(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases) {
+        this.rocks = rocks;
+        this.registry = registry;
+        this.writer = writer;
+        this.timeIndex = timeIndex;
+        this.leases = leases;
+    }
+
+    /**
+     * Creates a root timeline holding an empty root directory (mode 0700, owned by uid/gid), at a new LSN.
+     * Idempotent: a root with this id returns its current description.
+     */
+    public TimelineInfo createRoot(TimelineId id, int uid, int gid) {
+        Optional<TimelineInfo> existing = writer.exclusive(() -> registry.find(id).map(t -> {
+            if (t.parentId.isPresent()) {
+                throw new TimelineExistsException("timeline " + id + " already exists as a branch of " + t.parentId.get());
+            }
+            return info(t);
+        }));
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        TimelineState created;
+        try {
+            created = writer.write(txn -> {
+            if (registry.find(id).isPresent()) {
+                throw new TimelineExistsException("timeline " + id + " was created concurrently");
+            }
+            TimelineState t = new TimelineState(id, Optional.empty(), txn.lsn, txn.timeMicros, txn.lsn, 0, 0, 0);
+            FileAttr root = new FileAttr(NamespaceOps.ROOT_DIR, FileType.DIRECTORY, 0, 0700, uid, gid, txn.timeMicros, txn.lsn);
+            txn.put(rocks.attrs, Keys.attr(id, NamespaceOps.ROOT_DIR, txn.lsn), Values.attr(root));
+            txn.touch(t, NamespaceOps.ROOT_DIR);
+            txn.changes(t, 0, 0);
+            txn.afterCommit(() -> registry.add(t));
+            return t;
+            });
+        } catch (TimelineExistsException raced) {
+            return createRoot(id, uid, gid); // another caller created it first: answer as for a retry
+        }
+        return info(created);
+    }
+
+    /**
+     * Creates timeline {@code id} as a branch of {@code parentId} at {@code lsn}. Idempotent on
+     * (id, parent, LSN); the same id with another parent or LSN is refused.
+     */
+    public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn) {
+        return writer.exclusive(() -> {
+            TimelineState parent = registry.require(parentId);
+            Optional<TimelineState> existing = registry.find(id);
+            if (existing.isPresent()) {
+                TimelineState t = existing.get();
+                if (t.parent == parent && t.branchLsn == lsn) {
+                    return info(t);
+                }
+                throw new TimelineExistsException("timeline " + id + " already exists with parent "
+                        + t.parentId.map(TimelineId::toString).orElse("(none: it is a root)") + " at LSN " + t.branchLsn
+                        + " (asked: parent " + parentId + " at LSN " + lsn + ")");
+            }
+            checkBranchPoint(parent, lsn);
+            TimelineState t = new TimelineState(id, Optional.of(parentId), lsn, writer.nowMicros(), lsn, 0, 0, 0);
+            t.parent = parent;
+            writer.writeDurably(wb -> put(wb, rocks.meta, Keys.metaTimeline(id), t.encode()));
+            registry.add(t);
+            return info(t);
+        });
+    }
+
+    /** Branches at the state {@code parentId} had at wall-clock time {@code time} (exact, by the commit-time index). */
+    public TimelineInfo branchAt(TimelineId id, TimelineId parentId, Instant time) {
+        return branch(id, parentId, lsnAt(parentId, time));
+    }
+
+    /** The LSN that holds {@code timeline}'s state as of {@code time}: its newest commit at or before then. */
+    public long lsnAt(TimelineId timeline, Instant time) {
+        TimelineState t = registry.require(timeline);
+        long micros = Writer.toMicros(time);
+        if (micros > writer.nowMicros()) {
+            throw new LsnOutOfRangeException("time " + time + " is in the future (now: " + Instant.EPOCH.plusNanos(writer.nowMicros() * 1000) + ")");
+        }
+        if (micros < t.createdAtMicros) {
+            throw new LsnOutOfRangeException("time " + time + " is before timeline " + timeline + " was created ("
+                    + Instant.EPOCH.plusNanos(t.createdAtMicros * 1000) + ")");
+        }
+        long lsn = Math.max(t.branchLsn, Math.min(t.lastLsn, timeIndex.lsnAt(micros).orElse(0)));
+        if (lsn < t.gcHorizon) {
+            throw new LsnOutOfRangeException("time " + time + " (LSN " + lsn + ") is below the GC horizon of timeline "
+                    + timeline + " (LSN " + t.gcHorizon + "): history before it has been collected");
+        }
+        return lsn;
+    }
+
+    /** Wall-clock time of the newest commit at or below {@code lsn}. */
+    public OptionalLong timeOf(long lsn) {
+        return timeIndex.timeOf(lsn);
+    }
+
+    private static void checkBranchPoint(TimelineState parent, long lsn) {
+        if (lsn > parent.lastLsn) {
+            throw new LsnOutOfRangeException("LSN " + lsn + " is beyond the head of timeline " + parent.id
+                    + " (last LSN " + parent.lastLsn + ")");
+        }
+        if (lsn < parent.branchLsn) {
+            throw new LsnOutOfRangeException("LSN " + lsn + " is before timeline " + parent.id + " begins (LSN "
+                    + parent.branchLsn + ")");
+        }
+        if (lsn < parent.gcHorizon) {
+            throw new LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline " + parent.id
+                    + " (LSN " + parent.gcHorizon + "): history before it has been collected");
+        }
+    }
+
+    /**
+     * Deletes a timeline and, in the same atomic write, every key it owns (RocksDB range deletions; compaction
+     * reclaims the space, and the next GC pass compacts the ranges). Refused while children read through it.
+     */
+    public void delete(TimelineId id) {
+        writer.exclusive(() -> {
+            TimelineState t = registry.require(id);
+            List<TimelineState> children = registry.children(t);
+            if (!children.isEmpty()) {
+                throw new TimelineHasChildrenException("timeline " + id + " has " + children.size()
+                        + " child timeline(s) that read through it, e.g. " + children.getFirst().id + "; delete them first");
+            }
+            byte[] prefix = Keys.timelinePrefix(id);
+            byte[] filePrefix = Keys.metaFilePrefix(id);
+            writer.writeDurably(wb -> {
+                for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
+                    deleteRange(wb, cf, prefix, Keys.rangeEnd(prefix));
+                }
+                deleteRange(wb, rocks.meta, filePrefix, Keys.rangeEnd(filePrefix));
+                try {
+                    wb.delete(rocks.meta, Keys.metaTimeline(id));
+                } catch (RocksDBException e) {
+                    throw new IllegalStateException(e);
+                }
+                put(wb, rocks.meta, Keys.metaReclaim(id), new byte[0]);
+            });
+            registry.remove(t);
+            leases.dropTimeline(id);
+            return null;
+        });
+    }
+
+    public TimelineInfo info(TimelineId id) {
+        return info(registry.require(id));
+    }
+
+    public List<TimelineInfo> list() {
+        List<TimelineInfo> out = new ArrayList<>();
+        for (TimelineState t : registry.all()) {
+            out.add(info(t));
+        }
+        out.sort(Comparator.comparing(TimelineInfo::createdAt).thenComparing(TimelineInfo::id));
+        return out;
+    }
+
+    TimelineInfo info(TimelineState t) {
+        return new TimelineInfo(t.id, t.parentId, t.branchLsn, Instant.EPOCH.plusNanos(t.createdAtMicros * 1000),
+                t.lastLsn, t.gcHorizon, t.pageVersions, t.pageBytes, physicalBytes(t.id));
+    }
+
+    private long physicalBytes(TimelineId id) {
+        byte[] prefix = Keys.timelinePrefix(id);
+        long total = 0;
+        try (Slice start = new Slice(prefix); Slice end = new Slice(Keys.rangeEnd(prefix))) {
+            for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
+                long[] sizes = rocks.db.getApproximateSizes(cf, List.of(new Range(start, end)),
+                        org.rocksdb.SizeApproximationFlag.INCLUDE_FILES, org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+                total += sizes[0];
+            }
+        }
+        return total;
+    }
+
+    static void put(org.rocksdb.WriteBatch wb, ColumnFamilyHandle cf, byte[] key, byte[] value) {
+        try {
+            wb.put(cf, key, value);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("building a write batch failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteRange(org.rocksdb.WriteBatch wb, ColumnFamilyHandle cf, byte[] from, byte[] to) {
+        try {
+            wb.deleteRange(cf, from, to);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("building a write batch failed: " + e.getMessage(), e);
+        }
+    }
+}

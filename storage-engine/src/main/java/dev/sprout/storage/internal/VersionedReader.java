@@ -1,0 +1,179 @@
+package dev.sprout.storage.internal;
+
+import dev.sprout.storage.error.StorageIoException;
+import dev.sprout.storage.namespace.DirEntry;
+import dev.sprout.storage.namespace.FileAttr;
+import dev.sprout.storage.page.PageRead;
+import dev.sprout.storage.page.PageRef;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/**
+ * Reads the newest version at or below an LSN, falling through to ancestors: on timeline T at LSN L, look in T;
+ * if T has no version of the key at or below L, read T's parent at min(L, T's branch LSN), up to the root.
+ * A timeline that never wrote a key of the file is skipped without touching RocksDB ({@link TimelineState#files}).
+ *
+ * <p>Thread-safe: every call uses its own iterators. Callers check the LSN against the timeline's readable
+ * range before calling.
+ */
+public final class VersionedReader {
+    private final RocksHandles rocks;
+
+    public VersionedReader(RocksHandles rocks) {
+        this.rocks = rocks;
+    }
+
+    /** The newest version of one block at or below {@code lsn}. */
+    public PageRead page(TimelineState tl, long lsn, long file, int block) {
+        try (RocksIterator it = rocks.db.newIterator(rocks.pages, rocks.pageRead)) {
+            return page(it, tl, lsn, file, block);
+        }
+    }
+
+    /** Many blocks at one LSN, sharing one iterator. */
+    public List<PageRead> pages(TimelineState tl, long lsn, List<PageRef> refs) {
+        List<PageRead> out = new ArrayList<>(refs.size());
+        try (RocksIterator it = rocks.db.newIterator(rocks.pages, rocks.pageRead)) {
+            for (PageRef ref : refs) {
+                out.add(page(it, tl, lsn, ref.fileId(), ref.block()));
+            }
+        }
+        return out;
+    }
+
+    private PageRead page(RocksIterator it, TimelineState tl, long lsn, long file, int block) {
+        for (TimelineState t = tl; t != null; t = t.parent) {
+            if (t.files.contains(file)) {
+                byte[] target = Keys.page(t.id, file, block, lsn);
+                Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
+                if (v.isPresent()) {
+                    byte[] value = v.get().value;
+                    return value.length == 0 ? PageRead.absent() : new PageRead.Found(value, v.get().lsn);
+                }
+            }
+            lsn = Math.min(lsn, t.branchLsn);
+        }
+        return PageRead.absent();
+    }
+
+    /** The file's attributes at {@code lsn}; empty when it does not exist (never created, or deleted). */
+    public Optional<FileAttr> attr(TimelineState tl, long lsn, long file) {
+        try (RocksIterator it = rocks.db.newIterator(rocks.attrs, rocks.pageRead)) {
+            for (TimelineState t = tl; t != null; t = t.parent) {
+                if (t.files.contains(file)) {
+                    Optional<Version> v = seekVersion(it, Keys.attr(t.id, file, lsn), Keys.ATTR_PREFIX_BYTES);
+                    if (v.isPresent()) {
+                        return Values.attr(file, v.get().value, v.get().lsn);
+                    }
+                }
+                lsn = Math.min(lsn, t.branchLsn);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The entry {@code name} of directory {@code dir} at {@code lsn}; empty when absent or removed. */
+    public Optional<Values.Target> entry(TimelineState tl, long lsn, long dir, byte[] name) {
+        try (RocksIterator it = rocks.db.newIterator(rocks.dentries, rocks.plainRead)) {
+            for (TimelineState t = tl; t != null; t = t.parent) {
+                if (t.files.contains(dir)) {
+                    byte[] target = Keys.dentry(t.id, dir, name, lsn);
+                    Optional<Version> v = seekVersion(it, target, target.length - Keys.LSN_BYTES);
+                    if (v.isPresent()) {
+                        return Values.dentry(v.get().value);
+                    }
+                }
+                lsn = Math.min(lsn, t.branchLsn);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every live entry of {@code dir} at {@code lsn}, sorted by name (UTF-8 byte order). */
+    public List<DirEntry> entries(TimelineState tl, long lsn, long dir) {
+        // Name -> newest visible target, or empty when the nearest timeline that knows the name removed it.
+        TreeMap<String, Optional<Values.Target>> decided = new TreeMap<>(VersionedReader::compareUtf8);
+        try (RocksIterator it = rocks.db.newIterator(rocks.dentries, rocks.plainRead)) {
+            for (TimelineState t = tl; t != null; t = t.parent) {
+                if (t.files.contains(dir)) {
+                    collectLevel(it, t, lsn, dir, decided);
+                }
+                lsn = Math.min(lsn, t.branchLsn);
+            }
+        }
+        List<DirEntry> out = new ArrayList<>();
+        decided.forEach((name, target) -> target.ifPresent(x -> out.add(new DirEntry(name, x.fileId(), x.type()))));
+        return out;
+    }
+
+    /** True when {@code dir} has at least one live entry at {@code lsn}. */
+    public boolean hasEntries(TimelineState tl, long lsn, long dir) {
+        return !entries(tl, lsn, dir).isEmpty();
+    }
+
+    private static void collectLevel(RocksIterator it, TimelineState t, long lsn, long dir,
+            TreeMap<String, Optional<Values.Target>> decided) {
+        byte[] prefix = Keys.dirPrefix(t.id, dir);
+        String current = null;
+        Optional<Values.Target> currentTarget = null;
+        for (it.seek(prefix); it.isValid(); it.next()) {
+            byte[] key = it.key();
+            if (!Keys.startsWith(key, prefix)) {
+                break;
+            }
+            int nameEnd = key.length - Keys.LSN_BYTES - 1;
+            String name = new String(key, prefix.length, nameEnd - prefix.length, java.nio.charset.StandardCharsets.UTF_8);
+            long versionLsn = Keys.lsnOf(key);
+            if (!name.equals(current)) {
+                if (current != null && currentTarget != null) {
+                    decided.putIfAbsent(current, currentTarget);
+                }
+                current = name;
+                currentTarget = null;
+            }
+            if (versionLsn <= lsn) {
+                currentTarget = Values.dentry(it.value());
+            }
+        }
+        check(it);
+        if (current != null && currentTarget != null) {
+            decided.putIfAbsent(current, currentTarget);
+        }
+    }
+
+    private record Version(byte[] value, long lsn) {}
+
+    /**
+     * Positions at the last key at or below {@code target} and returns it when it shares the first
+     * {@code prefixLength} bytes and is exactly one LSN longer (a version of the same key).
+     */
+    private static Optional<Version> seekVersion(RocksIterator it, byte[] target, int prefixLength) {
+        it.seekForPrev(target);
+        if (!it.isValid()) {
+            check(it);
+            return Optional.empty();
+        }
+        byte[] key = it.key();
+        if (key.length != target.length || !Arrays.equals(key, 0, prefixLength, target, 0, prefixLength)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Version(it.value(), Keys.lsnOf(key)));
+    }
+
+    static void check(RocksIterator it) {
+        try {
+            it.status();
+        } catch (RocksDBException e) {
+            throw new StorageIoException("read failed: " + e.getMessage(), e);
+        }
+    }
+
+    static int compareUtf8(String a, String b) {
+        return Arrays.compareUnsigned(Keys.nameBytes(a), Keys.nameBytes(b));
+    }
+}

@@ -1,0 +1,278 @@
+package dev.sprout.storage.internal;
+
+import dev.sprout.storage.error.StorageIoException;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The single write path: assigns LSNs, stamps commit times, and makes each write durable before it is
+ * acknowledged.
+ *
+ * <p>Group commit: callers of {@link #commitGrouped} queue their work; whoever holds the lock drains the queue
+ * and writes everything it took as one RocksDB batch with one WAL sync, then acknowledges each caller. Commits
+ * that arrive while a sync runs therefore share the next sync. Each queued write still gets its own LSN, in
+ * queue order; two writes that touch the same keys never share a group, so each is validated against the
+ * committed state that precedes it.
+ *
+ * <p>Concurrency: thread-safe. All state below is guarded by {@link #lock}; {@link #lastLsn} is also published
+ * through a volatile read for readers that only need a bound.
+ */
+public final class Writer {
+    /** A unit of queued work: validates against committed state and puts its keys, or throws. */
+    public interface Body<T> {
+        T apply(Txn txn);
+    }
+
+    /** What a queued write touches; writes with overlapping footprints go to different groups. */
+    public interface Footprint {
+        Set<Object> keys();
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private final RocksHandles rocks;
+    private final InstantSource clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Pending<?>> queue = new ArrayDeque<>();
+
+    private volatile long lastLsn;
+    private long lastTimeMicros;
+    private long nextFileId;
+
+    private static final class Pending<T> {
+        final Body<T> body;
+        final Set<Object> footprint;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Pending(Body<T> body, Set<Object> footprint) {
+            this.body = body;
+            this.footprint = footprint;
+        }
+    }
+
+    public Writer(RocksHandles rocks, InstantSource clock, long lastLsn, long lastTimeMicros, long nextFileId) {
+        this.rocks = rocks;
+        this.clock = clock;
+        this.lastLsn = lastLsn;
+        this.lastTimeMicros = lastTimeMicros;
+        this.nextFileId = nextFileId;
+    }
+
+    public long lastLsn() {
+        return lastLsn;
+    }
+
+    /** Runs {@code body} alone at the next LSN, under the lock, and writes its keys with one synced write. */
+    public <T> T write(Body<T> body) {
+        lock.lock();
+        try {
+            drainQueue();
+            Pending<T> p = new Pending<>(body, Set.of());
+            writeGroup(List.of(p));
+            return join(p);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues {@code body} for group commit; returns once it is durable (or refused). */
+    public <T> T commitGrouped(Body<T> body, Set<Object> footprint) {
+        Pending<T> p = new Pending<>(body, footprint);
+        synchronized (queue) {
+            queue.add(p);
+        }
+        lock.lock();
+        try {
+            while (!p.result.isDone()) {
+                List<Pending<?>> group = takeGroup();
+                if (group.isEmpty()) {
+                    break;
+                }
+                writeGroup(group);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return join(p);
+    }
+
+    /**
+     * Runs {@code action} under the lock, with no LSN of its own, for writes that are not commits (timeline
+     * records, GC). It sees every commit that came before and none that comes after.
+     */
+    public <T> T exclusive(java.util.function.Supplier<T> action) {
+        lock.lock();
+        try {
+            drainQueue();
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes a meta batch durably (under the caller's {@link #exclusive} section). */
+    public void writeDurably(Consumer<WriteBatch> fill) {
+        try (WriteBatch wb = new WriteBatch()) {
+            fill.accept(wb);
+            rocks.db.write(rocks.commitWrite, wb);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A commit time for something created now: never earlier than the last commit's time. */
+    public long nowMicros() {
+        long micros = toMicros(clock.instant());
+        return Math.max(micros, lastTimeMicros);
+    }
+
+    long takeFileId() {
+        return nextFileId++;
+    }
+
+    private void drainQueue() {
+        for (List<Pending<?>> group = takeGroup(); !group.isEmpty(); group = takeGroup()) {
+            writeGroup(group);
+        }
+    }
+
+    private List<Pending<?>> takeGroup() {
+        List<Pending<?>> group = new ArrayList<>();
+        Set<Object> seen = new HashSet<>();
+        synchronized (queue) {
+            while (!queue.isEmpty()) {
+                Pending<?> next = queue.peek();
+                if (!group.isEmpty() && next.footprint.stream().anyMatch(seen::contains)) {
+                    break;
+                }
+                queue.poll();
+                group.add(next);
+                seen.addAll(next.footprint);
+            }
+        }
+        return group;
+    }
+
+    private void writeGroup(List<Pending<?>> group) {
+        long time = nowMicros();
+        long savedFileId = nextFileId;
+        long lsn = lastLsn;
+        List<Txn> done = new ArrayList<>();
+        List<Pending<?>> succeeded = new ArrayList<>();
+        List<Object> results = new ArrayList<>();
+        try (WriteBatch wb = new WriteBatch()) {
+            for (Pending<?> p : group) {
+                wb.setSavePoint();
+                Txn txn = new Txn(wb, lsn + 1, time, this);
+                try {
+                    Object r = p.body.apply(txn);
+                    lsn++;
+                    done.add(txn);
+                    succeeded.add(p);
+                    results.add(r);
+                } catch (RuntimeException e) {
+                    wb.rollbackToSavePoint();
+                    p.result.completeExceptionally(e);
+                }
+            }
+            if (done.isEmpty()) {
+                return;
+            }
+            // Per timeline: one record with its final counters; per new (timeline, file): one marker.
+            Map<TimelineState, long[]> deltas = new HashMap<>();
+            Map<TimelineState, Long> last = new HashMap<>();
+            Set<Txn.FileKey> touched = new HashSet<>();
+            for (Txn txn : done) {
+                txn.timelineDeltas.forEach((t, d) -> {
+                    long[] sum = deltas.computeIfAbsent(t, k -> new long[2]);
+                    sum[0] += d[0];
+                    sum[1] += d[1];
+                    last.merge(t, txn.lsn, Math::max);
+                });
+                touched.addAll(txn.touched);
+            }
+            for (var e : deltas.entrySet()) {
+                TimelineState t = e.getKey();
+                wb.put(rocks.meta, Keys.metaTimeline(t.id),
+                        t.encode(last.get(t), t.gcHorizon, t.pageVersions + e.getValue()[0], t.pageBytes + e.getValue()[1]));
+            }
+            for (Txn.FileKey fk : touched) {
+                wb.put(rocks.meta, Keys.metaFile(fk.timeline().id, fk.file()), EMPTY);
+            }
+            for (Txn txn : done) {
+                wb.put(rocks.meta, Keys.metaLsnTime(txn.lsn), longBytes(time));
+                wb.put(rocks.meta, Keys.metaTimeLsn(time, txn.lsn), EMPTY);
+            }
+            wb.put(rocks.meta, Keys.metaGlobal(), Globals.encode(lsn, nextFileId, time));
+            rocks.db.write(rocks.commitWrite, wb);
+
+            // Durable: publish. Files first, then counters, then last LSNs, so that a reader that sees a new
+            // LSN also sees every key written at it.
+            for (Txn.FileKey fk : touched) {
+                fk.timeline().files.add(fk.file());
+            }
+            for (var e : deltas.entrySet()) {
+                TimelineState t = e.getKey();
+                t.pageVersions += e.getValue()[0];
+                t.pageBytes += e.getValue()[1];
+                t.lastLsn = last.get(t);
+            }
+            lastTimeMicros = time;
+            lastLsn = lsn;
+            for (Txn txn : done) {
+                txn.afterCommit.forEach(Runnable::run);
+            }
+            for (int i = 0; i < succeeded.size(); i++) {
+                complete(succeeded.get(i), results.get(i));
+            }
+        } catch (RocksDBException e) {
+            // Nothing of the group is acknowledged; ids handed out stay burnt (ids are never reused).
+            nextFileId = Math.max(nextFileId, savedFileId);
+            StorageIoException failure = new StorageIoException("commit failed, nothing of it was written: " + e.getMessage(), e);
+            for (Pending<?> p : succeeded) {
+                p.result.completeExceptionally(failure);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Pending<T> p, Object result) {
+        p.result.complete((T) result);
+    }
+
+    private static <T> T join(Pending<T> p) {
+        try {
+            return p.result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a commit", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    static long toMicros(java.time.Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
+    }
+
+    static byte[] longBytes(long v) {
+        byte[] b = new byte[8];
+        Keys.putLong(b, 0, v);
+        return b;
+    }
+}
