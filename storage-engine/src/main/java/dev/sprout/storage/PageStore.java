@@ -244,6 +244,63 @@ public final class PageStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Commits acknowledged since open and the synced RocksDB writes that carried them; fewer writes than
+     * commits means group commit shared syncs.
+     */
+    public CommitStats commitStats() {
+        long[] c = guarded(engine.writer::counters);
+        return new CommitStats(c[0], c[1]);
+    }
+
+    /** See {@link #commitStats()}. */
+    public record CommitStats(long commits, long writes) {}
+
+    /** A RocksDB property of one column family ("meta", "pages", "attrs", "dentries"); for tests and metrics. */
+    long familyProperty(String family, String property) {
+        return guarded(() -> {
+            try {
+                return engine.rocks.db.getLongProperty(family(family), property);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot read RocksDB property " + property + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** A RocksDB text property of one column family, e.g. "rocksdb.aggregated-table-properties". */
+    String familyTextProperty(String family, String property) {
+        return guarded(() -> {
+            try {
+                return engine.rocks.db.getProperty(family(family), property);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot read RocksDB property " + property + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Compacts one column family completely; for tests that measure sizes. */
+    void compactFamily(String family) {
+        guarded(() -> {
+            try (var opts = new org.rocksdb.CompactRangeOptions().setBottommostLevelCompaction(
+                    org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+                engine.rocks.db.compactRange(family(family), null, null, opts);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("compaction failed: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    private org.rocksdb.ColumnFamilyHandle family(String name) {
+        return switch (name) {
+            case "meta" -> engine.rocks.meta;
+            case "pages" -> engine.rocks.pages;
+            case "attrs" -> engine.rocks.attrs;
+            case "dentries" -> engine.rocks.dentries;
+            default -> throw new dev.sprout.storage.error.InvalidArgumentException("no column family \"" + name + "\"");
+        };
+    }
+
     private TimelineState readable(TimelineId timeline, long lsn) {
         TimelineState t = engine.registry.require(timeline);
         engine.checkReadable(t, lsn);

@@ -74,6 +74,7 @@ public final class PageCommit {
                         for (int b = from; b < to; b++) {
                             written.put(b, CUT);
                         }
+                        written.tailMap(from).replaceAll((b, page) -> CUT); // earlier writes of this batch past the cut
                         zeroTail(t, file, newSize, written, true);
                     }
                     sizes.put(file, newSize);

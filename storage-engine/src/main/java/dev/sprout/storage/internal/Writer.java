@@ -48,6 +48,8 @@ public final class Writer {
     private final ArrayDeque<Pending<?>> queue = new ArrayDeque<>();
 
     private volatile long lastLsn;
+    private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
     private long lastTimeMicros;
     private long nextFileId;
 
@@ -72,6 +74,11 @@ public final class Writer {
 
     public long lastLsn() {
         return lastLsn;
+    }
+
+    /** Commits acknowledged so far, and the RocksDB writes (each one WAL sync when syncing) that carried them. */
+    public long[] counters() {
+        return new long[] {commits.get(), writes.get()};
     }
 
     /** Runs {@code body} alone at the next LSN, under the lock, and writes its keys with one synced write. */
@@ -217,6 +224,8 @@ public final class Writer {
             }
             wb.put(rocks.meta, Keys.metaGlobal(), Globals.encode(lsn, nextFileId, time));
             rocks.db.write(rocks.commitWrite, wb);
+            writes.incrementAndGet();
+            commits.addAndGet(done.size());
 
             // Durable: publish. Files first, then counters, then last LSNs, so that a reader that sees a new
             // LSN also sees every key written at it.

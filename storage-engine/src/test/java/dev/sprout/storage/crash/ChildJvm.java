@@ -1,0 +1,220 @@
+package dev.sprout.storage.crash;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A {@link CrashWriter} in its own JVM (this JVM's java binary, the test classpath), its output in files. */
+final class ChildJvm implements AutoCloseable {
+    private final Process process;
+    private final Path stdout;
+    private final Path stderr;
+    private final long startNanos = System.nanoTime();
+
+    private ChildJvm(Process process, Path stdout, Path stderr) {
+        this.process = process;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    private static String classpath;
+
+    /**
+     * This JVM's classpath with every directory entry (target/classes, target/test-classes) copied once, for all
+     * children: they load classes lazily, and a build running meanwhile in the same work tree (an IDE, another
+     * mvn) must not pull class files from under them. A copy is kept only if the directories did not change
+     * while it was taken. Deleted when this JVM exits.
+     */
+    static synchronized String classpath() throws IOException, InterruptedException {
+        if (classpath != null) {
+            return classpath;
+        }
+        Path root = Files.createTempDirectory("sprout-crash-classpath");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+        for (int attempt = 1; ; attempt++) {
+            Path into = root.resolve("try" + attempt);
+            List<String> entries = new ArrayList<>();
+            boolean stable = true;
+            int n = 0;
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                Path source = Path.of(entry);
+                if (!Files.isDirectory(source)) {
+                    entries.add(entry);
+                    continue;
+                }
+                Path target = into.resolve("cp" + n++);
+                Map<String, String> before = listing(source);
+                for (String rel : before.keySet()) {
+                    Path copy = target.resolve(rel);
+                    Files.createDirectories(copy.getParent());
+                    try {
+                        Files.copy(source.resolve(rel), copy);
+                    } catch (java.nio.file.NoSuchFileException vanished) {
+                        stable = false;
+                    }
+                }
+                stable &= before.equals(listing(source)) && !before.isEmpty();
+                entries.add(target.toString());
+            }
+            if (stable) {
+                classpath = String.join(File.pathSeparator, entries);
+                return classpath;
+            }
+            if (attempt == 30) {
+                throw new IllegalStateException("the class directories of " + System.getProperty("java.class.path")
+                        + " kept changing (a build running in the same tree?)");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /** Relative path -> size and modification time of every regular file under {@code dir}. */
+    private static Map<String, String> listing(Path dir) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                try {
+                    if (Files.isRegularFile(p)) {
+                        files.put(dir.relativize(p).toString(), Files.size(p) + "@" + Files.getLastModifiedTime(p));
+                    }
+                } catch (java.nio.file.NoSuchFileException vanished) {
+                    files.put(dir.relativize(p).toString(), "vanished");
+                }
+            }
+        } catch (java.io.UncheckedIOException e) {
+            files.put("", "walk failed: " + e.getCause());
+        }
+        return files;
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort at exit
+        }
+    }
+
+    /**
+     * Starts {@code CrashWriter <args>} on {@code classpath}, its stdout and stderr going to {@code <logs>.out}
+     * and {@code <logs>.err}. Stdout goes to a file rather than a pipe: what the child wrote before SIGKILL is
+     * then all there, with no reader thread racing the JDK's process reaper.
+     */
+    static ChildJvm start(String classpath, Path logs, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Xmx256m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:-UsePerfData");
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add(CrashWriter.class.getName());
+        cmd.addAll(List.of(args));
+        Path out = logs.resolveSibling(logs.getFileName() + ".out");
+        Path err = logs.resolveSibling(logs.getFileName() + ".err");
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(ProcessBuilder.Redirect.to(out.toFile()))
+                .redirectError(ProcessBuilder.Redirect.to(err.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        return new ChildJvm(p, out, err);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    long millisSinceStart() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /**
+     * Waits for a line starting with {@code prefix}; returns it, or null if the child exited without writing
+     * one or time ran out.
+     */
+    String awaitLine(String prefix, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            boolean exited = !process.isAlive();
+            for (String line : lines()) {
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+            }
+            if (exited || System.nanoTime() > deadline) {
+                return null;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** SIGKILL (destroyForcibly is SIGKILL on Linux); returns whether the child was still running when killed. */
+    boolean kill() {
+        boolean alive = process.isAlive();
+        process.destroyForcibly();
+        return alive;
+    }
+
+    /** Waits for the process to end; returns its exit status. */
+    int awaitExit(long timeoutMillis) throws InterruptedException {
+        if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("child " + process.pid() + " did not exit within " + timeoutMillis + " ms"
+                    + "; its output: " + lines() + stderrTail());
+        }
+        return process.exitValue();
+    }
+
+    /** Every complete stdout line so far (a line is complete once its newline is written). */
+    List<String> lines() {
+        String text;
+        try {
+            text = Files.readString(stdout, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
+    }
+
+    /** The end of the child's stderr, for failure messages ("" when empty). */
+    String stderrTail() {
+        try {
+            String text = Files.readString(stderr, StandardCharsets.UTF_8);
+            if (text.isBlank()) {
+                return "";
+            }
+            return "\n--- child stderr (" + stderr + ") ---\n" + (text.length() > 4000 ? "..." + text.substring(text.length() - 4000) : text);
+        } catch (IOException e) {
+            return "\n(cannot read child stderr " + stderr + ": " + e + ")";
+        }
+    }
+
+    /** Kills the child if it still runs and waits for it: no stray JVMs after a test. */
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
