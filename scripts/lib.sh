@@ -1,0 +1,70 @@
+# Shared by the repository's scripts (source it). Finds or installs what Sprout needs and says clearly
+# what is missing when it cannot.
+
+SPROUT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+die() {
+  echo "sprout: $*" >&2
+  exit 1
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# The Java feature version of the JDK at $1 (25 for "25.0.3"), or nothing.
+java_feature() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ { split($2, v, "."); print (v[1] == 1 ? v[2] : v[1]) }'
+}
+
+jdk_ok() {
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && [ "$(java_feature "$1")" -ge 25 ] 2>/dev/null
+}
+
+# Exports JAVA_HOME: $JAVA_HOME when it is a JDK >= 25, else the newest such JDK under /usr/lib/jvm.
+find_jdk() {
+  if [ -n "${JAVA_HOME:-}" ] && jdk_ok "$JAVA_HOME"; then
+    export JAVA_HOME
+    return
+  fi
+  local candidate best="" best_version=0 version
+  for candidate in /usr/lib/jvm/*; do
+    [ -d "$candidate" ] || continue
+    if jdk_ok "$candidate"; then
+      version="$(java_feature "$candidate")"
+      if [ "$version" -gt "$best_version" ]; then
+        best="$candidate"
+        best_version="$version"
+      fi
+    fi
+  done
+  [ -n "$best" ] || die "no JDK 25 or newer found (JAVA_HOME=${JAVA_HOME:-unset}, nothing suitable under /usr/lib/jvm).
+  Install one, e.g. Eclipse Temurin 25 (https://adoptium.net/temurin/releases/?version=25), then set JAVA_HOME to it."
+  export JAVA_HOME="$best"
+}
+
+apt_install() {
+  is_root && command -v apt-get >/dev/null 2>&1 || return 1
+  echo "sprout: installing $* with apt-get" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_maven() {
+  command -v mvn >/dev/null 2>&1 && return
+  apt_install maven || die "Apache Maven (mvn) is missing. Install it (Debian: apt-get install maven) and retry."
+}
+
+# libfuse3 and fusermount3: the compute's FUSE data directory needs them (from the compute issue on).
+ensure_fuse3() {
+  if command -v fusermount3 >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libfuse3.so.3 -o -n "$(ldconfig -p 2>/dev/null | grep libfuse3.so.3)" ]; then
+    return
+  fi
+  apt_install fuse3 && return
+  echo "sprout: warning: fuse3 (libfuse3, fusermount3) is missing and could not be installed" \
+    "(run as root, or: apt-get install fuse3). The current tests do not need it yet; PostgreSQL computes will." >&2
+}
+
+maven() {
+  # Maven itself runs on the chosen JDK; keep JDK 25's sun.misc.Unsafe notices about Maven's own libraries quiet.
+  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -ntp "$@"
+}
