@@ -48,9 +48,9 @@ public final class Engine {
             throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is before timeline " + t.id
                     + " begins (LSN " + t.branchLsn + ")");
         }
-        if (lsn < t.gcHorizon) {
+        if (lsn < t.gcHorizon()) {
             throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline "
-                    + t.id + " (LSN " + t.gcHorizon + "): history before it has been collected");
+                    + t.id + " (LSN " + t.gcHorizon() + "): history before it has been collected");
         }
         long last = writer.lastLsn();
         if (lsn > last) {

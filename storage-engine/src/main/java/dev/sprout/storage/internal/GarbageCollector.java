@@ -63,16 +63,15 @@ public final class GarbageCollector {
         long pitrLsn = timeIndex.lsnAt(cutoff).orElse(0);
         List<TimelineState> all = new ArrayList<>(registry.all());
         for (TimelineState t : all) {
-            long h = Math.min(pitrLsn, t.lastLsn);
+            long h = Math.min(pitrLsn, t.lastLsn());
             for (TimelineState child : registry.children(t)) {
                 h = Math.min(h, child.branchLsn);
             }
             h = Math.min(h, leases.minLive(t.id).orElse(Long.MAX_VALUE));
-            if (h > t.gcHorizon) {
-                long horizon = h;
-                writer.writeDurably(wb -> TimelineOps.put(wb, rocks.meta, Keys.metaTimeline(t.id),
-                        t.encode(t.lastLsn, horizon, t.pageVersions, t.pageBytes)));
-                t.gcHorizon = horizon;
+            if (h > t.gcHorizon()) {
+                TimelineState.Progress p = t.progress.withHorizon(h);
+                writer.writeDurably(wb -> TimelineOps.put(wb, rocks.meta, Keys.metaTimeline(t.id), t.encode(p)));
+                t.progress = p;
             }
         }
         return all;
@@ -80,7 +79,7 @@ public final class GarbageCollector {
 
     /** Removes obsolete versions of one timeline's own keys; returns {versions, page bytes} removed. */
     private long[] collect(TimelineState t) {
-        long horizon = t.gcHorizon;
+        long horizon = t.gcHorizon();
         long[] total = new long[2];
         if (horizon <= t.branchLsn) {
             return total; // every own version is above the branch point, hence above the horizon
@@ -135,14 +134,13 @@ public final class GarbageCollector {
                 for (byte[] k : keys) {
                     wb.delete(cf, k);
                 }
-                wb.put(rocks.meta, Keys.metaTimeline(t.id),
-                        t.encode(t.lastLsn, t.gcHorizon, t.pageVersions - versions, t.pageBytes - bytes));
+                TimelineState.Progress p = t.progress.collected(versions, bytes);
+                wb.put(rocks.meta, Keys.metaTimeline(t.id), t.encode(p));
                 rocks.db.write(rocks.unsyncedWrite, wb);
+                t.progress = p;
             } catch (RocksDBException e) {
                 throw new StorageIoException("GC write failed: " + e.getMessage(), e);
             }
-            t.pageVersions -= versions;
-            t.pageBytes -= bytes;
             return null;
         });
         total[0] += keys.size();

@@ -20,6 +20,7 @@ import java.util.UUID;
  *           'L' lsn(8)                                      -> commit time (micros)
  *           'W' time(8) lsn(8)                              -> (time index)
  *           'R' timeline(16)                                -> (deleted timeline awaiting compaction)
+ *           'S' timeline(16) lsn(8)                         -> logical size (bytes of files) from that LSN on
  * </pre>
  * Names never contain 0x00 (refused on input), so the separator keeps one name's versions contiguous and
  * before any longer name that shares its prefix.
@@ -39,6 +40,7 @@ public final class Keys {
     static final byte META_LSN_TIME = 'L';
     static final byte META_TIME_LSN = 'W';
     static final byte META_RECLAIM = 'R';
+    static final byte META_LOGICAL_SIZE = 'S';
 
     /**
      * End of every key range that starts with a timeline id: no key of a timeline reaches 300 bytes of 0xFF
@@ -121,6 +123,21 @@ public final class Keys {
     public static byte[] metaReclaim(TimelineId tl) {
         byte[] k = new byte[1 + TIMELINE_BYTES];
         k[0] = META_RECLAIM;
+        putTimeline(k, 1, tl);
+        return k;
+    }
+
+    public static byte[] metaLogicalSize(TimelineId tl, long lsn) {
+        byte[] k = new byte[1 + TIMELINE_BYTES + LSN_BYTES];
+        k[0] = META_LOGICAL_SIZE;
+        putTimeline(k, 1, tl);
+        putLong(k, 17, lsn);
+        return k;
+    }
+
+    public static byte[] metaLogicalSizePrefix(TimelineId tl) {
+        byte[] k = new byte[1 + TIMELINE_BYTES];
+        k[0] = META_LOGICAL_SIZE;
         putTimeline(k, 1, tl);
         return k;
     }

@@ -91,7 +91,7 @@ public final class NamespaceOps {
                     Values.attr(new FileAttr(id, type, 0, mode, uid, gid, txn.timeMicros, txn.lsn)));
             txn.touch(t, dir);
             txn.touch(t, id);
-            txn.changes(t, 0, 0);
+            txn.changes(t);
             return new Created(id, txn.lsn);
         });
     }
@@ -123,11 +123,12 @@ public final class NamespaceOps {
             if (target.type() == FileType.DIRECTORY && reader.hasEntries(t, HEAD, target.fileId())) {
                 throw new DirectoryNotEmptyException("directory \"" + path + "\" is not empty");
             }
+            long size = attr(t, HEAD, target.fileId()).size();
             txn.put(rocks.dentries, Keys.dentry(t.id, dir, name, txn.lsn), Values.TOMBSTONE);
             txn.put(rocks.attrs, Keys.attr(t.id, target.fileId(), txn.lsn), Values.TOMBSTONE);
             txn.touch(t, dir);
             txn.touch(t, target.fileId());
-            txn.changes(t, 0, 0);
+            txn.changes(t, 0, 0, -size);
             return txn.lsn;
         });
     }
@@ -152,10 +153,11 @@ public final class NamespaceOps {
             long toDir = directory(t, HEAD, to.parent());
             byte[] toName = Keys.nameBytes(to.name());
             Optional<Values.Target> existing = reader.entry(t, HEAD, toDir, toName);
+            long replacedSize = 0;
             if (existing.isPresent()) {
                 Values.Target old = existing.get();
                 if (old.fileId() == source.fileId()) {
-                    txn.changes(t, 0, 0); // same file under both names: POSIX says change nothing
+                    txn.changes(t); // same file under both names: POSIX says change nothing
                     return txn.lsn;
                 }
                 if (source.type() != FileType.DIRECTORY && old.type() == FileType.DIRECTORY) {
@@ -167,6 +169,7 @@ public final class NamespaceOps {
                 if (old.type() == FileType.DIRECTORY && reader.hasEntries(t, HEAD, old.fileId())) {
                     throw new DirectoryNotEmptyException("cannot replace directory \"" + to + "\": it is not empty");
                 }
+                replacedSize = attr(t, HEAD, old.fileId()).size();
                 txn.put(rocks.attrs, Keys.attr(t.id, old.fileId(), txn.lsn), Values.TOMBSTONE);
                 txn.touch(t, old.fileId());
             }
@@ -174,7 +177,7 @@ public final class NamespaceOps {
             txn.put(rocks.dentries, Keys.dentry(t.id, toDir, toName, txn.lsn), Values.dentry(source.fileId(), source.type()));
             txn.touch(t, fromDir);
             txn.touch(t, toDir);
-            txn.changes(t, 0, 0);
+            txn.changes(t, 0, 0, -replacedSize);
             return txn.lsn;
         });
     }
@@ -186,7 +189,7 @@ public final class NamespaceOps {
             FileAttr current = attr(t, HEAD, path);
             txn.put(rocks.attrs, Keys.attr(t.id, current.fileId(), txn.lsn), Values.attr(change.applyTo(current, txn.lsn)));
             txn.touch(t, current.fileId());
-            txn.changes(t, 0, 0);
+            txn.changes(t);
             return txn.lsn;
         });
     }

@@ -83,6 +83,7 @@ public final class PageCommit {
         }
         long versions = 0;
         long bytes = 0;
+        long logicalDelta = 0;
         for (var e : blocks.entrySet()) {
             long file = e.getKey();
             FileAttr attr = attrs.get(file);
@@ -104,13 +105,14 @@ public final class PageCommit {
                 bytes += page.getValue().length;
             }
             if (size != attr.size()) {
+                logicalDelta += size - attr.size();
                 FileAttr resized = new FileAttr(file, attr.type(), size, attr.mode(), attr.uid(), attr.gid(),
                         attr.mtimeMicros(), txn.lsn);
                 txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
             }
             txn.touch(t, file);
         }
-        txn.changes(t, versions, bytes);
+        txn.changes(t, versions, bytes, logicalDelta);
         return txn.lsn;
     }
 

@@ -58,11 +58,13 @@ public final class TimelineOps {
             if (registry.find(id).isPresent()) {
                 throw new TimelineExistsException("timeline " + id + " was created concurrently");
             }
-            TimelineState t = new TimelineState(id, Optional.empty(), txn.lsn, txn.timeMicros, txn.lsn, 0, 0, 0);
+            TimelineState t = new TimelineState(id, Optional.empty(), txn.lsn, txn.timeMicros,
+                    new TimelineState.Progress(txn.lsn, 0, 0, 0, 0));
             FileAttr root = new FileAttr(NamespaceOps.ROOT_DIR, FileType.DIRECTORY, 0, 0700, uid, gid, txn.timeMicros, txn.lsn);
             txn.put(rocks.attrs, Keys.attr(id, NamespaceOps.ROOT_DIR, txn.lsn), Values.attr(root));
+            txn.put(rocks.meta, Keys.metaLogicalSize(id, txn.lsn), Writer.longBytes(0));
             txn.touch(t, NamespaceOps.ROOT_DIR);
-            txn.changes(t, 0, 0);
+            txn.changes(t);
             txn.afterCommit(() -> registry.add(t));
             return t;
             });
@@ -90,9 +92,14 @@ public final class TimelineOps {
                         + " (asked: parent " + parentId + " at LSN " + lsn + ")");
             }
             checkBranchPoint(parent, lsn);
-            TimelineState t = new TimelineState(id, Optional.of(parentId), lsn, writer.nowMicros(), lsn, 0, 0, 0);
+            long logical = logicalSizeAt(parent, lsn);
+            TimelineState t = new TimelineState(id, Optional.of(parentId), lsn, writer.nowMicros(),
+                    new TimelineState.Progress(lsn, 0, 0, 0, logical));
             t.parent = parent;
-            writer.writeDurably(wb -> put(wb, rocks.meta, Keys.metaTimeline(id), t.encode()));
+            writer.writeDurably(wb -> {
+                put(wb, rocks.meta, Keys.metaTimeline(id), t.encode(t.progress));
+                put(wb, rocks.meta, Keys.metaLogicalSize(id, lsn), Writer.longBytes(logical));
+            });
             registry.add(t);
             return info(t);
         });
@@ -114,10 +121,10 @@ public final class TimelineOps {
             throw new LsnOutOfRangeException("time " + time + " is before timeline " + timeline + " was created ("
                     + Instant.EPOCH.plusNanos(t.createdAtMicros * 1000) + ")");
         }
-        long lsn = Math.max(t.branchLsn, Math.min(t.lastLsn, timeIndex.lsnAt(micros).orElse(0)));
-        if (lsn < t.gcHorizon) {
+        long lsn = Math.max(t.branchLsn, Math.min(t.lastLsn(), timeIndex.lsnAt(micros).orElse(0)));
+        if (lsn < t.gcHorizon()) {
             throw new LsnOutOfRangeException("time " + time + " (LSN " + lsn + ") is below the GC horizon of timeline "
-                    + timeline + " (LSN " + t.gcHorizon + "): history before it has been collected");
+                    + timeline + " (LSN " + t.gcHorizon() + "): history before it has been collected");
         }
         return lsn;
     }
@@ -127,18 +134,31 @@ public final class TimelineOps {
         return timeIndex.timeOf(lsn);
     }
 
+    /** The total size of the timeline's files at {@code lsn}: every timeline has an entry at its start. */
+    private long logicalSizeAt(TimelineState t, long lsn) {
+        byte[] prefix = Keys.metaLogicalSizePrefix(t.id);
+        try (org.rocksdb.RocksIterator it = rocks.db.newIterator(rocks.meta, rocks.plainRead)) {
+            it.seekForPrev(Keys.metaLogicalSize(t.id, lsn));
+            VersionedReader.check(it);
+            if (!it.isValid() || !Keys.startsWith(it.key(), prefix)) {
+                throw new IllegalStateException("timeline " + t.id + " has no logical size at or below LSN " + lsn);
+            }
+            return Keys.getLong(it.value(), 0);
+        }
+    }
+
     private static void checkBranchPoint(TimelineState parent, long lsn) {
-        if (lsn > parent.lastLsn) {
+        if (lsn > parent.lastLsn()) {
             throw new LsnOutOfRangeException("LSN " + lsn + " is beyond the head of timeline " + parent.id
-                    + " (last LSN " + parent.lastLsn + ")");
+                    + " (last LSN " + parent.lastLsn() + ")");
         }
         if (lsn < parent.branchLsn) {
             throw new LsnOutOfRangeException("LSN " + lsn + " is before timeline " + parent.id + " begins (LSN "
                     + parent.branchLsn + ")");
         }
-        if (lsn < parent.gcHorizon) {
+        if (lsn < parent.gcHorizon()) {
             throw new LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline " + parent.id
-                    + " (LSN " + parent.gcHorizon + "): history before it has been collected");
+                    + " (LSN " + parent.gcHorizon() + "): history before it has been collected");
         }
     }
 
@@ -161,6 +181,8 @@ public final class TimelineOps {
                     deleteRange(wb, cf, prefix, Keys.rangeEnd(prefix));
                 }
                 deleteRange(wb, rocks.meta, filePrefix, Keys.rangeEnd(filePrefix));
+                byte[] sizePrefix = Keys.metaLogicalSizePrefix(id);
+                deleteRange(wb, rocks.meta, sizePrefix, Keys.rangeEnd(sizePrefix));
                 try {
                     wb.delete(rocks.meta, Keys.metaTimeline(id));
                 } catch (RocksDBException e) {
@@ -188,8 +210,9 @@ public final class TimelineOps {
     }
 
     TimelineInfo info(TimelineState t) {
+        TimelineState.Progress p = t.progress;
         return new TimelineInfo(t.id, t.parentId, t.branchLsn, Instant.EPOCH.plusNanos(t.createdAtMicros * 1000),
-                t.lastLsn, t.gcHorizon, t.pageVersions, t.pageBytes, physicalBytes(t.id));
+                p.lastLsn(), p.gcHorizon(), p.logicalBytes(), p.pageVersions(), p.pageBytes(), physicalBytes(t.id));
     }
 
     private long physicalBytes(TimelineId id) {

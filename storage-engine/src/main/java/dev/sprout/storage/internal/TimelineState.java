@@ -8,13 +8,28 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The engine's in-memory view of one timeline, mirrored by its record in the meta column family.
  *
- * <p>Concurrency: the immutable fields are safe everywhere. The mutable ones change only under the writer's
- * lock, together with the RocksDB write that persists them; readers see them through volatile reads.
+ * <p>Concurrency: the immutable fields are safe everywhere. {@link #progress} changes only under the writer's
+ * lock, after the RocksDB write that persists it; readers see one consistent snapshot through a volatile read.
  * {@link #files} only grows while the timeline lives, and an id is added after the keys it guards are written.
  */
 public final class TimelineState {
     private static final byte FORMAT = 1;
     private static final int RECORD_BYTES = 1 + 1 + 16 + 8 * 7;
+
+    /** What changes as a timeline lives; immutable, replaced as a whole. */
+    record Progress(long lastLsn, long gcHorizon, long pageVersions, long pageBytes, long logicalBytes) {
+        Progress committed(long lsn, long moreVersions, long moreBytes, long logicalDelta) {
+            return new Progress(lsn, gcHorizon, pageVersions + moreVersions, pageBytes + moreBytes, logicalBytes + logicalDelta);
+        }
+
+        Progress withHorizon(long horizon) {
+            return new Progress(lastLsn, horizon, pageVersions, pageBytes, logicalBytes);
+        }
+
+        Progress collected(long versions, long bytes) {
+            return new Progress(lastLsn, gcHorizon, pageVersions - versions, pageBytes - bytes, logicalBytes);
+        }
+    }
 
     final TimelineId id;
     final Optional<TimelineId> parentId;
@@ -22,48 +37,45 @@ public final class TimelineState {
     final long createdAtMicros;
     /** Set once at open or creation, never changed: a parent outlives its children. */
     volatile TimelineState parent;
-
-    volatile long lastLsn;
-    volatile long gcHorizon;
-    volatile long pageVersions;
-    volatile long pageBytes;
+    volatile Progress progress;
 
     /** Every file id that has keys (pages, attributes or entries as a directory) on this timeline itself. */
     final Set<Long> files = ConcurrentHashMap.newKeySet();
 
-    TimelineState(TimelineId id, Optional<TimelineId> parentId, long branchLsn, long createdAtMicros,
-            long lastLsn, long gcHorizon, long pageVersions, long pageBytes) {
+    TimelineState(TimelineId id, Optional<TimelineId> parentId, long branchLsn, long createdAtMicros, Progress progress) {
         this.id = id;
         this.parentId = parentId;
         this.branchLsn = branchLsn;
         this.createdAtMicros = createdAtMicros;
-        this.lastLsn = lastLsn;
-        this.gcHorizon = gcHorizon;
-        this.pageVersions = pageVersions;
-        this.pageBytes = pageBytes;
+        this.progress = progress;
+    }
+
+    long lastLsn() {
+        return progress.lastLsn();
+    }
+
+    long gcHorizon() {
+        return progress.gcHorizon();
     }
 
     long minReadableLsn() {
-        return Math.max(branchLsn, gcHorizon);
+        return Math.max(branchLsn, gcHorizon());
     }
 
-    /** The record as it would be with the given counters, for a write that changes them atomically. */
-    byte[] encode(long newLastLsn, long newHorizon, long newPageVersions, long newPageBytes) {
+    /** The record as it is with {@code p}, for a write that persists {@code p}. */
+    byte[] encode(Progress p) {
         byte[] v = new byte[RECORD_BYTES];
         v[0] = FORMAT;
         v[1] = (byte) (parentId.isPresent() ? 1 : 0);
-        parentId.ifPresent(p -> Keys.putTimeline(v, 2, p));
+        parentId.ifPresent(pid -> Keys.putTimeline(v, 2, pid));
         Keys.putLong(v, 18, branchLsn);
         Keys.putLong(v, 26, createdAtMicros);
-        Keys.putLong(v, 34, newLastLsn);
-        Keys.putLong(v, 42, newHorizon);
-        Keys.putLong(v, 50, newPageVersions);
-        Keys.putLong(v, 58, newPageBytes);
+        Keys.putLong(v, 34, p.lastLsn());
+        Keys.putLong(v, 42, p.gcHorizon());
+        Keys.putLong(v, 50, p.pageVersions());
+        Keys.putLong(v, 58, p.pageBytes());
+        Keys.putLong(v, 66, p.logicalBytes());
         return v;
-    }
-
-    byte[] encode() {
-        return encode(lastLsn, gcHorizon, pageVersions, pageBytes);
     }
 
     static TimelineState decode(TimelineId id, byte[] v) {
@@ -72,7 +84,7 @@ public final class TimelineState {
                     + v.length + ", version " + (v.length > 0 ? v[0] : -1) + ")");
         }
         Optional<TimelineId> parent = v[1] == 1 ? Optional.of(Keys.timelineAt(v, 2)) : Optional.empty();
-        return new TimelineState(id, parent, Keys.getLong(v, 18), Keys.getLong(v, 26), Keys.getLong(v, 34),
-                Keys.getLong(v, 42), Keys.getLong(v, 50), Keys.getLong(v, 58));
+        return new TimelineState(id, parent, Keys.getLong(v, 18), Keys.getLong(v, 26), new Progress(
+                Keys.getLong(v, 34), Keys.getLong(v, 42), Keys.getLong(v, 50), Keys.getLong(v, 58), Keys.getLong(v, 66)));
     }
 }

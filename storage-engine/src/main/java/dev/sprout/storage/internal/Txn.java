@@ -44,11 +44,20 @@ public final class Txn {
         }
     }
 
-    /** Records that this write changes the timeline: its last LSN becomes this LSN, its counters move. */
-    public void changes(TimelineState t, long pageVersions, long pageBytes) {
-        long[] d = timelineDeltas.computeIfAbsent(t, k -> new long[2]);
+    /**
+     * Records that this write changes the timeline: its last LSN becomes this LSN, its counters move by the
+     * page versions and bytes it stores and by the change in the total size of its files.
+     */
+    public void changes(TimelineState t, long pageVersions, long pageBytes, long logicalDelta) {
+        long[] d = timelineDeltas.computeIfAbsent(t, k -> new long[3]);
         d[0] += pageVersions;
         d[1] += pageBytes;
+        d[2] += logicalDelta;
+    }
+
+    /** A write that changes nothing but the timeline's last LSN (a namespace change). */
+    public void changes(TimelineState t) {
+        changes(t, 0, 0, 0);
     }
 
     /** Records that keys of {@code file} now exist on timeline {@code t} (so reads stop skipping it there). */

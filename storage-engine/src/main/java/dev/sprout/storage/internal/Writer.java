@@ -197,23 +197,24 @@ public final class Writer {
             if (done.isEmpty()) {
                 return;
             }
-            // Per timeline: one record with its final counters; per new (timeline, file): one marker.
-            Map<TimelineState, long[]> deltas = new HashMap<>();
-            Map<TimelineState, Long> last = new HashMap<>();
+            // Per timeline: one record with its final progress, and the logical size at each LSN that changed it;
+            // per new (timeline, file): one marker.
+            Map<TimelineState, TimelineState.Progress> progress = new HashMap<>();
             Set<Txn.FileKey> touched = new HashSet<>();
             for (Txn txn : done) {
-                txn.timelineDeltas.forEach((t, d) -> {
-                    long[] sum = deltas.computeIfAbsent(t, k -> new long[2]);
-                    sum[0] += d[0];
-                    sum[1] += d[1];
-                    last.merge(t, txn.lsn, Math::max);
-                });
+                for (var e : txn.timelineDeltas.entrySet()) {
+                    TimelineState t = e.getKey();
+                    long[] d = e.getValue();
+                    TimelineState.Progress p = progress.getOrDefault(t, t.progress).committed(txn.lsn, d[0], d[1], d[2]);
+                    progress.put(t, p);
+                    if (d[2] != 0) {
+                        wb.put(rocks.meta, Keys.metaLogicalSize(t.id, txn.lsn), longBytes(p.logicalBytes()));
+                    }
+                }
                 touched.addAll(txn.touched);
             }
-            for (var e : deltas.entrySet()) {
-                TimelineState t = e.getKey();
-                wb.put(rocks.meta, Keys.metaTimeline(t.id),
-                        t.encode(last.get(t), t.gcHorizon, t.pageVersions + e.getValue()[0], t.pageBytes + e.getValue()[1]));
+            for (var e : progress.entrySet()) {
+                wb.put(rocks.meta, Keys.metaTimeline(e.getKey().id), e.getKey().encode(e.getValue()));
             }
             for (Txn.FileKey fk : touched) {
                 wb.put(rocks.meta, Keys.metaFile(fk.timeline().id, fk.file()), EMPTY);
@@ -232,12 +233,7 @@ public final class Writer {
             for (Txn.FileKey fk : touched) {
                 fk.timeline().files.add(fk.file());
             }
-            for (var e : deltas.entrySet()) {
-                TimelineState t = e.getKey();
-                t.pageVersions += e.getValue()[0];
-                t.pageBytes += e.getValue()[1];
-                t.lastLsn = last.get(t);
-            }
+            progress.forEach((t, p) -> t.progress = p);
             lastTimeMicros = time;
             lastLsn = lsn;
             for (Txn txn : done) {

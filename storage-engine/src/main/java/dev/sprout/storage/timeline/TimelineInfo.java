@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param createdAt       wall-clock time of creation
  * @param lastLsn         the LSN of the newest commit on this timeline (its branch LSN until it commits)
  * @param gcHorizon       versions at or below this LSN may have been collected, except the newest of each key
+ * @param logicalBytes    the total size of the timeline's files at its last LSN (what a full copy would hold)
  * @param ownPageVersions page versions (including truncation markers) stored on this timeline itself
  * @param ownPageBytes    bytes of page images stored on this timeline itself, before compression
  * @param physicalBytes   RocksDB's estimate of the bytes this timeline's own keys occupy (files and memtables)
@@ -23,6 +24,7 @@ public record TimelineInfo(
         Instant createdAt,
         long lastLsn,
         long gcHorizon,
+        long logicalBytes,
         long ownPageVersions,
         long ownPageBytes,
         long physicalBytes) {

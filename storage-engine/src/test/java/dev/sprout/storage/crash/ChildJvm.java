@@ -7,10 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /** A {@link CrashWriter} in its own JVM (this JVM's java binary, the test classpath), its output in files. */
 final class ChildJvm implements AutoCloseable {
@@ -25,82 +22,9 @@ final class ChildJvm implements AutoCloseable {
         this.stderr = stderr;
     }
 
-    private static String classpath;
-
-    /**
-     * This JVM's classpath with every directory entry (target/classes, target/test-classes) copied once, for all
-     * children: they load classes lazily, and a build running meanwhile in the same work tree (an IDE, another
-     * mvn) must not pull class files from under them. A copy is kept only if the directories did not change
-     * while it was taken. Deleted when this JVM exits.
-     */
-    static synchronized String classpath() throws IOException, InterruptedException {
-        if (classpath != null) {
-            return classpath;
-        }
-        Path root = Files.createTempDirectory("sprout-crash-classpath");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
-        for (int attempt = 1; ; attempt++) {
-            Path into = root.resolve("try" + attempt);
-            List<String> entries = new ArrayList<>();
-            boolean stable = true;
-            int n = 0;
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                Path source = Path.of(entry);
-                if (!Files.isDirectory(source)) {
-                    entries.add(entry);
-                    continue;
-                }
-                Path target = into.resolve("cp" + n++);
-                Map<String, String> before = listing(source);
-                for (String rel : before.keySet()) {
-                    Path copy = target.resolve(rel);
-                    Files.createDirectories(copy.getParent());
-                    try {
-                        Files.copy(source.resolve(rel), copy);
-                    } catch (java.nio.file.NoSuchFileException vanished) {
-                        stable = false;
-                    }
-                }
-                stable &= before.equals(listing(source)) && !before.isEmpty();
-                entries.add(target.toString());
-            }
-            if (stable) {
-                classpath = String.join(File.pathSeparator, entries);
-                return classpath;
-            }
-            if (attempt == 30) {
-                throw new IllegalStateException("the class directories of " + System.getProperty("java.class.path")
-                        + " kept changing (a build running in the same tree?)");
-            }
-            Thread.sleep(1000);
-        }
-    }
-
-    /** Relative path -> size and modification time of every regular file under {@code dir}. */
-    private static Map<String, String> listing(Path dir) throws IOException {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                try {
-                    if (Files.isRegularFile(p)) {
-                        files.put(dir.relativize(p).toString(), Files.size(p) + "@" + Files.getLastModifiedTime(p));
-                    }
-                } catch (java.nio.file.NoSuchFileException vanished) {
-                    files.put(dir.relativize(p).toString(), "vanished");
-                }
-            }
-        } catch (java.io.UncheckedIOException e) {
-            files.put("", "walk failed: " + e.getCause());
-        }
-        return files;
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | RuntimeException ignored) {
-            // best effort at exit
-        }
+    /** The test JVM's own classpath: the child runs the same classes. */
+    static String classpath() {
+        return System.getProperty("java.class.path");
     }
 
     /**

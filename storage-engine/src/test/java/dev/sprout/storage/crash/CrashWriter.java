@@ -142,6 +142,7 @@ public final class CrashWriter {
      * setrlimit(RLIMIT_FSIZE, {limit, unchanged hard limit}) through the FFM API; returns why it could not, or
      * null. The numbering is Linux's.
      */
+    @SuppressWarnings("restricted") // downcalls to getrlimit/setrlimit; the child runs with --enable-native-access
     private static String limitFileSize(long limit) throws Throwable {
         if (!System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
             return "RLIMIT_FSIZE is only set on Linux (this is " + System.getProperty("os.name") + ")";

@@ -616,6 +616,8 @@ class ModelBasedTest {
         assertEquals(t.branchLsn, info.branchLsn(), "branch LSN of " + t.id);
         assertEquals(t.lastLsn, info.lastLsn(), "last LSN of " + t.id);
         assertEquals(t.horizon, info.gcHorizon(), "GC horizon of " + t.id);
+        long logical = t.head().nodes().values().stream().mapToLong(Node::size).sum();
+        assertEquals(logical, info.logicalBytes(), "logical size of " + t.id);
     }
 
     private void checkPaths(Timeline t, List<String> paths) {
