@@ -1,6 +1,8 @@
 package dev.sprout.storage;
 
 import dev.sprout.storage.error.StorageIoException;
+import dev.sprout.storage.error.InvalidArgumentException;
+import dev.sprout.storage.error.NotDirectoryException;
 import dev.sprout.storage.error.StoreClosedException;
 import dev.sprout.storage.gc.GcReport;
 import dev.sprout.storage.gc.Lease;
@@ -25,6 +27,8 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.ColumnFamilyHandle;
 
 /**
  * Sprout's storage engine: every version of every 8 KiB page of every timeline, and a versioned namespace of
@@ -132,7 +136,7 @@ public final class PageStore implements AutoCloseable {
             PathName p = PathName.parse(path);
             var dir = engine.namespace.resolve(t, lsn, p);
             if (dir.type() != FileType.DIRECTORY) {
-                throw new dev.sprout.storage.error.NotDirectoryException("\"" + p + "\" is not a directory");
+                throw new NotDirectoryException("\"" + p + "\" is not a directory");
             }
             return engine.reader.entries(t, lsn, dir.fileId());
         });
@@ -181,7 +185,7 @@ public final class PageStore implements AutoCloseable {
 
     private long commitBatch(PageBatch batch) {
         if (batch.isEmpty()) {
-            throw new dev.sprout.storage.error.InvalidArgumentException("batch for timeline " + batch.timeline() + " is empty");
+            throw new InvalidArgumentException("batch for timeline " + batch.timeline() + " is empty");
         }
         return engine.writer.commitGrouped(txn -> engine.pageCommit.apply(batch, txn), PageCommit.footprint(batch));
     }
@@ -281,8 +285,8 @@ public final class PageStore implements AutoCloseable {
     /** Compacts one column family completely; for tests that measure sizes. */
     void compactFamily(String family) {
         guarded(() -> {
-            try (var opts = new org.rocksdb.CompactRangeOptions().setBottommostLevelCompaction(
-                    org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+            try (var opts = new CompactRangeOptions().setBottommostLevelCompaction(
+                    CompactRangeOptions.BottommostLevelCompaction.kForce)) {
                 engine.rocks.db.compactRange(family(family), null, null, opts);
             } catch (RocksDBException e) {
                 throw new StorageIoException("compaction failed: " + e.getMessage(), e);
@@ -291,13 +295,13 @@ public final class PageStore implements AutoCloseable {
         });
     }
 
-    private org.rocksdb.ColumnFamilyHandle family(String name) {
+    private ColumnFamilyHandle family(String name) {
         return switch (name) {
             case "meta" -> engine.rocks.meta;
             case "pages" -> engine.rocks.pages;
             case "attrs" -> engine.rocks.attrs;
             case "dentries" -> engine.rocks.dentries;
-            default -> throw new dev.sprout.storage.error.InvalidArgumentException("no column family \"" + name + "\"");
+            default -> throw new InvalidArgumentException("no column family \"" + name + "\"");
         };
     }
 

@@ -1,6 +1,9 @@
 package dev.sprout.storage.internal;
 
 import dev.sprout.storage.StoreOptions;
+import dev.sprout.storage.error.LsnOutOfRangeException;
+import dev.sprout.storage.gc.Lease;
+import java.time.Duration;
 
 /** Wires the engine's parts together over one open RocksDB. Owned by {@code PageStore}. */
 public final class Engine {
@@ -36,7 +39,7 @@ public final class Engine {
     }
 
     /** Grants a lease after checking, under the writer's lock, that the LSN is still readable. */
-    public dev.sprout.storage.gc.Lease lease(TimelineState t, long lsn, java.time.Duration ttl) {
+    public Lease lease(TimelineState t, long lsn, Duration ttl) {
         return writer.exclusive(() -> {
             checkReadable(t, lsn);
             return leases.grant(t.id, lsn, ttl);
@@ -45,16 +48,16 @@ public final class Engine {
 
     public void checkReadable(TimelineState t, long lsn) {
         if (lsn < t.branchLsn) {
-            throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is before timeline " + t.id
+            throw new LsnOutOfRangeException("LSN " + lsn + " is before timeline " + t.id
                     + " begins (LSN " + t.branchLsn + ")");
         }
         if (lsn < t.gcHorizon()) {
-            throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline "
+            throw new LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline "
                     + t.id + " (LSN " + t.gcHorizon() + "): history before it has been collected");
         }
         long last = writer.lastLsn();
         if (lsn > last) {
-            throw new dev.sprout.storage.error.LsnOutOfRangeException("LSN " + lsn + " is beyond the store's last commit (LSN "
+            throw new LsnOutOfRangeException("LSN " + lsn + " is beyond the store's last commit (LSN "
                     + last + ")");
         }
     }

@@ -50,7 +50,7 @@ public final class Writer {
     private volatile long lastLsn;
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
-    private long lastTimeMicros;
+    private volatile long lastTimeMicros;
     private long nextFileId;
 
     private static final class Pending<T> {
@@ -174,7 +174,6 @@ public final class Writer {
 
     private void writeGroup(List<Pending<?>> group) {
         long time = nowMicros();
-        long savedFileId = nextFileId;
         long lsn = lastLsn;
         List<Txn> done = new ArrayList<>();
         List<Pending<?>> succeeded = new ArrayList<>();
@@ -242,12 +241,11 @@ public final class Writer {
             for (int i = 0; i < succeeded.size(); i++) {
                 complete(succeeded.get(i), results.get(i));
             }
-        } catch (RocksDBException e) {
-            // Nothing of the group is acknowledged; ids handed out stay burnt (ids are never reused).
-            nextFileId = Math.max(nextFileId, savedFileId);
+        } catch (RocksDBException | RuntimeException e) {
+            // Nothing of the group is acknowledged. File ids it handed out were never persisted, so nobody holds them.
             StorageIoException failure = new StorageIoException("commit failed, nothing of it was written: " + e.getMessage(), e);
-            for (Pending<?> p : succeeded) {
-                p.result.completeExceptionally(failure);
+            for (Pending<?> p : group) {
+                p.result.completeExceptionally(failure); // no-op for those already refused or acknowledged
             }
         }
     }

@@ -70,8 +70,9 @@ public final class PageBatch {
         return this;
     }
 
+    /** The operations in the order they were added (a read-only view). */
     public List<Op> ops() {
-        return List.copyOf(ops);
+        return java.util.Collections.unmodifiableList(ops);
     }
 
     public boolean isEmpty() {
