@@ -25,12 +25,13 @@ public final class Engine {
             this.registry = loaded.registry();
             Globals g = loaded.globals();
             this.writer = new Writer(rocks, options.clock(), g.lastLsn(), g.lastTimeMicros(), g.nextFileId());
-            this.reader = new VersionedReader(rocks);
+            BlockMaps blockMaps = new BlockMaps(rocks, writer);
+            this.reader = new VersionedReader(rocks, blockMaps);
             this.timeIndex = new TimeIndex(rocks);
             this.leases = new Leases(options.clock());
             this.namespace = new NamespaceOps(rocks, registry, reader, writer);
-            this.pageCommit = new PageCommit(rocks, registry, reader, namespace);
-            this.timelines = new TimelineOps(rocks, registry, writer, timeIndex, leases);
+            this.pageCommit = new PageCommit(rocks, registry, reader, namespace, blockMaps);
+            this.timelines = new TimelineOps(rocks, registry, writer, timeIndex, leases, blockMaps);
             this.gc = new GarbageCollector(rocks, registry, writer, timeIndex, leases, options.clock(), options.pitrWindow());
         } catch (RuntimeException e) {
             rocks.close();

@@ -31,12 +31,14 @@ public final class PageCommit {
     private final Registry registry;
     private final VersionedReader reader;
     private final NamespaceOps namespace;
+    private final BlockMaps blockMaps;
 
-    public PageCommit(RocksHandles rocks, Registry registry, VersionedReader reader, NamespaceOps namespace) {
+    PageCommit(RocksHandles rocks, Registry registry, VersionedReader reader, NamespaceOps namespace, BlockMaps blockMaps) {
         this.rocks = rocks;
         this.registry = registry;
         this.reader = reader;
         this.namespace = namespace;
+        this.blockMaps = blockMaps;
     }
 
     /** What the group-commit writer needs to keep conflicting batches in separate groups. */
@@ -111,6 +113,7 @@ public final class PageCommit {
                 txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
             }
             txn.touch(t, file);
+            txn.afterCommit(() -> written.keySet().forEach(block -> blockMaps.written(t, file, block)));
         }
         txn.changes(t, versions, bytes, logicalDelta);
         return txn.lsn;

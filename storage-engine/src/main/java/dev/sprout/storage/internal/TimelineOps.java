@@ -29,13 +29,15 @@ public final class TimelineOps {
     private final Writer writer;
     private final TimeIndex timeIndex;
     private final Leases leases;
+    private final BlockMaps blockMaps;
 
-    public TimelineOps(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases) {
+    TimelineOps(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases, BlockMaps blockMaps) {
         this.rocks = rocks;
         this.registry = registry;
         this.writer = writer;
         this.timeIndex = timeIndex;
         this.leases = leases;
+        this.blockMaps = blockMaps;
     }
 
     /**
@@ -192,6 +194,7 @@ public final class TimelineOps {
             });
             registry.remove(t);
             leases.dropTimeline(id);
+            blockMaps.forget(t);
             return null;
         });
     }

@@ -16,16 +16,19 @@ import org.rocksdb.RocksIterator;
 /**
  * Reads the newest version at or below an LSN, falling through to ancestors: on timeline T at LSN L, look in T;
  * if T has no version of the key at or below L, read T's parent at min(L, T's branch LSN), up to the root.
- * A timeline that never wrote a key of the file is skipped without touching RocksDB ({@link TimelineState#files}).
+ * A timeline that never wrote a key of the file ({@link TimelineState#files}), or of the block
+ * ({@link BlockMaps}), is skipped without touching RocksDB.
  *
  * <p>Thread-safe: every call uses its own iterators. Callers check the LSN against the timeline's readable
  * range before calling.
  */
 public final class VersionedReader {
     private final RocksHandles rocks;
+    private final BlockMaps blockMaps;
 
-    public VersionedReader(RocksHandles rocks) {
+    VersionedReader(RocksHandles rocks, BlockMaps blockMaps) {
         this.rocks = rocks;
+        this.blockMaps = blockMaps;
     }
 
     /** The newest version of one block at or below {@code lsn}. */
@@ -48,7 +51,7 @@ public final class VersionedReader {
 
     private PageRead page(RocksIterator it, TimelineState tl, long lsn, long file, int block) {
         for (TimelineState t = tl; t != null; t = t.parent) {
-            if (t.files.contains(file)) {
+            if (t.files.contains(file) && blockMaps.mayHold(t, file, block)) {
                 byte[] target = Keys.page(t.id, file, block, lsn);
                 Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
                 if (v.isPresent()) {

@@ -227,17 +227,17 @@ public final class Writer {
             writes.incrementAndGet();
             commits.addAndGet(done.size());
 
-            // Durable: publish. Files first, then counters, then last LSNs, so that a reader that sees a new
-            // LSN also sees every key written at it.
+            // Durable: publish. File sets and block maps first, then progress, then the last LSN, so that a
+            // reader that sees a new LSN also sees everything that guards the keys written at it.
             for (Txn.FileKey fk : touched) {
                 fk.timeline().files.add(fk.file());
+            }
+            for (Txn txn : done) {
+                txn.afterCommit.forEach(Runnable::run);
             }
             progress.forEach((t, p) -> t.progress = p);
             lastTimeMicros = time;
             lastLsn = lsn;
-            for (Txn txn : done) {
-                txn.afterCommit.forEach(Runnable::run);
-            }
             for (int i = 0; i < succeeded.size(); i++) {
                 complete(succeeded.get(i), results.get(i));
             }

@@ -22,17 +22,12 @@ final class ChildJvm implements AutoCloseable {
         this.stderr = stderr;
     }
 
-    /** The test JVM's own classpath: the child runs the same classes. */
-    static String classpath() {
-        return System.getProperty("java.class.path");
-    }
-
     /**
-     * Starts {@code CrashWriter <args>} on {@code classpath}, its stdout and stderr going to {@code <logs>.out}
+     * Starts {@code CrashWriter <args>} on this JVM's classpath, its stdout and stderr going to {@code <logs>.out}
      * and {@code <logs>.err}. Stdout goes to a file rather than a pipe: what the child wrote before SIGKILL is
      * then all there, with no reader thread racing the JDK's process reaper.
      */
-    static ChildJvm start(String classpath, Path logs, String... args) throws IOException {
+    static ChildJvm start(Path logs, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -41,7 +36,7 @@ final class ChildJvm implements AutoCloseable {
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:-UsePerfData");
         cmd.add("-cp");
-        cmd.add(classpath);
+        cmd.add(System.getProperty("java.class.path"));
         cmd.add(CrashWriter.class.getName());
         cmd.addAll(List.of(args));
         Path out = logs.resolveSibling(logs.getFileName() + ".out");

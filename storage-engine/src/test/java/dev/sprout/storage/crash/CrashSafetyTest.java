@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +39,6 @@ class CrashSafetyTest {
     Path tmp;
 
     private final List<ChildJvm> children = new ArrayList<>();
-    private String classpath;
-
-    @BeforeEach
-    void snapshotClasspath() throws Exception {
-        classpath = ChildJvm.classpath();
-    }
-
     @AfterEach
     void killStrayChildren() {
         children.forEach(ChildJvm::close);
@@ -144,7 +136,7 @@ class CrashSafetyTest {
     }
 
     private ChildJvm start(int round, String... args) throws Exception {
-        ChildJvm child = ChildJvm.start(classpath, tmp.resolve("child-" + round), args);
+        ChildJvm child = ChildJvm.start(tmp.resolve("child-" + round), args);
         children.add(child);
         return child;
     }
