@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A chain of branches where every level rewrites some blocks of the same file and one level truncates it:
- * each level reads, for every block, the version of the nearest level that wrote it, before and after reopen
+ * A chain of branches where every level rewrites some blocks of the same file and one level truncates it, then
+ * the middle levels rewrite every block after their children branched: each level reads, for every block, the
+ * version of the nearest level that wrote it at or below the LSN it reads there, before and after reopen
  * (block maps are rebuilt lazily), and through single and batched reads.
  */
 class FallThroughTest {
@@ -60,6 +61,17 @@ class FallThroughTest {
                 }
                 store.commit(batch);
                 store.flush(); // settled levels, as in a long-lived chain
+            }
+            check(store, chain, file, expected);
+            // The intermediate levels keep writing after their children branched off (as `main` does): every
+            // block gets a new version there, which the children below must not see.
+            for (int level = 1; level < LEVELS - 1; level++) {
+                PageBatch rewrite = new PageBatch(chain.get(level));
+                for (int b = 0; b < BLOCKS; b++) {
+                    rewrite.write(file, b, page(level + 10, b));
+                    expected[level][b] = level + 10;
+                }
+                store.commit(rewrite);
             }
             check(store, chain, file, expected);
         }

@@ -15,7 +15,7 @@ import java.util.UUID;
  * attrs     timeline(16) file(8) lsn(8)                     -> attributes | empty (file deleted)
  * dentries  timeline(16) dir(8) name(UTF-8) 0x00 lsn(8)     -> file(8) type(1) | empty (name removed)
  * meta      'T' timeline(16)                                -> timeline record
- *           'F' timeline(16) file(8)                        -> (the timeline holds keys of this file)
+ *           'F' timeline(16) file(8)                        -> first LSN of the timeline's keys of this file
  *           'G'                                             -> global counters
  *           'L' lsn(8)                                      -> commit time (micros)
  *           'W' time(8) lsn(8)                              -> (time index)

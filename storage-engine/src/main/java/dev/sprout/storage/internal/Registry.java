@@ -39,7 +39,8 @@ public final class Registry {
                 }
                 TimelineState t = registry.timelines.get(Keys.timelineAt(k, 1));
                 if (t != null) {
-                    t.files.add(Keys.getLong(k, 17));
+                    byte[] first = it.value();
+                    t.files.put(Keys.getLong(k, 17), first.length == 8 ? Keys.getLong(first, 0) : 0L);
                 }
             }
             VersionedReader.check(it);

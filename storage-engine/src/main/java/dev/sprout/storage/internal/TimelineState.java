@@ -1,8 +1,8 @@
 package dev.sprout.storage.internal;
 
 import dev.sprout.storage.timeline.TimelineId;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -39,8 +39,18 @@ public final class TimelineState {
     volatile TimelineState parent;
     volatile Progress progress;
 
-    /** Every file id that has keys (pages, attributes or entries as a directory) on this timeline itself. */
-    final Set<Long> files = ConcurrentHashMap.newKeySet();
+    /**
+     * Every file id that has keys (pages, attributes or entries as a directory) on this timeline itself, with
+     * the LSN of the first of them: a read at a lower LSN has nothing to find here. (GC may remove that first
+     * version; the recorded LSN then only errs low, which costs a lookup, never a wrong answer.)
+     */
+    final Map<Long, Long> files = new ConcurrentHashMap<>();
+
+    /** True when this timeline itself may hold a key of {@code file} at or below {@code lsn}. */
+    boolean mayHold(long file, long lsn) {
+        Long first = files.get(file);
+        return first != null && first <= lsn;
+    }
 
     TimelineState(TimelineId id, Optional<TimelineId> parentId, long branchLsn, long createdAtMicros, Progress progress) {
         this.id = id;

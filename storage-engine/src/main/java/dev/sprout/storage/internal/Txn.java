@@ -62,7 +62,7 @@ public final class Txn {
 
     /** Records that keys of {@code file} now exist on timeline {@code t} (so reads stop skipping it there). */
     public void touch(TimelineState t, long file) {
-        if (!t.files.contains(file)) {
+        if (!t.files.containsKey(file)) {
             touched.add(new FileKey(t, file));
         }
     }

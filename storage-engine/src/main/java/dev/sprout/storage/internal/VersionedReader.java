@@ -16,8 +16,8 @@ import org.rocksdb.RocksIterator;
 /**
  * Reads the newest version at or below an LSN, falling through to ancestors: on timeline T at LSN L, look in T;
  * if T has no version of the key at or below L, read T's parent at min(L, T's branch LSN), up to the root.
- * A timeline that never wrote a key of the file ({@link TimelineState#files}), or of the block
- * ({@link BlockMaps}), is skipped without touching RocksDB.
+ * A timeline that holds no key of the file at or below the LSN ({@link TimelineState#files}: the file's first
+ * LSN there), or no key of the block ({@link BlockMaps}), is skipped without touching RocksDB.
  *
  * <p>Thread-safe: every call uses its own iterators. Callers check the LSN against the timeline's readable
  * range before calling.
@@ -51,7 +51,7 @@ public final class VersionedReader {
 
     private PageRead page(RocksIterator it, TimelineState tl, long lsn, long file, int block) {
         for (TimelineState t = tl; t != null; t = t.parent) {
-            if (t.files.contains(file) && blockMaps.mayHold(t, file, block)) {
+            if (t.mayHold(file, lsn) && blockMaps.mayHold(t, file, block)) {
                 byte[] target = Keys.page(t.id, file, block, lsn);
                 Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
                 if (v.isPresent()) {
@@ -68,7 +68,7 @@ public final class VersionedReader {
     public Optional<FileAttr> attr(TimelineState tl, long lsn, long file) {
         try (RocksIterator it = rocks.db.newIterator(rocks.attrs, rocks.pageRead)) {
             for (TimelineState t = tl; t != null; t = t.parent) {
-                if (t.files.contains(file)) {
+                if (t.mayHold(file, lsn)) {
                     Optional<Version> v = seekVersion(it, Keys.attr(t.id, file, lsn), Keys.ATTR_PREFIX_BYTES);
                     if (v.isPresent()) {
                         return Values.attr(file, v.get().value, v.get().lsn);
@@ -84,7 +84,7 @@ public final class VersionedReader {
     public Optional<Values.Target> entry(TimelineState tl, long lsn, long dir, byte[] name) {
         try (RocksIterator it = rocks.db.newIterator(rocks.dentries, rocks.plainRead)) {
             for (TimelineState t = tl; t != null; t = t.parent) {
-                if (t.files.contains(dir)) {
+                if (t.mayHold(dir, lsn)) {
                     byte[] target = Keys.dentry(t.id, dir, name, lsn);
                     Optional<Version> v = seekVersion(it, target, target.length - Keys.LSN_BYTES);
                     if (v.isPresent()) {
@@ -103,7 +103,7 @@ public final class VersionedReader {
         TreeMap<String, Optional<Values.Target>> decided = new TreeMap<>(VersionedReader::compareUtf8);
         try (RocksIterator it = rocks.db.newIterator(rocks.dentries, rocks.plainRead)) {
             for (TimelineState t = tl; t != null; t = t.parent) {
-                if (t.files.contains(dir)) {
+                if (t.mayHold(dir, lsn)) {
                     collectLevel(it, t, lsn, dir, decided);
                 }
                 lsn = Math.min(lsn, t.branchLsn);

@@ -199,7 +199,7 @@ public final class Writer {
             // Per timeline: one record with its final progress, and the logical size at each LSN that changed it;
             // per new (timeline, file): one marker.
             Map<TimelineState, TimelineState.Progress> progress = new HashMap<>();
-            Set<Txn.FileKey> touched = new HashSet<>();
+            Map<Txn.FileKey, Long> touched = new HashMap<>(); // first LSN of each new (timeline, file)
             for (Txn txn : done) {
                 for (var e : txn.timelineDeltas.entrySet()) {
                     TimelineState t = e.getKey();
@@ -210,13 +210,13 @@ public final class Writer {
                         wb.put(rocks.meta, Keys.metaLogicalSize(t.id, txn.lsn), longBytes(p.logicalBytes()));
                     }
                 }
-                touched.addAll(txn.touched);
+                txn.touched.forEach(fk -> touched.putIfAbsent(fk, txn.lsn));
             }
             for (var e : progress.entrySet()) {
                 wb.put(rocks.meta, Keys.metaTimeline(e.getKey().id), e.getKey().encode(e.getValue()));
             }
-            for (Txn.FileKey fk : touched) {
-                wb.put(rocks.meta, Keys.metaFile(fk.timeline().id, fk.file()), EMPTY);
+            for (var e : touched.entrySet()) {
+                wb.put(rocks.meta, Keys.metaFile(e.getKey().timeline().id, e.getKey().file()), longBytes(e.getValue()));
             }
             for (Txn txn : done) {
                 wb.put(rocks.meta, Keys.metaLsnTime(txn.lsn), longBytes(time));
@@ -229,9 +229,7 @@ public final class Writer {
 
             // Durable: publish. File sets and block maps first, then progress, then the last LSN, so that a
             // reader that sees a new LSN also sees everything that guards the keys written at it.
-            for (Txn.FileKey fk : touched) {
-                fk.timeline().files.add(fk.file());
-            }
+            touched.forEach((fk, first) -> fk.timeline().files.put(fk.file(), first));
             for (Txn txn : done) {
                 txn.afterCommit.forEach(Runnable::run);
             }
