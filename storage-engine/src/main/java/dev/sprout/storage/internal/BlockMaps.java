@@ -6,45 +6,46 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.rocksdb.RocksIterator;
 
 /**
- * Which blocks of a file have any page key on one timeline itself, so that a read falling through a chain of
- * branches skips, without a RocksDB lookup, every level that never wrote the block. A branch that rewrote a
- * few blocks of a relation then reads the other blocks as fast as its parent does, however deep the chain
- * (a prefix-bloom miss costs about as much as a read; a bit test costs nothing).
+ * For each block of a file, the LSN of its first page key on one timeline itself, so that a read falling
+ * through a chain of branches skips, without a RocksDB lookup, every level that holds no version of the block
+ * at or below the LSN it reads there: levels that never wrote the block, and levels that wrote it only after
+ * the branch below them was taken. A branch that rewrote a few blocks of a relation, or a parent that keeps
+ * writing after branching, then costs a reader nothing, however deep the chain (a prefix-bloom miss costs
+ * about as much as a read; an array lookup costs nothing).
  *
  * <p>A map is built on first use by scanning the (timeline, file) key range, and only for files with at most
  * {@link #MAX_VERSIONS} versions on that timeline; a file with more is "dense" and always looked up (it is
- * where the data lives anyway). Bits are only ever added: GC removing a version leaves its bit, which costs a
- * lookup, never a wrong answer.
+ * where the data lives anyway). Entries are only ever added: GC removing a block's first version leaves an LSN
+ * that errs low, which costs a lookup, never a wrong answer.
  *
- * <p>Concurrency: maps are built and bits are set only under the writer's lock, builds seeing every commit
- * before them. Readers test bits without locks; a bit is set before the commit's LSN is published, and a
- * reader only reads at LSNs it has seen published.
+ * <p>Concurrency: maps are built and entries are set only under the writer's lock, builds seeing every commit
+ * before them. Readers look entries up without locks; an entry is set before the commit's LSN is published,
+ * and a reader only reads at LSNs it has seen published.
  */
 final class BlockMaps {
     /** Above this many page versions of one file on one timeline, scanning costs more than it saves. */
-    static final int MAX_VERSIONS = 16_384;
+    static final int MAX_VERSIONS = 65_536;
 
     private record Key(TimelineState timeline, long file) {}
 
-    /** Blocks that have keys; grows by copying under the writer's lock. */
-    private static final class Bits {
-        private volatile long[] words = new long[2];
+    /** First LSN per block, 0 for none (LSNs start at 1); grows by copying under the writer's lock. */
+    private static final class FirstLsns {
+        private volatile long[] first = new long[64];
 
-        boolean get(int block) {
-            long[] w = words;
-            int i = block >>> 6;
-            return i < w.length && (w[i] & (1L << block)) != 0;
+        long get(int block) {
+            long[] f = first;
+            return block < f.length ? f[block] : 0;
         }
 
-        void set(int block) {
-            int i = block >>> 6;
-            long[] w = words;
-            if (i >= w.length) {
-                w = Arrays.copyOf(w, Math.max(i + 1, w.length * 2));
-                w[i] |= 1L << block;
-                words = w;
-            } else {
-                w[i] |= 1L << block;
+        /** Records a key at {@code lsn}; the first one recorded stays (LSNs only grow). */
+        void add(int block, long lsn) {
+            long[] f = first;
+            if (block >= f.length) {
+                f = Arrays.copyOf(f, Math.max(block + 1, f.length * 2));
+                f[block] = lsn;
+                first = f;
+            } else if (f[block] == 0) {
+                f[block] = lsn;
             }
         }
     }
@@ -60,19 +61,23 @@ final class BlockMaps {
         this.writer = writer;
     }
 
-    /** False only when timeline {@code t} certainly holds no key of this block. */
-    boolean mayHold(TimelineState t, long file, int block) {
+    /** False only when timeline {@code t} certainly holds no key of this block at or below {@code lsn}. */
+    boolean mayHold(TimelineState t, long file, int block, long lsn) {
         Object map = maps.get(new Key(t, file));
         if (map == null) {
             map = writer.exclusive(() -> maps.computeIfAbsent(new Key(t, file), k -> scan(t, file)));
         }
-        return map == DENSE || ((Bits) map).get(block);
+        if (map == DENSE) {
+            return true;
+        }
+        long first = ((FirstLsns) map).get(block);
+        return first != 0 && first <= lsn;
     }
 
     /** Records a page key just written on {@code t}; runs under the writer's lock, before the LSN is published. */
-    void written(TimelineState t, long file, int block) {
-        if (maps.get(new Key(t, file)) instanceof Bits bits) {
-            bits.set(block);
+    void written(TimelineState t, long file, int block, long lsn) {
+        if (maps.get(new Key(t, file)) instanceof FirstLsns firsts) {
+            firsts.add(block, lsn);
         }
     }
 
@@ -84,7 +89,7 @@ final class BlockMaps {
     private Object scan(TimelineState t, long file) {
         byte[] prefix = Keys.page(t.id, file, 0, 0);
         prefix = Arrays.copyOf(prefix, Keys.ATTR_PREFIX_BYTES); // timeline and file: the same 24 bytes
-        Bits bits = new Bits();
+        FirstLsns firsts = new FirstLsns();
         int versions = 0;
         try (RocksIterator it = rocks.db.newIterator(rocks.pages, rocks.scanRead)) {
             for (it.seek(prefix); it.isValid(); it.next()) {
@@ -95,10 +100,10 @@ final class BlockMaps {
                 if (++versions > MAX_VERSIONS) {
                     return DENSE;
                 }
-                bits.set(Keys.getInt(key, prefix.length));
+                firsts.add(Keys.getInt(key, prefix.length), Keys.lsnOf(key)); // keys come in LSN order per block
             }
             VersionedReader.check(it);
         }
-        return bits;
+        return firsts;
     }
 }

@@ -113,7 +113,7 @@ public final class PageCommit {
                 txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
             }
             txn.touch(t, file);
-            txn.afterCommit(() -> written.keySet().forEach(block -> blockMaps.written(t, file, block)));
+            txn.afterCommit(() -> written.keySet().forEach(block -> blockMaps.written(t, file, block, txn.lsn)));
         }
         txn.changes(t, versions, bytes, logicalDelta);
         return txn.lsn;

@@ -51,7 +51,7 @@ public final class VersionedReader {
 
     private PageRead page(RocksIterator it, TimelineState tl, long lsn, long file, int block) {
         for (TimelineState t = tl; t != null; t = t.parent) {
-            if (t.mayHold(file, lsn) && blockMaps.mayHold(t, file, block)) {
+            if (t.mayHold(file, lsn) && blockMaps.mayHold(t, file, block, lsn)) {
                 byte[] target = Keys.page(t.id, file, block, lsn);
                 Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
                 if (v.isPresent()) {
