@@ -21,6 +21,7 @@ public final class Engine {
     public Engine(StoreOptions options) {
         this.rocks = RocksHandles.open(options);
         try {
+            Registry.checkFormat(rocks, options.directory());
             Registry.Loaded loaded = Registry.load(rocks);
             this.registry = loaded.registry();
             Globals g = loaded.globals();

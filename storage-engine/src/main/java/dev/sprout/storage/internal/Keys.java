@@ -17,6 +17,7 @@ import java.util.UUID;
  * meta      'T' timeline(16)                                -> timeline record
  *           'F' timeline(16) file(8)                        -> first LSN of the timeline's keys of this file
  *           'G'                                             -> global counters
+ *           'V'                                             -> on-disk format version (4 bytes)
  *           'L' lsn(8)                                      -> commit time (micros)
  *           'W' time(8) lsn(8)                              -> (time index)
  *           'R' timeline(16)                                -> (deleted timeline awaiting compaction)
@@ -37,6 +38,7 @@ public final class Keys {
     static final byte META_TIMELINE = 'T';
     static final byte META_FILE = 'F';
     static final byte META_GLOBAL = 'G';
+    static final byte META_FORMAT = 'V';
     static final byte META_LSN_TIME = 'L';
     static final byte META_TIME_LSN = 'W';
     static final byte META_RECLAIM = 'R';
@@ -144,6 +146,10 @@ public final class Keys {
 
     public static byte[] metaGlobal() {
         return new byte[] {META_GLOBAL};
+    }
+
+    public static byte[] metaFormat() {
+        return new byte[] {META_FORMAT};
     }
 
     public static byte[] metaLsnTime(long lsn) {

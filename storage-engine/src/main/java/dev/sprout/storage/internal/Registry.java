@@ -19,6 +19,33 @@ import org.rocksdb.RocksIterator;
 public final class Registry {
     private final Map<TimelineId, TimelineState> timelines = new ConcurrentHashMap<>();
 
+    /**
+     * The layout of keys and values this build reads and writes. A store of another layout is refused at open
+     * rather than misread; bump it with every incompatible change.
+     */
+    static final int FORMAT_VERSION = 1;
+
+    /** Checks (or, for a new store, records) the on-disk format version. */
+    static void checkFormat(RocksHandles rocks, java.nio.file.Path dir) {
+        try {
+            byte[] v = rocks.db.get(rocks.meta, Keys.metaFormat());
+            if (v == null) {
+                if (rocks.db.get(rocks.meta, Keys.metaGlobal()) != null) {
+                    throw new StorageIoException("the store at " + dir + " was written by a build without an on-disk format"
+                            + " version (expected version " + FORMAT_VERSION + "); open it with that build, or delete it", null);
+                }
+                byte[] mine = new byte[4];
+                Keys.putInt(mine, 0, FORMAT_VERSION);
+                rocks.db.put(rocks.meta, rocks.commitWrite, Keys.metaFormat(), mine);
+            } else if (v.length != 4 || Keys.getInt(v, 0) != FORMAT_VERSION) {
+                throw new StorageIoException("the store at " + dir + " has on-disk format version "
+                        + (v.length == 4 ? Keys.getInt(v, 0) : -1) + "; this build reads version " + FORMAT_VERSION, null);
+            }
+        } catch (RocksDBException e) {
+            throw new StorageIoException("cannot read the store's format version: " + e.getMessage(), e);
+        }
+    }
+
     /** Loads timeline records, their file sets and the global counters. */
     static Loaded load(RocksHandles rocks) {
         Registry registry = new Registry();
