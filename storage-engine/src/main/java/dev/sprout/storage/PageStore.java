@@ -334,7 +334,7 @@ public final class PageStore implements AutoCloseable {
                 return;
             }
             closed = true;
-            engine.rocks.close();
+            engine.close();
         } finally {
             write.unlock();
         }

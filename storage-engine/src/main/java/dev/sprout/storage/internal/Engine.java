@@ -17,6 +17,7 @@ public final class Engine {
     public final PageCommit pageCommit;
     public final TimelineOps timelines;
     public final GarbageCollector gc;
+    private final BlockMaps blockMaps;
 
     public Engine(StoreOptions options) {
         this.rocks = RocksHandles.open(options);
@@ -26,7 +27,7 @@ public final class Engine {
             this.registry = loaded.registry();
             Globals g = loaded.globals();
             this.writer = new Writer(rocks, options.clock(), g.lastLsn(), g.lastTimeMicros(), g.nextFileId());
-            BlockMaps blockMaps = new BlockMaps(rocks, writer);
+            this.blockMaps = new BlockMaps(rocks, writer);
             this.reader = new VersionedReader(rocks, blockMaps);
             this.timeIndex = new TimeIndex(rocks);
             this.leases = new Leases(options.clock());
@@ -38,6 +39,12 @@ public final class Engine {
             rocks.close();
             throw e;
         }
+    }
+
+    /** Stops background work, then closes RocksDB. */
+    public void close() {
+        blockMaps.close();
+        rocks.close();
     }
 
     /** Grants a lease after checking, under the writer's lock, that the LSN is still readable. */

@@ -117,12 +117,12 @@ public final class Writer {
 
     /**
      * Runs {@code action} under the lock, with no LSN of its own, for writes that are not commits (timeline
-     * records, GC). It sees every commit that came before and none that comes after.
+     * records, GC, block maps). It sees every acknowledged commit and none that comes after. Reentrant: it may
+     * run inside a group's validation, so it never writes queued commits itself.
      */
     public <T> T exclusive(java.util.function.Supplier<T> action) {
         lock.lock();
         try {
-            drainQueue();
             return action.get();
         } finally {
             lock.unlock();
