@@ -68,10 +68,6 @@ public final class TimelineState {
         return progress.gcHorizon();
     }
 
-    long minReadableLsn() {
-        return Math.max(branchLsn, gcHorizon());
-    }
-
     /** The record as it is with {@code p}, for a write that persists {@code p}. */
     byte[] encode(Progress p) {
         byte[] v = new byte[RECORD_BYTES];

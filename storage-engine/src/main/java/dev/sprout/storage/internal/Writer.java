@@ -35,11 +35,6 @@ public final class Writer {
         T apply(Txn txn);
     }
 
-    /** What a queued write touches; writes with overlapping footprints go to different groups. */
-    public interface Footprint {
-        Set<Object> keys();
-    }
-
     private static final byte[] EMPTY = new byte[0];
 
     private final RocksHandles rocks;
