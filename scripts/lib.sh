@@ -49,9 +49,41 @@ apt_install() {
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# The build needs Apache Maven >= 3.9.6 (the protobuf plugin refuses older ones). A suitable `mvn` on PATH
+# is used as it is; otherwise Maven MAVEN_PINNED is fetched once from Maven Central, checked against its
+# published SHA-512, and kept under ~/.cache/sprout.
+MAVEN_MIN=3.9.6
+MAVEN_PINNED=3.9.16
+MAVEN_CMD=""
+
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
 ensure_maven() {
-  command -v mvn >/dev/null 2>&1 && return
-  apt_install maven || die "Apache Maven (mvn) is missing. Install it (Debian: apt-get install maven) and retry."
+  local found
+  if command -v mvn >/dev/null 2>&1; then
+    found="$(mvn -B -v 2>/dev/null | awk '/^Apache Maven/ { print $3; exit }')"
+    if [ -n "$found" ] && version_ge "$found" "$MAVEN_MIN"; then
+      MAVEN_CMD=mvn
+      return
+    fi
+  fi
+  local home="${XDG_CACHE_HOME:-$HOME/.cache}/sprout/apache-maven-$MAVEN_PINNED"
+  if [ ! -x "$home/bin/mvn" ]; then
+    command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates \
+      || die "curl is missing: it is needed to fetch Apache Maven $MAVEN_PINNED (or install Maven >= $MAVEN_MIN yourself)."
+    local url="https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/$MAVEN_PINNED/apache-maven-$MAVEN_PINNED-bin.tar.gz"
+    local tmp
+    tmp="$(mktemp -d)"
+    echo "sprout: fetching Apache Maven $MAVEN_PINNED from Maven Central (found ${found:-no mvn}; the build needs >= $MAVEN_MIN)" >&2
+    curl -fsSL --retry 3 -o "$tmp/maven.tar.gz" "$url" && curl -fsSL --retry 3 -o "$tmp/maven.sha512" "$url.sha512" \
+      || { rm -rf "$tmp"; die "could not download $url. Install Apache Maven >= $MAVEN_MIN and put it on PATH."; }
+    echo "$(cut -d' ' -f1 "$tmp/maven.sha512")  $tmp/maven.tar.gz" | sha512sum -c --quiet - \
+      || { rm -rf "$tmp"; die "the download of $url does not match its published SHA-512; not using it."; }
+    mkdir -p "$(dirname "$home")" && tar -xzf "$tmp/maven.tar.gz" -C "$tmp" && rm -rf "$home" \
+      && mv "$tmp/apache-maven-$MAVEN_PINNED" "$home" || die "could not unpack Apache Maven into $home"
+    rm -rf "$tmp"
+  fi
+  MAVEN_CMD="$home/bin/mvn"
 }
 
 # libfuse3 and fusermount3: the compute's FUSE data directory needs them (from the compute issue on).
@@ -66,5 +98,6 @@ ensure_fuse3() {
 
 maven() {
   # Maven itself runs on the chosen JDK; keep JDK 25's sun.misc.Unsafe notices about Maven's own libraries quiet.
-  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -ntp "$@"
+  [ -n "$MAVEN_CMD" ] || ensure_maven
+  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" "$MAVEN_CMD" -B -ntp "$@"
 }

@@ -96,6 +96,20 @@ public final class PageStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes the caller the timeline's only writer: bumps the timeline's writer generation, synced before this
+     * returns, and returns the new value. The store keeps the number; the page service refuses writes that
+     * carry an older one (fencing a compute that a newer one replaced).
+     */
+    public long claimWriter(TimelineId id) {
+        return guarded(() -> engine.timelines.claimWriter(id));
+    }
+
+    /** The timeline's writer generation: 0 until the first {@link #claimWriter}. */
+    public long writerGeneration(TimelineId id) {
+        return guarded(() -> engine.timelines.writerGeneration(id));
+    }
+
     /** The newest LSN committed anywhere in the store. */
     public long lastLsn() {
         return guarded(engine.writer::lastLsn);
@@ -214,6 +228,19 @@ public final class PageStore implements AutoCloseable {
     public void releaseLease(long leaseId) {
         guarded(() -> {
             engine.leases.release(leaseId);
+            return null;
+        });
+    }
+
+    /** How far back in time GC keeps every timeline readable; starts as {@link StoreOptions#pitrWindow()}. */
+    public Duration pitrWindow() {
+        return engine.gc.pitrWindow();
+    }
+
+    /** Changes the PITR window for the following GC passes. Not persisted: the next open uses its options. */
+    public void pitrWindow(Duration window) {
+        guarded(() -> {
+            engine.gc.pitrWindow(window);
             return null;
         });
     }

@@ -33,7 +33,7 @@ public final class GarbageCollector {
     private final TimeIndex timeIndex;
     private final Leases leases;
     private final InstantSource clock;
-    private final Duration pitrWindow;
+    private volatile Duration pitrWindow;
 
     public GarbageCollector(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases,
             InstantSource clock, Duration pitrWindow) {
@@ -44,6 +44,18 @@ public final class GarbageCollector {
         this.leases = leases;
         this.clock = clock;
         this.pitrWindow = pitrWindow;
+    }
+
+    /** The PITR window from the next pass on (GC settings may change while the store runs). */
+    public void pitrWindow(Duration window) {
+        if (window.isNegative()) {
+            throw new dev.sprout.storage.error.InvalidArgumentException("PITR window " + window + " is negative");
+        }
+        this.pitrWindow = window;
+    }
+
+    public Duration pitrWindow() {
+        return pitrWindow;
     }
 
     public GcReport run() {

@@ -15,6 +15,7 @@ import java.util.UUID;
  * attrs     timeline(16) file(8) lsn(8)                     -> attributes | empty (file deleted)
  * dentries  timeline(16) dir(8) name(UTF-8) 0x00 lsn(8)     -> file(8) type(1) | empty (name removed)
  * meta      'T' timeline(16)                                -> timeline record
+ *           'X' timeline(16)                                -> writer generation (8)
  *           'F' timeline(16) file(8)                        -> first LSN of the timeline's keys of this file
  *           'G'                                             -> global counters
  *           'V'                                             -> on-disk format version (4 bytes)
@@ -43,6 +44,7 @@ public final class Keys {
     static final byte META_TIME_LSN = 'W';
     static final byte META_RECLAIM = 'R';
     static final byte META_LOGICAL_SIZE = 'S';
+    static final byte META_WRITER = 'X';
 
     /**
      * End of every key range that starts with a timeline id: no key of a timeline reaches 300 bytes of 0xFF
@@ -140,6 +142,13 @@ public final class Keys {
     public static byte[] metaLogicalSizePrefix(TimelineId tl) {
         byte[] k = new byte[1 + TIMELINE_BYTES];
         k[0] = META_LOGICAL_SIZE;
+        putTimeline(k, 1, tl);
+        return k;
+    }
+
+    public static byte[] metaWriter(TimelineId tl) {
+        byte[] k = new byte[1 + TIMELINE_BYTES];
+        k[0] = META_WRITER;
         putTimeline(k, 1, tl);
         return k;
     }

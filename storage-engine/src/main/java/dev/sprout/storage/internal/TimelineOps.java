@@ -187,6 +187,7 @@ public final class TimelineOps {
                 deleteRange(wb, rocks.meta, sizePrefix, Keys.rangeEnd(sizePrefix));
                 try {
                     wb.delete(rocks.meta, Keys.metaTimeline(id));
+                    wb.delete(rocks.meta, Keys.metaWriter(id));
                 } catch (RocksDBException e) {
                     throw new IllegalStateException(e);
                 }
@@ -197,6 +198,36 @@ public final class TimelineOps {
             blockMaps.forget(t);
             return null;
         });
+    }
+
+    /**
+     * Makes the caller the timeline's only writer: bumps its writer generation durably (synced before this
+     * returns) and returns the new value. Whoever checks generations refuses writes from older ones.
+     */
+    public long claimWriter(TimelineId id) {
+        return writer.exclusive(() -> {
+            registry.require(id);
+            long next = readWriterGeneration(id) + 1;
+            writer.writeDurably(wb -> put(wb, rocks.meta, Keys.metaWriter(id), Writer.longBytes(next)));
+            return next;
+        });
+    }
+
+    /** The timeline's current writer generation: 0 until the first {@link #claimWriter}. */
+    public long writerGeneration(TimelineId id) {
+        return writer.exclusive(() -> {
+            registry.require(id);
+            return readWriterGeneration(id);
+        });
+    }
+
+    private long readWriterGeneration(TimelineId id) {
+        try {
+            byte[] value = rocks.db.get(rocks.meta, Keys.metaWriter(id));
+            return value == null ? 0 : java.nio.ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new StorageIoException("reading the writer generation of timeline " + id + " failed: " + e.getMessage(), e);
+        }
     }
 
     public TimelineInfo info(TimelineId id) {
