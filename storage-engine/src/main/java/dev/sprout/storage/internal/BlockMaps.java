@@ -29,6 +29,12 @@ import org.rocksdb.RocksIterator;
 final class BlockMaps {
     /** Above this many page versions of one file on one timeline, scanning costs more than it saves. */
     static final int MAX_VERSIONS = 65_536;
+    /**
+     * Maps cover blocks below this (2 GiB of file, a 2 MiB array at most; PostgreSQL's segments stop at 1 GiB).
+     * A file with a block beyond it is treated as dense, so a sparse file with a huge block number cannot make
+     * the map allocate for its claimed size.
+     */
+    static final int MAX_MAPPED_BLOCKS = 1 << 18;
 
     private record Key(TimelineState timeline, long file) {}
 
@@ -41,8 +47,11 @@ final class BlockMaps {
             return block < f.length ? f[block] : 0;
         }
 
-        /** Records a key at {@code lsn}; the first one recorded stays (LSNs only grow). */
-        void add(int block, long lsn) {
+        /** Records a key at {@code lsn}; the first one recorded stays (LSNs only grow). False beyond the mapped blocks. */
+        boolean add(int block, long lsn) {
+            if (block >= MAX_MAPPED_BLOCKS) {
+                return false;
+            }
             long[] f = first;
             if (block >= f.length) {
                 f = Arrays.copyOf(f, Math.max(block + 1, f.length * 2));
@@ -51,6 +60,7 @@ final class BlockMaps {
             } else if (f[block] == 0) {
                 f[block] = lsn;
             }
+            return true;
         }
     }
 
@@ -91,8 +101,13 @@ final class BlockMaps {
 
     /** Records a page key just written on {@code t}; runs under the writer's lock, before the LSN is published. */
     void written(TimelineState t, long file, int block, long lsn) {
-        switch (maps.get(new Key(t, file))) {
-            case FirstLsns firsts -> firsts.add(block, lsn);
+        Key key = new Key(t, file);
+        switch (maps.get(key)) {
+            case FirstLsns firsts -> {
+                if (!firsts.add(block, lsn)) {
+                    maps.put(key, DENSE);
+                }
+            }
             case Building building -> building.committed.add(new long[] {block, lsn});
             case null, default -> { }
         }
@@ -114,8 +129,11 @@ final class BlockMaps {
                         return null; // the timeline was deleted meanwhile
                     }
                     if (scanned instanceof FirstLsns firsts) {
-                        building.committed.forEach(c -> firsts.add((int) c[0], c[1]));
-                        maps.put(key, firsts);
+                        boolean mapped = true;
+                        for (long[] c : building.committed) {
+                            mapped &= firsts.add((int) c[0], c[1]);
+                        }
+                        maps.put(key, mapped ? firsts : DENSE);
                     } else if (scanned == DENSE) {
                         maps.put(key, DENSE);
                     } else {
@@ -163,7 +181,9 @@ final class BlockMaps {
                 if (++versions > MAX_VERSIONS) {
                     return DENSE;
                 }
-                firsts.add(Keys.getInt(key, prefix.length), Keys.lsnOf(key)); // keys come in LSN order per block
+                if (!firsts.add(Keys.getInt(key, prefix.length), Keys.lsnOf(key))) { // keys come in LSN order per block
+                    return DENSE;
+                }
             }
             VersionedReader.check(it);
         } catch (RuntimeException e) {

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 
 /**
  * Turns a {@link PageBatch} into keys at one LSN: page versions, truncation markers (empty values) for every
- * block a shrink cuts off, and a new attribute version for every file whose size changed.
+ * stored block a shrink cuts off, and a new attribute version for every file whose size changed.
  *
  * <p>Invariants it keeps, which make reads a single lookup with no size check:
  * <ul>
@@ -73,7 +73,8 @@ public final class PageCommit {
                     if (newSize < size) {
                         int from = (int) Pages.pagesFor(newSize);
                         int to = (int) Pages.pagesFor(size);
-                        for (int b = from; b < to; b++) {
+                        // Markers only where a version is stored: a sparse file's empty blocks need none.
+                        for (int b : reader.storedBlocks(t, NamespaceOps.HEAD, file, from, to)) {
                             written.put(b, CUT);
                         }
                         written.tailMap(from).replaceAll((b, page) -> CUT); // earlier writes of this batch past the cut

@@ -64,6 +64,43 @@ public final class VersionedReader {
         return PageRead.absent();
     }
 
+    /**
+     * The blocks of {@code file} in [{@code from}, {@code to}) that have any stored key (a version or a marker)
+     * on the timeline or on an ancestor it reads through. A superset of the blocks visible at the head: what a
+     * truncation must cover with markers. Costs one seek per stored block, never one per block of the range, so
+     * cutting a huge sparse file is as cheap as its stored blocks.
+     */
+    public java.util.SortedSet<Integer> storedBlocks(TimelineState tl, long lsn, long file, int from, int to) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        try (RocksIterator it = rocks.db.newIterator(rocks.pages, rocks.scanRead)) {
+            for (TimelineState t = tl; t != null; t = t.parent) {
+                if (t.mayHold(file, lsn)) {
+                    int block = from;
+                    while (block < to) {
+                        byte[] start = Keys.page(t.id, file, block, 0);
+                        it.seek(start);
+                        if (!it.isValid()) {
+                            break;
+                        }
+                        byte[] key = it.key();
+                        if (!Arrays.equals(key, 0, Keys.ATTR_PREFIX_BYTES, start, 0, Keys.ATTR_PREFIX_BYTES)) {
+                            break; // past this file's pages on this timeline
+                        }
+                        int found = java.nio.ByteBuffer.wrap(key, Keys.ATTR_PREFIX_BYTES, 4).getInt();
+                        if (found >= to || found < 0) {
+                            break;
+                        }
+                        out.add(found);
+                        block = found + 1;
+                    }
+                    check(it);
+                }
+                lsn = Math.min(lsn, t.branchLsn);
+            }
+        }
+        return out;
+    }
+
     /** The file's attributes at {@code lsn}; empty when it does not exist (never created, or deleted). */
     public Optional<FileAttr> attr(TimelineState tl, long lsn, long file) {
         try (RocksIterator it = rocks.db.newIterator(rocks.attrs, rocks.pageRead)) {

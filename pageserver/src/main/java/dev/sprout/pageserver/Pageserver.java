@@ -1,0 +1,203 @@
+package dev.sprout.pageserver;
+
+import dev.sprout.pageserver.cache.PageCache;
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.pageserver.http.HttpServerInitializer;
+import dev.sprout.pageserver.http.ManagementApi;
+import dev.sprout.pageserver.metrics.PageServiceMetrics;
+import dev.sprout.pageserver.metrics.StoreMetrics;
+import dev.sprout.pageserver.page.PageOperations;
+import dev.sprout.pageserver.page.PageServiceHandler;
+import dev.sprout.pageserver.page.TimelineGates;
+import dev.sprout.protocol.frame.FrameEncoder;
+import dev.sprout.protocol.frame.VarintFrameDecoder;
+import dev.sprout.storage.PageStore;
+import dev.sprout.storage.StoreOptions;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running pageserver: the storage engine on its data directory, the page service and the management API
+ * on their ports, the page cache, metrics and background GC.
+ *
+ * <p>{@link #start} returns once both ports accept connections. {@link #close} is idempotent: it stops
+ * accepting, closes connections, waits for running storage calls, then closes the store (everything
+ * acknowledged is already durable; nothing else is promised).
+ */
+public final class Pageserver implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Pageserver.class);
+
+    private final PageserverConfig config;
+    private final PageStore store;
+    private final PrometheusMeterRegistry metrics;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ExecutorService storagePool;
+    private final ScheduledExecutorService background;
+    private final Channel pageChannel;
+    private final Channel httpChannel;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Pageserver(PageserverConfig config) throws InterruptedException {
+        this.config = config;
+        this.store = PageStore.open(StoreOptions.defaults(config.dataDirectory())
+                .withSyncCommits(config.syncCommits())
+                .withPitrWindow(config.pitrWindow()));
+        boolean started = false;
+        try {
+            this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(metrics);
+            new JvmThreadMetrics().bindTo(metrics);
+            this.storagePool = Executors.newFixedThreadPool(config.storageThreads(), named("sprout-storage-"));
+            this.background = Executors.newSingleThreadScheduledExecutor(named("sprout-background-"));
+            PageCache cache = new PageCache(config.pageCacheBytes());
+            CaffeineCacheMetrics.monitor(metrics, cache.caffeine(), "sprout.page.cache");
+            metrics.gauge("sprout.page.cache.bytes", cache, PageCache::weightedBytes);
+            StoreMetrics.bind(store, metrics);
+            TimelineGates gates = new TimelineGates(store, cache);
+            PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());
+            PageServiceMetrics pageMetrics = new PageServiceMetrics(metrics);
+            ManagementApi api = new ManagementApi(store, metrics, gates::deleted);
+
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            this.bossGroup = new MultiThreadIoEventLoopGroup(1, named("sprout-accept-"), io);
+            this.workerGroup = new MultiThreadIoEventLoopGroup(0, named("sprout-io-"), io);
+
+            this.pageChannel = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(serverChannel)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast("frames", new VarintFrameDecoder(config.maxMessageBytes()))
+                                    .addLast("encoder", FrameEncoder.INSTANCE)
+                                    .addLast("pages", new PageServiceHandler(ops, storagePool, pageMetrics, config.maxInFlight()));
+                        }
+                    })
+                    .bind(new InetSocketAddress(config.bindAddress(), config.pagePort())).sync().channel();
+            this.httpChannel = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(serverChannel)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new HttpServerInitializer(api, storagePool, config.maxMessageBytes()))
+                    .bind(new InetSocketAddress(config.bindAddress(), config.httpPort())).sync().channel();
+
+            if (!config.gcInterval().isZero()) {
+                long every = config.gcInterval().toMillis();
+                background.scheduleWithFixedDelay(this::backgroundGc, every, every, TimeUnit.MILLISECONDS);
+            }
+            started = true;
+        } finally {
+            if (!started) {
+                store.close();
+            }
+        }
+    }
+
+    /** Opens the store and starts serving; fails with a sentence if a port is taken or the store cannot open. */
+    public static Pageserver start(PageserverConfig config) {
+        try {
+            Pageserver server = new Pageserver(config);
+            log.info("pageserver on {}: page service {}, management API http://{}:{}/ (data directory {})",
+                    config.bindAddress(), server.pagePort(), config.bindAddress(), server.httpPort(), config.dataDirectory());
+            return server;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the pageserver", e);
+        }
+    }
+
+    public int pagePort() {
+        return ((InetSocketAddress) pageChannel.localAddress()).getPort();
+    }
+
+    public int httpPort() {
+        return ((InetSocketAddress) httpChannel.localAddress()).getPort();
+    }
+
+    public PageserverConfig config() {
+        return config;
+    }
+
+    public PageStore store() {
+        return store;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    private void backgroundGc() {
+        try {
+            var report = store.gc();
+            log.info("background GC: {} versions ({} bytes of pages) removed, {} timelines scanned, {} reclaimed",
+                    report.versionsRemoved(), report.pageBytesRemoved(), report.timelinesScanned(), report.timelinesReclaimed());
+        } catch (RuntimeException e) {
+            log.warn("background GC failed; it will run again in {}", config.gcInterval(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        pageChannel.close().syncUninterruptibly();
+        httpChannel.close().syncUninterruptibly();
+        background.shutdownNow();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        storagePool.shutdown();
+        try {
+            if (!storagePool.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("storage calls still running after 30 s; closing the store under them");
+                storagePool.shutdownNow();
+            }
+            background.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+        metrics.close();
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+}
