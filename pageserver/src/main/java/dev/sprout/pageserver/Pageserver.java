@@ -94,6 +94,7 @@ public final class Pageserver implements AutoCloseable {
             this.pageChannel = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(serverChannel)
+                    .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new ChannelInitializer<Channel>() {
@@ -108,6 +109,7 @@ public final class Pageserver implements AutoCloseable {
             this.httpChannel = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(serverChannel)
+                    .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new HttpServerInitializer(api, storagePool, config.maxMessageBytes()))
                     .bind(new InetSocketAddress(config.bindAddress(), config.httpPort())).sync().channel();

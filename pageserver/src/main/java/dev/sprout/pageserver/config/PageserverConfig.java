@@ -65,6 +65,11 @@ public record PageserverConfig(
                 maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
     }
 
+    public PageserverConfig withPorts(int page, int http) {
+        return new PageserverConfig(dataDirectory, bindAddress, page, http, pageCacheBytes, pitrWindow, gcInterval,
+                maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
+    }
+
     public PageserverConfig withPageCache(long bytes) {
         return new PageserverConfig(dataDirectory, bindAddress, pagePort, httpPort, bytes, pitrWindow, gcInterval,
                 maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
