@@ -79,6 +79,7 @@ public final class Pageserver implements AutoCloseable {
             PageCache cache = new PageCache(config.pageCacheBytes());
             CaffeineCacheMetrics.monitor(metrics, cache.caffeine(), "sprout.page.cache");
             metrics.gauge("sprout.page.cache.bytes", cache, PageCache::weightedBytes);
+            metrics.gauge("sprout.page.cache.hit.ratio", cache, c -> c.caffeine().stats().hitRate());
             StoreMetrics.bind(store, metrics);
             TimelineGates gates = new TimelineGates(store, cache);
             PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());

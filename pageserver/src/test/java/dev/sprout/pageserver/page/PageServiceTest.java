@@ -145,6 +145,13 @@ class PageServiceTest {
             assertPage(page(21), read(other, cs, 0, file, 1));
             assertPage(page(11), read(c, s, 0, file, 1));
         }
+        String metrics = server.metrics().scrape();
+        for (String expected : new String[] {"sprout_page_service_requests_seconds_count{code=\"OK\",op=\"get_pages\"}",
+                "sprout_page_service_requests_seconds_count{code=\"READ_ONLY\",op=\"commit\"}", "sprout_page_service_bytes_in_bytes_total",
+                "sprout_page_service_bytes_out_bytes_total", "cache_gets_total{cache=\"sprout.page.cache\",result=\"hit\"}",
+                "sprout_page_cache_bytes", "sprout_page_cache_hit_ratio"}) {
+            assertTrue(metrics.contains(expected), expected + " missing from /metrics:\n" + metrics);
+        }
     }
 
     @Test
