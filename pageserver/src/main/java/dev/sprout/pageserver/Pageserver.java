@@ -92,7 +92,7 @@ public final class Pageserver implements AutoCloseable {
             this.bossGroup = new MultiThreadIoEventLoopGroup(1, named("sprout-accept-"), io);
             this.workerGroup = new MultiThreadIoEventLoopGroup(0, named("sprout-io-"), io);
 
-            this.pageChannel = new ServerBootstrap()
+            ServerBootstrap pageBootstrap = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(serverChannel)
                     .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
@@ -106,14 +106,16 @@ public final class Pageserver implements AutoCloseable {
                                     .addLast("pages", new PageServiceHandler(ops, storagePool, pageMetrics, config.maxInFlight()));
                         }
                     })
-                    .bind(new InetSocketAddress(config.bindAddress(), config.pagePort())).sync().channel();
-            this.httpChannel = new ServerBootstrap()
+                    ;
+            this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
+            ServerBootstrap httpBootstrap = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(serverChannel)
                     .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new HttpServerInitializer(api, storagePool, config.maxMessageBytes()))
-                    .bind(new InetSocketAddress(config.bindAddress(), config.httpPort())).sync().channel();
+                    ;
+            this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
             if (!config.gcInterval().isZero()) {
                 long every = config.gcInterval().toMillis();
@@ -121,10 +123,49 @@ public final class Pageserver implements AutoCloseable {
             }
             started = true;
         } finally {
-            if (!started) {
+            if (!started) { // a port was taken: give back what was made before
+                for (EventLoopGroup g : new EventLoopGroup[] {bossGroupOrNull(), workerGroupOrNull()}) {
+                    if (g != null) {
+                        g.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                    }
+                }
+                if (storagePoolOrNull() != null) {
+                    storagePoolOrNull().shutdownNow();
+                }
+                if (backgroundOrNull() != null) {
+                    backgroundOrNull().shutdownNow();
+                }
                 store.close();
             }
         }
+    }
+
+    private static Channel bind(ServerBootstrap bootstrap, String address, int port, String what) throws InterruptedException {
+        try {
+            return bootstrap.bind(new InetSocketAddress(address, port)).sync().channel();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) { // Netty rethrows the socket's checked BindException as is
+            throw new IllegalStateException("cannot listen on " + address + ":" + port + " for the " + what + ": "
+                    + (e instanceof java.net.BindException ? "the port is in use or the address is not this machine's" : e.toString()), e);
+        }
+    }
+
+    // Read in the constructor's failure path, where a final field may not be assigned yet (then it reads null).
+    private EventLoopGroup bossGroupOrNull() {
+        return bossGroup;
+    }
+
+    private EventLoopGroup workerGroupOrNull() {
+        return workerGroup;
+    }
+
+    private ExecutorService storagePoolOrNull() {
+        return storagePool;
+    }
+
+    private ScheduledExecutorService backgroundOrNull() {
+        return background;
     }
 
     /** Opens the store and starts serving; fails with a sentence if a port is taken or the store cannot open. */

@@ -75,4 +75,17 @@ class PageserverMainTest {
             assertTrue(out.toString().contains(option), option + " missing from --help:\n" + out);
         }
     }
+
+    @Test
+    void aTakenPortIsASentenceAndTheStoreIsReleased() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            PageserverConfig config = PageserverConfig.defaults(dir.resolve("data")).withPorts(0, taken.getLocalPort());
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Pageserver.start(config));
+            assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " for the management API"), e.getMessage());
+            // The failed start closed the store: a second start on the same directory works.
+            try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir.resolve("data")).withEphemeralPorts())) {
+                assertTrue(server.pagePort() > 0);
+            }
+        }
+    }
 }
