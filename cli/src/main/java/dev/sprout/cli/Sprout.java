@@ -1,25 +1,69 @@
 package dev.sprout.cli;
 
+import dev.sprout.pageserver.PageserverMain;
+import java.util.Arrays;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** The {@code sprout} command. */
+/**
+ * The {@code sprout} command. Exit codes: 0 done, 1 something went wrong (one sentence on stderr saying what),
+ * 2 bad flags (picocli's usage error).
+ */
 @Command(name = "sprout", mixinStandardHelpOptions = true, version = "sprout 0.1.0-SNAPSHOT",
         description = "Instant copy-on-write branches of PostgreSQL.",
         subcommands = {UpCommand.class, TimelinesCommand.class})
 public final class Sprout implements Runnable {
+    static final String PAGESERVER = "pageserver";
 
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     static int run(String... args) {
-        return new CommandLine(new Sprout())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("sprout: " + e.getMessage());
-                    return 1;
-                })
-                .execute(args);
+        CommandLine cmd;
+        try {
+            cmd = commandLine(args);
+        } catch (CommandLine.ParameterException e) {
+            // PageserverMain reads its --config file while the command line is built, before parsing.
+            System.err.println("sprout: " + e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+        }
+        return cmd.execute(args);
+    }
+
+    /**
+     * The command line for {@code args}. {@code sprout pageserver} is {@link PageserverMain}'s own command line,
+     * built from the arguments that follow it, so that its flags and its {@code --config} file are exactly the
+     * standalone pageserver's.
+     *
+     * @throws CommandLine.ParameterException if {@code sprout pageserver --config FILE} names an unreadable file
+     */
+    static CommandLine commandLine(String... args) {
+        CommandLine cmd = new CommandLine(new Sprout());
+        boolean pageserverArgs = args.length > 0 && args[0].equals(PAGESERVER);
+        CommandLine pageserver = PageserverMain.commandLine(
+                pageserverArgs ? Arrays.copyOfRange(args, 1, args.length) : new String[0]);
+        CommandSpec spec = pageserver.getCommandSpec().name(PAGESERVER);
+        spec.usageMessage()
+                .header("Run a standalone pageserver (`sprout up` runs one on the embedded default).")
+                .footer(Arrays.stream(spec.usageMessage().footer())
+                        .map(line -> line.replace("sprout-pageserver ", "sprout pageserver ")).toArray(String[]::new))
+                // PageserverMain's description is broken into lines of up to 100 characters.
+                .width(Math.max(spec.usageMessage().width(), 100));
+        cmd.addSubcommand(PAGESERVER, pageserver);
+        // Set after addSubcommand: picocli hands the handler to the subcommands present at this moment.
+        cmd.setExecutionExceptionHandler((e, failed, parsed) -> {
+            Throwable said = e;
+            if (failed.getCommandSpec().userObject() instanceof PageserverMain) {
+                Optional<SproutException> explained = StartFailure.explain(e, StartFailure.Target.of(failed.getCommandSpec()));
+                said = explained.isPresent() ? explained.get() : e;
+            }
+            failed.getErr().println("sprout: " + (said.getMessage() == null ? said.toString() : said.getMessage()));
+            return CommandLine.ExitCode.SOFTWARE;
+        });
+        return cmd;
     }
 
     @Override

@@ -1,31 +1,40 @@
 package dev.sprout.cli;
 
-import dev.sprout.storage.PageStore;
-import dev.sprout.storage.StoreOptions;
-import dev.sprout.storage.timeline.TimelineId;
-import dev.sprout.storage.timeline.TimelineInfo;
-import java.nio.file.Files;
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.TimelineInfo;
+import dev.sprout.protocol.v1.TimelineList;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** Lists the timelines of the local store. */
-@Command(name = "timelines", mixinStandardHelpOptions = true, description = "List the timelines in the local store.")
-final class TimelinesCommand implements Runnable {
-    @Mixin
-    StoreDirectory dir;
+/** {@code sprout timelines}: asks the running pageserver (GET /v1/timelines) and prints its timelines. */
+@Command(name = "timelines", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "List the timelines of the running pageserver (started by `sprout up`), oldest first.")
+final class TimelinesCommand implements Callable<Integer> {
+    private static final String ROW = "%-36s  %-36s  %10s  %10s  %10s  %10s%n";
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+            description = "The pageserver's management API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--json", description = "Print the management API's answer (a TimelineList as JSON) as it came.")
+    boolean json;
 
     @Override
-    public void run() {
-        if (!Files.isDirectory(dir.store())) {
-            System.out.println("no store at " + dir.store() + " yet: run `sprout up` first");
-            return;
+    public Integer call() {
+        ManagementClient client = new ManagementClient(httpPort);
+        if (json) {
+            System.out.print(client.get("/v1/timelines"));
+            return 0;
         }
-        try (PageStore store = PageStore.open(StoreOptions.defaults(dir.store()))) {
-            System.out.printf("%-36s  %-36s  %10s  %10s  %12s%n", "TIMELINE", "PARENT", "BRANCH LSN", "LAST LSN", "OWN BYTES");
-            for (TimelineInfo t : store.timelines()) {
-                System.out.printf("%-36s  %-36s  %10d  %10d  %12d%n", t.id(), t.parent().map(TimelineId::toString).orElse("-"),
-                        t.branchLsn(), t.lastLsn(), t.ownPageBytes());
-            }
+        TimelineList list = client.get("/v1/timelines", TimelineList.newBuilder()).build();
+        System.out.printf(ROW, "TIMELINE", "PARENT", "BRANCH LSN", "LAST LSN", "LOGICAL", "OWN BYTES");
+        for (TimelineInfo t : list.getTimelinesList()) {
+            System.out.printf(ROW, t.getTimelineId(),
+                    t.getParentId().isEmpty() ? "-" : t.getParentId(), Long.toUnsignedString(t.getBranchLsn()),
+                    Long.toUnsignedString(t.getLastLsn()), ByteSizes.format(t.getLogicalBytes()),
+                    ByteSizes.format(t.getOwnPageBytes()));
         }
+        return 0;
     }
 }

@@ -1,53 +1,148 @@
 package dev.sprout.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sprout.storage.PageStore;
-import dev.sprout.storage.StoreOptions;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import com.google.protobuf.util.JsonFormat;
+import dev.sprout.protocol.v1.Health;
+import dev.sprout.protocol.v1.TimelineList;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `sprout up` on a real store: the first run loads `main`, later runs reuse it and leave no branch behind. */
+/** `sprout up` against a real pageserver on ephemeral ports, over real HTTP. */
 class SproutUpTest {
+    /** A start that wrongly succeeded would wait for Ctrl-C; fail instead. */
+    private static final Duration REFUSAL = Duration.ofSeconds(15);
+
     @TempDir
     Path dir;
 
-    private String run(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Sprout.run(args), "exit code of sprout " + String.join(" ", args));
-        } finally {
-            System.setOut(original);
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
-    void upLoadsOnceBranchesAndCleansUp() {
-        String first = run("up", "--data-dir", dir.toString(), "--demo-mib", "2");
-        assertTrue(first.contains("loaded 2 MiB into main"), first);
-        assertTrue(first.contains("branch reads 42, main still reads 7"), first);
+    void upOnAFreshDataDirectoryCreatesMainAndServesTheManagementApi() throws Exception {
+        Path data = dir.resolve("fresh");
+        long mainCreatedAt;
+        try (LocalStack up = LocalStack.start(data, 0, 0)) {
+            assertEquals(UpCommand.MAIN, up.main().id());
+            assertTrue(up.main().parent().isEmpty(), "main is a root");
+            HttpResponse<String> health = Cli.get(up.httpPort(), "/healthz");
+            assertEquals(200, health.statusCode(), health.body());
+            Health.Builder h = Health.newBuilder();
+            JsonFormat.parser().merge(health.body(), h);
+            assertEquals("ok", h.getStatus());
 
-        String second = run("up", "--data-dir", dir.toString(), "--demo-mib", "2");
-        assertTrue(!second.contains("loaded"), "the second run reuses main: " + second);
-        assertTrue(second.contains("main: timeline " + UpCommand.MAIN + ", 2 MiB"), second);
-
-        try (PageStore store = PageStore.open(StoreOptions.defaults(dir.resolve("pages")))) {
-            assertEquals(1, store.timelines().size(), "only main remains");
-            assertEquals(2L << 20, store.timeline(UpCommand.MAIN).logicalBytes());
+            TimelineList list = timelines(up.httpPort());
+            assertEquals(1, list.getTimelinesCount(), list.toString());
+            assertEquals(UpCommand.MAIN.toString(), list.getTimelines(0).getTimelineId());
+            assertEquals("", list.getTimelines(0).getParentId());
+            mainCreatedAt = up.main().branchLsn();
+        }
+        // Every start makes sure of main: a second one finds it, and creates nothing.
+        try (LocalStack again = LocalStack.start(data, 0, 0)) {
+            assertEquals(mainCreatedAt, again.main().branchLsn(), "the same main");
+            assertEquals(1, timelines(again.httpPort()).getTimelinesCount());
         }
     }
 
     @Test
-    void badInputIsASentenceAndAnExitCode() {
-        assertEquals(1, Sprout.run("up", "--data-dir", dir.toString(), "--demo-mib", "0"));
-        assertEquals(2, Sprout.run("up", "--no-such-option"));
+    void mainHasTheSameIdEverywhere() {
+        // The README's branch example pastes this id; it is a name-based UUID of "sprout:main".
+        assertEquals("827ec186-abe5-3500-9d97-3c4f281743c5", UpCommand.MAIN.toString());
+    }
+
+    @Test
+    void theBannerSaysWhereEverythingIsAndHowToTryIt() {
+        try (LocalStack up = LocalStack.start(dir, 0, 0)) {
+            String banner = UpCommand.banner(up);
+            int http = up.httpPort();
+            assertTrue(banner.contains("data directory  " + dir.toAbsolutePath()), banner);
+            assertTrue(banner.contains("page service    127.0.0.1:" + up.pagePort()), banner);
+            assertTrue(banner.contains("management API  http://127.0.0.1:" + http + "/"), banner);
+            assertTrue(banner.contains("timeline main   " + UpCommand.MAIN + " (last LSN " + up.main().lastLsn() + ", 0 B logical)"),
+                    banner);
+            assertTrue(banner.contains("curl -s localhost:" + http + "/v1/timelines"), banner);
+            assertTrue(banner.contains("curl -s -X POST localhost:" + http + "/v1/timelines -d '{\"parentId\":\"" + UpCommand.MAIN + "\"}'"),
+                    banner);
+            assertTrue(banner.contains("curl -s localhost:" + http + "/metrics"), banner);
+            assertTrue(banner.contains("./sprout timelines --http-port " + http), banner);
+        }
+    }
+
+    @Test
+    void aSecondUpOnTheSameDataDirectoryIsRefusedAndTheFirstKeepsServing() throws Exception {
+        try (LocalStack first = LocalStack.start(dir, 0, 0)) {
+            Cli.Result second = assertTimeoutPreemptively(REFUSAL,
+                    () -> Cli.sprout("up", "--data-dir", dir.toString(), "--page-port", "0", "--http-port", "0"));
+            assertEquals(1, second.exit(), second.toString());
+            assertEquals("sprout: the data directory " + dir.toAbsolutePath() + " is in use by another Sprout process\n",
+                    second.err(), second.toString());
+
+            assertEquals(200, Cli.get(first.httpPort(), "/healthz").statusCode());
+            assertEquals(1, timelines(first.httpPort()).getTimelinesCount());
+        }
+    }
+
+    @Test
+    void aTakenPortIsNamedWithTheFlagThatMovesIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+
+            Cli.Result http = assertTimeoutPreemptively(REFUSAL, () -> Cli.sprout("up", "--data-dir",
+                    dir.resolve("a").toString(), "--page-port", "0", "--http-port", "" + port));
+            assertEquals(1, http.exit(), http.toString());
+            assertEquals("sprout: port " + port + " on 127.0.0.1 is in use: is another `sprout up` running? Use --http-port\n",
+                    http.err(), http.toString());
+
+            Cli.Result page = assertTimeoutPreemptively(REFUSAL, () -> Cli.sprout("up", "--data-dir",
+                    dir.resolve("b").toString(), "--page-port", "" + port, "--http-port", "0"));
+            assertEquals(1, page.exit(), page.toString());
+            assertEquals("sprout: port " + port + " on 127.0.0.1 is in use: is another `sprout up` running? Use --page-port\n",
+                    page.err(), page.toString());
+        }
+        // The failed starts closed the store: the data directory opens again.
+        try (LocalStack up = LocalStack.start(dir.resolve("a"), 0, 0)) {
+            assertEquals(1, timelines(up.httpPort()).getTimelinesCount());
+        }
+    }
+
+    @Test
+    void badFlagsExitWith2() {
+        for (String[] args : new String[][] {
+                {"up", "--no-such-option"},
+                {"up", "--http-port", "not-a-number"},
+                {"up", "--http-port", "65536"},
+                {"up", "--page-port", "-1"},
+                {"no-such-command"},
+                {"timelines", "--http-port"},
+                {"pageserver", "--no-such-option"}}) {
+            Cli.Result r = Cli.sprout(args);
+            assertEquals(2, r.exit(), String.join(" ", args) + ": " + r);
+            assertTrue(!r.err().isBlank(), "says why: " + r);
+        }
+        Cli.Result range = Cli.sprout("up", "--http-port", "65536");
+        assertTrue(range.err().contains("--http-port 65536 is not a TCP port (expected: 0-65535, 0 = any free port)"), range.toString());
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        Cli.Result help = Cli.sprout("--help");
+        assertEquals(0, help.exit(), help.toString());
+        for (String command : new String[] {"up", "timelines", "pageserver"}) {
+            assertTrue(help.out().contains("  " + command + " "), command + " in " + help.out());
+        }
+    }
+
+    static TimelineList timelines(int httpPort) throws Exception {
+        HttpResponse<String> r = Cli.get(httpPort, "/v1/timelines");
+        assertEquals(200, r.statusCode(), r.body());
+        TimelineList.Builder list = TimelineList.newBuilder();
+        JsonFormat.parser().merge(r.body(), list);
+        return list.build();
     }
 }
