@@ -116,6 +116,32 @@ public final class PageOperations {
 
     // ---- reads ------------------------------------------------------------------------------------------------
 
+    /**
+     * The answer to a GetPages when every page it asks for is in the cache, else empty. Touches neither the
+     * engine nor a lock, so the page service may call it on an event loop and answer without a thread
+     * hand-off; anything else (a miss, a bad block number) goes the normal way.
+     */
+    Optional<PagesResult> cachedPages(Session s, GetPages g) {
+        long lsn = s.readLsn(g.getLsn());
+        TimelineGate gate = s.gate;
+        if (cache.maxBytes() == 0 || lsn > gate.visibleLsn() || g.getPagesCount() == 0) {
+            return Optional.empty();
+        }
+        PagesResult.Builder out = PagesResult.newBuilder().setLsn(lsn);
+        for (int i = 0; i < g.getPagesCount(); i++) {
+            PageRef ref = g.getPages(i);
+            if (ref.getBlock() < 0) {
+                return Optional.empty();
+            }
+            Optional<PageCache.Hit> hit = cache.get(gate.cacheId, ref.getFileId(), ref.getBlock(), lsn);
+            if (hit.isEmpty()) {
+                return Optional.empty();
+            }
+            out.addPages(found(hit.get().page(), hit.get().lsn()));
+        }
+        return Optional.of(out.build());
+    }
+
     PagesResult getPages(Session s, GetPages g) {
         long lsn = s.readLsn(g.getLsn());
         TimelineGate gate = s.gate;

@@ -114,10 +114,17 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
                 }
                 return Response.newBuilder().setAttached(ops.attached(s));
             });
-            case GET_PAGES -> run(pool, id, op, arrived, () -> {
+            case GET_PAGES -> {
                 metrics.pagesRead(r.getGetPages().getPagesCount());
-                return Response.newBuilder().setPages(ops.getPages(session(r), r.getGetPages()));
-            });
+                Session s = sessions.get(r.getSession());
+                var cached = s == null || s.closed() ? java.util.Optional.<dev.sprout.protocol.v1.PagesResult>empty()
+                        : ops.cachedPages(s, r.getGetPages());
+                if (cached.isPresent()) { // every page is cached: answer here, no hand-off to a storage thread
+                    send(Response.newBuilder().setId(id).setPages(cached.get()).build(), op, arrived, false);
+                } else {
+                    run(pool, id, op, arrived, () -> Response.newBuilder().setPages(ops.getPages(session(r), r.getGetPages())));
+                }
+            }
             case GET_ATTR -> run(pool, id, op, arrived, () -> Response.newBuilder().setAttr(ops.getAttr(session(r), r.getGetAttr())));
             case LOOKUP -> run(pool, id, op, arrived, () -> Response.newBuilder().setFound(
                     dev.sprout.protocol.v1.LookupResult.newBuilder().setAttr(ops.lookup(session(r), r.getLookup().getLsn(), r.getLookup().getPath()))));
