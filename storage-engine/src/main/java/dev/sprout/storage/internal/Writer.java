@@ -85,29 +85,68 @@ public final class Writer {
             writeGroup(List.of(p));
             return join(p);
         } finally {
-            lock.unlock();
+            unlockAndLead();
         }
     }
 
-    /** Queues {@code body} for group commit; returns once it is durable (or refused). */
+    /**
+     * Queues {@code body} for group commit; returns once it is durable (or refused).
+     *
+     * <p>Whoever holds the lock writes everything queued, group after group, until the queue is empty; a
+     * caller that finds the lock taken does not queue up for it but waits for its own result, so the commits
+     * that arrive during one sync are all written by the next, and nobody has to take the lock merely to
+     * learn that its commit is already done. Every release of the lock is followed by a look at the queue
+     * ({@link #unlockAndLead}), so a commit queued while the holder was finishing is never left behind.
+     */
     public <T> T commitGrouped(Body<T> body, Set<Object> footprint) {
         Pending<T> p = new Pending<>(body, footprint);
         synchronized (queue) {
             queue.add(p);
         }
-        lock.lock();
-        try {
-            while (!p.result.isDone()) {
-                List<Pending<?>> group = takeGroup();
-                if (group.isEmpty()) {
-                    break;
+        while (true) {
+            if (lock.tryLock()) {
+                try {
+                    drainQueue();
+                } finally {
+                    unlockAndLead();
                 }
-                writeGroup(group);
             }
-        } finally {
-            lock.unlock();
+            try {
+                // Whoever holds the lock writes our commit; the timeout only bounds the wait should that ever
+                // not happen, after which we try to write it ourselves.
+                p.result.get(LEADER_CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return join(p);
+            } catch (java.util.concurrent.TimeoutException stillQueued) {
+                // loop: take the lock if it is free
+            } catch (InterruptedException | ExecutionException e) {
+                return join(p);
+            }
         }
-        return join(p);
+    }
+
+    /** How long a queued commit waits for the lock holder before it tries to take the lock itself. */
+    private static final long LEADER_CHECK_MILLIS = 50;
+
+    /**
+     * Releases the lock; when that was its outermost hold and commits are queued, takes it again (if nobody
+     * else has) and writes them. Whoever holds the lock then does the same when it releases it, so a queued
+     * commit always has a writer.
+     */
+    private void unlockAndLead() {
+        lock.unlock();
+        while (!lock.isHeldByCurrentThread() && hasQueued() && lock.tryLock()) {
+            try {
+                drainQueue();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private boolean hasQueued() {
+        synchronized (queue) {
+            return !queue.isEmpty();
+        }
     }
 
     /**
@@ -120,7 +159,7 @@ public final class Writer {
         try {
             return action.get();
         } finally {
-            lock.unlock();
+            unlockAndLead();
         }
     }
 

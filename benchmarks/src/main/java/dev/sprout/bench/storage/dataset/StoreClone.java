@@ -41,6 +41,21 @@ public final class StoreClone implements AutoCloseable {
         }
     }
 
+    /**
+     * Clones {@code dataset} into a new work directory without opening it, for a store that another component
+     * opens (a pageserver's data directory). The caller deletes it with {@link BenchEnv#deleteTree}.
+     */
+    public static Path cloneDirectory(PreparedDataset dataset) {
+        Path dir = BenchEnv.newWorkDir(dataset.dataset().dirName());
+        try {
+            copy(dataset.storeDir(), dir);
+            return dir;
+        } catch (RuntimeException e) {
+            BenchEnv.deleteTree(dir);
+            throw e;
+        }
+    }
+
     /** Hard-links immutable files and copies the rest; skips RocksDB's lock and info logs. */
     static void copy(Path from, Path to) {
         try (var files = Files.list(from)) {
