@@ -30,8 +30,23 @@ public final class FrameEncoder extends MessageToByteEncoder<MessageLite> {
     @Override
     protected void encode(ChannelHandlerContext ctx, MessageLite msg, ByteBuf out) throws IOException {
         int size = msg.getSerializedSize();
+        int frame = CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+        out.ensureWritable(frame);
+        if (out.nioBufferCount() == 1) {
+            // Serialise straight into the buffer's memory: no intermediate array, no second copy of each page.
+            java.nio.ByteBuffer target = out.internalNioBuffer(out.writerIndex(), frame);
+            CodedOutputStream coded = CodedOutputStream.newInstance(target);
+            coded.writeUInt32NoTag(size);
+            msg.writeTo(coded);
+            coded.flush();
+            if (coded.getTotalBytesWritten() != frame) {
+                throw new IOException("encoded " + coded.getTotalBytesWritten() + " bytes for a frame of " + frame);
+            }
+            out.writerIndex(out.writerIndex() + frame);
+            return;
+        }
         try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
-            CodedOutputStream coded = CodedOutputStream.newInstance(stream, CodedOutputStream.computeUInt32SizeNoTag(size) + size);
+            CodedOutputStream coded = CodedOutputStream.newInstance(stream, frame);
             coded.writeUInt32NoTag(size);
             msg.writeTo(coded);
             coded.flush();
