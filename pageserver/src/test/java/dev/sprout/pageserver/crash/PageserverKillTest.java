@@ -223,13 +223,18 @@ class PageserverKillTest {
             return new Child(p, Integer.parseInt(Files.readString(ready).trim().split(" ")[0]));
         }
 
-        void kill() throws InterruptedException {
+        void kill() {
             process.destroyForcibly(); // SIGKILL on Linux
-            process.waitFor(30, TimeUnit.SECONDS);
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the killed pageserver to exit", e);
+            }
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             if (process.isAlive()) {
                 kill();
             }
