@@ -92,11 +92,7 @@ public final class Pageserver implements AutoCloseable {
             this.bossGroup = new MultiThreadIoEventLoopGroup(1, named("sprout-accept-"), io);
             this.workerGroup = new MultiThreadIoEventLoopGroup(0, named("sprout-io-"), io);
 
-            ServerBootstrap pageBootstrap = new ServerBootstrap()
-                    .group(bossGroup, workerGroup)
-                    .channel(serverChannel)
-                    .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
-                    .childOption(ChannelOption.TCP_NODELAY, true)
+            ServerBootstrap pageBootstrap = serverBootstrap(serverChannel)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -105,16 +101,10 @@ public final class Pageserver implements AutoCloseable {
                                     .addLast("encoder", FrameEncoder.INSTANCE)
                                     .addLast("pages", new PageServiceHandler(ops, storagePool, pageMetrics, config.maxInFlight()));
                         }
-                    })
-                    ;
+                    });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
-            ServerBootstrap httpBootstrap = new ServerBootstrap()
-                    .group(bossGroup, workerGroup)
-                    .channel(serverChannel)
-                    .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpServerInitializer(api, storagePool, config.maxMessageBytes()))
-                    ;
+            ServerBootstrap httpBootstrap = serverBootstrap(serverChannel)
+                    .childHandler(new HttpServerInitializer(api, storagePool, config.maxMessageBytes()));
             this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
             if (!config.gcInterval().isZero()) {
@@ -138,6 +128,15 @@ public final class Pageserver implements AutoCloseable {
                 store.close();
             }
         }
+    }
+
+    /** What both listeners share: the event loops, the socket type, and the socket options. */
+    private ServerBootstrap serverBootstrap(Class<? extends ServerChannel> serverChannel) {
+        return new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(serverChannel)
+                .option(ChannelOption.SO_REUSEADDR, true) // a restarted pageserver takes its port back at once
+                .childOption(ChannelOption.TCP_NODELAY, true);
     }
 
     private static Channel bind(ServerBootstrap bootstrap, String address, int port, String what) throws InterruptedException {
