@@ -77,12 +77,17 @@ public final class PageOperations {
                 }
                 long generation;
                 if (a.getGeneration() == 0) {
-                    generation = gate.takeOver(() -> store.claimWriter(id));
+                    generation = gate.takeOver(() -> store.claimWriter(id), a.getExclusive());
+                } else if (a.getExclusive()) {
+                    throw new ServiceException(Code.INVALID_ARGUMENT, "exclusive applies to a new writer (generation 0),"
+                            + " not to resuming generation " + a.getGeneration());
                 } else {
                     gate.resume(a.getGeneration());
                     generation = a.getGeneration();
                 }
-                return new Session(sessionId, gate, true, generation, 0, pool);
+                Session session = new Session(sessionId, gate, true, generation, 0, pool);
+                gate.writerAttached(session);
+                return session;
             }
             case READ_ONLY -> {
                 if (a.getGeneration() != 0) {

@@ -177,6 +177,9 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private void detach(Session s) {
         if (sessions.remove(s.id, s)) {
             s.close();
+            if (s.writable) {
+                s.gate.writerDetached(s);
+            }
             s.clearStaged();
             metrics.sessionClosed();
         }

@@ -2,6 +2,8 @@ package dev.sprout.pageserver.page;
 
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.TimelineId;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -12,7 +14,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Fencing: every change (commit, namespace change) runs under the read lock after checking that its
  * session's generation is the current one; a read-write attach takes the write lock to bump the generation.
  * So once an attach has returned, no change of an older session is running or can start: the older session
- * is refused with {@link Code#FENCED}.
+ * is refused with {@link Code#FENCED}. The gate also knows which read-write sessions are attached, so an
+ * exclusive attach can be refused ({@link Code#WRITER_ATTACHED}) while the current writer is still connected.
  *
  * <p>Visibility: {@link #visibleLsn} is the newest LSN of this timeline whose effects the page cache has been
  * told about. Head reads use it, never the store's raw last LSN, so a reader cannot see a commit in the
@@ -36,6 +39,8 @@ final class TimelineGate {
      */
     final long announcedFrom;
     private volatile boolean deleted;
+    /** Attached read-write sessions (any generation); guarded by the write lock for changes that decide on it. */
+    private final Set<Session> writers = ConcurrentHashMap.newKeySet();
 
     TimelineGate(TimelineId timeline, long generation, long visibleLsn) {
         this.timeline = timeline;
@@ -88,11 +93,19 @@ final class TimelineGate {
     }
 
     /** Bumps the generation with {@code claim} (which persists it) while no change runs. */
-    long takeOver(java.util.function.LongSupplier claim) {
+    long takeOver(java.util.function.LongSupplier claim, boolean exclusive) {
         lock.writeLock().lock();
         try {
             if (deleted) {
                 throw new ServiceException(Code.UNKNOWN_TIMELINE, "timeline " + timeline + " was deleted");
+            }
+            if (exclusive) {
+                for (Session s : writers) {
+                    if (s.generation == generation && !s.closed()) {
+                        throw new ServiceException(Code.WRITER_ATTACHED, "timeline " + timeline + " already has a writer"
+                                + " attached (generation " + generation + "); a second compute may not write it");
+                    }
+                }
             }
             long next = claim.getAsLong();
             generation = next;
@@ -100,6 +113,24 @@ final class TimelineGate {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Records an attached read-write session, unless a newer writer took the timeline over meanwhile. */
+    void writerAttached(Session s) {
+        lock.writeLock().lock();
+        try {
+            if (s.generation != generation) {
+                throw new ServiceException(Code.FENCED, "timeline " + timeline + " was taken over by writer generation "
+                        + generation + " while session " + s.id + " (generation " + s.generation + ") attached");
+            }
+            writers.add(s);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    void writerDetached(Session s) {
+        writers.remove(s);
     }
 
     /** Checks that a reconnecting session's generation is still the current one. */

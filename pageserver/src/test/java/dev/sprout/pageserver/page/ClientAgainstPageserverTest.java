@@ -2,7 +2,9 @@ package dev.sprout.pageserver.page;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +93,41 @@ class ClientAgainstPageserverTest {
             RefusedException unknown = assertInstanceOf(RefusedException.class,
                     cause(second.attach(TimelineId.random().toString(), AttachMode.takeOver())));
             assertEquals(Code.UNKNOWN_TIMELINE, unknown.code());
+        }
+    }
+
+    @Test
+    void anExclusiveAttachIsRefusedWhileAWriterIsConnectedAndSucceedsOnceItsConnectionIsGone() {
+        try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
+                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()))) {
+            TimelineId main = TimelineId.random();
+            server.store().createRoot(main, 0, 0);
+            PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
+            PageSession a = first.attach(main.toString(), AttachMode.exclusive()).join();
+            long file = a.create("/rel", 0600, 0, 0).join().fileId();
+
+            RefusedException busy = assertInstanceOf(RefusedException.class,
+                    cause(second.attach(main.toString(), AttachMode.exclusive())));
+            assertEquals(Code.WRITER_ATTACHED, busy.code());
+            assertTrue(busy.getMessage().contains("already has a writer"), busy.getMessage());
+            // The refusal changed nothing: the first writer keeps its generation and keeps committing.
+            assertFalse(a.isFenced());
+            a.commit(List.of(write(file, 0, page(1))), List.of(Resize.newBuilder().setFileId(file).setSize(8192).build())).join();
+            assertEquals(a.generation(), server.store().writerGeneration(main));
+
+            first.close(); // the writer's process is gone: its connection closes and its claim with it
+            PageSession b = null;
+            for (int i = 0; i < 100 && b == null; i++) {
+                try {
+                    b = second.attach(main.toString(), AttachMode.exclusive()).join();
+                } catch (CompletionException e) {
+                    assertEquals(Code.WRITER_ATTACHED, assertInstanceOf(RefusedException.class, e.getCause()).code());
+                    LockSupport.parkNanos(20_000_000);
+                }
+            }
+            assertNotNull(b, "the exclusive attach was still refused 2 s after the first writer disconnected");
+            assertTrue(b.generation() > a.generation());
+            assertArrayEquals(page(1), read(b, file, 0));
         }
     }
 

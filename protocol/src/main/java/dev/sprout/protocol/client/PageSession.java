@@ -334,7 +334,8 @@ public final class PageSession {
     static Attach attachRequest(String timelineId, AttachMode mode) {
         Attach.Builder a = Attach.newBuilder().setTimelineId(timelineId);
         return switch (mode) {
-            case AttachMode.ReadWrite rw -> a.setMode(Attach.Mode.READ_WRITE).setGeneration(rw.generation()).build();
+            case AttachMode.ReadWrite rw -> a.setMode(Attach.Mode.READ_WRITE).setGeneration(rw.generation())
+                    .setExclusive(rw.exclusive()).build();
             case AttachMode.ReadOnly ro -> a.setMode(Attach.Mode.READ_ONLY).setLsn(ro.lsn()).build();
         };
     }
