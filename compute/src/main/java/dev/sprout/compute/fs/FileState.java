@@ -1,0 +1,65 @@
+package dev.sprout.compute.fs;
+
+import com.google.protobuf.ByteString;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One regular file as this compute holds it: its size, the pages written since they were last committed
+ * ({@code dirty}), the pages of the commit under way ({@code inFlight}), and the size the pageserver holds
+ * ({@code storedSize}). What a read of block b returns is, in this order: the dirty page, the in-flight page,
+ * the compute's clean cache, zeros for a block past {@code storedSize} (a hole only this compute knows of),
+ * and otherwise the pageserver's page.
+ *
+ * <p>Concurrency: the fields are guarded by the object's monitor, held only for memory work, never across a
+ * pageserver call. Commits and truncations of the file are serialised by {@link #flushLock}, taken before the
+ * monitor. Dirty pages are mutable and stay inside the monitor; a page leaving for a commit becomes an
+ * immutable {@link ByteString} and is never written again (a later write copies it into a new dirty page).
+ */
+final class FileState {
+    final long fileId;
+    final ReentrantLock flushLock = new ReentrantLock();
+
+    long size;
+    long storedSize;
+    /**
+     * The smallest size the file had since its last commit (at most {@code storedSize}): a block at or past it
+     * that is not dirty reads as zeros, whatever the pageserver still holds there until the cut is committed.
+     */
+    long floor;
+    final TreeMap<Integer, byte[]> dirty = new TreeMap<>();
+    Map<Integer, ByteString> inFlight = Map.of();
+    /**
+     * Bumped whenever what the pageserver returns for a block may have changed under the clean cache (a commit
+     * landed, a truncation): a page fetched before the bump must not be cached after it.
+     */
+    long epoch;
+    /**
+     * 0 while the file has a name. Once it was unlinked while still open (FUSE renames it to
+     * {@code .fuse_hidden…}), the LSN just before the unlink: reads go there, and nothing is committed again.
+     */
+    long deletedAt;
+    /** Unlinked for good: every cached page of it is gone and no operation may use it. */
+    boolean gone;
+
+    FileState(long fileId, long size) {
+        this.fileId = fileId;
+        this.size = size;
+        this.storedSize = size;
+        this.floor = size;
+    }
+
+    synchronized long sizeNow() {
+        return size;
+    }
+
+    /** The LSN reads of this file go to: the head (0) while it has a name. */
+    long readLsn() {
+        return deletedAt;
+    }
+
+    static int blocks(long bytes) {
+        return (int) ((bytes + PageFs.PAGE_SIZE - 1) / PageFs.PAGE_SIZE);
+    }
+}
