@@ -94,6 +94,8 @@ public final class PageFs {
     /** Bumped by every namespace change; a lookup answered before a bump is not cached after it. */
     private final AtomicLong namespaceVersion = new AtomicLong();
     private final AtomicLong dirtyBytes = new AtomicLong();
+    /** The newest LSN any change of this filesystem was acknowledged at. */
+    private final AtomicLong lastLsn = new AtomicLong();
     private final ReentrantLock flushAll = new ReentrantLock();
     private final FsStats stats = new FsStats();
     private volatile Runnable onFenced = () -> { };
@@ -129,6 +131,19 @@ public final class PageFs {
         return dirtyBytes.get();
     }
 
+    /**
+     * The newest LSN at which the pageserver acknowledged a change of this filesystem: a branch at it (or
+     * later) holds everything fsynced so far.
+     */
+    public long lastLsn() {
+        return lastLsn.get();
+    }
+
+    private long acknowledged(long lsn) {
+        lastLsn.accumulateAndGet(lsn, Math::max);
+        return lsn;
+    }
+
     // ---- names -----------------------------------------------------------------------------------------------
 
     public Attr getattr(String path) {
@@ -154,6 +169,7 @@ public final class PageFs {
     public long create(String path, int mode) {
         return changeNamespace(() -> {
             var created = await(session.create(path, mode & 07777, options.uid(), options.gid()), "create " + path);
+            acknowledged(created.lsn());
             files.put(created.fileId(), new FileState(created.fileId(), 0));
             names.put(path, new Node(created.fileId(), false, mode & 07777, System.currentTimeMillis() * 1000));
             return created.fileId();
@@ -163,6 +179,7 @@ public final class PageFs {
     public void mkdir(String path, int mode) {
         changeNamespace(() -> {
             var created = await(session.mkdir(path, mode & 07777, options.uid(), options.gid()), "mkdir " + path);
+            acknowledged(created.lsn());
             names.put(path, new Node(created.fileId(), true, mode & 07777, System.currentTimeMillis() * 1000));
             return null;
         });
@@ -194,7 +211,7 @@ public final class PageFs {
             FileState f = file(node.fileId);
             f.flushLock.lock();
             try {
-                await(session.unlink(path), "unlink " + path);
+                acknowledged(await(session.unlink(path), "unlink " + path));
                 names.remove(path);
                 forget(f);
             } finally {
@@ -206,7 +223,7 @@ public final class PageFs {
 
     public void rmdir(String path) {
         changeNamespace(() -> {
-            await(session.rmdir(path), "rmdir " + path);
+            acknowledged(await(session.rmdir(path), "rmdir " + path));
             forgetNames(path);
             return null;
         });
@@ -229,7 +246,7 @@ public final class PageFs {
                 replacedFile.flushLock.lock();
             }
             try {
-                await(session.rename(from, to), "rename " + from + " to " + to);
+                acknowledged(await(session.rename(from, to), "rename " + from + " to " + to));
                 forgetNames(from);
                 forgetNames(to);
                 names.put(to, node);
@@ -252,7 +269,8 @@ public final class PageFs {
                 node.mode = mode & 07777; // the file has left the timeline; only its open handles see it
                 return null;
             }
-            await(session.setAttr(SetAttr.newBuilder().setPath(path).setMode(mode & 07777).build()), "chmod " + path);
+            acknowledged(await(session.setAttr(SetAttr.newBuilder().setPath(path).setMode(mode & 07777).build()),
+                    "chmod " + path));
             node.mode = mode & 07777;
             return null;
         });
@@ -275,7 +293,7 @@ public final class PageFs {
         FileState f = file(node.fileId);
         f.flushLock.lock();
         try {
-            long unlinkedAt = await(session.unlink(from), "unlink " + from + " (hidden as " + to + ")");
+            long unlinkedAt = acknowledged(await(session.unlink(from), "unlink " + from + " (hidden as " + to + ")"));
             synchronized (f) {
                 f.deletedAt = unlinkedAt - 1;
             }
@@ -576,7 +594,7 @@ public final class PageFs {
                 }
                 List<Resize> resizes = sizeSent ? List.of()
                         : List.of(Resize.newBuilder().setFileId(f.fileId).setSize(size).build());
-                await(session.commit(batch, resizes), "commit of " + batch.size() + " pages of file " + f.fileId);
+                acknowledged(await(session.commit(batch, resizes), "commit of " + batch.size() + " pages of file " + f.fileId));
                 sizeSent = true;
                 stats.commits.increment();
                 stats.pagesCommitted.add(batch.size());

@@ -1,0 +1,433 @@
+package dev.sprout.compute;
+
+import dev.sprout.compute.fs.FsOptions;
+import dev.sprout.compute.fs.PageFs;
+import dev.sprout.compute.fuse.TimelineMount;
+import dev.sprout.compute.postgres.Initdb;
+import dev.sprout.compute.postgres.PostgresServer;
+import dev.sprout.compute.postgres.ServerSpec;
+import dev.sprout.protocol.client.AttachMode;
+import dev.sprout.protocol.client.ClientOptions;
+import dev.sprout.protocol.client.PageClient;
+import dev.sprout.protocol.client.PageSession;
+import dev.sprout.protocol.client.RefusedException;
+import dev.sprout.protocol.v1.Code;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One compute: a read-write session on a timeline, that timeline mounted through FUSE, and PostgreSQL running
+ * on it as a non-root user.
+ *
+ * <p>Lifecycle: {@link #start} attaches exclusively (a second compute on the same timeline is refused with
+ * {@link ComputeException}, the first keeps running), mounts, runs initdb if asked and the timeline is empty,
+ * and starts PostgreSQL. A PostgreSQL that exits on its own (a crash, a PANIC after an I/O error) is restarted by
+ * a watchdog: the agent commits what it holds, then PostgreSQL runs crash recovery. {@link #suspend} stops
+ * PostgreSQL, unmounts and detaches; {@link #resume} brings it all back. Left-overs of an agent that was
+ * killed (an orphan postmaster, a stale mount) are cleared at start.
+ *
+ * <p>Concurrency: thread-safe; lifecycle changes are serialised on the instance.
+ */
+public final class Compute implements AutoCloseable {
+    /** Where a compute is in its life. */
+    public enum State { RUNNING, SUSPENDED, FENCED, CLOSED }
+
+    private static final Logger log = LoggerFactory.getLogger(Compute.class);
+    private static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
+
+    private final ComputeSpec spec;
+    private final Clock clock;
+    private volatile State state = State.SUSPENDED;
+    private PageClient client;
+    private PageSession session;
+    private TimelineMount mount;
+    private volatile PostgresServer server;
+    private volatile Instant lastActivity;
+    private volatile int crashRestarts;
+    private final Thread watchdog;
+
+    private Compute(ComputeSpec spec, Clock clock) {
+        this.spec = spec;
+        this.clock = clock;
+        this.lastActivity = clock.instant();
+        this.watchdog = Thread.ofPlatform().daemon().name("compute-watchdog-" + spec.port()).unstarted(this::watch);
+    }
+
+    /**
+     * Starts a compute. With {@code initdb}, an empty timeline gets a new database cluster first; without it,
+     * a timeline with no data directory is an error.
+     */
+    public static Compute start(ComputeSpec spec, boolean initdb) {
+        return start(spec, initdb, Clock.systemUTC());
+    }
+
+    static Compute start(ComputeSpec spec, boolean initdb, Clock clock) {
+        Compute c = new Compute(spec, clock);
+        c.bringUp(initdb);
+        c.watchdog.start();
+        return c;
+    }
+
+    public ComputeSpec spec() {
+        return spec;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public int port() {
+        return spec.port();
+    }
+
+    /** {@code jdbc:postgresql://127.0.0.1:<port>/postgres}; connect as {@link ComputeSpec#superuser()}. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + spec.port() + "/postgres";
+    }
+
+    public Path logFile() {
+        return spec.logFile();
+    }
+
+    /** How many times the watchdog restarted a PostgreSQL that had exited on its own. */
+    public int crashRestarts() {
+        return crashRestarts;
+    }
+
+    /** The running postmaster's pid. */
+    public synchronized long postgresPid() {
+        requireRunning("postgresPid");
+        return server.pid();
+    }
+
+    public synchronized PageFs fs() {
+        requireRunning("fs");
+        return mount.fs();
+    }
+
+    /** Opens a connection to the compute's PostgreSQL as the superuser. */
+    public Connection connect() throws SQLException {
+        PostgresServer s = server;
+        if (s == null || state != State.RUNNING) {
+            throw new ComputeException("compute on timeline " + spec.timelineId() + " is " + state + ", not running");
+        }
+        touch();
+        return s.connect();
+    }
+
+    /**
+     * Prepares a branch from this compute's head: runs {@code CHECKPOINT} (so the child replays little WAL) and
+     * returns an LSN at which the timeline holds everything that checkpoint made durable.
+     */
+    public long checkpointForBranch() {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            throw new ComputeException("CHECKPOINT on timeline " + spec.timelineId() + " failed: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            requireRunning("checkpointForBranch");
+            return mount.fs().lastLsn();
+        }
+    }
+
+    /** Marks the compute as used now (the proxy calls this for each connection it routes). */
+    public void touch() {
+        lastActivity = clock.instant();
+    }
+
+    /**
+     * Suspends the compute if it has had no client connection for {@link ComputeSpec#idleSuspend()}. Called by
+     * the watchdog every second; callable directly (tests drive it with their own clock).
+     */
+    public synchronized boolean suspendIfIdle() {
+        if (state != State.RUNNING || spec.idleSuspend().isZero()) {
+            return false;
+        }
+        if (clientConnections() > 0) {
+            touch();
+            return false;
+        }
+        if (Duration.between(lastActivity, clock.instant()).compareTo(spec.idleSuspend()) < 0) {
+            return false;
+        }
+        log.info("compute on timeline {} idle for {}; suspending", spec.timelineId(), spec.idleSuspend());
+        suspend();
+        return true;
+    }
+
+    private int clientConnections() {
+        try (Connection c = server.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            return 1; // cannot tell: do not suspend
+        }
+    }
+
+    /** Stops PostgreSQL (fast, then immediate), commits what the compute holds, unmounts and detaches. */
+    public synchronized void suspend() {
+        if (state != State.RUNNING && state != State.FENCED) {
+            return;
+        }
+        tearDown();
+        state = State.SUSPENDED;
+    }
+
+    /** Starts a suspended compute again (a no-op when it runs). */
+    public synchronized void resume() {
+        if (state == State.RUNNING) {
+            touch();
+            return;
+        }
+        if (state == State.CLOSED) {
+            throw new ComputeException("compute on timeline " + spec.timelineId() + " was closed");
+        }
+        bringUp(false);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            tearDown();
+            state = State.CLOSED;
+        }
+        watchdog.interrupt();
+    }
+
+    // ---- bringing up and down --------------------------------------------------------------------------------
+
+    private void bringUp(boolean initdb) {
+        prepareWorkDir();
+        killOrphan();
+        TimelineMount.clearStale(spec.mountPoint());
+        client = PageClient.connect(ClientOptions.defaults(spec.pageserverHost(), spec.pageserverPort())
+                .withMaxReconnectTime(Duration.ofSeconds(60)));
+        try {
+            session = attach();
+            PageFs fs = new PageFs(session, FsOptions.defaults(spec.osUser().uid(), spec.osUser().gid())
+                    .withCacheBytes(spec.cacheBytes()));
+            fs.onFenced(this::fenced);
+            boolean allowOther = isRoot() && spec.osUser().uid() != 0;
+            mount = TimelineMount.mount(fs, spec.mountPoint(), spec.timelineId(), new TimelineMount.Options(allowOther, true));
+            if (!Files.exists(spec.dataDir().resolve("PG_VERSION"))) {
+                if (!initdb) {
+                    throw new ComputeException("timeline " + spec.timelineId() + " holds no PostgreSQL data directory;"
+                            + " create one with initdb (start the compute with initdb enabled)");
+                }
+                Duration took = new Initdb(spec.install(), spec.osUser(), spec.dataDir(), spec.superuser(), spec.password(),
+                        true, List.of()).run();
+                fs.syncAll();
+                log.info("initdb on timeline {} took {} ms", spec.timelineId(), took.toMillis());
+            }
+            startPostgres();
+            state = State.RUNNING;
+            touch();
+        } catch (RuntimeException e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    private PageSession attach() {
+        try {
+            return client.attach(spec.timelineId(), AttachMode.exclusive()).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | CompletionException e) {
+            if (e.getCause() instanceof RefusedException r && r.code() == Code.WRITER_ATTACHED) {
+                throw new ComputeException("timeline " + spec.timelineId() + " already has a running compute;"
+                        + " stop it before starting another (" + r.getMessage() + ")", r);
+            }
+            throw new ComputeException("attaching to timeline " + spec.timelineId() + " at " + spec.pageserverHost() + ":"
+                    + spec.pageserverPort() + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ComputeException("the pageserver at " + spec.pageserverHost() + ":" + spec.pageserverPort()
+                    + " did not answer an attach within 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ComputeException("interrupted while attaching", e);
+        }
+    }
+
+    private void startPostgres() {
+        server = PostgresServer.start(new ServerSpec(spec.install(), spec.osUser(), spec.dataDir(), spec.port(),
+                spec.socketDir(), spec.logFile(), spec.effectiveSettings(), spec.superuser(), spec.password()));
+        try {
+            Files.writeString(spec.pidFile(), Long.toString(server.pid()));
+        } catch (IOException e) {
+            log.warn("cannot record the postmaster's pid in {}: {}", spec.pidFile(), e.getMessage());
+        }
+        server.awaitReady(spec.startTimeout());
+    }
+
+    /** Stops whatever runs; never throws (each step logs its failure and the next runs). */
+    private void tearDown() {
+        PostgresServer s = server;
+        if (s != null) {
+            try {
+                s.stop(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                log.error("stopping PostgreSQL on timeline {} failed: {}", spec.timelineId(), e.getMessage());
+            }
+            server = null;
+            deleteQuietly(spec.pidFile());
+        }
+        if (mount != null) {
+            mount.close();
+            mount = null;
+        }
+        if (session != null) {
+            try {
+                session.detach().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debug("detach failed: {}", e.toString());
+            }
+            session = null;
+        }
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    private void prepareWorkDir() {
+        try {
+            Files.createDirectories(spec.workDir());
+            Files.createDirectories(spec.socketDir());
+            if (isRoot()) {
+                // PostgreSQL's user must reach the mount point and own the socket directory.
+                Files.setPosixFilePermissions(spec.workDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+                spec.osUser().chown(spec.socketDir());
+                if (Files.exists(spec.logFile())) {
+                    spec.osUser().chown(spec.logFile());
+                }
+            }
+        } catch (IOException e) {
+            throw new ComputeException("cannot prepare the compute's directory " + spec.workDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A postmaster left by an agent that was killed would hold the port and write to a dead mount: end it. */
+    private void killOrphan() {
+        Optional<ProcessHandle> orphan = readPid().flatMap(ProcessHandle::of)
+                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+        if (orphan.isEmpty()) {
+            deleteQuietly(spec.pidFile());
+            return;
+        }
+        ProcessHandle p = orphan.get();
+        log.warn("a postmaster (pid {}) of an earlier agent is still running on timeline {}; killing it", p.pid(),
+                spec.timelineId());
+        List<ProcessHandle> family = new java.util.ArrayList<>(p.descendants().toList());
+        family.add(p);
+        family.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : family) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new ComputeException("the orphan postmaster " + p.pid() + " (or a child) did not exit after SIGKILL", e);
+            }
+        }
+        deleteQuietly(spec.pidFile());
+    }
+
+    private Optional<Long> readPid() {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(spec.pidFile()).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---- watching --------------------------------------------------------------------------------------------
+
+    private void watch() {
+        long lastIdleCheck = 0;
+        while (state != State.CLOSED) {
+            try {
+                Thread.sleep(WATCH_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                restartIfCrashed();
+                long now = System.nanoTime();
+                if (now - lastIdleCheck > 1_000_000_000L) {
+                    lastIdleCheck = now;
+                    suspendIfIdle();
+                }
+            } catch (RuntimeException e) {
+                log.error("compute watchdog on timeline {}: {}", spec.timelineId(), e.getMessage());
+                try {
+                    Thread.sleep(1000); // the pageserver may be restarting: try again in a moment
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private synchronized void restartIfCrashed() {
+        PostgresServer s = server;
+        if (state != State.RUNNING || s == null || s.isAlive()) {
+            return;
+        }
+        log.warn("PostgreSQL on timeline {} exited on its own (pid {}); committing held pages, then restarting it"
+                + " (crash recovery). Last log lines:\n{}", spec.timelineId(), s.pid(), s.logTail(10));
+        s.kill(); // its children may still run
+        mount.fs().syncAll();
+        startPostgres();
+        crashRestarts++;
+    }
+
+    private void fenced() {
+        state = State.FENCED;
+        // Not on this FUSE thread: PostgreSQL's processes may be waiting on FUSE calls like this one.
+        Thread.ofPlatform().daemon().start(() -> {
+            PostgresServer s = server;
+            if (s != null) {
+                log.error("timeline {} was taken over by another compute; stopping this one's PostgreSQL", spec.timelineId());
+                s.kill();
+            }
+        });
+    }
+
+    private void requireRunning(String what) {
+        if (state != State.RUNNING) {
+            throw new ComputeException(what + ": compute on timeline " + spec.timelineId() + " is " + state);
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.debug("cannot delete {}: {}", p, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.sprout.compute;
+
+import dev.sprout.compute.postgres.OsUser;
+import dev.sprout.compute.postgres.PostgresInstall;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one compute runs: PostgreSQL on timeline {@code timelineId} of the pageserver at
+ * {@code pageserverHost:pageserverPort}, listening on 127.0.0.1:{@code port}.
+ *
+ * @param workDir     the compute's own local directory: mount point ({@code mnt}), socket directory
+ *                    ({@code sock}), PostgreSQL's log ({@code postgres.log}) and the postmaster's pid
+ * @param superuser   the role initdb creates, and the one the agent connects as
+ * @param password    its password (scram-sha-256 over TCP); a branch inherits its parent's
+ * @param cacheBytes  clean pages the compute keeps in memory
+ * @param settings    extra PostgreSQL settings ({@code -c name=value}), after the compute's defaults
+ * @param idleSuspend suspend after this long without a client connection; {@link Duration#ZERO} never
+ */
+public record ComputeSpec(
+        String pageserverHost,
+        int pageserverPort,
+        String timelineId,
+        Path workDir,
+        int port,
+        String superuser,
+        String password,
+        PostgresInstall install,
+        OsUser osUser,
+        long cacheBytes,
+        Map<String, String> settings,
+        Duration idleSuspend,
+        Duration startTimeout) {
+
+    /**
+     * Settings every compute runs with, and why. On a copy-on-write store zero-filling and recycling WAL
+     * segments only cost page writes (ZFS's guidance for PostgreSQL says the same). Recovery's first step,
+     * fsyncing every file, is replaced by one syncfs: the agent commits everything it holds before it starts
+     * PostgreSQL, so the pass has nothing to do. full_page_writes stays on: with the kernel's writeback cache an
+     * 8 KiB page can reach the store as two 4 KiB writes, so a crash between them could tear it.
+     */
+    public static final Map<String, String> COMPUTE_SETTINGS = Map.of(
+            "wal_init_zero", "off",
+            "wal_recycle", "off",
+            "recovery_init_sync_method", "syncfs");
+
+    public ComputeSpec {
+        Objects.requireNonNull(timelineId, "timelineId");
+        workDir = workDir.toAbsolutePath().normalize();
+        settings = Map.copyOf(settings);
+        if (port <= 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
+        }
+    }
+
+    public static ComputeSpec of(String pageserverHost, int pageserverPort, String timelineId, Path workDir, int port,
+            String password) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, "postgres", password,
+                PostgresInstall.locate(), OsUser.forPostgres(), 128L << 20, Map.of(), Duration.ZERO, Duration.ofSeconds(120));
+    }
+
+    public ComputeSpec withSettings(Map<String, String> extra) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
+                osUser, cacheBytes, extra, idleSuspend, startTimeout);
+    }
+
+    public ComputeSpec withIdleSuspend(Duration idle) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
+                osUser, cacheBytes, settings, idle, startTimeout);
+    }
+
+    public ComputeSpec withCacheBytes(long bytes) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
+                osUser, bytes, settings, idleSuspend, startTimeout);
+    }
+
+    public Path mountPoint() {
+        return workDir.resolve("mnt");
+    }
+
+    public Path dataDir() {
+        return mountPoint().resolve("pgdata");
+    }
+
+    public Path socketDir() {
+        return workDir.resolve("sock");
+    }
+
+    public Path logFile() {
+        return workDir.resolve("postgres.log");
+    }
+
+    /** The running postmaster's pid, kept outside the mount so a restarted agent can find an orphan. */
+    Path pidFile() {
+        return workDir.resolve("postmaster.pid");
+    }
+
+    /** The compute's defaults, then the spec's own settings (which win). */
+    Map<String, String> effectiveSettings() {
+        Map<String, String> all = new LinkedHashMap<>(COMPUTE_SETTINGS);
+        if (install.majorVersion() < 14) {
+            all.remove("recovery_init_sync_method");
+        }
+        all.putAll(settings);
+        return all;
+    }
+
+    @Override
+    public String toString() {
+        return "ComputeSpec[timeline=" + timelineId + ", pageserver=" + pageserverHost + ":" + pageserverPort
+                + ", port=" + port + ", workDir=" + workDir + ", postgres=" + install.majorVersion() + "]";
+    }
+}
