@@ -242,7 +242,7 @@ public final class Compute implements AutoCloseable {
                 fs.syncAll();
                 log.info("initdb on timeline {} took {} ms", spec.timelineId(), took.toMillis());
             }
-            startPostgres();
+            startPostgres(false);
             state = State.RUNNING;
             touch();
         } catch (RuntimeException e) {
@@ -270,9 +270,10 @@ public final class Compute implements AutoCloseable {
         }
     }
 
-    private void startPostgres() {
-        server = PostgresServer.start(new ServerSpec(spec.install(), spec.osUser(), spec.dataDir(), spec.port(),
-                spec.socketDir(), spec.logFile(), spec.effectiveSettings(), spec.superuser(), spec.password()));
+    private void startPostgres(boolean afterCrash) {
+        ServerSpec serverSpec = new ServerSpec(spec.install(), spec.osUser(), spec.dataDir(), spec.port(),
+                spec.socketDir(), spec.logFile(), spec.effectiveSettings(), spec.superuser(), spec.password());
+        server = afterCrash ? PostgresServer.restartAfterCrash(serverSpec) : PostgresServer.start(serverSpec);
         try {
             Files.writeString(spec.pidFile(), Long.toString(server.pid()));
         } catch (IOException e) {
@@ -395,10 +396,10 @@ public final class Compute implements AutoCloseable {
         }
         log.warn("PostgreSQL on timeline {} exited on its own (pid {}); committing held pages, then restarting it"
                 + " (crash recovery). Last log lines:\n{}", spec.timelineId(), s.pid(), s.logTail(10));
-        s.kill(); // its children may still run
+        s.kill(); // a no-op if the postmaster itself died; PostgreSQL's interlock guards against its orphans
         mount.fs().syncAll();
-        startPostgres();
         crashRestarts++;
+        startPostgres(true);
     }
 
     private void fenced() {

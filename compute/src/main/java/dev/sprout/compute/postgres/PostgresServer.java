@@ -76,8 +76,27 @@ public final class PostgresServer implements AutoCloseable {
      * @throws PostgresException when the stale files cannot be deleted or the process cannot be started
      */
     public static PostgresServer start(ServerSpec spec) {
+        return start(spec, true);
+    }
+
+    /**
+     * Starts a postmaster again after one of the same data directory crashed. Unlike {@link #start}, keeps
+     * {@code postmaster.pid}: PostgreSQL's own interlock then refuses to start (the log says "pre-existing
+     * shared memory block is still in use") while any process of the crashed server still runs, instead of
+     * letting two generations of processes write the same files.
+     */
+    public static PostgresServer restartAfterCrash(ServerSpec spec) {
+        return start(spec, false);
+    }
+
+    private static PostgresServer start(ServerSpec spec, boolean removeInheritedPidFile) {
         Objects.requireNonNull(spec, "spec");
-        for (Path stale : List.of(spec.dataDir().resolve("postmaster.pid"), spec.socketFile(), spec.socketLockFile())) {
+        // After a crash PostgreSQL itself judges its pid and socket lock files (is that pid alive? is its shared
+        // memory still attached?); only a copied directory's files name a server that is not ours.
+        List<Path> toDelete = removeInheritedPidFile
+                ? List.of(spec.dataDir().resolve("postmaster.pid"), spec.socketFile(), spec.socketLockFile())
+                : List.of();
+        for (Path stale : toDelete) {
             try {
                 Files.deleteIfExists(stale);
             } catch (IOException e) {
