@@ -92,8 +92,28 @@ ensure_fuse3() {
     return
   fi
   apt_install fuse3 && return
-  echo "sprout: warning: fuse3 (libfuse3, fusermount3) is missing and could not be installed" \
-    "(run as root, or: apt-get install fuse3). The current tests do not need it yet; PostgreSQL computes will." >&2
+  die "fuse3 (libfuse3 and fusermount3) is missing and could not be installed: computes mount their data
+  directory through FUSE. Install it as root: apt-get install fuse3"
+}
+
+# PostgreSQL's server binaries (initdb, postgres, pgbench, pg_amcheck) for computes and tests: version 15 from
+# Debian when none of 13-17 is installed under /usr/lib/postgresql (or SPROUT_PG_BIN names one).
+ensure_postgres() {
+  if [ -n "${SPROUT_PG_BIN:-}" ] && [ -x "$SPROUT_PG_BIN/postgres" ]; then
+    return
+  fi
+  for v in 15 17 16 14 13; do
+    [ -x "/usr/lib/postgresql/$v/bin/postgres" ] && [ -x "/usr/lib/postgresql/$v/bin/pgbench" ] && return
+  done
+  apt_install postgresql-15 && return
+  die "PostgreSQL server binaries (13-17) are missing and could not be installed. Install them as root:
+  apt-get install postgresql-15   (or point SPROUT_PG_BIN at a bin directory holding postgres, initdb, pgbench)"
+}
+
+# FUSE needs the kernel device; containers often lack it.
+ensure_dev_fuse() {
+  [ -c /dev/fuse ] || die "/dev/fuse is missing: computes mount their data directory through FUSE.
+  On a container, start it with --device /dev/fuse (and --cap-add SYS_ADMIN)."
 }
 
 maven() {

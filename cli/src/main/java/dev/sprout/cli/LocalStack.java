@@ -1,18 +1,30 @@
 package dev.sprout.cli;
 
+import dev.sprout.compute.Compute;
+import dev.sprout.compute.ComputeSpec;
+import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * What {@code sprout up} runs in its own process, on the embedded default: today the pageserver on
- * 127.0.0.1, with the root timeline {@code main} made sure of. PostgreSQL computes, the proxy and the control
- * plane join it in later issues.
+ * What {@code sprout up} runs in its own process, on the embedded default: the pageserver on 127.0.0.1, the
+ * root timeline {@code main} (made sure of), and a PostgreSQL compute on {@code main} (initdb on the first
+ * run). The proxy and the control plane join it in later issues.
  *
  * <p>{@link #start} returns once both ports accept connections; {@link #close} stops everything and is
  * idempotent. Thread-safe: the accessors read fields fixed at start.
@@ -22,9 +34,14 @@ final class LocalStack implements AutoCloseable {
     static final String PAGES = "pages";
     private static final String RIVAL = "another `sprout up`";
 
+    /** The superuser's password of every compute of this data directory, made on the first run. */
+    static final String PASSWORD_FILE = "password";
+    static final String COMPUTES = "computes";
+
     private final Path dataDir;
     private final Pageserver pageserver;
     private final TimelineInfo main;
+    private volatile Compute compute;
 
     private LocalStack(Path dataDir, Pageserver pageserver, TimelineInfo main) {
         this.dataDir = dataDir;
@@ -33,8 +50,27 @@ final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * {@link #start(Path, int, int)}, then a compute on {@code main} listening on 127.0.0.1:{@code pgPort}
+     * (0 = any free port): initdb on the first run, crash recovery or a clean start afterwards.
+     *
+     * @throws SproutException when the compute cannot start (the message says why and where its log is)
+     */
+    static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort) {
+        LocalStack stack = start(dataDir, pagePort, httpPort);
+        try {
+            ComputeSpec spec = ComputeSpec.of(stack.bindAddress(), stack.pagePort(), stack.main.id().toString(),
+                    computeDir(stack.dataDir, "main"), pgPort == 0 ? freePort() : pgPort, password(stack.dataDir));
+            stack.compute = Compute.start(spec, true);
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw new SproutException("PostgreSQL on main did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Starts the pageserver on {@code dataDir}/pages and creates {@code main} ({@link UpCommand#MAIN}) unless it
-     * exists, owned by {@link Owner#forComputes()}.
+     * exists, owned by the user PostgreSQL runs as ({@link OsUser#forPostgres()}).
      *
      * @param pagePort the page service's port (0 = any free port)
      * @param httpPort the management API's port (0 = any free port)
@@ -59,7 +95,7 @@ final class LocalStack implements AutoCloseable {
             throw said.isPresent() ? said.get() : e;
         }
         try {
-            Owner owner = Owner.forComputes();
+            OsUser owner = OsUser.forPostgres();
             return new LocalStack(dir, server, server.store().createRoot(UpCommand.MAIN, owner.uid(), owner.gid()));
         } catch (RuntimeException e) {
             server.close();
@@ -83,13 +119,89 @@ final class LocalStack implements AutoCloseable {
         return pageserver.httpPort();
     }
 
-    /** {@code main} as it was when the stack started. */
+    /** {@code main} as it is now. */
     TimelineInfo main() {
-        return main;
+        return pageserver.store().timeline(main.id());
+    }
+
+    /** The compute on {@code main}, if this stack runs one. */
+    Optional<Compute> compute() {
+        return Optional.ofNullable(compute);
+    }
+
+    /** {@code postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres} for the compute on {@code main}. */
+    Optional<String> connectionString() {
+        return compute().map(c -> "postgresql://" + c.spec().superuser() + ":" + c.spec().password() + "@127.0.0.1:"
+                + c.port() + "/postgres");
     }
 
     @Override
     public void close() {
+        Compute c = compute;
+        if (c != null) {
+            c.close();
+        }
         pageserver.close();
+    }
+
+    /**
+     * Where a compute keeps its mount point, socket and PostgreSQL log: {@code DATA/computes/NAME}, unless
+     * PostgreSQL's user (root runs it as {@code postgres}) cannot reach that directory (a data directory under
+     * {@code /root}, say); then a directory under {@code /var/tmp/sprout-computes} named after the data directory.
+     */
+    static Path computeDir(Path dataDir, String name) {
+        Path preferred = dataDir.resolve(COMPUTES).resolve(name);
+        if (OsUser.forPostgres().uid() == currentUid() || traversableByOthers(dataDir)) {
+            return preferred;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(dataDir.toString().getBytes(StandardCharsets.UTF_8));
+            return Path.of("/var/tmp/sprout-computes", HexFormat.of().formatHex(digest, 0, 6)).resolve(name);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int currentUid() {
+        return (int) new com.sun.security.auth.module.UnixSystem().getUid();
+    }
+
+    private static boolean traversableByOthers(Path dir) {
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+            try {
+                if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The data directory's superuser password: read, or made (random, file mode 0600) on the first run. */
+    static String password(Path dataDir) {
+        Path file = dataDir.resolve(PASSWORD_FILE);
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).strip();
+            }
+            byte[] bytes = new byte[18];
+            new SecureRandom().nextBytes(bytes);
+            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, password);
+            return password;
+        } catch (IOException e) {
+            throw new SproutException("cannot read or create the password file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new SproutException("no free TCP port for PostgreSQL: " + e.getMessage(), e);
+        }
     }
 }

@@ -16,16 +16,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sprout up}: starts the {@link LocalStack} (today the pageserver, with {@code main}), says where it
- * listens and how to try it, and runs until SIGINT or SIGTERM, which close it cleanly. Once computes, the
- * proxy and the control plane exist, it starts them too and prints a {@code postgres://} connection string.
+ * {@code sprout up}: starts the {@link LocalStack} (the pageserver, {@code main}, and PostgreSQL on it), prints
+ * a connection string and how to try it, and runs until SIGINT or SIGTERM, which close it cleanly. The proxy
+ * and the control plane join it in later issues.
  */
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Start Sprout on the embedded default and run until Ctrl-C.",
-                "For now that is the pageserver (page service and HTTP/JSON management API on",
-                "127.0.0.1, store in DIR/pages) with the root timeline `main`. PostgreSQL",
-                "computes, the proxy and the control plane come next; then `sprout up` prints",
-                "a postgres:// connection string."})
+                "That is the pageserver (page service and HTTP/JSON management API on",
+                "127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL",
+                "running on `main` (initdb on the first run); it prints a connection string."})
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
     static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("sprout:main".getBytes(StandardCharsets.UTF_8)));
@@ -44,11 +43,17 @@ final class UpCommand implements Callable<Integer> {
             description = "Management API port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
+    @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "55432",
+            description = "PostgreSQL's port on 127.0.0.1 for `main` (0 = any free port). Default: ${DEFAULT-VALUE}.")
+    int pgPort;
+
     @Override
     public Integer call() throws InterruptedException {
         requirePort("--page-port", pagePort);
         requirePort("--http-port", httpPort);
-        LocalStack stack = LocalStack.start(dir.dataDir, pagePort, httpPort);
+        requirePort("--pg-port", pgPort);
+        System.out.println("sprout: starting (the first run creates the database cluster of `main`: a few seconds)");
+        LocalStack stack = LocalStack.startWithCompute(dir.dataDir, pagePort, httpPort, pgPort);
         CountDownLatch stopped = new CountDownLatch(1);
         // Ctrl-C and SIGTERM start the JVM's shutdown, which runs this hook; the JVM exits when it returns.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -74,7 +79,9 @@ final class UpCommand implements Callable<Integer> {
         String timelines = "./sprout timelines"
                 + (stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort());
         StringBuilder b = new StringBuilder();
-        b.append("Sprout is up. For now that is the pageserver; PostgreSQL computes and the proxy come next.\n");
+        b.append("Sprout is up.\n");
+        stack.connectionString().ifPresent(url -> b.append("  postgres (main) ").append(url).append('\n'));
+        stack.compute().ifPresent(c -> b.append("  postgres log    ").append(c.logFile()).append('\n'));
         b.append("  data directory  ").append(stack.dataDir()).append('\n');
         b.append("  page service    ").append(stack.bindAddress()).append(':').append(stack.pagePort()).append('\n');
         b.append("  management API  http://").append(stack.bindAddress()).append(':').append(stack.httpPort()).append("/\n");
@@ -82,6 +89,7 @@ final class UpCommand implements Callable<Integer> {
                 .append(ByteSizes.format(main.logicalBytes())).append(" logical)\n");
         b.append('\n');
         b.append("Try, from another terminal:\n");
+        stack.connectionString().ifPresent(url -> b.append("  psql '").append(url).append("'\n"));
         String[][] tries = {
                 {"curl -s " + api + "/v1/timelines", "list the timelines"},
                 {"curl -s " + api + "/metrics | grep ^sprout_", "Sprout's metrics (Prometheus format)"},

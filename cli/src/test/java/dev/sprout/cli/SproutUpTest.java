@@ -11,6 +11,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +50,33 @@ class SproutUpTest {
             assertEquals(mainCreatedAt, again.main().branchLsn(), "the same main");
             assertEquals(1, timelines(again.httpPort()).getTimelinesCount());
         }
+    }
+
+    @Test
+    void upRunsPostgresOnMainPrintsItsConnectionStringAndKeepsTheDataForTheNextUp() throws Exception {
+        Path data = dir.resolve("with-postgres");
+        try (LocalStack up = LocalStack.startWithCompute(data, 0, 0, 0)) {
+            String url = up.connectionString().orElseThrow();
+            assertTrue(url.startsWith("postgresql://postgres:") && url.endsWith("/postgres"), url);
+            String banner = UpCommand.banner(up);
+            assertTrue(banner.contains("postgres (main) " + url), banner);
+            assertTrue(banner.contains("psql '" + url + "'"), banner);
+            try (Connection c = connect(up)) {
+                c.createStatement().execute("CREATE TABLE notes (body text)");
+                c.createStatement().execute("INSERT INTO notes VALUES ('kept')");
+            }
+        }
+        try (LocalStack again = LocalStack.startWithCompute(data, 0, 0, 0); Connection c = connect(again);
+                ResultSet rs = c.createStatement().executeQuery("SELECT body FROM notes")) {
+            assertTrue(rs.next());
+            assertEquals("kept", rs.getString(1));
+        }
+    }
+
+    private static Connection connect(LocalStack up) throws Exception {
+        var compute = up.compute().orElseThrow();
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + compute.port() + "/postgres", "postgres",
+                LocalStack.password(up.dataDir()));
     }
 
     @Test
