@@ -175,8 +175,8 @@ public final class Compute implements AutoCloseable {
 
     private int clientConnections() {
         try (Connection c = server.connect(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity"
-                        + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                        + " AND application_name <> '" + PostgresServer.AGENT_APPLICATION_NAME + "'")) {
             rs.next();
             return rs.getInt(1);
         } catch (SQLException e) {

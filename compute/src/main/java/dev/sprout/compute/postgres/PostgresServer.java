@@ -314,11 +314,16 @@ public final class PostgresServer implements AutoCloseable {
         return mode;
     }
 
+    /** The {@code application_name} of every connection this class opens. */
+    public static final String AGENT_APPLICATION_NAME = "sprout-agent";
+
     private Properties connectionProperties(boolean probe) {
         Properties properties = new Properties();
         properties.setProperty("user", spec.superuser());
         properties.setProperty("password", spec.password());
         properties.setProperty("sslmode", "disable");
+        // Lets the agent tell its own sessions from clients' (the idle check counts only clients).
+        properties.setProperty("ApplicationName", AGENT_APPLICATION_NAME);
         if (probe) {
             properties.setProperty("connectTimeout", "1");
             properties.setProperty("socketTimeout", "2");

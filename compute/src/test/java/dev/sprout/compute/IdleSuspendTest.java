@@ -1,0 +1,172 @@
+package dev.sprout.compute;
+
+import static dev.sprout.compute.Fixture.connect;
+import static dev.sprout.compute.Fixture.exec;
+import static dev.sprout.compute.Fixture.queryLong;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sprout.compute.fuse.TimelineMount;
+import dev.sprout.storage.timeline.TimelineId;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Idle suspension, driven by a clock the test moves: a compute with a client connection never counts as idle, one
+ * without is suspended once {@link ComputeSpec#idleSuspend()} has passed, and resumes with its data.
+ *
+ * <p>The watchdog also calls {@link Compute#suspendIfIdle()} every second with the same clock. Each step that
+ * moves the clock runs while holding the compute's monitor (its lifecycle lock), so the watchdog's check cannot
+ * slip in between. Each such step first waits until PostgreSQL has no client backend left: a closed connection's
+ * backend (or one of the watchdog's own probes) exits a moment after the client lets go, and while it lingers
+ * {@code suspendIfIdle} counts it as a client and restarts the idle period.
+ */
+class IdleSuspendTest {
+    private static final Duration IDLE = Duration.ofMinutes(5);
+    /** A client backend's process title: {@code postgres: user db 127.0.0.1(port) state} or {@code [local]}. */
+    private static final Pattern CLIENT_BACKEND = Pattern.compile("^postgres: .*(\\[local\\]|\\d+\\.\\d+\\.\\d+\\.\\d+\\(\\d+\\))");
+
+    @Test
+    void aComputeWithoutClientsIsSuspendedAfterTheIdlePeriodAndResumesWithItsData() throws Exception {
+        try (Fixture fx = new Fixture()) {
+            TimelineId root = fx.newRoot();
+            MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+            ComputeSpec spec = fx.spec(root, "idle").withIdleSuspend(IDLE);
+            try (Compute c = Compute.start(spec, true, clock)) {
+                long pid = c.postgresPid();
+                try (Connection conn = connect(c.port())) {
+                    exec(conn, "CREATE TABLE kept (id int PRIMARY KEY, v text NOT NULL)");
+                    exec(conn, "INSERT INTO kept SELECT g, md5(g::text) FROM generate_series(1, 10000) g");
+
+                    // An open connection, even an idle one, keeps the compute up however long it sits.
+                    synchronized (c) {
+                        assertTrue(clientBackends(c) >= 1, "the test's connection shows as a client backend");
+                        clock.advance(Duration.ofMinutes(10));
+                        assertFalse(c.suspendIfIdle(), "a compute with a client connection is not idle");
+                        assertEquals(Compute.State.RUNNING, c.state());
+                    }
+                    assertEquals(10000, queryLong(conn, "SELECT count(*) FROM kept"), "the connection still works");
+                }
+
+                // No connection: 4 minutes is not yet idle enough...
+                synchronized (c) {
+                    awaitNoClientBackends(c);
+                    clock.advance(Duration.ofMinutes(4));
+                    assertFalse(c.suspendIfIdle(), "4 of 5 idle minutes do not suspend");
+                    assertEquals(Compute.State.RUNNING, c.state());
+                }
+                assertEquals(pid, c.postgresPid());
+                assertTrue(TimelineMount.isMounted(spec.mountPoint()));
+
+                // ... past 5 minutes is.
+                synchronized (c) {
+                    awaitNoClientBackends(c);
+                    clock.advance(Duration.ofMinutes(1).plusSeconds(30));
+                    assertTrue(c.suspendIfIdle(), "5.5 idle minutes suspend the compute");
+                    assertEquals(Compute.State.SUSPENDED, c.state());
+                }
+                assertFalse(TimelineMount.isMounted(spec.mountPoint()), "a suspended compute is unmounted");
+                assertRefuses(c.port());
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the postmaster is gone");
+                assertThrows(ComputeException.class, c::connect);
+                assertFalse(c.suspendIfIdle(), "a suspended compute is not suspended again");
+
+                c.resume();
+                assertEquals(Compute.State.RUNNING, c.state());
+                assertTrue(TimelineMount.isMounted(spec.mountPoint()));
+                assertNotEquals(pid, c.postgresPid(), "resume started a new postmaster");
+                try (Connection conn = connect(c.port())) {
+                    assertEquals(10000, queryLong(conn, "SELECT count(*) FROM kept"));
+                    assertEquals(10000L * 10001 / 2, queryLong(conn, "SELECT sum(id) FROM kept"));
+                    assertEquals(1, queryLong(conn, "SELECT count(*) FROM kept WHERE id = 4242 AND v = md5('4242')"));
+                }
+
+                // touch() (the proxy routing a connection) restarts the idle period.
+                synchronized (c) {
+                    awaitNoClientBackends(c);
+                    clock.advance(Duration.ofMinutes(4));
+                    c.touch();
+                    clock.advance(Duration.ofMinutes(4));
+                    assertFalse(c.suspendIfIdle(), "4 minutes since the last touch are not idle enough");
+                    assertEquals(Compute.State.RUNNING, c.state());
+                }
+            }
+        }
+    }
+
+    /** PostgreSQL's client backends, counted from the postmaster's children's process titles. */
+    private static long clientBackends(Compute c) {
+        return ProcessHandle.of(c.postgresPid()).stream()
+                .flatMap(ProcessHandle::children)
+                .filter(IdleSuspendTest::isClientBackend)
+                .count();
+    }
+
+    private static boolean isClientBackend(ProcessHandle h) {
+        try {
+            String title = Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline")).replace('\0', ' ').trim();
+            return CLIENT_BACKEND.matcher(title).find();
+        } catch (IOException e) {
+            return false; // it has exited
+        }
+    }
+
+    private static void awaitNoClientBackends(Compute c) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (clientBackends(c) > 0) {
+            assertTrue(System.nanoTime() < deadline, "client backends still running after 30 s");
+            Thread.sleep(20);
+        }
+    }
+
+    private static void assertRefuses(int port) {
+        assertThrows(ConnectException.class, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            }
+        }, "nothing listens on port " + port);
+    }
+
+    /** A clock that stands still until the test moves it. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        synchronized void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+}
