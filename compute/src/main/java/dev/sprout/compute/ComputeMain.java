@@ -9,7 +9,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A compute agent as its own process: {@code sprout-compute --timeline ID --work-dir DIR --port N ...}. It runs
@@ -19,6 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "sprout-compute", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs PostgreSQL on a timeline of a Sprout pageserver, mounted through FUSE.")
 public final class ComputeMain implements Callable<Integer> {
+    @Spec
+    CommandSpec command;
+
     @Option(names = "--pageserver", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:6400",
             description = "The pageserver's page service. Default: ${DEFAULT-VALUE}.")
     String pageserver;
@@ -47,6 +52,10 @@ public final class ComputeMain implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "MIB", defaultValue = "128", description = "Clean pages kept in memory, MiB. Default: ${DEFAULT-VALUE}.")
     long cacheMib;
 
+    @Option(names = "--postgres-bin", paramLabel = "DIR",
+            description = "PostgreSQL's bin directory (13-17). Default: $SPROUT_PG_BIN, else /usr/lib/postgresql/15/bin, else the newest found.")
+    Path postgresBin;
+
     @Option(names = "-c", paramLabel = "NAME=VALUE", description = "A PostgreSQL setting (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
@@ -57,17 +66,20 @@ public final class ComputeMain implements Callable<Integer> {
     public Integer call() throws Exception {
         int colon = pageserver.lastIndexOf(':');
         if (colon <= 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--pageserver: expected HOST:PORT, got \"" + pageserver + "\"");
+            throw new CommandLine.ParameterException(command.commandLine(), "--pageserver: expected HOST:PORT, got \"" + pageserver + "\"");
         }
         String password = passwordFile != null ? Files.readString(passwordFile).strip() : System.getenv("SPROUT_PASSWORD");
         if (password == null || password.isEmpty()) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "no password: give --password-file or set SPROUT_PASSWORD");
+            throw new CommandLine.ParameterException(command.commandLine(), "no password: give --password-file or set SPROUT_PASSWORD");
         }
         ComputeSpec spec = ComputeSpec.of(pageserver.substring(0, colon), Integer.parseInt(pageserver.substring(colon + 1)),
                         timeline, workDir, port, password)
                 .withSettings(settings)
                 .withCacheBytes(cacheMib << 20)
                 .withIdleSuspend(parseDuration(idleSuspend));
+        if (postgresBin != null) {
+            spec = spec.withInstall(dev.sprout.compute.postgres.PostgresInstall.of(postgresBin));
+        }
         Compute compute;
         try {
             compute = Compute.start(spec, initdb);
@@ -111,11 +123,15 @@ public final class ComputeMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ComputeMain());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("sprout-compute: " + e.getMessage());
             return e instanceof IllegalArgumentException ? 2 : 1;
         });
-        System.exit(cl.execute(args));
+        return cl;
     }
 }

@@ -72,6 +72,12 @@ public record ComputeSpec(
                 osUser, cacheBytes, settings, idle, startTimeout);
     }
 
+    /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
+    public ComputeSpec withInstall(PostgresInstall other) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, other,
+                osUser, cacheBytes, settings, idleSuspend, startTimeout);
+    }
+
     public ComputeSpec withCacheBytes(long bytes) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
                 osUser, bytes, settings, idleSuspend, startTimeout);

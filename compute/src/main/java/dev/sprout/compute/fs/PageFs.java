@@ -537,15 +537,39 @@ public final class PageFs {
         stats.fsyncs.increment();
     }
 
-    /** Commits every file's pending pages and sizes (a global sync: before a branch, at unmount). */
+    /**
+     * Commits every file's pending pages and sizes (a global sync: after initdb, before a crash restart, at
+     * unmount, under memory pressure). Files are packed together, {@link #PAGES_PER_COMMIT} pages a commit, so
+     * a thousand small files cost a few commits rather than a thousand.
+     */
     public void syncAll() {
-        for (FileState f : files.values()) {
-            f.flushLock.lock();
+        flushAll.lock();
+        try {
+            List<FileState> locked = new ArrayList<>();
+            List<FileState> busy = new ArrayList<>();
             try {
-                commit(f);
+                for (FileState f : files.values()) {
+                    // Never wait for one file's lock while holding another's: a busy file is committed on its own.
+                    (f.flushLock.tryLock() ? locked : busy).add(f);
+                }
+                List<Pending> pending = new ArrayList<>();
+                for (FileState f : locked) {
+                    snapshot(f).ifPresent(pending::add);
+                }
+                send(pending);
             } finally {
-                f.flushLock.unlock();
+                locked.forEach(f -> f.flushLock.unlock());
             }
+            for (FileState f : busy) {
+                f.flushLock.lock();
+                try {
+                    commit(f);
+                } finally {
+                    f.flushLock.unlock();
+                }
+            }
+        } finally {
+            flushAll.unlock();
         }
     }
 
@@ -566,58 +590,99 @@ public final class PageFs {
         }
     }
 
+    /** One file's pages and size on their way to the pageserver. */
+    private record Pending(FileState file, TreeMap<Integer, ByteString> pages, long size, boolean resize) {}
+
     /** Caller holds {@code f.flushLock}. */
     private void commit(FileState f) {
+        snapshot(f).ifPresent(p -> send(List.of(p)));
+    }
+
+    /**
+     * Moves the file's dirty pages to its in-flight set (immutable from now on) and notes its size; empty if
+     * there is nothing to commit. Caller holds {@code f.flushLock}.
+     */
+    private Optional<Pending> snapshot(FileState f) {
         TreeMap<Integer, ByteString> pages = new TreeMap<>();
-        long size;
-        long storedSize;
+        Pending p;
         synchronized (f) {
             if (f.gone || f.deletedAt != 0 || (f.dirty.isEmpty() && f.size == f.storedSize)) {
-                return; // nothing to say, or a deleted file nobody can see any more
+                return Optional.empty(); // nothing to say, or a deleted file nobody can see any more
             }
             f.dirty.forEach((b, page) -> pages.put(b, UnsafeByteOperations.unsafeWrap(page)));
             f.dirty.clear();
             f.inFlight = pages;
-            size = f.size;
-            storedSize = f.storedSize;
+            p = new Pending(f, pages, f.size, f.size != f.storedSize);
         }
         dirtyBytes.addAndGet(-(long) pages.size() * PAGE_SIZE);
+        return Optional.of(p);
+    }
+
+    /**
+     * Commits the pending files in batches of at most {@link #PAGES_PER_COMMIT} pages. A file's new size goes in
+     * the batch that carries its first page (resizes apply before pages within a commit), so every page lies
+     * within its file's size when it lands. Caller holds each file's {@code flushLock}.
+     */
+    private void send(List<Pending> pending) {
+        if (pending.isEmpty()) {
+            return;
+        }
         try {
-            List<PageWrite> batch = new ArrayList<>(Math.min(pages.size(), PAGES_PER_COMMIT));
-            boolean sizeSent = size == storedSize;
-            var it = pages.entrySet().iterator();
-            do {
-                batch.clear();
-                while (it.hasNext() && batch.size() < PAGES_PER_COMMIT) {
-                    var e = it.next();
-                    batch.add(PageWrite.newBuilder().setFileId(f.fileId).setBlock(e.getKey()).setData(e.getValue()).build());
+            List<PageWrite> batch = new ArrayList<>();
+            List<Resize> resizes = new ArrayList<>();
+            for (Pending p : pending) {
+                if (p.resize()) {
+                    resizes.add(Resize.newBuilder().setFileId(p.file().fileId).setSize(p.size()).build());
                 }
-                List<Resize> resizes = sizeSent ? List.of()
-                        : List.of(Resize.newBuilder().setFileId(f.fileId).setSize(size).build());
-                acknowledged(await(session.commit(batch, resizes), "commit of " + batch.size() + " pages of file " + f.fileId));
-                sizeSent = true;
-                stats.commits.increment();
-                stats.pagesCommitted.add(batch.size());
-            } while (it.hasNext());
-        } catch (FsException e) {
-            synchronized (f) {
-                // Keep what was not acknowledged; a later write of the same block wins over the old image.
-                pages.forEach((b, page) -> {
-                    if (!f.dirty.containsKey(b)) {
-                        f.dirty.put(b, page.toByteArray());
-                        dirtyBytes.addAndGet(PAGE_SIZE);
+                for (var e : p.pages().entrySet()) {
+                    batch.add(PageWrite.newBuilder().setFileId(p.file().fileId).setBlock(e.getKey()).setData(e.getValue()).build());
+                    if (batch.size() == PAGES_PER_COMMIT) {
+                        commitBatch(batch, resizes);
                     }
-                });
-                f.inFlight = Map.of();
+                }
             }
+            if (!batch.isEmpty() || !resizes.isEmpty()) {
+                commitBatch(batch, resizes);
+            }
+        } catch (FsException e) {
+            pending.forEach(this::failed);
             throw e;
         }
+        pending.forEach(this::landed);
+    }
+
+    private void commitBatch(List<PageWrite> batch, List<Resize> resizes) {
+        acknowledged(await(session.commit(List.copyOf(batch), List.copyOf(resizes)),
+                "commit of " + batch.size() + " pages and " + resizes.size() + " sizes"));
+        stats.commits.increment();
+        stats.pagesCommitted.add(batch.size());
+        batch.clear();
+        resizes.clear();
+    }
+
+    private void landed(Pending p) {
+        FileState f = p.file();
         synchronized (f) {
-            f.storedSize = size;
-            f.floor = size;
-            pages.forEach((b, page) -> clean.put(new PageKey(f.fileId, b), page));
+            f.storedSize = p.size();
+            f.floor = p.size();
+            p.pages().forEach((b, page) -> clean.put(new PageKey(f.fileId, b), page));
             f.inFlight = Map.of();
             f.epoch++;
+        }
+    }
+
+    /** Keeps what was not acknowledged (some batches may have landed; committing them again is harmless). */
+    private void failed(Pending p) {
+        FileState f = p.file();
+        synchronized (f) {
+            // A later write of the same block wins over the old image.
+            p.pages().forEach((b, page) -> {
+                if (!f.dirty.containsKey(b)) {
+                    f.dirty.put(b, page.toByteArray());
+                    dirtyBytes.addAndGet(PAGE_SIZE);
+                }
+            });
+            f.inFlight = Map.of();
         }
     }
 
