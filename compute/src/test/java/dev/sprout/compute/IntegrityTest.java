@@ -85,6 +85,43 @@ class IntegrityTest {
     }
 
     /**
+     * Branches taken at arbitrary moments of a TPC-B load, with no CHECKPOINT first: each is whatever the
+     * pageserver held at that LSN, and must come up through PostgreSQL's ordinary crash recovery into a state
+     * where the TPC-B invariant holds and amcheck finds nothing.
+     */
+    @Test
+    void branchesTakenAtArbitraryMomentsUnderLoadRecoverIntoConsistentDatabases() throws Exception {
+        try (Fixture fx = new Fixture()) {
+            TimelineId main = fx.newRoot();
+            Compute parent = fx.start(fx.spec(main, "main"), true);
+            run(fx, "pgbench-init-past", List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"), parent.port(), 600);
+            Process load = pgbench(fx, "pgbench-past", parent.port(), "-c", "4", "-j", "2", "-T", "15");
+            List<Long> lsns = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(4000);
+                lsns.add(parent.fs().lastLsn());
+            }
+            awaitSuccess(load, "pgbench-past", fx, 300);
+            long previousHistory = -1;
+            for (int i = 0; i < lsns.size(); i++) {
+                TimelineId past = TimelineId.random();
+                fx.pageserver.store().branch(past, main, lsns.get(i));
+                Compute branch = fx.start(fx.spec(past, "past-" + i), false);
+                try {
+                    long history = assertInvariant(branch, -1);
+                    assertTrue(history > previousHistory, "a later branch point holds more transactions (" + history
+                            + " at LSN " + lsns.get(i) + ", " + previousHistory + " before)");
+                    previousHistory = history;
+                    amcheck(fx, branch, "amcheck-past-" + i);
+                } finally {
+                    keepLog(branch, "past-" + i);
+                    branch.close();
+                }
+            }
+        }
+    }
+
+    /**
      * Checks sum(abalance) = sum(bbalance) = sum(tbalance) = sum(delta) and returns the number of history rows;
      * with {@code expectedHistory} >= 0, asserts that count too.
      */
