@@ -1,0 +1,88 @@
+package dev.sprout.bench.compute;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * CPU time of the whole machine ({@code /proc/stat}) and of the benchmark's own process tree: this JVM (the
+ * pageserver, the computes' FUSE filesystems), the PostgreSQL servers it started and their backends, and
+ * pgbench. Over a window, the machine's busy time minus the tree's is what other processes of this shared
+ * machine took. A process's ticks count its own time and that of its children it has reaped, so backends
+ * that exited are still counted (the postmaster reaps them, this JVM reaps pgbench).
+ */
+final class Cpu {
+    /** Clock ticks at one moment. */
+    record Sample(long all, long busy, long steal, long own, long jvm, double load1) {}
+
+    /**
+     * Shares of the machine's CPU time over a window (0-1, of all vCPUs together), and the CPU time the
+     * benchmark's own processes used in it (USER_HZ is 100 on Linux: a tick is 10 ms).
+     */
+    record Window(double others, double own, double steal, double loadBefore, double ownCpuMs, double jvmCpuMs) {
+        static final Window NONE = new Window(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+        /** CPU time of the tree without this JVM's own threads: PostgreSQL's processes and pgbench. */
+        double childrenCpuMs() {
+            return ownCpuMs - jvmCpuMs;
+        }
+    }
+
+    private Cpu() {}
+
+    static Optional<Sample> read() {
+        try {
+            String[] cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long user = Long.parseLong(cpu[1]), nice = Long.parseLong(cpu[2]), system = Long.parseLong(cpu[3]);
+            long idle = Long.parseLong(cpu[4]), iowait = Long.parseLong(cpu[5]), irq = Long.parseLong(cpu[6]);
+            long softirq = Long.parseLong(cpu[7]), steal = cpu.length > 8 ? Long.parseLong(cpu[8]) : 0;
+            long busy = user + nice + system + irq + softirq + steal;
+            ProcessHandle me = ProcessHandle.current();
+            long jvm = ticks(me.pid(), false);
+            long own = ticks(me.pid(), true);
+            for (ProcessHandle d : me.descendants().toList()) {
+                own += ticks(d.pid(), true);
+            }
+            double load1 = Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+            return Optional.of(new Sample(busy + idle + iowait, busy, steal, own, jvm, load1));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Window between(Optional<Sample> before, Optional<Sample> after) {
+        if (before.isEmpty() || after.isEmpty() || after.get().all() <= before.get().all()) {
+            return Window.NONE;
+        }
+        Sample a = before.get(), b = after.get();
+        double all = b.all() - a.all();
+        double own = b.own() - a.own();
+        double others = Math.max(0, (b.busy() - a.busy()) - own);
+        return new Window(others / all, own / all, (b.steal() - a.steal()) / all, a.load1(), own * 10.0, (b.jvm() - a.jvm()) * 10.0);
+    }
+
+    /** The 1-minute load average now, or NaN. */
+    static double load1() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * utime + stime (fields 14-15 of stat(5)), plus cutime + cstime (16-17: its reaped children's) when asked;
+     * 0 for a process that is gone.
+     */
+    private static long ticks(long pid, boolean withChildren) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long own = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return withChildren ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

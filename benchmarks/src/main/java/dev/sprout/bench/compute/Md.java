@@ -1,0 +1,99 @@
+package dev.sprout.bench.compute;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Markdown tables and the number formats of the compute report, all in {@link Locale#ROOT}. Not thread-safe. */
+final class Md {
+    private final List<String> headers = new ArrayList<>();
+    private final List<Boolean> right = new ArrayList<>();
+    private final List<List<String>> rows = new ArrayList<>();
+
+    /** Headers ending in {@code >} are right-aligned (the marker is dropped). */
+    Md(String... headers) {
+        for (String h : headers) {
+            boolean r = h.endsWith(">");
+            right.add(r);
+            this.headers.add(r ? h.substring(0, h.length() - 1) : h);
+        }
+    }
+
+    Md row(Object... cells) {
+        if (cells.length != headers.size()) {
+            throw new IllegalArgumentException(cells.length + " cells for " + headers.size() + " columns: " + List.of(cells));
+        }
+        List<String> r = new ArrayList<>();
+        for (Object c : cells) {
+            r.add(String.valueOf(c));
+        }
+        rows.add(r);
+        return this;
+    }
+
+    String render() {
+        StringBuilder s = new StringBuilder("| ").append(String.join(" | ", headers)).append(" |\n|");
+        for (boolean r : right) {
+            s.append(r ? " ---: |" : " --- |");
+        }
+        s.append('\n');
+        for (List<String> r : rows) {
+            s.append("| ").append(String.join(" | ", r)).append(" |\n");
+        }
+        return s.toString();
+    }
+
+    // ---- formats ---------------------------------------------------------------------------------------------
+
+    static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    /** A rate or other figure: no decimals above 100, one below. */
+    static String num(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        return Math.abs(v) >= 100 ? f("%,.0f", v) : f("%.1f", v);
+    }
+
+    static String dec(double v, int places) {
+        return Double.isNaN(v) ? "–" : f("%,." + places + "f", v);
+    }
+
+    static String count(long n) {
+        return f("%,d", n);
+    }
+
+    /** Milliseconds: whole above 100 ms, one decimal below. */
+    static String ms(double millis) {
+        if (Double.isNaN(millis)) {
+            return "–";
+        }
+        return Math.abs(millis) >= 100 ? f("%,.0f", millis) : f("%.1f", millis);
+    }
+
+    static String ms(Duration d) {
+        return ms(d.toNanos() / 1e6);
+    }
+
+    static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : f("%.1f s", d.toMillis() / 1e3);
+    }
+
+    static String ratio(double r) {
+        if (Double.isNaN(r) || Double.isInfinite(r)) {
+            return "–";
+        }
+        return f(r < 10 ? "%.2f×" : "%.1f×", r);
+    }
+
+    static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "–" : f("%.0f%%", fraction * 100);
+    }
+
+    static String yesNo(boolean met) {
+        return met ? "yes" : "**no**";
+    }
+}

@@ -1,0 +1,84 @@
+package dev.sprout.bench.compute;
+
+import dev.sprout.compute.postgres.Initdb;
+import dev.sprout.compute.postgres.OsUser;
+import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.compute.postgres.PostgresServer;
+import dev.sprout.compute.postgres.ServerSpec;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The baseline: the same PostgreSQL binary on a data directory on local disk ({@code dir/data}), run by the
+ * compute package's own {@link Initdb} and {@link PostgresServer} as the same OS user, with the same settings.
+ */
+final class NativeCluster implements AutoCloseable {
+    private final ServerSpec spec;
+    private PostgresServer server;
+
+    NativeCluster(PostgresInstall install, OsUser user, Path dir, int port, Map<String, String> settings, String superuser,
+            String password) {
+        ComputeBench.traversableDir(dir);
+        Path sock = ComputeBench.traversableDir(dir.resolve("sock"));
+        user.chown(dir);
+        user.chown(sock);
+        this.spec = new ServerSpec(install, user, dir.resolve("data"), port, sock, dir.resolve("postgres.log"), settings,
+                superuser, password);
+    }
+
+    /** initdb as the compute runs it (--no-sync; see the report), then the server started and ready. */
+    Duration initAndStart() {
+        Duration took = new Initdb(spec.install(), spec.osUser(), spec.dataDir(), spec.superuser(), spec.password(), true,
+                List.of()).run();
+        start();
+        return took;
+    }
+
+    void start() {
+        server = PostgresServer.start(spec);
+        server.awaitReady(Duration.ofSeconds(120));
+    }
+
+    /** SIGKILL to the postmaster and all its processes, as a crash would (the next start runs crash recovery). */
+    void kill() {
+        server.kill();
+        server = null;
+    }
+
+    int port() {
+        return spec.port();
+    }
+
+    Path logFile() {
+        return spec.logFile();
+    }
+
+    Path dataDir() {
+        return spec.dataDir();
+    }
+
+    Connection connect() throws SQLException {
+        return server.connect();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(Duration.ofSeconds(60));
+            server = null;
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        try {
+            dev.sprout.bench.support.BenchEnv.deleteTree(dir);
+        } catch (UncheckedIOException e) {
+            // best effort
+        }
+    }
+}

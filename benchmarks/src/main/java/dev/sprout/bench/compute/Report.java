@@ -1,0 +1,46 @@
+package dev.sprout.bench.compute;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Markdown report of one run: a table of goals (each met or not, with the figure), then one section per
+ * step. Every ratio in it divides figures measured in this same run.
+ */
+final class Report {
+    private final Md goals = new Md("goal", "measured", "met?");
+    private int goalCount;
+    private final List<String> sections = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+
+    void goal(String goal, String measured, boolean met) {
+        goals.row(goal, measured, Md.yesNo(met));
+        goalCount++;
+    }
+
+    void section(String markdown) {
+        sections.add(markdown);
+    }
+
+    void failure(String step, Throwable e) {
+        failures.add("- **" + step + " failed**: `" + String.valueOf(e).replace("`", "'").replace("\n", " ") + "`");
+    }
+
+    boolean failed() {
+        return !failures.isEmpty();
+    }
+
+    String render() {
+        StringBuilder s = new StringBuilder();
+        if (!failures.isEmpty()) {
+            s.append("#### Failures\n\n").append(String.join("\n", failures)).append("\n\n");
+        }
+        if (goalCount > 0) {
+            s.append("#### Goals\n\n").append(goals.render()).append('\n');
+        }
+        for (String section : sections) {
+            s.append(section).append('\n');
+        }
+        return s.toString();
+    }
+}
