@@ -38,8 +38,10 @@ public record ComputeSpec(
     /**
      * Settings every compute runs with, and why. On a copy-on-write store zero-filling and recycling WAL
      * segments only cost page writes (ZFS's guidance for PostgreSQL says the same). Recovery's first step,
-     * fsyncing every file, is replaced by one syncfs: the agent commits everything it holds before it starts
-     * PostgreSQL, so the pass has nothing to do. full_page_writes stays on: with the kernel's writeback cache an
+     * fsyncing every file (an open and a FUSE round trip each), is replaced by one syncfs. On the mount that
+     * syncfs fails with ESTALE, which PostgreSQL logs ("could not synchronize file system") and goes on from;
+     * nothing depends on it, because the agent commits everything it holds before it starts PostgreSQL, so the
+     * pass would have nothing to make durable. full_page_writes stays on: with the kernel's writeback cache an
      * 8 KiB page can reach the store as two 4 KiB writes, so a crash between them could tear it.
      */
     public static final Map<String, String> COMPUTE_SETTINGS = Map.of(
