@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.report.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
@@ -178,7 +179,7 @@ final class ColdStartBench {
                         + Md.ms(Stats.max(total)) + " ms; " + starts.size() + " starts; local-disk restart after SIGKILL p50 "
                         + Md.ms(Stats.percentile(localTotal, 50)) + " ms)", p50 <= 1000);
 
-        Md summary = new Md("phase", "branch p50 ms>", "p90 ms>", "p99 ms>", "min ms>", "max ms>", "local restart p50 ms>",
+        Table summary = new Table("phase", "branch p50 ms>", "p90 ms>", "p99 ms>", "min ms>", "max ms>", "local restart p50 ms>",
                 "local max ms>");
         addRow(summary, starts, local, "**start to the first `SELECT 1`**", Start::totalMs);
         addRow(summary, starts, local, "`Compute.start(spec, false)` (local: `PostgresServer.start` + `awaitReady`)", Start::startMs);
@@ -196,7 +197,7 @@ final class ColdStartBench {
         addRow(summary, starts, local, "not timed: `PageStore.branch`", Start::branchMs);
         addRow(summary, starts, local, "not timed: `Compute.close()` of the branch", Start::closeMs);
 
-        Md each = new Md("#", "to first SELECT 1 ms>", "Compute.start ms>", "before postgres ms>", "postgres startup ms>",
+        Table each = new Table("#", "to first SELECT 1 ms>", "Compute.start ms>", "before postgres ms>", "postgres startup ms>",
                 "redo KiB>", "redo ms>", "end-of-recovery checkpoint ms>", "after ready ms>", "SELECT 1 ms>",
                 "pages read by ready>", "GetPages calls by ready>",
                 "pages read by SELECT 1>", "page-service requests>", "their server time ms>", "pageserver synced writes>",
@@ -226,7 +227,7 @@ final class ColdStartBench {
                 + " the server): " + median.ops().summary() + ".\n");
     }
 
-    private static void addRow(Md table, List<Start> starts, List<Start> local, String name, ToDoubleFunction<Start> f) {
+    private static void addRow(Table table, List<Start> starts, List<Start> local, String name, ToDoubleFunction<Start> f) {
         List<Double> v = col(starts, f);
         List<Double> l = col(local, f);
         table.row(name, ms(v, 50), ms(v, 90), ms(v, 99), Md.ms(Stats.min(v)), Md.ms(Stats.max(v)), ms(l, 50), Md.ms(Stats.max(l)));

@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.report.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.fs.FsOptions;
 import dev.sprout.compute.fs.FsStats;
@@ -146,7 +147,7 @@ final class InitdbBench {
     }
 
     private void report(Report report, Map<Variant, List<Sample>> samples) {
-        Md table = new Md("variant", "initdb, median ms>", "min–max ms>", "then `syncAll()`, median ms>",
+        Table table = new Table("variant", "initdb, median ms>", "min–max ms>", "then `syncAll()`, median ms>",
                 "durable, median ms>", "mount set-up, median ms>", "page commits>", "pages committed>", "fsyncs>",
                 "pageserver synced writes>", "each round: initdb ms (others' CPU, mean server time of a lookup)");
         for (Variant v : Variant.values()) {

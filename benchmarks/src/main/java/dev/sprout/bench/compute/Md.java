@@ -1,50 +1,10 @@
 package dev.sprout.bench.compute;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
-/** Markdown tables and the number formats of the compute report, all in {@link Locale#ROOT}. Not thread-safe. */
+/** The number formats of the compute report, all in {@link Locale#ROOT}; tables are {@link dev.sprout.bench.report.Table}. */
 final class Md {
-    private final List<String> headers = new ArrayList<>();
-    private final List<Boolean> right = new ArrayList<>();
-    private final List<List<String>> rows = new ArrayList<>();
-
-    /** Headers ending in {@code >} are right-aligned (the marker is dropped). */
-    Md(String... headers) {
-        for (String h : headers) {
-            boolean r = h.endsWith(">");
-            right.add(r);
-            this.headers.add(r ? h.substring(0, h.length() - 1) : h);
-        }
-    }
-
-    Md row(Object... cells) {
-        if (cells.length != headers.size()) {
-            throw new IllegalArgumentException(cells.length + " cells for " + headers.size() + " columns: " + List.of(cells));
-        }
-        List<String> r = new ArrayList<>();
-        for (Object c : cells) {
-            r.add(String.valueOf(c));
-        }
-        rows.add(r);
-        return this;
-    }
-
-    String render() {
-        StringBuilder s = new StringBuilder("| ").append(String.join(" | ", headers)).append(" |\n|");
-        for (boolean r : right) {
-            s.append(r ? " ---: |" : " --- |");
-        }
-        s.append('\n');
-        for (List<String> r : rows) {
-            s.append("| ").append(String.join(" | ", r)).append(" |\n");
-        }
-        return s.toString();
-    }
-
-    // ---- formats ---------------------------------------------------------------------------------------------
 
     static String f(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);

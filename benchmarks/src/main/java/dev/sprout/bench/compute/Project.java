@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.report.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
@@ -81,7 +82,7 @@ final class Project implements AutoCloseable {
             Duration localLoad) throws SQLException {
         Map<String, String> c = settings(compute.connect());
         Map<String, String> l = settings(local.connect());
-        Md set = new Md("setting", "compute", "local disk");
+        Table set = new Table("setting", "compute", "local disk");
         for (String name : SHOWN) {
             set.row("`" + name + "`", c.getOrDefault(name, "–"), l.getOrDefault(name, "–"));
         }
@@ -91,7 +92,7 @@ final class Project implements AutoCloseable {
             dbCompute = Long.parseLong(ComputeBench.queryString(cc, "SELECT pg_database_size('postgres')"));
             dbLocal = Long.parseLong(ComputeBench.queryString(lc, "SELECT pg_database_size('postgres')"));
         }
-        Md setup = new Md("what", "compute>", "local disk>", "compute ÷ local>");
+        Table setup = new Table("what", "compute>", "local disk>", "compute ÷ local>");
         setup.row("start with initdb (compute: `Compute.start(spec, true)`: attach, mount, initdb --no-sync, commit, start;"
                 + " local: `Initdb.run` --no-sync, start), s", secs(computeStart), secs(localStart),
                 Md.ratio(ratio(computeStart, localStart)));

@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.report.Table;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,7 +9,7 @@ import java.util.List;
  * step. Every ratio in it divides figures measured in this same run.
  */
 final class Report {
-    private final Md goals = new Md("goal", "measured", "met?");
+    private final Table goals = new Table("goal", "measured", "met?");
     private int goalCount;
     private final List<String> sections = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.report.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.fs.FsStats;
 import dev.sprout.storage.PageStore;
@@ -143,7 +144,7 @@ final class ThroughputBench {
     }
 
     private void section(Report report, String title, String command, List<Run> runs, double goal, String goalText) {
-        Md rounds = new Md("round", "order", "compute tps>", "local tps>", "compute ÷ local>", "compute latency ms>",
+        Table rounds = new Table("round", "order", "compute tps>", "local tps>", "compute ÷ local>", "compute latency ms>",
                 "local latency ms>", "others' CPU (compute run)>", "others' CPU (local run)>", "load before (compute, local)>");
         List<Double> computeTps = new ArrayList<>();
         List<Double> localTps = new ArrayList<>();
@@ -167,7 +168,7 @@ final class ThroughputBench {
         report.goal(goalText, Md.ratio(ratio) + " (" + Md.num(mc) + " vs " + Md.num(ml) + " tps; per-round ratios "
                 + Md.ratio(Stats.min(paired)) + "–" + Md.ratio(Stats.max(paired)) + ")", ratio >= goal);
 
-        Md diag = new Md("round", "side", "transactions>", "CPU ms / txn: harness JVM>", "CPU ms / txn: PostgreSQL + pgbench>",
+        Table diag = new Table("round", "side", "transactions>", "CPU ms / txn: harness JVM>", "CPU ms / txn: PostgreSQL + pgbench>",
                 "WAL syncs / txn>", "WAL sync mean ms>", "WAL write mean ms>", "WAL KiB / txn>",
                 "pages read from the pageserver>", "GetPages calls>", "commits>", "pages / commit>",
                 "server µs / commit>", "fsyncs>", "dirty-limit flushes>", "commits / synced write>", "other page-service requests");

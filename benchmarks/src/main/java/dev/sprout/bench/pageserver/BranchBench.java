@@ -1,5 +1,6 @@
 package dev.sprout.bench.pageserver;
 
+import dev.sprout.bench.report.Table;
 import dev.sprout.bench.pageserver.floor.DiskSync;
 import dev.sprout.bench.pageserver.measure.Latency;
 import dev.sprout.bench.pageserver.measure.MachineLoad;

@@ -1,5 +1,6 @@
 package dev.sprout.bench.pageserver;
 
+import dev.sprout.bench.report.Table;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.sprout.bench.pageserver.floor.DiskSync;

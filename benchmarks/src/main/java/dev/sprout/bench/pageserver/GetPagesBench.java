@@ -1,5 +1,6 @@
 package dev.sprout.bench.pageserver;
 
+import dev.sprout.bench.report.Table;
 import dev.sprout.bench.pageserver.floor.LoopbackEcho;
 import dev.sprout.bench.pageserver.measure.ClosedLoop;
 import dev.sprout.bench.pageserver.measure.Latency;

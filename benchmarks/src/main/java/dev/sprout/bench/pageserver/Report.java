@@ -1,5 +1,6 @@
 package dev.sprout.bench.pageserver;
 
+import dev.sprout.bench.report.Table;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,16 +1,16 @@
-package dev.sprout.bench.pageserver;
+package dev.sprout.bench.report;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** A Markdown table of the report. Not thread-safe. */
-final class Table {
+/** A Markdown table of a benchmark report. Not thread-safe. */
+public final class Table {
     private final List<String> headers;
     private final List<Boolean> right = new ArrayList<>();
     private final List<List<String>> rows = new ArrayList<>();
 
     /** Headers ending in {@code >} are right-aligned (the marker is dropped). */
-    Table(String... headers) {
+    public Table(String... headers) {
         this.headers = new ArrayList<>();
         for (String h : headers) {
             boolean r = h.endsWith(">");
@@ -19,7 +19,7 @@ final class Table {
         }
     }
 
-    Table row(Object... cells) {
+    public Table row(Object... cells) {
         if (cells.length != headers.size()) {
             throw new IllegalArgumentException(cells.length + " cells for " + headers.size() + " columns: " + List.of(cells));
         }
@@ -31,7 +31,7 @@ final class Table {
         return this;
     }
 
-    String render() {
+    public String render() {
         StringBuilder s = new StringBuilder("| ").append(String.join(" | ", headers)).append(" |\n|");
         for (boolean r : right) {
             s.append(r ? " ---: |" : " --- |");
