@@ -231,7 +231,7 @@ public final class Compute implements AutoCloseable {
                     .withCacheBytes(spec.cacheBytes()));
             fs.onFenced(this::fenced);
             boolean allowOther = isRoot() && spec.osUser().uid() != 0;
-            mount = TimelineMount.mount(fs, spec.mountPoint(), spec.timelineId(), new TimelineMount.Options(allowOther, true));
+            mount = TimelineMount.mount(fs, spec.mountPoint(), spec.timelineId(), new TimelineMount.Options(allowOther, spec.writebackCache()));
             if (!Files.exists(spec.dataDir().resolve("PG_VERSION"))) {
                 if (!initdb) {
                     throw new ComputeException("timeline " + spec.timelineId() + " holds no PostgreSQL data directory;"

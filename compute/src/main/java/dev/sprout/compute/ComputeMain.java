@@ -56,6 +56,10 @@ public final class ComputeMain implements Callable<Integer> {
             description = "PostgreSQL's bin directory (13-17). Default: $SPROUT_PG_BIN, else /usr/lib/postgresql/15/bin, else the newest found.")
     Path postgresBin;
 
+    @Option(names = "--no-writeback-cache",
+            description = "Send every write through at once instead of letting the kernel gather them (bulk loads get slower).")
+    boolean noWritebackCache;
+
     @Option(names = "-c", paramLabel = "NAME=VALUE", description = "A PostgreSQL setting (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
@@ -76,7 +80,8 @@ public final class ComputeMain implements Callable<Integer> {
                         timeline, workDir, port, password)
                 .withSettings(settings)
                 .withCacheBytes(cacheMib << 20)
-                .withIdleSuspend(parseDuration(idleSuspend));
+                .withIdleSuspend(parseDuration(idleSuspend))
+                .withWritebackCache(!noWritebackCache);
         if (postgresBin != null) {
             spec = spec.withInstall(dev.sprout.compute.postgres.PostgresInstall.of(postgresBin));
         }

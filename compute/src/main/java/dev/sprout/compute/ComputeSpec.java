@@ -19,6 +19,11 @@ import java.util.Objects;
  * @param cacheBytes  clean pages the compute keeps in memory
  * @param settings    extra PostgreSQL settings ({@code -c name=value}), after the compute's defaults
  * @param idleSuspend suspend after this long without a client connection; {@link Duration#ZERO} never
+ * @param writebackCache let the kernel gather writes before they reach the filesystem (on by default). Bulk
+ *                    loads need it: {@code pgbench -i -s 10} took 4.0 s with it and 9.7 s without. What it costs
+ *                    commits (each WAL fsync then also waits for the kernel's write-back and a time update) was
+ *                    within this machine's noise: TPC-B 0.57× local disk with it, 0.58× without
+ *                    ({@code scripts/bench-compute}, docs/benchmarks.md).
  */
 public record ComputeSpec(
         String pageserverHost,
@@ -33,7 +38,8 @@ public record ComputeSpec(
         long cacheBytes,
         Map<String, String> settings,
         Duration idleSuspend,
-        Duration startTimeout) {
+        Duration startTimeout,
+        boolean writebackCache) {
 
     /**
      * Settings every compute runs with, and why. On a copy-on-write store zero-filling and recycling WAL
@@ -42,7 +48,8 @@ public record ComputeSpec(
      * syncfs fails with ESTALE, which PostgreSQL logs ("could not synchronize file system") and goes on from;
      * nothing depends on it, because the agent commits everything it holds before it starts PostgreSQL, so the
      * pass would have nothing to make durable. full_page_writes stays on: with the kernel's writeback cache an
-     * 8 KiB page can reach the store as two 4 KiB writes, so a crash between them could tear it.
+     * 8 KiB page can reach the store as two 4 KiB writes, so a crash between them could tear it (without the
+     * writeback cache each 8 KiB write arrives whole, but no crash test has proved it safe off yet).
      */
     public static final Map<String, String> COMPUTE_SETTINGS = Map.of(
             "wal_init_zero", "off",
@@ -61,28 +68,33 @@ public record ComputeSpec(
     public static ComputeSpec of(String pageserverHost, int pageserverPort, String timelineId, Path workDir, int port,
             String password) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, "postgres", password,
-                PostgresInstall.locate(), OsUser.forPostgres(), 128L << 20, Map.of(), Duration.ZERO, Duration.ofSeconds(120));
+                PostgresInstall.locate(), OsUser.forPostgres(), 128L << 20, Map.of(), Duration.ZERO, Duration.ofSeconds(120), true);
     }
 
     public ComputeSpec withSettings(Map<String, String> extra) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, extra, idleSuspend, startTimeout);
+                osUser, cacheBytes, extra, idleSuspend, startTimeout, writebackCache);
     }
 
     public ComputeSpec withIdleSuspend(Duration idle) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, settings, idle, startTimeout);
+                osUser, cacheBytes, settings, idle, startTimeout, writebackCache);
     }
 
     /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
     public ComputeSpec withInstall(PostgresInstall other) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, other,
-                osUser, cacheBytes, settings, idleSuspend, startTimeout);
+                osUser, cacheBytes, settings, idleSuspend, startTimeout, writebackCache);
     }
 
     public ComputeSpec withCacheBytes(long bytes) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, bytes, settings, idleSuspend, startTimeout);
+                osUser, bytes, settings, idleSuspend, startTimeout, writebackCache);
+    }
+
+    public ComputeSpec withWritebackCache(boolean on) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
+                osUser, cacheBytes, settings, idleSuspend, startTimeout, on);
     }
 
     public Path mountPoint() {
