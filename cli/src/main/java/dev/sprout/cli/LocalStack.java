@@ -151,7 +151,7 @@ final class LocalStack implements AutoCloseable {
      */
     static Path computeDir(Path dataDir, String name) {
         Path preferred = dataDir.resolve(COMPUTES).resolve(name);
-        if (OsUser.forPostgres().uid() == currentUid() || traversableByOthers(dataDir)) {
+        if (OsUser.forPostgres().uid() == OsUser.current().uid() || traversableByOthers(dataDir)) {
             return preferred;
         }
         try {
@@ -160,10 +160,6 @@ final class LocalStack implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static int currentUid() {
-        return (int) new com.sun.security.auth.module.UnixSystem().getUid();
     }
 
     private static boolean traversableByOthers(Path dir) {

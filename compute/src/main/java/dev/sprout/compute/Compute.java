@@ -4,6 +4,7 @@ import dev.sprout.compute.fs.FsOptions;
 import dev.sprout.compute.fs.PageFs;
 import dev.sprout.compute.fuse.TimelineMount;
 import dev.sprout.compute.postgres.Initdb;
+import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresServer;
 import dev.sprout.compute.postgres.ServerSpec;
 import dev.sprout.protocol.client.AttachMode;
@@ -421,7 +422,7 @@ public final class Compute implements AutoCloseable {
     }
 
     private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        return OsUser.current().uid() == 0;
     }
 
     private static void deleteQuietly(Path p) {

@@ -20,7 +20,7 @@ public record OsUser(String name, int uid, int gid) {
     /** The user a root JVM runs PostgreSQL as. */
     public static final String POSTGRES = "postgres";
 
-    private static final OsUser CURRENT = current();
+    private static final OsUser CURRENT = lookUpCurrent();
 
     public OsUser {
         Objects.requireNonNull(name, "name");
@@ -91,7 +91,12 @@ public record OsUser(String name, int uid, int gid) {
         }
     }
 
-    private static OsUser current() {
+    /** The user this JVM runs as. */
+    public static OsUser current() {
+        return CURRENT;
+    }
+
+    private static OsUser lookUpCurrent() {
         UnixSystem me = new UnixSystem();
         return new OsUser(me.getUsername(), (int) me.getUid(), (int) me.getGid());
     }
