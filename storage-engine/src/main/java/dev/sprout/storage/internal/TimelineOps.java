@@ -18,12 +18,15 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.Range;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Slice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creating, branching, describing and deleting timelines. A branch is one synced timeline record: no page is
  * read, copied or rewritten, so its cost does not depend on the size of the parent.
  */
 public final class TimelineOps {
+    private static final Logger log = LoggerFactory.getLogger(TimelineOps.class);
     private final RocksHandles rocks;
     private final Registry registry;
     private final Writer writer;
@@ -165,8 +168,8 @@ public final class TimelineOps {
     }
 
     /**
-     * Deletes a timeline and, in the same atomic write, every key it owns (RocksDB range deletions; compaction
-     * reclaims the space, and the next GC pass compacts the ranges). Refused while children read through it.
+     * Deletes a timeline and, in the same atomic write, every key it owns (RocksDB range deletions), then
+     * compacts those ranges (see {@link #compactDeleted}). Refused while children read through it.
      */
     public void delete(TimelineId id) {
         writer.exclusive(() -> {
@@ -198,6 +201,24 @@ public final class TimelineOps {
             blockMaps.forget(t);
             return null;
         });
+        compactDeleted(Keys.timelinePrefix(id));
+    }
+
+    /**
+     * Compacts a deleted timeline's ranges now, outside the writer lock (writes go on meanwhile), rather than at
+     * the next GC pass: until then every namespace lookup of <em>other</em> timelines that lands near the deleted
+     * keys pays for them (measured: lookups from 0.1-0.3 ms to 4 ms, initdb through a mount from 3.4 s to 9.5 s,
+     * after a few deletions). The reclaim marker stays; GC's pass then finds nothing left and drops it. A failure
+     * here only leaves the work to GC.
+     */
+    private void compactDeleted(byte[] prefix) {
+        try {
+            for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
+                rocks.db.compactRange(cf, prefix, Keys.rangeEnd(prefix));
+            }
+        } catch (RocksDBException e) {
+            log.warn("compacting a deleted timeline's keys failed ({}); the next GC pass will retry", e.getMessage());
+        }
     }
 
     /**
