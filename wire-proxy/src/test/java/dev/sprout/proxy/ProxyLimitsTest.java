@@ -121,8 +121,8 @@ class ProxyLimitsTest {
                 assertEquals("main", queryString(idle, "SELECT name FROM marker"));
                 Thread.sleep(2_500);
                 SQLException cut = assertThrows(SQLException.class, () -> queryString(idle, "SELECT 1"));
-                assertTrue(cut.getMessage().contains("idle-session timeout") || "08006".equals(cut.getSQLState()),
-                        cut.getSQLState() + " " + cut.getMessage());
+                assertEquals("57P05", cut.getSQLState(), cut.getMessage());
+                assertTrue(cut.getMessage().contains("terminating connection due to idle-session timeout"), cut.getMessage());
             }
         }
     }
