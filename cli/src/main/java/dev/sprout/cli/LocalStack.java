@@ -3,10 +3,18 @@ package dev.sprout.cli;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.OsUser;
+import dev.sprout.compute.postgres.ServerSpec;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.proxy.ProxyConfig;
+import dev.sprout.proxy.ProxyStartException;
+import dev.sprout.proxy.WireProxy;
+import dev.sprout.proxy.route.Route;
+import dev.sprout.proxy.tls.TlsSettings;
+import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -23,10 +31,11 @@ import java.util.Optional;
 
 /**
  * What {@code sprout up} runs in its own process, on the embedded default: the pageserver on 127.0.0.1, the
- * root timeline {@code main} (made sure of), and a PostgreSQL compute on {@code main} (initdb on the first
- * run). The proxy and the control plane join it in later issues.
+ * root timeline {@code main} (made sure of), a PostgreSQL compute on {@code main} (initdb on the first run), and
+ * the wire proxy in front of it, which is the port clients use. The control plane (branches by name) joins it in
+ * a later issue; until then the proxy knows one branch, {@code main}.
  *
- * <p>{@link #start} returns once both ports accept connections; {@link #close} stops everything and is
+ * <p>{@link #start} returns once its ports accept connections; {@link #close} stops everything and is
  * idempotent. Thread-safe: the accessors read fields fixed at start.
  */
 final class LocalStack implements AutoCloseable {
@@ -37,11 +46,14 @@ final class LocalStack implements AutoCloseable {
     /** The superuser's password of every compute of this data directory, made on the first run. */
     static final String PASSWORD_FILE = "password";
     static final String COMPUTES = "computes";
+    /** Where the proxy keeps its self-signed TLS certificate. */
+    static final String PROXY = "proxy";
 
     private final Path dataDir;
     private final Pageserver pageserver;
     private final TimelineInfo main;
     private volatile Compute compute;
+    private volatile WireProxy proxy;
 
     private LocalStack(Path dataDir, Pageserver pageserver, TimelineInfo main) {
         this.dataDir = dataDir;
@@ -50,21 +62,45 @@ final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * {@link #start(Path, int, int)}, then a compute on {@code main} listening on 127.0.0.1:{@code pgPort}
-     * (0 = any free port): initdb on the first run, crash recovery or a clean start afterwards.
+     * {@link #start(Path, int, int)}, then a compute on {@code main} (initdb on the first run, crash recovery or a
+     * clean start afterwards) on a free port, and the wire proxy on 127.0.0.1:{@code pgPort} (0 = any free port)
+     * with a self-signed certificate kept in {@code DATA/proxy}.
      *
-     * @throws SproutException when the compute cannot start (the message says why and where its log is)
+     * @throws SproutException when the compute or the proxy cannot start (the message says why and where to look)
      */
     static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort) {
         LocalStack stack = start(dataDir, pagePort, httpPort);
         try {
             ComputeSpec spec = ComputeSpec.of(stack.bindAddress(), stack.pagePort(), stack.main.id().toString(),
-                    computeDir(stack.dataDir, "main"), pgPort == 0 ? freePort() : pgPort, password(stack.dataDir));
+                    computeDir(stack.dataDir, "main"), freePort(), password(stack.dataDir));
             stack.compute = Compute.start(spec, true);
-            return stack;
         } catch (RuntimeException e) {
             stack.close();
             throw new SproutException("PostgreSQL on main did not start: " + e.getMessage(), e);
+        }
+        try {
+            ProxyConfig config = ProxyConfig.defaults(pgPort, new TlsSettings.SelfSigned(stack.dataDir.resolve(PROXY)));
+            stack.proxy = WireProxy.start(config, stack::wake, stack.pageserver.metrics());
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            String why = e instanceof ProxyStartException ? e.getMessage() + " (another PostgreSQL or `sprout up` there? "
+                    + "choose another with --pg-port)" : "the proxy did not start: " + e.getMessage();
+            throw new SproutException(why, e);
+        }
+    }
+
+    /** The proxy's {@link dev.sprout.proxy.wake.Endpoints}: {@code main} is the one branch until the control plane. */
+    private WakeResult wake(String branch) {
+        Compute c = compute;
+        if (!branch.equals(Route.DEFAULT_BRANCH) || c == null) {
+            return new WakeResult.NoSuchBranch();
+        }
+        try {
+            c.resume(); // a no-op while it runs
+            return new WakeResult.Ready(new InetSocketAddress(ServerSpec.LISTEN_ADDRESS, c.port()));
+        } catch (RuntimeException e) {
+            return new WakeResult.Failed(e.getMessage());
         }
     }
 
@@ -129,14 +165,28 @@ final class LocalStack implements AutoCloseable {
         return Optional.ofNullable(compute);
     }
 
-    /** {@code postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres} for the compute on {@code main}. */
+    /** The wire proxy, if this stack runs one. */
+    Optional<WireProxy> proxy() {
+        return Optional.ofNullable(proxy);
+    }
+
+    /** {@code postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres}: {@code main} through the proxy. */
     Optional<String> connectionString() {
-        return compute().map(c -> "postgresql://" + c.spec().superuser() + ":" + c.spec().password() + "@127.0.0.1:"
-                + c.port() + "/postgres");
+        Compute c = compute;
+        WireProxy p = proxy;
+        if (c == null || p == null) {
+            return Optional.empty();
+        }
+        return Optional.of("postgresql://" + c.spec().superuser() + ":" + c.spec().password() + "@127.0.0.1:"
+                + p.port() + "/postgres");
     }
 
     @Override
     public void close() {
+        WireProxy p = proxy;
+        if (p != null) {
+            p.close();
+        }
         Compute c = compute;
         if (c != null) {
             c.close();

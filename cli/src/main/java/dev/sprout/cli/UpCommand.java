@@ -16,15 +16,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sprout up}: starts the {@link LocalStack} (the pageserver, {@code main}, and PostgreSQL on it), prints
- * a connection string and how to try it, and runs until SIGINT or SIGTERM, which close it cleanly. The proxy
- * and the control plane join it in later issues.
+ * {@code sprout up}: starts the {@link LocalStack} (the pageserver, {@code main}, PostgreSQL on it and the wire
+ * proxy in front), prints a connection string and how to try it, and runs until SIGINT or SIGTERM, which close it
+ * cleanly. The control plane joins it in a later issue.
  */
 @Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Start Sprout on the embedded default and run until Ctrl-C.",
                 "That is the pageserver (page service and HTTP/JSON management API on",
                 "127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL",
-                "running on `main` (initdb on the first run); it prints a connection string."})
+                "running on `main` (initdb on the first run) behind the wire proxy, whose",
+                "port (--pg-port, TLS offered) is the one clients use; it prints a connection string."})
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
     static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("sprout:main".getBytes(StandardCharsets.UTF_8)));
@@ -44,7 +45,7 @@ final class UpCommand implements Callable<Integer> {
     int httpPort;
 
     @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "55432",
-            description = "PostgreSQL's port on 127.0.0.1 for `main` (0 = any free port). Default: ${DEFAULT-VALUE}.")
+            description = "The proxy's port on 127.0.0.1, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pgPort;
 
     @Override
@@ -81,6 +82,9 @@ final class UpCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder();
         b.append("Sprout is up.\n");
         stack.connectionString().ifPresent(url -> b.append("  postgres (main) ").append(url).append('\n'));
+        stack.proxy().ifPresent(p -> b.append("  proxy           ").append(p.address().getHostString()).append(':')
+                .append(p.port()).append(" (TLS offered, self-signed: ")
+                .append(stack.dataDir().resolve(LocalStack.PROXY)).append("/proxy-tls.crt)\n"));
         stack.compute().ifPresent(c -> b.append("  postgres log    ").append(c.logFile()).append('\n'));
         b.append("  data directory  ").append(stack.dataDir()).append('\n');
         b.append("  page service    ").append(stack.bindAddress()).append(':').append(stack.pagePort()).append('\n');

@@ -1,6 +1,7 @@
 package dev.sprout.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +67,14 @@ class SproutUpTest {
                 c.createStatement().execute("CREATE TABLE notes (body text)");
                 c.createStatement().execute("INSERT INTO notes VALUES ('kept')");
             }
+            SQLException unknown = assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + up.proxy().orElseThrow().port() + "/postgres@feature-x",
+                    "postgres", LocalStack.password(up.dataDir())).close());
+            assertEquals("3D000", unknown.getSQLState());
+            assertTrue(unknown.getMessage().contains("branch \"feature-x\" does not exist"), unknown.getMessage());
+            String metrics = Cli.get(up.httpPort(), "/metrics").body();
+            assertTrue(metrics.contains("sprout_proxy_connections_opened_total{branch=\"main\"} 1.0"), metrics);
+            assertTrue(metrics.contains("sprout_proxy_errors_total{sqlstate=\"3D000\"} 1.0"), metrics);
         }
         try (LocalStack again = LocalStack.startWithCompute(data, 0, 0, 0); Connection c = connect(again);
                 ResultSet rs = c.createStatement().executeQuery("SELECT body FROM notes")) {
@@ -73,9 +83,12 @@ class SproutUpTest {
         }
     }
 
+    /** Through the proxy, as the printed connection string says. */
     private static Connection connect(LocalStack up) throws Exception {
-        var compute = up.compute().orElseThrow();
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + compute.port() + "/postgres", "postgres",
+        String url = up.connectionString().orElseThrow();
+        String port = url.substring(url.lastIndexOf(':') + 1, url.lastIndexOf('/'));
+        assertEquals(Integer.toString(up.proxy().orElseThrow().port()), port, url);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?sslmode=require", "postgres",
                 LocalStack.password(up.dataDir()));
     }
 

@@ -83,6 +83,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     private SequencedMap<String, String> forward;
     private int clientMinor;
     private boolean admitted;
+    private boolean counted;
     private long deadline;
     private Channel compute;
     private InetSocketAddress computeAddress;
@@ -233,7 +234,6 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                     + services.config().maxConnections() + ")", "Close idle connections or raise the proxy's limit.");
         }
         admitted = true;
-        services.metrics().opened(route.branch());
         state = State.WAKING;
         deadline = System.nanoTime() + services.config().wakeTimeout().toNanos();
         // From here on the client's bytes are the session's: the decoder goes, handing over anything buffered.
@@ -253,9 +253,15 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
             }
             if (error != null) {
                 fail(ctx, asProxyError(error));
-            } else {
-                connect(ctx, address);
+                return;
             }
+            if (!counted) {
+                // Counted by branch only once the branch is known to exist: names from clients are not trusted
+                // to bound the number of meters.
+                counted = true;
+                services.metrics().opened(route.branch());
+            }
+            connect(ctx, address);
         }));
     }
 
@@ -435,6 +441,9 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         if (admitted) {
             admitted = false;
             services.release();
+        }
+        if (counted) {
+            counted = false;
             services.metrics().closed(route.branch());
         }
         if (compute != null) {
