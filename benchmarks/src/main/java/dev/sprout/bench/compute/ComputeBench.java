@@ -55,7 +55,7 @@ import java.util.UUID;
  * Progress lines go to stderr, the report to stdout and to {@code <out>/report.md}, logs to {@code <out>/logs}.
  */
 public final class ComputeBench {
-    static final String SUPERUSER = "postgres";
+    public static final String SUPERUSER = "postgres";
     /** The steps one may ask for; none named: all of them. */
     static final List<String> GROUPS = List.of("initdb", "pgbench", "coldstart");
     /** The harness's logging configuration, written next to the logs (@LOG@: the log file). */
@@ -126,13 +126,7 @@ public final class ComputeBench {
         }
         Settings settings = Settings.of(quick, rounds, out, base.toAbsolutePath().normalize(), keepTimelines);
         Files.createDirectories(settings.logs());
-        // Before any logger exists: the pageserver's and the agent's INFO lines go to <logs>/harness.log, warnings
-        // also to stderr. Without a configuration logback would log everything at DEBUG to the console.
-        if (System.getProperty("logback.configurationFile") == null) {
-            Path config = settings.logs().resolve("logback.xml");
-            Files.writeString(config, LOGBACK.replace("@LOG@", settings.logs().resolve("harness.log").toString()));
-            System.setProperty("logback.configurationFile", config.toString());
-        }
+        configureLogging(settings.logs());
 
         if (!"root".equals(System.getProperty("user.name"))) {
             System.err.println("ComputeBench: run as root (it mounts FUSE filesystems for user postgres and runs"
@@ -206,11 +200,24 @@ public final class ComputeBench {
     }
 
     /**
+     * Before any logger exists: the pageserver's and the agent's INFO lines go to {@code <logs>/harness.log},
+     * warnings also to stderr. Without a configuration logback would log everything at DEBUG to the console.
+     * Does nothing when {@code logback.configurationFile} is set.
+     */
+    public static void configureLogging(Path logs) throws IOException {
+        if (System.getProperty("logback.configurationFile") == null) {
+            Path config = logs.resolve("logback.xml");
+            Files.writeString(config, LOGBACK.replace("@LOG@", logs.resolve("harness.log").toString()));
+            System.setProperty("logback.configurationFile", config.toString());
+        }
+    }
+
+    /**
      * The settings both servers run with: the compute's own ({@link ComputeSpec#COMPUTE_SETTINGS}, all legal on
      * local disk too), shared_buffers at PostgreSQL's default, written out, UTC log timestamps (read by
      * {@link PgLog}) and WAL I/O timing (read from {@code pg_stat_wal}).
      */
-    static Map<String, String> pgSettings(PostgresInstall install) {
+    public static Map<String, String> pgSettings(PostgresInstall install) {
         Map<String, String> s = new LinkedHashMap<>(ComputeSpec.COMPUTE_SETTINGS);
         if (install.majorVersion() < 14) {
             s.remove("recovery_init_sync_method");
@@ -238,7 +245,7 @@ public final class ComputeBench {
     // ---- shared helpers --------------------------------------------------------------------------------------
 
     /** Creates {@code dir} (and parents) with mode 0755, so that user postgres can traverse it. */
-    static Path traversableDir(Path dir) {
+    public static Path traversableDir(Path dir) {
         try {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -248,7 +255,7 @@ public final class ComputeBench {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -264,14 +271,14 @@ public final class ComputeBench {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
     }
 
-    static String queryString(Connection c, String sql) throws SQLException {
+    public static String queryString(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }
     }
 
-    static void exec(Connection c, String sql) throws SQLException {
+    public static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
         }

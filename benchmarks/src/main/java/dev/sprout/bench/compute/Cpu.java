@@ -12,26 +12,26 @@ import java.util.Optional;
  * machine took. A process's ticks count its own time and that of its children it has reaped, so backends
  * that exited are still counted (the postmaster reaps them, this JVM reaps pgbench).
  */
-final class Cpu {
+public final class Cpu {
     /** Clock ticks at one moment. */
-    record Sample(long all, long busy, long steal, long own, long jvm, double load1) {}
+    public record Sample(long all, long busy, long steal, long own, long jvm, double load1) {}
 
     /**
      * Shares of the machine's CPU time over a window (0-1, of all vCPUs together), and the CPU time the
      * benchmark's own processes used in it (USER_HZ is 100 on Linux: a tick is 10 ms).
      */
-    record Window(double others, double own, double steal, double loadBefore, double ownCpuMs, double jvmCpuMs) {
+    public record Window(double others, double own, double steal, double loadBefore, double ownCpuMs, double jvmCpuMs) {
         static final Window NONE = new Window(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
         /** CPU time of the tree without this JVM's own threads: PostgreSQL's processes and pgbench. */
-        double childrenCpuMs() {
+        public double childrenCpuMs() {
             return ownCpuMs - jvmCpuMs;
         }
     }
 
     private Cpu() {}
 
-    static Optional<Sample> read() {
+    public static Optional<Sample> read() {
         try {
             String[] cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
             long user = Long.parseLong(cpu[1]), nice = Long.parseLong(cpu[2]), system = Long.parseLong(cpu[3]);
@@ -51,7 +51,7 @@ final class Cpu {
         }
     }
 
-    static Window between(Optional<Sample> before, Optional<Sample> after) {
+    public static Window between(Optional<Sample> before, Optional<Sample> after) {
         if (before.isEmpty() || after.isEmpty() || after.get().all() <= before.get().all()) {
             return Window.NONE;
         }
@@ -63,7 +63,7 @@ final class Cpu {
     }
 
     /** The 1-minute load average now, or NaN. */
-    static double load1() {
+    public static double load1() {
         try {
             return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {

@@ -16,10 +16,11 @@ import java.util.regex.Pattern;
 /**
  * Runs PostgreSQL's own {@code pgbench} (of the installation the servers run) against a server on 127.0.0.1 as
  * the superuser, over TCP with SCRAM like the JDBC clients, its output kept in a file of the log directory.
+ * Without TLS ({@code PGSSLMODE=disable}) unless {@link #withSslMode} says otherwise.
  */
-final class Pgbench {
+public final class Pgbench {
     /** What one run printed. {@code tps} excludes the initial connection time, as pgbench 15 reports it. */
-    record Result(String label, double tps, double latencyMs, long transactions, long failed, Duration wall, Path output) {}
+    public record Result(String label, double tps, double latencyMs, long transactions, long failed, Duration wall, Path output) {}
 
     private static final Pattern TPS = Pattern.compile("^tps = ([0-9.]+) \\(without initial connection time\\)", Pattern.MULTILINE);
     private static final Pattern LATENCY = Pattern.compile("^latency average = ([0-9.]+) ms", Pattern.MULTILINE);
@@ -30,23 +31,34 @@ final class Pgbench {
     private final String user;
     private final String password;
     private final Path logDir;
+    private final String sslmode;
 
-    Pgbench(PostgresInstall install, String user, String password, Path logDir) {
+    public Pgbench(PostgresInstall install, String user, String password, Path logDir) {
+        this(install, user, password, logDir, "disable");
+    }
+
+    private Pgbench(PostgresInstall install, String user, String password, Path logDir, String sslmode) {
         this.install = install;
         this.user = user;
         this.password = password;
         this.logDir = logDir;
+        this.sslmode = sslmode;
+    }
+
+    /** The same runner with libpq's {@code PGSSLMODE} set to {@code sslmode} ({@code disable}, {@code require}, ...). */
+    public Pgbench withSslMode(String sslmode) {
+        return new Pgbench(install, user, password, logDir, sslmode);
     }
 
     /** {@code pgbench -i -s scale}: creates and loads the tables (client-side generation, then VACUUM and keys). */
-    Duration init(String label, int port, int scale) {
+    public Duration init(String label, int port, int scale) {
         long t = System.nanoTime();
         run(label, port, List.of("-i", "-s", Integer.toString(scale)), Duration.ofMinutes(30));
         return Duration.ofNanos(System.nanoTime() - t);
     }
 
     /** A measured run: {@code pgbench <args>}; fails when pgbench does or reports no throughput. */
-    Result bench(String label, int port, List<String> args, Duration expected) {
+    public Result bench(String label, int port, List<String> args, Duration expected) {
         long t = System.nanoTime();
         String out = run(label, port, args, expected.plusMinutes(5));
         Duration wall = Duration.ofNanos(System.nanoTime() - t);
@@ -69,7 +81,7 @@ final class Pgbench {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(output.toFile());
         pb.environment().put("PGPASSWORD", password);
-        pb.environment().put("PGSSLMODE", "disable");
+        pb.environment().put("PGSSLMODE", sslmode);
         try {
             Files.createDirectories(logDir);
             Files.writeString(output, "");

@@ -8,30 +8,30 @@ import java.util.List;
  * The Markdown report of one run: a table of goals (each met or not, with the figure), then one section per
  * step. Every ratio in it divides figures measured in this same run.
  */
-final class Report {
+public final class Report {
     private final Table goals = new Table("goal", "measured", "met?");
     private int goalCount;
     private final List<String> sections = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
 
-    void goal(String goal, String measured, boolean met) {
+    public void goal(String goal, String measured, boolean met) {
         goals.row(goal, measured, Md.yesNo(met));
         goalCount++;
     }
 
-    void section(String markdown) {
+    public void section(String markdown) {
         sections.add(markdown);
     }
 
-    void failure(String step, Throwable e) {
+    public void failure(String step, Throwable e) {
         failures.add("- **" + step + " failed**: `" + String.valueOf(e).replace("`", "'").replace("\n", " ") + "`");
     }
 
-    boolean failed() {
+    public boolean failed() {
         return !failures.isEmpty();
     }
 
-    String render() {
+    public String render() {
         StringBuilder s = new StringBuilder();
         if (!failures.isEmpty()) {
             s.append("#### Failures\n\n").append(String.join("\n", failures)).append("\n\n");

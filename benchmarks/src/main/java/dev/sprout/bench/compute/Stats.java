@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Order statistics of small samples: medians and nearest-rank percentiles. */
-final class Stats {
+public final class Stats {
     private Stats() {}
 
     /** The median (the mean of the middle two for an even count); NaN when empty. */
-    static double median(List<Double> values) {
+    public static double median(List<Double> values) {
         if (values.isEmpty()) {
             return Double.NaN;
         }
@@ -18,7 +18,7 @@ final class Stats {
     }
 
     /** Nearest-rank percentile {@code p} (0-100): with 20 samples p99 is the maximum. NaN when empty. */
-    static double percentile(List<Double> values, double p) {
+    public static double percentile(List<Double> values, double p) {
         if (values.isEmpty()) {
             return Double.NaN;
         }
@@ -27,11 +27,11 @@ final class Stats {
         return v[Math.max(0, Math.min(v.length - 1, rank - 1))];
     }
 
-    static double min(List<Double> values) {
+    public static double min(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
-    static double max(List<Double> values) {
+    public static double max(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 

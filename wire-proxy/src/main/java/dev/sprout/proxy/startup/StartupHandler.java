@@ -404,10 +404,10 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers a FATAL ErrorResponse (in plain text or over TLS, whichever the client speaks now) and closes. */
     private void fail(ChannelHandlerContext ctx, ProxyError error) {
-        services.metrics().error(error.state());
         if (state == State.CLOSED) {
-            return;
+            return; // already answered (e.g. the decoder failing again on its buffered bytes as the channel closes)
         }
+        services.metrics().error(error.state());
         LOG.debug("refusing {}: {} {}", ctx.channel().remoteAddress(), error.state().code(), error.getMessage());
         boolean canSpeak = state != State.TLS_HANDSHAKE && ctx.channel().isActive();
         state = State.CLOSED;

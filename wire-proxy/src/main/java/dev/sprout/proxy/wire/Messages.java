@@ -41,14 +41,16 @@ public final class Messages {
 
     /**
      * NegotiateProtocolVersion: the newest minor version the proxy speaks for the requested major version, and the
-     * protocol options ({@code _pq_.*}) it did not recognize.
+     * protocol options ({@code _pq_.*}) it did not recognize. The version goes out whole ({@code 3 << 16 | minor}),
+     * as PostgreSQL sends it ({@code FrontendProtocol}) and libpq 18 reads it: a bare minor would be refused as a
+     * "downgrade to pre-3.0 protocol version".
      */
     public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, int newestMinor, List<String> unrecognized) {
         ByteBuf b = alloc.buffer();
         b.writeByte('v');
         int lengthAt = b.writerIndex();
         b.writeInt(0);
-        b.writeInt(newestMinor);
+        b.writeInt(PROTOCOL_3_0 | newestMinor);
         b.writeInt(unrecognized.size());
         unrecognized.forEach(o -> cstring(b, o));
         b.setInt(lengthAt, b.writerIndex() - lengthAt);

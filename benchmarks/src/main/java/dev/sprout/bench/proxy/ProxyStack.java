@@ -1,0 +1,113 @@
+package dev.sprout.bench.proxy;
+
+import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.compute.Compute;
+import dev.sprout.compute.ComputeSpec;
+import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.pageserver.Pageserver;
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.proxy.ProxyConfig;
+import dev.sprout.proxy.WireProxy;
+import dev.sprout.proxy.tls.TlsSettings;
+import dev.sprout.proxy.wake.WakeResult;
+import dev.sprout.storage.timeline.TimelineId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.epoll.Epoll;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What the benchmark measures, all in this JVM: a pageserver, one compute on a new root timeline (initdb through
+ * the agent, the compute benchmark's settings), and a {@link WireProxy} on a free port of 127.0.0.1 with a
+ * self-signed certificate, whose {@link dev.sprout.proxy.wake.Endpoints} answer branch {@code main} with the
+ * compute's address and no other. Closed in the reverse order; not thread-safe.
+ */
+final class ProxyStack implements AutoCloseable {
+    static final String BRANCH = "main";
+
+    final Pageserver pageserver;
+    final Compute compute;
+    final WireProxy proxy;
+    final SimpleMeterRegistry registry;
+    final Duration computeStart;
+    final Duration proxyStart;
+
+    private ProxyStack(Pageserver pageserver, Compute compute, WireProxy proxy, SimpleMeterRegistry registry,
+            Duration computeStart, Duration proxyStart) {
+        this.pageserver = pageserver;
+        this.compute = compute;
+        this.proxy = proxy;
+        this.registry = registry;
+        this.computeStart = computeStart;
+        this.proxyStart = proxyStart;
+    }
+
+    static ProxyStack start(Path runDir, PostgresInstall install, String password) {
+        Pageserver pageserver = Pageserver.start(PageserverConfig.defaults(runDir.resolve("pages")).withEphemeralPorts());
+        BenchEnv.log("pageserver started in this JVM: page port %d, store %s", pageserver.pagePort(), runDir.resolve("pages"));
+        Compute compute = null;
+        try {
+            TimelineId timeline = TimelineId.random();
+            pageserver.store().createRoot(timeline, 0, 0);
+            ComputeSpec spec = ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), runDir.resolve(BRANCH),
+                    ComputeBench.freePort(), password).withSettings(ComputeBench.pgSettings(install));
+            BenchEnv.log("starting a compute with initdb on root timeline %s (port %d)", timeline, spec.port());
+            long t = System.nanoTime();
+            compute = Compute.start(spec, true);
+            Duration computeStart = Duration.ofNanos(System.nanoTime() - t);
+
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", compute.port());
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            t = System.nanoTime();
+            WireProxy proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("tls"))),
+                    branch -> BRANCH.equals(branch) ? new WakeResult.Ready(address) : new WakeResult.NoSuchBranch(), registry);
+            Duration proxyStart = Duration.ofNanos(System.nanoTime() - t);
+            BenchEnv.log("compute up in %d ms (port %d); proxy up in %d ms on %s (TLS %s, %s)", computeStart.toMillis(),
+                    compute.port(), proxyStart.toMillis(), proxy.address(), proxy.tls() ? "offered" : "off", transport());
+            return new ProxyStack(pageserver, compute, proxy, registry, computeStart, proxyStart);
+        } catch (RuntimeException e) {
+            if (compute != null) {
+                compute.close();
+            }
+            pageserver.close();
+            throw e;
+        }
+    }
+
+    /** Netty's transport, as {@link WireProxy} picks it. */
+    static String transport() {
+        return Epoll.isAvailable() ? "epoll" : "NIO";
+    }
+
+    /** Client connections the proxy has admitted to {@code main} so far. */
+    long sessionsOpened() {
+        Counter c = registry.find("sprout.proxy.connections.opened").tag("branch", BRANCH).counter();
+        return c == null ? 0 : (long) c.count();
+    }
+
+    /** Connections the proxy has refused or failed so far, any SQLSTATE. */
+    long errors() {
+        return (long) registry.find("sprout.proxy.errors").counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    /** Bytes the proxy has relayed so far, both directions. */
+    long bytesRelayed() {
+        return (long) (proxy.metrics().toCompute().count() + proxy.metrics().toClient().count());
+    }
+
+    @Override
+    public void close() {
+        try {
+            proxy.close();
+        } finally {
+            try {
+                compute.close();
+            } finally {
+                pageserver.close();
+            }
+        }
+    }
+}

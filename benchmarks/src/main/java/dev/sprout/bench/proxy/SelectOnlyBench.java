@@ -1,0 +1,147 @@
+package dev.sprout.bench.proxy;
+
+import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.compute.Cpu;
+import dev.sprout.bench.compute.Md;
+import dev.sprout.bench.compute.Pgbench;
+import dev.sprout.bench.compute.Report;
+import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.report.Table;
+import dev.sprout.bench.support.BenchEnv;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code pgbench -S -M prepared} straight to the compute, through the proxy without TLS, and through the proxy
+ * with TLS, in rounds whose order rotates (round 1 direct first, round 2 the proxy first, round 3 the proxy with
+ * TLS first), so that a drift of the machine falls on every path alike. Each measured run follows a
+ * {@code CHECKPOINT} and a warm-up run through the same path (not counted).
+ */
+final class SelectOnlyBench {
+    /** One measured run. */
+    private record Run(int round, Via via, Pgbench.Result result, Cpu.Window cpu, long sessions, long bytes, long errors) {}
+
+    private final ProxySettings s;
+    private final ProxyStack stack;
+    private final Pgbench pgbench;
+
+    SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
+        this.s = s;
+        this.stack = stack;
+        this.pgbench = pgbench;
+    }
+
+    List<String> args(long seconds) {
+        return List.of("-S", "-M", "prepared", "-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()),
+                "-T", Long.toString(seconds), "-P", s.quick() ? "5" : "10");
+    }
+
+    void run(Report report) throws SQLException {
+        List<String> measured = args(s.run().toSeconds());
+        List<String> warmup = args(s.warmup().toSeconds());
+        List<Run> runs = new ArrayList<>();
+        for (int round = 1; round <= s.rounds(); round++) {
+            for (Via via : Via.order(round)) {
+                Pgbench p = pgbench.withSslMode(via.sslmode);
+                int port = via.port(stack);
+                String label = "select-r" + round + "-" + via.slug();
+                p.bench(label + "-warmup", port, warmup, s.warmup());
+                try (Connection c = stack.compute.connect()) {
+                    ComputeBench.exec(c, "CHECKPOINT");
+                }
+                long sessions = stack.sessionsOpened();
+                long bytes = stack.bytesRelayed();
+                long errors = stack.errors();
+                var before = Cpu.read();
+                Pgbench.Result r = p.bench(label, port, measured, s.run());
+                Cpu.Window cpu = Cpu.between(before, Cpu.read());
+                Run run = new Run(round, via, r, cpu, stack.sessionsOpened() - sessions, stack.bytesRelayed() - bytes,
+                        stack.errors() - errors);
+                runs.add(run);
+                BenchEnv.log("select-only round %d/%d, %s: %s tps, latency %s ms, %s failed; JVM CPU %s ms/txn;"
+                                + " proxy sessions %d; others' CPU %s, load %s before",
+                        round, s.rounds(), via.label, Md.num(r.tps()), Md.dec(r.latencyMs(), 3), Md.count(r.failed()),
+                        Md.dec(cpu.jvmCpuMs() / r.transactions(), 4), run.sessions(), Md.percent(cpu.others()),
+                        Md.dec(cpu.loadBefore(), 2));
+            }
+        }
+        section(report, String.join(" ", measured), runs);
+    }
+
+    private void section(Report report, String command, List<Run> runs) {
+        Table rounds = new Table("round", "order", "direct tps>", "proxy tps>", "proxy ÷ direct>", "proxy TLS tps>",
+                "proxy TLS ÷ direct>", "direct latency ms>", "proxy latency ms>", "proxy TLS latency ms>");
+        Map<Via, List<Double>> tps = new EnumMap<>(Via.class);
+        Map<Via, List<Double>> latency = new EnumMap<>(Via.class);
+        List<Double> pairedPlain = new ArrayList<>();
+        List<Double> pairedTls = new ArrayList<>();
+        for (int round = 1; round <= s.rounds(); round++) {
+            Run d = find(runs, round, Via.DIRECT);
+            Run p = find(runs, round, Via.PROXY);
+            Run t = find(runs, round, Via.PROXY_TLS);
+            for (Run r : List.of(d, p, t)) {
+                tps.computeIfAbsent(r.via(), v -> new ArrayList<>()).add(r.result().tps());
+                latency.computeIfAbsent(r.via(), v -> new ArrayList<>()).add(r.result().latencyMs());
+            }
+            double rp = p.result().tps() / d.result().tps();
+            double rt = t.result().tps() / d.result().tps();
+            pairedPlain.add(rp);
+            pairedTls.add(rt);
+            List<String> order = new ArrayList<>();
+            for (Via v : Via.order(round)) {
+                order.add(v.slug());
+            }
+            rounds.row(round, String.join(", ", order), Md.num(d.result().tps()), Md.num(p.result().tps()), Md.ratio(rp),
+                    Md.num(t.result().tps()), Md.ratio(rt), Md.dec(d.result().latencyMs(), 3), Md.dec(p.result().latencyMs(), 3),
+                    Md.dec(t.result().latencyMs(), 3));
+        }
+        double md = Stats.median(tps.get(Via.DIRECT));
+        double mp = Stats.median(tps.get(Via.PROXY));
+        double mt = Stats.median(tps.get(Via.PROXY_TLS));
+        rounds.row("**median**", "", "**" + Md.num(md) + "**", "**" + Md.num(mp) + "**", "**" + Md.ratio(mp / md) + "**",
+                "**" + Md.num(mt) + "**", "**" + Md.ratio(mt / md) + "**", Md.dec(Stats.median(latency.get(Via.DIRECT)), 3),
+                Md.dec(Stats.median(latency.get(Via.PROXY)), 3), Md.dec(Stats.median(latency.get(Via.PROXY_TLS)), 3));
+        goal(report, "sslmode=disable", mp, md, pairedPlain);
+        goal(report, "sslmode=require: TLS to the proxy, what libpq's default `prefer` picks", mt, md, pairedTls);
+
+        Table diag = new Table("round", "via", "transactions>", "failed>", "harness JVM CPU ms / txn>",
+                "harness JVM CPU, cores>", "PostgreSQL + pgbench CPU ms / txn>", "others' CPU>", "load before>",
+                "proxy sessions>", "bytes relayed / txn>", "proxy errors>");
+        for (Run r : runs) {
+            long txns = r.result().transactions();
+            double seconds = r.result().wall().toNanos() / 1e9;
+            diag.row(r.round(), r.via().label, Md.count(txns), Md.count(r.result().failed()), Md.dec(r.cpu().jvmCpuMs() / txns, 4),
+                    Md.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2), Md.dec(r.cpu().childrenCpuMs() / txns, 4),
+                    Md.percent(r.cpu().others()), Md.dec(r.cpu().loadBefore(), 2), r.via().proxied() ? Long.toString(r.sessions()) : "",
+                    r.via().proxied() ? Md.num(r.bytes() / (double) txns) : "", r.via().proxied() ? Long.toString(r.errors()) : "");
+        }
+        report.section("#### Select-only\n\n`pgbench " + command + "`, user `postgres`, database `postgres`, SCRAM, each"
+                + " run after a `CHECKPOINT` and a " + Md.seconds(s.warmup()) + " warm-up run through the same path (not"
+                + " counted); " + s.rounds() + " round(s), the order rotating. tps excludes the initial connection time"
+                + " (pgbench 15). Direct: the compute's port (it offers no TLS). Proxy: the proxy's port, branch `main` by"
+                + " default, with `PGSSLMODE=disable` and with `PGSSLMODE=require` (libpq's default `prefer` would pick TLS"
+                + " through the proxy, since the proxy offers it, hence both).\n\n" + rounds.render()
+                + "\nProxy ÷ direct: ratio of the medians " + Md.ratio(mp / md) + " without TLS, " + Md.ratio(mt / md)
+                + " with TLS; median of the per-round ratios " + Md.ratio(Stats.median(pairedPlain)) + " and "
+                + Md.ratio(Stats.median(pairedTls)) + ".\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
+                + " threads are the proxy's (the pageserver and the compute's FUSE filesystem, also in this JVM, sit idle"
+                + " once the data is in memory: the direct runs show how idle); its child processes are every PostgreSQL"
+                + " process and pgbench. Cores = JVM CPU time ÷ wall time of the run. Proxy sessions, bytes and errors from"
+                + " the proxy's meters (pgbench opens one connection per client plus one of its own):\n\n" + diag.render());
+    }
+
+    private static void goal(Report report, String variant, double proxy, double direct, List<Double> paired) {
+        double ratio = proxy / direct;
+        report.goal("`pgbench -S` through the proxy >= 0.9× direct (tps, medians), " + variant,
+                Md.ratio(ratio) + " (" + Md.num(proxy) + " vs " + Md.num(direct) + " tps; per-round ratios "
+                        + Md.ratio(Stats.min(paired)) + "–" + Md.ratio(Stats.max(paired)) + ")", ratio >= 0.9);
+    }
+
+    private static Run find(List<Run> runs, int round, Via via) {
+        return runs.stream().filter(r -> r.round() == round && r.via() == via).findFirst().orElseThrow();
+    }
+}
