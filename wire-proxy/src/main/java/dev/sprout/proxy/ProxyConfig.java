@@ -60,6 +60,10 @@ public record ProxyConfig(String bindAddress, int port, TlsSettings tls, String 
         return new ProxyConfig(bindAddress, port, tls, serverNameDomain, loginTimeout, wakeTimeout, idleTimeout, max, ioThreads);
     }
 
+    public ProxyConfig withIoThreads(int threads) {
+        return new ProxyConfig(bindAddress, port, tls, serverNameDomain, loginTimeout, wakeTimeout, idleTimeout, maxConnections, threads);
+    }
+
     private static void requirePositive(String name, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");

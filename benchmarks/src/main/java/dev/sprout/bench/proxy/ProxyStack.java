@@ -62,7 +62,8 @@ final class ProxyStack implements AutoCloseable {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", compute.port());
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             t = System.nanoTime();
-            WireProxy proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("tls"))),
+            WireProxy proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("tls")))
+                    .withIoThreads(Integer.getInteger("sprout.proxy.ioThreads", 0)),
                     branch -> BRANCH.equals(branch) ? new WakeResult.Ready(address) : new WakeResult.NoSuchBranch(), registry);
             Duration proxyStart = Duration.ofNanos(System.nanoTime() - t);
             BenchEnv.log("compute up in %d ms (port %d); proxy up in %d ms on %s (TLS %s, %s)", computeStart.toMillis(),

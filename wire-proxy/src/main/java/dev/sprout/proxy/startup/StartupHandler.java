@@ -53,10 +53,11 @@ import org.slf4j.LoggerFactory;
  * any state --error--> FATAL ErrorResponse (never a ReadyForQuery) --> CLOSED
  * </pre>
  *
- * <p>The client channel's auto-read is off: this handler asks for each read, so a client cannot push bytes while its
- * compute is being woken, and the relay has backpressure ({@link RelayHandler#forward}). The compute's channel runs
- * on the same event loop, so all of a session's state is touched by one thread. Not thread-safe otherwise: one per
- * channel.
+ * <p>Until the compute is connected the client channel's auto-read is off and this handler asks for each read, so
+ * a client cannot push bytes while its compute is being woken. From then on a {@link RelayHandler} in each
+ * direction copies bytes with backpressure by writability; this handler stays in front of the client's relay to
+ * end the session (cancel key, counts) and to answer timeouts. The compute's channel runs on the same event loop, so
+ * all of a session's state is touched by one thread. Not thread-safe otherwise: one per channel.
  */
 public final class StartupHandler extends ChannelInboundHandlerAdapter {
     public static final String NAME = "startup";
@@ -125,12 +126,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                     ReferenceCountUtil.release(msg);
                 }
             }
-            case AUTHENTICATING, RELAYING -> {
-                if (msg instanceof ByteBuf b) {
-                    services.metrics().toCompute().increment(b.readableBytes());
-                }
-                RelayHandler.forward(ctx.channel(), compute, msg);
-            }
+            case AUTHENTICATING, RELAYING -> ctx.fireChannelRead(msg); // to the RelayHandler behind this one
             case TLS_HANDSHAKE, CLOSED -> ReferenceCountUtil.release(msg);
         }
     }
@@ -311,8 +307,9 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                 compute.write(early.poll());
             }
             compute.flush();
-            compute.read();
-            client.read();
+            // The client's authentication answers, and later its queries, go to the compute as they come.
+            ctx.pipeline().addAfter(NAME, "relay", new RelayHandler(compute, services.metrics().toCompute()));
+            RelayHandler.start(client, compute);
         });
     }
 
