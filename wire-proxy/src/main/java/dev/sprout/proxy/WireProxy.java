@@ -140,6 +140,11 @@ public final class WireProxy implements AutoCloseable {
         return tls.isPresent();
     }
 
+    /** Which TLS implementation serves it ("OPENSSL" is BoringSSL through netty-tcnative, "JDK" the JDK's). */
+    public Optional<String> tlsProvider() {
+        return tls.map(t -> t.isServer() ? ServerTls.provider().name() : "");
+    }
+
     /** Client connections admitted (past their StartupMessage) and still open. */
     public int sessions() {
         return admitted.get();

@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,7 @@ class ProxyClientsTest {
         Properties tls = new Properties();
         tls.setProperty("sslmode", "require"); // pgjdbc refuses to go on in the clear when the proxy says 'N'
         tls.setProperty("options", "branch=feature");
+        assertEquals(Optional.of("OPENSSL"), fx.proxy.tlsProvider(), "BoringSSL (netty-tcnative) loads on Linux x86-64");
         try (Connection c = fx.viaProxy("postgres", tls)) {
             assertEquals("feature", queryString(c, "SELECT name FROM marker"));
             assertEquals("scram-sha-256", queryString(c, "SHOW password_encryption"));

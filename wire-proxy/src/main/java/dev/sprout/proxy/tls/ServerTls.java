@@ -1,6 +1,7 @@
 package dev.sprout.proxy.tls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -11,14 +12,20 @@ import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
- * The proxy's server-side TLS context, from its {@link TlsSettings}. TLS 1.2 and 1.3 through the JDK's provider;
- * ALPN offers {@value #ALPN_POSTGRESQL}, the protocol name PostgreSQL 17 registered for direct TLS connections (a
+ * The proxy's server-side TLS context, from its {@link TlsSettings}. TLS 1.2 and 1.3 through BoringSSL
+ * (netty-tcnative) when its native library loads, else through the JDK's provider; in the select-only benchmark
+ * BoringSSL cost the proxy far less CPU per transaction than the JDK's engine (docs/benchmarks.md). ALPN offers {@value #ALPN_POSTGRESQL}, the protocol name PostgreSQL 17 registered for direct TLS connections (a
  * client that starts TLS without an SSLRequest must send it).
  */
 public final class ServerTls {
     public static final String ALPN_POSTGRESQL = "postgresql";
 
     private ServerTls() {
+    }
+
+    /** BoringSSL when netty-tcnative's native library loads here (with ALPN), else the JDK's provider. */
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /**
@@ -48,7 +55,7 @@ public final class ServerTls {
         }
         try {
             return Optional.of(SslContextBuilder.forServer(files.certificateChain().toFile(), files.privateKey().toFile())
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider())
                     .protocols("TLSv1.3", "TLSv1.2")
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
