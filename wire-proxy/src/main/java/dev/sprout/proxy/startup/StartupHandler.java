@@ -157,7 +157,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(Messages.answer(ctx.alloc(), 'N')); // no GSSAPI: the client goes on without it
                 ctx.read();
             }
-            case StartupPacket.CancelRequest cancel -> cancel(ctx, new CancelKey(cancel.processId(), cancel.secret()));
+            case StartupPacket.CancelRequest cancel -> cancel(ctx, cancel.key());
             case StartupPacket.Startup startup -> startup(ctx, startup);
         }
     }

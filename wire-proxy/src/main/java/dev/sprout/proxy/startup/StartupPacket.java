@@ -1,6 +1,6 @@
 package dev.sprout.proxy.startup;
 
-import java.util.Arrays;
+import dev.sprout.proxy.cancel.CancelKey;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,29 +23,9 @@ public sealed interface StartupPacket {
      * CancelRequest: cancel the query running in the session with this key. Protocol 3.0 keys have a 4-byte secret;
      * 3.2 allows up to 256 bytes.
      */
-    record CancelRequest(int processId, byte[] secret) implements StartupPacket {
-        public CancelRequest {
-            secret = secret.clone();
-        }
-
-        @Override
-        public byte[] secret() {
-            return secret.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof CancelRequest c && c.processId == processId && Arrays.equals(c.secret, secret);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * processId + Arrays.hashCode(secret);
-        }
-
-        @Override
-        public String toString() {
-            return "CancelRequest[processId=" + processId + ", secret=" + secret.length + " bytes]";
+    record CancelRequest(CancelKey key) implements StartupPacket {
+        public CancelRequest(int processId, byte[] secret) {
+            this(new CancelKey(processId, secret));
         }
     }
 
