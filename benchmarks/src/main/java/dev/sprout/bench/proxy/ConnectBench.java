@@ -17,7 +17,8 @@ import java.util.Properties;
 
 /**
  * Connection set-up through pgjdbc in this JVM: open a connection (TCP, the proxy's TLS when asked, SCRAM),
- * {@code SELECT 1}, close, timed as a whole. Each iteration does it once on every path of {@link Via}, the order
+ * {@code SELECT 1}, close, timed as a whole. Each iteration does it once on every path of the run (direct, proxy,
+ * proxy with TLS, and PgBouncer when it runs), the order
  * rotating from one iteration to the next, so that the samples of the paths are interleaved in time. A warm-up of
  * iterations first (class loading, the JIT, pgjdbc's and the proxy's first connections), not counted.
  */
@@ -36,10 +37,11 @@ final class ConnectBench {
     }
 
     void run(Report report) throws SQLException {
+        List<Via> paths = stack.paths();
         BenchEnv.log("connection set-up: %d warm-up and %d measured iterations of %d connections each", s.connectWarmup(),
-                s.connects(), Via.values().length);
+                s.connects(), paths.size());
         for (int i = 0; i < s.connectWarmup(); i++) {
-            for (Via via : Via.order(i + 1)) {
+            for (Via via : Via.order(i + 1, paths)) {
                 once(via);
             }
         }
@@ -48,22 +50,23 @@ final class ConnectBench {
         Map<Via, List<Double>> ms = new EnumMap<>(Via.class);
         long started = System.nanoTime();
         for (int i = 0; i < s.connects(); i++) {
-            for (Via via : Via.order(i + 1)) {
+            for (Via via : Via.order(i + 1, paths)) {
                 ms.computeIfAbsent(via, v -> new ArrayList<>()).add(once(via));
             }
         }
         long seconds = Math.round((System.nanoTime() - started) / 1e9);
         long proxied = stack.sessionsOpened() - sessions;
         long failed = stack.errors() - errors;
-        BenchEnv.log("connection set-up: done in %d s; p50 direct %s ms, proxy %s ms, proxy TLS %s ms", seconds,
+        BenchEnv.log("connection set-up: done in %d s; p50 direct %s ms, proxy %s ms, proxy TLS %s ms%s", seconds,
                 Md.dec(Stats.percentile(ms.get(Via.DIRECT), 50), 2), Md.dec(Stats.percentile(ms.get(Via.PROXY), 50), 2),
-                Md.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50), 2));
+                Md.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50), 2), ms.containsKey(Via.PGBOUNCER)
+                        ? ", pgbouncer " + Md.dec(Stats.percentile(ms.get(Via.PGBOUNCER), 50), 2) + " ms" : "");
 
         List<Double> direct = ms.get(Via.DIRECT);
         double directP50 = Stats.percentile(direct, 50);
         Table t = new Table("via", "p50 ms>", "p90 ms>", "p99 ms>", "min ms>", "max ms>", "added p50 ms>",
                 "median of the per-iteration differences ms>");
-        for (Via via : Via.values()) {
+        for (Via via : paths) {
             List<Double> v = ms.get(via);
             String added = via.proxied() ? Md.dec(Stats.percentile(v, 50) - directP50, 2) : "";
             String paired = via.proxied() ? Md.dec(Stats.median(differences(v, direct)), 2) : "";
@@ -79,7 +82,8 @@ final class ConnectBench {
                 + " order rotating, so that the paths' samples interleave (" + seconds + " s in all). Nearest-rank"
                 + " percentiles; with " + s.connects() + " samples p99 is the " + largest(s.connects()) + "."
                 + " Added p50 = the path's p50 − direct p50. The proxy admitted " + proxied + " connections in the measured"
-                + " loop (expected " + 2L * s.connects() + ") and refused " + failed + ".\n\n" + t.render());
+                + " loop (expected " + 2L * s.connects() + ") and refused " + failed + "." + reference(ms) + "\n\n"
+                + t.render());
     }
 
     private static void goal(Report report, String variant, List<Double> proxy, List<Double> direct) {
@@ -91,6 +95,22 @@ final class ConnectBench {
                 "+" + Md.dec(added, 2) + " ms (p50 " + Md.dec(p, 2) + " vs " + Md.dec(d, 2) + " ms direct; p99 "
                         + Md.dec(Stats.percentile(proxy, 99), 2) + " vs " + Md.dec(Stats.percentile(direct, 99), 2) + " ms)",
                 added <= GOAL_ADDED_P50_MS);
+    }
+
+    private String reference(Map<Via, List<Double>> ms) {
+        if (!ms.containsKey(Via.PGBOUNCER)) {
+            return " PgBouncer (the reference path): **skipped**, " + stack.pgbouncerSkipped + ".";
+        }
+        List<Double> b = ms.get(Via.PGBOUNCER);
+        double pb = Stats.percentile(b, 50);
+        return " PgBouncer (sslmode=disable, session pooling) authenticates the client itself (SCRAM against its"
+                + " `auth_file`) and hands it a pooled server connection, kept open after the previous client's"
+                + " `close()` (reset with `DISCARD ALL`), so its set-up includes no PostgreSQL backend start, unlike the"
+                + " direct path and the proxy's. Sprout proxy p50 − PgBouncer p50: "
+                + Md.dec(Stats.percentile(ms.get(Via.PROXY), 50) - pb, 2) + " ms without TLS, "
+                + Md.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50) - pb, 2) + " ms with TLS; median of the per-iteration"
+                + " differences (proxy − PgBouncer, without TLS) " + Md.dec(Stats.median(differences(ms.get(Via.PROXY), b)), 2)
+                + " ms.";
     }
 
     /** One connection on {@code via}, in milliseconds from the connect call to the end of {@code close()}. */

@@ -22,20 +22,23 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * The wire-proxy benchmark: a compute reached directly and through {@link dev.sprout.proxy.WireProxy} (without and
- * with TLS), measured side by side in one run, and a Markdown report with the ratios and the verdict on each goal.
+ * The wire-proxy benchmark: a compute reached directly, through {@link dev.sprout.proxy.WireProxy} (without and
+ * with TLS) and, as the reference, through a private PgBouncer (when its binary is given), measured side by side in
+ * one run, and a Markdown report with the ratios and the verdict on each goal.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.sprout.bench.proxy.ProxyBench \
- *     [--quick] [--rounds N] [--connects N] [--out DIR] [--base DIR] [select] [connect]
+ *     [--quick] [--rounds N] [--connects N] [--out DIR] [--base DIR] [--pgbouncer PATH | --pgbouncer-missing WHY]
+ *     [select] [connect]
  * </pre>
  *
  * <ol>
  *   <li>{@link ProxyStack}: a pageserver, a compute with initdb on a new root timeline and the proxy, all in this
- *       JVM; the compute loaded with {@code pgbench -i} through its own port;</li>
- *   <li>{@link SelectOnlyBench} ({@code select}): {@code pgbench -S -M prepared}, direct / proxy / proxy with TLS,
- *       the order rotating, several rounds;</li>
- *   <li>{@link ConnectBench} ({@code connect}): connect, {@code SELECT 1}, close through pgjdbc, the three paths
+ *       JVM, and {@link PgBouncer} as a child process (with {@code --pgbouncer}); the compute loaded with
+ *       {@code pgbench -i} through its own port;</li>
+ *   <li>{@link SelectOnlyBench} ({@code select}): {@code pgbench -S -M prepared}, direct / proxy / proxy with TLS /
+ *       PgBouncer, the order rotating, several rounds;</li>
+ *   <li>{@link ConnectBench} ({@code connect}): connect, {@code SELECT 1}, close through pgjdbc, the paths
  *       interleaved.</li>
  * </ol>
  *
@@ -55,6 +58,8 @@ public final class ProxyBench {
         Integer connects = null;
         Path out = Path.of("benchmarks", "target", "bench-proxy", LocalDateTime.now().format(STAMP));
         Path base = BenchEnv.baseDir().resolve("proxy");
+        Path pgbouncer = null;
+        String pgbouncerMissing = "no PgBouncer binary given (`--pgbouncer PATH`)";
         Set<String> groups = new LinkedHashSet<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -63,6 +68,8 @@ public final class ProxyBench {
                 case "--connects" -> connects = positive(value(args, ++i, "--connects"), "--connects");
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--base" -> base = Path.of(value(args, ++i, "--base"));
+                case "--pgbouncer" -> pgbouncer = Path.of(value(args, ++i, "--pgbouncer"));
+                case "--pgbouncer-missing" -> pgbouncerMissing = value(args, ++i, "--pgbouncer-missing");
                 case "-h", "--help" -> {
                     usage();
                     return;
@@ -101,10 +108,17 @@ public final class ProxyBench {
         long started = System.nanoTime();
         double loadBefore = Cpu.load1();
         Report report = new Report();
+        String pgbouncerNote = "PgBouncer reference path skipped: " + pgbouncerMissing;
         Pgbench pgbench = new Pgbench(install, ComputeBench.SUPERUSER, password, s.logs().resolve("pgbench"));
         try {
-            ProxyStack stack = ProxyStack.start(runDir, install, password);
+            ProxyStack stack = ProxyStack.start(runDir, install, password, pgbouncer, pgbouncerMissing, s.logs());
             try {
+                pgbouncerNote = stack.pgbouncer != null
+                        ? stack.pgbouncer.version() + " (session pooling) as the reference path"
+                        : "PgBouncer reference path skipped: " + stack.pgbouncerSkipped;
+                if (stack.pgbouncerFailed) {
+                    report.failure("PgBouncer start (its path is skipped)", new IllegalStateException(stack.pgbouncerSkipped));
+                }
                 BenchEnv.log("pgbench -i -s %d on the compute (direct)", s.scale());
                 Duration load = pgbench.init("init", stack.compute.port(), s.scale());
                 BenchEnv.log("loaded in %s", Md.seconds(Duration.ofMillis(load.toMillis() / 100 * 100)));
@@ -135,7 +149,7 @@ public final class ProxyBench {
         String text = "Steps " + String.join(", ", groups) + "; pageserver, compute's FUSE filesystem and proxy in the"
                 + " harness's JVM; pgbench scale " + s.scale() + ", " + s.clients() + " clients, -j " + s.threads() + ", "
                 + Md.seconds(s.run()) + " per measured run, " + s.rounds() + " round(s); " + s.connects()
-                + " connection iterations"
+                + " connection iterations; " + pgbouncerNote
                 + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : "")
                 + ". Run took " + Math.round((System.nanoTime() - started) / 1e9) + " s; 1-minute load average "
                 + Md.dec(loadBefore, 2) + " before, " + Md.dec(loadAfter, 2) + " after.\n\n" + report.render();
@@ -159,6 +173,16 @@ public final class ProxyBench {
         t.row("PostgreSQL settings (as the compute benchmark's)", stack.compute.spec().settings().entrySet().stream()
                 .map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").sorted().collect(Collectors.joining(", ")));
         t.row("routing", "branch `main` (the default when a connection names none) → 127.0.0.1:" + stack.compute.port());
+        if (stack.pgbouncer != null) {
+            t.row("PgBouncer (reference)", stack.pgbouncer.version() + ", 127.0.0.1:" + stack.pgbouncer.port() + " (no Unix"
+                    + " socket), run as user `postgres`, a child process of the harness (pid " + stack.pgbouncer.pid()
+                    + "); `pool_mode=" + PgBouncer.POOL_MODE + "`, `max_client_conn=" + PgBouncer.MAX_CLIENT_CONN
+                    + "`, `default_pool_size=" + PgBouncer.DEFAULT_POOL_SIZE + "`, `auth_type=scram-sha-256`"
+                    + " (plain-text password in its `auth_file`), `ignore_startup_parameters=extra_float_digits`; database"
+                    + " `postgres` → 127.0.0.1:" + stack.compute.port());
+        } else {
+            t.row("PgBouncer (reference)", "**skipped**: " + stack.pgbouncerSkipped);
+        }
         return "#### Set-up\n\n" + t.render();
     }
 
@@ -209,6 +233,7 @@ public final class ProxyBench {
     }
 
     private static void usage() {
-        System.err.println("usage: ProxyBench [--quick] [--rounds N] [--connects N] [--out DIR] [--base DIR] [select] [connect]");
+        System.err.println("usage: ProxyBench [--quick] [--rounds N] [--connects N] [--out DIR] [--base DIR]"
+                + " [--pgbouncer PATH | --pgbouncer-missing WHY] [select] [connect]");
     }
 }

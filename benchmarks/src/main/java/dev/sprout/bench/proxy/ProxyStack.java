@@ -18,12 +18,15 @@ import io.netty.channel.epoll.Epoll;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What the benchmark measures, all in this JVM: a pageserver, one compute on a new root timeline (initdb through
  * the agent, the compute benchmark's settings), and a {@link WireProxy} on a free port of 127.0.0.1 with a
  * self-signed certificate, whose {@link dev.sprout.proxy.wake.Endpoints} answer branch {@code main} with the
- * compute's address and no other. Closed in the reverse order; not thread-safe.
+ * compute's address and no other; and, when the script passed its binary, a private {@link PgBouncer} in front of
+ * the same compute, the reference path. Closed in the reverse order; not thread-safe.
  */
 final class ProxyStack implements AutoCloseable {
     static final String BRANCH = "main";
@@ -34,18 +37,32 @@ final class ProxyStack implements AutoCloseable {
     final SimpleMeterRegistry registry;
     final Duration computeStart;
     final Duration proxyStart;
+    /** The reference path, or null when it is skipped ({@link #pgbouncerSkipped} says why). */
+    final PgBouncer pgbouncer;
+    /** Why there is no PgBouncer in this run, or null when there is one. */
+    final String pgbouncerSkipped;
+    /** Whether the skip is a failure (PgBouncer was there but did not start), not merely its absence. */
+    final boolean pgbouncerFailed;
 
     private ProxyStack(Pageserver pageserver, Compute compute, WireProxy proxy, SimpleMeterRegistry registry,
-            Duration computeStart, Duration proxyStart) {
+            Duration computeStart, Duration proxyStart, PgBouncer pgbouncer, String pgbouncerSkipped,
+            boolean pgbouncerFailed) {
         this.pageserver = pageserver;
         this.compute = compute;
         this.proxy = proxy;
         this.registry = registry;
         this.computeStart = computeStart;
         this.proxyStart = proxyStart;
+        this.pgbouncer = pgbouncer;
+        this.pgbouncerSkipped = pgbouncerSkipped;
+        this.pgbouncerFailed = pgbouncerFailed;
     }
 
-    static ProxyStack start(Path runDir, PostgresInstall install, String password) {
+    /**
+     * @param pgbouncerBinary PgBouncer's binary, or null to skip that path ({@code pgbouncerMissing} says why)
+     */
+    static ProxyStack start(Path runDir, PostgresInstall install, String password, Path pgbouncerBinary,
+            String pgbouncerMissing, Path logs) {
         Pageserver pageserver = Pageserver.start(PageserverConfig.defaults(runDir.resolve("pages")).withEphemeralPorts());
         BenchEnv.log("pageserver started in this JVM: page port %d, store %s", pageserver.pagePort(), runDir.resolve("pages"));
         Compute compute = null;
@@ -68,7 +85,22 @@ final class ProxyStack implements AutoCloseable {
             Duration proxyStart = Duration.ofNanos(System.nanoTime() - t);
             BenchEnv.log("compute up in %d ms (port %d); proxy up in %d ms on %s (TLS %s, %s)", computeStart.toMillis(),
                     compute.port(), proxyStart.toMillis(), proxy.address(), proxy.tls() ? "offered" : "off", transport());
-            return new ProxyStack(pageserver, compute, proxy, registry, computeStart, proxyStart);
+            PgBouncer pgbouncer = null;
+            String skipped = null;
+            boolean failed = false;
+            if (pgbouncerBinary == null) {
+                skipped = pgbouncerMissing;
+                BenchEnv.log("PgBouncer path skipped: %s", skipped);
+            } else {
+                try {
+                    pgbouncer = PgBouncer.start(pgbouncerBinary, runDir, logs, compute.port(), password);
+                } catch (RuntimeException e) {
+                    skipped = pgbouncerBinary + " did not start: " + e.getMessage();
+                    failed = true;
+                    BenchEnv.log("PgBouncer path skipped: %s", skipped);
+                }
+            }
+            return new ProxyStack(pageserver, compute, proxy, registry, computeStart, proxyStart, pgbouncer, skipped, failed);
         } catch (RuntimeException e) {
             if (compute != null) {
                 compute.close();
@@ -76,6 +108,15 @@ final class ProxyStack implements AutoCloseable {
             pageserver.close();
             throw e;
         }
+    }
+
+    /** The paths of this run, in declaration order: direct, proxy, proxy with TLS, and PgBouncer when it runs. */
+    List<Via> paths() {
+        List<Via> paths = new ArrayList<>(List.of(Via.DIRECT, Via.PROXY, Via.PROXY_TLS));
+        if (pgbouncer != null) {
+            paths.add(Via.PGBOUNCER);
+        }
+        return List.copyOf(paths);
     }
 
     /** Netty's transport, as {@link WireProxy} picks it. */
@@ -101,6 +142,13 @@ final class ProxyStack implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            if (pgbouncer != null) {
+                pgbouncer.close();
+            }
+        } catch (RuntimeException e) {
+            BenchEnv.log("could not stop PgBouncer: %s", e);
+        }
         try {
             proxy.close();
         } finally {

@@ -16,14 +16,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code pgbench -S -M prepared} straight to the compute, through the proxy without TLS, and through the proxy
- * with TLS, in rounds whose order rotates (round 1 direct first, round 2 the proxy first, round 3 the proxy with
- * TLS first), so that a drift of the machine falls on every path alike. Each measured run follows a
- * {@code CHECKPOINT} and a warm-up run through the same path (not counted).
+ * {@code pgbench -S -M prepared} straight to the compute, through the proxy without TLS, through the proxy with
+ * TLS and, when it runs, through PgBouncer (the reference), in rounds whose order rotates (round 1 direct first,
+ * round 2 the proxy first, round 3 the proxy with TLS first, round 4 PgBouncer first), so that a drift of the
+ * machine falls on every path alike. Each measured run follows a {@code CHECKPOINT} and a warm-up run through the
+ * same path (not counted). PgBouncer's CPU time is read from its own {@code /proc/<pid>/stat} and taken out of the
+ * child processes' figure.
  */
 final class SelectOnlyBench {
     /** One measured run. */
-    private record Run(int round, Via via, Pgbench.Result result, Cpu.Window cpu, long sessions, long bytes, long errors) {}
+    private record Run(int round, Via via, Pgbench.Result result, Cpu.Window cpu, double pgbouncerCpuMs, long sessions,
+            long bytes, long errors) {
+
+        /** PostgreSQL's processes and pgbench: the child processes without PgBouncer. */
+        double postgresAndPgbenchCpuMs() {
+            return Double.isNaN(pgbouncerCpuMs) ? cpu.childrenCpuMs() : cpu.childrenCpuMs() - pgbouncerCpuMs;
+        }
+    }
+
+    /** The goal for the Sprout proxy against PgBouncer, like for like (Supavisor's "within 90% of PgBouncer"). */
+    static final double GOAL_OF_PGBOUNCER = 0.9;
 
     private final ProxySettings s;
     private final ProxyStack stack;
@@ -44,8 +56,9 @@ final class SelectOnlyBench {
         List<String> measured = args(s.run().toSeconds());
         List<String> warmup = args(s.warmup().toSeconds());
         List<Run> runs = new ArrayList<>();
+        List<Via> paths = stack.paths();
         for (int round = 1; round <= s.rounds(); round++) {
-            for (Via via : Via.order(round)) {
+            for (Via via : Via.order(round, paths)) {
                 Pgbench p = pgbench.withSslMode(via.sslmode);
                 int port = via.port(stack);
                 String label = "select-r" + round + "-" + via.slug();
@@ -56,34 +69,53 @@ final class SelectOnlyBench {
                 long sessions = stack.sessionsOpened();
                 long bytes = stack.bytesRelayed();
                 long errors = stack.errors();
+                double bouncerBefore = pgbouncerCpuMs();
                 var before = Cpu.read();
                 Pgbench.Result r = p.bench(label, port, measured, s.run());
                 Cpu.Window cpu = Cpu.between(before, Cpu.read());
-                Run run = new Run(round, via, r, cpu, stack.sessionsOpened() - sessions, stack.bytesRelayed() - bytes,
-                        stack.errors() - errors);
+                double bouncer = pgbouncerCpuMs() - bouncerBefore;
+                Run run = new Run(round, via, r, cpu, bouncer, stack.sessionsOpened() - sessions,
+                        stack.bytesRelayed() - bytes, stack.errors() - errors);
                 runs.add(run);
                 BenchEnv.log("select-only round %d/%d, %s: %s tps, latency %s ms, %s failed; JVM CPU %s ms/txn;"
-                                + " proxy sessions %d; others' CPU %s, load %s before",
+                                + " PgBouncer CPU %s ms/txn; proxy sessions %d; others' CPU %s, load %s before",
                         round, s.rounds(), via.label, Md.num(r.tps()), Md.dec(r.latencyMs(), 3), Md.count(r.failed()),
-                        Md.dec(cpu.jvmCpuMs() / r.transactions(), 4), run.sessions(), Md.percent(cpu.others()),
-                        Md.dec(cpu.loadBefore(), 2));
+                        Md.dec(cpu.jvmCpuMs() / r.transactions(), 4), Md.dec(bouncer / r.transactions(), 4),
+                        run.sessions(), Md.percent(cpu.others()), Md.dec(cpu.loadBefore(), 2));
             }
         }
-        section(report, String.join(" ", measured), runs);
+        section(report, String.join(" ", measured), runs, paths);
     }
 
-    private void section(Report report, String command, List<Run> runs) {
-        Table rounds = new Table("round", "order", "direct tps>", "proxy tps>", "proxy ÷ direct>", "proxy TLS tps>",
-                "proxy TLS ÷ direct>", "direct latency ms>", "proxy latency ms>", "proxy TLS latency ms>");
+    /** PgBouncer's CPU time so far (ms), NaN without PgBouncer. */
+    private double pgbouncerCpuMs() {
+        return stack.pgbouncer == null ? Double.NaN : stack.pgbouncer.cpuMs();
+    }
+
+    private void section(Report report, String command, List<Run> runs, List<Via> paths) {
+        boolean bouncer = paths.contains(Via.PGBOUNCER);
+        List<String> headers = new ArrayList<>(List.of("round", "order", "direct tps>", "proxy tps>", "proxy ÷ direct>",
+                "proxy TLS tps>", "proxy TLS ÷ direct>"));
+        if (bouncer) {
+            headers.addAll(List.of("pgbouncer tps>", "pgbouncer ÷ direct>", "proxy ÷ pgbouncer>"));
+        }
+        headers.addAll(List.of("direct latency ms>", "proxy latency ms>", "proxy TLS latency ms>"));
+        if (bouncer) {
+            headers.add("pgbouncer latency ms>");
+        }
+        Table rounds = new Table(headers.toArray(String[]::new));
         Map<Via, List<Double>> tps = new EnumMap<>(Via.class);
         Map<Via, List<Double>> latency = new EnumMap<>(Via.class);
         List<Double> pairedPlain = new ArrayList<>();
         List<Double> pairedTls = new ArrayList<>();
+        List<Double> pairedBouncer = new ArrayList<>();
+        List<Double> pairedProxyBouncer = new ArrayList<>();
         for (int round = 1; round <= s.rounds(); round++) {
             Run d = find(runs, round, Via.DIRECT);
             Run p = find(runs, round, Via.PROXY);
             Run t = find(runs, round, Via.PROXY_TLS);
-            for (Run r : List.of(d, p, t)) {
+            Run b = bouncer ? find(runs, round, Via.PGBOUNCER) : null;
+            for (Run r : bouncer ? List.of(d, p, t, b) : List.of(d, p, t)) {
                 tps.computeIfAbsent(r.via(), v -> new ArrayList<>()).add(r.result().tps());
                 latency.computeIfAbsent(r.via(), v -> new ArrayList<>()).add(r.result().latencyMs());
             }
@@ -92,45 +124,98 @@ final class SelectOnlyBench {
             pairedPlain.add(rp);
             pairedTls.add(rt);
             List<String> order = new ArrayList<>();
-            for (Via v : Via.order(round)) {
+            for (Via v : Via.order(round, paths)) {
                 order.add(v.slug());
             }
-            rounds.row(round, String.join(", ", order), Md.num(d.result().tps()), Md.num(p.result().tps()), Md.ratio(rp),
-                    Md.num(t.result().tps()), Md.ratio(rt), Md.dec(d.result().latencyMs(), 3), Md.dec(p.result().latencyMs(), 3),
-                    Md.dec(t.result().latencyMs(), 3));
+            List<Object> row = new ArrayList<>(List.of(round, String.join(", ", order), Md.num(d.result().tps()),
+                    Md.num(p.result().tps()), Md.ratio(rp), Md.num(t.result().tps()), Md.ratio(rt)));
+            if (bouncer) {
+                double rb = b.result().tps() / d.result().tps();
+                double pb = p.result().tps() / b.result().tps();
+                pairedBouncer.add(rb);
+                pairedProxyBouncer.add(pb);
+                row.addAll(List.of(Md.num(b.result().tps()), Md.ratio(rb), Md.ratio(pb)));
+            }
+            row.addAll(List.of(Md.dec(d.result().latencyMs(), 3), Md.dec(p.result().latencyMs(), 3),
+                    Md.dec(t.result().latencyMs(), 3)));
+            if (bouncer) {
+                row.add(Md.dec(b.result().latencyMs(), 3));
+            }
+            rounds.row(row.toArray());
         }
         double md = Stats.median(tps.get(Via.DIRECT));
         double mp = Stats.median(tps.get(Via.PROXY));
         double mt = Stats.median(tps.get(Via.PROXY_TLS));
-        rounds.row("**median**", "", "**" + Md.num(md) + "**", "**" + Md.num(mp) + "**", "**" + Md.ratio(mp / md) + "**",
-                "**" + Md.num(mt) + "**", "**" + Md.ratio(mt / md) + "**", Md.dec(Stats.median(latency.get(Via.DIRECT)), 3),
-                Md.dec(Stats.median(latency.get(Via.PROXY)), 3), Md.dec(Stats.median(latency.get(Via.PROXY_TLS)), 3));
+        double mb = bouncer ? Stats.median(tps.get(Via.PGBOUNCER)) : Double.NaN;
+        List<Object> medians = new ArrayList<>(List.of("**median**", "", "**" + Md.num(md) + "**", "**" + Md.num(mp) + "**",
+                "**" + Md.ratio(mp / md) + "**", "**" + Md.num(mt) + "**", "**" + Md.ratio(mt / md) + "**"));
+        if (bouncer) {
+            medians.addAll(List.of("**" + Md.num(mb) + "**", "**" + Md.ratio(mb / md) + "**", "**" + Md.ratio(mp / mb) + "**"));
+        }
+        medians.addAll(List.of(Md.dec(Stats.median(latency.get(Via.DIRECT)), 3), Md.dec(Stats.median(latency.get(Via.PROXY)), 3),
+                Md.dec(Stats.median(latency.get(Via.PROXY_TLS)), 3)));
+        if (bouncer) {
+            medians.add(Md.dec(Stats.median(latency.get(Via.PGBOUNCER)), 3));
+        }
+        rounds.row(medians.toArray());
         goal(report, "sslmode=disable", mp, md, pairedPlain);
         goal(report, "sslmode=require: TLS to the proxy, what libpq's default `prefer` picks", mt, md, pairedTls);
+        String reference;
+        if (bouncer) {
+            double ratio = mp / mb;
+            report.goal("Sprout proxy ≥ " + GOAL_OF_PGBOUNCER + "× PgBouncer (tps, sslmode=disable)", Md.ratio(ratio) + " ("
+                    + Md.num(mp) + " vs " + Md.num(mb) + " tps, medians; per-round ratios " + Md.ratio(Stats.min(pairedProxyBouncer))
+                    + "–" + Md.ratio(Stats.max(pairedProxyBouncer)) + "; PgBouncer ÷ direct " + Md.ratio(mb / md) + ")",
+                    ratio >= GOAL_OF_PGBOUNCER);
+            reference = "\n\nPgBouncer ÷ direct: ratio of the medians " + Md.ratio(mb / md) + ", median of the per-round"
+                    + " ratios " + Md.ratio(Stats.median(pairedBouncer)) + ". **Sprout proxy ÷ PgBouncer** (both without"
+                    + " TLS, the like-for-like comparison to Supavisor's \"within 90% of PgBouncer\"): ratio of the medians "
+                    + Md.ratio(mp / mb) + " (with TLS to the proxy: " + Md.ratio(mt / mb) + "), median of the per-round ratios "
+                    + Md.ratio(Stats.median(pairedProxyBouncer)) + ".";
+        } else {
+            reference = "\n\nPgBouncer (the reference path): **skipped**, " + stack.pgbouncerSkipped + ".";
+        }
 
-        Table diag = new Table("round", "via", "transactions>", "failed>", "harness JVM CPU ms / txn>",
-                "harness JVM CPU, cores>", "PostgreSQL + pgbench CPU ms / txn>", "others' CPU>", "load before>",
-                "proxy sessions>", "bytes relayed / txn>", "proxy errors>");
+        List<String> diagHeaders = new ArrayList<>(List.of("round", "via", "transactions>", "failed>",
+                "harness JVM CPU ms / txn>", "harness JVM CPU, cores>", "PostgreSQL + pgbench CPU ms / txn>"));
+        if (bouncer) {
+            diagHeaders.addAll(List.of("PgBouncer CPU ms / txn>", "PgBouncer CPU, cores>"));
+        }
+        diagHeaders.addAll(List.of("others' CPU>", "load before>", "proxy sessions>", "bytes relayed / txn>", "proxy errors>"));
+        Table diag = new Table(diagHeaders.toArray(String[]::new));
         for (Run r : runs) {
             long txns = r.result().transactions();
             double seconds = r.result().wall().toNanos() / 1e9;
-            diag.row(r.round(), r.via().label, Md.count(txns), Md.count(r.result().failed()), Md.dec(r.cpu().jvmCpuMs() / txns, 4),
-                    Md.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2), Md.dec(r.cpu().childrenCpuMs() / txns, 4),
-                    Md.percent(r.cpu().others()), Md.dec(r.cpu().loadBefore(), 2), r.via().proxied() ? Long.toString(r.sessions()) : "",
-                    r.via().proxied() ? Md.num(r.bytes() / (double) txns) : "", r.via().proxied() ? Long.toString(r.errors()) : "");
+            List<Object> row = new ArrayList<>(List.of(r.round(), r.via().label, Md.count(txns), Md.count(r.result().failed()),
+                    Md.dec(r.cpu().jvmCpuMs() / txns, 4), Md.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2),
+                    Md.dec(r.postgresAndPgbenchCpuMs() / txns, 4)));
+            if (bouncer) {
+                row.addAll(List.of(Md.dec(r.pgbouncerCpuMs() / txns, 4), Md.dec(r.pgbouncerCpuMs() / 1e3 / seconds, 2)));
+            }
+            row.addAll(List.of(Md.percent(r.cpu().others()), Md.dec(r.cpu().loadBefore(), 2),
+                    r.via().sprout() ? Long.toString(r.sessions()) : "",
+                    r.via().sprout() ? Md.num(r.bytes() / (double) txns) : "", r.via().sprout() ? Long.toString(r.errors()) : ""));
+            diag.row(row.toArray());
         }
         report.section("#### Select-only\n\n`pgbench " + command + "`, user `postgres`, database `postgres`, SCRAM, each"
                 + " run after a `CHECKPOINT` and a " + Md.seconds(s.warmup()) + " warm-up run through the same path (not"
-                + " counted); " + s.rounds() + " round(s), the order rotating. tps excludes the initial connection time"
+                + " counted); " + s.rounds() + " round(s), the order rotating" + (bouncer && s.rounds() < paths.size()
+                        ? " (with " + paths.size() + " paths, only " + paths.size() + " rounds let every path go first once)" : "")
+                + ". tps excludes the initial connection time"
                 + " (pgbench 15). Direct: the compute's port (it offers no TLS). Proxy: the proxy's port, branch `main` by"
                 + " default, with `PGSSLMODE=disable` and with `PGSSLMODE=require` (libpq's default `prefer` would pick TLS"
-                + " through the proxy, since the proxy offers it, hence both).\n\n" + rounds.render()
+                + " through the proxy, since the proxy offers it, hence both)."
+                + (bouncer ? " PgBouncer: its port, `PGSSLMODE=disable`, session pooling (each pgbench client keeps one"
+                        + " server connection for the run)." : "")
+                + "\n\n" + rounds.render()
                 + "\nProxy ÷ direct: ratio of the medians " + Md.ratio(mp / md) + " without TLS, " + Md.ratio(mt / md)
                 + " with TLS; median of the per-round ratios " + Md.ratio(Stats.median(pairedPlain)) + " and "
-                + Md.ratio(Stats.median(pairedTls)) + ".\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
+                + Md.ratio(Stats.median(pairedTls)) + "." + reference + "\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
                 + " threads are the proxy's (the pageserver and the compute's FUSE filesystem, also in this JVM, sit idle"
                 + " once the data is in memory: the direct runs show how idle); its child processes are every PostgreSQL"
-                + " process and pgbench. Cores = JVM CPU time ÷ wall time of the run. Proxy sessions, bytes and errors from"
+                + " process and pgbench" + (bouncer ? ", and PgBouncer, whose CPU time is read from its own"
+                        + " `/proc/<pid>/stat` and shown apart (the PostgreSQL + pgbench column excludes it)" : "")
+                + ". Cores = CPU time ÷ wall time of the run. Proxy sessions, bytes and errors from"
                 + " the proxy's meters (pgbench opens one connection per client plus one of its own):\n\n" + diag.render());
     }
 
