@@ -3,18 +3,19 @@ package dev.sprout.cli;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.OsUser;
-import dev.sprout.compute.postgres.ServerSpec;
+import dev.sprout.control.ControlException;
+import dev.sprout.control.ControlPlane;
+import dev.sprout.control.api.ControlApi;
+import dev.sprout.control.branch.BranchName;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.ProxyStartException;
 import dev.sprout.proxy.WireProxy;
-import dev.sprout.proxy.route.Route;
 import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -25,21 +26,23 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * What {@code sprout up} runs in its own process, on the embedded default: the pageserver on 127.0.0.1, the
- * root timeline {@code main} (made sure of), a PostgreSQL compute on {@code main} (initdb on the first run), and
- * the wire proxy in front of it, which is the port clients use. The control plane (branches by name) joins it in
- * a later issue; until then the proxy knows one branch, {@code main}.
+ * What {@code sprout up} runs in its own process, on the embedded default: the pageserver on 127.0.0.1, the control
+ * plane (branches by name, durable in the pageserver's store, its API mounted on the pageserver's HTTP port, the
+ * branches' computes), the root branch {@code main} (made sure of), and the wire proxy, which is the port clients
+ * use and wakes each branch's compute on its first connection.
  *
  * <p>{@link #start} returns once its ports accept connections; {@link #close} stops everything and is
  * idempotent. Thread-safe: the accessors read fields fixed at start.
  */
 final class LocalStack implements AutoCloseable {
-    /** Where the store lives inside the data directory (other parts of the stack will get their own). */
+    /** Where the store lives inside the data directory. */
     static final String PAGES = "pages";
     private static final String RIVAL = "another `sprout up`";
 
@@ -48,32 +51,31 @@ final class LocalStack implements AutoCloseable {
     static final String COMPUTES = "computes";
     /** Where the proxy keeps its self-signed TLS certificate. */
     static final String PROXY = "proxy";
+    /** A compute with no client connection for this long is suspended; the next connection wakes it. */
+    static final Duration IDLE_SUSPEND = Duration.ofMinutes(5);
 
     private final Path dataDir;
     private final Pageserver pageserver;
-    private final TimelineInfo main;
-    private volatile Compute compute;
+    private final ControlPlane control;
     private volatile WireProxy proxy;
 
-    private LocalStack(Path dataDir, Pageserver pageserver, TimelineInfo main) {
+    private LocalStack(Path dataDir, Pageserver pageserver, ControlPlane control) {
         this.dataDir = dataDir;
         this.pageserver = pageserver;
-        this.main = main;
+        this.control = control;
     }
 
     /**
-     * {@link #start(Path, int, int)}, then a compute on {@code main} (initdb on the first run, crash recovery or a
-     * clean start afterwards) on a free port, and the wire proxy on 127.0.0.1:{@code pgPort} (0 = any free port)
-     * with a self-signed certificate kept in {@code DATA/proxy}.
+     * {@link #start(Path, int, int)}, then the compute of {@code main} (initdb on the first run, crash recovery or
+     * a clean start afterwards), and the wire proxy on 127.0.0.1:{@code pgPort} (0 = any free port) with a
+     * self-signed certificate kept in {@code DATA/proxy}.
      *
      * @throws SproutException when the compute or the proxy cannot start (the message says why and where to look)
      */
     static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort) {
         LocalStack stack = start(dataDir, pagePort, httpPort);
         try {
-            ComputeSpec spec = ComputeSpec.of(stack.bindAddress(), stack.pagePort(), stack.main.id().toString(),
-                    computeDir(stack.dataDir, "main"), freePort(), password(stack.dataDir));
-            stack.compute = Compute.start(spec, true);
+            stack.control.wake(BranchName.MAIN);
         } catch (RuntimeException e) {
             stack.close();
             throw new SproutException("PostgreSQL on main did not start: " + e.getMessage(), e);
@@ -90,31 +92,30 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The proxy's {@link dev.sprout.proxy.wake.Endpoints}: {@code main} is the one branch until the control plane. */
+    /** The proxy's {@link dev.sprout.proxy.wake.Endpoints}: the control plane starts or resumes the compute. */
     private WakeResult wake(String branch) {
-        Compute c = compute;
-        if (!branch.equals(Route.DEFAULT_BRANCH) || c == null) {
-            return new WakeResult.NoSuchBranch();
-        }
         try {
-            c.resume(); // a no-op while it runs
-            return new WakeResult.Ready(new InetSocketAddress(ServerSpec.LISTEN_ADDRESS, c.port()));
-        } catch (RuntimeException e) {
-            return new WakeResult.Failed(e.getMessage());
+            return new WakeResult.Ready(control.wake(branch));
+        } catch (ControlException e) {
+            return switch (e.code()) {
+                case UNKNOWN_BRANCH, INVALID_NAME -> new WakeResult.NoSuchBranch();
+                default -> new WakeResult.Failed(e.getCause() != null && e.getCause().getMessage() != null
+                        ? e.getCause().getMessage() : e.getMessage());
+            };
         }
     }
 
     /**
-     * Starts the pageserver on {@code dataDir}/pages and creates {@code main} ({@link UpCommand#MAIN}) unless it
-     * exists, owned by the user PostgreSQL runs as ({@link OsUser#forPostgres()}).
+     * Starts the pageserver on {@code dataDir}/pages and the control plane on its store, making sure of {@code main}
+     * ({@link UpCommand#MAIN}, owned by the user PostgreSQL runs as, {@link OsUser#forPostgres()}); starts no compute.
      *
      * @param pagePort the page service's port (0 = any free port)
-     * @param httpPort the management API's port (0 = any free port)
+     * @param httpPort the HTTP API's port (0 = any free port)
      * @throws SproutException when a port is taken or another process has the data directory open
      */
     static LocalStack start(Path dataDir, int pagePort, int httpPort) {
         Path dir = dataDir.toAbsolutePath().normalize();
-        // The defaults bind to 127.0.0.1: nothing on the embedded default authenticates its clients yet.
+        // The defaults bind to 127.0.0.1: nothing on the embedded default authenticates its HTTP clients yet.
         PageserverConfig config = PageserverConfig.defaults(dir.resolve(PAGES)).withPorts(pagePort, httpPort);
         try {
             Files.createDirectories(config.dataDirectory());
@@ -132,7 +133,14 @@ final class LocalStack implements AutoCloseable {
         }
         try {
             OsUser owner = OsUser.forPostgres();
-            return new LocalStack(dir, server, server.store().createRoot(UpCommand.MAIN, owner.uid(), owner.gid()));
+            String password = password(dir);
+            String host = server.config().bindAddress();
+            int page = server.pagePort();
+            ControlPlane control = ControlPlane.open(server.store(), (branch, timeline) -> ComputeSpec.of(host, page,
+                    timeline.toString(), computeDir(dir, branch.replace('/', '.')), freePort(), password)
+                    .withIdleSuspend(IDLE_SUSPEND), Clock.systemUTC(), UpCommand.MAIN, owner.uid(), owner.gid());
+            server.mountApi(ControlApi.PREFIX, new ControlApi(control));
+            return new LocalStack(dir, server, control);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -155,14 +163,18 @@ final class LocalStack implements AutoCloseable {
         return pageserver.httpPort();
     }
 
-    /** {@code main} as it is now. */
-    TimelineInfo main() {
-        return pageserver.store().timeline(main.id());
+    ControlPlane control() {
+        return control;
     }
 
-    /** The compute on {@code main}, if this stack runs one. */
+    /** {@code main}'s timeline as it is now. */
+    TimelineInfo main() {
+        return control.get(BranchName.MAIN).timeline();
+    }
+
+    /** The running compute of {@code main}, if any. */
     Optional<Compute> compute() {
-        return Optional.ofNullable(compute);
+        return control.compute(BranchName.MAIN);
     }
 
     /** The wire proxy, if this stack runs one. */
@@ -172,13 +184,8 @@ final class LocalStack implements AutoCloseable {
 
     /** {@code postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres}: {@code main} through the proxy. */
     Optional<String> connectionString() {
-        Compute c = compute;
         WireProxy p = proxy;
-        if (c == null || p == null) {
-            return Optional.empty();
-        }
-        return Optional.of("postgresql://" + c.spec().superuser() + ":" + c.spec().password() + "@127.0.0.1:"
-                + p.port() + "/postgres");
+        return p == null ? Optional.empty() : Optional.of(ConnectCommand.url(BranchName.MAIN, p.port(), password(dataDir)));
     }
 
     @Override
@@ -187,10 +194,7 @@ final class LocalStack implements AutoCloseable {
         if (p != null) {
             p.close();
         }
-        Compute c = compute;
-        if (c != null) {
-            c.close();
-        }
+        control.close();
         pageserver.close();
     }
 

@@ -26,6 +26,8 @@ final class ManagementClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** Listing thousands of timelines takes well under a second; this bounds a pageserver (or something else) that hangs. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** A create checkpoints a running parent and a reset may start a compute: seconds, rarely more. */
+    private static final Duration MUTATION_TIMEOUT = Duration.ofSeconds(120);
     /** Lenient on input, unlike the server: a newer pageserver may add fields that this client ignores. */
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
@@ -40,39 +42,79 @@ final class ManagementClient {
 
     /** The body of a 200 answer to {@code GET path}, as sent. */
     String get(String path) {
+        return send("GET", path, null).body();
+    }
+
+    /** A 2xx answer: its status and body. */
+    record Answer(int status, String body) {
+    }
+
+    /**
+     * Sends {@code method path} with {@code jsonBody} (null: none) and returns a 2xx answer.
+     *
+     * @throws Refused      when Sprout answered with a refusal (its ErrorBody's code and sentence)
+     * @throws SproutException when nothing (or not Sprout) answers
+     */
+    Answer send(String method, String path, String jsonBody) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path))
-                .timeout(REQUEST_TIMEOUT).GET().build();
+                .timeout(method.equals("GET") ? REQUEST_TIMEOUT : MUTATION_TIMEOUT)
+                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8))
+                .build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException e) {
-            throw new SproutException("no pageserver answers on " + HOST + ":" + port + ": start one with `./sprout up`", e);
+            throw new Unreachable("no Sprout answers on " + HOST + ":" + port + ": start it with `./sprout up`", e);
         } catch (HttpTimeoutException e) {
-            throw new SproutException("the pageserver on " + HOST + ":" + port + " did not answer GET " + path
-                    + " within " + REQUEST_TIMEOUT.toSeconds() + " s", e);
+            throw new SproutException("Sprout on " + HOST + ":" + port + " did not answer " + method + " " + path
+                    + " within " + request.timeout().orElseThrow().toSeconds() + " s", e);
         } catch (IOException e) {
-            throw new SproutException("GET http://" + HOST + ":" + port + path + " failed: " + e, e);
+            throw new SproutException(method + " http://" + HOST + ":" + port + path + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SproutException("interrupted while waiting for GET http://" + HOST + ":" + port + path, e);
+            throw new SproutException("interrupted while waiting for " + method + " http://" + HOST + ":" + port + path, e);
         }
-        if (response.statusCode() != 200) {
-            throw new SproutException("the pageserver on " + HOST + ":" + port + " refused GET " + path + ": "
-                    + refusal(response));
+        if (response.statusCode() / 100 != 2) {
+            throw new Refused(response.statusCode(), refusal(response));
         }
-        return response.body();
+        return new Answer(response.statusCode(), response.body());
     }
 
-    /** The JSON of a 200 answer to {@code GET path}, parsed into {@code builder}. */
-    <B extends Message.Builder> B get(String path, B builder) {
-        String body = get(path);
+    /** Nothing answers on the port. */
+    static final class Unreachable extends SproutException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String sentence, Throwable cause) {
+            super(sentence, cause);
+        }
+    }
+
+    /** Sprout refused a request; the message is its code and sentence. */
+    static final class Refused extends SproutException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Refused(int status, String sentence) {
+            super(sentence);
+            this.status = status;
+        }
+    }
+
+    /** {@code body} (a 2xx answer) parsed into {@code builder}. */
+    <B extends Message.Builder> B parse(String what, String body, B builder) {
         try {
             PARSER.merge(body, builder);
             return builder;
         } catch (InvalidProtocolBufferException e) {
-            throw new SproutException("what answers on " + HOST + ":" + port + " is not a Sprout pageserver: GET " + path
+            throw new SproutException("what answers on " + HOST + ":" + port + " is not Sprout: " + what
                     + " did not return a " + builder.getDescriptorForType().getName() + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** The JSON of a 200 answer to {@code GET path}, parsed into {@code builder}. */
+    <B extends Message.Builder> B get(String path, B builder) {
+        return parse("GET " + path, get(path), builder);
     }
 
     /** "404 UNKNOWN_TIMELINE: timeline … does not exist", or the status and the start of a body that is no ErrorBody. */

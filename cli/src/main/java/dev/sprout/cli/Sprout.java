@@ -13,9 +13,14 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "sprout", mixinStandardHelpOptions = true, version = "sprout 0.1.0-SNAPSHOT",
         description = "Instant copy-on-write branches of PostgreSQL.",
-        subcommands = {UpCommand.class, TimelinesCommand.class})
+        subcommands = {UpCommand.class, BranchCommand.class, ConnectCommand.class, StatusCommand.class,
+                TimelinesCommand.class})
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";
+    /** Sprout refused the request (unknown or invalid name, a conflict): nothing changed. */
+    static final int EXIT_REFUSED = 1;
+    /** No Sprout answers on the API port. */
+    static final int EXIT_UNREACHABLE = 3;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -61,7 +66,10 @@ public final class Sprout implements Runnable {
                 said = explained.isPresent() ? explained.get() : e;
             }
             failed.getErr().println("sprout: " + (said.getMessage() == null ? said.toString() : said.getMessage()));
-            return CommandLine.ExitCode.SOFTWARE;
+            if (said instanceof ManagementClient.Refused) {
+                return EXIT_REFUSED;
+            }
+            return said instanceof ManagementClient.Unreachable ? EXIT_UNREACHABLE : CommandLine.ExitCode.SOFTWARE;
         });
         return cmd;
     }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
                 "port (--pg-port, TLS offered) is the one clients use; it prints a connection string."})
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
+    static final int DEFAULT_PG_PORT = 55432;
     static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("sprout:main".getBytes(StandardCharsets.UTF_8)));
 
     @Spec
@@ -44,7 +45,7 @@ final class UpCommand implements Callable<Integer> {
             description = "Management API port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
-    @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "55432",
+    @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_PG_PORT,
             description = "The proxy's port on 127.0.0.1, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pgPort;
 
@@ -94,16 +95,19 @@ final class UpCommand implements Callable<Integer> {
         b.append('\n');
         b.append("Try, from another terminal:\n");
         stack.connectionString().ifPresent(url -> b.append("  psql '").append(url).append("'\n"));
+        String http = stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort();
         String[][] tries = {
-                {"curl -s " + api + "/v1/timelines", "list the timelines"},
+                {"./sprout branch create feature-x" + http, "a full, writable copy of main; copies nothing"},
+                {"./sprout connect feature-x --psql" + http, "psql on it (its PostgreSQL starts on first use)"},
+                {"./sprout branch reset feature-x" + http, "back to main's current state, same connection string"},
+                {"./sprout branch list" + http, "the branches as a tree"},
+                {"curl -s " + api + "/v1/branches", "the same as JSON (docs/api.md)"},
                 {"curl -s " + api + "/metrics | grep ^sprout_", "Sprout's metrics (Prometheus format)"},
-                {timelines, "the timelines as a table"}};
+                {timelines, "the pageserver's timelines"}};
         int width = Arrays.stream(tries).mapToInt(t -> t[0].length()).max().orElse(0);
         for (String[] t : tries) {
             b.append("  ").append(t[0]).append(" ".repeat(width - t[0].length())).append("   # ").append(t[1]).append('\n');
         }
-        b.append("  # branch main at its head (copies nothing, whatever its size):\n");
-        b.append("  curl -s -X POST ").append(api).append("/v1/timelines -d '{\"parentId\":\"").append(main.id()).append("\"}'\n");
         b.append('\n');
         b.append("Ctrl-C stops it.\n");
         return b.toString();

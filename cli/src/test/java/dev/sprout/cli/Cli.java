@@ -52,6 +52,11 @@ final class Cli {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    static HttpResponse<String> put(int port, String path, String json) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(port, path)).PUT(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** A port on 127.0.0.1 that nothing listened on a moment ago. */
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {

@@ -51,11 +51,11 @@ class TimelinesCommandTest {
     }
 
     @Test
-    void nothingListeningIsASentenceAndExit1() throws Exception {
+    void nothingListeningIsASentenceAndExit3() throws Exception {
         int port = Cli.freePort();
         Cli.Result r = Cli.sprout("timelines", "--http-port", "" + port);
-        assertEquals(1, r.exit(), r.toString());
-        assertEquals("sprout: no pageserver answers on 127.0.0.1:" + port + ": start one with `./sprout up`\n", r.err());
+        assertEquals(Sprout.EXIT_UNREACHABLE, r.exit(), r.toString());
+        assertEquals("sprout: no Sprout answers on 127.0.0.1:" + port + ": start it with `./sprout up`\n", r.err());
         assertEquals("", r.out());
     }
 
@@ -74,7 +74,7 @@ class TimelinesCommandTest {
             Cli.Result r = Cli.sprout("timelines", "--http-port", "" + port);
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().startsWith("sprout: what answers on 127.0.0.1:" + port
-                    + " is not a Sprout pageserver: GET /v1/timelines did not return a TimelineList"), r.toString());
+                    + " is not Sprout: GET /v1/timelines did not return a TimelineList"), r.toString());
         } finally {
             other.stop(0);
         }

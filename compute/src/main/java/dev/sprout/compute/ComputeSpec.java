@@ -2,8 +2,12 @@ package dev.sprout.compute;
 
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -106,7 +110,18 @@ public record ComputeSpec(
     }
 
     public Path socketDir() {
-        return workDir.resolve("sock");
+        Path preferred = workDir.resolve("sock");
+        // A Unix socket path must fit sockaddr_un (107 bytes): a deep work directory (a long data directory and
+        // branch name) gets a short one under /tmp instead, named after the work directory.
+        if (preferred.resolve(".s.PGSQL." + port).toString().getBytes(StandardCharsets.UTF_8).length <= 100) {
+            return preferred;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(workDir.toString().getBytes(StandardCharsets.UTF_8));
+            return Path.of("/tmp", "sprout-sock-" + HexFormat.of().formatHex(digest, 0, 8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Path logFile() {

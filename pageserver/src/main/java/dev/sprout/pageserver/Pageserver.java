@@ -2,6 +2,8 @@ package dev.sprout.pageserver;
 
 import dev.sprout.pageserver.cache.PageCache;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.pageserver.http.ApiMounts;
+import dev.sprout.pageserver.http.HttpApi;
 import dev.sprout.pageserver.http.HttpServerInitializer;
 import dev.sprout.pageserver.http.ManagementApi;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
@@ -56,6 +58,7 @@ public final class Pageserver implements AutoCloseable {
     private final PageserverConfig config;
     private final PageStore store;
     private final PrometheusMeterRegistry metrics;
+    private ApiMounts apis;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ExecutorService storagePool;
@@ -84,7 +87,7 @@ public final class Pageserver implements AutoCloseable {
             TimelineGates gates = new TimelineGates(store, cache);
             PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());
             PageServiceMetrics pageMetrics = new PageServiceMetrics(metrics);
-            ManagementApi api = new ManagementApi(store, metrics, gates::deleted);
+            this.apis = new ApiMounts(new ManagementApi(store, metrics, gates::deleted));
 
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -104,7 +107,7 @@ public final class Pageserver implements AutoCloseable {
                     });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
             ServerBootstrap httpBootstrap = serverBootstrap(serverChannel)
-                    .childHandler(new HttpServerInitializer(api, storagePool, config.maxMessageBytes()));
+                    .childHandler(new HttpServerInitializer(apis, storagePool, config.maxMessageBytes()));
             this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
             if (!config.gcInterval().isZero()) {
@@ -194,6 +197,14 @@ public final class Pageserver implements AutoCloseable {
 
     public PageStore store() {
         return store;
+    }
+
+    /**
+     * Serves {@code api} on the management API's port for {@code prefix} and the paths below it (the control
+     * plane mounts {@code /v1/branches} in the all-in-one mode).
+     */
+    public void mountApi(String prefix, HttpApi api) {
+        apis.mount(prefix, api);
     }
 
     public PrometheusMeterRegistry metrics() {

@@ -17,6 +17,7 @@ import dev.sprout.storage.namespace.FileType;
 import dev.sprout.storage.namespace.PathName;
 import dev.sprout.storage.page.PageBatch;
 import dev.sprout.storage.page.PageRead;
+import dev.sprout.storage.catalog.Catalog;
 import dev.sprout.storage.page.PageRef;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
@@ -49,9 +50,23 @@ public final class PageStore implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
+    private final Catalog catalog;
+
     private PageStore(StoreOptions options) {
         this.options = options;
         this.engine = new Engine(options);
+        this.catalog = new Catalog(engine.rocks.db, engine.rocks.catalog, engine.rocks.commitWrite, engine.rocks.scanRead,
+                new Catalog.Guard() {
+                    @Override
+                    public <T> T run(Supplier<T> call) {
+                        return guarded(call);
+                    }
+                });
+    }
+
+    /** Durable records of the embedding application, in this store's RocksDB (see {@link Catalog}). */
+    public Catalog catalog() {
+        return catalog;
     }
 
     /** Opens (creating when missing) the store in {@code options.directory()}, recovering from its WAL. */

@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
 
-    private final ManagementApi api;
+    private final HttpApi api;
     private final Executor blocking;
 
-    ApiHandler(ManagementApi api, Executor blocking) {
+    ApiHandler(HttpApi api, Executor blocking) {
         this.api = api;
         this.blocking = blocking;
     }

@@ -25,7 +25,7 @@ public record ApiResponse(int status, String contentType, byte[] body, Map<Strin
     }
 
     /** A protobuf message as JSON (see {@link Json#print}). */
-    static ApiResponse json(int status, MessageOrBuilder message) {
+    public static ApiResponse json(int status, MessageOrBuilder message) {
         return new ApiResponse(status, JSON, Json.print(message).getBytes(StandardCharsets.UTF_8), Map.of());
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.Executor;
  * and query fit in far less. Thread-safe: one instance serves every connection of a server.
  */
 public final class HttpServerInitializer extends ChannelInitializer<Channel> {
-    private final ManagementApi api;
+    private final HttpApi api;
     private final Executor blocking;
     private final int maxRequestBytes;
 
@@ -25,7 +25,7 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel> {
      * @param maxRequestBytes bounds request bodies (HttpObjectAggregator); the largest message of the API, a
      *                        CreateTimelineRequest, needs a few hundred bytes
      */
-    public HttpServerInitializer(ManagementApi api, Executor blocking, int maxRequestBytes) {
+    public HttpServerInitializer(HttpApi api, Executor blocking, int maxRequestBytes) {
         this.api = Objects.requireNonNull(api, "api");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         if (maxRequestBytes < 1) {

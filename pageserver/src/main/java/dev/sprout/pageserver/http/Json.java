@@ -21,14 +21,14 @@ import java.util.regex.Pattern;
  *
  * <p>Thread-safe: the printer and parser are immutable.
  */
-final class Json {
+public final class Json {
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
     private static final Pattern JAVA_EXCEPTION_PREFIX = Pattern.compile("^(?:[a-z]\\w*\\.)+\\w+(?:Exception|Error): ");
 
     private Json() {}
 
-    static String print(MessageOrBuilder message) {
+    public static String print(MessageOrBuilder message) {
         try {
             return PRINTER.print(message) + "\n";
         } catch (InvalidProtocolBufferException e) {
@@ -42,7 +42,7 @@ final class Json {
      *
      * @throws ApiException 400 MALFORMED_REQUEST naming the message and what is wrong with the body
      */
-    static <B extends Message.Builder> B parse(byte[] body, B builder) {
+    public static <B extends Message.Builder> B parse(byte[] body, B builder) {
         String name = builder.getDescriptorForType().getName();
         String text;
         try {

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: thread-safe; {@link #handle} blocks on the store and must not run on an event loop.
  */
-public final class ManagementApi {
+public final class ManagementApi implements HttpApi {
     /** The Prometheus text exposition format, version 0.0.4, which {@link PrometheusMeterRegistry#scrape()} writes. */
     public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -41,6 +41,8 @@ public final class RocksHandles implements AutoCloseable {
     public final ColumnFamilyHandle pages;
     public final ColumnFamilyHandle attrs;
     public final ColumnFamilyHandle dentries;
+    /** Records of the application that embeds the store (the control plane's branches): see {@code Catalog}. */
+    public final ColumnFamilyHandle catalog;
     /** Point-in-time reads that stay within one page key's prefix (timeline, file, block). */
     public final ReadOptions pageRead;
     public final ReadOptions plainRead;
@@ -59,6 +61,7 @@ public final class RocksHandles implements AutoCloseable {
         this.pages = handles.get(2);
         this.attrs = handles.get(3);
         this.dentries = handles.get(4);
+        this.catalog = handles.get(5);
         this.owned.addAll(owned);
         this.pageRead = own(new ReadOptions().setPrefixSameAsStart(true));
         this.plainRead = own(new ReadOptions());
@@ -99,7 +102,9 @@ public final class RocksHandles implements AutoCloseable {
                 new ColumnFamilyDescriptor("meta".getBytes(), small),
                 new ColumnFamilyDescriptor("pages".getBytes(), pagesCf),
                 new ColumnFamilyDescriptor("attrs".getBytes(), attrsCf),
-                new ColumnFamilyDescriptor("dentries".getBytes(), small));
+                new ColumnFamilyDescriptor("dentries".getBytes(), small),
+                // Added after the first stores were made: createMissingColumnFamilies adds it to those on open.
+                new ColumnFamilyDescriptor("catalog".getBytes(), small));
         DBOptions dbOptions = new DBOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)

@@ -1,0 +1,248 @@
+package dev.sprout.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.Branch;
+import dev.sprout.protocol.v1.BranchList;
+import dev.sprout.protocol.v1.CreateBranchRequest;
+import dev.sprout.protocol.v1.DeleteBranchResponse;
+import dev.sprout.protocol.v1.RestoreBranchRequest;
+import dev.sprout.protocol.v1.RestoreBranchResponse;
+import java.io.PrintStream;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sprout branch create|list|get|delete|reset|restore}: the running Sprout's branches, through its HTTP API
+ * (docs/api.md). Tables for people, {@code --json} (the API's answer as it came) for scripts. Exit codes: 0 done,
+ * 1 Sprout refused (nothing changed; the message says why), 2 a usage error, 3 no Sprout answers.
+ */
+@Command(name = "branch", mixinStandardHelpOptions = true,
+        description = "Create, list, inspect, reset, restore and delete branches of the running Sprout.",
+        subcommands = {BranchCommand.Create.class, BranchCommand.ListBranches.class, BranchCommand.Get.class,
+                BranchCommand.Delete.class, BranchCommand.Reset.class, BranchCommand.Restore.class})
+final class BranchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** What every branch subcommand shares: where the API is, and --json. */
+    static final class Api {
+        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+                description = "Sprout's HTTP API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
+        int httpPort;
+
+        @Option(names = "--json", description = "Print the API's JSON answer as it came.")
+        boolean json;
+
+        ManagementClient client() {
+            return new ManagementClient(httpPort);
+        }
+    }
+
+    static String path(String name) {
+        return "/v1/branches/" + name;
+    }
+
+    /** Prints the answer: as it came with --json, else as {@code table}. */
+    static int print(Api api, String body, Branch.Builder branch, ManagementClient client, String what) {
+        if (api.json) {
+            System.out.print(body);
+        } else {
+            table(System.out, List.of(client.parse(what, body, branch).build()));
+        }
+        return 0;
+    }
+
+    static void table(PrintStream out, List<Branch> branches) {
+        int nameWidth = "BRANCH".length();
+        int parentWidth = "PARENT".length();
+        for (Branch b : branches) {
+            nameWidth = Math.max(nameWidth, 2 * b.getDepth() + b.getName().length());
+            parentWidth = Math.max(parentWidth, b.getParent().length());
+        }
+        String row = "%-" + nameWidth + "s  %-" + parentWidth + "s  %10s  %-19s  %10s  %10s  %s%n";
+        out.printf(row, "BRANCH", "PARENT", "AT LSN", "AT TIME (UTC)", "LOGICAL", "ADDS", "COMPUTE");
+        for (Branch b : branches) {
+            String time = b.getBranchTime().length() >= 19 ? b.getBranchTime().substring(0, 19).replace('T', ' ') : b.getBranchTime();
+            out.printf(row, "  ".repeat(b.getDepth()) + b.getName(), b.getParent().isEmpty() ? "-" : b.getParent(),
+                    Long.toUnsignedString(b.getBranchLsn()), time, ByteSizes.format(b.getLogicalBytes()),
+                    ByteSizes.format(b.getAddedBytes()), b.getComputeState().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    static String json(com.google.protobuf.MessageOrBuilder m) {
+        try {
+            return JsonFormat.printer().print(m);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void progress(Api api, String line) {
+        if (!api.json) {
+            System.err.println("sprout: " + line);
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Create a branch: a full, writable copy of its parent that copies nothing.",
+                    "From the parent's head by default (a running parent is checkpointed first), or --at an LSN or",
+                    "an RFC 3339 time. Repeating the same command is not an error."})
+    static final class Create implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME", description = "Lowercase letters, digits, '-', '_', '/'; at most 63 characters.")
+        String name;
+
+        @Option(names = "--from", paramLabel = "PARENT", defaultValue = "main", description = "The parent branch. Default: main.")
+        String parent;
+
+        @Option(names = "--at", paramLabel = "LSN|TIME", description = "An LSN (digits) or a time (2026-11-28T09:00:00Z).")
+        String at;
+
+        @Override
+        public Integer call() {
+            CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder().setName(name).setParent(parent);
+            if (at != null) {
+                if (at.chars().allMatch(Character::isDigit) && !at.isEmpty()) {
+                    r.setAtLsn(Long.parseUnsignedLong(at));
+                } else {
+                    r.setAtTime(at);
+                }
+            }
+            ManagementClient client = api.client();
+            progress(api, "creating branch " + name + " from " + parent + (at == null ? " at its head" : " at " + at));
+            long started = System.nanoTime();
+            ManagementClient.Answer answer = client.send("POST", "/v1/branches", json(r));
+            progress(api, (answer.status() == 201 ? "created" : "exists already, as asked:") + " branch " + name
+                    + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            return print(api, answer.body(), Branch.newBuilder(), client, "POST /v1/branches");
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the branches as a tree.")
+    static final class ListBranches implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Override
+        public Integer call() {
+            ManagementClient client = api.client();
+            String body = client.get("/v1/branches");
+            if (api.json) {
+                System.out.print(body);
+            } else {
+                table(System.out, client.parse("GET /v1/branches", body, BranchList.newBuilder()).getBranchesList());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one branch.")
+    static final class Get implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            ManagementClient client = api.client();
+            return print(api, client.get(path(name)), Branch.newBuilder(), client, "GET " + path(name));
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a branch and its data. Refused while it has child branches, unless --subtree.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--subtree", description = "Delete the branch's descendants too.")
+        boolean subtree;
+
+        @Override
+        public Integer call() {
+            ManagementClient client = api.client();
+            progress(api, "deleting branch " + name + (subtree ? " and its descendants" : ""));
+            String body = client.send("DELETE", path(name) + (subtree ? "?subtree=true" : ""), null).body();
+            if (api.json) {
+                System.out.print(body);
+            } else {
+                DeleteBranchResponse r = client.parse("DELETE " + path(name), body, DeleteBranchResponse.newBuilder()).build();
+                System.out.println("deleted " + String.join(", ", r.getDeletedList()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = {"Reset a branch to its parent's current state. Its name and connection string stay;",
+                    "its own changes are dropped."})
+    static final class Reset implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            ManagementClient client = api.client();
+            progress(api, "resetting branch " + name + " to its parent's head");
+            return print(api, client.send("POST", path(name) + "/reset", null).body(), Branch.newBuilder(), client,
+                    "POST " + path(name) + "/reset");
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = {"Restore a branch to its state at a past time. Its state before the restore is kept",
+                    "as a backup branch, NAME-backup-<time>."})
+    static final class Restore implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--at", paramLabel = "TIME", required = true, description = "An RFC 3339 time, e.g. 2026-11-28T09:00:00Z.")
+        String at;
+
+        @Override
+        public Integer call() {
+            try {
+                OffsetDateTime.parse(at);
+            } catch (DateTimeParseException e) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--at " + at + " is not an RFC 3339 time with an offset (e.g. 2026-11-28T09:00:00Z)");
+            }
+            ManagementClient client = api.client();
+            progress(api, "restoring branch " + name + " to " + at);
+            String body = client.send("POST", path(name) + "/restore",
+                    json(RestoreBranchRequest.newBuilder().setTime(at))).body();
+            if (api.json) {
+                System.out.print(body);
+            } else {
+                RestoreBranchResponse r = client.parse("POST " + path(name) + "/restore", body,
+                        RestoreBranchResponse.newBuilder()).build();
+                table(System.out, List.of(r.getBranch()));
+                System.out.println("its state before the restore is branch " + r.getBackup());
+            }
+            return 0;
+        }
+    }
+}

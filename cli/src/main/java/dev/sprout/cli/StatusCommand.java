@@ -1,0 +1,29 @@
+package dev.sprout.cli;
+
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.BranchList;
+import dev.sprout.protocol.v1.Health;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sprout status}: is Sprout up, and what runs: branches and their computes. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether Sprout is up, and list its branches.")
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+            description = "Sprout's HTTP API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Override
+    public Integer call() {
+        ManagementClient client = new ManagementClient(httpPort);
+        Health health = client.get("/healthz", Health.newBuilder()).build();
+        BranchList branches = client.get("/v1/branches", BranchList.newBuilder()).build();
+        long running = branches.getBranchesList().stream().filter(b -> b.getComputeState().equals("RUNNING")).count();
+        System.out.println("Sprout is up on 127.0.0.1:" + httpPort + ": " + health.getStatus() + ", "
+                + branches.getBranchesCount() + " branch(es), " + running + " compute(s) running, last LSN "
+                + Long.toUnsignedString(health.getLastLsn()));
+        BranchCommand.table(System.out, branches.getBranchesList());
+        return 0;
+    }
+}

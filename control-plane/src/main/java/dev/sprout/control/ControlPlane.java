@@ -1,0 +1,350 @@
+package dev.sprout.control;
+
+import dev.sprout.control.ControlException.Code;
+import dev.sprout.control.branch.Branch;
+import dev.sprout.control.branch.BranchCatalog;
+import dev.sprout.control.branch.BranchName;
+import dev.sprout.control.branch.BranchPoint;
+import dev.sprout.control.endpoint.ComputeManager;
+import dev.sprout.control.endpoint.ComputeTemplate;
+import dev.sprout.control.endpoint.Endpoint;
+import dev.sprout.storage.PageStore;
+import dev.sprout.storage.error.ErrorCode;
+import dev.sprout.storage.error.StorageException;
+import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.storage.timeline.TimelineInfo;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Branches by name over the store's timelines, and their computes. In the all-in-one mode it runs in the
+ * pageserver's process and reaches the store directly; the branches are durable in the store's catalog and survive
+ * restarts (computes do not: they start again on the next connection).
+ *
+ * <p>Every operation either completes or changes nothing a client can see: a timeline is created before the
+ * catalog names it (a crash in between leaves an unnamed timeline, never a name without a timeline), and the
+ * catalog changes of one operation are one atomic write.
+ *
+ * <p>Concurrency: thread-safe. Changes to branches are serialized; {@link #wake} reads the catalog without that
+ * lock and serializes per branch in the {@link ComputeManager}.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+    private static final DateTimeFormatter BACKUP_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private final PageStore store;
+    private final BranchCatalog branches;
+    private final ComputeManager computes;
+    private final Clock clock;
+    private final ReentrantLock changes = new ReentrantLock();
+
+    /** A branch with what is known of it now. */
+    public record BranchView(Branch branch, TimelineInfo timeline, Endpoint endpoint) {
+    }
+
+    /** The result of a create: the branch, and whether this request made it (false: it existed as asked). */
+    public record Created(BranchView branch, boolean created) {
+    }
+
+    /** The result of a restore: the branch as it is now, and the name under which its old state is kept. */
+    public record Restored(BranchView branch, String backup) {
+    }
+
+    private ControlPlane(PageStore store, ComputeTemplate template, Clock clock) {
+        this.store = store;
+        this.branches = new BranchCatalog(store.catalog());
+        this.computes = new ComputeManager(template, clock);
+        this.clock = clock;
+    }
+
+    /**
+     * Opens the control plane on {@code store}, making sure the root branch {@code main} exists on the root
+     * timeline {@code mainTimeline} (created for {@code uid}/{@code gid}, the owner PostgreSQL's files get).
+     */
+    public static ControlPlane open(PageStore store, ComputeTemplate template, Clock clock, TimelineId mainTimeline,
+                                    int uid, int gid) {
+        ControlPlane cp = new ControlPlane(store, template, clock);
+        if (cp.branches.find(BranchName.MAIN).isEmpty()) {
+            TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
+            cp.branches.put(new Branch(BranchName.MAIN, root.id(), Optional.empty(), new BranchPoint.Head(),
+                    root.branchLsn(), root.createdAt(), clock.instant()));
+        }
+        return cp;
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------------------------
+
+    public BranchView get(String name) {
+        return view(require(name));
+    }
+
+    /** Every branch, parents before their children, siblings by name. */
+    public List<BranchView> list() {
+        List<Branch> all = new ArrayList<>(branches.all());
+        all.sort(Comparator.comparing(Branch::name));
+        List<BranchView> out = new ArrayList<>();
+        Deque<Branch> todo = new ArrayDeque<>();
+        all.stream().filter(b -> b.parent().isEmpty() || all.stream().noneMatch(p -> p.name().equals(b.parent().get())))
+                .forEach(todo::addLast);
+        while (!todo.isEmpty()) {
+            Branch b = todo.pollFirst();
+            out.add(view(b));
+            List<Branch> kids = all.stream().filter(c -> c.parent().equals(Optional.of(b.name()))).toList();
+            for (int i = kids.size() - 1; i >= 0; i--) {
+                todo.addFirst(kids.get(i));
+            }
+        }
+        return out;
+    }
+
+    // ---- changes -------------------------------------------------------------------------------------------------
+
+    /**
+     * Creates branch {@code name} from {@code parent} at {@code at}. Repeating a request that succeeded returns the
+     * branch it made ({@link Created#created()} false); a different request for an existing name is refused.
+     */
+    public Created create(String name, String parent, BranchPoint at) {
+        BranchName.require(name);
+        BranchName.require(parent);
+        changes.lock();
+        try {
+            Optional<Branch> existing = branches.find(name);
+            if (existing.isPresent()) {
+                Branch e = existing.get();
+                if (e.parent().equals(Optional.of(parent)) && e.requested().equals(at)) {
+                    return new Created(view(e), false);
+                }
+                throw new ControlException(Code.BRANCH_EXISTS, "branch \"" + name + "\" already exists (from "
+                        + e.parent().orElse("nothing") + " at " + e.requested() + ", LSN " + e.branchLsn() + ")");
+            }
+            Branch from = require(parent);
+            long lsn = branchLsn(from, at);
+            TimelineId id = TimelineId.random();
+            TimelineInfo timeline = storage(() -> store.branch(id, from.timeline(), lsn));
+            Branch created = new Branch(name, id, Optional.of(parent), at, timeline.branchLsn(),
+                    store.timeOf(lsn).orElse(timeline.createdAt()), clock.instant());
+            try {
+                branches.put(created);
+            } catch (RuntimeException e) {
+                store.deleteTimeline(id);
+                throw e;
+            }
+            LOG.info("branch {} created from {} at {} (LSN {})", name, parent, at, lsn);
+            return new Created(view(created), true);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Deletes branch {@code name} and its timeline; with {@code subtree}, its descendants first. {@code main} is
+     * never deleted. Returns the names deleted, deepest first.
+     */
+    public List<String> delete(String name, boolean subtree) {
+        changes.lock();
+        try {
+            Branch b = require(name);
+            if (b.parent().isEmpty()) {
+                throw new ControlException(Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be deleted");
+            }
+            List<Branch> doomed = new ArrayList<>();
+            collect(b, doomed);
+            if (doomed.size() > 1 && !subtree) {
+                throw new ControlException(Code.HAS_CHILDREN, "branch \"" + name + "\" has " + (doomed.size() - 1)
+                        + " descendant branch(es) (" + String.join(", ", doomed.subList(0, doomed.size() - 1).stream()
+                        .map(Branch::name).toList()) + "): delete them first, or delete the whole subtree");
+            }
+            List<String> deleted = new ArrayList<>();
+            for (Branch d : doomed) { // deepest first: collect() adds children before their parent
+                computes.stop(d.name());
+                branches.write(List.of(), List.of(d.name()));
+                storage(() -> {
+                    store.deleteTimeline(d.timeline());
+                    return null;
+                });
+                deleted.add(d.name());
+                LOG.info("branch {} deleted", d.name());
+            }
+            return deleted;
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Resets branch {@code name} to its parent's head: a new timeline from the parent as it is now (checkpointed
+     * first if its compute runs) under the same name, so connection strings keep working; the old state is
+     * dropped. Refused for a branch with children (they would lose their parent's history).
+     */
+    public BranchView reset(String name) {
+        changes.lock();
+        try {
+            Branch b = require(name);
+            String parentName = b.parent().orElseThrow(() -> new ControlException(Code.INVALID_ARGUMENT,
+                    "branch \"" + name + "\" is the root: it has no parent to reset to"));
+            requireNoChildren(b, "reset");
+            Branch parent = require(parentName);
+            long lsn = branchLsn(parent, new BranchPoint.Head());
+            TimelineId id = TimelineId.random();
+            TimelineInfo timeline = storage(() -> store.branch(id, parent.timeline(), lsn));
+            boolean wasRunning = computes.stop(name);
+            Branch reset = b.withTimeline(id, b.parent(), timeline.branchLsn(), store.timeOf(lsn).orElse(timeline.createdAt()));
+            branches.put(reset);
+            storage(() -> {
+                store.deleteTimeline(b.timeline());
+                return null;
+            });
+            if (wasRunning) {
+                computes.wake(name, id, false);
+            }
+            LOG.info("branch {} reset to {} at LSN {}", name, parentName, lsn);
+            return view(reset);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Restores branch {@code name} to its state at {@code time}: the branch continues from that point under the
+     * same name, and its state before the restore is kept as branch {@code NAME-backup-yyyyMMdd-HHmmss} (which
+     * also keeps the branch's children).
+     */
+    public Restored restore(String name, Instant time) {
+        changes.lock();
+        try {
+            Branch b = require(name);
+            long lsn = storage(() -> store.lsnAt(b.timeline(), time));
+            String backup = backupName(name);
+            TimelineId id = TimelineId.random();
+            TimelineInfo timeline = storage(() -> store.branch(id, b.timeline(), lsn));
+            boolean wasRunning = computes.stop(name);
+            List<Branch> put = new ArrayList<>();
+            put.add(b.renamed(backup));
+            for (Branch child : branches.children(name)) {
+                put.add(child.withParent(Optional.of(backup)));
+            }
+            Branch restored = b.withTimeline(id, Optional.of(backup), timeline.branchLsn(), store.timeOf(lsn).orElse(time));
+            put.add(restored);
+            branches.write(put, List.of());
+            if (wasRunning) {
+                computes.wake(name, id, false);
+            }
+            LOG.info("branch {} restored to {} (LSN {}); its previous state is branch {}", name, time, lsn, backup);
+            return new Restored(view(restored), backup);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private String backupName(String name) {
+        String suffix = "-backup-" + BACKUP_STAMP.format(clock.instant());
+        String base = name.length() + suffix.length() > BranchName.MAX_LENGTH
+                ? name.substring(0, BranchName.MAX_LENGTH - suffix.length()) : name;
+        String candidate = base + suffix;
+        for (int i = 2; branches.find(candidate).isPresent(); i++) {
+            candidate = base.substring(0, Math.max(1, base.length() - 3)) + suffix + "-" + i;
+        }
+        return candidate;
+    }
+
+    // ---- computes ------------------------------------------------------------------------------------------------
+
+    /**
+     * The address of {@code name}'s compute, started or resumed first (what the proxy asks for each connection).
+     *
+     * @throws ControlException {@link Code#UNKNOWN_BRANCH}, or {@link Code#COMPUTE_FAILED} when it cannot start
+     */
+    public InetSocketAddress wake(String name) {
+        Branch b = require(name);
+        return computes.wake(name, b.timeline(), b.parent().isEmpty());
+    }
+
+    /** The running compute of {@code name}, if any. */
+    public Optional<dev.sprout.compute.Compute> compute(String name) {
+        return computes.running(name);
+    }
+
+    public void suspend(String name) {
+        require(name);
+        computes.suspend(name);
+    }
+
+    public void stop(String name) {
+        require(name);
+        computes.stop(name);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private Branch require(String name) {
+        BranchName.require(name);
+        return branches.find(name).orElseThrow(() -> new ControlException(Code.UNKNOWN_BRANCH,
+                "branch \"" + name + "\" does not exist"));
+    }
+
+    private void requireNoChildren(Branch b, String what) {
+        List<Branch> kids = branches.children(b.name());
+        if (!kids.isEmpty()) {
+            throw new ControlException(Code.HAS_CHILDREN, "cannot " + what + " branch \"" + b.name() + "\": it has child branch(es) "
+                    + String.join(", ", kids.stream().map(Branch::name).toList()));
+        }
+    }
+
+    /** Children first, then {@code b}. */
+    private void collect(Branch b, List<Branch> out) {
+        for (Branch child : branches.children(b.name())) {
+            collect(child, out);
+        }
+        out.add(b);
+    }
+
+    private long branchLsn(Branch parent, BranchPoint at) {
+        return switch (at) {
+            case BranchPoint.Head _ -> computes.running(parent.name())
+                    .map(c -> {
+                        try {
+                            return c.checkpointForBranch();
+                        } catch (RuntimeException e) {
+                            throw new ControlException(Code.COMPUTE_FAILED, "cannot checkpoint the compute of branch \""
+                                    + parent.name() + "\" before branching: " + e.getMessage(), e);
+                        }
+                    })
+                    .orElseGet(() -> store.timeline(parent.timeline()).lastLsn());
+            case BranchPoint.AtLsn(long lsn) -> lsn;
+            case BranchPoint.AtTime(Instant t) -> storage(() -> store.lsnAt(parent.timeline(), t));
+        };
+    }
+
+    private BranchView view(Branch b) {
+        return new BranchView(b, store.timeline(b.timeline()), computes.endpoint(b.name()));
+    }
+
+    /** Runs a store call, turning its range refusals into {@link Code#OUT_OF_RANGE}. */
+    private static <T> T storage(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StorageException e) {
+            if (e.code() == ErrorCode.LSN_OUT_OF_RANGE) {
+                throw new ControlException(Code.OUT_OF_RANGE, e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        computes.close();
+    }
+}

@@ -1,0 +1,193 @@
+package dev.sprout.control.api;
+
+import dev.sprout.control.ControlException;
+import dev.sprout.control.ControlPlane;
+import dev.sprout.control.branch.BranchPoint;
+import dev.sprout.control.endpoint.Endpoint;
+import dev.sprout.pageserver.http.ApiException;
+import dev.sprout.pageserver.http.ApiRequest;
+import dev.sprout.pageserver.http.ApiResponse;
+import dev.sprout.pageserver.http.HttpApi;
+import dev.sprout.pageserver.http.Json;
+import dev.sprout.protocol.v1.Branch;
+import dev.sprout.protocol.v1.BranchList;
+import dev.sprout.protocol.v1.Code;
+import dev.sprout.protocol.v1.CreateBranchRequest;
+import dev.sprout.protocol.v1.DeleteBranchResponse;
+import dev.sprout.protocol.v1.RestoreBranchRequest;
+import dev.sprout.protocol.v1.RestoreBranchResponse;
+import dev.sprout.storage.error.StorageException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane's HTTP/JSON API under {@code /v1/branches}, with the management API's conventions (messages of
+ * {@code control.proto} as protobuf JSON, refusals as an ErrorBody with a {@code Code} and a sentence). Mounted on
+ * the pageserver's HTTP server in the all-in-one mode. Routes:
+ *
+ * <pre>
+ * GET    /v1/branches                      list (parents before children)
+ * POST   /v1/branches                      create (CreateBranchRequest): 201, or 200 when repeated
+ * GET    /v1/branches/{name}               one branch
+ * DELETE /v1/branches/{name}[?subtree=true]
+ * POST   /v1/branches/{name}/reset         back to the parent's head, same name
+ * POST   /v1/branches/{name}/restore       to a time (RestoreBranchRequest); the old state kept as a backup branch
+ * POST   /v1/branches/{name}/start|stop|suspend   the branch's compute
+ * </pre>
+ *
+ * A branch name may contain {@code /} and is written as it is in the path ({@code /v1/branches/team/feature-x}).
+ * Thread-safe.
+ */
+public final class ControlApi implements HttpApi {
+    public static final String PREFIX = "/v1/branches";
+    private static final Logger LOG = LoggerFactory.getLogger(ControlApi.class);
+    private static final List<String> ACTIONS = List.of("reset", "restore", "start", "stop", "suspend");
+
+    private final ControlPlane control;
+
+    public ControlApi(ControlPlane control) {
+        this.control = control;
+    }
+
+    @Override
+    public ApiResponse handle(ApiRequest request) {
+        try {
+            return route(request);
+        } catch (ApiException e) {
+            return e.response();
+        } catch (ControlException e) {
+            return ApiResponse.error(e.code().httpStatus(), code(e.code()), e.getMessage());
+        } catch (StorageException e) {
+            LOG.warn("{} {} failed in the store: {}", request.method(), request.path(), e.getMessage(), e);
+            return ApiResponse.error(500, Code.IO_ERROR, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", request.method(), request.path(), e);
+            return ApiResponse.error(500, Code.INTERNAL, request.method() + " " + request.path() + " failed: " + e);
+        }
+    }
+
+    private ApiResponse route(ApiRequest request) {
+        String rest = request.path().substring(PREFIX.length());
+        String method = request.method();
+        if (rest.isEmpty() || rest.equals("/")) {
+            return switch (method) {
+                case "GET" -> list();
+                case "POST" -> create(Json.parse(request.body(), CreateBranchRequest.newBuilder()).build());
+                default -> notAllowed(method, "GET, POST");
+            };
+        }
+        // A branch name may hold '/': GET and DELETE name a branch with the whole rest of the path; POST names an
+        // action in its last segment and the branch with what comes before it.
+        String tail = rest.substring(1);
+        if (!method.equals("POST")) {
+            return switch (method) {
+                case "GET" -> ApiResponse.json(200, branch(control.get(tail), 0));
+                case "DELETE" -> {
+                    boolean subtree = request.query().getOrDefault("subtree", List.of("false")).contains("true");
+                    yield ApiResponse.json(200, DeleteBranchResponse.newBuilder().addAllDeleted(control.delete(tail, subtree)));
+                }
+                default -> notAllowed(method, "GET, DELETE; POST to /v1/branches/{name}/{action}");
+            };
+        }
+        int slash = tail.lastIndexOf('/');
+        String action = slash < 0 ? "" : tail.substring(slash + 1);
+        if (!ACTIONS.contains(action)) {
+            throw new ApiException(404, Code.MALFORMED_REQUEST, "POST " + request.path() + ": no action \"" + action
+                    + "\" (expected /v1/branches/{name}/ and one of " + String.join(", ", ACTIONS) + ")", Map.of());
+        }
+        String name = tail.substring(0, slash);
+        return switch (action) {
+            case "reset" -> ApiResponse.json(200, branch(control.reset(name), 0));
+            case "restore" -> {
+                RestoreBranchRequest r = Json.parse(request.body(), RestoreBranchRequest.newBuilder()).build();
+                ControlPlane.Restored restored = control.restore(name, time("time", r.getTime()));
+                yield ApiResponse.json(200, RestoreBranchResponse.newBuilder()
+                        .setBranch(branch(restored.branch(), 0)).setBackup(restored.backup()));
+            }
+            case "start" -> {
+                control.wake(name);
+                yield ApiResponse.json(200, branch(control.get(name), 0));
+            }
+            case "stop" -> {
+                control.stop(name);
+                yield ApiResponse.json(200, branch(control.get(name), 0));
+            }
+            default -> {
+                control.suspend(name);
+                yield ApiResponse.json(200, branch(control.get(name), 0));
+            }
+        };
+    }
+
+    private ApiResponse list() {
+        BranchList.Builder list = BranchList.newBuilder();
+        Map<String, Integer> depth = new java.util.HashMap<>();
+        for (ControlPlane.BranchView v : control.list()) {
+            int d = v.branch().parent().map(p -> depth.getOrDefault(p, 0) + 1).orElse(0);
+            depth.put(v.branch().name(), d);
+            list.addBranches(branch(v, d));
+        }
+        return ApiResponse.json(200, list);
+    }
+
+    private ApiResponse create(CreateBranchRequest r) {
+        if (r.getName().isEmpty()) {
+            throw ApiException.invalid("a branch needs a name (\"name\")");
+        }
+        if (r.getAtLsn() != 0 && !r.getAtTime().isEmpty()) {
+            throw ApiException.invalid("give atLsn or atTime, not both");
+        }
+        BranchPoint at = r.getAtLsn() != 0 ? new BranchPoint.AtLsn(r.getAtLsn())
+                : r.getAtTime().isEmpty() ? new BranchPoint.Head() : new BranchPoint.AtTime(time("atTime", r.getAtTime()));
+        String parent = r.getParent().isEmpty() ? "main" : r.getParent();
+        ControlPlane.Created created = control.create(r.getName(), parent, at);
+        return ApiResponse.json(created.created() ? 201 : 200, branch(created.branch(), 0));
+    }
+
+    static Branch.Builder branch(ControlPlane.BranchView v, int depth) {
+        Endpoint e = v.endpoint();
+        return Branch.newBuilder()
+                .setName(v.branch().name())
+                .setParent(v.branch().parent().orElse(""))
+                .setTimelineId(v.branch().timeline().toString())
+                .setBranchLsn(v.branch().branchLsn())
+                .setBranchTime(v.branch().branchTime().toString())
+                .setCreatedAt(v.branch().createdAt().toString())
+                .setLogicalBytes(v.timeline().logicalBytes())
+                .setAddedBytes(v.timeline().physicalBytes())
+                .setComputeState(e.state().name())
+                .setComputeAddress(e.address().map(a -> a.getHostString() + ":" + a.getPort()).orElse(""))
+                .setLastActivity(e.lastActivity().map(Instant::toString).orElse(""))
+                .setDepth(depth);
+    }
+
+    private static Instant time(String field, String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiException.invalid("\"" + field + "\" is not an RFC 3339 time with an offset: \"" + text + "\"");
+        }
+    }
+
+    private static ApiResponse notAllowed(String method, String allowed) {
+        return new ApiException(405, Code.MALFORMED_REQUEST, method + " is not allowed here (allowed: " + allowed + ")",
+                Map.of("Allow", allowed)).response();
+    }
+
+    private static Code code(ControlException.Code c) {
+        return switch (c) {
+            case UNKNOWN_BRANCH -> Code.UNKNOWN_BRANCH;
+            case BRANCH_EXISTS -> Code.BRANCH_EXISTS;
+            case INVALID_NAME -> Code.INVALID_NAME;
+            case HAS_CHILDREN -> Code.BRANCH_HAS_CHILDREN;
+            case OUT_OF_RANGE -> Code.LSN_OUT_OF_RANGE;
+            case INVALID_ARGUMENT -> Code.INVALID_ARGUMENT;
+            case COMPUTE_FAILED -> Code.COMPUTE_FAILED;
+        };
+    }
+}

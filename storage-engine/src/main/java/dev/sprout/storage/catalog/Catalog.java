@@ -1,0 +1,133 @@
+package dev.sprout.storage.catalog;
+
+import dev.sprout.storage.error.InvalidArgumentException;
+import dev.sprout.storage.error.StorageIoException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.LinkedHashMap;
+import java.util.function.Supplier;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Small durable records of the application that embeds the store, beside its pages in the same RocksDB (a column
+ * family of their own, {@code catalog}): in the all-in-one mode the control plane keeps its branches here. Keys are
+ * UTF-8 strings of at most {@value #MAX_KEY_BYTES} bytes, values at most {@value #MAX_VALUE_BYTES} bytes; the engine
+ * gives them no meaning. Every write is synced before it returns; {@link #write} applies several changes
+ * atomically.
+ *
+ * <p>Concurrency: thread-safe (RocksDB's own guarantees); writers that must not interleave a read and a write
+ * serialize themselves.
+ */
+public final class Catalog {
+    public static final int MAX_KEY_BYTES = 1_024;
+    public static final int MAX_VALUE_BYTES = 1 << 20;
+
+    private final RocksDB db;
+    private final ColumnFamilyHandle family;
+    private final WriteOptions syncedWrite;
+    private final ReadOptions scan;
+    private final Guard guard;
+
+    /** Runs a call while the store is open (the store's lifecycle lock). */
+    @FunctionalInterface
+    public interface Guard {
+        <T> T run(Supplier<T> call);
+    }
+
+    public Catalog(RocksDB db, ColumnFamilyHandle family, WriteOptions syncedWrite, ReadOptions scan, Guard guard) {
+        this.db = db;
+        this.family = family;
+        this.syncedWrite = syncedWrite;
+        this.scan = scan;
+        this.guard = guard;
+    }
+
+    public Optional<byte[]> get(String key) {
+        byte[] k = key(key);
+        return guard.run(() -> {
+            try {
+                return Optional.ofNullable(db.get(family, k));
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot read catalog key \"" + key + "\": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Every record whose key starts with {@code prefix}, in key order. */
+    public SequencedMap<String, byte[]> scan(String prefix) {
+        byte[] p = key(prefix);
+        return guard.run(() -> {
+            SequencedMap<String, byte[]> out = new LinkedHashMap<>();
+            try (RocksIterator it = db.newIterator(family, scan)) {
+                for (it.seek(p); it.isValid() && startsWith(it.key(), p); it.next()) {
+                    out.put(new String(it.key(), StandardCharsets.UTF_8), it.value());
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot scan the catalog at \"" + prefix + "\": " + e.getMessage(), e);
+            }
+            return out;
+        });
+    }
+
+    public void put(String key, byte[] value) {
+        write(Map.of(key, Optional.of(value)));
+    }
+
+    public void delete(String key) {
+        write(Map.of(key, Optional.empty()));
+    }
+
+    /** Puts (present values) and deletes (empty ones) all of {@code changes} in one synced, atomic write. */
+    public void write(Map<String, Optional<byte[]>> changes) {
+        guard.run(() -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                for (var change : changes.entrySet()) {
+                    byte[] k = key(change.getKey());
+                    if (change.getValue().isPresent()) {
+                        byte[] v = change.getValue().get();
+                        if (v.length > MAX_VALUE_BYTES) {
+                            throw new InvalidArgumentException("catalog value of \"" + change.getKey() + "\" is "
+                                    + v.length + " bytes (expected: <= " + MAX_VALUE_BYTES + ")");
+                        }
+                        batch.put(family, k, v);
+                    } else {
+                        batch.delete(family, k);
+                    }
+                }
+                db.write(syncedWrite, batch);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot write the catalog: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    private static byte[] key(String key) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        if (k.length > MAX_KEY_BYTES) {
+            throw new InvalidArgumentException("catalog key of " + k.length + " bytes (expected: <= " + MAX_KEY_BYTES + ")");
+        }
+        return k;
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        if (key.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (key[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
