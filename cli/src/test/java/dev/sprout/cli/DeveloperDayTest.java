@@ -75,6 +75,14 @@ class DeveloperDayTest {
                 assertEquals(0, queryLong(m, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flyway_schema_history'"));
             }
 
+            // A suspended compute (as after 5 idle minutes) is woken by the next connection through the proxy.
+            assertEquals(200, Cli.post(up.httpPort(), "/v1/branches/feature-x/suspend", "").statusCode());
+            assertTrue(Cli.sprout("branch", "get", "feature-x", "--http-port", http).out().contains("suspended"));
+            try (Connection f = connect(pg, "feature-x", password)) {
+                assertEquals(200_000, queryLong(f, "SELECT count(*) FROM inventory WHERE serial_number IS NOT NULL"));
+            }
+            assertTrue(Cli.sprout("branch", "get", "feature-x", "--http-port", http).out().contains("running"));
+
             // Reset: main's state again, under the same connection string.
             Cli.Result reset = Cli.sprout("branch", "reset", "feature-x", "--http-port", http);
             assertEquals(0, reset.exit(), reset.toString());
