@@ -10,6 +10,8 @@ import dev.sprout.protocol.v1.DeleteBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -48,8 +50,13 @@ final class BranchCommand implements Runnable {
         }
     }
 
+    /** The API path of a branch: its name as it is, any character a URI cannot hold percent-encoded. */
     static String path(String name) {
-        return "/v1/branches/" + name;
+        StringBuilder p = new StringBuilder("/v1/branches/");
+        for (String segment : name.split("/", -1)) {
+            p.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20")).append('/');
+        }
+        return p.substring(0, p.length() - 1);
     }
 
     /** Prints the answer: as it came with --json, else as {@code table}. */

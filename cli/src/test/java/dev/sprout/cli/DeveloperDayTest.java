@@ -110,10 +110,15 @@ class DeveloperDayTest {
             assertEquals(0, list.exit(), list.toString());
             assertTrue(list.out().contains("main") && list.out().contains("  feature-x-backup-")
                     && list.out().contains("    feature-x "), "a tree: " + list);
-            String before = shape(Cli.sprout("branch", "list", "--json", "--http-port", http).out());
+            String branchesBefore = shape(Cli.sprout("branch", "list", "--json", "--http-port", http).out());
 
             // Bad input: a sentence, a non-zero exit, and the branches as they were.
             assertRefused(Cli.sprout("branch", "get", "nope", "--http-port", http), "branch \"nope\" does not exist");
+            assertRefused(Cli.sprout("branch", "get", "No Such", "--http-port", http), "invalid branch name \"No Such\"");
+            assertRefused(Cli.sprout("connect", "nope", "--http-port", http, "--data-dir", data.toString()), "does not exist");
+            Cli.Result status = Cli.sprout("status", "--http-port", http);
+            assertEquals(0, status.exit(), status.toString());
+            assertTrue(status.out().startsWith("Sprout is up on 127.0.0.1:" + http + ": ok, 3 branch(es), "), status.toString());
             assertRefused(Cli.sprout("branch", "create", "feature-x", "--at", "1", "--http-port", http), "already exists");
             assertRefused(Cli.sprout("branch", "create", "Feature X", "--http-port", http), "invalid branch name");
             // A GC pass with no PITR window moves main's GC horizon up to what it still needs: LSN 1 is below it.
@@ -121,12 +126,13 @@ class DeveloperDayTest {
             assertEquals(200, Cli.post(up.httpPort(), "/v1/gc", "").statusCode());
             assertRefused(Cli.sprout("branch", "create", "too-old", "--at", "1", "--http-port", http), "LSN_OUT_OF_RANGE");
             assertRefused(Cli.sprout("branch", "delete", "main", "--http-port", http), "root");
-            assertEquals(before, shape(Cli.sprout("branch", "list", "--json", "--http-port", http).out()), "nothing changed");
+            assertEquals(branchesBefore, shape(Cli.sprout("branch", "list", "--json", "--http-port", http).out()), "nothing changed");
             Cli.Result second = Cli.sprout("up", "--data-dir", data.toString(), "--page-port", "0", "--http-port", "0", "--pg-port", "0");
             assertNotEquals(0, second.exit(), second.toString());
-            assertTrue(second.err().contains("another `sprout up`"), second.toString());
+            assertTrue(second.err().contains("is in use by another Sprout process"), second.toString());
 
-            String backup = restored.out().substring(restored.out().indexOf("feature-x-backup-")).strip();
+            String said = "its state before the restore is branch ";
+            String backup = restored.out().substring(restored.out().indexOf(said) + said.length()).strip();
             Cli.Result deleted = Cli.sprout("branch", "delete", backup, "--subtree", "--http-port", http);
             assertEquals(0, deleted.exit(), deleted.toString());
             assertEquals("deleted feature-x, " + backup + "\n", deleted.out());

@@ -225,6 +225,11 @@ public final class ControlPlane implements AutoCloseable {
         changes.lock();
         try {
             Branch b = require(name);
+            if (b.parent().isEmpty()) {
+                // The root stays the root: a restored main would hang under its own backup.
+                throw new ControlException(Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be restored;"
+                        + " make a branch of it as it was then instead (sprout branch create NAME --from " + name + " --at TIME)");
+            }
             long lsn = storage(() -> store.lsnAt(b.timeline(), time));
             String backup = backupName(name);
             TimelineId id = TimelineId.random();

@@ -134,6 +134,7 @@ class ControlPlaneTest {
                 () -> cp.create("too-old", "feature-x", new BranchPoint.AtLsn(1))).code());
         assertEquals(Code.HAS_CHILDREN, assertThrows(ControlException.class, () -> cp.delete(restored.backup(), false)).code());
         assertEquals(Code.INVALID_ARGUMENT, assertThrows(ControlException.class, () -> cp.delete("main", true)).code());
+        assertEquals(Code.INVALID_ARGUMENT, assertThrows(ControlException.class, () -> cp.restore("main", beforeDelete)).code());
         assertEquals(3, cp.list().size());
 
         // branches survive a restart of the control plane (computes start again on the next connection)

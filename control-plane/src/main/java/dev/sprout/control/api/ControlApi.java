@@ -78,7 +78,7 @@ public final class ControlApi implements HttpApi {
             return switch (method) {
                 case "GET" -> list();
                 case "POST" -> create(Json.parse(request.body(), CreateBranchRequest.newBuilder()).build());
-                default -> notAllowed(method, "GET, POST");
+                default -> notAllowed(method, "GET, POST", "");
             };
         }
         // A branch name may hold '/': GET and DELETE name a branch with the whole rest of the path; POST names an
@@ -91,7 +91,7 @@ public final class ControlApi implements HttpApi {
                     boolean subtree = request.query().getOrDefault("subtree", List.of("false")).contains("true");
                     yield ApiResponse.json(200, DeleteBranchResponse.newBuilder().addAllDeleted(control.delete(tail, subtree)));
                 }
-                default -> notAllowed(method, "GET, DELETE; POST to /v1/branches/{name}/{action}");
+                default -> notAllowed(method, "GET, DELETE", "; POST to /v1/branches/{name}/{action}");
             };
         }
         int slash = tail.lastIndexOf('/');
@@ -139,6 +139,9 @@ public final class ControlApi implements HttpApi {
         if (r.getName().isEmpty()) {
             throw ApiException.invalid("a branch needs a name (\"name\")");
         }
+        if (r.getAtLsn() < 0) {
+            throw ApiException.invalid("\"atLsn\" " + Long.toUnsignedString(r.getAtLsn()) + " is not an LSN (expected: < 2^63)");
+        }
         if (r.getAtLsn() != 0 && !r.getAtTime().isEmpty()) {
             throw ApiException.invalid("give atLsn or atTime, not both");
         }
@@ -168,14 +171,19 @@ public final class ControlApi implements HttpApi {
 
     private static Instant time(String field, String text) {
         try {
-            return OffsetDateTime.parse(text).toInstant();
+            OffsetDateTime t = OffsetDateTime.parse(text);
+            if (t.getYear() < 0 || t.getYear() > 9999) {
+                throw ApiException.invalid("\"" + field + "\" is not an RFC 3339 time (four-digit years): \"" + text + "\"");
+            }
+            return t.toInstant();
         } catch (DateTimeParseException e) {
             throw ApiException.invalid("\"" + field + "\" is not an RFC 3339 time with an offset: \"" + text + "\"");
         }
     }
 
-    private static ApiResponse notAllowed(String method, String allowed) {
-        return new ApiException(405, Code.MALFORMED_REQUEST, method + " is not allowed here (allowed: " + allowed + ")",
+    /** A 405: {@code allowed} is the Allow header, methods only (RFC 9110); {@code hint} goes in the sentence. */
+    private static ApiResponse notAllowed(String method, String allowed, String hint) {
+        return new ApiException(405, Code.MALFORMED_REQUEST, method + " is not allowed here (allowed: " + allowed + hint + ")",
                 Map.of("Allow", allowed)).response();
     }
 
