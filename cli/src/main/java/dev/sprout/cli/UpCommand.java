@@ -4,6 +4,7 @@ import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -98,7 +99,7 @@ final class UpCommand implements Callable<Integer> {
         String http = stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort();
         String[][] tries = {
                 {"./sprout branch create feature-x" + http, "a full, writable copy of main; copies nothing"},
-                {"./sprout connect feature-x --psql" + http, "psql on it (its PostgreSQL starts on first use)"},
+                {"./sprout connect feature-x --psql" + http + connectFlags(stack), "psql on it (its PostgreSQL starts on first use)"},
                 {"./sprout branch reset feature-x" + http, "back to main's current state, same connection string"},
                 {"./sprout branch list" + http, "the branches as a tree"},
                 {"curl -s " + api + "/v1/branches", "the same as JSON (docs/api.md)"},
@@ -111,6 +112,16 @@ final class UpCommand implements Callable<Integer> {
         b.append('\n');
         b.append("Ctrl-C stops it.\n");
         return b.toString();
+    }
+
+    /** What `sprout connect` needs besides the API port when `up` ran with a non-default proxy port or data directory. */
+    private static String connectFlags(LocalStack stack) {
+        StringBuilder flags = new StringBuilder();
+        stack.proxy().filter(p -> p.port() != DEFAULT_PG_PORT).ifPresent(p -> flags.append(" --pg-port ").append(p.port()));
+        if (!stack.dataDir().equals(Path.of(System.getenv().getOrDefault("SPROUT_DATA", ".sprout")).toAbsolutePath().normalize())) {
+            flags.append(" --data-dir ").append(stack.dataDir());
+        }
+        return flags.toString();
     }
 
     private void requirePort(String flag, int port) {

@@ -109,7 +109,7 @@ class SproutUpTest {
             assertTrue(banner.contains("timeline main   " + UpCommand.MAIN + " (last LSN " + up.main().lastLsn() + ", 0 B logical)"),
                     banner);
             assertTrue(banner.contains("./sprout branch create feature-x --http-port " + http), banner);
-            assertTrue(banner.contains("./sprout connect feature-x --psql --http-port " + http), banner);
+            assertTrue(banner.contains("./sprout connect feature-x --psql --http-port " + http + " --data-dir " + dir.toAbsolutePath()), banner);
             assertTrue(banner.contains("curl -s localhost:" + http + "/v1/branches"), banner);
             assertTrue(banner.contains("curl -s localhost:" + http + "/metrics"), banner);
             assertTrue(banner.contains("./sprout timelines --http-port " + http), banner);
