@@ -13,6 +13,7 @@ import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.ProxyStartException;
 import dev.sprout.proxy.WireProxy;
 import dev.sprout.proxy.tls.TlsSettings;
+import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.IOException;
@@ -82,7 +83,17 @@ final class LocalStack implements AutoCloseable {
         }
         try {
             ProxyConfig config = ProxyConfig.defaults(pgPort, new TlsSettings.SelfSigned(stack.dataDir.resolve(PROXY)));
-            stack.proxy = WireProxy.start(config, stack::wake, stack.pageserver.metrics());
+            stack.proxy = WireProxy.start(config, new Endpoints() {
+                @Override
+                public WakeResult wake(String branch) {
+                    return stack.wake(branch);
+                }
+
+                @Override
+                public Optional<WakeResult> now(String branch) {
+                    return stack.control.runningNow(branch).map(WakeResult.Ready::new);
+                }
+            }, stack.pageserver.metrics());
             return stack;
         } catch (RuntimeException e) {
             stack.close();

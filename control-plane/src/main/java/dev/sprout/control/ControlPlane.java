@@ -281,6 +281,14 @@ public final class ControlPlane implements AutoCloseable {
         return computes.running(name);
     }
 
+    /**
+     * The address of {@code name}'s compute if it runs now, without waiting for anything (the proxy's fast path
+     * for each connection); empty when {@link #wake} is needed.
+     */
+    public Optional<InetSocketAddress> runningNow(String name) {
+        return computes.runningNow(name);
+    }
+
     public void suspend(String name) {
         require(name);
         computes.suspend(name);

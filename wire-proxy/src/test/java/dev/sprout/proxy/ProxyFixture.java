@@ -69,7 +69,7 @@ public final class ProxyFixture implements AutoCloseable {
             exec(c, "UPDATE marker SET name = 'feature'");
         }
         proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(base.resolve("tls"))),
-                this::wake, registry);
+                this::wake, registry); // no fast path (Endpoints.now): every connection takes the wake-up's thread
     }
 
     private WakeResult wake(String branch) throws InterruptedException {

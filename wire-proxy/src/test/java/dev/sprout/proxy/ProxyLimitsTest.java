@@ -83,6 +83,42 @@ class ProxyLimitsTest {
     }
 
     @Test
+    void aRunningComputeIsAnsweredAtOnceAndARefusedFastAnswerFallsBackToWake(ProxyFixture fx) throws Exception {
+        AtomicInteger woken = new AtomicInteger();
+        AtomicInteger asked = new AtomicInteger();
+        int nobody = ProxyFixture.freePort();
+        Endpoints endpoints = new Endpoints() {
+            @Override
+            public WakeResult wake(String branch) {
+                woken.incrementAndGet();
+                return main(fx);
+            }
+
+            @Override
+            public java.util.Optional<WakeResult> now(String branch) {
+                // main: the fast answer; stale: a fast answer whose compute has just gone away
+                asked.incrementAndGet();
+                return java.util.Optional.of(branch.equals("stale")
+                        ? new WakeResult.Ready(new InetSocketAddress("127.0.0.1", nobody)) : main(fx));
+            }
+        };
+        try (WireProxy proxy = proxy(fx, ProxyConfig.defaults(0, new TlsSettings.Disabled()), endpoints)) {
+            for (int i = 0; i < 3; i++) {
+                try (Connection c = connect(proxy, "postgres", "disable")) {
+                    assertEquals("main", queryString(c, "SELECT name FROM marker"));
+                }
+            }
+            assertEquals(3, asked.get());
+            assertEquals(0, woken.get(), "a running compute needs no wake-up");
+            try (Connection c = connect(proxy, "postgres@stale", "disable")) {
+                assertEquals("main", queryString(c, "SELECT name FROM marker"));
+            }
+            assertEquals(4, asked.get(), "the retry after the refused address does not ask the fast path again");
+            assertEquals(1, woken.get());
+        }
+    }
+
+    @Test
     void aComputeThatCannotStartAnswers57P03WithTheReason(ProxyFixture fx) throws Exception {
         Endpoints endpoints = branch -> branch.equals("broken") ? new WakeResult.Failed("the pageserver is unreachable")
                 : new WakeResult.Starting("still starting");

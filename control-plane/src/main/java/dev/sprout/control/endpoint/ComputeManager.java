@@ -77,6 +77,20 @@ public final class ComputeManager implements AutoCloseable {
         }
     }
 
+    /**
+     * The address of {@code branch}'s compute if it runs now, marking it used; never blocks (no lock, no start).
+     * A stale answer is possible (it may suspend a moment later): the caller falls back to {@link #wake}.
+     */
+    public Optional<InetSocketAddress> runningNow(String branch) {
+        Running r = computes.get(branch);
+        if (r == null || r.compute.state() != Compute.State.RUNNING) {
+            return Optional.empty();
+        }
+        r.compute.touch();
+        r.lastActivity[0] = clock.instant();
+        return Optional.of(new InetSocketAddress("127.0.0.1", r.compute.port()));
+    }
+
     /** The running compute of {@code branch}, if any (for a checkpoint before branching from it). */
     public Optional<Compute> running(String branch) {
         Running r = computes.get(branch);

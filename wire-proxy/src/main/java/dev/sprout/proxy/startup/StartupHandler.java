@@ -86,6 +86,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     private boolean admitted;
     private boolean counted;
     private long deadline;
+    /** Compute addresses that refused this connection so far (then the wake-up skips the fast path). */
+    private int refusedAddresses;
     private Channel compute;
     private InetSocketAddress computeAddress;
     private CancelKey issuedKey;
@@ -242,7 +244,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     private void wake(ChannelHandlerContext ctx) {
         state = State.WAKING;
         long started = System.nanoTime();
-        services.wakeUp().wake(route.branch(), deadline).whenComplete((address, error) -> ctx.executor().execute(() -> {
+        boolean askNowFirst = refusedAddresses == 0;
+        services.wakeUp().wake(route.branch(), deadline, askNowFirst).whenComplete((address, error) -> ctx.executor().execute(() -> {
             services.metrics().wakeUp(System.nanoTime() - started, error == null ? "ready" : "failed");
             if (state == State.CLOSED) {
                 return;
@@ -287,6 +290,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!f.isSuccess()) {
+                refusedAddresses++;
                 if (System.nanoTime() - deadline < 0) {
                     // A compute suspended (or restarted on another port) since the wake-up answered: ask again.
                     LOG.debug("cannot connect to the compute of branch {} at {}; asking again", route.branch(), address, f.cause());

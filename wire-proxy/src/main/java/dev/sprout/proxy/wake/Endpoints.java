@@ -1,5 +1,7 @@
 package dev.sprout.proxy.wake;
 
+import java.util.Optional;
+
 /**
  * The proxy's view of the control plane: where a branch's compute listens, starting it first when it is suspended.
  * The control plane implements it; the proxy calls it from a virtual thread, so an implementation may block while
@@ -14,4 +16,15 @@ public interface Endpoints {
      *         {@link WakeResult.Starting} to be asked again shortly, or {@link WakeResult.Failed}
      */
     WakeResult wake(String branch) throws InterruptedException;
+
+    /**
+     * The answer for {@code branch} if it can be given at once, without blocking (a compute that runs now), else
+     * empty. The proxy asks this on its event loop before {@link #wake}, which saves the hop to a thread that may
+     * block and back, about a millisecond of every connection's set-up on a busy machine. An answer here may be
+     * stale a moment later (the compute suspended meanwhile): the proxy then fails to connect and calls
+     * {@link #wake}. Must not block: no I/O beyond memory.
+     */
+    default Optional<WakeResult> now(String branch) {
+        return Optional.empty();
+    }
 }

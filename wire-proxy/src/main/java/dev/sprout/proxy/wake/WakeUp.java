@@ -3,6 +3,7 @@ package dev.sprout.proxy.wake;
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,9 +34,30 @@ public final class WakeUp implements AutoCloseable {
         this.endpoints = endpoints;
     }
 
-    /** Wakes {@code branch}'s compute, giving up at {@code deadlineNanos} ({@link System#nanoTime()} scale). */
-    public CompletableFuture<InetSocketAddress> wake(String branch, long deadlineNanos) {
+    /**
+     * Wakes {@code branch}'s compute, giving up at {@code deadlineNanos} ({@link System#nanoTime()} scale). With
+     * {@code askNowFirst}, {@link Endpoints#now} is asked first on the calling thread (the first attempt of a
+     * connection; a retry after a refused address goes straight to {@link Endpoints#wake}).
+     */
+    public CompletableFuture<InetSocketAddress> wake(String branch, long deadlineNanos, boolean askNowFirst) {
         CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
+        try {
+            if (!askNowFirst) {
+                return wakeOnThread(branch, deadlineNanos, result);
+            }
+            Optional<WakeResult> now = endpoints.now(branch);
+            if (now.isPresent() && now.get() instanceof WakeResult.Ready ready) {
+                result.complete(ready.address()); // a running compute: no thread hop
+                return result;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("asking at once for the compute of branch {} failed; waking it", branch, e);
+        }
+        return wakeOnThread(branch, deadlineNanos, result);
+    }
+
+    private CompletableFuture<InetSocketAddress> wakeOnThread(String branch, long deadlineNanos,
+                                                              CompletableFuture<InetSocketAddress> result) {
         try {
             threads.execute(() -> {
                 try {
