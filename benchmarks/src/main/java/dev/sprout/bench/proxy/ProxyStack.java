@@ -10,6 +10,7 @@ import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.WireProxy;
 import dev.sprout.proxy.tls.TlsSettings;
+import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineId;
 import io.micrometer.core.instrument.Counter;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the benchmark measures, all in this JVM: a pageserver, one compute on a new root timeline (initdb through
@@ -81,7 +83,18 @@ final class ProxyStack implements AutoCloseable {
             t = System.nanoTime();
             WireProxy proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("tls")))
                     .withIoThreads(Integer.getInteger("sprout.proxy.ioThreads", 0)),
-                    branch -> BRANCH.equals(branch) ? new WakeResult.Ready(address) : new WakeResult.NoSuchBranch(), registry);
+                    new Endpoints() {
+                        // As `sprout up` answers: a running compute at once (Endpoints.now), else the wake-up.
+                        @Override
+                        public WakeResult wake(String branch) {
+                            return BRANCH.equals(branch) ? new WakeResult.Ready(address) : new WakeResult.NoSuchBranch();
+                        }
+
+                        @Override
+                        public Optional<WakeResult> now(String branch) {
+                            return BRANCH.equals(branch) ? Optional.of(new WakeResult.Ready(address)) : Optional.empty();
+                        }
+                    }, registry);
             Duration proxyStart = Duration.ofNanos(System.nanoTime() - t);
             BenchEnv.log("compute up in %d ms (port %d); proxy up in %d ms on %s (TLS %s, %s)", computeStart.toMillis(),
                     compute.port(), proxyStart.toMillis(), proxy.address(), proxy.tls() ? "offered" : "off", transport());
