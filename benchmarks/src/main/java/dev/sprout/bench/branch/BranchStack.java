@@ -29,10 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * off so that no compute stops under the measurement. The adapter also times each wake-up, per branch, for the
  * report. Closed in the reverse order; not thread-safe, except the proxy's calls to the adapter.
  */
-final class BranchStack implements AutoCloseable {
-    final Pageserver pageserver;
-    final ControlPlane control;
-    final WireProxy proxy;
+public final class BranchStack implements AutoCloseable {
+    public final Pageserver pageserver;
+    public final ControlPlane control;
+    public final WireProxy proxy;
     /** The last wake-up of each branch through the proxy, in nanoseconds (the compute's start, when it ran none). */
     private final ConcurrentHashMap<String, Long> wakeNanos;
 
@@ -43,7 +43,7 @@ final class BranchStack implements AutoCloseable {
         this.wakeNanos = wakeNanos;
     }
 
-    static BranchStack start(Path runDir, String password) {
+    public static BranchStack start(Path runDir, String password) {
         Pageserver pageserver = Pageserver.start(PageserverConfig.defaults(runDir.resolve("pages")).withEphemeralPorts());
         ControlPlane control = null;
         try {
@@ -79,7 +79,7 @@ final class BranchStack implements AutoCloseable {
     }
 
     /** How long the proxy's last wake-up of {@code branch} took, in milliseconds; empty if it woke none. */
-    OptionalDouble lastWakeMs(String branch) {
+    public OptionalDouble lastWakeMs(String branch) {
         Long n = wakeNanos.get(branch);
         return n == null ? OptionalDouble.empty() : OptionalDouble.of(n / 1e6);
     }

@@ -15,21 +15,21 @@ import java.time.Duration;
  * new client: the TCP connection is made inside the timed request, as the CLI makes it. Not the CLI's JVM start,
  * which this benchmark leaves out. Thread-safe.
  */
-final class ControlHttp {
+public final class ControlHttp {
     /** The CLI's timeout for a change. */
     private static final Duration MUTATION_TIMEOUT = Duration.ofSeconds(120);
 
     /** An answer: its status and body. */
-    record Answer(int status, String body) {
+    public record Answer(int status, String body) {
     }
 
     /** A client for one call: made before the clock starts, like the CLI's, which exists before its request. */
-    static HttpClient client() {
+    public static HttpClient client() {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** {@code method http://127.0.0.1:port/path} with {@code jsonBody} (null: none); any status. */
-    static Answer send(HttpClient http, int port, String method, String path, String jsonBody) {
+    public static Answer send(HttpClient http, int port, String method, String path, String jsonBody) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(MUTATION_TIMEOUT)
                 .header("Content-Type", "application/json")
@@ -48,7 +48,7 @@ final class ControlHttp {
     }
 
     /** {@code POST /v1/branches {"name": NAME}} (parent main, at its head), as {@code sprout branch create NAME}. */
-    static Answer createBranch(HttpClient http, int port, String name) {
+    public static Answer createBranch(HttpClient http, int port, String name) {
         return send(http, port, "POST", "/v1/branches", "{\"name\":\"" + name + "\"}");
     }
 

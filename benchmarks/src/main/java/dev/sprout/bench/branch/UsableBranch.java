@@ -16,7 +16,7 @@ import java.util.Properties;
  * and {@code SELECT 1}. Afterwards, untimed: a check that the branch holds main's data, whether its compute runs,
  * and the compute stopped (so that the computes of a run do not pile up on the machine).
  */
-final class UsableBranch {
+public final class UsableBranch {
     /**
      * What one branch took.
      *
@@ -29,9 +29,9 @@ final class UsableBranch {
      * @param addedBytesAfter the same after the compute started, answered and stopped
      * @param running        whether the control plane saw the branch's compute running after the query
      */
-    record Sample(String name, double createMs, double firstQueryMs, double wakeMs, long addedBytes, long addedBytesAfter,
+    public record Sample(String name, double createMs, double firstQueryMs, double wakeMs, long addedBytes, long addedBytesAfter,
                   boolean running) {
-        double totalMs() {
+        public double totalMs() {
             return createMs + firstQueryMs;
         }
     }
@@ -40,13 +40,13 @@ final class UsableBranch {
     private final String password;
     private final int scale;
 
-    UsableBranch(BranchStack stack, String password, int scale) {
+    public UsableBranch(BranchStack stack, String password, int scale) {
         this.stack = stack;
         this.password = password;
         this.scale = scale;
     }
 
-    Sample measure(String name) throws SQLException {
+    public Sample measure(String name) throws SQLException {
         int httpPort = stack.pageserver.httpPort();
         try (HttpClient http = ControlHttp.client()) {
             long t0 = System.nanoTime();
@@ -85,7 +85,7 @@ final class UsableBranch {
     }
 
     /** pgjdbc through the proxy to {@code branch}, without TLS, as user postgres with the computes' password. */
-    Connection connect(String branch) throws SQLException {
+    public Connection connect(String branch) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", ComputeBench.SUPERUSER);
         p.setProperty("password", password);

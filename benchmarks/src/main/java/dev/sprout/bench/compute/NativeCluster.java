@@ -17,11 +17,11 @@ import java.util.Map;
  * The baseline: the same PostgreSQL binary on a data directory on local disk ({@code dir/data}), run by the
  * compute package's own {@link Initdb} and {@link PostgresServer} as the same OS user, with the same settings.
  */
-final class NativeCluster implements AutoCloseable {
+public final class NativeCluster implements AutoCloseable {
     private final ServerSpec spec;
     private PostgresServer server;
 
-    NativeCluster(PostgresInstall install, OsUser user, Path dir, int port, Map<String, String> settings, String superuser,
+    public NativeCluster(PostgresInstall install, OsUser user, Path dir, int port, Map<String, String> settings, String superuser,
             String password) {
         ComputeBench.traversableDir(dir);
         Path sock = ComputeBench.traversableDir(dir.resolve("sock"));
@@ -32,37 +32,37 @@ final class NativeCluster implements AutoCloseable {
     }
 
     /** initdb as the compute runs it (--no-sync; see the report), then the server started and ready. */
-    Duration initAndStart() {
+    public Duration initAndStart() {
         Duration took = new Initdb(spec.install(), spec.osUser(), spec.dataDir(), spec.superuser(), spec.password(), true,
                 List.of()).run();
         start();
         return took;
     }
 
-    void start() {
+    public void start() {
         server = PostgresServer.start(spec);
         server.awaitReady(Duration.ofSeconds(120));
     }
 
     /** SIGKILL to the postmaster and all its processes, as a crash would (the next start runs crash recovery). */
-    void kill() {
+    public void kill() {
         server.kill();
         server = null;
     }
 
-    int port() {
+    public int port() {
         return spec.port();
     }
 
-    Path logFile() {
+    public Path logFile() {
         return spec.logFile();
     }
 
-    Path dataDir() {
+    public Path dataDir() {
         return spec.dataDir();
     }
 
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return server.connect();
     }
 
@@ -74,7 +74,7 @@ final class NativeCluster implements AutoCloseable {
         }
     }
 
-    static void deleteQuietly(Path dir) {
+    public static void deleteQuietly(Path dir) {
         try {
             dev.sprout.bench.support.BenchEnv.deleteTree(dir);
         } catch (UncheckedIOException e) {

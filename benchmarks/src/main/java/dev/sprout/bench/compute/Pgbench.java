@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
 /**
  * Runs PostgreSQL's own {@code pgbench} (of the installation the servers run) against a server on 127.0.0.1 as
  * the superuser, over TCP with SCRAM like the JDBC clients, its output kept in a file of the log directory.
- * Without TLS ({@code PGSSLMODE=disable}) unless {@link #withSslMode} says otherwise.
+ * Without TLS ({@code PGSSLMODE=disable}) unless {@link #withSslMode} says otherwise; database {@code postgres}
+ * unless {@link #withDatabase} names another; libpq's {@code PGOPTIONS} only when {@link #withOptions} sets it
+ * (through the wire proxy, {@code branch=NAME} picks the branch).
  */
 public final class Pgbench {
     /** What one run printed. {@code tps} excludes the initial connection time, as pgbench 15 reports it. */
@@ -32,22 +34,38 @@ public final class Pgbench {
     private final String password;
     private final Path logDir;
     private final String sslmode;
+    private final String database;
+    /** libpq's {@code PGOPTIONS}, or null to leave it unset. */
+    private final String options;
 
     public Pgbench(PostgresInstall install, String user, String password, Path logDir) {
-        this(install, user, password, logDir, "disable");
+        this(install, user, password, logDir, "disable", "postgres", null);
     }
 
-    private Pgbench(PostgresInstall install, String user, String password, Path logDir, String sslmode) {
+    private Pgbench(PostgresInstall install, String user, String password, Path logDir, String sslmode, String database,
+            String options) {
         this.install = install;
         this.user = user;
         this.password = password;
         this.logDir = logDir;
         this.sslmode = sslmode;
+        this.database = database;
+        this.options = options;
     }
 
     /** The same runner with libpq's {@code PGSSLMODE} set to {@code sslmode} ({@code disable}, {@code require}, ...). */
     public Pgbench withSslMode(String sslmode) {
-        return new Pgbench(install, user, password, logDir, sslmode);
+        return new Pgbench(install, user, password, logDir, sslmode, database, options);
+    }
+
+    /** The same runner against database {@code database} instead of {@code postgres}. */
+    public Pgbench withDatabase(String database) {
+        return new Pgbench(install, user, password, logDir, sslmode, database, options);
+    }
+
+    /** The same runner with libpq's {@code PGOPTIONS} set to {@code options} (e.g. {@code branch=NAME} for the proxy). */
+    public Pgbench withOptions(String options) {
+        return new Pgbench(install, user, password, logDir, sslmode, database, options);
     }
 
     /** {@code pgbench -i -s scale}: creates and loads the tables (client-side generation, then VACUUM and keys). */
@@ -74,7 +92,7 @@ public final class Pgbench {
         List<String> command = new ArrayList<>(List.of(install.tool("pgbench").toString(),
                 "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user));
         command.addAll(args);
-        command.add("postgres");
+        command.add(database);
         Path output = logDir.resolve(label + ".txt");
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -82,6 +100,9 @@ public final class Pgbench {
                 .redirectOutput(output.toFile());
         pb.environment().put("PGPASSWORD", password);
         pb.environment().put("PGSSLMODE", sslmode);
+        if (options != null) {
+            pb.environment().put("PGOPTIONS", options);
+        }
         try {
             Files.createDirectories(logDir);
             Files.writeString(output, "");

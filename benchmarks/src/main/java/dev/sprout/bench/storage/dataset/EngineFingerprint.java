@@ -22,13 +22,13 @@ import java.util.jar.JarFile;
  * the fingerprint of the engine that wrote it and is generated again when the engine changes; a store written
  * by an older build may not even open correctly with a newer one.
  */
-final class EngineFingerprint {
+public final class EngineFingerprint {
     private static final String PACKAGE_DIR = "dev/sprout/storage/";
 
     private EngineFingerprint() {}
 
     /** The fingerprint of the engine on the class path (computed once per JVM). */
-    static String current() {
+    public static String current() {
         return Holder.CURRENT;
     }
 

@@ -1,0 +1,157 @@
+package dev.sprout.bench.e2e;
+
+import dev.sprout.bench.branch.ControlHttp;
+import dev.sprout.bench.branch.UsableBranch;
+import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.compute.NativeCluster;
+import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.compute.postgres.OsUser;
+import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.control.branch.BranchName;
+import dev.sprout.control.branch.BranchPoint;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Step {@code copy}: on one dataset, Sprout's branch against the three ways of copying a database natively,
+ * side by side in one run.
+ * <ol>
+ *   <li>Sprout, on a clone of the dataset's store with main's compute not running: a few creates not counted
+ *       (warm-up), then {@code creates} × {@code POST /v1/branches} (a new HTTP/1.1 client per request, as each
+ *       {@code sprout branch create} is a new process; the CLI's JVM start left out), each timed from send to
+ *       its 201; then {@code firstQueries} × {@link UsableBranch} (create, then pgjdbc through the proxy naming the
+ *       branch: the wake-up starts its compute; {@code SELECT 1}; compute stopped afterwards, untimed). Store
+ *       bytes: the store directory after {@code flush()} minus before, around the creates only, and the sum
+ *       of the new timelines' own bytes ({@code TimelineInfo.physicalBytes}).</li>
+ *   <li>Natively ({@link NativeCopies}), on the dataset's cluster: each method {@code baselineSamples} times,
+ *       the methods interleaved.</li>
+ * </ol>
+ */
+final class CopyStep {
+    /** What one dataset gave. */
+    record Result(Dataset.Ready dataset, List<Double> createMs, List<Double> inProcessMs, List<UsableBranch.Sample> firstQueries,
+            long storeBytesAdded, long timelineBytesAdded, Map<NativeCopies.Method, List<NativeCopies.Copy>> copies) {
+
+        double createP50() {
+            return Stats.percentile(createMs, 50);
+        }
+
+        double createP99() {
+            return Stats.percentile(createMs, 99);
+        }
+
+        List<Double> firstQueryMs() {
+            return firstQueries.stream().map(UsableBranch.Sample::totalMs).toList();
+        }
+
+        double median(NativeCopies.Method m, boolean toFirstQuery) {
+            return Stats.median(copies.getOrDefault(m, List.of()).stream()
+                    .map(c -> toFirstQuery ? c.firstQueryMs() : c.copyMs()).toList());
+        }
+
+        double medianBytes(NativeCopies.Method m) {
+            return Stats.median(copies.getOrDefault(m, List.of()).stream().map(c -> (double) c.bytesAdded()).toList());
+        }
+    }
+
+    private static final int WARMUP_CREATES = 5;
+
+    private final E2eSettings s;
+    private final PostgresInstall install;
+    private final Path work;
+
+    CopyStep(E2eSettings s, PostgresInstall install, Path work) {
+        this.s = s;
+        this.install = install;
+        this.work = work;
+    }
+
+    Result run(Dataset.Ready d) throws SQLException {
+        List<Double> creates = new ArrayList<>();
+        List<Double> inProcess = new ArrayList<>();
+        List<UsableBranch.Sample> first = new ArrayList<>();
+        long storeAdded;
+        long timelineAdded = 0;
+        try (SproutRun r = SproutRun.open(d, work)) {
+            int port = r.stack.pageserver.httpPort();
+            for (int i = 1; i <= WARMUP_CREATES; i++) {
+                create(port, "warm-" + i);
+            }
+            r.stack.pageserver.store().flush();
+            long before = r.storeBytes();
+            for (int i = 1; i <= s.creates(); i++) {
+                creates.add(create(port, "c-" + i));
+                if (i % 50 == 0 || i == s.creates()) {
+                    BenchEnv.log("  scale %d: %d/%d creates, p50 so far %.2f ms", d.scale(), i, s.creates(), Stats.percentile(creates, 50));
+                }
+            }
+            r.stack.pageserver.store().flush();
+            storeAdded = r.storeBytes() - before;
+            for (int i = 1; i <= s.creates(); i++) {
+                timelineAdded += r.stack.control.get("c-" + i).timeline().physicalBytes();
+            }
+            for (int i = 1; i <= s.creates(); i++) {
+                long t = System.nanoTime();
+                r.stack.control.create("d-" + i, BranchName.MAIN, new BranchPoint.Head());
+                inProcess.add((System.nanoTime() - t) / 1e6);
+            }
+            UsableBranch usable = new UsableBranch(r.stack, d.password(), d.scale());
+            usable.measure("q-warm");
+            for (int i = 1; i <= s.firstQueries(); i++) {
+                first.add(usable.measure("q-" + i));
+            }
+        }
+        Map<NativeCopies.Method, List<NativeCopies.Copy>> copies = new EnumMap<>(NativeCopies.Method.class);
+        Path logs = s.logs().resolve("copies");
+        try (NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
+                ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
+            cluster.start();
+            NativeCopies n = new NativeCopies(install, cluster, d.password(), work, logs);
+            int samples = s.baselineSamples(d.scale());
+            for (int i = 1; i <= samples; i++) {
+                for (NativeCopies.Method m : NativeCopies.Method.values()) {
+                    String name = "e2e_" + m.slug().replace('-', '_') + "_" + i;
+                    NativeCopies.Copy c = Progress.during("scale " + d.scale() + ": " + m.label + " " + i + "/" + samples, null,
+                            () -> {
+                                try {
+                                    return switch (m) {
+                                        case TEMPLATE -> n.template(name);
+                                        case DUMP_RESTORE -> n.dumpRestore(name);
+                                        case BASEBACKUP -> n.basebackup(name);
+                                    };
+                                } catch (SQLException e) {
+                                    throw new IllegalStateException(m.label + ": " + e.getMessage(), e);
+                                }
+                            });
+                    copies.computeIfAbsent(m, k -> new ArrayList<>()).add(c);
+                    BenchEnv.log("  scale %d: %s %d/%d: copy %.0f ms, to first query %.0f ms, %,d bytes added", d.scale(), m.label, i,
+                            samples, c.copyMs(), c.firstQueryMs(), c.bytesAdded());
+                }
+            }
+        }
+        return new Result(d, creates, inProcess, first, storeAdded, timelineAdded, copies);
+    }
+
+    private static double create(int port, String name) {
+        try (HttpClient http = ControlHttp.client()) {
+            long t0 = System.nanoTime();
+            ControlHttp.Answer a = ControlHttp.createBranch(http, port, name);
+            long t1 = System.nanoTime();
+            if (a.status() != 201) {
+                throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered " + a.status()
+                        + " (expected: 201): " + a.body());
+            }
+            return (t1 - t0) / 1e6;
+        }
+    }
+
+    static double createMs(int port, String name) {
+        return create(port, name);
+    }
+}

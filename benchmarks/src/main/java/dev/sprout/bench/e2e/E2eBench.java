@@ -1,0 +1,213 @@
+package dev.sprout.bench.e2e;
+
+import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.compute.Cpu;
+import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.compute.postgres.PostgresInstall;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The end-to-end benchmark: a Sprout branch against the ways people copy a PostgreSQL database today, on the same
+ * datasets in one run, with a Markdown report, PNG charts and (with {@code --json}) every figure as JSON.
+ *
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp benchmarks.jar dev.sprout.bench.e2e.E2eBench \
+ *     [--quick] [--json] [--scales 7,70,700] [--docs DIR] [--logs DIR] [--base DIR] [--machine FILE] [copy] [many] [workload]
+ * </pre>
+ *
+ * <ol>
+ *   <li>{@link Dataset}: pgbench databases at each scale, as a Sprout store and as a native cluster, cached under
+ *       {@code <base>} between runs;</li>
+ *   <li>{@link CopyStep} ({@code copy}): Sprout's branch create and time to first query against
+ *       {@code CREATE DATABASE … TEMPLATE}, {@code pg_dump | pg_restore} and {@code pg_basebackup} + start, at
+ *       every scale;</li>
+ *   <li>{@link ManyBranchesStep} ({@code many}): many branches one after another, latency against count, storage;</li>
+ *   <li>{@link WorkloadStep} ({@code workload}): pgbench on a branch against native, and through the proxy against
+ *       direct.</li>
+ * </ol>
+ * Steps may be picked by name; none named: all. The JVM must run as root (FUSE mounts with {@code allow_other},
+ * PostgreSQL as user {@code postgres}). Progress lines go to stderr; the report to {@code <docs>/e2e.md} and stdout
+ * (the JSON instead, with {@code --json}, also written to {@code <docs>/e2e.json}); charts {@code <docs>/e2e-*.png};
+ * logs to {@code <logs>}.
+ */
+public final class E2eBench {
+    private E2eBench() {}
+
+    public static void main(String[] args) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        boolean quick = false;
+        boolean json = false;
+        List<Integer> scales = null;
+        Path docs = Path.of("docs", "benchmarks");
+        Path logs = Path.of("benchmarks", "target", "bench-e2e", "logs");
+        Path base = BenchEnv.baseDir().resolve("e2e");
+        Path machine = null;
+        Set<String> steps = new LinkedHashSet<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--json" -> json = true;
+                case "--scales" -> scales = scales(value(args, ++i, "--scales"));
+                case "--docs" -> docs = Path.of(value(args, ++i, "--docs"));
+                case "--logs" -> logs = Path.of(value(args, ++i, "--logs"));
+                case "--base" -> base = Path.of(value(args, ++i, "--base"));
+                case "--machine" -> machine = Path.of(value(args, ++i, "--machine"));
+                case "-h", "--help" -> {
+                    usage();
+                    return;
+                }
+                default -> {
+                    if (!E2eSettings.STEPS.contains(args[i])) {
+                        System.err.println("E2eBench: unknown argument '" + args[i] + "'");
+                        usage();
+                        System.exit(2);
+                    }
+                    steps.add(args[i]);
+                }
+            }
+        }
+        E2eSettings s = E2eSettings.of(quick, scales, steps, json, docs.toAbsolutePath().normalize(),
+                logs.toAbsolutePath().normalize(), base.toAbsolutePath().normalize());
+        Files.createDirectories(s.logs());
+        Files.createDirectories(s.docs());
+        ComputeBench.configureLogging(s.logs());
+        if (!"root".equals(System.getProperty("user.name"))) {
+            System.err.println("E2eBench: run as root (the computes mount FUSE filesystems for user postgres and run"
+                    + " PostgreSQL as that user)");
+            System.exit(2);
+        }
+        ComputeBench.traversableDir(s.base());
+        Path work = ComputeBench.traversableDir(s.base().resolve("work"));
+        PostgresInstall install = PostgresInstall.locate();
+
+        Duration estimate = Estimate.of(s);
+        BenchEnv.log("end-to-end benchmark, %s mode: steps %s; scales %s; PostgreSQL %d at %s; datasets under %s",
+                s.quick() ? "quick" : "full", E2eSettings.STEPS.stream().filter(s::runs).toList(), s.scales(),
+                install.majorVersion(), install.binDir(), s.base());
+        BenchEnv.log("this run will take about %d minutes (%s)", Math.max(1, Math.round(estimate.toSeconds() / 60.0)),
+                Estimate.describe(s));
+
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        double loadBefore = Cpu.load1();
+        Results results = new Results(s, started);
+        Map<Integer, Dataset.Ready> datasets = new TreeMap<>();
+        List<Integer> needed = s.datasets();
+        int stepNo = 0;
+        int stepCount = needed.size() + (s.runs("copy") ? s.scales().size() : 0) + (s.runs("many") ? 1 : 0)
+                + (s.runs("workload") ? 1 : 0);
+        for (int scale : needed) {
+            progress(++stepNo, stepCount, t0, "dataset, pgbench scale " + scale);
+            try {
+                datasets.put(scale, Dataset.prepare(scale, s.base(), install, s.logs()));
+            } catch (Exception e) {
+                results.failure("dataset scale " + scale, e);
+            }
+        }
+        if (s.runs("copy")) {
+            CopyStep copy = new CopyStep(s, install, work);
+            for (int scale : s.scales()) {
+                progress(++stepNo, stepCount, t0, "copy, scale " + scale + ": Sprout branches, then the native copies");
+                Dataset.Ready d = datasets.get(scale);
+                if (d == null) {
+                    continue;
+                }
+                try {
+                    results.copies.add(copy.run(d));
+                } catch (Exception e) {
+                    results.failure("copy, scale " + scale, e);
+                }
+            }
+        }
+        if (s.runs("many")) {
+            progress(++stepNo, stepCount, t0, s.manyBranches() + " branches one after another, scale " + s.manyScale());
+            Dataset.Ready d = datasets.get(s.manyScale());
+            if (d != null) {
+                try {
+                    results.many = new ManyBranchesStep(s, work).run(d);
+                } catch (Exception e) {
+                    results.failure("many branches", e);
+                }
+            }
+        }
+        if (s.runs("workload")) {
+            progress(++stepNo, stepCount, t0, "workload on a branch, scale " + s.workloadScale());
+            Dataset.Ready d = datasets.get(s.workloadScale());
+            if (d != null) {
+                try {
+                    results.workload = new WorkloadStep(s, install, work).run(d);
+                } catch (Exception e) {
+                    results.failure("workload", e);
+                }
+            }
+        }
+        results.datasets.addAll(datasets.values());
+        results.seconds = (System.nanoTime() - t0) / 1e9;
+        results.loadBefore = loadBefore;
+        results.loadAfter = Cpu.load1();
+
+        try {
+            results.charts(s.docs());
+        } catch (RuntimeException | Error e) {
+            results.failure("charts", e);
+        }
+        String machineMd = machine != null && Files.exists(machine) ? Files.readString(machine) : "";
+        String md = results.markdown(machineMd);
+        Files.writeString(s.docs().resolve("e2e.md"), md);
+        String jsonText = null;
+        if (s.json()) {
+            jsonText = Json.write(results.json());
+            Files.writeString(s.docs().resolve("e2e.json"), jsonText);
+        }
+        System.out.print(s.json() ? jsonText : md);
+        System.out.flush();
+        BenchEnv.log("took %d s; report %s%s; charts %s", Math.round(results.seconds), s.docs().resolve("e2e.md"),
+                s.json() ? ", JSON " + s.docs().resolve("e2e.json") : "", s.docs().resolve("e2e-*.png"));
+        System.exit(results.failed() ? 1 : 0);
+    }
+
+    private static void progress(int n, int of, long t0, String what) {
+        BenchEnv.log("[%d/%d, %d s] %s", n, of, Math.round((System.nanoTime() - t0) / 1e9), what);
+    }
+
+    private static List<Integer> scales(String v) {
+        List<Integer> out = new ArrayList<>();
+        for (String p : v.split(",")) {
+            try {
+                int n = Integer.parseInt(p.strip());
+                if (n >= 1 && n <= 10_000) {
+                    out.add(n);
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            System.err.println("E2eBench: --scales " + v + " (expected: pgbench scales 1..10000, comma-separated)");
+            System.exit(2);
+        }
+        return out.stream().distinct().sorted().toList();
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            System.err.println("E2eBench: " + flag + " needs a value");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    private static void usage() {
+        System.err.println("usage: E2eBench [--quick] [--json] [--scales 7,70,700] [--docs DIR] [--logs DIR] [--base DIR]"
+                + " [--machine FILE] [copy] [many] [workload]");
+    }
+}

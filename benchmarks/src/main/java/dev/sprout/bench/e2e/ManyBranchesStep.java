@@ -1,0 +1,77 @@
+package dev.sprout.bench.e2e;
+
+import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.support.BenchEnv;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Step {@code many}: {@code n} branches of one dataset's main created one after another through the API, on a
+ * fresh clone of its store (main's compute not running, no other branch), none of them ever started: idle
+ * branches, after {@link #WARMUP} creates not counted. Each create is timed as in {@link CopyStep}. ZFS clones slow down as they accumulate (1,000 took
+ * 90 s and 4,000 took 1,332 s in openzfs/zfs#6372); the ratio of the last 100's median to the first 100's says
+ * whether Sprout does. Storage: the store directory after {@code flush()}, after the last create minus before the
+ * first (RocksDB's write-ahead log and the flushed tables of the branch and catalog records), and the sum of the
+ * new timelines' own bytes.
+ */
+final class ManyBranchesStep {
+    /** What the run gave. */
+    record Result(Dataset.Ready dataset, List<Double> createMs, long storeBytesBefore, long storeBytesAdded,
+            long timelineBytesAdded, double seconds) {
+
+        static final int WINDOW = 100;
+
+        double firstP50() {
+            return Stats.percentile(createMs.subList(0, Math.min(WINDOW, createMs.size())), 50);
+        }
+
+        double lastP50() {
+            return Stats.percentile(createMs.subList(Math.max(0, createMs.size() - WINDOW), createMs.size()), 50);
+        }
+
+        double ratio() {
+            return lastP50() / firstP50();
+        }
+    }
+
+    /** Creates before the measured ones, not counted: the first creates of a JVM pay for its JIT. */
+    static final int WARMUP = 10;
+
+    private final E2eSettings s;
+    private final Path work;
+
+    ManyBranchesStep(E2eSettings s, Path work) {
+        this.s = s;
+        this.work = work;
+    }
+
+    Result run(Dataset.Ready d) {
+        List<Double> ms = new ArrayList<>(s.manyBranches());
+        try (SproutRun r = SproutRun.open(d, work)) {
+            int port = r.stack.pageserver.httpPort();
+            for (int i = 1; i <= WARMUP; i++) {
+                CopyStep.createMs(port, "mw-" + i);
+            }
+            r.stack.pageserver.store().flush();
+            long before = r.storeBytes();
+            long t = System.nanoTime();
+            for (int i = 1; i <= s.manyBranches(); i++) {
+                ms.add(CopyStep.createMs(port, "m-" + i));
+                if (i % 100 == 0 || i == s.manyBranches()) {
+                    List<Double> last = ms.subList(Math.max(0, ms.size() - 100), ms.size());
+                    BenchEnv.log("  many branches: %d/%d, last 100 p50 %.2f ms, %.0f s so far", i, s.manyBranches(),
+                            Stats.percentile(last, 50), (System.nanoTime() - t) / 1e9);
+                }
+            }
+            double seconds = (System.nanoTime() - t) / 1e9;
+            r.stack.pageserver.store().flush();
+            long added = r.storeBytes() - before;
+            long timelines = 0;
+            for (int i = 1; i <= s.manyBranches(); i++) {
+                timelines += r.stack.control.get("m-" + i).timeline().physicalBytes();
+            }
+            return new Result(d, ms, before, added, timelines, seconds);
+        }
+    }
+}
