@@ -7,6 +7,7 @@ import dev.sprout.bench.compute.Pgbench;
 import dev.sprout.bench.compute.Report;
 import dev.sprout.bench.compute.Stats;
 import dev.sprout.bench.report.Table;
+import dev.sprout.bench.support.Args;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.postgres.PostgresInstall;
@@ -317,25 +318,11 @@ public final class BranchBench {
     }
 
     private static int positive(String v, String flag) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        System.err.println("BranchBench: " + flag + " " + v + " (expected: a whole number >= 1)");
-        System.exit(2);
-        return 0;
+        return Args.positive("BranchBench", v, flag);
     }
 
     private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            System.err.println("BranchBench: " + flag + " needs a value");
-            System.exit(2);
-        }
-        return args[i];
+        return Args.value("BranchBench", args, i, flag);
     }
 
     private static void usage() {

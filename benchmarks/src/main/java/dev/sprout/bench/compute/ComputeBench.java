@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.support.Args;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.OsUser;
@@ -296,11 +297,7 @@ public final class ComputeBench {
     }
 
     private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            System.err.println("ComputeBench: " + flag + " needs a value");
-            System.exit(2);
-        }
-        return args[i];
+        return Args.value("ComputeBench", args, i, flag);
     }
 
     private static void usage() {

@@ -2,6 +2,7 @@ package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.Cpu;
+import dev.sprout.bench.support.Args;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.postgres.PostgresInstall;
 import java.io.IOException;
@@ -199,11 +200,7 @@ public final class E2eBench {
     }
 
     private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            System.err.println("E2eBench: " + flag + " needs a value");
-            System.exit(2);
-        }
-        return args[i];
+        return Args.value("E2eBench", args, i, flag);
     }
 
     private static void usage() {

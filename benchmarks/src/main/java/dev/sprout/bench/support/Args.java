@@ -1,0 +1,38 @@
+package dev.sprout.bench.support;
+
+/**
+ * The little command-line parsing the harness mains share. Every refusal prints one sentence naming the program, the
+ * flag and the value, and exits with status 2 (a usage error, as the scripts that run the mains expect).
+ */
+public final class Args {
+    private Args() {
+    }
+
+    /** {@code args[i]}, the value of {@code flag}; refused when the command line ends before it. */
+    public static String value(String program, String[] args, int i, String flag) {
+        if (i >= args.length) {
+            refuse(program, flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** {@code v} as a whole number of at least 1; refused otherwise. */
+    public static int positive(String program, String v, String flag) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below, with the value as given
+        }
+        refuse(program, flag + " " + v + " (expected: a whole number >= 1)");
+        return 0; // not reached
+    }
+
+    /** Prints "{@code program}: {@code sentence}" and exits with 2. */
+    public static void refuse(String program, String sentence) {
+        System.err.println(program + ": " + sentence);
+        System.exit(2);
+    }
+}
