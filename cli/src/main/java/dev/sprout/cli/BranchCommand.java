@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,7 +83,7 @@ final class BranchCommand implements Runnable {
             String time = b.getBranchTime().length() >= 19 ? b.getBranchTime().substring(0, 19).replace('T', ' ') : b.getBranchTime();
             out.printf(row, "  ".repeat(b.getDepth()) + b.getName(), b.getParent().isEmpty() ? "-" : b.getParent(),
                     Long.toUnsignedString(b.getBranchLsn()), time, ByteSizes.format(b.getLogicalBytes()),
-                    ByteSizes.format(b.getAddedBytes()), b.getComputeState().toLowerCase(java.util.Locale.ROOT));
+                    ByteSizes.format(b.getAddedBytes()), b.getComputeState().toLowerCase(Locale.ROOT));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sprout.control;
 
+import dev.sprout.compute.Compute;
 import dev.sprout.control.ControlException.Code;
 import dev.sprout.control.branch.Branch;
 import dev.sprout.control.branch.BranchCatalog;
@@ -25,6 +26,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -277,7 +279,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** The running compute of {@code name}, if any. */
-    public Optional<dev.sprout.compute.Compute> compute(String name) {
+    public Optional<Compute> compute(String name) {
         return computes.running(name);
     }
 
@@ -345,7 +347,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** Runs a store call, turning its range refusals into {@link Code#OUT_OF_RANGE}. */
-    private static <T> T storage(java.util.function.Supplier<T> call) {
+    private static <T> T storage(Supplier<T> call) {
         try {
             return call.get();
         } catch (StorageException e) {

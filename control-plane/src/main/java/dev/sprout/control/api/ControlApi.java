@@ -20,6 +20,7 @@ import dev.sprout.storage.error.StorageException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -126,7 +127,7 @@ public final class ControlApi implements HttpApi {
 
     private ApiResponse list() {
         BranchList.Builder list = BranchList.newBuilder();
-        Map<String, Integer> depth = new java.util.HashMap<>();
+        Map<String, Integer> depth = new HashMap<>();
         for (ControlPlane.BranchView v : control.list()) {
             int d = v.branch().parent().map(p -> depth.getOrDefault(p, 0) + 1).orElse(0);
             depth.put(v.branch().name(), d);
