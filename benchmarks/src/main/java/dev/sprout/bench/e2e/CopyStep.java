@@ -1,6 +1,5 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.branch.ControlHttp;
 import dev.sprout.bench.branch.UsableBranch;
 import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
@@ -10,7 +9,6 @@ import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.control.branch.BranchName;
 import dev.sprout.control.branch.BranchPoint;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -22,10 +20,12 @@ import java.util.Map;
  * Step {@code copy}: on one dataset, Sprout's branch against the three ways of copying a database natively,
  * side by side in one run.
  * <ol>
- *   <li>Sprout, on a clone of the dataset's store with main's compute not running: a few creates not counted
- *       (warm-up), then {@code creates} × {@code POST /v1/branches} (a new HTTP/1.1 client per request, as each
- *       {@code sprout branch create} is a new process; the CLI's JVM start left out), each timed from send to
- *       its 201; then {@code firstQueries} × {@link UsableBranch} (create, then pgjdbc through the proxy naming the
+ *   <li>Sprout, on a clone of the dataset's store with main's compute not running, the API driven by curl
+ *       ({@link CurlCreates}) as a script drives it: 50 creates not counted (warm-up); then {@code creates} ×
+ *       {@code POST /v1/branches}, each by a new curl process and so a new connection; as many by one curl on one
+ *       kept connection, as a harness or service scripting the API would; each timed by curl from the start of
+ *       its request to the end of its 201. As many by {@code ControlPlane.create} in this JVM, no HTTP. Then
+ *       {@code firstQueries} × {@link UsableBranch} (create, then pgjdbc through the proxy naming the
  *       branch: the wake-up starts its compute; {@code SELECT 1}; compute stopped afterwards, untimed). Store
  *       bytes: the store directory after {@code flush()} minus before, around the creates only, and the sum
  *       of the new timelines' own bytes ({@code TimelineInfo.physicalBytes}).</li>
@@ -35,8 +35,9 @@ import java.util.Map;
  */
 final class CopyStep {
     /** What one dataset gave. */
-    record Result(Dataset.Ready dataset, List<Double> createMs, List<Double> inProcessMs, List<UsableBranch.Sample> firstQueries,
-            long storeBytesAdded, long timelineBytesAdded, Map<NativeCopies.Method, List<NativeCopies.Copy>> copies) {
+    record Result(Dataset.Ready dataset, List<Double> createMs, List<Double> keptMs, List<Double> inProcessMs,
+            List<UsableBranch.Sample> firstQueries, long storeBytesAdded, long timelineBytesAdded,
+            Map<NativeCopies.Method, List<NativeCopies.Copy>> copies) {
 
         double createP50() {
             return Stats.percentile(createMs, 50);
@@ -44,6 +45,14 @@ final class CopyStep {
 
         double createP99() {
             return Stats.percentile(createMs, 99);
+        }
+
+        double keptP50() {
+            return Stats.percentile(keptMs, 50);
+        }
+
+        double keptP99() {
+            return Stats.percentile(keptMs, 99);
         }
 
         List<Double> firstQueryMs() {
@@ -60,7 +69,7 @@ final class CopyStep {
         }
     }
 
-    private static final int WARMUP_CREATES = 5;
+    private static final int WARMUP_CREATES = 50;
 
     private final E2eSettings s;
     private final PostgresInstall install;
@@ -74,19 +83,18 @@ final class CopyStep {
 
     Result run(Dataset.Ready d) throws SQLException {
         List<Double> creates = new ArrayList<>();
+        List<Double> kept = new ArrayList<>();
         List<Double> inProcess = new ArrayList<>();
         List<UsableBranch.Sample> first = new ArrayList<>();
         long storeAdded;
         long timelineAdded = 0;
         try (SproutRun r = SproutRun.open(d, work)) {
             int port = r.stack.pageserver.httpPort();
-            for (int i = 1; i <= WARMUP_CREATES; i++) {
-                create(port, "warm-" + i);
-            }
+            CurlCreates.keptConnection(port, names("warm-", WARMUP_CREATES), n -> {});
             r.stack.pageserver.store().flush();
             long before = r.storeBytes();
             for (int i = 1; i <= s.creates(); i++) {
-                creates.add(create(port, "c-" + i));
+                creates.add(CurlCreates.newConnection(port, "c-" + i));
                 if (i % 50 == 0 || i == s.creates()) {
                     BenchEnv.log("  scale %d: %d/%d creates, p50 so far %.2f ms", d.scale(), i, s.creates(), Stats.percentile(creates, 50));
                 }
@@ -96,6 +104,9 @@ final class CopyStep {
             for (int i = 1; i <= s.creates(); i++) {
                 timelineAdded += r.stack.control.get("c-" + i).timeline().physicalBytes();
             }
+            kept.addAll(CurlCreates.keptConnection(port, names("k-", s.creates()), n -> {}));
+            BenchEnv.log("  scale %d: %d creates on one kept connection, p50 %.2f ms, p99 %.2f ms", d.scale(), s.creates(),
+                    Stats.percentile(kept, 50), Stats.percentile(kept, 99));
             for (int i = 1; i <= s.creates(); i++) {
                 long t = System.nanoTime();
                 r.stack.control.create("d-" + i, BranchName.MAIN, new BranchPoint.Head());
@@ -135,23 +146,15 @@ final class CopyStep {
                 }
             }
         }
-        return new Result(d, creates, inProcess, first, storeAdded, timelineAdded, copies);
+        return new Result(d, creates, kept, inProcess, first, storeAdded, timelineAdded, copies);
     }
 
-    private static double create(int port, String name) {
-        try (HttpClient http = ControlHttp.client()) {
-            long t0 = System.nanoTime();
-            ControlHttp.Answer a = ControlHttp.createBranch(http, port, name);
-            long t1 = System.nanoTime();
-            if (a.status() != 201) {
-                throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered " + a.status()
-                        + " (expected: 201): " + a.body());
-            }
-            return (t1 - t0) / 1e6;
+    /** prefix1 … prefixN. */
+    static List<String> names(String prefix, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            out.add(prefix + i);
         }
-    }
-
-    static double createMs(int port, String name) {
-        return create(port, name);
+        return out;
     }
 }

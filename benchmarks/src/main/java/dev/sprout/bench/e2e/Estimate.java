@@ -21,7 +21,7 @@ final class Estimate {
         }
         if (s.runs("copy")) {
             for (int scale : s.scales()) {
-                sec += 5 + (s.creates() + 5) * 0.05 + (s.firstQueries() + 1) * 0.6;
+                sec += 5 + (2 * s.creates() + 50) * 0.05 + (s.firstQueries() + 1) * 0.6;
                 sec += s.baselineSamples(scale) * (6 + scale * (0.1 + 0.7 + 0.3));
             }
         }

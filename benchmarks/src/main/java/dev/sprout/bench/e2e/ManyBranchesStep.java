@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Step {@code many}: {@code n} branches of one dataset's main created one after another through the API, on a
  * fresh clone of its store (main's compute not running, no other branch), none of them ever started: idle
- * branches, after {@link #WARMUP} creates not counted. Each create is timed as in {@link CopyStep}. ZFS clones slow down as they accumulate (1,000 took
+ * branches, after {@link #WARMUP} creates not counted. All by one curl process on one kept connection ({@link CurlCreates}; a
+ * warm-up request makes it), so that the trend is the server's and not a new client's set-up; each create timed by
+ * curl. ZFS clones slow down as they accumulate (1,000 took
  * 90 s and 4,000 took 1,332 s in openzfs/zfs#6372); the ratio of the last 100's median to the first 100's says
  * whether Sprout does. Storage: the store directory after {@code flush()}, after the last create minus before the
  * first (RocksDB's write-ahead log and the flushed tables of the branch and catalog records), and the sum of the
@@ -36,7 +38,7 @@ final class ManyBranchesStep {
     }
 
     /** Creates before the measured ones, not counted: the first creates of a JVM pay for its JIT. */
-    static final int WARMUP = 10;
+    static final int WARMUP = 100;
 
     private final E2eSettings s;
     private final Path work;
@@ -50,20 +52,15 @@ final class ManyBranchesStep {
         List<Double> ms = new ArrayList<>(s.manyBranches());
         try (SproutRun r = SproutRun.open(d, work)) {
             int port = r.stack.pageserver.httpPort();
-            for (int i = 1; i <= WARMUP; i++) {
-                CopyStep.createMs(port, "mw-" + i);
-            }
+            CurlCreates.keptConnection(port, CopyStep.names("mw-", WARMUP), n -> {});
             r.stack.pageserver.store().flush();
             long before = r.storeBytes();
             long t = System.nanoTime();
-            for (int i = 1; i <= s.manyBranches(); i++) {
-                ms.add(CopyStep.createMs(port, "m-" + i));
-                if (i % 100 == 0 || i == s.manyBranches()) {
-                    List<Double> last = ms.subList(Math.max(0, ms.size() - 100), ms.size());
-                    BenchEnv.log("  many branches: %d/%d, last 100 p50 %.2f ms, %.0f s so far", i, s.manyBranches(),
-                            Stats.percentile(last, 50), (System.nanoTime() - t) / 1e9);
+            ms.addAll(CurlCreates.keptConnection(port, CopyStep.names("m-", s.manyBranches()), n -> {
+                if (n % 100 == 0 || n == s.manyBranches()) {
+                    BenchEnv.log("  many branches: %d/%d, %.0f s so far", n, s.manyBranches(), (System.nanoTime() - t) / 1e9);
                 }
-            }
+            }));
             double seconds = (System.nanoTime() - t) / 1e9;
             r.stack.pageserver.store().flush();
             long added = r.storeBytes() - before;
