@@ -110,6 +110,14 @@ ensure_postgres() {
   apt-get install postgresql-15   (or point SPROUT_PG_BIN at a bin directory holding postgres, initdb, pgbench)"
 }
 
+# curl: the end-to-end benchmark drives the control plane's API with it, as a script would (and its tests run it).
+ensure_curl() {
+  command -v curl >/dev/null 2>&1 && return
+  apt_install curl && return
+  die "curl is missing and could not be installed: the end-to-end benchmark drives the control plane's API with it.
+  Install it as root: apt-get install curl"
+}
+
 # FUSE needs the kernel device; containers often lack it.
 ensure_dev_fuse() {
   [ -c /dev/fuse ] || die "/dev/fuse is missing: computes mount their data directory through FUSE.

@@ -120,11 +120,7 @@ public final class BranchBench {
             report.failure("branch benchmark", e);
         } finally {
             BenchEnv.log("closed; deleting %s", runDir);
-            try {
-                BenchEnv.deleteTree(runDir);
-            } catch (RuntimeException e) {
-                BenchEnv.log("could not delete %s: %s", runDir, e.getMessage());
-            }
+            BenchEnv.deleteOrLog(runDir);
         }
         double loadAfter = Cpu.load1();
         String text = "Pageserver, control plane, computes' FUSE filesystems and proxy in the harness's JVM; pgbench scale "

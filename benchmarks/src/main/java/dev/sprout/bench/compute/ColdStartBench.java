@@ -127,7 +127,7 @@ final class ColdStartBench {
                     BenchEnv.log("could not delete branch %s: %s", child, e.getMessage());
                 }
             }
-            NativeCluster.deleteQuietly(spec.workDir());
+            BenchEnv.deleteOrLog(spec.workDir());
         }
     }
 

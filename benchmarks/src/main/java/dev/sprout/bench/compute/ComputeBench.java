@@ -181,7 +181,7 @@ public final class ComputeBench {
         } finally {
             pageserver.close();
             BenchEnv.log("pageserver closed; deleting %s", runDir);
-            NativeCluster.deleteQuietly(runDir);
+            BenchEnv.deleteOrLog(runDir);
         }
         double loadAfter = Cpu.load1();
         String text = "Steps " + String.join(", ", groups) + "; pageserver in the harness's JVM; pgbench scale "

@@ -87,7 +87,7 @@ final class InitdbBench {
                     s = v.mount ? onMount(dir, v.noSync) : onLocalDisk(dir, v.noSync);
                     s = s.withCpu(Cpu.between(cpuBefore, Cpu.read()));
                 } finally {
-                    NativeCluster.deleteQuietly(dir);
+                    BenchEnv.deleteOrLog(dir);
                 }
                 samples.get(v).add(s);
                 BenchEnv.log("initdb round %d/%d, %s: %s ms%s; others' CPU %s%s", round, rounds, v.label, Md.ms(s.initdbMs()),

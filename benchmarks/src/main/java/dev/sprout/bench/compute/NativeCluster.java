@@ -5,7 +5,6 @@ import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.compute.postgres.PostgresServer;
 import dev.sprout.compute.postgres.ServerSpec;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -71,14 +70,6 @@ public final class NativeCluster implements AutoCloseable {
         if (server != null) {
             server.stop(Duration.ofSeconds(60));
             server = null;
-        }
-    }
-
-    public static void deleteQuietly(Path dir) {
-        try {
-            dev.sprout.bench.support.BenchEnv.deleteTree(dir);
-        } catch (UncheckedIOException e) {
-            // best effort
         }
     }
 }

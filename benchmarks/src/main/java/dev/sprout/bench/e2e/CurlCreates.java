@@ -32,14 +32,14 @@ final class CurlCreates {
             }
             request(cmd, port, names.get(i));
         }
-        return run(cmd, names, progress);
+        return run(cmd, port, names, progress);
     }
 
     /** A new curl process, and so a new connection, for one create, as a script calling curl per branch would. */
     static double newConnection(int port, String name) {
         List<String> cmd = new ArrayList<>(List.of("curl", "--silent", "--show-error"));
         request(cmd, port, name);
-        return run(cmd, List.of(name), n -> {}).getFirst();
+        return run(cmd, port, List.of(name), n -> {}).getFirst();
     }
 
     private static void request(List<String> cmd, int port, String name) {
@@ -48,7 +48,7 @@ final class CurlCreates {
                 "--write-out", "%{http_code} %{time_total}\\n", "http://127.0.0.1:" + port + "/v1/branches"));
     }
 
-    private static List<Double> run(List<String> cmd, List<String> names, IntConsumer progress) {
+    private static List<Double> run(List<String> cmd, int port, List<String> names, IntConsumer progress) {
         List<Double> ms = new ArrayList<>(names.size());
         Process p;
         try {
@@ -61,6 +61,11 @@ final class CurlCreates {
             while ((line = out.readLine()) != null) {
                 String[] f = line.strip().split(" ");
                 String name = ms.size() < names.size() ? names.get(ms.size()) : "?";
+                if (f.length == 2 && f[0].equals("000")) {
+                    p.destroy();
+                    throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"}: no answer from 127.0.0.1:"
+                            + port + " (curl's message is above)");
+                }
                 if (f.length != 2 || !f[0].equals("201")) {
                     p.destroy();
                     throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered \"" + line

@@ -74,11 +74,7 @@ final class SproutRun implements AutoCloseable {
         try {
             stack.close();
         } finally {
-            try {
-                BenchEnv.deleteTree(runDir);
-            } catch (RuntimeException e) {
-                BenchEnv.log("could not delete %s: %s", runDir, e.getMessage());
-            }
+            BenchEnv.deleteOrLog(runDir);
         }
     }
 }

@@ -140,11 +140,7 @@ public final class ProxyBench {
             report.failure("set-up", e);
         } finally {
             BenchEnv.log("closed; deleting %s", runDir);
-            try {
-                BenchEnv.deleteTree(runDir);
-            } catch (RuntimeException e) {
-                BenchEnv.log("could not delete %s: %s", runDir, e.getMessage());
-            }
+            BenchEnv.deleteOrLog(runDir);
         }
         double loadAfter = Cpu.load1();
         String text = "Steps " + String.join(", ", groups) + "; pageserver, compute's FUSE filesystem and proxy in the"

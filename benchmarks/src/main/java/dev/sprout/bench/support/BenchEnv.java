@@ -53,6 +53,18 @@ public final class BenchEnv {
     }
 
     /** Deletes a directory tree; a missing one is fine. */
+    /**
+     * Deletes a run's scratch directory ({@link #deleteTree}); a failure is logged, not thrown: the run's figures
+     * stand, and the directory is left for the operator.
+     */
+    public static void deleteOrLog(Path root) {
+        try {
+            deleteTree(root);
+        } catch (RuntimeException e) {
+            log("could not delete %s: %s", root, e.getMessage());
+        }
+    }
+
     public static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
