@@ -18,7 +18,9 @@ import java.util.Map;
  */
 public final class NativeCluster implements AutoCloseable {
     private final ServerSpec spec;
-    private PostgresServer server;
+    private volatile PostgresServer server;
+    /** Stops the server when the JVM is ended (Ctrl-C, SIGTERM) before {@link #close}: no postmaster left behind. */
+    private Thread stopAtExit;
 
     public NativeCluster(PostgresInstall install, OsUser user, Path dir, int port, Map<String, String> settings, String superuser,
             String password) {
@@ -40,11 +42,30 @@ public final class NativeCluster implements AutoCloseable {
 
     public void start() {
         server = PostgresServer.start(spec);
+        stopAtExit = new Thread(() -> {
+            PostgresServer s = server;
+            if (s != null) {
+                s.stop(Duration.ofSeconds(30));
+            }
+        }, "native-cluster-stop-at-exit");
+        Runtime.getRuntime().addShutdownHook(stopAtExit);
         server.awaitReady(Duration.ofSeconds(120));
+    }
+
+    private void forgetStopAtExit() {
+        if (stopAtExit != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs, and finds the server stopped or stops it
+            }
+            stopAtExit = null;
+        }
     }
 
     /** SIGKILL to the postmaster and all its processes, as a crash would (the next start runs crash recovery). */
     public void kill() {
+        forgetStopAtExit();
         server.kill();
         server = null;
     }
@@ -67,6 +88,7 @@ public final class NativeCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        forgetStopAtExit();
         if (server != null) {
             server.stop(Duration.ofSeconds(60));
             server = null;

@@ -92,6 +92,7 @@ final class CopyStep {
             int port = r.stack.pageserver.httpPort();
             CurlCreates.keptConnection(port, names("warm-", WARMUP_CREATES), n -> {});
             r.stack.pageserver.store().flush();
+            BenchEnv.settleDisk();
             long before = r.storeBytes();
             for (int i = 1; i <= s.creates(); i++) {
                 creates.add(CurlCreates.newConnection(port, "c-" + i));
@@ -112,6 +113,7 @@ final class CopyStep {
                 r.stack.control.create("d-" + i, BranchName.MAIN, new BranchPoint.Head());
                 inProcess.add((System.nanoTime() - t) / 1e6);
             }
+            BenchEnv.settleDisk();
             UsableBranch usable = new UsableBranch(r.stack, d.password(), d.scale());
             usable.measure("q-warm");
             for (int i = 1; i <= s.firstQueries(); i++) {
@@ -124,10 +126,12 @@ final class CopyStep {
                 ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
             cluster.start();
             NativeCopies n = new NativeCopies(install, cluster, d.password(), work, logs);
+            n.dropLeftovers();
             int samples = s.baselineSamples(d.scale());
             for (int i = 1; i <= samples; i++) {
                 for (NativeCopies.Method m : NativeCopies.Method.values()) {
                     String name = "e2e_" + m.slug().replace('-', '_') + "_" + i;
+                    BenchEnv.settleDisk();
                     NativeCopies.Copy c = Progress.during("scale " + d.scale() + ": " + m.label + " " + i + "/" + samples, null,
                             () -> {
                                 try {

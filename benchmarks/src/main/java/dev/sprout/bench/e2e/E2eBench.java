@@ -88,7 +88,16 @@ public final class E2eBench {
             System.exit(2);
         }
         ComputeBench.traversableDir(s.base());
-        Path work = ComputeBench.traversableDir(s.base().resolve("work"));
+        Path work = s.base().resolve("work");
+        if (Files.isDirectory(work)) {
+            try (var left = Files.list(work)) {
+                if (left.findAny().isPresent()) {
+                    BenchEnv.log("deleting %s: clones and copies left behind by an earlier run", work);
+                    BenchEnv.deleteTree(work);
+                }
+            }
+        }
+        ComputeBench.traversableDir(work);
         PostgresInstall install = PostgresInstall.locate();
 
         Duration estimate = Estimate.of(s);

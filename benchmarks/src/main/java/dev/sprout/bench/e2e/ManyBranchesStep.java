@@ -54,6 +54,7 @@ final class ManyBranchesStep {
             int port = r.stack.pageserver.httpPort();
             CurlCreates.keptConnection(port, CopyStep.names("mw-", WARMUP), n -> {});
             r.stack.pageserver.store().flush();
+            BenchEnv.settleDisk();
             long before = r.storeBytes();
             long t = System.nanoTime();
             ms.addAll(CurlCreates.keptConnection(port, CopyStep.names("m-", s.manyBranches()), n -> {

@@ -1,6 +1,5 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.branch.ControlHttp;
 import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
 import dev.sprout.bench.compute.Pgbench;
@@ -9,7 +8,6 @@ import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -60,17 +58,12 @@ final class WorkloadStep {
         try (SproutRun r = SproutRun.open(d, work);
                 NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
                         ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
-            try (HttpClient http = ControlHttp.client()) {
-                ControlHttp.Answer a = ControlHttp.createBranch(http, r.stack.pageserver.httpPort(), BRANCH);
-                if (a.status() != 201) {
-                    throw new IllegalStateException("POST /v1/branches {\"name\":\"" + BRANCH + "\"} answered " + a.status() + ": " + a.body());
-                }
-            }
+            CurlCreates.newConnection(r.stack.pageserver.httpPort(), BRANCH);
             r.stack.control.wake(BRANCH);
             Compute compute = r.stack.control.compute(BRANCH).orElseThrow();
             cluster.start();
             NativeCopies natives = new NativeCopies(install, cluster, d.password(), work, s.logs().resolve("copies"));
-            natives.drop(NATIVE_DB);
+            natives.dropLeftovers();
             natives.createFromTemplate(NATIVE_DB);
             try {
                 Side branch = new Side("branch compute", base, compute.port(), compute::connect);
@@ -110,6 +103,7 @@ final class WorkloadStep {
                 try (Connection c = side.server().connect()) {
                     ComputeBench.exec(c, "CHECKPOINT");
                 }
+                BenchEnv.settleDisk();
                 Pgbench.Result res = side.pgbench().bench(label, side.port(), args, s.run());
                 (side == a ? aTps : bTps).add(res.tps());
                 BenchEnv.log("  workload %s round %d/%d, %s: %.0f tps, latency %.2f ms", name, round, s.rounds(), side.label(),

@@ -54,6 +54,30 @@ public final class BenchEnv {
 
     /** Deletes a directory tree; a missing one is fine. */
     /**
+     * Writes the kernel's dirty pages out ({@code sync}) before a measured phase, so that it does not pay for the
+     * previous phase's writes (a copy of 10 GiB leaves gigabytes to write back, and every fsync then waits behind
+     * them). Logs how long it took when that was more than a second.
+     */
+    public static void settleDisk() {
+        long t = System.nanoTime();
+        try {
+            Process p = new ProcessBuilder("sync").inheritIO().start();
+            if (p.waitFor() != 0) {
+                log("sync exited with %d", p.exitValue());
+            }
+        } catch (IOException e) {
+            log("cannot run sync: %s", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during sync", e);
+        }
+        double s = (System.nanoTime() - t) / 1e9;
+        if (s > 1) {
+            log("  sync: %.1f s of dirty pages written out before measuring", s);
+        }
+    }
+
+    /**
      * Deletes a run's scratch directory ({@link #deleteTree}); a failure is logged, not thrown: the run's figures
      * stand, and the directory is left for the operator.
      */
