@@ -27,7 +27,8 @@ import java.util.Map;
  *       its request to the end of its 201. As many by {@code ControlPlane.create} in this JVM, no HTTP. Then
  *       {@code firstQueries} × {@link UsableBranch} (create, then pgjdbc through the proxy naming the
  *       branch: the wake-up starts its compute; {@code SELECT 1}; compute stopped afterwards, untimed). Store
- *       bytes: the store directory after {@code flush()} minus before, around the creates only, and the sum
+ *       bytes: the store directory once settled ({@link SproutRun#settle}: flushed, no compaction running or
+ *       owed) minus before, around the creates only, and the sum
  *       of the new timelines' own bytes ({@code TimelineInfo.physicalBytes}).</li>
  *   <li>Natively ({@link NativeCopies}), on the dataset's cluster: each method {@code baselineSamples} times,
  *       the methods interleaved.</li>
@@ -91,7 +92,7 @@ final class CopyStep {
         try (SproutRun r = SproutRun.open(d, work)) {
             int port = r.stack.pageserver.httpPort();
             CurlCreates.keptConnection(port, names("warm-", WARMUP_CREATES), n -> {});
-            r.stack.pageserver.store().flush();
+            r.settle();
             BenchEnv.settleDisk();
             long before = r.storeBytes();
             for (int i = 1; i <= s.creates(); i++) {
@@ -100,7 +101,7 @@ final class CopyStep {
                     BenchEnv.log("  scale %d: %d/%d creates, p50 so far %.2f ms", d.scale(), i, s.creates(), Stats.percentile(creates, 50));
                 }
             }
-            r.stack.pageserver.store().flush();
+            r.settle();
             storeAdded = r.storeBytes() - before;
             for (int i = 1; i <= s.creates(); i++) {
                 timelineAdded += r.stack.control.get("c-" + i).timeline().physicalBytes();

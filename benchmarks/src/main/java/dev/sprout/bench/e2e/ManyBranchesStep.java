@@ -9,12 +9,13 @@ import java.util.List;
 /**
  * Step {@code many}: {@code n} branches of one dataset's main created one after another through the API, on a
  * fresh clone of its store (main's compute not running, no other branch), none of them ever started: idle
- * branches, after {@link #WARMUP} creates not counted. All by one curl process on one kept connection ({@link CurlCreates}; a
- * warm-up request makes it), so that the trend is the server's and not a new client's set-up; each create timed by
- * curl. ZFS clones slow down as they accumulate (1,000 took
- * 90 s and 4,000 took 1,332 s in openzfs/zfs#6372); the ratio of the last 100's median to the first 100's says
- * whether Sprout does. Storage: the store directory after {@code flush()}, after the last create minus before the
- * first (RocksDB's write-ahead log and the flushed tables of the branch and catalog records), and the sum of the
+ * branches, after {@link #WARMUP} creates not counted. All by one curl process on one kept connection
+ * ({@link CurlCreates}; a warm-up request makes it), so that the trend is the server's and not a new client's
+ * set-up; each create timed by curl. ZFS clones slow down as they accumulate (1,000 took 90 s and 4,000 took
+ * 1,332 s in openzfs/zfs#6372); the ratio of the last 100's median to the first 100's says whether Sprout does.
+ * Storage: the store directory once settled ({@link SproutRun#settle}: flushed, no compaction running or owed),
+ * after the last create minus before the first (RocksDB's write-ahead log and the flushed tables of the branch and
+ * catalog records), and the sum of the
  * new timelines' own bytes.
  */
 final class ManyBranchesStep {
@@ -53,7 +54,7 @@ final class ManyBranchesStep {
         try (SproutRun r = SproutRun.open(d, work)) {
             int port = r.stack.pageserver.httpPort();
             CurlCreates.keptConnection(port, CopyStep.names("mw-", WARMUP), n -> {});
-            r.stack.pageserver.store().flush();
+            r.settle();
             BenchEnv.settleDisk();
             long before = r.storeBytes();
             long t = System.nanoTime();
@@ -63,7 +64,7 @@ final class ManyBranchesStep {
                 }
             }));
             double seconds = (System.nanoTime() - t) / 1e9;
-            r.stack.pageserver.store().flush();
+            r.settle();
             long added = r.storeBytes() - before;
             long timelines = 0;
             for (int i = 1; i <= s.manyBranches(); i++) {

@@ -109,7 +109,7 @@ final class Results {
             double per1000 = many.storeBytesAdded() * 1000.0 / n;
             g.judge("<= 1 MiB of storage for 1,000 idle branches" + (n != 1000 ? " (" + Md.count(n) + " made; scaled to 1,000)" : ""),
                     Md.count(Math.round(per1000)) + " bytes per 1,000 (" + Md.count(many.storeBytesAdded()) + " bytes for "
-                            + Md.count(n) + ", store directory after flush)", per1000 <= MANY_BYTES_PER_1000, per1000,
+                            + Md.count(n) + ", store directory, settled)", per1000 <= MANY_BYTES_PER_1000, per1000,
                     MANY_BYTES_PER_1000, n < 1000);
         } else {
             g.notMeasured("1,000 branches: last 100 ÷ first 100 <= 1.2; <= 1 MiB for 1,000 idle branches", "step `many` not run");
@@ -262,7 +262,7 @@ final class Results {
         m.append("Sprout: a branch of main at its head through `POST /v1/branches` (main's compute not running), driven")
                 .append(" by curl as a script drives the API and timed by curl itself (`%{time_total}`, from the start of the")
                 .append(" request to the end of the 201), each create by a new curl process and so a new connection;")
-                .append(" bytes = the store directory after `flush()` minus before, over those creates,")
+                .append(" bytes = the store directory once settled (flushed, no compaction running or owed) minus before, over those creates,")
                 .append(" per branch (timeline = the new timelines' own `physicalBytes`). One kept connection: as many")
                 .append(" creates by one curl on one connection (its first request makes it), as a")
                 .append(" harness or service scripting the API would. In-process: as many creates by")
@@ -290,8 +290,8 @@ final class Results {
         t.row("last 100 ÷ first 100", Md.ratio(many.ratio()));
         t.row("create p50 / p99 over all", Md.dec(Stats.percentile(many.createMs(), 50), 2) + " / "
                 + Md.dec(Stats.percentile(many.createMs(), 99), 2) + " ms (max " + Md.dec(Stats.max(many.createMs()), 2) + " ms)");
-        t.row("store before (after `flush()`)", Md.count(many.storeBytesBefore()) + " bytes");
-        t.row("store bytes added by the " + Md.count(n) + " idle branches (after `flush()`)", Md.count(many.storeBytesAdded())
+        t.row("store before (settled: flushed, no compaction running or owed)", Md.count(many.storeBytesBefore()) + " bytes");
+        t.row("store bytes added by the " + Md.count(n) + " idle branches (settled)", Md.count(many.storeBytesAdded())
                 + " bytes (" + Md.count(many.storeBytesAdded() / n) + " per branch)");
         t.row("their timelines' own bytes (`physicalBytes`, summed)", Md.count(many.timelineBytesAdded()) + " bytes");
         m.append(t.render()).append('\n');
