@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -303,10 +302,7 @@ public final class BranchBench {
     private static void keepLogs(Path computes, Path logs) {
         try (var dirs = Files.list(computes)) {
             for (Path dir : dirs.toList()) {
-                Path log = dir.resolve("postgres.log");
-                if (Files.exists(log)) {
-                    Files.copy(log, logs.resolve("postgres-" + dir.getFileName() + ".log"), StandardCopyOption.REPLACE_EXISTING);
-                }
+                BenchEnv.keepLog(dir.resolve("postgres.log"), logs.resolve("postgres-" + dir.getFileName() + ".log"));
             }
         } catch (IOException | RuntimeException e) {
             BenchEnv.log("could not keep the computes' logs from %s: %s", computes, e.getMessage());

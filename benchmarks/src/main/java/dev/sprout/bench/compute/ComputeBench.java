@@ -13,7 +13,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -287,13 +286,7 @@ public final class ComputeBench {
 
     /** Copies {@code file} into the log directory as {@code name}; a missing file is fine. */
     static void keepLog(Settings settings, Path file, String name) {
-        try {
-            if (Files.exists(file)) {
-                Files.copy(file, settings.logs().resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            BenchEnv.log("could not keep %s: %s", file, e.getMessage());
-        }
+        BenchEnv.keepLog(file, settings.logs().resolve(name));
     }
 
     private static String value(String[] args, int i, String flag) {

@@ -135,7 +135,7 @@ final class NativeCopies {
             if (server != null) {
                 server.stop(Duration.ofSeconds(60));
             }
-            copyLog(dir.resolve("postgres.log"), logs.resolve("basebackup-" + name + "-postgres.log"));
+            BenchEnv.keepLog(dir.resolve("postgres.log"), logs.resolve("basebackup-" + name + "-postgres.log"));
             BenchEnv.deleteTree(dir);
         }
     }
@@ -226,15 +226,5 @@ final class NativeCopies {
     private static String tail(String text) {
         String[] lines = text.split("\n");
         return String.join(" / ", List.of(lines).subList(Math.max(0, lines.length - 8), lines.length));
-    }
-
-    private static void copyLog(Path from, Path to) {
-        try {
-            if (Files.exists(from)) {
-                Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            BenchEnv.log("could not keep %s: %s", from, e.getMessage());
-        }
     }
 }

@@ -12,7 +12,6 @@ import dev.sprout.compute.postgres.PostgresInstall;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -131,7 +130,7 @@ public final class ProxyBench {
                     step(report, "connection set-up", () -> new ConnectBench(s, stack, password).run(report));
                 }
             } finally {
-                keepLog(stack.compute.logFile(), s.logs().resolve("postgres-compute-main.log"));
+                BenchEnv.keepLog(stack.compute.logFile(), s.logs().resolve("postgres-compute-main.log"));
                 stack.close();
             }
         } catch (RuntimeException e) {
@@ -194,16 +193,6 @@ public final class ProxyBench {
             BenchEnv.log("%s failed: %s", name, e);
             e.printStackTrace();
             report.failure(name, e);
-        }
-    }
-
-    private static void keepLog(Path file, Path to) {
-        try {
-            if (Files.exists(file)) {
-                Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException e) {
-            BenchEnv.log("could not keep %s: %s", file, e.getMessage());
         }
     }
 

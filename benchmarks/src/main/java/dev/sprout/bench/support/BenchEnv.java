@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.OptionalLong;
@@ -74,6 +75,17 @@ public final class BenchEnv {
         double s = (System.nanoTime() - t) / 1e9;
         if (s > 1) {
             log("  sync: %.1f s of dirty pages written out before measuring", s);
+        }
+    }
+
+    /** Copies a log {@code file} to {@code to}, replacing it; a missing file is fine, a failure is logged. */
+    public static void keepLog(Path file, Path to) {
+        try {
+            if (Files.exists(file)) {
+                Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException e) {
+            log("could not keep %s: %s", file, e.getMessage());
         }
     }
 
