@@ -134,17 +134,16 @@ public final class ControlPlane implements AutoCloseable {
             Branch from = require(parent);
             long lsn = branchLsn(from, at);
             TimelineId id = TimelineId.random();
-            TimelineInfo timeline = storage(() -> store.branch(id, from.timeline(), lsn));
-            Branch created = new Branch(name, id, Optional.of(parent), at, timeline.branchLsn(),
-                    store.timeOf(lsn).orElse(timeline.createdAt()), clock.instant());
-            try {
-                branches.put(created);
-            } catch (RuntimeException e) {
-                store.deleteTimeline(id);
-                throw e;
-            }
+            Optional<Instant> branchTime = store.timeOf(lsn);
+            Branch[] created = new Branch[1];
+            // The timeline and the record naming it in one synced write: one fsync, and never an unnamed timeline.
+            storage(() -> store.branch(id, from.timeline(), lsn, timeline -> {
+                created[0] = new Branch(name, id, Optional.of(parent), at, timeline.branchLsn(),
+                        branchTime.orElse(timeline.createdAt()), clock.instant());
+                return BranchCatalog.changes(List.of(created[0]), List.of());
+            }));
             LOG.info("branch {} created from {} at {} (LSN {})", name, parent, at, lsn);
-            return new Created(view(created), true);
+            return new Created(view(created[0]), true);
         } finally {
             changes.unlock();
         }

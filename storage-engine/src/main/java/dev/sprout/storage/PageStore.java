@@ -24,8 +24,10 @@ import dev.sprout.storage.timeline.TimelineInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.CompactRangeOptions;
@@ -88,6 +90,25 @@ public final class PageStore implements AutoCloseable {
     /** Branches {@code parent} at {@code lsn} as timeline {@code id}; idempotent on (id, parent, LSN). */
     public TimelineInfo branch(TimelineId id, TimelineId parent, long lsn) {
         return guarded(() -> engine.timelines.branch(id, parent, lsn));
+    }
+
+    /**
+     * As {@link #branch(TimelineId, TimelineId, long)}, with the {@link #catalog()} changes that
+     * {@code catalogChanges} makes of the new timeline in the same synced, atomic write: one fsync, and a restart
+     * finds the timeline and its catalog records together or neither (the control plane names each new timeline
+     * so). When the timeline already exists as asked (a retry), the changes are written on their own.
+     */
+    public TimelineInfo branch(TimelineId id, TimelineId parent, long lsn,
+            Function<TimelineInfo, Map<String, Optional<byte[]>>> catalogChanges) {
+        boolean[] written = {false};
+        TimelineInfo info = guarded(() -> engine.timelines.branch(id, parent, lsn, (planned, wb) -> {
+            catalog.addTo(wb, catalogChanges.apply(planned));
+            written[0] = true;
+        }));
+        if (!written[0]) {
+            catalog.write(catalogChanges.apply(info));
+        }
+        return info;
     }
 
     /** Branches {@code parent} as it was at wall-clock {@code time} (its newest commit at or before then). */

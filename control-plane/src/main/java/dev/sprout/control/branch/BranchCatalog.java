@@ -39,10 +39,18 @@ public final class BranchCatalog {
 
     /** Writes {@code put} and removes {@code remove} in one atomic, synced write. */
     public void write(List<Branch> put, List<String> remove) {
+        catalog.write(changes(put, remove));
+    }
+
+    /**
+     * The catalog changes that put {@code put} and remove {@code remove}, for a write of the store's that carries
+     * them with other records ({@code PageStore.branch} with catalog changes: a new timeline and its branch).
+     */
+    public static Map<String, Optional<byte[]>> changes(List<Branch> put, List<String> remove) {
         Map<String, Optional<byte[]>> changes = new TreeMap<>();
         remove.forEach(n -> changes.put(PREFIX + n, Optional.empty()));
         put.forEach(b -> changes.put(PREFIX + b.name(), Optional.of(b.encode())));
-        catalog.write(changes);
+        return changes;
     }
 
     public void put(Branch branch) {

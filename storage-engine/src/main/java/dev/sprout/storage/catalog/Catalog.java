@@ -90,25 +90,37 @@ public final class Catalog {
     public void write(Map<String, Optional<byte[]>> changes) {
         guard.run(() -> {
             try (WriteBatch batch = new WriteBatch()) {
-                for (var change : changes.entrySet()) {
-                    byte[] k = key(change.getKey());
-                    if (change.getValue().isPresent()) {
-                        byte[] v = change.getValue().get();
-                        if (v.length > MAX_VALUE_BYTES) {
-                            throw new InvalidArgumentException("catalog value of \"" + change.getKey() + "\" is "
-                                    + v.length + " bytes (expected: <= " + MAX_VALUE_BYTES + ")");
-                        }
-                        batch.put(family, k, v);
-                    } else {
-                        batch.delete(family, k);
-                    }
-                }
+                addTo(batch, changes);
                 db.write(syncedWrite, batch);
             } catch (RocksDBException e) {
                 throw new StorageIoException("cannot write the catalog: " + e.getMessage(), e);
             }
             return null;
         });
+    }
+
+    /**
+     * Adds {@code changes} (as for {@link #write}) to {@code batch}, a write of the store's that carries other
+     * records too (a new timeline and the record that names it), checked as {@link #write} checks them.
+     */
+    public void addTo(WriteBatch batch, Map<String, Optional<byte[]>> changes) {
+        try {
+            for (var change : changes.entrySet()) {
+                byte[] k = key(change.getKey());
+                if (change.getValue().isPresent()) {
+                    byte[] v = change.getValue().get();
+                    if (v.length > MAX_VALUE_BYTES) {
+                        throw new InvalidArgumentException("catalog value of \"" + change.getKey() + "\" is "
+                                + v.length + " bytes (expected: <= " + MAX_VALUE_BYTES + ")");
+                    }
+                    batch.put(family, k, v);
+                } else {
+                    batch.delete(family, k);
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new StorageIoException("cannot write the catalog: " + e.getMessage(), e);
+        }
     }
 
     private static byte[] key(String key) {

@@ -84,6 +84,16 @@ public final class TimelineOps {
      * (id, parent, LSN); the same id with another parent or LSN is refused.
      */
     public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn) {
+        return branch(id, parentId, lsn, (info, wb) -> {});
+    }
+
+    /**
+     * As {@link #branch(TimelineId, TimelineId, long)}, and {@code alsoWrite} adds records to the same synced,
+     * atomic write, given the new timeline as it will be: a restart finds both or neither. Not called when the
+     * timeline already exists as asked (a retry).
+     */
+    public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn,
+            java.util.function.BiConsumer<TimelineInfo, org.rocksdb.WriteBatch> alsoWrite) {
         return writer.exclusive(() -> {
             TimelineState parent = registry.require(parentId);
             Optional<TimelineState> existing = registry.find(id);
@@ -101,9 +111,11 @@ public final class TimelineOps {
             TimelineState t = new TimelineState(id, Optional.of(parentId), lsn, writer.nowMicros(),
                     new TimelineState.Progress(lsn, 0, 0, 0, logical));
             t.parent = parent;
+            TimelineInfo planned = info(t);
             writer.writeDurably(wb -> {
                 put(wb, rocks.meta, Keys.metaTimeline(id), t.encode(t.progress));
                 put(wb, rocks.meta, Keys.metaLogicalSize(id, lsn), Writer.longBytes(logical));
+                alsoWrite.accept(planned, wb);
             });
             registry.add(t);
             return info(t);
