@@ -14,10 +14,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.Range;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * read, copied or rewritten, so its cost does not depend on the size of the parent.
  */
 public final class TimelineOps {
+    /** {@link #branch}'s "no other records in the write". */
+    private static final BiConsumer<TimelineInfo, WriteBatch> NOTHING_ELSE = (info, wb) -> {};
     private static final Logger log = LoggerFactory.getLogger(TimelineOps.class);
     private final RocksHandles rocks;
     private final Registry registry;
@@ -84,7 +88,7 @@ public final class TimelineOps {
      * (id, parent, LSN); the same id with another parent or LSN is refused.
      */
     public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn) {
-        return branch(id, parentId, lsn, (info, wb) -> {});
+        return branch(id, parentId, lsn, NOTHING_ELSE);
     }
 
     /**
@@ -92,8 +96,7 @@ public final class TimelineOps {
      * atomic write, given the new timeline as it will be: a restart finds both or neither. Not called when the
      * timeline already exists as asked (a retry).
      */
-    public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn,
-            java.util.function.BiConsumer<TimelineInfo, org.rocksdb.WriteBatch> alsoWrite) {
+    public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn, BiConsumer<TimelineInfo, WriteBatch> alsoWrite) {
         return writer.exclusive(() -> {
             TimelineState parent = registry.require(parentId);
             Optional<TimelineState> existing = registry.find(id);
@@ -111,11 +114,12 @@ public final class TimelineOps {
             TimelineState t = new TimelineState(id, Optional.of(parentId), lsn, writer.nowMicros(),
                     new TimelineState.Progress(lsn, 0, 0, 0, logical));
             t.parent = parent;
-            TimelineInfo planned = info(t);
             writer.writeDurably(wb -> {
                 put(wb, rocks.meta, Keys.metaTimeline(id), t.encode(t.progress));
                 put(wb, rocks.meta, Keys.metaLogicalSize(id, lsn), Writer.longBytes(logical));
-                alsoWrite.accept(planned, wb);
+                if (alsoWrite != NOTHING_ELSE) {
+                    alsoWrite.accept(info(t), wb);
+                }
             });
             registry.add(t);
             return info(t);
@@ -295,7 +299,7 @@ public final class TimelineOps {
         return total;
     }
 
-    static void put(org.rocksdb.WriteBatch wb, ColumnFamilyHandle cf, byte[] key, byte[] value) {
+    static void put(WriteBatch wb, ColumnFamilyHandle cf, byte[] key, byte[] value) {
         try {
             wb.put(cf, key, value);
         } catch (RocksDBException e) {
@@ -303,7 +307,7 @@ public final class TimelineOps {
         }
     }
 
-    private static void deleteRange(org.rocksdb.WriteBatch wb, ColumnFamilyHandle cf, byte[] from, byte[] to) {
+    private static void deleteRange(WriteBatch wb, ColumnFamilyHandle cf, byte[] from, byte[] to) {
         try {
             wb.deleteRange(cf, from, to);
         } catch (RocksDBException e) {
