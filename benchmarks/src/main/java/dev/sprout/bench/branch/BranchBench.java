@@ -90,11 +90,7 @@ public final class BranchBench {
                 base.toAbsolutePath().normalize());
         Files.createDirectories(s.logs());
         ComputeBench.configureLogging(s.logs());
-        if (!"root".equals(System.getProperty("user.name"))) {
-            System.err.println("BranchBench: run as root (the computes mount FUSE filesystems for user postgres and run"
-                    + " PostgreSQL as that user)");
-            System.exit(2);
-        }
+        Args.requireRoot("BranchBench");
         ComputeBench.traversableDir(s.base());
         Path runDir = ComputeBench.traversableDir(s.base().resolve("run-" + LocalDateTime.now().format(STAMP)));
         PostgresInstall install = PostgresInstall.locate();

@@ -128,11 +128,7 @@ public final class ComputeBench {
         Files.createDirectories(settings.logs());
         configureLogging(settings.logs());
 
-        if (!"root".equals(System.getProperty("user.name"))) {
-            System.err.println("ComputeBench: run as root (it mounts FUSE filesystems for user postgres and runs"
-                    + " PostgreSQL as that user)");
-            System.exit(2);
-        }
+        Args.requireRoot("ComputeBench");
         traversableDir(settings.base());
         Path runDir = traversableDir(settings.base().resolve("run-" + LocalDateTime.now().format(STAMP)));
         PostgresInstall install = PostgresInstall.locate();

@@ -82,11 +82,7 @@ public final class E2eBench {
         Files.createDirectories(s.logs());
         Files.createDirectories(s.docs());
         ComputeBench.configureLogging(s.logs());
-        if (!"root".equals(System.getProperty("user.name"))) {
-            System.err.println("E2eBench: run as root (the computes mount FUSE filesystems for user postgres and run"
-                    + " PostgreSQL as that user)");
-            System.exit(2);
-        }
+        Args.requireRoot("E2eBench");
         ComputeBench.traversableDir(s.base());
         Path work = s.base().resolve("work");
         if (Files.isDirectory(work)) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -51,7 +52,7 @@ final class SproutRun implements AutoCloseable {
         var store = stack.pageserver.store();
         store.flush();
         long t0 = System.nanoTime();
-        long deadline = t0 + java.time.Duration.ofMinutes(10).toNanos();
+        long deadline = t0 + Duration.ofMinutes(10).toNanos();
         while (store.rocksProperty("rocksdb.num-running-compactions") > 0 || store.rocksProperty("rocksdb.compaction-pending") > 0
                 || store.rocksProperty("rocksdb.num-running-flushes") > 0 || store.rocksProperty("rocksdb.mem-table-flush-pending") > 0) {
             if (System.nanoTime() > deadline) {

@@ -91,11 +91,7 @@ public final class ProxyBench {
         ProxySettings s = ProxySettings.of(quick, rounds, connects, out, base.toAbsolutePath().normalize());
         Files.createDirectories(s.logs());
         ComputeBench.configureLogging(s.logs());
-        if (!"root".equals(System.getProperty("user.name"))) {
-            System.err.println("ProxyBench: run as root (the compute mounts a FUSE filesystem for user postgres and runs"
-                    + " PostgreSQL as that user)");
-            System.exit(2);
-        }
+        Args.requireRoot("ProxyBench");
         ComputeBench.traversableDir(s.base());
         Path runDir = ComputeBench.traversableDir(s.base().resolve("run-" + LocalDateTime.now().format(STAMP)));
         PostgresInstall install = PostgresInstall.locate();

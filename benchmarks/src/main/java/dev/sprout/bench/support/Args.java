@@ -30,6 +30,16 @@ public final class Args {
         return 0; // not reached
     }
 
+    /**
+     * Refused unless the JVM runs as root: the harnesses mount FUSE filesystems with {@code allow_other} for user
+     * postgres and run PostgreSQL as that user.
+     */
+    public static void requireRoot(String program) {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            refuse(program, "run as root (it mounts FUSE filesystems for user postgres and runs PostgreSQL as that user)");
+        }
+    }
+
     /** Prints "{@code program}: {@code sentence}" and exits with 2. */
     public static void refuse(String program, String sentence) {
         System.err.println(program + ": " + sentence);
