@@ -15,6 +15,7 @@ import dev.sprout.protocol.client.RefusedException;
 import dev.sprout.protocol.v1.Code;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -316,11 +317,10 @@ public final class Compute implements AutoCloseable {
     private void prepareWorkDir() {
         try {
             Files.createDirectories(spec.workDir());
-            Files.createDirectories(spec.socketDir());
+            prepareSocketDir();
             if (isRoot()) {
-                // PostgreSQL's user must reach the mount point and own the socket directory.
+                // PostgreSQL's user must reach the mount point.
                 Files.setPosixFilePermissions(spec.workDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
-                spec.osUser().chown(spec.socketDir());
                 if (Files.exists(spec.logFile())) {
                     spec.osUser().chown(spec.logFile());
                 }
@@ -328,6 +328,33 @@ public final class Compute implements AutoCloseable {
         } catch (IOException e) {
             throw new ComputeException("cannot prepare the compute's directory " + spec.workDir() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The socket directory, a real directory (not a link) of PostgreSQL's user alone, mode 0700: with the
+     * socket's own mode ({@link ServerSpec#SOCKET_PERMISSIONS}) no other user of the machine reaches the server
+     * through it. One found belonging to another user (a name under /tmp taken first) is refused, not used.
+     */
+    private void prepareSocketDir() throws IOException {
+        Path dir = spec.socketDir();
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new ComputeException("the compute's socket directory " + dir + " is not a directory (a link or a"
+                    + " file is there); remove it and start again");
+        }
+        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int me = OsUser.current().uid();
+        if (owner != spec.osUser().uid() && owner != me) {
+            throw new ComputeException("the compute's socket directory " + dir + " belongs to uid " + owner
+                    + ", neither PostgreSQL's user " + spec.osUser().name() + " nor this process; remove it and start"
+                    + " again");
+        }
+        if (owner != spec.osUser().uid()) {
+            spec.osUser().chown(dir);
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
     /** A postmaster left by an agent that was killed would hold the port and write to a dead mount: end it. */

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates a PostgreSQL cluster in {@code dataDir} with {@code initdb}, run as {@code osUser}: superuser
- * {@code superuser} with password {@code password}, UTF8 without locale, local (Unix-socket) connections
- * trusted and TCP connections authenticated by SCRAM-SHA-256, plus {@code --no-sync} when {@code noSync} and
+ * {@code superuser} with password {@code password}, UTF8 without locale, every connection, local (Unix-socket)
+ * and TCP, authenticated by SCRAM-SHA-256 (nothing trusted: a socket is no proof of who connects), plus {@code --no-sync} when {@code noSync} and
  * then {@code extraArgs}.
  *
  * <p>The caller prepares the directory: {@code dataDir} must not exist or be empty, and its parent must exist
@@ -64,7 +64,7 @@ public record Initdb(
                     install.tool("initdb").toString(),
                     "-D", dataDir.toString(),
                     "-U", superuser,
-                    "--auth-local=trust",
+                    "--auth-local=scram-sha-256",
                     "--auth-host=scram-sha-256",
                     "--pwfile=" + pwfile,
                     "-E", "UTF8",

@@ -16,8 +16,9 @@ import java.util.Set;
  * it listens on (on 127.0.0.1 only), the directory of its Unix socket, the file its output is appended to, extra
  * settings passed as {@code -c name=value}, and the superuser and password clients connect with over TCP.
  *
- * <p>{@code listen_addresses}, {@code port} and {@code unix_socket_directories} are always set on the command
- * line from this spec, so {@code settings} may not hold them. Paths are made absolute. The data and socket
+ * <p>{@code listen_addresses}, {@code port}, {@code unix_socket_directories} and {@code unix_socket_permissions}
+ * (always {@value #SOCKET_PERMISSIONS}: the socket is the OS user's alone) are set on the command line from this
+ * spec, so {@code settings} may not hold them. Paths are made absolute. The data and socket
  * directories must belong to {@code osUser}; the log file's directory must exist.
  *
  * <p>Concurrency: immutable; any thread may use it.
@@ -35,7 +36,15 @@ public record ServerSpec(
     /** The address the server listens on. */
     public static final String LISTEN_ADDRESS = "127.0.0.1";
 
-    private static final Set<String> FIXED_SETTINGS = Set.of("listen_addresses", "port", "unix_socket_directories");
+    /**
+     * The mode of the Unix socket: only {@link #osUser} may connect through it. A cluster made before local
+     * connections required a password still trusts them in its {@code pg_hba.conf}; this keeps every other user
+     * of the machine off that socket.
+     */
+    public static final String SOCKET_PERMISSIONS = "0700";
+
+    private static final Set<String> FIXED_SETTINGS =
+            Set.of("listen_addresses", "port", "unix_socket_directories", "unix_socket_permissions");
     /** A Unix socket path must fit {@code sockaddr_un.sun_path} (108 bytes) with its terminating NUL. */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
 
@@ -101,7 +110,8 @@ public record ServerSpec(
                 "-D", dataDir.toString(),
                 "-c", "listen_addresses=" + LISTEN_ADDRESS,
                 "-c", "port=" + port,
-                "-c", "unix_socket_directories=" + socketDir));
+                "-c", "unix_socket_directories=" + socketDir,
+                "-c", "unix_socket_permissions=" + SOCKET_PERMISSIONS));
         settings.forEach((name, value) -> {
             command.add("-c");
             command.add(name + "=" + value);

@@ -24,7 +24,7 @@ class ServerSpecTest {
 
         assertEquals(List.of(INSTALL.tool("postgres").toString(), "-D", "/srv/pg/data",
                 "-c", "listen_addresses=127.0.0.1", "-c", "port=5499", "-c", "unix_socket_directories=/srv/pg",
-                "-c", "shared_buffers=16MB", "-c", "fsync=off"), spec.command());
+                "-c", "unix_socket_permissions=0700", "-c", "shared_buffers=16MB", "-c", "fsync=off"), spec.command());
         assertEquals(Path.of("/srv/pg/.s.PGSQL.5499"), spec.socketFile());
         assertEquals(Path.of("/srv/pg/.s.PGSQL.5499.lock"), spec.socketLockFile());
     }
@@ -34,6 +34,9 @@ class ServerSpecTest {
         IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
                 () -> spec(Path.of("/srv/pg"), 5499, Map.of("Port", "6000")));
         assertTrue(failure.getMessage().contains("Port"), failure.getMessage());
+        IllegalArgumentException opened = assertThrows(IllegalArgumentException.class,
+                () -> spec(Path.of("/srv/pg"), 5499, Map.of("unix_socket_permissions", "0777")));
+        assertTrue(opened.getMessage().contains("unix_socket_permissions"), opened.getMessage());
     }
 
     @Test
