@@ -46,8 +46,11 @@ final class BranchCommand implements Runnable {
         @Option(names = "--json", description = "Print the API's JSON answer as it came.")
         boolean json;
 
+        @Mixin
+        StoreDirectory dir;
+
         ManagementClient client() {
-            return new ManagementClient(httpPort);
+            return new ManagementClient(httpPort, dir.dataDir);
         }
     }
 

@@ -40,7 +40,7 @@ final class ConnectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        new ManagementClient(httpPort).get(BranchCommand.path(branch)); // refused with a sentence when unknown
+        new ManagementClient(httpPort, dir.dataDir).get(BranchCommand.path(branch)); // refused with a sentence when unknown
         String url = url(branch, pgPort, password(dir.dataDir));
         if (!psql) {
             System.out.println(url);

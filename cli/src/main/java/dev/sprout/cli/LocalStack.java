@@ -147,9 +147,10 @@ final class LocalStack implements AutoCloseable {
             String password = password(dir);
             String host = server.config().bindAddress();
             int page = server.pagePort();
+            String secret = server.credentials().pageService().value();
             ControlPlane control = ControlPlane.open(server.store(), (branch, timeline) -> ComputeSpec.of(host, page,
                     timeline.toString(), computeDir(dir, branch.replace('/', '.')), freePort(), password)
-                    .withIdleSuspend(IDLE_SUSPEND), Clock.systemUTC(), UpCommand.MAIN, owner.uid(), owner.gid());
+                    .withIdleSuspend(IDLE_SUSPEND).withPageserverCredential(secret), Clock.systemUTC(), UpCommand.MAIN, owner.uid(), owner.gid());
             server.mountApi(ControlApi.PREFIX, new ControlApi(control));
             return new LocalStack(dir, server, control);
         } catch (RuntimeException e) {
@@ -176,6 +177,16 @@ final class LocalStack implements AutoCloseable {
 
     ControlPlane control() {
         return control;
+    }
+
+    /** The HTTP APIs' admin token (kept in {@link #adminTokenFile()}); never print it. */
+    String adminToken() {
+        return pageserver.credentials().admin().value();
+    }
+
+    /** Where the admin token is kept: {@code DATA/pages/secrets/admin.token}, mode 0600. */
+    Path adminTokenFile() {
+        return pageserver.credentials().admin().file();
     }
 
     /** {@code main}'s timeline as it is now. */

@@ -3,6 +3,8 @@ package dev.sprout.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.sprout.pageserver.auth.Credentials;
+import dev.sprout.pageserver.auth.Secret;
 import dev.sprout.protocol.v1.ErrorBody;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -12,11 +14,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A client of a pageserver's management API (docs/protocol.md, "Management API") on 127.0.0.1, for the
- * commands that ask a running Sprout. Every failure is a {@link SproutException} with the sentence to print.
+ * commands that ask a running Sprout; it sends the data directory's admin token as a bearer token. Every failure is a {@link SproutException} with the sentence to print.
  *
  * <p>Thread-safe (the JDK's {@link HttpClient} is).
  */
@@ -32,10 +37,19 @@ final class ManagementClient {
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
     private final int port;
+    private final Path tokenFile;
+    /** The admin token, or empty when the data directory has none (the server's 401 then says what is missing). */
+    private final Optional<String> token;
     private final HttpClient http;
 
-    ManagementClient(int port) {
+    /**
+     * A client of the API on 127.0.0.1:{@code port} that sends the admin token of the Sprout whose data directory
+     * is {@code dataDir} ({@code DATA/pages/secrets/admin.token}, made by its first {@code sprout up}).
+     */
+    ManagementClient(int port, Path dataDir) {
         this.port = port;
+        this.tokenFile = Credentials.adminTokenFile(dataDir.resolve(LocalStack.PAGES));
+        this.token = readToken(tokenFile);
         // HTTP/1.1 explicitly: the JDK client would otherwise offer an h2c upgrade the pageserver does not speak.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
     }
@@ -56,11 +70,12 @@ final class ManagementClient {
      * @throws SproutException when nothing (or not Sprout) answers
      */
     Answer send(String method, String path, String jsonBody) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path))
                 .timeout(method.equals("GET") ? REQUEST_TIMEOUT : MUTATION_TIMEOUT)
                 .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8))
-                .build();
+                        : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
+        token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+        HttpRequest request = builder.build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -75,10 +90,30 @@ final class ManagementClient {
             Thread.currentThread().interrupt();
             throw new SproutException("interrupted while waiting for " + method + " http://" + HOST + ":" + port + path, e);
         }
+        if (response.statusCode() == 401) {
+            throw new Refused(401, refusal(response) + (token.isPresent()
+                    ? " (the token sent is the one in " + tokenFile + ": is Sprout on port " + port + " running on another"
+                            + " data directory? --data-dir)"
+                    : " (no admin token at " + tokenFile + ": is this the data directory of the running `sprout up`?"
+                            + " --data-dir)"));
+        }
         if (response.statusCode() / 100 != 2) {
             throw new Refused(response.statusCode(), refusal(response));
         }
         return new Answer(response.statusCode(), response.body());
+    }
+
+    /** The token in {@code file}; empty when there is no such file. Unreadable (e.g. another user's) is an error. */
+    private static Optional<String> readToken(Path file) {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Secret.read(file));
+        } catch (IllegalStateException e) {
+            throw new SproutException("cannot read Sprout's admin token " + file + " (" + e.getCause() + "): run the"
+                    + " command as the user that runs `sprout up`", e);
+        }
     }
 
     /** Nothing answers on the port. */

@@ -5,6 +5,7 @@ import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Health;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sprout status}: is Sprout up, and what runs: branches and their computes. */
@@ -14,9 +15,12 @@ final class StatusCommand implements Callable<Integer> {
             description = "Sprout's HTTP API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
+    @Mixin
+    StoreDirectory dir;
+
     @Override
     public Integer call() {
-        ManagementClient client = new ManagementClient(httpPort);
+        ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
         Health health = client.get("/healthz", Health.newBuilder()).build();
         BranchList branches = client.get("/v1/branches", BranchList.newBuilder()).build();
         long running = branches.getBranchesList().stream().filter(b -> b.getComputeState().equals("RUNNING")).count();

@@ -5,6 +5,7 @@ import dev.sprout.protocol.v1.TimelineInfo;
 import dev.sprout.protocol.v1.TimelineList;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sprout timelines}: asks the running pageserver (GET /v1/timelines) and prints its timelines. */
@@ -17,12 +18,15 @@ final class TimelinesCommand implements Callable<Integer> {
             description = "The pageserver's management API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
+    @Mixin
+    StoreDirectory dir;
+
     @Option(names = "--json", description = "Print the management API's answer (a TimelineList as JSON) as it came.")
     boolean json;
 
     @Override
     public Integer call() {
-        ManagementClient client = new ManagementClient(httpPort);
+        ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
         if (json) {
             System.out.print(client.get("/v1/timelines"));
             return 0;

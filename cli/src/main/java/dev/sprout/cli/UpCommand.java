@@ -96,15 +96,18 @@ final class UpCommand implements Callable<Integer> {
         b.append('\n');
         b.append("Try, from another terminal:\n");
         stack.connectionString().ifPresent(url -> b.append("  psql '").append(url).append("'\n"));
-        String http = stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort();
+        String http = (stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort())
+                + dataDirFlag(stack);
+        // The API wants the admin token; the CLI reads it from the data directory, curl is handed it.
+        String curl = "curl -s -H \"Authorization: Bearer $(cat " + stack.adminTokenFile() + ")\" " + api;
         String[][] tries = {
                 {"./sprout branch create feature-x" + http, "a full, writable copy of main; copies nothing"},
-                {"./sprout connect feature-x --psql" + http + connectFlags(stack), "psql on it (its PostgreSQL starts on first use)"},
+                {"./sprout connect feature-x --psql" + http + pgPortFlag(stack), "psql on it (its PostgreSQL starts on first use)"},
                 {"./sprout branch reset feature-x" + http, "back to main's current state, same connection string"},
                 {"./sprout branch list" + http, "the branches as a tree"},
-                {"curl -s " + api + "/v1/branches", "the same as JSON (docs/api.md)"},
-                {"curl -s " + api + "/metrics | grep ^sprout_", "Sprout's metrics (Prometheus format)"},
-                {timelines, "the pageserver's timelines"}};
+                {curl + "/v1/branches", "the same as JSON (docs/api.md)"},
+                {curl + "/metrics | grep ^sprout_", "Sprout's metrics (Prometheus format)"},
+                {timelines + dataDirFlag(stack), "the pageserver's timelines"}};
         int width = Arrays.stream(tries).mapToInt(t -> t[0].length()).max().orElse(0);
         for (String[] t : tries) {
             b.append("  ").append(t[0]).append(" ".repeat(width - t[0].length())).append("   # ").append(t[1]).append('\n');
@@ -114,14 +117,15 @@ final class UpCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    /** What `sprout connect` needs besides the API port when `up` ran with a non-default proxy port or data directory. */
-    private static String connectFlags(LocalStack stack) {
-        StringBuilder flags = new StringBuilder();
-        stack.proxy().filter(p -> p.port() != DEFAULT_PG_PORT).ifPresent(p -> flags.append(" --pg-port ").append(p.port()));
-        if (!stack.dataDir().equals(Path.of(System.getenv().getOrDefault("SPROUT_DATA", ".sprout")).toAbsolutePath().normalize())) {
-            flags.append(" --data-dir ").append(stack.dataDir());
-        }
-        return flags.toString();
+    /** What `sprout connect` needs besides the API port when `up` ran with a non-default proxy port. */
+    private static String pgPortFlag(LocalStack stack) {
+        return stack.proxy().filter(p -> p.port() != DEFAULT_PG_PORT).map(p -> " --pg-port " + p.port()).orElse("");
+    }
+
+    /** What every command that asks the API needs when `up` ran on a non-default data directory (its token is there). */
+    private static String dataDirFlag(LocalStack stack) {
+        return stack.dataDir().equals(Path.of(System.getenv().getOrDefault("SPROUT_DATA", ".sprout")).toAbsolutePath().normalize())
+                ? "" : " --data-dir " + stack.dataDir();
     }
 
     private void requirePort(String flag, int port) {

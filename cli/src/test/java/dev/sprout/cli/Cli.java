@@ -43,18 +43,28 @@ final class Cli {
         return new Result(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
-    static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+    /** {@code GET path} on the HTTP API at {@code port}, without a token: only the liveness probe answers it. */
+    static HttpResponse<String> getWithoutToken(int port, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(uri(port, path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> post(int port, String path, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(uri(port, path)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+    static HttpResponse<String> get(LocalStack stack, String path) throws IOException, InterruptedException {
+        return HTTP.send(authorized(stack, path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(LocalStack stack, String path, String json) throws IOException, InterruptedException {
+        return HTTP.send(authorized(stack, path).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> put(int port, String path, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(uri(port, path)).PUT(HttpRequest.BodyPublishers.ofString(json)).build(),
+    static HttpResponse<String> put(LocalStack stack, String path, String json) throws IOException, InterruptedException {
+        return HTTP.send(authorized(stack, path).PUT(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to {@code stack}'s HTTP API with its admin token. */
+    private static HttpRequest.Builder authorized(LocalStack stack, String path) {
+        return HttpRequest.newBuilder(uri(stack.httpPort(), path)).header("Authorization", "Bearer " + stack.adminToken());
     }
 
     /** A port on 127.0.0.1 that nothing listened on a moment ago. */

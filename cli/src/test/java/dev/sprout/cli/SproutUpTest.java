@@ -1,6 +1,7 @@
 package dev.sprout.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,9 @@ import dev.sprout.protocol.v1.TimelineList;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -35,22 +38,38 @@ class SproutUpTest {
         try (LocalStack up = LocalStack.start(data, 0, 0)) {
             assertEquals(UpCommand.MAIN, up.main().id());
             assertTrue(up.main().parent().isEmpty(), "main is a root");
-            HttpResponse<String> health = Cli.get(up.httpPort(), "/healthz");
+            HttpResponse<String> health = Cli.getWithoutToken(up.httpPort(), "/healthz");
             assertEquals(200, health.statusCode(), health.body());
             Health.Builder h = Health.newBuilder();
             JsonFormat.parser().merge(health.body(), h);
             assertEquals("ok", h.getStatus());
 
-            TimelineList list = timelines(up.httpPort());
+            TimelineList list = timelines(up);
             assertEquals(1, list.getTimelinesCount(), list.toString());
             assertEquals(UpCommand.MAIN.toString(), list.getTimelines(0).getTimelineId());
             assertEquals("", list.getTimelines(0).getParentId());
             mainCreatedAt = up.main().branchLsn();
+
+            // The API is the data directory's owner's: no token, no answer; the token is kept owner-only.
+            assertEquals(401, Cli.getWithoutToken(up.httpPort(), "/v1/timelines").statusCode());
+            Path secrets = data.resolve(LocalStack.PAGES).resolve("secrets");
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets)));
+            for (String file : new String[] {"admin.token", "page-service.secret"}) {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets.resolve(file))), file);
+            }
+            Cli.Result withToken = Cli.sprout("timelines", "--http-port", "" + up.httpPort(), "--data-dir", data.toString());
+            assertEquals(0, withToken.exit(), withToken.toString());
+            Path elsewhere = dir.resolve("not-a-sprout");
+            Cli.Result withoutToken = Cli.sprout("timelines", "--http-port", "" + up.httpPort(), "--data-dir", elsewhere.toString());
+            assertEquals(1, withoutToken.exit(), withoutToken.toString());
+            assertTrue(withoutToken.err().contains("401 UNAUTHENTICATED") && withoutToken.err().contains("no admin token at "
+                    + elsewhere.toAbsolutePath()), withoutToken.toString());
+            assertFalse(withoutToken.err().contains(up.adminToken()) || withToken.out().contains(up.adminToken()));
         }
         // Every start makes sure of main: a second one finds it, and creates nothing.
         try (LocalStack again = LocalStack.start(data, 0, 0)) {
             assertEquals(mainCreatedAt, again.main().branchLsn(), "the same main");
-            assertEquals(1, timelines(again.httpPort()).getTimelinesCount());
+            assertEquals(1, timelines(again).getTimelinesCount());
         }
     }
 
@@ -72,7 +91,7 @@ class SproutUpTest {
                     "postgres", LocalStack.password(up.dataDir())).close());
             assertEquals("3D000", unknown.getSQLState());
             assertTrue(unknown.getMessage().contains("branch \"feature-x\" does not exist"), unknown.getMessage());
-            String metrics = Cli.get(up.httpPort(), "/metrics").body();
+            String metrics = Cli.get(up, "/metrics").body();
             assertTrue(metrics.contains("sprout_proxy_connections_opened_total{branch=\"main\"} 1.0"), metrics);
             assertTrue(metrics.contains("sprout_proxy_errors_total{sqlstate=\"3D000\"} 1.0"), metrics);
         }
@@ -99,7 +118,7 @@ class SproutUpTest {
     }
 
     @Test
-    void theBannerSaysWhereEverythingIsAndHowToTryIt() {
+    void theBannerSaysWhereEverythingIsAndHowToTryIt() throws Exception {
         try (LocalStack up = LocalStack.start(dir, 0, 0)) {
             String banner = UpCommand.banner(up);
             int http = up.httpPort();
@@ -108,11 +127,19 @@ class SproutUpTest {
             assertTrue(banner.contains("management API  http://127.0.0.1:" + http + "/"), banner);
             assertTrue(banner.contains("timeline main   " + UpCommand.MAIN + " (last LSN " + up.main().lastLsn() + ", 0 B logical)"),
                     banner);
-            assertTrue(banner.contains("./sprout branch create feature-x --http-port " + http), banner);
-            assertTrue(banner.contains("./sprout connect feature-x --psql --http-port " + http + " --data-dir " + dir.toAbsolutePath()), banner);
-            assertTrue(banner.contains("curl -s localhost:" + http + "/v1/branches"), banner);
-            assertTrue(banner.contains("curl -s localhost:" + http + "/metrics"), banner);
-            assertTrue(banner.contains("./sprout timelines --http-port " + http), banner);
+            String data = " --data-dir " + dir.toAbsolutePath();
+            assertTrue(banner.contains("./sprout branch create feature-x --http-port " + http + data), banner);
+            assertTrue(banner.contains("./sprout connect feature-x --psql --http-port " + http + data), banner);
+            String curl = "curl -s -H \"Authorization: Bearer $(cat " + up.adminTokenFile() + ")\" localhost:" + http;
+            assertTrue(banner.contains(curl + "/v1/branches"), banner);
+            assertTrue(banner.contains(curl + "/metrics"), banner);
+            assertTrue(banner.contains("./sprout timelines --http-port " + http + data), banner);
+            assertFalse(banner.contains(up.adminToken()), "the banner names the token's file, never the token");
+            // The curl line works as printed, from a shell.
+            Process shell = new ProcessBuilder("bash", "-c", curl + "/v1/branches").redirectErrorStream(true).start();
+            String answer = new String(shell.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, shell.waitFor(), answer);
+            assertTrue(answer.contains("\"name\": \"main\""), answer);
         }
     }
 
@@ -125,8 +152,8 @@ class SproutUpTest {
             assertEquals("sprout: the data directory " + dir.toAbsolutePath() + " is in use by another Sprout process\n",
                     second.err(), second.toString());
 
-            assertEquals(200, Cli.get(first.httpPort(), "/healthz").statusCode());
-            assertEquals(1, timelines(first.httpPort()).getTimelinesCount());
+            assertEquals(200, Cli.getWithoutToken(first.httpPort(), "/healthz").statusCode());
+            assertEquals(1, timelines(first).getTimelinesCount());
         }
     }
 
@@ -150,7 +177,7 @@ class SproutUpTest {
         }
         // The failed starts closed the store: the data directory opens again.
         try (LocalStack up = LocalStack.start(dir.resolve("a"), 0, 0)) {
-            assertEquals(1, timelines(up.httpPort()).getTimelinesCount());
+            assertEquals(1, timelines(up).getTimelinesCount());
         }
     }
 
@@ -181,8 +208,8 @@ class SproutUpTest {
         }
     }
 
-    static TimelineList timelines(int httpPort) throws Exception {
-        HttpResponse<String> r = Cli.get(httpPort, "/v1/timelines");
+    static TimelineList timelines(LocalStack stack) throws Exception {
+        HttpResponse<String> r = Cli.get(stack, "/v1/timelines");
         assertEquals(200, r.statusCode(), r.body());
         TimelineList.Builder list = TimelineList.newBuilder();
         JsonFormat.parser().merge(r.body(), list);

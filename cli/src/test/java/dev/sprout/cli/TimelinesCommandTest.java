@@ -24,12 +24,12 @@ class TimelinesCommandTest {
     void listsMainAndABranchMadeThroughTheApi() throws Exception {
         try (LocalStack up = LocalStack.start(dir, 0, 0)) {
             int port = up.httpPort();
-            HttpResponse<String> created = Cli.post(port, "/v1/timelines", "{\"parentId\":\"" + UpCommand.MAIN + "\"}");
+            HttpResponse<String> created = Cli.post(up, "/v1/timelines", "{\"parentId\":\"" + UpCommand.MAIN + "\"}");
             assertEquals(201, created.statusCode(), created.body());
             TimelineInfo.Builder branch = TimelineInfo.newBuilder();
             JsonFormat.parser().merge(created.body(), branch);
 
-            Cli.Result table = Cli.sprout("timelines", "--http-port", "" + port);
+            Cli.Result table = Cli.sprout("timelines", "--http-port", "" + port, "--data-dir", dir.toString());
             assertEquals(0, table.exit(), table.toString());
             List<String> lines = table.out().lines().toList();
             assertEquals(3, lines.size(), table.out());
@@ -40,9 +40,9 @@ class TimelinesCommandTest {
             assertEquals(List.of(branch.getTimelineId(), UpCommand.MAIN.toString(), "" + branch.getBranchLsn(),
                     "" + branch.getLastLsn(), "0", "B", "0", "B"), List.of(lines.get(2).trim().split("\\s+")), lines.get(2));
 
-            Cli.Result json = Cli.sprout("timelines", "--http-port", "" + port, "--json");
+            Cli.Result json = Cli.sprout("timelines", "--http-port", "" + port, "--json", "--data-dir", dir.toString());
             assertEquals(0, json.exit(), json.toString());
-            assertEquals(Cli.get(port, "/v1/timelines").body(), json.out(), "the API's answer, as it came");
+            assertEquals(Cli.get(up, "/v1/timelines").body(), json.out(), "the API's answer, as it came");
             TimelineList.Builder list = TimelineList.newBuilder();
             JsonFormat.parser().merge(json.out(), list);
             assertEquals(List.of(UpCommand.MAIN.toString(), branch.getTimelineId()),

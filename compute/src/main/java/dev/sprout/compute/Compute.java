@@ -226,6 +226,7 @@ public final class Compute implements AutoCloseable {
         killOrphan();
         TimelineMount.clearStale(spec.mountPoint());
         client = PageClient.connect(ClientOptions.defaults(spec.pageserverHost(), spec.pageserverPort())
+                .withCredential(spec.pageserverCredential())
                 .withMaxReconnectTime(Duration.ofSeconds(60)));
         try {
             session = attach();

@@ -42,6 +42,11 @@ public final class ComputeMain implements Callable<Integer> {
             description = "File holding the superuser's password (else $SPROUT_PASSWORD).")
     Path passwordFile;
 
+    @Option(names = "--page-secret-file", paramLabel = "FILE",
+            description = "File holding the pageserver's page-service secret, its data directory's secrets/page-service.secret"
+                    + " (else $SPROUT_PAGE_SECRET).")
+    Path pageSecretFile;
+
     @Option(names = "--initdb", description = "Create a database cluster first if the timeline is empty.")
     boolean initdb;
 
@@ -76,8 +81,14 @@ public final class ComputeMain implements Callable<Integer> {
         if (password == null || password.isEmpty()) {
             throw new CommandLine.ParameterException(command.commandLine(), "no password: give --password-file or set SPROUT_PASSWORD");
         }
+        String secret = pageSecretFile != null ? Files.readString(pageSecretFile).strip() : System.getenv("SPROUT_PAGE_SECRET");
+        if (secret == null || secret.isEmpty()) {
+            throw new CommandLine.ParameterException(command.commandLine(), "no page-service secret: give --page-secret-file"
+                    + " (the pageserver's DATA/secrets/page-service.secret) or set SPROUT_PAGE_SECRET");
+        }
         ComputeSpec spec = ComputeSpec.of(pageserver.substring(0, colon), Integer.parseInt(pageserver.substring(colon + 1)),
                         timeline, workDir, port, password)
+                .withPageserverCredential(secret)
                 .withSettings(settings)
                 .withCacheBytes(cacheMib << 20)
                 .withIdleSuspend(parseDuration(idleSuspend))

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param workDir     the compute's own local directory: mount point ({@code mnt}), socket directory
  *                    ({@code sock}), PostgreSQL's log ({@code postgres.log}) and the postmaster's pid
  * @param superuser   the role initdb creates, and the one the agent connects as
- * @param password    its password (scram-sha-256 over TCP); a branch inherits its parent's
+ * @param password    its password (scram-sha-256); a branch inherits its parent's
  * @param cacheBytes  clean pages the compute keeps in memory
  * @param settings    extra PostgreSQL settings ({@code -c name=value}), after the compute's defaults
  * @param idleSuspend suspend after this long without a client connection; {@link Duration#ZERO} never
@@ -28,6 +28,8 @@ import java.util.Objects;
  *                    commits (each WAL fsync then also waits for the kernel's write-back and a time update) was
  *                    within this machine's noise: TPC-B 0.57× local disk with it, 0.58× without
  *                    ({@code scripts/bench-compute}, docs/benchmarks.md).
+ * @param pageserverCredential the pageserver's page-service secret, carried by every Attach ("" until
+ *                    {@link #withPageserverCredential} sets it: the pageserver then refuses the compute)
  */
 public record ComputeSpec(
         String pageserverHost,
@@ -43,7 +45,8 @@ public record ComputeSpec(
         Map<String, String> settings,
         Duration idleSuspend,
         Duration startTimeout,
-        boolean writebackCache) {
+        boolean writebackCache,
+        String pageserverCredential) {
 
     /**
      * Settings every compute runs with, and why. On a copy-on-write store zero-filling and recycling WAL
@@ -64,6 +67,7 @@ public record ComputeSpec(
         Objects.requireNonNull(timelineId, "timelineId");
         workDir = workDir.toAbsolutePath().normalize();
         settings = Map.copyOf(settings);
+        Objects.requireNonNull(pageserverCredential, "pageserverCredential");
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
         }
@@ -72,33 +76,39 @@ public record ComputeSpec(
     public static ComputeSpec of(String pageserverHost, int pageserverPort, String timelineId, Path workDir, int port,
             String password) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, "postgres", password,
-                PostgresInstall.locate(), OsUser.forPostgres(), 128L << 20, Map.of(), Duration.ZERO, Duration.ofSeconds(120), true);
+                PostgresInstall.locate(), OsUser.forPostgres(), 128L << 20, Map.of(), Duration.ZERO, Duration.ofSeconds(120), true, "");
     }
 
     public ComputeSpec withSettings(Map<String, String> extra) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, extra, idleSuspend, startTimeout, writebackCache);
+                osUser, cacheBytes, extra, idleSuspend, startTimeout, writebackCache, pageserverCredential);
     }
 
     public ComputeSpec withIdleSuspend(Duration idle) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, settings, idle, startTimeout, writebackCache);
+                osUser, cacheBytes, settings, idle, startTimeout, writebackCache, pageserverCredential);
     }
 
     /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
     public ComputeSpec withInstall(PostgresInstall other) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, other,
-                osUser, cacheBytes, settings, idleSuspend, startTimeout, writebackCache);
+                osUser, cacheBytes, settings, idleSuspend, startTimeout, writebackCache, pageserverCredential);
     }
 
     public ComputeSpec withCacheBytes(long bytes) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, bytes, settings, idleSuspend, startTimeout, writebackCache);
+                osUser, bytes, settings, idleSuspend, startTimeout, writebackCache, pageserverCredential);
     }
 
     public ComputeSpec withWritebackCache(boolean on) {
         return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, settings, idleSuspend, startTimeout, on);
+                osUser, cacheBytes, settings, idleSuspend, startTimeout, on, pageserverCredential);
+    }
+
+    /** The pageserver's page-service secret ({@code DATA/secrets/page-service.secret}), sent in every Attach. */
+    public ComputeSpec withPageserverCredential(String secret) {
+        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
+                osUser, cacheBytes, settings, idleSuspend, startTimeout, writebackCache, secret);
     }
 
     public Path mountPoint() {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sprout.pageserver.PageserverMain;
+import dev.sprout.pageserver.auth.Credentials;
+import dev.sprout.pageserver.auth.Secret;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -203,7 +205,8 @@ class ComputeCrashTest {
         Files.deleteIfExists(ready);
         agent = child("agent", List.of(ComputeMain.class.getName(), "--pageserver", "127.0.0.1:" + pagePort,
                 "--timeline", timeline, "--work-dir", base.resolve("compute").toString(), "--port", "" + pgPort,
-                "--password-file", base.resolve("password").toString(), "--initdb", "--cache", "32",
+                "--password-file", base.resolve("password").toString(),
+                "--page-secret-file", Credentials.pageServiceFile(base.resolve("pages")).toString(), "--initdb", "--cache", "32",
                 "--ready-file", ready.toString()), "-Xmx384m");
         awaitFile(ready, agent, "agent");
         agentStarts++;
@@ -232,6 +235,7 @@ class ComputeCrashTest {
     private void createRootTimeline() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + httpPort + "/v1/timelines"))
+                .header("Authorization", "Bearer " + Secret.read(Credentials.adminTokenFile(base.resolve("pages"))))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"timelineId\":\"" + timeline + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(201, r.statusCode(), r.body());

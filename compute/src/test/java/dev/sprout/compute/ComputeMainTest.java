@@ -33,8 +33,12 @@ class ComputeMainTest {
         assertEquals(2, address.exit());
         assertTrue(address.err().contains("expected HOST:PORT"), address.err());
 
+        Run secret = run("--timeline", "t", "--work-dir", "/tmp/x", "--password-file", "/etc/hostname");
+        assertEquals(2, secret.exit());
+        assertTrue(secret.err().contains("no page-service secret: give --page-secret-file"), secret.err());
+
         Run duration = run("--timeline", "t", "--work-dir", "/tmp/x", "--password-file", "/etc/hostname",
-                "--idle-suspend", "soon");
+                "--page-secret-file", "/etc/hostname", "--idle-suspend", "soon");
         assertEquals(2, duration.exit());
         assertTrue(duration.err().contains("not a duration: \"soon\""), duration.err());
 

@@ -50,7 +50,8 @@ final class Fixture implements AutoCloseable {
     }
 
     ComputeSpec spec(TimelineId timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), freePort(), PASSWORD);
+        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), freePort(), PASSWORD)
+                .withPageserverCredential(pageserver.credentials().pageService().value());
     }
 
     Compute start(ComputeSpec spec, boolean initdb) {

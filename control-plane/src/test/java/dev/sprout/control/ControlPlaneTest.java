@@ -53,7 +53,8 @@ class ControlPlaneTest {
     private ControlPlane open() {
         return ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
                 timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
-                freePort(), PASSWORD), Clock.systemUTC(), MAIN, 0, 0);
+                freePort(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
+                Clock.systemUTC(), MAIN, 0, 0);
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package dev.sprout.pageserver;
 
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.cache.PageCache;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.pageserver.http.ApiMounts;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running pageserver: the storage engine on its data directory, the page service and the management API
- * on their ports, the page cache, metrics and background GC.
+ * on their ports, the page cache, metrics and background GC. Both ports ask for credentials ({@link Credentials},
+ * kept in {@code DATA/secrets/}): the page service a secret in every Attach, the HTTP APIs a bearer token.
  *
  * <p>{@link #start} returns once both ports accept connections. {@link #close} is idempotent: it stops
  * accepting, closes connections, waits for running storage calls, then closes the store (everything
@@ -57,6 +59,7 @@ public final class Pageserver implements AutoCloseable {
 
     private final PageserverConfig config;
     private final PageStore store;
+    private final Credentials credentials;
     private final PrometheusMeterRegistry metrics;
     private ApiMounts apis;
     private final EventLoopGroup bossGroup;
@@ -69,6 +72,7 @@ public final class Pageserver implements AutoCloseable {
 
     private Pageserver(PageserverConfig config) throws InterruptedException {
         this.config = config;
+        this.credentials = Credentials.loadOrCreate(config.dataDirectory());
         this.store = PageStore.open(StoreOptions.defaults(config.dataDirectory())
                 .withSyncCommits(config.syncCommits())
                 .withPitrWindow(config.pitrWindow()));
@@ -102,12 +106,12 @@ public final class Pageserver implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast("frames", new VarintFrameDecoder(config.maxMessageBytes()))
                                     .addLast("encoder", FrameEncoder.INSTANCE)
-                                    .addLast("pages", new PageServiceHandler(ops, storagePool, pageMetrics, config.maxInFlight()));
+                                    .addLast("pages", new PageServiceHandler(ops, credentials.pageService(), storagePool, pageMetrics, config.maxInFlight()));
                         }
                     });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
             ServerBootstrap httpBootstrap = serverBootstrap(serverChannel)
-                    .childHandler(new HttpServerInitializer(apis, storagePool, config.maxMessageBytes()));
+                    .childHandler(new HttpServerInitializer(apis, credentials.admin(), storagePool, config.maxMessageBytes()));
             this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
             if (!config.gcInterval().isZero()) {
@@ -197,6 +201,14 @@ public final class Pageserver implements AutoCloseable {
 
     public PageStore store() {
         return store;
+    }
+
+    /**
+     * What clients must present: the page-service secret (every compute's Attach) and the HTTP APIs' admin token,
+     * kept in {@code DATA/secrets/}. For clients in this process; never log them.
+     */
+    public Credentials credentials() {
+        return credentials;
     }
 
     /**

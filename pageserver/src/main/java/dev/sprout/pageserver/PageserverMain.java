@@ -1,5 +1,6 @@
 package dev.sprout.pageserver;
 
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.pageserver.config.Sizes;
 import java.nio.file.Files;
@@ -95,7 +96,9 @@ public final class PageserverMain implements Callable<Integer> {
         }
         System.out.println("sprout-pageserver: page service on " + config.bindAddress() + ":" + server.pagePort()
                 + ", management API on http://" + config.bindAddress() + ":" + server.httpPort() + "/ (data in "
-                + config.dataDirectory().toAbsolutePath() + ")");
+                + config.dataDirectory().toAbsolutePath() + "; computes present " + Credentials.PAGE_SERVICE_FILE
+                + " and API clients the bearer token " + Credentials.ADMIN_TOKEN_FILE + ", both in "
+                + Credentials.directory(config.dataDirectory()) + ")");
         stopped.await();
         return 0;
     }

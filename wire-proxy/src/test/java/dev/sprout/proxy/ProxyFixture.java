@@ -90,7 +90,8 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     private ComputeSpec spec(TimelineId timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), freePort(), PASSWORD);
+        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), freePort(), PASSWORD)
+                .withPageserverCredential(pageserver.credentials().pageService().value());
     }
 
     /** A pgjdbc connection through the proxy: {@code url} is what follows {@code jdbc:postgresql://127.0.0.1:PORT/}. */

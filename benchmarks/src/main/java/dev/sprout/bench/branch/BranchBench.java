@@ -173,7 +173,7 @@ public final class BranchBench {
             }
         }
         try (HttpClient http = ControlHttp.client()) {
-            ControlHttp.Answer list = ControlHttp.send(http, stack.pageserver.httpPort(), "GET", "/v1/branches", null);
+            ControlHttp.Answer list = ControlHttp.send(http, stack.pageserver.httpPort(), stack.pageserver.credentials().admin().value(), "GET", "/v1/branches", null);
             if (list.status() != 200) {
                 throw new IllegalStateException("GET /v1/branches answered " + list.status() + ": " + list.body());
             }

@@ -53,7 +53,7 @@ public final class BranchStack implements AutoCloseable {
             Path computes = ComputeBench.traversableDir(runDir.resolve("computes"));
             control = ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of(host, page,
                     timeline.toString(), computes.resolve(branch.replace('/', '.')), ComputeBench.freePort(), password)
-                    .withIdleSuspend(Duration.ZERO), Clock.systemUTC(), TimelineId.random(), owner.uid(), owner.gid());
+                    .withIdleSuspend(Duration.ZERO).withPageserverCredential(pageserver.credentials().pageService().value()), Clock.systemUTC(), TimelineId.random(), owner.uid(), owner.gid());
             pageserver.mountApi(ControlApi.PREFIX, new ControlApi(control));
             ControlPlane cp = control;
             ConcurrentHashMap<String, Long> wakeNanos = new ConcurrentHashMap<>();

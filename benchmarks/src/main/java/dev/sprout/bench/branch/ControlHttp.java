@@ -28,10 +28,14 @@ public final class ControlHttp {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
-    /** {@code method http://127.0.0.1:port/path} with {@code jsonBody} (null: none); any status. */
-    public static Answer send(HttpClient http, int port, String method, String path, String jsonBody) {
+    /**
+     * {@code method http://127.0.0.1:port/path} with {@code jsonBody} (null: none) and {@code token} (the admin
+     * token) as the bearer token, as the CLI sends it; any status.
+     */
+    public static Answer send(HttpClient http, int port, String token, String method, String path, String jsonBody) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(MUTATION_TIMEOUT)
+                .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json")
                 .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8))
@@ -48,8 +52,8 @@ public final class ControlHttp {
     }
 
     /** {@code POST /v1/branches {"name": NAME}} (parent main, at its head), as {@code sprout branch create NAME}. */
-    public static Answer createBranch(HttpClient http, int port, String name) {
-        return send(http, port, "POST", "/v1/branches", "{\"name\":\"" + name + "\"}");
+    public static Answer createBranch(HttpClient http, int port, String token, String name) {
+        return send(http, port, token, "POST", "/v1/branches", "{\"name\":\"" + name + "\"}");
     }
 
     private ControlHttp() {}

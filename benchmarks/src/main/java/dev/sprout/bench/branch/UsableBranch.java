@@ -48,9 +48,10 @@ public final class UsableBranch {
 
     public Sample measure(String name) throws SQLException {
         int httpPort = stack.pageserver.httpPort();
+        String token = stack.pageserver.credentials().admin().value();
         try (HttpClient http = ControlHttp.client()) {
             long t0 = System.nanoTime();
-            ControlHttp.Answer answer = ControlHttp.createBranch(http, httpPort, name);
+            ControlHttp.Answer answer = ControlHttp.createBranch(http, httpPort, token, name);
             long t1 = System.nanoTime();
             if (answer.status() != 201) {
                 throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered " + answer.status()

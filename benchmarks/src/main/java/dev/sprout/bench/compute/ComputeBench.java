@@ -88,6 +88,7 @@ public final class ComputeBench {
         /** A compute on {@code timeline} in {@code runDir/name}, with the benchmark's settings. */
         ComputeSpec computeSpec(String timeline, String name) {
             return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline, runDir.resolve(name), freePort(), password)
+                    .withPageserverCredential(pageserver.credentials().pageService().value())
                     .withSettings(pgSettings);
         }
     }

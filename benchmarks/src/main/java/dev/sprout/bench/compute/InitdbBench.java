@@ -110,7 +110,8 @@ final class InitdbBench {
         TimelineId timeline = TimelineId.random();
         env.pageserver().store().createRoot(timeline, 0, 0);
         long t = System.nanoTime();
-        PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", env.pageserver().pagePort()));
+        PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", env.pageserver().pagePort())
+                .withCredential(env.pageserver().credentials().pageService().value()));
         PageSession session = null;
         TimelineMount mount = null;
         try {

@@ -91,12 +91,13 @@ final class CopyStep {
         long timelineAdded = 0;
         try (SproutRun r = SproutRun.open(d, work)) {
             int port = r.stack.pageserver.httpPort();
-            CurlCreates.keptConnection(port, names("warm-", WARMUP_CREATES), n -> {});
+            String token = r.stack.pageserver.credentials().admin().value();
+            CurlCreates.keptConnection(port, token, names("warm-", WARMUP_CREATES), n -> {});
             r.settle();
             BenchEnv.settleDisk();
             long before = r.storeBytes();
             for (int i = 1; i <= s.creates(); i++) {
-                creates.add(CurlCreates.newConnection(port, "c-" + i));
+                creates.add(CurlCreates.newConnection(port, token, "c-" + i));
                 if (i % 50 == 0 || i == s.creates()) {
                     BenchEnv.log("  scale %d: %d/%d creates, p50 so far %.2f ms", d.scale(), i, s.creates(), Stats.percentile(creates, 50));
                 }
@@ -106,7 +107,7 @@ final class CopyStep {
             for (int i = 1; i <= s.creates(); i++) {
                 timelineAdded += r.stack.control.get("c-" + i).timeline().physicalBytes();
             }
-            kept.addAll(CurlCreates.keptConnection(port, names("k-", s.creates()), n -> {}));
+            kept.addAll(CurlCreates.keptConnection(port, token, names("k-", s.creates()), n -> {}));
             BenchEnv.log("  scale %d: %d creates on one kept connection, p50 %.2f ms, p99 %.2f ms", d.scale(), s.creates(),
                     Stats.percentile(kept, 50), Stats.percentile(kept, 99));
             for (int i = 1; i <= s.creates(); i++) {

@@ -53,12 +53,13 @@ final class ManyBranchesStep {
         List<Double> ms = new ArrayList<>(s.manyBranches());
         try (SproutRun r = SproutRun.open(d, work)) {
             int port = r.stack.pageserver.httpPort();
-            CurlCreates.keptConnection(port, CopyStep.names("mw-", WARMUP), n -> {});
+            String token = r.stack.pageserver.credentials().admin().value();
+            CurlCreates.keptConnection(port, token, CopyStep.names("mw-", WARMUP), n -> {});
             r.settle();
             BenchEnv.settleDisk();
             long before = r.storeBytes();
             long t = System.nanoTime();
-            ms.addAll(CurlCreates.keptConnection(port, CopyStep.names("m-", s.manyBranches()), n -> {
+            ms.addAll(CurlCreates.keptConnection(port, token, CopyStep.names("m-", s.manyBranches()), n -> {
                 if (n % 100 == 0 || n == s.manyBranches()) {
                     BenchEnv.log("  many branches: %d/%d, %.0f s so far", n, s.manyBranches(), (System.nanoTime() - t) / 1e9);
                 }

@@ -58,7 +58,7 @@ final class WorkloadStep {
         try (SproutRun r = SproutRun.open(d, work);
                 NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
                         ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
-            CurlCreates.newConnection(r.stack.pageserver.httpPort(), BRANCH);
+            CurlCreates.newConnection(r.stack.pageserver.httpPort(), r.stack.pageserver.credentials().admin().value(), BRANCH);
             r.stack.control.wake(BRANCH);
             Compute compute = r.stack.control.compute(BRANCH).orElseThrow();
             cluster.start();

@@ -67,9 +67,9 @@ final class BranchBench {
             add("disk: append 8 KiB + fdatasync", disk.latency(), MachineLoad.othersShare(disk));
             inProcess(dir, ds.timeline(), "before");
             try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, GetPagesBench.PAGE_CACHE_ON, settings.out());
-                 ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort())) {
+                 ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
                 network(api, ds.timeline().toString(), server.childPid());
-                raw(server.httpPort(), ds.timeline().toString(), server.childPid(), api);
+                raw(server.httpPort(), server.credentials().admin().value(), ds.timeline().toString(), server.childPid(), api);
             }
             inProcess(dir, ds.timeline(), "after");
         } finally {
@@ -183,13 +183,13 @@ final class BranchBench {
     }
 
     /** Diagnostic: the same creations and deletions with a blocking socket instead of the JDK client. */
-    private void raw(int port, String parent, OptionalLong serverPid, ManagementClient api) {
+    private void raw(int port, String token, String parent, OptionalLong serverPid, ManagementClient api) {
         int before = countTimelines(api);
         String body = ManagementClient.branchRequest(parent);
         List<String> made = new ArrayList<>();
         Recorder create = new Recorder();
         Map<String, Long> cpu = MachineLoad.read(serverPid);
-        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port)) {
+        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, token)) {
             for (int i = 0; i < settings.clientWarmup(); i++) {
                 raw.get("/healthz");
             }

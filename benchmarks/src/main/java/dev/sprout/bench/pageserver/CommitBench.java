@@ -130,10 +130,10 @@ final class CommitBench {
         final ByteString[] data = new ByteString[POOL];
 
         Network(ServerUnderTest server, List<PageClient> clients) {
-            try (ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort())) {
+            try (ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
                 for (int c = 0; c < MAX_COMMITTERS; c++) {
                     String timeline = api.createRoot();
-                    PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
+                    PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
                     clients.add(client);
                     sessions[c] = client.attach(timeline, AttachMode.takeOver()).join();
                     files[c] = sessions[c].create("/data", 0600, 0, 0).join().fileId();

@@ -102,8 +102,8 @@ final class GetPagesBench {
         long lsn = inProcess(dir, timeline, file, blocks, hotBlocks, "before", true);
 
         try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, 0, settings.out());
-             ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort());
-             PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()))) {
+             ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value());
+             PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
             PageSession s = client.attach(timeline.toString(), AttachMode.head()).join();
             requireHead(s, lsn);
             Probe cpu = () -> MachineLoad.read(server.childPid());
@@ -116,8 +116,8 @@ final class GetPagesBench {
         }
 
         try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, PAGE_CACHE_ON, settings.out());
-             ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort());
-             PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()))) {
+             ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value());
+             PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
             PageSession s = client.attach(timeline.toString(), AttachMode.head()).join();
             requireHead(s, lsn);
             long started = System.nanoTime();

@@ -72,7 +72,8 @@ final class ProxyStack implements AutoCloseable {
             TimelineId timeline = TimelineId.random();
             pageserver.store().createRoot(timeline, 0, 0);
             ComputeSpec spec = ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), runDir.resolve(BRANCH),
-                    ComputeBench.freePort(), password).withSettings(ComputeBench.pgSettings(install));
+                    ComputeBench.freePort(), password).withSettings(ComputeBench.pgSettings(install))
+                    .withPageserverCredential(pageserver.credentials().pageService().value());
             BenchEnv.log("starting a compute with initdb on root timeline %s (port %d)", timeline, spec.port());
             long t = System.nanoTime();
             compute = Compute.start(spec, true);

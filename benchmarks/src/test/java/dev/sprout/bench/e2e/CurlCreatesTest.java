@@ -28,6 +28,8 @@ class CurlCreatesTest {
     private final List<String> bodies = new CopyOnWriteArrayList<>();
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private static final String TOKEN = "curl-test-token";
 
     @BeforeEach
     void start() throws IOException {
@@ -37,6 +39,7 @@ class CurlCreatesTest {
             clientPorts.add(exchange.getRemoteAddress().getPort());
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             bodies.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Content-Type") + " " + body);
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             int status = body.contains("\"taken\"") ? 409 : 201;
             byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, answer.length);
@@ -58,7 +61,7 @@ class CurlCreatesTest {
     @Test
     void keptConnectionSendsEveryCreateOnOneConnection() {
         List<Integer> seen = new CopyOnWriteArrayList<>();
-        List<Double> ms = CurlCreates.keptConnection(port(), CopyStep.names("k-", 5), seen::add);
+        List<Double> ms = CurlCreates.keptConnection(port(), TOKEN, CopyStep.names("k-", 5), seen::add);
 
         assertEquals(5, ms.size());
         assertTrue(ms.stream().allMatch(x -> x > 0 && x < 10_000), ms.toString());
@@ -67,22 +70,24 @@ class CurlCreatesTest {
                 "POST application/json {\"name\":\"k-3\"}", "POST application/json {\"name\":\"k-4\"}",
                 "POST application/json {\"name\":\"k-5\"}"), bodies);
         assertEquals(1, clientPorts.size(), "one kept connection: " + clientPorts);
+        assertEquals(List.of("Bearer " + TOKEN), authorizations.stream().distinct().toList(), "every request carries the token");
     }
 
     @Test
     void newConnectionIsOneRequestOnItsOwnConnection() {
-        double a = CurlCreates.newConnection(port(), "n-1");
-        double b = CurlCreates.newConnection(port(), "n-2");
+        double a = CurlCreates.newConnection(port(), TOKEN, "n-1");
+        double b = CurlCreates.newConnection(port(), TOKEN, "n-2");
 
         assertTrue(a > 0 && b > 0);
         assertEquals(2, requests.get());
         assertEquals(2, clientPorts.size(), "a connection each: " + clientPorts);
+        assertEquals(List.of("Bearer " + TOKEN, "Bearer " + TOKEN), authorizations);
     }
 
     @Test
     void anAnswerOtherThan201StopsTheRunAndNamesTheBranch() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> CurlCreates.keptConnection(port(), List.of("a", "taken", "c"), n -> {}));
+                () -> CurlCreates.keptConnection(port(), TOKEN, List.of("a", "taken", "c"), n -> {}));
         assertTrue(e.getMessage().contains("{\"name\":\"taken\"}") && e.getMessage().contains("409"), e.getMessage());
     }
 
@@ -90,7 +95,7 @@ class CurlCreatesTest {
     void noServerIsAClearFailure() {
         int port = port();
         server.stop(0);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> CurlCreates.newConnection(port, "x"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> CurlCreates.newConnection(port, TOKEN, "x"));
         assertTrue(e.getMessage().contains("no answer from 127.0.0.1:" + port), e.getMessage());
     }
 }

@@ -49,7 +49,7 @@ class TimelineMountTest {
         server = Pageserver.start(PageserverConfig.defaults(dir.resolve("pages")).withEphemeralPorts());
         timeline = TimelineId.random();
         server.store().createRoot(timeline, 0, 0);
-        client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
+        client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
         mount = mountAgain();
         root = mount.mountPoint();
     }

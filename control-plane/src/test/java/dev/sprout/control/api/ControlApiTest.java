@@ -71,7 +71,8 @@ class ControlApiTest {
         pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
         cp = ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
                 timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
-                freePort(), PASSWORD), Clock.systemUTC(), MAIN, 0, 0);
+                freePort(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
+                Clock.systemUTC(), MAIN, 0, 0);
         pageserver.mountApi(ControlApi.PREFIX, new ControlApi(cp));
     }
 
@@ -447,6 +448,7 @@ class ControlApiTest {
 
     private HttpResponse<String> call(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pageserver.httpPort() + path))
+                .header("Authorization", "Bearer " + pageserver.credentials().admin().value())
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build();

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -14,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands each whole request of one connection to {@link ManagementApi} on the blocking executor and writes the
- * answer back.
+ * Hands each whole request of one connection that carries the bearer token ({@link BearerAuth}) to
+ * {@link ManagementApi} on the blocking executor and writes the answer back; answers one without it 401 itself.
  *
  * <p>One request per connection at a time: reading stops (auto-read off) when a request is handed over and
  * resumes when its answer has been written, so a client cannot queue work faster than the store answers it,
@@ -29,10 +30,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
 
     private final HttpApi api;
+    private final BearerAuth auth;
     private final Executor blocking;
 
-    ApiHandler(HttpApi api, Executor blocking) {
+    ApiHandler(HttpApi api, BearerAuth auth, Executor blocking) {
         this.api = api;
+        this.auth = auth;
         this.blocking = blocking;
     }
 
@@ -53,6 +56,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) { // a malformed %-escape in the path or query
             HttpResponses.write(ctx, version, keepAlive, ApiResponse.error(400, Code.MALFORMED_REQUEST,
                     "the request URI \"" + http.uri() + "\" cannot be decoded: " + e.getMessage()));
+            return;
+        }
+        var refused = auth.refusal(request.method(), request.path(), http.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (refused.isPresent()) {
+            log.debug("management API: {} {} from {} refused: {}", request.method(), request.path(),
+                    ctx.channel().remoteAddress(), refused.get().bodyText());
+            HttpResponses.write(ctx, version, keepAlive, refused.get());
             return;
         }
         ctx.channel().config().setAutoRead(false);

@@ -47,6 +47,7 @@ public final class Codes {
             case TIMELINE_HAS_CHILDREN -> 412;
             case LSN_OUT_OF_RANGE, INVALID_PAGE, INVALID_NAME, INVALID_ARGUMENT, MALFORMED_REQUEST -> 400;
             case MESSAGE_TOO_LARGE -> 413;
+            case UNAUTHENTICATED -> 401;
             case CLOSED, OVERLOADED, COMPUTE_FAILED -> 503;
             case IO_ERROR, INTERNAL, UNRECOGNIZED -> 500;
         };

@@ -1,5 +1,6 @@
 package dev.sprout.pageserver.http;
 
+import dev.sprout.pageserver.auth.Secret;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -10,23 +11,26 @@ import java.util.concurrent.Executor;
 /**
  * The pipeline of one management API connection: HTTP/1.1 codec, a bounded aggregator (whole requests of at
  * most {@code maxRequestBytes} of body), a flow-control buffer for pipelined requests, and {@link ApiHandler},
- * which runs {@link ManagementApi#handle} on {@code blocking} and never on the event loop.
+ * which refuses a request without the bearer token and runs {@link ManagementApi#handle} on {@code blocking} and never on the event loop.
  *
  * <p>The request line and headers are bounded by Netty's defaults (4,096 and 8,192 bytes): every route's path
  * and query fit in far less. Thread-safe: one instance serves every connection of a server.
  */
 public final class HttpServerInitializer extends ChannelInitializer<Channel> {
     private final HttpApi api;
+    private final Secret token;
     private final Executor blocking;
     private final int maxRequestBytes;
 
     /**
+     * @param token           what every request must carry as {@code Authorization: Bearer} ({@link BearerAuth})
      * @param blocking        where store calls run (never on the event loop)
      * @param maxRequestBytes bounds request bodies (HttpObjectAggregator); the largest message of the API, a
      *                        CreateTimelineRequest, needs a few hundred bytes
      */
-    public HttpServerInitializer(HttpApi api, Executor blocking, int maxRequestBytes) {
+    public HttpServerInitializer(HttpApi api, Secret token, Executor blocking, int maxRequestBytes) {
         this.api = Objects.requireNonNull(api, "api");
+        this.token = Objects.requireNonNull(token, "token");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("maxRequestBytes: " + maxRequestBytes + " (expected: > 0)");
@@ -40,6 +44,6 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel> {
                 .addLast("http", new HttpServerCodec())
                 .addLast("aggregator", new BoundedAggregator(maxRequestBytes))
                 .addLast("flow", new FlowControlHandler())
-                .addLast("api", new ApiHandler(api, blocking));
+                .addLast("api", new ApiHandler(api, new BearerAuth(token), blocking));
     }
 }

@@ -2,6 +2,8 @@ package dev.sprout.pageserver.page;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.sprout.pageserver.auth.Credentials;
+import dev.sprout.pageserver.auth.Secret;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.Empty;
@@ -48,6 +50,7 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PageServiceHandler.class);
 
     private final PageOperations ops;
+    private final Secret credential;
     private final Executor pool;
     private final PageServiceMetrics metrics;
     private final int maxInFlight;
@@ -56,8 +59,10 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private final AtomicInteger inFlight = new AtomicInteger();
     private Channel channel;
 
-    public PageServiceHandler(PageOperations ops, Executor pool, PageServiceMetrics metrics, int maxInFlight) {
+    /** @param credential what every Attach must carry ({@link dev.sprout.protocol.v1.Attach#getCredential()}) */
+    public PageServiceHandler(PageOperations ops, Secret credential, Executor pool, PageServiceMetrics metrics, int maxInFlight) {
         this.ops = ops;
+        this.credential = credential;
         this.pool = pool;
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
@@ -106,6 +111,7 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
             case OP_NOT_SET -> send(refusal(id, Code.MALFORMED_REQUEST, "request " + id
                     + " names no operation this server knows (an empty request, or one from a newer protocol)"), op, arrived, false);
             case ATTACH -> run(pool, id, op, arrived, () -> {
+                authenticate(r);
                 Session s = ops.attach(nextSession.incrementAndGet(), r.getAttach(), pool);
                 sessions.put(s.id, s);
                 metrics.sessionOpened();
@@ -131,6 +137,21 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
             case READ_DIR -> run(pool, id, op, arrived, () -> Response.newBuilder().setEntries(
                     ops.readDir(session(r), r.getReadDir().getLsn(), r.getReadDir().getPath())));
             default -> change(r, op, arrived);
+        }
+    }
+
+    /** Refuses an Attach without this pageserver's page-service secret; it opens nothing. */
+    private void authenticate(Request r) {
+        String given = r.getAttach().getCredential();
+        if (given.isEmpty()) {
+            throw new ServiceException(Code.UNAUTHENTICATED, "attach " + r.getId() + " carries no credential: the page"
+                    + " service needs the pageserver's page-service secret (the file " + Credentials.DIRECTORY + "/"
+                    + Credentials.PAGE_SERVICE_FILE + " of its data directory)");
+        }
+        if (!credential.matches(given)) {
+            log.warn("page service: attach {} from {} refused: wrong credential", r.getId(), channel.remoteAddress());
+            throw new ServiceException(Code.UNAUTHENTICATED, "attach " + r.getId() + " carries a credential that is not"
+                    + " this pageserver's page-service secret");
         }
     }
 

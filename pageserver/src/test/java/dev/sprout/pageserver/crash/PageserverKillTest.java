@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.sprout.pageserver.PageserverMain;
 import dev.sprout.pageserver.RawClient;
+import dev.sprout.pageserver.auth.Credentials;
+import dev.sprout.pageserver.auth.Secret;
 import dev.sprout.protocol.v1.Attach;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.Commit;
@@ -83,7 +85,7 @@ class PageserverKillTest {
                         AtomicLong ids = new AtomicLong();
                         for (int w = 0; w < WRITERS; w++) {
                             Response attached = c.call(Request.newBuilder().setId(ids.incrementAndGet()).setAttach(Attach.newBuilder()
-                                    .setTimelineId(timelines[w].toString()).setMode(Attach.Mode.READ_ONLY)).build());
+                                    .setCredential(child.secret).setTimelineId(timelines[w].toString()).setMode(Attach.Mode.READ_ONLY)).build());
                             assertEquals(Code.OK, attached.getStatus().getCode(), attached::toString);
                             long session = attached.getAttached().getSession();
                             List<Ack> acks = previous.get(w);
@@ -113,7 +115,7 @@ class PageserverKillTest {
                     acks.add(mine);
                     int writer = w;
                     long first = nextSeq[w];
-                    writers.add(Thread.ofPlatform().start(() -> write(child.pagePort, timelines[writer], files[writer], writer, first, mine)));
+                    writers.add(Thread.ofPlatform().start(() -> write(child.pagePort, child.secret, timelines[writer], files[writer], writer, first, mine)));
                 }
                 // Kill once every writer is streaming (a cold JVM takes a moment to answer its first commit).
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -134,10 +136,10 @@ class PageserverKillTest {
     }
 
     /** Streams synced commits until the connection dies; records each acknowledged (seq, LSN). */
-    private static void write(int port, TimelineId tl, long file, int writer, long firstSeq, List<Ack> acks) {
+    private static void write(int port, String secret, TimelineId tl, long file, int writer, long firstSeq, List<Ack> acks) {
         try (RawClient c = new RawClient(port)) {
             Response attached = c.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder()
-                    .setTimelineId(tl.toString()).setMode(Attach.Mode.READ_WRITE)).build());
+                    .setCredential(secret).setTimelineId(tl.toString()).setMode(Attach.Mode.READ_WRITE)).build());
             if (attached.getStatus().getCode() != Code.OK) {
                 System.err.println("writer " + writer + ": attach refused: " + attached.getStatus());
                 return;
@@ -194,8 +196,11 @@ class PageserverKillTest {
     private static final class Child implements AutoCloseable {
         final Process process;
         final int pagePort;
+        /** The child's page-service secret, read from the file it made in the data directory. */
+        final String secret;
 
-        private Child(Process process, int pagePort) {
+        private Child(Process process, int pagePort, String secret) {
+            this.secret = secret;
             this.process = process;
             this.pagePort = pagePort;
         }
@@ -220,7 +225,8 @@ class PageserverKillTest {
                 }
                 Thread.sleep(10);
             }
-            return new Child(p, Integer.parseInt(Files.readString(ready).trim().split(" ")[0]));
+            return new Child(p, Integer.parseInt(Files.readString(ready).trim().split(" ")[0]),
+                    Secret.read(Credentials.pageServiceFile(data)));
         }
 
         void kill() {

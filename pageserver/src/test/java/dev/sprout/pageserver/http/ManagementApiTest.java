@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.sprout.pageserver.auth.Secret;
 import dev.sprout.pageserver.metrics.StoreMetrics;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.ErrorBody;
@@ -64,6 +65,7 @@ class ManagementApiTest {
     private static final Instant T0 = Instant.parse("2026-05-01T00:00:00Z");
     private static final int MAX_BODY = 4096;
     private static final Duration METRICS_REFRESH = Duration.ofSeconds(10);
+    private static final String TOKEN = "management-api-test-token-4f1c";
 
     @TempDir
     Path dir;
@@ -98,7 +100,7 @@ class ManagementApiTest {
             group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         }
         Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new HttpServerInitializer(api, blocking, MAX_BODY))
+                .childHandler(new HttpServerInitializer(api, Secret.of(TOKEN), blocking, MAX_BODY))
                 .bind("127.0.0.1", 0).sync().channel();
         base = "http://127.0.0.1:" + ((InetSocketAddress) ch.localAddress()).getPort();
         return ch;
@@ -480,8 +482,8 @@ class ManagementApiTest {
         TimelineId main = root();
         try (Socket socket = new Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("GET /v1/timelines/" + main + " HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+            socket.getOutputStream().write(("GET /v1/timelines/" + main + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n"
+                    + "GET /nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n"
                     + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
             RawReply first = RawReply.read(in);
@@ -507,6 +509,51 @@ class ManagementApiTest {
             assertTrue(reply.body().contains("MALFORMED_REQUEST"), reply.body());
             assertEquals(-1, in.read());
         }
+    }
+
+    // ---- authentication ------------------------------------------------------------------------------------
+
+    @Test
+    void everyRouteButTheLivenessProbeNeedsTheBearerTokenAndA401NeverShowsAToken() {
+        TimelineId id = TimelineId.random();
+        store.createRoot(id, 0, 0);
+        List<HttpRequest.Builder> routes = List.of(
+                HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).GET(),
+                HttpRequest.newBuilder(URI.create(base + "/v1/timelines/" + id)).GET(),
+                HttpRequest.newBuilder(URI.create(base + "/v1/timelines/" + id)).DELETE(),
+                HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"timelineId\": \"" + TimelineId.random() + "\"}")),
+                HttpRequest.newBuilder(URI.create(base + "/v1/gc")).POST(HttpRequest.BodyPublishers.noBody()),
+                HttpRequest.newBuilder(URI.create(base + "/metrics")).GET(),
+                HttpRequest.newBuilder(URI.create(base + "/nowhere")).GET());
+        Map<String, String> wrong = Map.of(
+                "none", "",
+                "another scheme", "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + TOKEN).getBytes(StandardCharsets.UTF_8)),
+                "the scheme alone", "Bearer",
+                "a wrong token", "Bearer " + TOKEN + "x",
+                "a prefix of the token", "Bearer " + TOKEN.substring(0, 10),
+                "the token without the scheme", TOKEN);
+        for (HttpRequest.Builder route : routes) {
+            for (var attempt : wrong.entrySet()) {
+                HttpRequest.Builder r = route.copy();
+                if (!attempt.getValue().isEmpty()) {
+                    r.header("Authorization", attempt.getValue());
+                }
+                Reply reply = exchange(r);
+                String what = route.build().method() + " " + route.build().uri().getPath() + " with " + attempt.getKey();
+                assertEquals(401, reply.status(), what + ": " + reply.body());
+                assertEquals(Code.UNAUTHENTICATED, reply.as(ErrorBody.getDefaultInstance()).getCode(), what);
+                assertEquals("Bearer realm=\"sprout\"", reply.header("www-authenticate"), what);
+                assertFalse(reply.body().contains(TOKEN.substring(0, 10)), what + " shows a token: " + reply.body());
+            }
+        }
+        assertTrue(exchange(routes.getFirst().copy()).body().contains("admin.token"), "a missing token names the file");
+        assertEquals(id.toString(), get("/v1/timelines/" + id).as(TimelineInfo.getDefaultInstance()).getTimelineId(),
+                "the refusals changed nothing");
+        assertEquals(200, exchange(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET()).status(),
+                "the liveness probe needs no token");
+        assertEquals(200, exchange(HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).GET()
+                .header("Authorization", "bearer   " + TOKEN)).status(), "the scheme is case-insensitive (RFC 7235)");
     }
 
     // ---- the core without HTTP -----------------------------------------------------------------------------
@@ -586,7 +633,13 @@ class ManagementApiTest {
         return call(HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Sends {@code request} with the admin token. */
     private Reply call(HttpRequest.Builder request) {
+        return exchange(request.header("Authorization", "Bearer " + TOKEN));
+    }
+
+    /** Sends {@code request} as it is, with whatever Authorization it carries or none. */
+    private Reply exchange(HttpRequest.Builder request) {
         try {
             HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body(), r.headers().map());

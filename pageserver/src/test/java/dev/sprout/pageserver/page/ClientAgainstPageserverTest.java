@@ -60,10 +60,29 @@ class ClientAgainstPageserverTest {
     }
 
     @Test
+    void aClientWithoutThePageserversSecretIsRefusedWithASentence() {
+        try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
+                PageClient none = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
+                PageClient wrong = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                        .withCredential("not-the-secret"))) {
+            TimelineId main = TimelineId.random();
+            server.store().createRoot(main, 0, 0);
+            RefusedException missing = assertInstanceOf(RefusedException.class, cause(none.attach(main.toString(), AttachMode.takeOver())));
+            assertEquals(Code.UNAUTHENTICATED, missing.code());
+            assertTrue(missing.getMessage().contains("no credential"), missing.getMessage());
+            RefusedException refused = assertInstanceOf(RefusedException.class, cause(wrong.attach(main.toString(), AttachMode.head())));
+            assertEquals(Code.UNAUTHENTICATED, refused.code());
+            assertFalse(ClientOptions.defaults("h", 1).withCredential("s3cr3t").toString().contains("s3cr3t"),
+                    "options never print the credential");
+            assertEquals(0, server.store().writerGeneration(main), "no writer was let in");
+        }
+    }
+
+    @Test
     void aSecondComputeFencesTheFirstWhichGetsFencedExceptionsAndTheSecondKeepsWorking() {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
-                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()))) {
+                PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
+                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
             PageSession a = first.attach(main.toString(), AttachMode.takeOver()).join();
@@ -99,10 +118,10 @@ class ClientAgainstPageserverTest {
     @Test
     void anExclusiveAttachIsRefusedWhileAWriterIsConnectedAndSucceedsOnceItsConnectionIsGone() {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()))) {
+                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
-            PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
+            PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
             PageSession a = first.attach(main.toString(), AttachMode.exclusive()).join();
             long file = a.create("/rel", 0600, 0, 0).join().fileId();
 
@@ -140,7 +159,8 @@ class ClientAgainstPageserverTest {
         TimelineId other = TimelineId.random();
         server.store().createRoot(main, 0, 0);
         server.store().createRoot(other, 0, 0);
-        ClientOptions options = ClientOptions.defaults("127.0.0.1", pagePort).withMaxReconnectTime(Duration.ofSeconds(30));
+        ClientOptions options = ClientOptions.defaults("127.0.0.1", pagePort).withMaxReconnectTime(Duration.ofSeconds(30))
+                .withCredential(server.credentials().pageService().value());
         try (PageClient client = PageClient.connect(options)) {
             PageSession writer = client.attach(main.toString(), AttachMode.takeOver()).join();
             PageSession replaced = client.attach(other.toString(), AttachMode.takeOver()).join();
@@ -150,7 +170,8 @@ class ClientAgainstPageserverTest {
             server.close();
             server = Pageserver.start(PageserverConfig.defaults(dir).withPorts(pagePort, httpPort));
             // While the client is away, another compute takes `other` over.
-            try (PageClient intruder = PageClient.connect(ClientOptions.defaults("127.0.0.1", pagePort))) {
+            try (PageClient intruder = PageClient.connect(ClientOptions.defaults("127.0.0.1", pagePort)
+                    .withCredential(server.credentials().pageService().value()))) {
                 intruder.attach(other.toString(), AttachMode.takeOver()).join();
             }
             // The client reconnects by itself and resumes `main` with the generation it holds.

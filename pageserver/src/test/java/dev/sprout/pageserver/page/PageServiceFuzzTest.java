@@ -64,14 +64,15 @@ class PageServiceFuzzTest {
             TimelineId other = TimelineId.random();
             server.store().createRoot(other, 0, 0);
 
+            String secret = server.credentials().pageService().value();
             // The bystander: attached before the fuzzing, used after it on its own connection.
             try (RawClient good = new RawClient(server.pagePort())) {
-                long session = good.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder()
+                long session = good.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder().setCredential(secret)
                         .setTimelineId(other.toString()).setMode(Attach.Mode.READ_WRITE)).build()).getAttached().getSession();
                 long file = good.call(Request.newBuilder().setId(2).setSession(session)
                         .setCreate(Create.newBuilder().setPath("/data").setMode(0600)).build()).getChanged().getFileId();
 
-                List<Request> valid = validRequests(rnd, main);
+                List<Request> valid = validRequests(rnd, main, secret);
                 int sent = 0;
                 int answered = 0;
                 int brokenStreams = 0;
@@ -134,7 +135,7 @@ class PageServiceFuzzTest {
             }
             // And a new connection still attaches.
             try (RawClient fresh = new RawClient(server.pagePort())) {
-                Response r = fresh.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder()
+                Response r = fresh.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder().setCredential(secret)
                         .setTimelineId(main.toString()).setMode(Attach.Mode.READ_ONLY)).build());
                 assertEquals(Code.OK, r.getStatus().getCode(), r::toString);
             }
@@ -142,14 +143,16 @@ class PageServiceFuzzTest {
     }
 
     /** Plausible requests to mutate; several name sessions 1..3, which attaches earlier in a stream may have opened. */
-    private static List<Request> validRequests(Random rnd, TimelineId main) {
+    private static List<Request> validRequests(Random rnd, TimelineId main, String secret) {
         List<Request> out = new ArrayList<>();
         byte[] page = new byte[8192];
         rnd.nextBytes(page);
         long s = 1 + rnd.nextInt(3);
-        out.add(Request.newBuilder().setId(7).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
-        out.add(Request.newBuilder().setId(8).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_ONLY).setLsn(1)).build());
-        out.add(Request.newBuilder().setId(9).setAttach(Attach.newBuilder().setTimelineId(TimelineId.random().toString()).setMode(Attach.Mode.READ_WRITE)).build());
+        out.add(Request.newBuilder().setId(5).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
+        out.add(Request.newBuilder().setId(6).setAttach(Attach.newBuilder().setCredential(secret + "x").setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
+        out.add(Request.newBuilder().setId(7).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
+        out.add(Request.newBuilder().setId(8).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(main.toString()).setMode(Attach.Mode.READ_ONLY).setLsn(1)).build());
+        out.add(Request.newBuilder().setId(9).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(TimelineId.random().toString()).setMode(Attach.Mode.READ_WRITE)).build());
         out.add(Request.newBuilder().setId(10).setSession(s).setGetPages(GetPages.newBuilder()
                 .addPages(PageRef.newBuilder().setFileId(2).setBlock(0)).addPages(PageRef.newBuilder().setFileId(2).setBlock(-1))).build());
         out.add(Request.newBuilder().setId(11).setSession(s).setPutPages(PutPages.newBuilder()

@@ -72,7 +72,7 @@ class PageServiceTest {
     }
 
     private long attachRw(RawClient c, TimelineId tl) throws Exception {
-        Response r = ok(c.call(req(0).setAttach(Attach.newBuilder().setTimelineId(tl.toString()).setMode(Attach.Mode.READ_WRITE)).build()));
+        Response r = ok(c.call(req(0).setAttach(attach().setTimelineId(tl.toString()).setMode(Attach.Mode.READ_WRITE)).build()));
         assertTrue(r.getAttached().getGeneration() > 0);
         return r.getAttached().getSession();
     }
@@ -130,7 +130,7 @@ class PageServiceTest {
             assertPage(page(1), read(c, s, lsn1, file, 1));
 
             // A read-only session at lsn1 on another connection sees the old version.
-            long ro = ok(other.call(req(0).setAttach(Attach.newBuilder().setTimelineId(main.toString())
+            long ro = ok(other.call(req(0).setAttach(attach().setTimelineId(main.toString())
                     .setMode(Attach.Mode.READ_ONLY).setLsn(lsn1)).build())).getAttached().getSession();
             assertPage(page(1), read(other, ro, 0, file, 1));
             Response refused = other.call(req(ro).setCommit(Commit.newBuilder().addPages(write(file, 0, page(5)))).build());
@@ -245,15 +245,41 @@ class PageServiceTest {
     }
 
     @Test
+    void anAttachWithoutThePageserversSecretIsRefusedAndOpensNothing() throws Exception {
+        String secret = server.credentials().pageService().value();
+        try (RawClient c = new RawClient(server.pagePort())) {
+            for (Attach.Mode mode : new Attach.Mode[] {Attach.Mode.READ_WRITE, Attach.Mode.READ_ONLY}) {
+                Response none = c.call(req(0).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(mode)).build());
+                assertEquals(Code.UNAUTHENTICATED, none.getStatus().getCode(), none::toString);
+                assertTrue(none.getStatus().getMessage().contains("carries no credential")
+                        && none.getStatus().getMessage().contains("page-service.secret"), none.getStatus().getMessage());
+                for (String wrong : new String[] {secret + "x", secret.substring(1), secret.toUpperCase(java.util.Locale.ROOT), " "}) {
+                    Response r = c.call(req(0).setAttach(Attach.newBuilder().setCredential(wrong)
+                            .setTimelineId(main.toString()).setMode(mode)).build());
+                    assertEquals(Code.UNAUTHENTICATED, r.getStatus().getCode(), r::toString);
+                    assertTrue(r.getStatus().getMessage().contains("not this pageserver's"), r.getStatus().getMessage());
+                    assertFalse(r.getStatus().getMessage().contains(secret), "a refusal never shows the secret");
+                }
+            }
+            // Nothing was opened: no session to use, and the timeline's writer generation did not move.
+            Response read = c.call(req(1).setGetPages(GetPages.newBuilder().addPages(PageRef.newBuilder().setFileId(1))).build());
+            assertEquals(Code.NOT_ATTACHED, read.getStatus().getCode(), read::toString);
+            assertEquals(0, server.store().writerGeneration(main));
+            // The same connection then attaches with the secret.
+            assertTrue(attachRw(c, main) > 0);
+        }
+    }
+
+    @Test
     void refusalsCarryACodeAndASentenceAndTheConnectionGoesOn() throws Exception {
         try (RawClient c = new RawClient(server.pagePort())) {
-            Response r = c.call(req(0).setAttach(Attach.newBuilder().setTimelineId(TimelineId.random().toString())
+            Response r = c.call(req(0).setAttach(attach().setTimelineId(TimelineId.random().toString())
                     .setMode(Attach.Mode.READ_WRITE)).build());
             assertEquals(Code.UNKNOWN_TIMELINE, r.getStatus().getCode());
-            r = c.call(req(0).setAttach(Attach.newBuilder().setTimelineId("main").setMode(Attach.Mode.READ_WRITE)).build());
+            r = c.call(req(0).setAttach(attach().setTimelineId("main").setMode(Attach.Mode.READ_WRITE)).build());
             assertEquals(Code.INVALID_ARGUMENT, r.getStatus().getCode());
             assertTrue(r.getStatus().getMessage().contains("\"main\""), r.getStatus().getMessage());
-            r = c.call(req(0).setAttach(Attach.newBuilder().setTimelineId(main.toString())).build());
+            r = c.call(req(0).setAttach(attach().setTimelineId(main.toString())).build());
             assertEquals(Code.MALFORMED_REQUEST, r.getStatus().getCode(), "attach without a mode");
             r = c.call(req(42).setGetPages(GetPages.newBuilder().addPages(PageRef.newBuilder().setFileId(1))).build());
             assertEquals(Code.NOT_ATTACHED, r.getStatus().getCode());
@@ -303,13 +329,13 @@ class PageServiceTest {
     @Test
     void aSecondWriterFencesTheFirst() throws Exception {
         try (RawClient first = new RawClient(server.pagePort()); RawClient second = new RawClient(server.pagePort())) {
-            Response a1 = ok(first.call(req(0).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build()));
+            Response a1 = ok(first.call(req(0).setAttach(attach().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build()));
             long s1 = a1.getAttached().getSession();
             long f = create(first, s1, "/f");
             commit(first, s1, Commit.newBuilder().addResizes(Resize.newBuilder().setFileId(f).setSize(8192)).addPages(write(f, 0, page(1))));
             ok(first.call(req(s1).setPutPages(PutPages.newBuilder().addPages(write(f, 0, page(2)))).build()));
 
-            Response a2 = ok(second.call(req(0).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build()));
+            Response a2 = ok(second.call(req(0).setAttach(attach().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build()));
             assertTrue(a2.getAttached().getGeneration() > a1.getAttached().getGeneration());
             long s2 = a2.getAttached().getSession();
 
@@ -318,7 +344,7 @@ class PageServiceTest {
             assertTrue(fenced.getStatus().getMessage().contains("generation " + a2.getAttached().getGeneration()), fenced.getStatus().getMessage());
             assertEquals(Code.FENCED, first.call(req(s1).setCreate(Create.newBuilder().setPath("/g").setMode(0600)).build()).getStatus().getCode());
             // Resuming with the old generation (as a reconnecting client would) is refused too.
-            Response resume = first.call(req(0).setAttach(Attach.newBuilder().setTimelineId(main.toString())
+            Response resume = first.call(req(0).setAttach(attach().setTimelineId(main.toString())
                     .setMode(Attach.Mode.READ_WRITE).setGeneration(a1.getAttached().getGeneration())).build());
             assertEquals(Code.FENCED, resume.getStatus().getCode());
 
@@ -328,5 +354,10 @@ class PageServiceTest {
             assertPage(page(3), read(first, s1, 0, f, 0)); // the fenced session may still read
             assertEquals(a2.getAttached().getGeneration(), server.store().writerGeneration(main), "the generation is in the store");
         }
+    }
+
+    /** An Attach carrying this pageserver's page-service secret. */
+    private Attach.Builder attach() {
+        return Attach.newBuilder().setCredential(server.credentials().pageService().value());
     }
 }

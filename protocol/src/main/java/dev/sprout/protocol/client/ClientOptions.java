@@ -22,6 +22,8 @@ import java.util.concurrent.Executor;
  *                               up for good and every call fails with {@link ConnectionLostException}
  * @param maxInFlight            the most requests pending at once (sent or waiting for a reconnect); a call
  *                               beyond it waits for a slot (see {@link PageClient})
+ * @param credential             the pageserver's page-service secret, carried by every Attach ("" = none: the
+ *                               pageserver refuses the attach with {@code UNAUTHENTICATED})
  * @param callbackExecutor       where futures are completed: {@link #EVENT_LOOP} (the default, no hand-off:
  *                               callbacks run on the client's I/O thread and must not block) or an executor of
  *                               the caller's
@@ -36,7 +38,8 @@ public record ClientOptions(
         Duration reconnectBackoffMax,
         Duration maxReconnectTime,
         int maxInFlight,
-        Executor callbackExecutor) {
+        Executor callbackExecutor,
+        String credential) {
 
     /** Completes futures on the client's event loop, with no hand-off (the lowest latency). */
     public static final Executor EVENT_LOOP = new Executor() {
@@ -81,6 +84,7 @@ public record ClientOptions(
             throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: > 0)");
         }
         Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+        Objects.requireNonNull(credential, "credential");
     }
 
     /**
@@ -89,42 +93,57 @@ public record ClientOptions(
      */
     public static ClientOptions defaults(String host, int port) {
         return new ClientOptions(host, port, Duration.ofSeconds(5), Duration.ofSeconds(30), DEFAULT_MAX_FRAME_BYTES,
-                Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(30), 1024, EVENT_LOOP);
+                Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(30), 1024, EVENT_LOOP, "");
     }
 
     public ClientOptions withConnectTimeout(Duration timeout) {
         return new ClientOptions(host, port, timeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor);
+                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, credential);
     }
 
     public ClientOptions withRequestTimeout(Duration timeout) {
         return new ClientOptions(host, port, connectTimeout, timeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor);
+                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, credential);
     }
 
     public ClientOptions withMaxFrameBytes(int bytes) {
         return new ClientOptions(host, port, connectTimeout, requestTimeout, bytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor);
+                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, credential);
     }
 
     public ClientOptions withReconnectBackoff(Duration min, Duration max) {
         return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, min, max,
-                maxReconnectTime, maxInFlight, callbackExecutor);
+                maxReconnectTime, maxInFlight, callbackExecutor, credential);
     }
 
     public ClientOptions withMaxReconnectTime(Duration time) {
         return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, time, maxInFlight, callbackExecutor);
+                reconnectBackoffMax, time, maxInFlight, callbackExecutor, credential);
     }
 
     public ClientOptions withMaxInFlight(int requests) {
         return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, requests, callbackExecutor);
+                reconnectBackoffMax, maxReconnectTime, requests, callbackExecutor, credential);
     }
 
     public ClientOptions withCallbackExecutor(Executor executor) {
         return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, executor);
+                reconnectBackoffMax, maxReconnectTime, maxInFlight, executor, credential);
+    }
+
+    /** The pageserver's page-service secret, sent in every Attach (re-attaches too). */
+    public ClientOptions withCredential(String secret) {
+        return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
+                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, secret);
+    }
+
+    /** Everything but the credential. */
+    @Override
+    public String toString() {
+        return "ClientOptions[host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout + ", requestTimeout="
+                + requestTimeout + ", maxFrameBytes=" + maxFrameBytes + ", reconnectBackoff=" + reconnectBackoffMin + ".."
+                + reconnectBackoffMax + ", maxReconnectTime=" + maxReconnectTime + ", maxInFlight=" + maxInFlight
+                + ", callbackExecutor=" + callbackExecutor + ", credential=" + (credential.isEmpty() ? "none" : "set") + "]";
     }
 
     /** {@code host:port}, for messages. */

@@ -461,7 +461,7 @@ final class Dispatcher {
 
     /** Attaches {@code s} again: a writer with the generation it holds, a reader at its LSN. */
     private void reattach(Channel channel, PageSession s) {
-        Attach attach = s.reattachRequest();
+        Attach attach = s.reattachRequest(options.credential());
         PendingRequest<AttachResult> p = new PendingRequest<>(ids.getAndIncrement(), null,
                 Request.newBuilder().setAttach(attach), Response::getAttached, true, System.nanoTime(), requestTimeoutNanos);
         p.future.whenComplete((result, error) -> reattached(channel, s, result, error));
@@ -508,7 +508,7 @@ final class Dispatcher {
             case OK, UNKNOWN_TIMELINE, TIMELINE_EXISTS, TIMELINE_HAS_CHILDREN, LSN_OUT_OF_RANGE, INVALID_PAGE,
                  INVALID_NAME, INVALID_ARGUMENT, NO_SUCH_FILE, FILE_EXISTS, NOT_A_DIRECTORY, IS_A_DIRECTORY,
                  DIRECTORY_NOT_EMPTY, FENCED, WRITER_ATTACHED, NOT_ATTACHED, READ_ONLY, UNKNOWN_BRANCH, BRANCH_EXISTS,
-                 BRANCH_HAS_CHILDREN, COMPUTE_FAILED, UNRECOGNIZED -> false;
+                 BRANCH_HAS_CHILDREN, COMPUTE_FAILED, UNAUTHENTICATED, UNRECOGNIZED -> false;
         };
     }
 

@@ -131,7 +131,7 @@ public final class PageClient implements AutoCloseable {
         if (timelineId.isEmpty()) {
             throw new IllegalArgumentException("timelineId is empty");
         }
-        return dispatcher.call(null, Request.newBuilder().setAttach(PageSession.attachRequest(timelineId, mode)),
+        return dispatcher.call(null, Request.newBuilder().setAttach(PageSession.attachRequest(timelineId, mode, options.credential())),
                 dispatcher.sessionFactory(this, timelineId, mode));
     }
 

@@ -324,15 +324,16 @@ public final class PageSession {
     }
 
     /** The Attach that resumes this session on a new connection: a writer with the generation it holds. */
-    Attach reattachRequest() {
+    Attach reattachRequest(String credential) {
         return attachRequest(timelineId, switch (mode) {
             case AttachMode.ReadWrite rw -> new AttachMode.ReadWrite(generation());
             case AttachMode.ReadOnly ro -> ro;
-        });
+        }, credential);
     }
 
-    static Attach attachRequest(String timelineId, AttachMode mode) {
-        Attach.Builder a = Attach.newBuilder().setTimelineId(timelineId);
+    /** An Attach carrying {@code credential}, the pageserver's page-service secret. */
+    static Attach attachRequest(String timelineId, AttachMode mode, String credential) {
+        Attach.Builder a = Attach.newBuilder().setTimelineId(timelineId).setCredential(credential);
         return switch (mode) {
             case AttachMode.ReadWrite rw -> a.setMode(Attach.Mode.READ_WRITE).setGeneration(rw.generation())
                     .setExclusive(rw.exclusive()).build();

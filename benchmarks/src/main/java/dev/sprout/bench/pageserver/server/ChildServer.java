@@ -2,6 +2,7 @@ package dev.sprout.bench.pageserver.server;
 
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.pageserver.PageserverMain;
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.storage.PageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,11 +29,14 @@ public final class ChildServer implements ServerUnderTest {
     private final int httpPort;
     private final ManagementClient management;
 
-    private ChildServer(Process process, int pagePort, int httpPort) {
+    private final Credentials credentials;
+
+    private ChildServer(Process process, int pagePort, int httpPort, Credentials credentials) {
+        this.credentials = credentials;
         this.process = process;
         this.pagePort = pagePort;
         this.httpPort = httpPort;
-        this.management = new ManagementClient("127.0.0.1", httpPort);
+        this.management = new ManagementClient("127.0.0.1", httpPort, credentials.admin().value());
     }
 
     static ChildServer start(Path dataDirectory, long pageCacheBytes, Path logDirectory) {
@@ -66,7 +70,9 @@ public final class ChildServer implements ServerUnderTest {
             String[] ports = Files.readString(ready).trim().split(" ");
             BenchEnv.log("pageserver %d started in a child JVM (pid %d), page port %s, HTTP port %s, log %s", n, p.pid(),
                     ports[0], ports[1], log);
-            return new ChildServer(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]));
+            // The child made its credentials before it was ready; read them from its data directory.
+            return new ChildServer(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]),
+                    Credentials.loadOrCreate(dataDirectory));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the pageserver: " + command, e);
         } catch (InterruptedException e) {
@@ -78,6 +84,11 @@ public final class ChildServer implements ServerUnderTest {
     @Override
     public int pagePort() {
         return pagePort;
+    }
+
+    @Override
+    public Credentials credentials() {
+        return credentials;
     }
 
     @Override

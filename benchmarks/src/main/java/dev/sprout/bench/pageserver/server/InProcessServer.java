@@ -2,6 +2,7 @@ package dev.sprout.bench.pageserver.server;
 
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.pageserver.Pageserver;
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.storage.PageStore;
 import java.nio.file.Path;
@@ -35,6 +36,11 @@ public final class InProcessServer implements ServerUnderTest {
     @Override
     public int httpPort() {
         return server.httpPort();
+    }
+
+    @Override
+    public Credentials credentials() {
+        return server.credentials();
     }
 
     @Override

@@ -24,25 +24,28 @@ public final class ManagementClient implements AutoCloseable {
 
     private final HttpClient http;
     private final URI base;
+    private final String authorization;
 
-    public ManagementClient(String host, int port) {
+    /** A client that sends {@code token} (the pageserver's admin token) with every request. */
+    public ManagementClient(String host, int port, String token) {
+        this.authorization = "Bearer " + token;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         this.base = URI.create("http://" + host + ":" + port);
     }
 
     /** A response whose status and body the caller checks; sent and received whole (end to end). */
     public HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Authorization", authorization)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     public HttpResponse<String> delete(String path) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).DELETE().build());
+        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Authorization", authorization).DELETE().build());
     }
 
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build());
+        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).header("Authorization", authorization).GET().build());
     }
 
     /** Creates a root timeline and answers its id. */

@@ -28,8 +28,11 @@ public final class RawHttpClient implements AutoCloseable {
     private final OutputStream out;
     private final InputStream in;
     private final String host;
+    private final String authorization;
 
-    public RawHttpClient(String host, int port) {
+    /** A connection that sends {@code token} (the pageserver's admin token) with every request. */
+    public RawHttpClient(String host, int port, String token) {
+        this.authorization = "Authorization: Bearer " + token + "\r\n";
         try {
             this.socket = new Socket();
             socket.setTcpNoDelay(true);
@@ -45,16 +48,16 @@ public final class RawHttpClient implements AutoCloseable {
 
     public Answer post(String path, String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return exchange("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: "
+        return exchange("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Type: application/json\r\nContent-Length: "
                 + body.length + "\r\n\r\n", body);
     }
 
     public Answer get(String path) {
-        return exchange("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n", new byte[0]);
+        return exchange("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "\r\n", new byte[0]);
     }
 
     public Answer delete(String path) {
-        return exchange("DELETE " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\n\r\n", new byte[0]);
+        return exchange("DELETE " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Length: 0\r\n\r\n", new byte[0]);
     }
 
     private Answer exchange(String head, byte[] body) {

@@ -1,5 +1,6 @@
 package dev.sprout.bench.pageserver.server;
 
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.storage.PageStore;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -40,6 +41,9 @@ public sealed interface ServerUnderTest extends AutoCloseable permits InProcessS
     int pagePort();
 
     int httpPort();
+
+    /** What its clients present: the page-service secret and the HTTP APIs' admin token. */
+    Credentials credentials();
 
     /** Commits acknowledged and the synced WAL writes that carried them, since the store opened. */
     PageStore.CommitStats commitStats();
