@@ -6,7 +6,7 @@ import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.control.ControlException;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.control.api.ControlApi;
-import dev.sprout.control.branch.BranchName;
+import dev.sprout.protocol.BranchName;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.proxy.ProxyConfig;

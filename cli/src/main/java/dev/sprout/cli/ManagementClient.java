@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.pageserver.auth.Secret;
+import dev.sprout.http.Secret;
 import dev.sprout.protocol.v1.ErrorBody;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sprout.pageserver.PageserverMain;
 import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.pageserver.auth.Secret;
+import dev.sprout.http.Secret;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;

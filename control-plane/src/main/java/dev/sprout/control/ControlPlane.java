@@ -1,14 +1,14 @@
 package dev.sprout.control;
 
 import dev.sprout.compute.Compute;
-import dev.sprout.control.ControlException.Code;
 import dev.sprout.control.branch.Branch;
 import dev.sprout.control.branch.BranchCatalog;
-import dev.sprout.control.branch.BranchName;
-import dev.sprout.control.branch.BranchPoint;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.control.endpoint.ComputeManager;
 import dev.sprout.control.endpoint.ComputeTemplate;
 import dev.sprout.control.endpoint.Endpoint;
+import dev.sprout.protocol.BranchName;
+import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.error.ErrorCode;
 import dev.sprout.storage.error.StorageException;
@@ -118,8 +118,8 @@ public final class ControlPlane implements AutoCloseable {
      * branch it made ({@link Created#created()} false); a different request for an existing name is refused.
      */
     public Created create(String name, String parent, BranchPoint at) {
-        BranchName.require(name);
-        BranchName.require(parent);
+        requireName(name);
+        requireName(parent);
         changes.lock();
         try {
             Optional<Branch> existing = branches.find(name);
@@ -163,7 +163,7 @@ public final class ControlPlane implements AutoCloseable {
             List<Branch> doomed = new ArrayList<>();
             collect(b, doomed);
             if (doomed.size() > 1 && !subtree) {
-                throw new ControlException(Code.HAS_CHILDREN, "branch \"" + name + "\" has " + (doomed.size() - 1)
+                throw new ControlException(Code.BRANCH_HAS_CHILDREN, "branch \"" + name + "\" has " + (doomed.size() - 1)
                         + " descendant branch(es) (" + String.join(", ", doomed.subList(0, doomed.size() - 1).stream()
                         .map(Branch::name).toList()) + "): delete them first, or delete the whole subtree");
             }
@@ -303,7 +303,7 @@ public final class ControlPlane implements AutoCloseable {
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     private Branch require(String name) {
-        BranchName.require(name);
+        requireName(name);
         return branches.find(name).orElseThrow(() -> new ControlException(Code.UNKNOWN_BRANCH,
                 "branch \"" + name + "\" does not exist"));
     }
@@ -311,7 +311,7 @@ public final class ControlPlane implements AutoCloseable {
     private void requireNoChildren(Branch b, String what) {
         List<Branch> kids = branches.children(b.name());
         if (!kids.isEmpty()) {
-            throw new ControlException(Code.HAS_CHILDREN, "cannot " + what + " branch \"" + b.name() + "\": it has child branch(es) "
+            throw new ControlException(Code.BRANCH_HAS_CHILDREN, "cannot " + what + " branch \"" + b.name() + "\": it has child branch(es) "
                     + String.join(", ", kids.stream().map(Branch::name).toList()));
         }
     }
@@ -351,7 +351,7 @@ public final class ControlPlane implements AutoCloseable {
             return call.get();
         } catch (StorageException e) {
             if (e.code() == ErrorCode.LSN_OUT_OF_RANGE) {
-                throw new ControlException(Code.OUT_OF_RANGE, e.getMessage(), e);
+                throw new ControlException(Code.LSN_OUT_OF_RANGE, e.getMessage(), e);
             }
             throw e;
         }
@@ -360,5 +360,12 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         computes.close();
+    }
+
+    /** Refuses a name that does not follow {@link BranchName}'s rule, naming it and the rule. */
+    private static void requireName(String name) {
+        if (!BranchName.isValid(name)) {
+            throw new ControlException(Code.INVALID_NAME, "invalid branch name \"" + name + "\": use " + BranchName.RULE);
+        }
     }
 }

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.compute.ComputeSpec;
-import dev.sprout.control.ControlException.Code;
-import dev.sprout.control.branch.BranchPoint;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.TimelineId;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -131,9 +131,9 @@ class ControlPlaneTest {
         assertEquals(Code.UNKNOWN_BRANCH, assertThrows(ControlException.class,
                 () -> cp.create("x", "nope", new BranchPoint.Head())).code());
         assertEquals(Code.UNKNOWN_BRANCH, assertThrows(ControlException.class, () -> cp.wake("nope")).code());
-        assertEquals(Code.OUT_OF_RANGE, assertThrows(ControlException.class,
+        assertEquals(Code.LSN_OUT_OF_RANGE, assertThrows(ControlException.class,
                 () -> cp.create("too-old", "feature-x", new BranchPoint.AtLsn(1))).code());
-        assertEquals(Code.HAS_CHILDREN, assertThrows(ControlException.class, () -> cp.delete(restored.backup(), false)).code());
+        assertEquals(Code.BRANCH_HAS_CHILDREN, assertThrows(ControlException.class, () -> cp.delete(restored.backup(), false)).code());
         assertEquals(Code.INVALID_ARGUMENT, assertThrows(ControlException.class, () -> cp.delete("main", true)).code());
         assertEquals(Code.INVALID_ARGUMENT, assertThrows(ControlException.class, () -> cp.restore("main", beforeDelete)).code());
         assertEquals(3, cp.list().size());

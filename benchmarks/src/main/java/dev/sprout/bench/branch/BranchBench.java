@@ -11,7 +11,7 @@ import dev.sprout.bench.support.Args;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.postgres.PostgresInstall;
-import dev.sprout.control.branch.BranchName;
+import dev.sprout.protocol.BranchName;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.IOException;
 import java.net.http.HttpClient;

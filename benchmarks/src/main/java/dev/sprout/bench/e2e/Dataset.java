@@ -9,7 +9,7 @@ import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
-import dev.sprout.control.branch.BranchName;
+import dev.sprout.protocol.BranchName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,13 +2,14 @@ package dev.sprout.control.api;
 
 import dev.sprout.control.ControlException;
 import dev.sprout.control.ControlPlane;
-import dev.sprout.control.branch.BranchPoint;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.control.endpoint.Endpoint;
-import dev.sprout.pageserver.http.ApiException;
-import dev.sprout.pageserver.http.ApiRequest;
-import dev.sprout.pageserver.http.ApiResponse;
-import dev.sprout.pageserver.http.HttpApi;
-import dev.sprout.pageserver.http.Json;
+import dev.sprout.http.ApiException;
+import dev.sprout.http.Codes;
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.ApiResponse;
+import dev.sprout.http.HttpApi;
+import dev.sprout.http.Json;
 import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Code;
@@ -62,10 +63,14 @@ public final class ControlApi implements HttpApi {
         } catch (ApiException e) {
             return e.response();
         } catch (ControlException e) {
-            return ApiResponse.error(e.code().httpStatus(), code(e.code()), e.getMessage());
-        } catch (StorageException e) {
-            LOG.warn("{} {} failed in the store: {}", request.method(), request.path(), e.getMessage(), e);
-            return ApiResponse.error(500, Code.IO_ERROR, e.getMessage());
+            return ApiResponse.error(Codes.httpStatus(e.code()), e.code(), e.getMessage());
+        } catch (StorageException e) { // a refusal of the store that the control plane did not turn into its own
+            Code code = Codes.of(e.code());
+            int status = Codes.httpStatus(code);
+            if (status >= 500) {
+                LOG.warn("{} {} failed in the store: {}", request.method(), request.path(), e.getMessage(), e);
+            }
+            return ApiResponse.error(status, code, e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", request.method(), request.path(), e);
             return ApiResponse.error(500, Code.INTERNAL, request.method() + " " + request.path() + " failed: " + e);
@@ -186,17 +191,5 @@ public final class ControlApi implements HttpApi {
     private static ApiResponse notAllowed(String method, String allowed, String hint) {
         return new ApiException(405, Code.MALFORMED_REQUEST, method + " is not allowed here (allowed: " + allowed + hint + ")",
                 Map.of("Allow", allowed)).response();
-    }
-
-    private static Code code(ControlException.Code c) {
-        return switch (c) {
-            case UNKNOWN_BRANCH -> Code.UNKNOWN_BRANCH;
-            case BRANCH_EXISTS -> Code.BRANCH_EXISTS;
-            case INVALID_NAME -> Code.INVALID_NAME;
-            case HAS_CHILDREN -> Code.BRANCH_HAS_CHILDREN;
-            case OUT_OF_RANGE -> Code.LSN_OUT_OF_RANGE;
-            case INVALID_ARGUMENT -> Code.INVALID_ARGUMENT;
-            case COMPUTE_FAILED -> Code.COMPUTE_FAILED;
-        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.sprout.control.branch;
 
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -2,6 +2,7 @@ package dev.sprout.control.endpoint;
 
 import dev.sprout.compute.Compute;
 import dev.sprout.control.ControlException;
+import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.TimelineId;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -40,14 +41,14 @@ public final class ComputeManager implements AutoCloseable {
      * The address of {@code branch}'s compute on {@code timeline}, starting or resuming it first. {@code initdb}
      * makes a database cluster when the timeline is empty (the root branch's first start).
      *
-     * @throws ControlException {@link ControlException.Code#COMPUTE_FAILED} when it cannot start
+     * @throws ControlException {@link Code#COMPUTE_FAILED} when it cannot start
      */
     public InetSocketAddress wake(String branch, TimelineId timeline, boolean initdb) {
         ReentrantLock lock = lock(branch);
         lock.lock();
         try {
             if (closed) {
-                throw new ControlException(ControlException.Code.COMPUTE_FAILED, "the control plane is shutting down");
+                throw new ControlException(Code.COMPUTE_FAILED, "the control plane is shutting down");
             }
             Running r = computes.get(branch);
             if (r != null && !r.timeline.equals(timeline)) {
@@ -66,7 +67,7 @@ public final class ComputeManager implements AutoCloseable {
                     r.compute.resume();
                 }
             } catch (RuntimeException e) {
-                throw new ControlException(ControlException.Code.COMPUTE_FAILED,
+                throw new ControlException(Code.COMPUTE_FAILED,
                         "the compute of branch \"" + branch + "\" cannot start: " + e.getMessage(), e);
             }
             r.compute.touch();

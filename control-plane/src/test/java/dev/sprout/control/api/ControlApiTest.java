@@ -9,6 +9,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.control.ControlPlane;
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.ApiResponse;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.Branch;
@@ -19,6 +21,8 @@ import dev.sprout.protocol.v1.ErrorBody;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import dev.sprout.protocol.v1.TimelineInfo;
 import dev.sprout.protocol.v1.TimelineList;
+import dev.sprout.storage.PageStore;
+import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.timeline.TimelineId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -442,6 +446,25 @@ class ControlApiTest {
         assertEquals(200, call("POST", "/v1/branches", "{\"name\": \"zeta\"}").statusCode());
         assertEquals(List.of("team/feature-x", "zeta"), parse(expect(call("DELETE", "/v1/branches/zeta?subtree=true", null), 200),
                 DeleteBranchResponse.getDefaultInstance()).getDeletedList());
+    }
+
+    @Test
+    void aRefusalOfTheStoreGetsItsOwnStatusAndCodeNotA500() throws Exception {
+        // A store that refuses every call (closed under a running control plane, as at shutdown).
+        try (PageStore store = PageStore.open(StoreOptions.defaults(base.resolve("closing")))) {
+            ControlPlane closing = ControlPlane.open(store, (branch, timeline) -> {
+                throw new AssertionError("no compute is started here");
+            }, Clock.systemUTC(), TimelineId.random(), 0, 0);
+            ControlApi api = new ControlApi(closing);
+            assertEquals(200, api.handle(ApiRequest.of("GET", "/v1/branches")).status());
+            store.close();
+            ApiResponse refused = api.handle(ApiRequest.of("GET", "/v1/branches/main"));
+            assertEquals(503, refused.status(), refused.bodyText());
+            ErrorBody.Builder body = ErrorBody.newBuilder();
+            JsonFormat.parser().merge(refused.bodyText(), body);
+            assertEquals(Code.CLOSED, body.getCode(), refused.bodyText());
+            closing.close();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

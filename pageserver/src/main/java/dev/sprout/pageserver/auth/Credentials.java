@@ -1,5 +1,6 @@
 package dev.sprout.pageserver.auth;
 
+import dev.sprout.http.Secret;
 import java.nio.file.Path;
 import java.util.Objects;
 

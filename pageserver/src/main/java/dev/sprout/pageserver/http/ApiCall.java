@@ -1,5 +1,6 @@
 package dev.sprout.pageserver.http;
 
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,16 +46,4 @@ sealed interface ApiCall {
 
     /** GET /metrics */
     record Metrics() implements ApiCall {}
-
-    /** Where a branch starts on its parent: exactly one of these, so "both set" cannot reach the store. */
-    sealed interface BranchPoint {
-        /** ancestorLsn */
-        record AtLsn(long lsn) implements BranchPoint {}
-
-        /** ancestorTime: the parent's newest commit at or before then. */
-        record AtTime(Instant time) implements BranchPoint {}
-
-        /** Neither: the parent's last LSN when the branch is created. */
-        record AtHead() implements BranchPoint {}
-    }
 }

@@ -1,6 +1,12 @@
 package dev.sprout.pageserver.http;
 
-import dev.sprout.pageserver.http.ApiCall.BranchPoint;
+import dev.sprout.http.ApiException;
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.ApiResponse;
+import dev.sprout.http.Codes;
+import dev.sprout.http.HttpApi;
+import dev.sprout.http.HttpServerInitializer;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.GcSettings;
 import dev.sprout.protocol.v1.Health;
@@ -131,7 +137,7 @@ public final class ManagementApi implements HttpApi {
         TimelineInfo info = switch (at) {
             case BranchPoint.AtLsn(long lsn) -> store.branch(id, parent, lsn);
             case BranchPoint.AtTime(Instant time) -> store.branchAt(id, parent, time);
-            case BranchPoint.AtHead() -> {
+            case BranchPoint.Head() -> {
                 // "At the head" named no LSN, so a retry after the parent moved on is still the same request.
                 if (existing.isPresent() && existing.get().parent().equals(Optional.of(parent))) {
                     yield existing.get();

@@ -1,6 +1,9 @@
 package dev.sprout.pageserver.http;
 
-import dev.sprout.pageserver.http.ApiCall.BranchPoint;
+import dev.sprout.http.ApiException;
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.Json;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.CreateTimelineRequest;
 import dev.sprout.protocol.v1.GcSettings;
@@ -143,7 +146,7 @@ final class Router {
         } else if (byTime) {
             at = new BranchPoint.AtTime(time(r.getAncestorTime(), "ancestorTime"));
         } else {
-            at = new BranchPoint.AtHead();
+            at = new BranchPoint.Head();
         }
         return new ApiCall.CreateBranch(id, parent, at);
     }

@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.sprout.pageserver.PageserverMain;
 import dev.sprout.pageserver.RawClient;
 import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.pageserver.auth.Secret;
+import dev.sprout.http.Secret;
 import dev.sprout.protocol.v1.Attach;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.Commit;

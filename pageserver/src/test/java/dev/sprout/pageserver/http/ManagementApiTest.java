@@ -1,5 +1,8 @@
 package dev.sprout.pageserver.http;
 
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.ApiResponse;
+import dev.sprout.http.HttpServerInitializer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import dev.sprout.pageserver.auth.Secret;
+import dev.sprout.http.Secret;
 import dev.sprout.pageserver.metrics.StoreMetrics;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.ErrorBody;
@@ -547,7 +550,7 @@ class ManagementApiTest {
                 assertFalse(reply.body().contains(TOKEN.substring(0, 10)), what + " shows a token: " + reply.body());
             }
         }
-        assertTrue(exchange(routes.getFirst().copy()).body().contains("admin.token"), "a missing token names the file");
+        assertTrue(exchange(routes.getFirst().copy()).body().contains("`Authorization: Bearer TOKEN`"), "a missing token says how to send one");
         assertEquals(id.toString(), get("/v1/timelines/" + id).as(TimelineInfo.getDefaultInstance()).getTimelineId(),
                 "the refusals changed nothing");
         assertEquals(200, exchange(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET()).status(),

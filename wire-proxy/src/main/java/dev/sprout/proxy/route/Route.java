@@ -1,5 +1,6 @@
 package dev.sprout.proxy.route;
 
+import dev.sprout.protocol.BranchName;
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
                     if (!kept.isEmpty() && kept.getLast().equals("-c")) {
                         kept.removeLast(); // "-c branch=NAME" names the branch as well
                     }
-                    named.add(new Named(BranchName.require(token.substring(OPTION_PREFIX.length()), "options"), Source.OPTIONS));
+                    named.add(new Named(requireBranch(token.substring(OPTION_PREFIX.length()), "options"), Source.OPTIONS));
                 } else {
                     kept.add(token);
                 }
@@ -76,13 +77,13 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
         }
 
         serverName.flatMap(host -> label(host, domain))
-                .ifPresent(label -> named.add(new Named(BranchName.require(label, "TLS server name"), Source.SERVER_NAME)));
+                .ifPresent(label -> named.add(new Named(requireBranch(label, "TLS server name"), Source.SERVER_NAME)));
 
         String database = parameters.get("database");
         if (database != null) {
             int at = database.lastIndexOf('@');
             if (at >= 0) {
-                named.add(new Named(BranchName.require(database.substring(at + 1), "database name"), Source.DATABASE));
+                named.add(new Named(requireBranch(database.substring(at + 1), "database name"), Source.DATABASE));
                 forwarded.put("database", database.substring(0, at));
                 if (at == 0) {
                     forwarded.remove("database"); // "@NAME": the compute's default database (the user's name)
@@ -145,5 +146,31 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
             tokens.add(token.toString());
         }
         return tokens;
+    }
+
+    /**
+     * Returns {@code name} when it follows {@link BranchName}'s rule, else throws {@link SqlState#INVALID_NAME} naming
+     * it (printably: control characters escaped, cut at 80) and where it came from, with the rule as the hint. The
+     * proxy checks a name before it asks anyone about it.
+     */
+    static String requireBranch(String name, String source) {
+        if (!BranchName.isValid(name)) {
+            throw new ProxyError(SqlState.INVALID_NAME, "invalid branch name \"" + printable(name) + "\" in the " + source,
+                    "A branch name has " + BranchName.RULE + ".");
+        }
+        return name;
+    }
+
+    private static String printable(String s) {
+        String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        StringBuilder b = new StringBuilder(cut.length());
+        cut.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 }

@@ -183,21 +183,21 @@ class RouteTest {
     @Test
     void branchNameRules() {
         for (String ok : List.of("a", "0", "feature-x", "team/feature_1", "a".repeat(63), "9-lives")) {
-            assertEquals(ok, BranchName.require(ok, "options"), ok);
+            assertEquals(ok, Route.requireBranch(ok, "options"), ok);
         }
         for (String bad : List.of("", "a".repeat(64), "Main", "-x", "_x", "/x", "a b", "a.b", "é", "a\u0000b")) {
-            ProxyError e = assertThrows(ProxyError.class, () -> BranchName.require(bad, "options"), bad);
+            ProxyError e = assertThrows(ProxyError.class, () -> Route.requireBranch(bad, "options"), bad);
             assertEquals(SqlState.INVALID_NAME, e.state(), bad);
         }
     }
 
     @Test
     void anInvalidNameIsShownPrintably() {
-        ProxyError e = assertThrows(ProxyError.class, () -> BranchName.require("a\u0001b", "database name"));
+        ProxyError e = assertThrows(ProxyError.class, () -> Route.requireBranch("a\u0001b", "database name"));
         assertEquals("invalid branch name \"a\\x01b\" in the database name", e.getMessage());
         assertEquals(Optional.of("A branch name has 1 to 63 lowercase letters, digits, '-', '_' or '/', "
-                + "and starts with a letter or digit."), e.hint());
-        ProxyError longName = assertThrows(ProxyError.class, () -> BranchName.require("b".repeat(100), "options"));
+                + "starting with a letter or digit."), e.hint());
+        ProxyError longName = assertThrows(ProxyError.class, () -> Route.requireBranch("b".repeat(100), "options"));
         assertEquals("invalid branch name \"" + "b".repeat(80) + "...\" in the options", longName.getMessage());
     }
 

@@ -231,7 +231,7 @@ class StartupHandlerTest {
                 startup(PROTOCOL_3_0, "user", "alice", "options", "branch=Bad!"));
         Outcome outcome = exchange.run();
         assertFatal(single(outcome.answers().get(0)), "42602", "invalid branch name \"Bad!\" in the options",
-                "A branch name has 1 to 63 lowercase letters, digits, '-', '_' or '/', and starts with a letter or digit.");
+                "A branch name has 1 to 63 lowercase letters, digits, '-', '_' or '/', starting with a letter or digit.");
         assertFalse(outcome.open());
         assertEquals(List.of(), outcome.wakes());
         assertEquals(0, outcome.admitted());

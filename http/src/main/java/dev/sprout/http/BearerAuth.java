@@ -1,7 +1,5 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
-import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.pageserver.auth.Secret;
 import dev.sprout.protocol.v1.Code;
 import java.util.Locale;
 import java.util.Map;
@@ -39,8 +37,8 @@ final class BearerAuth {
         }
         if (authorization == null || authorization.isBlank()) {
             return Optional.of(unauthorized("this API needs a bearer token: send the header `Authorization: Bearer"
-                    + " TOKEN` with the admin token kept in " + Credentials.DIRECTORY + "/" + Credentials.ADMIN_TOKEN_FILE
-                    + " of the pageserver's data directory (the sprout CLI reads it itself)"));
+                    + " TOKEN` with the server's admin token" + (token.file() == null ? "" : ", kept in " + token.file())
+                    + " (the sprout CLI reads it itself)"));
         }
         String value = authorization.strip();
         int space = value.indexOf(' ');

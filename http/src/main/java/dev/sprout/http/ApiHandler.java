@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 import dev.sprout.protocol.v1.Code;
 import io.netty.buffer.ByteBufUtil;

@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.auth;
+package dev.sprout.http;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;

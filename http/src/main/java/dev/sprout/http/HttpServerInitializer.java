@@ -1,6 +1,5 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
-import dev.sprout.pageserver.auth.Secret;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerCodec;

@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;

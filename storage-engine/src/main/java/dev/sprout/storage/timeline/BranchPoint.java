@@ -1,10 +1,13 @@
-package dev.sprout.control.branch;
+package dev.sprout.storage.timeline;
 
 import java.time.Instant;
 
-/** Where in its parent's history a branch starts. */
+/**
+ * Where in its parent's history a branch starts: exactly one of these, so "an LSN and a time" cannot reach the store.
+ * The vocabulary of every API that makes branches (the management API's timelines, the control plane's branches).
+ */
 public sealed interface BranchPoint {
-    /** The parent's head now (a running parent compute is checkpointed first). */
+    /** The parent's head now (its last LSN when the branch is made; the control plane checkpoints a running compute first). */
     record Head() implements BranchPoint {
         @Override
         public String toString() {

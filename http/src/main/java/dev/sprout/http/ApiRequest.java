@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 import java.util.List;
 import java.util.Map;

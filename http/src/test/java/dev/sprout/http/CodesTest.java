@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.error.ErrorCode;
@@ -37,7 +37,7 @@ public final class Codes {
      * failed. Conflicts with the state of the store (the name is taken, the timeline has children, a newer
      * writer) are 409 or 412 so that a client can tell them from malformed requests.
      */
-    static int httpStatus(Code code) {
+    public static int httpStatus(Code code) {
         return switch (code) {
             case OK -> 200;
             case UNKNOWN_TIMELINE, NO_SUCH_FILE, UNKNOWN_BRANCH -> 404;

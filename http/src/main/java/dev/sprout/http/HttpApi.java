@@ -1,4 +1,4 @@
-package dev.sprout.pageserver.http;
+package dev.sprout.http;
 
 /**
  * An HTTP/JSON API served by the pageserver's HTTP server: the management API, and APIs mounted beside it by the
