@@ -1,5 +1,6 @@
 package dev.sprout.cli;
 
+import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.config.PageserverConfig;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -58,7 +59,7 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     static String password(Path dataDir) {
-        Path file = dataDir.resolve(LocalStack.PASSWORD_FILE);
+        Path file = dataDir.resolve(SproutNode.PASSWORD_FILE);
         try {
             return Files.readString(file).strip();
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.sprout.cli;
 
+import dev.sprout.node.SproutNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -48,7 +49,7 @@ final class ManagementClient {
      */
     ManagementClient(int port, Path dataDir) {
         this.port = port;
-        this.tokenFile = Credentials.adminTokenFile(dataDir.resolve(LocalStack.PAGES));
+        this.tokenFile = Credentials.adminTokenFile(dataDir.resolve(SproutNode.PAGES));
         this.token = readToken(tokenFile);
         // HTTP/1.1 explicitly: the JDK client would otherwise offer an h2c upgrade the pageserver does not speak.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();

@@ -1,12 +1,11 @@
 package dev.sprout.cli;
 
+import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -30,7 +29,7 @@ import picocli.CommandLine.Spec;
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
     static final int DEFAULT_PG_PORT = 55432;
-    static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("sprout:main".getBytes(StandardCharsets.UTF_8)));
+    static final TimelineId MAIN = SproutNode.MAIN_TIMELINE;
 
     @Spec
     CommandSpec spec;
@@ -86,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
         stack.connectionString().ifPresent(url -> b.append("  postgres (main) ").append(url).append('\n'));
         stack.proxy().ifPresent(p -> b.append("  proxy           ").append(p.address().getHostString()).append(':')
                 .append(p.port()).append(" (TLS offered, self-signed: ")
-                .append(stack.dataDir().resolve(LocalStack.PROXY)).append("/proxy-tls.crt)\n"));
+                .append(stack.dataDir().resolve(SproutNode.PROXY)).append("/proxy-tls.crt)\n"));
         stack.compute().ifPresent(c -> b.append("  postgres log    ").append(c.logFile()).append('\n'));
         b.append("  data directory  ").append(stack.dataDir()).append('\n');
         b.append("  page service    ").append(stack.bindAddress()).append(':').append(stack.pagePort()).append('\n');

@@ -3,8 +3,6 @@ package dev.sprout.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,14 +63,6 @@ final class Cli {
     /** A request to {@code stack}'s HTTP API with its admin token. */
     private static HttpRequest.Builder authorized(LocalStack stack, String path) {
         return HttpRequest.newBuilder(uri(stack.httpPort(), path)).header("Authorization", "Bearer " + stack.adminToken());
-    }
-
-    /** A port on 127.0.0.1 that nothing listened on a moment ago. */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
     }
 
     private static URI uri(int port, String path) {

@@ -1,5 +1,6 @@
 package dev.sprout.cli;
 
+import dev.sprout.node.SproutNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +53,7 @@ class SproutUpTest {
 
             // The API is the data directory's owner's: no token, no answer; the token is kept owner-only.
             assertEquals(401, Cli.getWithoutToken(up.httpPort(), "/v1/timelines").statusCode());
-            Path secrets = data.resolve(LocalStack.PAGES).resolve("secrets");
+            Path secrets = data.resolve(SproutNode.PAGES).resolve("secrets");
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets)));
             for (String file : new String[] {"admin.token", "page-service.secret"}) {
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets.resolve(file))), file);

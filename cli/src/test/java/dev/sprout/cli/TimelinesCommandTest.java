@@ -7,6 +7,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpServer;
 import dev.sprout.protocol.v1.TimelineInfo;
 import dev.sprout.protocol.v1.TimelineList;
+import dev.sprout.testkit.Ports;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,7 @@ class TimelinesCommandTest {
 
     @Test
     void nothingListeningIsASentenceAndExit3() throws Exception {
-        int port = Cli.freePort();
+        int port = Ports.free();
         Cli.Result r = Cli.sprout("timelines", "--http-port", "" + port);
         assertEquals(Sprout.EXIT_UNREACHABLE, r.exit(), r.toString());
         assertEquals("sprout: no Sprout answers on 127.0.0.1:" + port + ": start it with `./sprout up`\n", r.err());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.sprout.pageserver.PageserverMain;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.http.Secret;
+import dev.sprout.testkit.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -48,9 +49,9 @@ class ComputeCrashTest {
     private static final String PASSWORD = "crash-test-password";
 
     private final Path base = Path.of("/tmp", "sprout-crash-test-" + UUID.randomUUID());
-    private final int pagePort = Fixture.freePort();
-    private final int httpPort = Fixture.freePort();
-    private final int pgPort = Fixture.freePort();
+    private final int pagePort = Ports.free();
+    private final int httpPort = Ports.free();
+    private final int pgPort = Ports.free();
     private final String timeline = UUID.randomUUID().toString();
     private Process pageserver;
     private Process agent;

@@ -3,9 +3,9 @@ package dev.sprout.compute;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -50,7 +50,7 @@ final class Fixture implements AutoCloseable {
     }
 
     ComputeSpec spec(TimelineId timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), freePort(), PASSWORD)
+        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), Ports.free(), PASSWORD)
                 .withPageserverCredential(pageserver.credentials().pageService().value());
     }
 
@@ -58,14 +58,6 @@ final class Fixture implements AutoCloseable {
         Compute c = Compute.start(spec, initdb);
         computes.add(c);
         return c;
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static Connection connect(int port) throws SQLException {

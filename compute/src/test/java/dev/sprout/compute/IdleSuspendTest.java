@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.compute.fuse.TimelineMount;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.ManualClock;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -18,11 +19,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +43,7 @@ class IdleSuspendTest {
     void aComputeWithoutClientsIsSuspendedAfterTheIdlePeriodAndResumesWithItsData() throws Exception {
         try (Fixture fx = new Fixture()) {
             TimelineId root = fx.newRoot();
-            MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+            ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
             ComputeSpec spec = fx.spec(root, "idle").withIdleSuspend(IDLE);
             try (Compute c = Compute.start(spec, true, clock)) {
                 long pid = c.postgresPid();
@@ -140,33 +138,5 @@ class IdleSuspendTest {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             }
         }, "nothing listens on port " + port);
-    }
-
-    /** A clock that stands still until the test moves it. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        synchronized void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }

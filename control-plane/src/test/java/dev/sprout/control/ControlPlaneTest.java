@@ -12,9 +12,9 @@ import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -53,7 +53,7 @@ class ControlPlaneTest {
     private ControlPlane open() {
         return ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
                 timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
-                freePort(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
+                Ports.free(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
                 Clock.systemUTC(), MAIN, 0, 0);
     }
 
@@ -167,14 +167,6 @@ class ControlPlaneTest {
     private static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.storage.gc.GcReport;
 import dev.sprout.storage.gc.Lease;
-import dev.sprout.storage.model.FakeClock;
 import dev.sprout.storage.page.PageBatch;
 import dev.sprout.storage.page.PageRead;
 import dev.sprout.storage.page.Pages;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +24,7 @@ class GcAndLeaseTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = new FakeClock(Instant.parse("2026-05-01T00:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-05-01T00:00:00Z"));
 
     private PageStore open() {
         return PageStore.open(StoreOptions.defaults(dir).withSyncCommits(false).withMemory(8 << 20, 4 << 20)

@@ -12,10 +12,10 @@ import dev.sprout.storage.error.StorageException;
 import dev.sprout.storage.error.TimelineExistsException;
 import dev.sprout.storage.error.TimelineHasChildrenException;
 import dev.sprout.storage.error.UnknownTimelineException;
-import dev.sprout.storage.model.FakeClock;
 import dev.sprout.storage.page.PageBatch;
 import dev.sprout.storage.page.Pages;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +31,7 @@ class RefusalTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T10:00:00Z"));
     private PageStore store;
     private TimelineId main;
     private long file;

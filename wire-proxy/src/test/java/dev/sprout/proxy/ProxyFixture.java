@@ -9,11 +9,10 @@ import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Ports;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -90,7 +89,7 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     private ComputeSpec spec(TimelineId timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), freePort(), PASSWORD)
+        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), Ports.free(), PASSWORD)
                 .withPageserverCredential(pageserver.credentials().pageService().value());
     }
 
@@ -130,14 +129,6 @@ public final class ProxyFixture implements AutoCloseable {
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
+import dev.sprout.testkit.Ports;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -69,7 +70,7 @@ class ProxyLimitsTest {
     @Test
     void wakeUpRetriesAStartingComputeAndAnAddressThatRefusesThenSucceeds(ProxyFixture fx) throws Exception {
         AtomicInteger asked = new AtomicInteger();
-        int nobody = ProxyFixture.freePort();
+        int nobody = Ports.free();
         Endpoints endpoints = branch -> switch (asked.incrementAndGet()) {
             case 1, 2 -> new WakeResult.Starting("compute starting");
             case 3 -> new WakeResult.Ready(new InetSocketAddress("127.0.0.1", nobody)); // suspended again meanwhile
@@ -86,7 +87,7 @@ class ProxyLimitsTest {
     void aRunningComputeIsAnsweredAtOnceAndARefusedFastAnswerFallsBackToWake(ProxyFixture fx) throws Exception {
         AtomicInteger woken = new AtomicInteger();
         AtomicInteger asked = new AtomicInteger();
-        int nobody = ProxyFixture.freePort();
+        int nobody = Ports.free();
         Endpoints endpoints = new Endpoints() {
             @Override
             public WakeResult wake(String branch) {

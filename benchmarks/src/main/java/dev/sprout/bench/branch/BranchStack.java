@@ -1,81 +1,69 @@
 package dev.sprout.bench.branch;
 
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.support.BenchEnv;
-import dev.sprout.compute.ComputeSpec;
-import dev.sprout.compute.postgres.OsUser;
-import dev.sprout.control.ControlException;
 import dev.sprout.control.ControlPlane;
-import dev.sprout.control.api.ControlApi;
+import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.Pageserver;
-import dev.sprout.pageserver.config.PageserverConfig;
-import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.WireProxy;
-import dev.sprout.proxy.tls.TlsSettings;
-import dev.sprout.proxy.wake.WakeResult;
+import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.storage.timeline.TimelineId;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What {@code sprout up} runs, assembled the same way in this JVM (the benchmark does not depend on the CLI
- * module; the parts and their wiring are {@code LocalStack}'s): a pageserver on 127.0.0.1 with ephemeral ports, the
- * control plane on its store with the branches' API mounted on the pageserver's HTTP port, and a {@link WireProxy}
- * whose {@link dev.sprout.proxy.wake.Endpoints} wake a branch's compute through the control plane, mapping its
- * refusals as {@code LocalStack} does. Computes get {@code LocalStack}'s template except the idle suspend, which is
- * off so that no compute stops under the measurement. The adapter also times each wake-up, per branch, for the
- * report. Closed in the reverse order; not thread-safe, except the proxy's calls to the adapter.
+ * What {@code sprout up} runs, assembled by the same {@link SproutNode} in this JVM: a pageserver on 127.0.0.1 with
+ * ephemeral ports, the control plane on its store with the branches' API mounted on the pageserver's HTTP port, and
+ * the wire proxy on a free port, whose wake-up goes through the control plane. Computes get {@code sprout up}'s
+ * template except the idle suspend, which is off so that no compute stops under the measurement. The wake-up is
+ * timed, per branch, for the report. Closed in the reverse order; not thread-safe, except the proxy's calls.
  */
 public final class BranchStack implements AutoCloseable {
     public final Pageserver pageserver;
     public final ControlPlane control;
     public final WireProxy proxy;
+    private final SproutNode node;
     /** The last wake-up of each branch through the proxy, in nanoseconds (the compute's start, when it ran none). */
     private final ConcurrentHashMap<String, Long> wakeNanos;
 
-    private BranchStack(Pageserver pageserver, ControlPlane control, WireProxy proxy, ConcurrentHashMap<String, Long> wakeNanos) {
-        this.pageserver = pageserver;
-        this.control = control;
-        this.proxy = proxy;
+    private BranchStack(SproutNode node, ConcurrentHashMap<String, Long> wakeNanos) {
+        this.node = node;
+        this.pageserver = node.pageserver();
+        this.control = node.control();
+        this.proxy = node.proxy().orElseThrow();
         this.wakeNanos = wakeNanos;
     }
 
     public static BranchStack start(Path runDir, String password) {
-        Pageserver pageserver = Pageserver.start(PageserverConfig.defaults(runDir.resolve("pages")).withEphemeralPorts());
-        ControlPlane control = null;
-        try {
-            OsUser owner = OsUser.forPostgres();
-            String host = pageserver.config().bindAddress();
-            int page = pageserver.pagePort();
-            Path computes = ComputeBench.traversableDir(runDir.resolve("computes"));
-            control = ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of(host, page,
-                    timeline.toString(), computes.resolve(branch.replace('/', '.')), ComputeBench.freePort(), password)
-                    .withIdleSuspend(Duration.ZERO).withPageserverCredential(pageserver.credentials().pageService().value()), Clock.systemUTC(), TimelineId.random(), owner.uid(), owner.gid());
-            pageserver.mountApi(ControlApi.PREFIX, new ControlApi(control));
-            ControlPlane cp = control;
-            ConcurrentHashMap<String, Long> wakeNanos = new ConcurrentHashMap<>();
-            WireProxy proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("proxy"))),
-                    branch -> {
-                        long t = System.nanoTime();
-                        try {
-                            return wake(cp, branch);
-                        } finally {
-                            wakeNanos.put(branch, System.nanoTime() - t);
-                        }
-                    }, pageserver.metrics());
-            BenchEnv.log("pageserver (page port %d, HTTP port %d, store %s), control plane and proxy (%s) up in this JVM",
-                    pageserver.pagePort(), pageserver.httpPort(), runDir.resolve("pages"), proxy.address());
-            return new BranchStack(pageserver, control, proxy, wakeNanos);
-        } catch (RuntimeException e) {
-            if (control != null) {
-                control.close();
+        ConcurrentHashMap<String, Long> wakeNanos = new ConcurrentHashMap<>();
+        SproutNode node = SproutNode.builder(runDir).ports(0, 0).proxy(0).password(password).idleSuspend(Duration.ZERO)
+                .mainTimeline(TimelineId.random()).decorateEndpoints(inner -> timed(inner, wakeNanos)).start();
+        BenchEnv.log("pageserver (page port %d, HTTP port %d, store %s), control plane and proxy (%s) up in this JVM",
+                node.pageserver().pagePort(), node.pageserver().httpPort(), runDir.resolve(SproutNode.PAGES),
+                node.proxy().orElseThrow().address());
+        return new BranchStack(node, wakeNanos);
+    }
+
+    /** {@code inner}, with each wake-up's time kept per branch (the fast answer for a running compute is not timed). */
+    private static Endpoints timed(Endpoints inner, ConcurrentHashMap<String, Long> wakeNanos) {
+        return new Endpoints() {
+            @Override
+            public dev.sprout.proxy.wake.WakeResult wake(String branch) throws InterruptedException {
+                long t = System.nanoTime();
+                try {
+                    return inner.wake(branch);
+                } finally {
+                    wakeNanos.put(branch, System.nanoTime() - t);
+                }
             }
-            pageserver.close();
-            throw e;
-        }
+
+            @Override
+            public Optional<dev.sprout.proxy.wake.WakeResult> now(String branch) {
+                return inner.now(branch);
+            }
+        };
     }
 
     /** How long the proxy's last wake-up of {@code branch} took, in milliseconds; empty if it woke none. */
@@ -84,29 +72,8 @@ public final class BranchStack implements AutoCloseable {
         return n == null ? OptionalDouble.empty() : OptionalDouble.of(n / 1e6);
     }
 
-    /** {@code LocalStack.wake}: the control plane starts or resumes the compute; its refusals become the proxy's. */
-    private static WakeResult wake(ControlPlane control, String branch) {
-        try {
-            return new WakeResult.Ready(control.wake(branch));
-        } catch (ControlException e) {
-            return switch (e.code()) {
-                case UNKNOWN_BRANCH, INVALID_NAME -> new WakeResult.NoSuchBranch();
-                default -> new WakeResult.Failed(e.getCause() != null && e.getCause().getMessage() != null
-                        ? e.getCause().getMessage() : e.getMessage());
-            };
-        }
-    }
-
     @Override
     public void close() {
-        try {
-            proxy.close();
-        } finally {
-            try {
-                control.close();
-            } finally {
-                pageserver.close();
-            }
-        }
+        node.close();
     }
 }

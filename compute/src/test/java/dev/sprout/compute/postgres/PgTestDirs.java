@@ -2,8 +2,6 @@ package dev.sprout.compute.postgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * Directories for test clusters under a fresh {@code /tmp/sprout-pgtest-<random>} of mode 0755, which the
- * {@code postgres} user can traverse when the tests run as root (JUnit's {@code @TempDir} is 0700), and free
- * ports. {@link #close()} deletes everything.
+ * {@code postgres} user can traverse when the tests run as root (JUnit's {@code @TempDir} is 0700).
+ * {@link #close()} deletes everything.
  */
 final class PgTestDirs implements AutoCloseable {
     private final Path base;
@@ -37,13 +35,6 @@ final class PgTestDirs implements AutoCloseable {
     ServerSpec spec(PostgresInstall install, Path dir, int port, String password) {
         return new ServerSpec(install, osUser, dir.resolve("data"), port, dir, dir.resolve("postgres.log"),
                 Map.of("fsync", "off"), "sprout", password);
-    }
-
-    /** A TCP port on 127.0.0.1 that was free a moment ago. */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     @Override

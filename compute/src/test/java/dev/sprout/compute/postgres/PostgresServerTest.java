@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -228,7 +229,7 @@ class PostgresServerTest {
 
     private Duration initdb(TestInfo test) throws IOException {
         Path dir = dirs.newDir(test.getTestMethod().orElseThrow().getName());
-        spec = dirs.spec(install, dir, PgTestDirs.freePort(), PASSWORD);
+        spec = dirs.spec(install, dir, Ports.free(), PASSWORD);
         return new Initdb(install, osUser, spec.dataDir(), spec.superuser(), PASSWORD, true, List.of()).run();
     }
 

@@ -24,9 +24,8 @@ import dev.sprout.protocol.v1.TimelineList;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Ports;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,7 +74,7 @@ class ControlApiTest {
         pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
         cp = ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
                 timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
-                freePort(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
+                Ports.free(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
                 Clock.systemUTC(), MAIN, 0, 0);
         pageserver.mountApi(ControlApi.PREFIX, new ControlApi(cp));
     }
@@ -524,13 +523,5 @@ class ControlApiTest {
 
     private static List<String> names(BranchList list) {
         return list.getBranchesList().stream().map(Branch::getName).toList();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

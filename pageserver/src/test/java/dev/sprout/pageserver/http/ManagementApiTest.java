@@ -24,6 +24,7 @@ import dev.sprout.protocol.v1.TimelineList;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.ManualClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -73,7 +74,7 @@ class ManagementApiTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = new FakeClock(T0);
+    private final ManualClock clock = new ManualClock(T0);
     private final List<TimelineId> deleted = new CopyOnWriteArrayList<>();
     private final AtomicInteger blockingTasks = new AtomicInteger();
     private PageStore store;

@@ -23,6 +23,7 @@ import dev.sprout.storage.page.PageRef;
 import dev.sprout.storage.page.Pages;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
+import dev.sprout.testkit.ManualClock;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -59,7 +60,7 @@ class ModelBasedTest {
     Path dir;
 
     private Random rnd;
-    private FakeClock clock;
+    private ManualClock clock;
     private ReferenceModel m;
     private PageStore store;
     private StoreOptions options;
@@ -91,7 +92,7 @@ class ModelBasedTest {
 
     private void run(long seed) {
         rnd = new Random(seed);
-        clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+        clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         m = new ReferenceModel();
         options = StoreOptions.defaults(dir.resolve("store"))
                 .withSyncCommits(false)
