@@ -10,6 +10,7 @@ import dev.sprout.proxy.WireProxy;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -37,7 +38,13 @@ final class LocalStack implements AutoCloseable {
      * @throws SproutException when a part cannot start (the message says why and where to look)
      */
     static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort) {
-        return start(SproutNode.builder(dataDir).ports(pagePort, httpPort).wakeMain(true).proxy(pgPort), dataDir, pagePort, httpPort);
+        return startWithCompute(dataDir, pagePort, httpPort, pgPort, Clock.systemUTC());
+    }
+
+    /** {@link #startWithCompute(Path, int, int, int)} on {@code clock} (the store's and the control plane's). */
+    static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort, Clock clock) {
+        return start(SproutNode.builder(dataDir).ports(pagePort, httpPort).wakeMain(true).proxy(pgPort).clock(clock),
+                dataDir, pagePort, httpPort);
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sprout.testkit.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -12,8 +13,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -27,11 +28,14 @@ import org.junit.jupiter.api.Test;
  */
 class DeveloperDayTest {
 
+    /** The store's and the control plane's clock: commit times move only when the test says. */
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-06-01T12:00:00Z"));
+
     @Test
     void aDevelopersDayThroughSproutAndTheProxy() throws Exception {
         Path data = Files.createDirectories(Path.of("/tmp", "sprout-devday-" + UUID.randomUUID()));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (LocalStack up = LocalStack.startWithCompute(data, 0, 0, 0)) {
+        try (LocalStack up = LocalStack.startWithCompute(data, 0, 0, 0, clock)) {
             String http = Integer.toString(up.httpPort());
             String dir = data.toString();
             String pg = Integer.toString(up.proxy().orElseThrow().port());
@@ -94,9 +98,9 @@ class DeveloperDayTest {
             }
 
             // Restore to a time before a DELETE brings the rows back.
-            Thread.sleep(1_100);
-            Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            Thread.sleep(1_100);
+            clock.advance(Duration.ofSeconds(1));
+            Instant before = clock.instant();
+            clock.advance(Duration.ofSeconds(1));
             try (Connection f = connect(pg, "feature-x", password)) {
                 exec(f, "DELETE FROM inventory WHERE id > 1000");
             }

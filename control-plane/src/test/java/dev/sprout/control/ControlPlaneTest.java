@@ -12,6 +12,7 @@ import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.ManualClock;
 import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +24,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -38,6 +39,8 @@ class ControlPlaneTest {
     private static final String PASSWORD = "control-test-password";
     private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-test-main".getBytes()));
 
+    /** The store's and the control plane's clock: commit times move only when the test says. */
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-06-01T12:00:00Z"));
     private Path base;
     private Pageserver pageserver;
     private ControlPlane cp;
@@ -46,7 +49,7 @@ class ControlPlaneTest {
     void start() throws IOException {
         base = Files.createDirectories(Path.of("/tmp", "sprout-control-test-" + UUID.randomUUID()));
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-        pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
+        pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts(), clock);
         cp = open();
     }
 
@@ -54,7 +57,7 @@ class ControlPlaneTest {
         return ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
                 timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
                 Ports.free(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
-                Clock.systemUTC(), MAIN, 0, 0);
+                clock, MAIN, 0, 0);
     }
 
     @AfterEach
@@ -104,9 +107,9 @@ class ControlPlaneTest {
         }
 
         // restore to a time before a DELETE brings the rows back; the state before is kept as a backup branch
-        Thread.sleep(1_100);
-        Instant beforeDelete = Instant.now();
-        Thread.sleep(1_100);
+        clock.advance(Duration.ofSeconds(1));
+        Instant beforeDelete = clock.instant();
+        clock.advance(Duration.ofSeconds(1));
         try (Connection f = connect("feature-x")) {
             exec(f, "DELETE FROM items WHERE id > 100");
             assertEquals(100, queryLong(f, "SELECT count(*) FROM items"));

@@ -186,6 +186,7 @@ public final class SproutNode implements AutoCloseable {
             return this;
         }
 
+        /** The clock of the store (commit times, the PITR window) and of the control plane (idle suspend, names). */
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c, "c");
             return this;
@@ -201,7 +202,7 @@ public final class SproutNode implements AutoCloseable {
             Pageserver server;
             try {
                 Files.createDirectories(config.dataDirectory());
-                server = Pageserver.start(config);
+                server = Pageserver.start(config, clock);
             } catch (IOException e) {
                 String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
                 throw new NodeStartException(Part.PAGESERVER, "cannot create the data directory " + config.dataDirectory()

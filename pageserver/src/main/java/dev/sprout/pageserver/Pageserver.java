@@ -35,6 +35,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
+import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -70,12 +71,13 @@ public final class Pageserver implements AutoCloseable {
     private final Channel httpChannel;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Pageserver(PageserverConfig config) throws InterruptedException {
+    private Pageserver(PageserverConfig config, InstantSource clock) throws InterruptedException {
         this.config = config;
         this.credentials = Credentials.loadOrCreate(config.dataDirectory());
         this.store = PageStore.open(StoreOptions.defaults(config.dataDirectory())
                 .withSyncCommits(config.syncCommits())
-                .withPitrWindow(config.pitrWindow()));
+                .withPitrWindow(config.pitrWindow())
+                .withClock(clock));
         boolean started = false;
         try {
             this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -176,8 +178,16 @@ public final class Pageserver implements AutoCloseable {
 
     /** Opens the store and starts serving; fails with a sentence if a port is taken or the store cannot open. */
     public static Pageserver start(PageserverConfig config) {
+        return start(config, InstantSource.system());
+    }
+
+    /**
+     * {@link #start(PageserverConfig)} with the store's clock: the time of each commit, the PITR window, GC's horizon.
+     * Tests pass one that moves when told instead of sleeping.
+     */
+    public static Pageserver start(PageserverConfig config, InstantSource clock) {
         try {
-            Pageserver server = new Pageserver(config);
+            Pageserver server = new Pageserver(config, clock);
             log.info("pageserver on {}: page service {}, management API http://{}:{}/ (data directory {})",
                     config.bindAddress(), server.pagePort(), config.bindAddress(), server.httpPort(), config.dataDirectory());
             return server;
