@@ -1,11 +1,11 @@
 package dev.sprout.cli;
 
-import dev.sprout.pageserver.PageserverMain;
+import dev.sprout.node.PageserverMain;
 import java.util.Arrays;
 import java.util.Optional;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 
 /**
  * The {@code sprout} command. Exit codes: 0 done, 1 something went wrong (one sentence on stderr saying what),

@@ -1,7 +1,7 @@
 package dev.sprout.bench.pageserver.server;
 
 import dev.sprout.bench.support.BenchEnv;
-import dev.sprout.pageserver.PageserverMain;
+import dev.sprout.node.PageserverMain;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.storage.PageStore;
 import java.io.IOException;

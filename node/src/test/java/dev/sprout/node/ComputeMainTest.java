@@ -1,4 +1,4 @@
-package dev.sprout.compute;
+package dev.sprout.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

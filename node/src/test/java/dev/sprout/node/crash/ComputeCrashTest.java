@@ -1,12 +1,14 @@
-package dev.sprout.compute;
+package dev.sprout.node.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.sprout.pageserver.PageserverMain;
-import dev.sprout.pageserver.auth.Credentials;
+import dev.sprout.compute.fuse.TimelineMount;
 import dev.sprout.http.Secret;
+import dev.sprout.node.ComputeMain;
+import dev.sprout.node.PageserverMain;
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.testkit.Ports;
 import java.io.File;
 import java.io.IOException;
@@ -74,7 +76,7 @@ class ComputeCrashTest {
         if (pageserver != null) {
             pageserver.destroyForcibly().waitFor();
         }
-        dev.sprout.compute.fuse.TimelineMount.clearStale(base.resolve("compute/mnt"));
+        TimelineMount.clearStale(base.resolve("compute/mnt"));
         try (var walk = Files.walk(base)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -1,13 +1,13 @@
-package dev.sprout.pageserver.crash;
+package dev.sprout.node.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.sprout.pageserver.PageserverMain;
+import dev.sprout.http.Secret;
+import dev.sprout.node.PageserverMain;
 import dev.sprout.pageserver.RawClient;
 import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.http.Secret;
 import dev.sprout.protocol.v1.Attach;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.Commit;

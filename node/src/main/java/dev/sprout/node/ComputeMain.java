@@ -1,5 +1,8 @@
-package dev.sprout.compute;
+package dev.sprout.node;
 
+import dev.sprout.compute.Compute;
+import dev.sprout.compute.ComputeSpec;
+import dev.sprout.compute.postgres.PostgresInstall;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,11 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * A compute agent as its own process: {@code sprout-compute --timeline ID --work-dir DIR --port N ...}. It runs
@@ -94,7 +97,7 @@ public final class ComputeMain implements Callable<Integer> {
                 .withIdleSuspend(parseDuration(idleSuspend))
                 .withWritebackCache(!noWritebackCache);
         if (postgresBin != null) {
-            spec = spec.withInstall(dev.sprout.compute.postgres.PostgresInstall.of(postgresBin));
+            spec = spec.withInstall(PostgresInstall.of(postgresBin));
         }
         Compute compute;
         try {

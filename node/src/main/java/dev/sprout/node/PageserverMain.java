@@ -1,5 +1,6 @@
-package dev.sprout.pageserver;
+package dev.sprout.node;
 
+import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.pageserver.config.Sizes;
@@ -8,9 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code sprout-pageserver}: runs a pageserver until SIGTERM/SIGINT. Settings come from flags, then from the

@@ -1,8 +1,9 @@
-package dev.sprout.pageserver;
+package dev.sprout.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
