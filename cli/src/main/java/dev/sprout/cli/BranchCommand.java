@@ -1,7 +1,6 @@
 package dev.sprout.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.BranchList;
@@ -90,14 +89,6 @@ final class BranchCommand implements Runnable {
         }
     }
 
-    static String json(com.google.protobuf.MessageOrBuilder m) {
-        try {
-            return JsonFormat.printer().print(m);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static void progress(Api api, String line) {
         if (!api.json) {
             System.err.println("sprout: " + line);
@@ -134,7 +125,7 @@ final class BranchCommand implements Runnable {
             ManagementClient client = api.client();
             progress(api, "creating branch " + name + " from " + parent + (at == null ? " at its head" : " at " + at));
             long started = System.nanoTime();
-            ManagementClient.Answer answer = client.send("POST", "/v1/branches", json(r));
+            ApiClient.Answer answer = client.send("POST", "/v1/branches", ApiClient.json(r.build()));
             progress(api, (answer.status() == 201 ? "created" : "exists already, as asked:") + " branch " + name
                     + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
             return print(api, answer.body(), Branch.newBuilder(), client, "POST /v1/branches");
@@ -244,7 +235,7 @@ final class BranchCommand implements Runnable {
             ManagementClient client = api.client();
             progress(api, "restoring branch " + name + " to " + at);
             String body = client.send("POST", path(name) + "/restore",
-                    json(RestoreBranchRequest.newBuilder().setTime(at))).body();
+                    ApiClient.json(RestoreBranchRequest.newBuilder().setTime(at).build())).body();
             if (api.json) {
                 System.out.print(body);
             } else {

@@ -11,10 +11,10 @@ import dev.sprout.bench.support.Args;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -172,11 +172,8 @@ public final class BranchBench {
                 ComputeBench.queryString(c, "SELECT 1");
             }
         }
-        try (HttpClient http = ControlHttp.client()) {
-            ControlHttp.Answer list = ControlHttp.send(http, stack.pageserver.httpPort(), stack.pageserver.credentials().admin().value(), "GET", "/v1/branches", null);
-            if (list.status() != 200) {
-                throw new IllegalStateException("GET /v1/branches answered " + list.status() + ": " + list.body());
-            }
+        try (ApiClient api = UsableBranch.api(stack)) {
+            api.get("/v1/branches"); // a refusal throws, with its sentence
         }
         UsableBranch.Sample warm = usable.measure("warm-up");
 
@@ -236,8 +233,8 @@ public final class BranchBench {
         report.section("#### Time to a usable branch\n\n" + s.branches() + " branches `b-1`…`b-" + s.branches() + "` of main"
                 + " at its head, one after the other (" + loopSeconds + " s in all); main's compute ran throughout"
                 + (mainStillRuns ? "" : " (**it was not running at the end**)") + ", so each create checkpoints it"
-                + " (`Compute.checkpointForBranch`) before branching. For each: a new `java.net.http.HttpClient` (HTTP/1.1,"
-                + " as the CLI's), clock, `POST /v1/branches {\"name\":\"b-i\"}` to the pageserver's HTTP port → 201,"
+                + " (`Compute.checkpointForBranch`) before branching. For each: a new `ApiClient` (the CLI's: the JDK's"
+                + " HttpClient, HTTP/1.1, the admin token), clock, `POST /v1/branches {\"name\":\"b-i\"}` to the pageserver's HTTP port → 201,"
                 + " clock, pgjdbc `DriverManager.getConnection` to the proxy with `options=branch=b-i`, `sslmode=disable`,"
                 + " SCRAM, `SELECT 1`, clock; untimed: `SELECT count(*) FROM pgbench_branches` = " + s.scale()
                 + " (main's data is there), the compute's state, `ControlPlane.stop`. The CLI's JVM start is not included."

@@ -4,10 +4,12 @@ import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.control.endpoint.Endpoint;
-import java.net.http.HttpClient;
+import dev.sprout.http.client.ApiClient;
+import dev.sprout.protocol.v1.CreateBranchRequest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -46,16 +48,24 @@ public final class UsableBranch {
         this.scale = scale;
     }
 
+    /**
+     * The API as the {@code sprout} CLI calls it, one client per call: each CLI command is a new process with a new
+     * client, so the TCP connection is made inside the timed request, as the CLI makes it (not the CLI's JVM start).
+     */
+    static ApiClient api(BranchStack stack) {
+        return new ApiClient("127.0.0.1", stack.pageserver.httpPort(),
+                Optional.of(stack.pageserver.credentials().admin().value()));
+    }
+
     public Sample measure(String name) throws SQLException {
-        int httpPort = stack.pageserver.httpPort();
-        String token = stack.pageserver.credentials().admin().value();
-        try (HttpClient http = ControlHttp.client()) {
+        String request = ApiClient.json(CreateBranchRequest.newBuilder().setName(name).build());
+        try (ApiClient api = api(stack)) { // made before the clock starts, like the CLI's, which exists before its request
             long t0 = System.nanoTime();
-            ControlHttp.Answer answer = ControlHttp.createBranch(http, httpPort, token, name);
+            ApiClient.Answer answer = api.send("POST", "/v1/branches", request); // a refusal throws, with its sentence
             long t1 = System.nanoTime();
             if (answer.status() != 201) {
                 throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered " + answer.status()
-                        + " (expected: 201): " + answer.body());
+                        + " (expected: 201, a new branch): " + answer.body());
             }
             long added = stack.control.get(name).timeline().physicalBytes();
             long t2;

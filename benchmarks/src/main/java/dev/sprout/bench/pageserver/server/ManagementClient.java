@@ -1,5 +1,8 @@
 package dev.sprout.bench.pageserver.server;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.sprout.protocol.v1.TimelineInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,8 +12,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The management API as the benchmarks call it: {@link java.net.http.HttpClient} over HTTP/1.1, one request at
@@ -19,7 +20,6 @@ import java.util.regex.Pattern;
  * <p>Not thread-safe in the sense that matters here: calls from several threads would open several connections.
  */
 public final class ManagementClient implements AutoCloseable {
-    private static final Pattern TIMELINE_ID = Pattern.compile("\"timelineId\"\\s*:\\s*\"([0-9a-fA-F-]{36})\"");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final HttpClient http;
@@ -98,11 +98,16 @@ public final class ManagementClient implements AutoCloseable {
 
     /** The {@code timelineId} of a {@code TimelineInfo} answer. */
     public static String timelineId(String json) {
-        Matcher m = TIMELINE_ID.matcher(json);
-        if (!m.find()) {
+        TimelineInfo.Builder info = TimelineInfo.newBuilder();
+        try {
+            JsonFormat.parser().ignoringUnknownFields().merge(json, info);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("not a TimelineInfo: " + json, e);
+        }
+        if (info.getTimelineId().isEmpty()) {
             throw new IllegalStateException("no timelineId in the answer " + json);
         }
-        return m.group(1);
+        return info.getTimelineId();
     }
 
     private HttpResponse<String> send(HttpRequest request) {

@@ -1,0 +1,213 @@
+package dev.sprout.http.client;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.sprout.protocol.v1.Code;
+import dev.sprout.protocol.v1.ErrorBody;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A client of Sprout's HTTP/JSON APIs (the pageserver's management API and the control plane's branches API, one
+ * port in {@code sprout up}): the JDK's {@link HttpClient} over HTTP/1.1 (the server speaks no h2c), the admin token
+ * as {@code Authorization: Bearer}, answers parsed into the messages of {@code management.proto} and
+ * {@code control.proto}. Used by the CLI and the benchmarks, so neither writes HTTP or JSON by hand.
+ *
+ * <p>Every failure is one of four exceptions, each with a sentence to show: {@link Refused} (Sprout answered with a
+ * refusal: its status, code and sentence), {@link Unreachable} (nothing listens), {@link TimedOut}, and
+ * {@link NotSprout} (something answered that is not Sprout). Tokens never appear in them.
+ *
+ * <p>Thread-safe (the JDK's client is); one instance keeps its connection alive between calls.
+ */
+public final class ApiClient implements AutoCloseable {
+    /** Connecting to loopback takes microseconds; longer means the port is filtered or the machine stalls. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** Listing thousands of timelines takes well under a second; this bounds a server that hangs. */
+    public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    /** A create checkpoints a running parent and a reset may start a compute: seconds, rarely more. */
+    public static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(120);
+    /** Lenient on input, unlike the server: a newer server may add fields that this client ignores. */
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+
+    private final String host;
+    private final int port;
+    private final Optional<String> token;
+    private final HttpClient http;
+
+    /** A client of {@code host:port} that sends {@code token} (empty: none; the server then answers 401). */
+    public ApiClient(String host, int port, Optional<String> token) {
+        this.host = Objects.requireNonNull(host, "host");
+        this.port = port;
+        this.token = Objects.requireNonNull(token, "token");
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
+    }
+
+    /** A 2xx answer: its status and body, as sent. */
+    public record Answer(int status, String body) {}
+
+    /** {@code host:port}, for sentences. */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    /**
+     * Sends {@code method path} with {@code jsonBody} (null: none) and returns a 2xx answer; a GET waits
+     * {@link #READ_TIMEOUT}, anything else {@link #CHANGE_TIMEOUT}.
+     *
+     * @throws Refused     when Sprout refused (nothing changed; its ErrorBody's code and sentence)
+     * @throws Unreachable when nothing listens on the port
+     * @throws TimedOut    when no answer came in time
+     */
+    public Answer send(String method, String path, String jsonBody) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address() + path))
+                .timeout(method.equals("GET") ? READ_TIMEOUT : CHANGE_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
+        token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+        HttpRequest request = builder.build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (ConnectException e) {
+            throw new Unreachable("nothing answers on " + address(), e);
+        } catch (HttpTimeoutException e) {
+            throw new TimedOut("Sprout on " + address() + " did not answer " + method + " " + path + " within "
+                    + request.timeout().orElseThrow().toSeconds() + " s", e);
+        } catch (IOException e) {
+            throw new Unreachable(method + " http://" + address() + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TimedOut("interrupted while waiting for " + method + " http://" + address() + path, e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw refused(response);
+        }
+        return new Answer(response.statusCode(), response.body());
+    }
+
+    /** {@code body} (a 2xx answer to {@code what}, e.g. "GET /v1/branches") parsed into {@code builder}. */
+    public <B extends Message.Builder> B parse(String what, String body, B builder) {
+        try {
+            PARSER.merge(body, builder);
+            return builder;
+        } catch (InvalidProtocolBufferException e) {
+            throw new NotSprout("what answers on " + address() + " is not Sprout: " + what + " did not return a "
+                    + builder.getDescriptorForType().getName() + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The JSON of a 2xx answer to {@code GET path}, as sent. */
+    public String get(String path) {
+        return send("GET", path, null).body();
+    }
+
+    /** {@code GET path}, parsed into {@code builder}. */
+    public <B extends Message.Builder> B get(String path, B builder) {
+        return parse("GET " + path, get(path), builder);
+    }
+
+    /** {@code method path} with {@code request} as JSON (null: no body), the answer parsed into {@code builder}. */
+    public <B extends Message.Builder> B call(String method, String path, Message request, B builder) {
+        return parse(method + " " + path, send(method, path, request == null ? null : json(request)).body(), builder);
+    }
+
+    /** {@code message} as the APIs read it (protobuf JSON). */
+    public static String json(Message message) {
+        try {
+            return JsonFormat.printer().print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("cannot print " + message.getDescriptorForType().getName() + " as JSON", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    /** "404 UNKNOWN_BRANCH: branch … does not exist", or the status and the start of a body that is no ErrorBody. */
+    private static Refused refused(HttpResponse<String> response) {
+        try {
+            ErrorBody.Builder error = ErrorBody.newBuilder();
+            PARSER.merge(response.body(), error);
+            if (!error.getMessage().isEmpty()) {
+                return new Refused(response.statusCode(), error.getCode(),
+                        response.statusCode() + " " + error.getCode() + ": " + error.getMessage());
+            }
+        } catch (InvalidProtocolBufferException notAnErrorBody) {
+            // not from Sprout, or not JSON: show what came
+        }
+        String body = response.body().strip();
+        return new Refused(response.statusCode(), Code.UNRECOGNIZED, "HTTP " + response.statusCode()
+                + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) + "…" : body)));
+    }
+
+    /** A failure of a call; the message is the sentence to show. */
+    public abstract static sealed class CallException extends RuntimeException permits Refused, Unreachable, TimedOut, NotSprout {
+        private static final long serialVersionUID = 1L;
+
+        CallException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Sprout answered with a refusal: nothing changed. */
+    public static final class Refused extends CallException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+        private final Code code;
+
+        Refused(int status, Code code, String sentence) {
+            super(sentence, null);
+            this.status = status;
+            this.code = code;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** The refusal's code; {@link Code#UNRECOGNIZED} when the answer held no ErrorBody. */
+        public Code code() {
+            return code;
+        }
+    }
+
+    /** Nothing answers on the port (or the connection broke). */
+    public static final class Unreachable extends CallException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String sentence, Throwable cause) {
+            super(sentence, cause);
+        }
+    }
+
+    /** No answer in time. */
+    public static final class TimedOut extends CallException {
+        private static final long serialVersionUID = 1L;
+
+        TimedOut(String sentence, Throwable cause) {
+            super(sentence, cause);
+        }
+    }
+
+    /** Something answered that is not Sprout. */
+    public static final class NotSprout extends CallException {
+        private static final long serialVersionUID = 1L;
+
+        NotSprout(String sentence, Throwable cause) {
+            super(sentence, cause);
+        }
+    }
+}
