@@ -30,7 +30,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -110,12 +109,10 @@ public final class SproutNode implements AutoCloseable {
         private boolean proxy;
         private int pgPort;
         private Optional<TlsSettings> tls = Optional.empty();
-        private int proxyIoThreads;
         private Duration idleSuspend = DEFAULT_IDLE_SUSPEND;
         private Optional<String> password = Optional.empty();
         private TimelineId mainTimeline = MAIN_TIMELINE;
         private UnaryOperator<Endpoints> endpoints = UnaryOperator.identity();
-        private Map<String, String> computeSettings = Map.of();
         private Clock clock = Clock.systemUTC();
 
         private Builder(Path dataDir) {
@@ -150,12 +147,6 @@ public final class SproutNode implements AutoCloseable {
             return this;
         }
 
-        /** The proxy's event-loop threads (0 = Netty's default). */
-        public Builder proxyIoThreads(int threads) {
-            this.proxyIoThreads = threads;
-            return this;
-        }
-
         /** Suspend a compute after this long without a client connection; {@link Duration#ZERO} never. Default 5 min. */
         public Builder idleSuspend(Duration idle) {
             this.idleSuspend = Objects.requireNonNull(idle, "idle");
@@ -171,12 +162,6 @@ public final class SproutNode implements AutoCloseable {
         /** The timeline {@code main} is made on when the store has none. Default {@link #MAIN_TIMELINE}. */
         public Builder mainTimeline(TimelineId id) {
             this.mainTimeline = Objects.requireNonNull(id, "id");
-            return this;
-        }
-
-        /** Extra PostgreSQL settings of every compute ({@code -c name=value}). */
-        public Builder computeSettings(Map<String, String> settings) {
-            this.computeSettings = Map.copyOf(settings);
             return this;
         }
 
@@ -219,7 +204,7 @@ public final class SproutNode implements AutoCloseable {
                 String secret = server.credentials().pageService().value();
                 ControlPlane control = ControlPlane.open(server.store(), (branch, timeline) -> ComputeSpec.of(host, page,
                                 timeline.toString(), computeDir(dataDir, branch.replace('/', '.')), freePort(), pw)
-                        .withIdleSuspend(idleSuspend).withSettings(computeSettings).withPageserverCredential(secret),
+                        .withIdleSuspend(idleSuspend).withPageserverCredential(secret),
                         clock, mainTimeline, owner.uid(), owner.gid());
                 server.mountApi(ControlApi.PREFIX, new ControlApi(control));
                 node = new SproutNode(dataDir, server, control, pw);
@@ -237,8 +222,7 @@ public final class SproutNode implements AutoCloseable {
             }
             if (proxy) {
                 try {
-                    ProxyConfig pc = ProxyConfig.defaults(pgPort, tls.orElseGet(() -> new TlsSettings.SelfSigned(dataDir.resolve(PROXY))))
-                            .withIoThreads(proxyIoThreads);
+                    ProxyConfig pc = ProxyConfig.defaults(pgPort, tls.orElseGet(() -> new TlsSettings.SelfSigned(dataDir.resolve(PROXY))));
                     node.proxy = WireProxy.start(pc, endpoints.apply(new ControlEndpoints(node.control)), server.metrics());
                 } catch (RuntimeException e) {
                     node.close();

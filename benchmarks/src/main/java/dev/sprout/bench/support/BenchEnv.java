@@ -53,7 +53,6 @@ public final class BenchEnv {
         return dir;
     }
 
-    /** Deletes a directory tree; a missing one is fine. */
     /**
      * Writes the kernel's dirty pages out ({@code sync}) before a measured phase, so that it does not pay for the
      * previous phase's writes (a copy of 10 GiB leaves gigabytes to write back, and every fsync then waits behind

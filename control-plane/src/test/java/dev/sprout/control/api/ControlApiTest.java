@@ -450,7 +450,8 @@ class ControlApiTest {
     @Test
     void aRefusalOfTheStoreGetsItsOwnStatusAndCodeNotA500() throws Exception {
         // A store that refuses every call (closed under a running control plane, as at shutdown).
-        try (PageStore store = PageStore.open(StoreOptions.defaults(base.resolve("closing")))) {
+        PageStore store = PageStore.open(StoreOptions.defaults(base.resolve("closing")));
+        try {
             ControlPlane closing = ControlPlane.open(store, (branch, timeline) -> {
                 throw new AssertionError("no compute is started here");
             }, Clock.systemUTC(), TimelineId.random(), 0, 0);
@@ -463,6 +464,8 @@ class ControlApiTest {
             JsonFormat.parser().merge(refused.bodyText(), body);
             assertEquals(Code.CLOSED, body.getCode(), refused.bodyText());
             closing.close();
+        } finally {
+            store.close(); // idempotent: closed above already when the test got that far
         }
     }
 
