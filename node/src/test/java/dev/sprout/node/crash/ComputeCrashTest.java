@@ -216,9 +216,12 @@ class ComputeCrashTest {
     }
 
     private Process child(String name, List<String> mainAndArgs, String heap) throws IOException {
+        // The child's temporary directory is the test's: RocksDB unpacks its 15 MB native library there, and a JVM
+        // killed with SIGKILL cannot delete it, so it goes with the test's directory instead of piling up in /tmp.
+        Path tmp = Files.createDirectories(base.resolve("tmp"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path")));
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path")));
         cmd.addAll(mainAndArgs);
         File log = base.resolve(name + ".log").toFile();
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log))

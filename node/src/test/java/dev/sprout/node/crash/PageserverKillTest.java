@@ -207,9 +207,12 @@ class PageserverKillTest {
 
         static Child start(Path data, Path logs) throws Exception {
             Path ready = logs.resolveSibling(logs.getFileName() + ".ready");
+            // The child's temporary directory is the test's: RocksDB unpacks its 15 MB native library there, and a
+            // JVM killed with SIGKILL cannot delete it, so it goes with the test's directory instead of piling up.
+            Path tmp = Files.createDirectories(logs.resolveSibling("tmp"));
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), PageserverMain.class.getName(),
+                    "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), PageserverMain.class.getName(),
                     "--data-dir", data.toString(), "--page-port", "0", "--http-port", "0", "--gc-interval", "0s",
                     "--page-cache", "8MiB", "--ready-file", ready.toString());
             Process p = new ProcessBuilder(cmd)
