@@ -35,6 +35,9 @@ final class ChildJvm implements AutoCloseable {
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:-UsePerfData");
+        // The child's temporary directory is the test's: RocksDB unpacks its 15 MB native library there, and a JVM
+        // killed with SIGKILL cannot delete it, so it goes with the test's directory instead of piling up in /tmp.
+        cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(logs.resolveSibling("jvm-tmp")));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(CrashWriter.class.getName());
