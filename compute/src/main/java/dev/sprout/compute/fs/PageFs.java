@@ -457,9 +457,17 @@ public final class PageFs {
                 if (f.epoch != basesEpoch) {
                     bases.clear();
                 }
+                // The images partial pages are built on, taken once: a clean page may leave the cache (Caffeine
+                // evicts on its own threads) between a look here and a second look below.
+                Map<Integer, ByteString> pinned = new HashMap<>(2);
                 for (int b : new int[] {first, last}) {
-                    if (partial(b, offset, end) && base(f, b, bases) == null && !need.contains(b)) {
-                        need.add(b);
+                    if (partial(b, offset, end) && !f.dirty.containsKey(b) && !pinned.containsKey(b)) {
+                        ByteString base = base(f, b, bases);
+                        if (base != null) {
+                            pinned.put(b, base);
+                        } else if (!need.contains(b)) {
+                            need.add(b);
+                        }
                     }
                 }
                 if (need.isEmpty()) {
@@ -469,7 +477,7 @@ public final class PageFs {
                         if (page == null) {
                             page = new byte[PAGE_SIZE];
                             if (partial(b, offset, end)) {
-                                base(f, b, bases).copyTo(page, 0);
+                                pinned.get(b).copyTo(page, 0);
                             }
                             f.dirty.put(b, page);
                             added++;
