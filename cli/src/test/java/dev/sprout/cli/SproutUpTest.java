@@ -13,6 +13,7 @@ import dev.sprout.protocol.v1.TimelineList;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -138,7 +139,7 @@ class SproutUpTest {
             assertFalse(banner.contains(up.adminToken()), "the banner names the token's file, never the token");
             // The curl line works as printed, from a shell.
             Process shell = new ProcessBuilder("bash", "-c", curl + "/v1/branches").redirectErrorStream(true).start();
-            String answer = new String(shell.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String answer = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, shell.waitFor(), answer);
             assertTrue(answer.contains("\"name\": \"main\""), answer);
         }

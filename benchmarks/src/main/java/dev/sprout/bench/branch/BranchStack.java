@@ -6,6 +6,7 @@ import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.proxy.WireProxy;
 import dev.sprout.proxy.wake.Endpoints;
+import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineId;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +51,7 @@ public final class BranchStack implements AutoCloseable {
     private static Endpoints timed(Endpoints inner, ConcurrentHashMap<String, Long> wakeNanos) {
         return new Endpoints() {
             @Override
-            public dev.sprout.proxy.wake.WakeResult wake(String branch) throws InterruptedException {
+            public WakeResult wake(String branch) throws InterruptedException {
                 long t = System.nanoTime();
                 try {
                     return inner.wake(branch);
@@ -60,7 +61,7 @@ public final class BranchStack implements AutoCloseable {
             }
 
             @Override
-            public Optional<dev.sprout.proxy.wake.WakeResult> now(String branch) {
+            public Optional<WakeResult> now(String branch) {
                 return inner.now(branch);
             }
         };

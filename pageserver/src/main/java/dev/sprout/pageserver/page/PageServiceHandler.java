@@ -2,6 +2,7 @@ package dev.sprout.pageserver.page;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.sprout.http.Codes;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.http.Secret;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
@@ -218,7 +219,7 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
                 } catch (ServiceException e) {
                     response = refusal(id, e.code(), e.getMessage());
                 } catch (StorageException e) {
-                    response = refusal(id, dev.sprout.http.Codes.of(e.code()), e.getMessage());
+                    response = refusal(id, Codes.of(e.code()), e.getMessage());
                 } catch (RuntimeException | Error e) {
                     log.error("request {} ({}) failed unexpectedly", id, op, e);
                     response = refusal(id, Code.INTERNAL, op + " failed unexpectedly: " + e);
