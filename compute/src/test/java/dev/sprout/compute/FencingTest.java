@@ -1,9 +1,9 @@
 package dev.sprout.compute;
 
 import static dev.sprout.compute.Fixture.connect;
-import static dev.sprout.compute.Fixture.exec;
-import static dev.sprout.compute.Fixture.queryLong;
-import static dev.sprout.compute.Fixture.queryString;
+import static dev.sprout.testkit.Sql.exec;
+import static dev.sprout.testkit.Sql.queryLong;
+import static dev.sprout.testkit.Sql.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,8 @@
 package dev.sprout.control;
 
+import static dev.sprout.testkit.Sql.exec;
+import static dev.sprout.testkit.Sql.queryLong;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,9 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -158,18 +159,5 @@ class ControlPlaneTest {
         InetSocketAddress at = cp.wake(branch);
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + at.getPort() + "/postgres?sslmode=disable",
                 "postgres", PASSWORD);
-    }
-
-    private static long queryLong(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }

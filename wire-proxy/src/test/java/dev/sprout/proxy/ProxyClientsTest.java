@@ -1,8 +1,8 @@
 package dev.sprout.proxy;
 
-import static dev.sprout.proxy.ProxyFixture.exec;
-import static dev.sprout.proxy.ProxyFixture.queryLong;
-import static dev.sprout.proxy.ProxyFixture.queryString;
+import static dev.sprout.testkit.Sql.exec;
+import static dev.sprout.testkit.Sql.queryLong;
+import static dev.sprout.testkit.Sql.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -10,6 +10,7 @@ import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.testkit.Ports;
+import dev.sprout.testkit.Sql;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,9 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
@@ -58,14 +57,14 @@ public final class ProxyFixture implements AutoCloseable {
         pageserver.store().createRoot(mainId, 0, 0);
         main = Compute.start(spec(mainId, "main"), true);
         try (Connection c = direct(main)) {
-            exec(c, "CREATE TABLE marker (name text)");
-            exec(c, "INSERT INTO marker VALUES ('main')");
+            Sql.exec(c, "CREATE TABLE marker (name text)");
+            Sql.exec(c, "INSERT INTO marker VALUES ('main')");
         }
         TimelineId featureId = TimelineId.random();
         pageserver.store().branch(featureId, mainId, main.checkpointForBranch());
         feature = Compute.start(spec(featureId, "feature"), false);
         try (Connection c = direct(feature)) {
-            exec(c, "UPDATE marker SET name = 'feature'");
+            Sql.exec(c, "UPDATE marker SET name = 'feature'");
         }
         proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(base.resolve("tls"))),
                 this::wake, registry); // no fast path (Endpoints.now): every connection takes the wake-up's thread
@@ -108,28 +107,7 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     static Connection direct(Compute c) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        p.setProperty("password", PASSWORD);
-        p.setProperty("sslmode", "disable");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.port() + "/postgres", p);
-    }
-
-    static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    static long queryLong(Connection c, String sql) throws SQLException {
-        return Long.parseLong(queryString(c, sql));
-    }
-
-    static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        return Sql.connect(c.port(), PASSWORD);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.sprout.proxy;
 
-import static dev.sprout.proxy.ProxyFixture.queryString;
+import static dev.sprout.testkit.Sql.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
