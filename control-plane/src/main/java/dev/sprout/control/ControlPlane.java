@@ -345,7 +345,7 @@ public final class ControlPlane implements AutoCloseable {
         return new BranchView(b, store.timeline(b.timeline()), computes.endpoint(b.name()));
     }
 
-    /** Runs a store call, turning its range refusals into {@link Code#OUT_OF_RANGE}. */
+    /** Runs a store call, turning its range refusals into {@link Code#LSN_OUT_OF_RANGE}. */
     private static <T> T storage(Supplier<T> call) {
         try {
             return call.get();

@@ -19,6 +19,7 @@ import dev.sprout.testkit.ManualClock;
 import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
 /** The control plane against a real pageserver and real computes: every branch operation, checked with SQL. */
 class ControlPlaneTest {
     private static final String PASSWORD = "control-test-password";
-    private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-test-main".getBytes()));
+    private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-test-main".getBytes(StandardCharsets.UTF_8)));
 
     /** The store's and the control plane's clock: commit times move only when the test says. */
     private final ManualClock clock = new ManualClock(Instant.parse("2026-06-01T12:00:00Z"));

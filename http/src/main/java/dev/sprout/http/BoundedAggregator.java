@@ -53,7 +53,7 @@ final class BoundedAggregator extends HttpObjectAggregator {
         // reading is paused (nothing would read the rest of the body to discard it), close after answering.
         boolean close = oversized instanceof FullHttpMessage
                 || !ctx.channel().config().isAutoRead()
-                || !HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized);
+                || (!HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized));
         HttpVersion version = oversized.protocolVersion();
         ctx.writeAndFlush(HttpResponses.frame(version, !close, tooLarge(oversized, maxContentLength())))
                 .addListener(f -> {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.storage.error.StorageIoException;
 import dev.sprout.storage.timeline.TimelineId;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ class FormatVersionTest {
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
-            ColumnFamilyHandle meta = handles.get(cfs.stream().map(d -> new String(d.getName())).toList().indexOf("meta"));
+            ColumnFamilyHandle meta = handles.get(cfs.stream().map(d -> new String(d.getName(), StandardCharsets.UTF_8)).toList().indexOf("meta"));
             if (value == null) {
                 db.delete(meta, new byte[] {'V'});
             } else {

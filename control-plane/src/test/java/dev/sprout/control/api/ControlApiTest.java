@@ -30,6 +30,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -52,7 +53,7 @@ import org.junit.jupiter.api.Test;
  */
 class ControlApiTest {
     private static final String PASSWORD = "control-api-test-password";
-    private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-api-test-main".getBytes()));
+    private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-api-test-main".getBytes(StandardCharsets.UTF_8)));
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))

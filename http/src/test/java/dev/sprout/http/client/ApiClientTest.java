@@ -23,6 +23,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,11 +51,11 @@ class ApiClientTest {
         pool = Executors.newFixedThreadPool(2);
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new HttpServerInitializer(request -> {
-                    bodies.add(request.method() + " " + request.path() + " " + new String(request.body()));
+                    bodies.add(request.method() + " " + request.path() + " " + new String(request.body(), StandardCharsets.UTF_8));
                     return switch (request.path()) {
                         case "/v1/timelines" -> ApiResponse.json(200, TimelineList.getDefaultInstance());
                         case "/v1/branches" -> ApiResponse.json(201, Health.newBuilder().setStatus("made"));
-                        case "/odd" -> new ApiResponse(200, ApiResponse.JSON, "{\"status\": 7".getBytes(), Map.of());
+                        case "/odd" -> new ApiResponse(200, ApiResponse.JSON, "{\"status\": 7".getBytes(StandardCharsets.UTF_8), Map.of());
                         default -> new ApiException(404, Code.UNKNOWN_BRANCH, "branch \"x\" does not exist", Map.of()).response();
                     };
                 }, Secret.of(TOKEN), pool, 4096))

@@ -228,7 +228,7 @@ class PageserverKillTest {
                 }
                 Thread.sleep(10);
             }
-            return new Child(p, Integer.parseInt(Files.readString(ready).trim().split(" ")[0]),
+            return new Child(p, Integer.parseInt(Files.readString(ready).trim().split(" ", -1)[0]),
                     Secret.read(Credentials.pageServiceFile(data)));
         }
 

@@ -57,6 +57,7 @@ public final class ManagementApi implements HttpApi {
     }
 
     /** Answers one request. Blocking: calls the store. Never throws for anything a request can cause. */
+    @Override
     public ApiResponse handle(ApiRequest request) {
         try {
             return dispatch(Router.decode(request));

@@ -39,6 +39,7 @@ final class Router {
     private static final int MAX_YEAR = 9999;
 
     /** Every resource of the API and the methods it takes; a path is matched segment by segment. */
+    @SuppressWarnings("ImmutableEnumChecker") // methods is List.of (unmodifiable), segments never leaves the enum
     enum Resource {
         TIMELINES("/v1/timelines", "GET", "POST"),
         TIMELINE("/v1/timelines/{id}", "GET", "DELETE"),

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One attached timeline on one connection: its mode, the writer generation it holds, the pages it has staged
  * for its next commit, and the queue that applies its changes one at a time in the order they arrived.
  *
- * <p>Concurrency: changes (put, commit, namespace changes, detach) run through {@link #serially}, one at a
+ * <p>Concurrency: changes (put, commit, namespace changes, detach) run through {@link #execute}, one at a
  * time, so the staged state is touched by one thread at a time (the queue's hand-off orders the accesses).
  * Reads do not touch the staged state and run concurrently.
  */

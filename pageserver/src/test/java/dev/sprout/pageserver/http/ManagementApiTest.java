@@ -680,7 +680,7 @@ class ManagementApiTest {
     private record RawReply(int status, Map<String, String> headers, String body) {
         static RawReply read(InputStream in) throws IOException {
             String statusLine = line(in);
-            int status = Integer.parseInt(statusLine.split(" ")[1]);
+            int status = Integer.parseInt(statusLine.split(" ", -1)[1]);
             Map<String, String> headers = new java.util.HashMap<>();
             for (String h = line(in); !h.isEmpty(); h = line(in)) {
                 int colon = h.indexOf(':');

@@ -147,7 +147,7 @@ class PageServiceFuzzTest {
         List<Request> out = new ArrayList<>();
         byte[] page = new byte[8192];
         rnd.nextBytes(page);
-        long s = 1 + rnd.nextInt(3);
+        long s = 1L + rnd.nextInt(3);
         out.add(Request.newBuilder().setId(5).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
         out.add(Request.newBuilder().setId(6).setAttach(Attach.newBuilder().setCredential(secret + "x").setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
         out.add(Request.newBuilder().setId(7).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());

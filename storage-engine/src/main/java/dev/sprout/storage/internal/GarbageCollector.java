@@ -98,7 +98,7 @@ public final class GarbageCollector {
         }
         byte[] prefix = Keys.timelinePrefix(t.id);
         for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
-            boolean pages = cf == rocks.pages;
+            boolean pages = cf.equals(rocks.pages);
             List<byte[]> doomed = new ArrayList<>();
             long doomedBytes = 0;
             byte[] previous = null; // the newest version at or below the horizon seen so far for the current key

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -124,7 +125,7 @@ public final class PageCommit {
      * Zeroes the bytes past {@code size} in the block that holds the file's last byte. With {@code readStored},
      * a block not written in this batch is read from the store (a truncation must clean the stored tail too).
      */
-    private void zeroTail(TimelineState t, long file, long size, TreeMap<Integer, byte[]> written, boolean readStored) {
+    private void zeroTail(TimelineState t, long file, long size, NavigableMap<Integer, byte[]> written, boolean readStored) {
         int offset = (int) (size % Pages.PAGE_SIZE);
         if (offset == 0) {
             return;

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -99,12 +100,12 @@ public final class RocksHandles implements AutoCloseable {
                 .setMemtablePrefixBloomSizeRatio(0.05);
         List<ColumnFamilyDescriptor> descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, small),
-                new ColumnFamilyDescriptor("meta".getBytes(), small),
-                new ColumnFamilyDescriptor("pages".getBytes(), pagesCf),
-                new ColumnFamilyDescriptor("attrs".getBytes(), attrsCf),
-                new ColumnFamilyDescriptor("dentries".getBytes(), small),
+                new ColumnFamilyDescriptor("meta".getBytes(StandardCharsets.UTF_8), small),
+                new ColumnFamilyDescriptor("pages".getBytes(StandardCharsets.UTF_8), pagesCf),
+                new ColumnFamilyDescriptor("attrs".getBytes(StandardCharsets.UTF_8), attrsCf),
+                new ColumnFamilyDescriptor("dentries".getBytes(StandardCharsets.UTF_8), small),
                 // Added after the first stores were made: createMissingColumnFamilies adds it to those on open.
-                new ColumnFamilyDescriptor("catalog".getBytes(), small));
+                new ColumnFamilyDescriptor("catalog".getBytes(StandardCharsets.UTF_8), small));
         DBOptions dbOptions = new DBOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * read, copied or rewritten, so its cost does not depend on the size of the parent.
  */
 public final class TimelineOps {
-    /** {@link #branch}'s "no other records in the write". */
+    /** {@link #branch}'s "no other records in the write", recognised by identity. */
+    @SuppressWarnings("UnnecessaryLambda")
     private static final BiConsumer<TimelineInfo, WriteBatch> NOTHING_ELSE = (info, wb) -> {};
     private static final Logger log = LoggerFactory.getLogger(TimelineOps.class);
     private final RocksHandles rocks;
@@ -117,7 +118,7 @@ public final class TimelineOps {
             writer.writeDurably(wb -> {
                 put(wb, rocks.meta, Keys.metaTimeline(id), t.encode(t.progress));
                 put(wb, rocks.meta, Keys.metaLogicalSize(id, lsn), Writer.longBytes(logical));
-                if (alsoWrite != NOTHING_ELSE) {
+                if (!isNothingElse(alsoWrite)) {
                     alsoWrite.accept(info(t), wb);
                 }
             });
@@ -313,5 +314,10 @@ public final class TimelineOps {
         } catch (RocksDBException e) {
             throw new StorageIoException("building a write batch failed: " + e.getMessage(), e);
         }
+    }
+
+    @SuppressWarnings("ReferenceEquality") // the sentinel is one object; a lambda has no other equality
+    private static boolean isNothingElse(BiConsumer<TimelineInfo, WriteBatch> alsoWrite) {
+        return alsoWrite == NOTHING_ELSE;
     }
 }

@@ -8,6 +8,7 @@ import dev.sprout.storage.page.PageRef;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.rocksdb.RocksDBException;
@@ -157,7 +158,7 @@ public final class VersionedReader {
     }
 
     private static void collectLevel(RocksIterator it, TimelineState t, long lsn, long dir,
-            TreeMap<String, Optional<Values.Target>> decided) {
+            NavigableMap<String, Optional<Values.Target>> decided) {
         byte[] prefix = Keys.dirPrefix(t.id, dir);
         String current = null;
         Optional<Values.Target> currentTarget = null;

@@ -75,7 +75,7 @@ class CrashSafetyTest {
                 ready = child.awaitLine("READY ", 60_000);
                 assertNotNull(ready, ctx + ": the child did not get ready; its output: " + child.lines() + child.stderrTail());
                 readyMillis = child.millisSinceStart();
-                delay = 50 + rnd.nextInt(551);
+                delay = 50L + rnd.nextInt(551);
                 Thread.sleep(delay);
             }
             if (!child.kill()) {

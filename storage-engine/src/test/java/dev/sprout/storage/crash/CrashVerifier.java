@@ -34,7 +34,7 @@ final class CrashVerifier {
             if (!line.startsWith("ACK ")) {
                 continue;
             }
-            String[] f = line.split(" ");
+            String[] f = line.split(" ", -1);
             check(f.length == 3, ctx + ": malformed line \"" + line + "\"");
             long seq = Long.parseLong(f[1]);
             long lsn = Long.parseLong(f[2]);

@@ -87,7 +87,7 @@ final class CrashWorkload {
         int files = 2 + rnd.nextInt(2);
         List<Integer> chosen = new ArrayList<>(List.of(1, 2, 3));
         if (files == 2) {
-            chosen.remove(rnd.nextInt(3));
+            chosen.remove(chosen.get(rnd.nextInt(3))); // one of the three files, by value
         }
         int[] counts = new int[files];
         Arrays.fill(counts, 1);

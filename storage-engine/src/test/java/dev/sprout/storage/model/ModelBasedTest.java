@@ -132,7 +132,7 @@ class ModelBasedTest {
             rename(t);
         } else if (r < 700) {
             setAttr(t);
-        } else if (r < 755 && m.timelines.size() < MAX_TIMELINES || m.timelines.size() < MIN_TIMELINES) {
+        } else if ((r < 755 && m.timelines.size() < MAX_TIMELINES) || m.timelines.size() < MIN_TIMELINES) {
             if (r < 740) {
                 branch(t);
             } else {
@@ -603,7 +603,7 @@ class ModelBasedTest {
 
     private static ErrorCode codeOf(Supplier<?> call) {
         try {
-            call.get();
+            var _ = call.get();
             return null;
         } catch (StorageException e) {
             assertTrue(e.getMessage() != null && e.getMessage().length() > 10, "error message: " + e.getMessage());

@@ -166,7 +166,7 @@ final class ReferenceModel {
             return null;
         }
         String walked = "";
-        for (String part : path.substring(1).split("/")) {
+        for (String part : path.substring(1).split("/", -1)) {
             Node current = tree.nodes().get(walked.isEmpty() ? "/" : walked);
             if (current.type() != FileType.DIRECTORY) {
                 return ErrorCode.NOT_A_DIRECTORY;
