@@ -56,7 +56,12 @@ final class LocalStack implements AutoCloseable {
      * @throws SproutException when a port is taken or another process has the data directory open
      */
     static LocalStack start(Path dataDir, int pagePort, int httpPort) {
-        return start(SproutNode.builder(dataDir).ports(pagePort, httpPort), dataDir, pagePort, httpPort);
+        return start(dataDir, pagePort, httpPort, Clock.systemUTC());
+    }
+
+    /** {@link #start(Path, int, int)} on {@code clock} (the store's, the control plane's, the tokens' expiry). */
+    static LocalStack start(Path dataDir, int pagePort, int httpPort, Clock clock) {
+        return start(SproutNode.builder(dataDir).ports(pagePort, httpPort).clock(clock), dataDir, pagePort, httpPort);
     }
 
     private static LocalStack start(SproutNode.Builder builder, Path dataDir, int pagePort, int httpPort) {

@@ -12,19 +12,24 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The commands' way to a running Sprout on 127.0.0.1: an {@link ApiClient} that sends the data directory's admin
- * token, with every failure turned into the {@link SproutException} the command prints (and its exit code:
- * {@link Unreachable} is 3, a refusal 1).
+ * The commands' way to a running Sprout on 127.0.0.1: an {@link ApiClient} that sends a bearer token, with every
+ * failure turned into the {@link SproutException} the command prints (and its exit code: {@link Unreachable} is 3,
+ * a refusal 1). The token is {@value #TOKEN_ENV} when it is set (a CI job's scoped token), else the data
+ * directory's admin token.
  *
  * <p>Thread-safe (the API client is).
  */
 final class ManagementClient {
     static final String HOST = "127.0.0.1";
+    /** The environment variable a token made by {@code sprout token create} is passed in. */
+    static final String TOKEN_ENV = "SPROUT_TOKEN";
 
     private final int port;
     private final Path tokenFile;
     /** Whether the data directory has a token (else the server's 401 is explained as a missing token). */
     private final boolean hasToken;
+    /** Whether the token is {@value #TOKEN_ENV}'s rather than the admin token. */
+    private final boolean fromEnv;
     private final ApiClient api;
 
     /**
@@ -32,9 +37,15 @@ final class ManagementClient {
      * is {@code dataDir} ({@code DATA/pages/secrets/admin.token}, made by its first {@code sprout up}).
      */
     ManagementClient(int port, Path dataDir) {
+        this(port, dataDir, Optional.ofNullable(System.getenv(TOKEN_ENV)).filter(t -> !t.isBlank()));
+    }
+
+    /** As above, with {@code envToken} standing for {@value #TOKEN_ENV}'s value. */
+    ManagementClient(int port, Path dataDir, Optional<String> envToken) {
         this.port = port;
         this.tokenFile = Credentials.adminTokenFile(dataDir.resolve(SproutNode.PAGES));
-        Optional<String> token = readToken(tokenFile);
+        this.fromEnv = envToken.isPresent();
+        Optional<String> token = fromEnv ? envToken.map(String::strip) : readToken(tokenFile);
         this.hasToken = token.isPresent();
         this.api = new ApiClient(HOST, port, token);
     }
@@ -63,6 +74,9 @@ final class ManagementClient {
         try {
             return request.get();
         } catch (ApiClient.Refused e) {
+            if (e.status() == 401 && fromEnv) {
+                throw new Refused(401, e.getMessage() + " (the token sent is $" + TOKEN_ENV + "'s)");
+            }
             if (e.status() == 401) {
                 throw new Refused(401, e.getMessage() + (hasToken
                         ? " (the token sent is the one in " + tokenFile + ": is Sprout on port " + port + " running on"

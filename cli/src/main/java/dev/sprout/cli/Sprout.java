@@ -14,7 +14,7 @@ import picocli.CommandLine;
 @Command(name = "sprout", mixinStandardHelpOptions = true, version = "sprout 0.1.0-SNAPSHOT",
         description = "Instant copy-on-write branches of PostgreSQL.",
         subcommands = {UpCommand.class, BranchCommand.class, ConnectCommand.class, StatusCommand.class,
-                TimelinesCommand.class})
+                TimelinesCommand.class, TokenCommand.class, AuditCommand.class})
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";
     /** Sprout refused the request (unknown or invalid name, a conflict): nothing changed. */

@@ -1,6 +1,9 @@
 package dev.sprout.http;
 
+import dev.sprout.http.auth.AuditLog;
+import dev.sprout.http.auth.Principal;
 import dev.sprout.protocol.v1.Code;
+import dev.sprout.protocol.v1.ErrorBody;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -9,14 +12,17 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands each whole request of one connection that carries the bearer token ({@link BearerAuth}) to
- * {@link ManagementApi} on the blocking executor and writes the answer back; answers one without it 401 itself.
+ * Hands each whole request of one connection that carries a valid bearer token ({@link BearerAuth}) to the API
+ * on the blocking executor, as the token's {@link Principal}, and writes the answer back; answers one without it
+ * 401 (or 429) itself. Changes and refusals are recorded in the {@link AuditLog}.
  *
  * <p>One request per connection at a time: reading stops (auto-read off) when a request is handed over and
  * resumes when its answer has been written, so a client cannot queue work faster than the store answers it,
@@ -31,11 +37,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final HttpApi api;
     private final BearerAuth auth;
+    private final AuditLog audit;
     private final Executor blocking;
 
-    ApiHandler(HttpApi api, BearerAuth auth, Executor blocking) {
+    ApiHandler(HttpApi api, BearerAuth auth, AuditLog audit, Executor blocking) {
         this.api = api;
         this.auth = auth;
+        this.audit = audit;
         this.blocking = blocking;
     }
 
@@ -58,23 +66,31 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "the request URI \"" + http.uri() + "\" cannot be decoded: " + e.getMessage()));
             return;
         }
-        var refused = auth.refusal(request.method(), request.path(), http.headers().get(HttpHeaderNames.AUTHORIZATION));
-        if (refused.isPresent()) {
-            log.debug("management API: {} {} from {} refused: {}", request.method(), request.path(),
-                    ctx.channel().remoteAddress(), refused.get().bodyText());
-            HttpResponses.write(ctx, version, keepAlive, refused.get());
-            return;
+        InetAddress remote = remoteAddress(ctx);
+        Principal principal;
+        switch (auth.check(request.method(), request.path(), http.headers().get(HttpHeaderNames.AUTHORIZATION), remote)) {
+            case BearerAuth.Outcome.Open() -> principal = Principal.ADMIN; // GET /healthz reads nothing a token guards
+            case BearerAuth.Outcome.Allowed(Principal p) -> principal = p;
+            case BearerAuth.Outcome.Refused(ApiResponse response, String actor) -> {
+                log.debug("{} {} from {} refused: {}", request.method(), request.path(), remote, response.bodyText());
+                audit.record(actor, request.method(), request.path(), response.status(), code(response),
+                        remote.getHostAddress());
+                HttpResponses.write(ctx, version, keepAlive, response);
+                return;
+            }
         }
+        ApiRequest authenticated = request.as(principal);
         ctx.channel().config().setAutoRead(false);
         try {
-            blocking.execute(() -> answer(ctx, version, keepAlive, request));
+            blocking.execute(() -> answer(ctx, version, keepAlive, authenticated, remote));
         } catch (RejectedExecutionException e) {
             HttpResponses.write(ctx, version, keepAlive, ApiResponse.error(503, Code.OVERLOADED,
                     "the management API cannot take " + request.method() + " " + request.path() + " now: " + e.getMessage()));
         }
     }
 
-    private void answer(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, ApiRequest request) {
+    private void answer(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, ApiRequest request,
+            InetAddress remote) {
         ApiResponse response;
         try {
             response = api.handle(request);
@@ -82,7 +98,33 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ctx.close();
             throw t;
         }
+        if (audited(request.method(), response.status())) {
+            audit.record(request.principal().describe(), request.method(), request.path(), response.status(),
+                    code(response), remote.getHostAddress());
+        }
         HttpResponses.write(ctx, version, keepAlive, response);
+    }
+
+    /** Changes (anything but GET and HEAD) and refusals of who asked are recorded; reads that succeed are not. */
+    private static boolean audited(String method, int status) {
+        return !(method.equals("GET") || method.equals("HEAD")) || status == 401 || status == 403 || status == 429;
+    }
+
+    /** The refusal's code for the audit log; empty for a success. */
+    private static String code(ApiResponse response) {
+        if (response.status() < 400 || !response.contentType().equals(ApiResponse.JSON)) {
+            return "";
+        }
+        try {
+            return Json.parse(response.body(), ErrorBody.newBuilder()).getCode().name();
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static InetAddress remoteAddress(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress()
+                : InetAddress.getLoopbackAddress();
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class Codes {
     public static int httpStatus(Code code) {
         return switch (code) {
             case OK -> 200;
-            case UNKNOWN_TIMELINE, NO_SUCH_FILE, UNKNOWN_BRANCH -> 404;
+            case UNKNOWN_TIMELINE, NO_SUCH_FILE, UNKNOWN_BRANCH, UNKNOWN_TOKEN -> 404;
             case TIMELINE_EXISTS, FILE_EXISTS, NOT_A_DIRECTORY, IS_A_DIRECTORY, DIRECTORY_NOT_EMPTY,
                  FENCED, WRITER_ATTACHED, NOT_ATTACHED, READ_ONLY, BRANCH_EXISTS, BRANCH_HAS_CHILDREN -> 409;
             // "the server does not meet one of the preconditions": the timeline must have no children first
@@ -48,6 +48,8 @@ public final class Codes {
             case LSN_OUT_OF_RANGE, INVALID_PAGE, INVALID_NAME, INVALID_ARGUMENT, MALFORMED_REQUEST -> 400;
             case MESSAGE_TOO_LARGE -> 413;
             case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
+            case RATE_LIMITED -> 429;
             case CLOSED, OVERLOADED, COMPUTE_FAILED -> 503;
             case IO_ERROR, INTERNAL, UNRECOGNIZED -> 500;
         };

@@ -1,5 +1,6 @@
 package dev.sprout.http;
 
+import dev.sprout.http.auth.AuditLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -17,19 +18,22 @@ import java.util.concurrent.Executor;
  */
 public final class HttpServerInitializer extends ChannelInitializer<Channel> {
     private final HttpApi api;
-    private final Secret token;
+    private final BearerAuth auth;
+    private final AuditLog audit;
     private final Executor blocking;
     private final int maxRequestBytes;
 
     /**
-     * @param token           what every request must carry as {@code Authorization: Bearer} ({@link BearerAuth})
+     * @param auth            who may call: every request but the liveness probe carries a valid bearer token
+     * @param audit           where changes and refusals are recorded
      * @param blocking        where store calls run (never on the event loop)
      * @param maxRequestBytes bounds request bodies (HttpObjectAggregator); the largest message of the API, a
      *                        CreateTimelineRequest, needs a few hundred bytes
      */
-    public HttpServerInitializer(HttpApi api, Secret token, Executor blocking, int maxRequestBytes) {
+    public HttpServerInitializer(HttpApi api, BearerAuth auth, AuditLog audit, Executor blocking, int maxRequestBytes) {
         this.api = Objects.requireNonNull(api, "api");
-        this.token = Objects.requireNonNull(token, "token");
+        this.auth = Objects.requireNonNull(auth, "auth");
+        this.audit = Objects.requireNonNull(audit, "audit");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         if (maxRequestBytes < 1) {
             throw new IllegalArgumentException("maxRequestBytes: " + maxRequestBytes + " (expected: > 0)");
@@ -43,6 +47,6 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel> {
                 .addLast("http", new HttpServerCodec())
                 .addLast("aggregator", new BoundedAggregator(maxRequestBytes))
                 .addLast("flow", new FlowControlHandler())
-                .addLast("api", new ApiHandler(api, new BearerAuth(token), blocking));
+                .addLast("api", new ApiHandler(api, auth, audit, blocking));
     }
 }

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  */
 public final class Json {
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
+    private static final JsonFormat.Printer ONE_LINE = PRINTER.omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
     private static final Pattern JAVA_EXCEPTION_PREFIX = Pattern.compile("^(?:[a-z]\\w*\\.)+\\w+(?:Exception|Error): ");
 
@@ -33,6 +34,15 @@ public final class Json {
             return PRINTER.print(message) + "\n";
         } catch (InvalidProtocolBufferException e) {
             // Only Any fields with unknown types fail to print; these messages have none.
+            throw new IllegalStateException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    /** {@code message} as JSON on one line without a line end (for a JSON-lines file). */
+    public static String printOneLine(MessageOrBuilder message) {
+        try {
+            return ONE_LINE.print(message);
+        } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);
         }
     }

@@ -5,7 +5,12 @@ import dev.sprout.pageserver.cache.PageCache;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.http.ApiMounts;
 import dev.sprout.http.HttpApi;
+import dev.sprout.http.BearerAuth;
 import dev.sprout.http.HttpServerInitializer;
+import dev.sprout.http.auth.AuditLog;
+import dev.sprout.http.auth.FailureLimiter;
+import dev.sprout.http.auth.TokenStore;
+import dev.sprout.http.auth.TokensApi;
 import dev.sprout.pageserver.http.ManagementApi;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
 import dev.sprout.pageserver.metrics.StoreMetrics;
@@ -61,6 +66,8 @@ public final class Pageserver implements AutoCloseable {
     private final PageserverConfig config;
     private final PageStore store;
     private final Credentials credentials;
+    private final TokenStore tokens;
+    private final AuditLog audit;
     private final PrometheusMeterRegistry metrics;
     private ApiMounts apis;
     private final EventLoopGroup bossGroup;
@@ -74,6 +81,8 @@ public final class Pageserver implements AutoCloseable {
     private Pageserver(PageserverConfig config, InstantSource clock) throws InterruptedException {
         this.config = config;
         this.credentials = Credentials.loadOrCreate(config.dataDirectory());
+        this.tokens = TokenStore.open(Credentials.directory(config.dataDirectory()).resolve(TokenStore.FILE), clock);
+        this.audit = AuditLog.open(config.dataDirectory().toAbsolutePath().resolve(AuditLog.FILE), clock);
         this.store = PageStore.open(StoreOptions.defaults(config.dataDirectory())
                 .withSyncCommits(config.syncCommits())
                 .withPitrWindow(config.pitrWindow())
@@ -94,6 +103,9 @@ public final class Pageserver implements AutoCloseable {
             PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());
             PageServiceMetrics pageMetrics = new PageServiceMetrics(metrics);
             this.apis = new ApiMounts(new ManagementApi(store, metrics, gates::deleted));
+            TokensApi tokensApi = new TokensApi(tokens, audit);
+            apis.mount(TokensApi.TOKENS, tokensApi);
+            apis.mount(TokensApi.AUDIT, tokensApi);
 
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -113,7 +125,9 @@ public final class Pageserver implements AutoCloseable {
                     });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
             ServerBootstrap httpBootstrap = serverBootstrap(serverChannel)
-                    .childHandler(new HttpServerInitializer(apis, credentials.admin(), storagePool, config.maxMessageBytes()));
+                    .childHandler(new HttpServerInitializer(apis,
+                            new BearerAuth(credentials.admin(), tokens, new FailureLimiter(clock)), audit, storagePool,
+                            config.maxMessageBytes()));
             this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
             if (!config.gcInterval().isZero()) {
@@ -135,6 +149,7 @@ public final class Pageserver implements AutoCloseable {
                     backgroundOrNull().shutdownNow();
                 }
                 store.close();
+                audit.close();
             }
         }
     }
@@ -264,6 +279,7 @@ public final class Pageserver implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
+        audit.close();
         metrics.close();
     }
 

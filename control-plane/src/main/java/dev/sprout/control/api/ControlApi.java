@@ -10,6 +10,8 @@ import dev.sprout.http.ApiRequest;
 import dev.sprout.http.ApiResponse;
 import dev.sprout.http.HttpApi;
 import dev.sprout.http.Json;
+import dev.sprout.http.auth.Principal;
+import dev.sprout.http.auth.Scope;
 import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Code;
@@ -21,6 +23,9 @@ import dev.sprout.storage.error.StorageException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,10 +85,14 @@ public final class ControlApi implements HttpApi {
     private ApiResponse route(ApiRequest request) {
         String rest = request.path().substring(PREFIX.length());
         String method = request.method();
+        Principal who = request.principal();
+        if (method.equals("GET")) {
+            who.require(Scope.READ, "read branches");
+        }
         if (rest.isEmpty() || rest.equals("/")) {
             return switch (method) {
                 case "GET" -> list();
-                case "POST" -> create(Json.parse(request.body(), CreateBranchRequest.newBuilder()).build());
+                case "POST" -> create(who, Json.parse(request.body(), CreateBranchRequest.newBuilder()).build());
                 default -> notAllowed(method, "GET, POST", "");
             };
         }
@@ -95,6 +104,11 @@ public final class ControlApi implements HttpApi {
                 case "GET" -> ApiResponse.json(200, branch(control.get(tail), 0));
                 case "DELETE" -> {
                     boolean subtree = request.query().getOrDefault("subtree", List.of("false")).contains("true");
+                    who.requireBranch(tail, "delete");
+                    if (subtree) {
+                        descendants(tail).forEach(child -> who.requireBranch(child, "delete (with the subtree of \""
+                                + tail + "\")"));
+                    }
                     yield ApiResponse.json(200, DeleteBranchResponse.newBuilder().addAllDeleted(control.delete(tail, subtree)));
                 }
                 default -> notAllowed(method, "GET, DELETE", "; POST to /v1/branches/{name}/{action}");
@@ -107,6 +121,7 @@ public final class ControlApi implements HttpApi {
                     + "\" (expected /v1/branches/{name}/ and one of " + String.join(", ", ACTIONS) + ")", Map.of());
         }
         String name = tail.substring(0, slash);
+        who.requireBranch(name, action);
         return switch (action) {
             case "reset" -> ApiResponse.json(200, branch(control.reset(name), 0));
             case "restore" -> {
@@ -141,10 +156,11 @@ public final class ControlApi implements HttpApi {
         return ApiResponse.json(200, list);
     }
 
-    private ApiResponse create(CreateBranchRequest r) {
+    private ApiResponse create(Principal who, CreateBranchRequest r) {
         if (r.getName().isEmpty()) {
             throw ApiException.invalid("a branch needs a name (\"name\")");
         }
+        who.requireBranch(r.getName(), "create");
         if (r.getAtLsn() < 0) {
             throw ApiException.invalid("\"atLsn\" " + Long.toUnsignedString(r.getAtLsn()) + " is not an LSN (expected: < 2^63)");
         }
@@ -156,6 +172,23 @@ public final class ControlApi implements HttpApi {
         String parent = r.getParent().isEmpty() ? "main" : r.getParent();
         ControlPlane.Created created = control.create(r.getName(), parent, at);
         return ApiResponse.json(created.created() ? 201 : 200, branch(created.branch(), 0));
+    }
+
+    /** Every branch below {@code name} (children, their children...), from the catalog as it is now. */
+    private List<String> descendants(String name) {
+        List<String> below = new ArrayList<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(name));
+        List<ControlPlane.BranchView> all = control.list();
+        while (!todo.isEmpty()) {
+            String parent = todo.removeFirst();
+            for (ControlPlane.BranchView v : all) {
+                if (v.branch().parent().filter(parent::equals).isPresent()) {
+                    below.add(v.branch().name());
+                    todo.addLast(v.branch().name());
+                }
+            }
+        }
+        return below;
     }
 
     static Branch.Builder branch(ControlPlane.BranchView v, int depth) {

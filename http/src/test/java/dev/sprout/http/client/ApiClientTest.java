@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.http.ApiException;
 import dev.sprout.http.ApiResponse;
+import dev.sprout.http.BearerAuth;
 import dev.sprout.http.HttpServerInitializer;
+import dev.sprout.http.auth.AuditLog;
+import dev.sprout.http.auth.FailureLimiter;
+import dev.sprout.http.auth.TokenStore;
 import dev.sprout.http.Secret;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.CreateBranchRequest;
@@ -27,6 +31,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The client against the real server pipeline on a real socket, with a small API of its own behind it. */
 class ApiClientTest {
@@ -45,8 +52,15 @@ class ApiClientTest {
     private Channel server;
     private int port;
 
+    @TempDir
+    Path dir;
+    private AuditLog audit;
+
     @BeforeEach
     void start() throws InterruptedException {
+        audit = AuditLog.open(dir.resolve("audit.log"), Clock.systemUTC());
+        BearerAuth auth = new BearerAuth(Secret.of(TOKEN), TokenStore.open(dir.resolve("tokens.json"), Clock.systemUTC()),
+                new FailureLimiter(Clock.systemUTC()));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         pool = Executors.newFixedThreadPool(2);
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -58,7 +72,7 @@ class ApiClientTest {
                         case "/odd" -> new ApiResponse(200, ApiResponse.JSON, "{\"status\": 7".getBytes(StandardCharsets.UTF_8), Map.of());
                         default -> new ApiException(404, Code.UNKNOWN_BRANCH, "branch \"x\" does not exist", Map.of()).response();
                     };
-                }, Secret.of(TOKEN), pool, 4096))
+                }, auth, audit, pool, 4096))
                 .bind("127.0.0.1", 0).sync().channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
     }
@@ -68,6 +82,7 @@ class ApiClientTest {
         server.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         pool.shutdownNow();
+        audit.close();
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.sprout.http.ApiRequest;
 import dev.sprout.http.ApiResponse;
 import dev.sprout.http.Codes;
 import dev.sprout.http.HttpApi;
+import dev.sprout.http.auth.Scope;
 import dev.sprout.http.HttpServerInitializer;
 import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.protocol.v1.Code;
@@ -60,6 +61,12 @@ public final class ManagementApi implements HttpApi {
     @Override
     public ApiResponse handle(ApiRequest request) {
         try {
+            if (request.method().equals("GET") && request.path().equals("/metrics")) {
+                request.principal().require(Scope.READ, "read the metrics");
+            } else {
+                request.principal().require(Scope.ADMIN, "use the pageserver's management API (" + request.method() + " "
+                        + request.path() + ")");
+            }
             return dispatch(Router.decode(request));
         } catch (ApiException e) {
             return e.response();

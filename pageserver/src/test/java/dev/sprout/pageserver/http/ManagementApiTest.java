@@ -2,7 +2,11 @@ package dev.sprout.pageserver.http;
 
 import dev.sprout.http.ApiRequest;
 import dev.sprout.http.ApiResponse;
+import dev.sprout.http.BearerAuth;
 import dev.sprout.http.HttpServerInitializer;
+import dev.sprout.http.auth.AuditLog;
+import dev.sprout.http.auth.FailureLimiter;
+import dev.sprout.http.auth.TokenStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -99,19 +103,32 @@ class ManagementApiTest {
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    Path authDir;
+
     private Channel serve(ManagementApi api, java.util.concurrent.Executor blocking) throws InterruptedException {
+        if (audit == null) {
+            audit = AuditLog.open(authDir.resolve(AuditLog.FILE), java.time.Clock.systemUTC());
+        }
+        BearerAuth auth = new BearerAuth(Secret.of(TOKEN), TokenStore.open(authDir.resolve(TokenStore.FILE),
+                java.time.Clock.systemUTC()), new FailureLimiter(java.time.Clock.systemUTC()));
         if (group == null) {
             group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         }
         Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new HttpServerInitializer(api, Secret.of(TOKEN), blocking, MAX_BODY))
+                .childHandler(new HttpServerInitializer(api, auth, audit, blocking, MAX_BODY))
                 .bind("127.0.0.1", 0).sync().channel();
         base = "http://127.0.0.1:" + ((InetSocketAddress) ch.localAddress()).getPort();
         return ch;
     }
 
+    private AuditLog audit;
+
     @AfterEach
     void stop() throws InterruptedException {
+        if (audit != null) {
+            audit.close();
+        }
         client.close();
         server.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
