@@ -64,8 +64,8 @@ public final class BearerAuth {
         if (blocked.isPresent()) {
             long seconds = Math.max(1, (blocked.get().toMillis() + 999) / 1000);
             return new Outcome.Refused(ApiResponse.error(429, Code.RATE_LIMITED, "too many requests with unknown tokens"
-                    + " from " + remote.getHostAddress() + " (" + FailureLimiter.MAX_FAILURES + " within "
-                    + FailureLimiter.WINDOW.toSeconds() + " s); try again in " + seconds + " s",
+                    + " from " + remote.getHostAddress() + " (within " + FailureLimiter.WINDOW.toSeconds() + " s); try again in "
+                    + seconds + " s",
                     Map.of("Retry-After", Long.toString(seconds))), "anonymous");
         }
         if (authorization == null || authorization.isBlank()) {

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Slows down guessing: after {@link #MAX_FAILURES} failed authentications from one address within {@link #WINDOW},
+ * Slows down guessing: after {@link #MAX_FAILURES} (or the number given) failed authentications from one address within {@link #WINDOW},
  * that address is refused (429 {@code RATE_LIMITED}, without looking at its token) until the oldest of those
  * failures is a window old. A success does not reset the count: a guesser that also holds a valid token gains
  * nothing. At most {@link #MAX_ADDRESSES} addresses are remembered (the least recently failing are forgotten), so
@@ -25,6 +25,7 @@ public final class FailureLimiter {
     static final int MAX_ADDRESSES = 4096;
 
     private final InstantSource clock;
+    private final int maxFailures;
     private final Map<InetAddress, Deque<Instant>> failures = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -34,8 +35,18 @@ public final class FailureLimiter {
         }
     };
 
+    /** {@link #MAX_FAILURES} failures within {@link #WINDOW} block an address. */
     public FailureLimiter(InstantSource clock) {
+        this(clock, MAX_FAILURES);
+    }
+
+    /** {@code maxFailures} failures within {@link #WINDOW} block an address (tests that send many on purpose). */
+    public FailureLimiter(InstantSource clock, int maxFailures) {
+        if (maxFailures < 1) {
+            throw new IllegalArgumentException("maxFailures: " + maxFailures + " (expected: > 0)");
+        }
         this.clock = clock;
+        this.maxFailures = maxFailures;
     }
 
     /** When {@code address} is blocked: how long until it may try again. Empty when it may try now. */
@@ -46,7 +57,7 @@ public final class FailureLimiter {
         }
         Instant now = clock.instant();
         prune(recent, now);
-        if (recent.size() < MAX_FAILURES) {
+        if (recent.size() < maxFailures) {
             return Optional.empty();
         }
         return Optional.of(Duration.between(now, recent.peekFirst().plus(WINDOW)));
@@ -58,7 +69,7 @@ public final class FailureLimiter {
         Deque<Instant> recent = failures.computeIfAbsent(address, a -> new ArrayDeque<>());
         prune(recent, now);
         recent.addLast(now);
-        while (recent.size() > MAX_FAILURES) {
+        while (recent.size() > maxFailures) {
             recent.removeFirst();
         }
     }

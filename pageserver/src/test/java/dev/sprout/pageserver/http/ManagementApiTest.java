@@ -111,7 +111,7 @@ class ManagementApiTest {
             audit = AuditLog.open(authDir.resolve(AuditLog.FILE), java.time.Clock.systemUTC());
         }
         BearerAuth auth = new BearerAuth(Secret.of(TOKEN), TokenStore.open(authDir.resolve(TokenStore.FILE),
-                java.time.Clock.systemUTC()), new FailureLimiter(java.time.Clock.systemUTC()));
+                java.time.Clock.systemUTC()), new FailureLimiter(java.time.Clock.systemUTC(), 1_000_000)); // this test sends wrong tokens on purpose
         if (group == null) {
             group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         }
