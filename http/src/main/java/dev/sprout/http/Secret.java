@@ -8,12 +8,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * One credential of a pageserver: a random value kept in a file that only the service's own OS user can read
@@ -112,6 +115,27 @@ public final class Secret {
     /** Whether {@code candidate} is this secret; false for null. Constant time in the candidate's content. */
     public boolean matches(String candidate) {
         return candidate != null && MessageDigest.isEqual(digest, sha256(candidate));
+    }
+
+    /**
+     * A credential derived from this secret for one purpose ({@code context}, e.g. a timeline's id): HMAC-SHA256 of
+     * the context under the secret, base64url. Who holds it can prove that purpose and nothing else; the secret
+     * cannot be recovered from it.
+     */
+    public String derive(String context) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(value.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(mac.doFinal(context.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether {@code candidate} is {@link #derive}{@code (context)}; false for null. Constant time. */
+    public boolean matchesDerived(String context, String candidate) {
+        return candidate != null && MessageDigest.isEqual(sha256(derive(context)), sha256(candidate));
     }
 
     /** The value, for a client of this server in the same process (a compute, the CLI); never log it. */

@@ -6,6 +6,7 @@ import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.control.api.ControlApi;
 import dev.sprout.pageserver.Pageserver;
+import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.proxy.ProxyConfig;
@@ -201,10 +202,12 @@ public final class SproutNode implements AutoCloseable {
                 String pw = password.orElseGet(() -> SproutNode.password(dataDir));
                 String host = server.config().bindAddress();
                 int page = server.pagePort();
-                String secret = server.credentials().pageService().value();
+                Credentials credentials = server.credentials();
                 ControlPlane control = ControlPlane.open(server.store(), (branch, timeline) -> ComputeSpec.of(host, page,
                                 timeline.toString(), computeDir(dataDir, branch.replace('/', '.')), freePort(), pw)
-                        .withIdleSuspend(idleSuspend).withPageserverCredential(secret),
+                        .withIdleSuspend(idleSuspend)
+                        // the compute can open its own timeline only, not the whole store
+                        .withPageserverCredential(credentials.forTimeline(timeline.toString())),
                         clock, mainTimeline, owner.uid(), owner.gid());
                 server.mountApi(ControlApi.PREFIX, new ControlApi(control));
                 node = new SproutNode(dataDir, server, control, pw);

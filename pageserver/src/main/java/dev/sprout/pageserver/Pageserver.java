@@ -120,7 +120,7 @@ public final class Pageserver implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast("frames", new VarintFrameDecoder(config.maxMessageBytes()))
                                     .addLast("encoder", FrameEncoder.INSTANCE)
-                                    .addLast("pages", new PageServiceHandler(ops, credentials.pageService(), storagePool, pageMetrics, config.maxInFlight()));
+                                    .addLast("pages", new PageServiceHandler(ops, credentials, storagePool, pageMetrics, config.maxInFlight()));
                         }
                     });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");

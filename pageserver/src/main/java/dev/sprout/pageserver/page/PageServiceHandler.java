@@ -4,7 +4,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.sprout.http.Codes;
 import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.http.Secret;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.Empty;
@@ -51,7 +50,7 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PageServiceHandler.class);
 
     private final PageOperations ops;
-    private final Secret credential;
+    private final Credentials credentials;
     private final Executor pool;
     private final PageServiceMetrics metrics;
     private final int maxInFlight;
@@ -60,10 +59,15 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private final AtomicInteger inFlight = new AtomicInteger();
     private Channel channel;
 
-    /** @param credential what every Attach must carry ({@link dev.sprout.protocol.v1.Attach#getCredential()}) */
-    public PageServiceHandler(PageOperations ops, Secret credential, Executor pool, PageServiceMetrics metrics, int maxInFlight) {
+    /**
+     * @param credentials what an Attach must carry ({@link dev.sprout.protocol.v1.Attach#getCredential()}): the
+     *                    page-service secret, or the credential of the timeline it attaches
+     *                    ({@link Credentials#forTimeline})
+     */
+    public PageServiceHandler(PageOperations ops, Credentials credentials, Executor pool, PageServiceMetrics metrics,
+            int maxInFlight) {
         this.ops = ops;
-        this.credential = credential;
+        this.credentials = credentials;
         this.pool = pool;
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
@@ -141,7 +145,7 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Refuses an Attach without this pageserver's page-service secret; it opens nothing. */
+    /** Refuses an Attach without the page-service secret or its timeline's credential; it opens nothing. */
     private void authenticate(Request r) {
         String given = r.getAttach().getCredential();
         if (given.isEmpty()) {
@@ -149,10 +153,11 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
                     + " service needs the pageserver's page-service secret (the file " + Credentials.DIRECTORY + "/"
                     + Credentials.PAGE_SERVICE_FILE + " of its data directory)");
         }
-        if (!credential.matches(given)) {
+        String timeline = r.getAttach().getTimelineId();
+        if (!credentials.pageService().matches(given) && !credentials.isForTimeline(timeline, given)) {
             log.warn("page service: attach {} from {} refused: wrong credential", r.getId(), channel.remoteAddress());
             throw new ServiceException(Code.UNAUTHENTICATED, "attach " + r.getId() + " carries a credential that is not"
-                    + " this pageserver's page-service secret");
+                    + " this pageserver's page-service secret, nor the credential of timeline " + timeline);
         }
     }
 

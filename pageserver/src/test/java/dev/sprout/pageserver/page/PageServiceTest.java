@@ -271,6 +271,29 @@ class PageServiceTest {
     }
 
     @Test
+    void aTimelinesCredentialOpensThatTimelineAndNoOther() throws Exception {
+        TimelineId other = TimelineId.random();
+        server.store().createRoot(other, 0, 0);
+        String mine = server.credentials().forTimeline(main.toString());
+        assertFalse(mine.equals(server.credentials().pageService().value()), "not the secret itself");
+        assertFalse(mine.equals(server.credentials().forTimeline(other.toString())));
+        try (RawClient c = new RawClient(server.pagePort())) {
+            for (Attach.Mode mode : new Attach.Mode[] {Attach.Mode.READ_ONLY, Attach.Mode.READ_WRITE}) {
+                Response refused = c.call(req(0).setAttach(Attach.newBuilder().setCredential(mine)
+                        .setTimelineId(other.toString()).setMode(mode)).build());
+                assertEquals(Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused::toString);
+                assertTrue(refused.getStatus().getMessage().contains("nor the credential of timeline " + other),
+                        refused.getStatus().getMessage());
+                assertFalse(refused.getStatus().getMessage().contains(mine), "a refusal never shows a credential");
+            }
+            assertEquals(0, server.store().writerGeneration(other), "nothing was opened on the other timeline");
+            Response opened = c.call(req(1).setAttach(Attach.newBuilder().setCredential(mine)
+                    .setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
+            assertTrue(opened.hasAttached(), opened::toString);
+        }
+    }
+
+    @Test
     void refusalsCarryACodeAndASentenceAndTheConnectionGoesOn() throws Exception {
         try (RawClient c = new RawClient(server.pagePort())) {
             Response r = c.call(req(0).setAttach(attach().setTimelineId(TimelineId.random().toString())
