@@ -2,6 +2,8 @@ package dev.sprout.cli;
 
 import dev.sprout.protocol.v1.AuditEntry;
 import dev.sprout.protocol.v1.AuditTrail;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,13 +19,18 @@ final class AuditCommand implements Callable<Integer> {
             description = "How many of the newest entries. Default: ${DEFAULT-VALUE}; at most 10000.")
     int limit;
 
+    @Option(names = "--since", paramLabel = "TIME",
+            description = "Only entries at or after TIME (RFC 3339, e.g. 2026-12-07T09:00:00Z).")
+    String since;
+
     @Mixin
     BranchCommand.Api api;
 
     @Override
     public Integer call() {
         ManagementClient client = api.client();
-        String path = "/v1/audit?limit=" + limit;
+        String path = "/v1/audit?limit=" + limit
+                + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
         if (api.json) {
             System.out.print(client.get(path));
             return 0;

@@ -128,6 +128,16 @@ class TokensTest {
             assertEquals("127.0.0.1", first.getRemote());
             assertEquals("2026-12-07T10:00:00Z", first.getTime(), "stamped by the stack's clock");
 
+            Cli.Result since = sprout(port, "audit", "--json", "--since", "2026-12-07T11:00:00Z");
+            assertEquals(0, since.exit(), since.toString());
+            AuditTrail.Builder later = AuditTrail.newBuilder();
+            JsonFormat.parser().merge(since.out(), later);
+            assertTrue(later.getEntriesCount() > 0 && later.getEntriesCount() < trail.getEntriesCount(), since.out());
+            assertTrue(later.getEntriesList().stream().allMatch(e -> e.getTime().compareTo("2026-12-07T12") >= 0),
+                    "only what happened after the clock moved: " + since.out());
+            Cli.Result badSince = sprout(port, "audit", "--since", "yesterday");
+            assertEquals(Sprout.EXIT_REFUSED, badSince.exit(), badSince.toString());
+
             Cli.Result table = sprout(port, "audit");
             assertEquals(0, table.exit(), table.toString());
             assertTrue(table.out().startsWith("TIME"), table.out());

@@ -1,5 +1,6 @@
 package dev.sprout.http;
 
+import dev.sprout.http.auth.AuditLog;
 import dev.sprout.http.auth.FailureLimiter;
 import dev.sprout.http.auth.Principal;
 import dev.sprout.http.auth.TokenStore;
@@ -66,7 +67,7 @@ public final class BearerAuth {
             return new Outcome.Refused(ApiResponse.error(429, Code.RATE_LIMITED, "too many requests with unknown tokens"
                     + " from " + remote.getHostAddress() + " (within " + FailureLimiter.WINDOW.toSeconds() + " s); try again in "
                     + seconds + " s",
-                    Map.of("Retry-After", Long.toString(seconds))), "anonymous");
+                    Map.of("Retry-After", Long.toString(seconds))), AuditLog.ANONYMOUS);
         }
         if (authorization == null || authorization.isBlank()) {
             return unauthorized("this API needs a bearer token: send the header `Authorization: Bearer TOKEN` with the"
@@ -102,7 +103,7 @@ public final class BearerAuth {
     }
 
     private static Outcome unauthorized(String message) {
-        return new Outcome.Refused(refusal(message), "anonymous");
+        return new Outcome.Refused(refusal(message), AuditLog.ANONYMOUS);
     }
 
     private static ApiResponse refusal(String message) {

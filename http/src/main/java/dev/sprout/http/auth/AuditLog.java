@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,10 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Who did what through the HTTP APIs: one JSON line per request that changes something and per refused request
- * ({@link AuditEntry}), appended to an owner-only file ({@code audit.log}, mode 0600) that survives restarts. An entry
- * for a change that was answered 2xx is forced to disk before {@link #record} returns, so the answer a client saw is
- * never lost from the log; refusals are written without forcing (a flood of them must not become a flood of
- * fsyncs). Entries hold no token and no request body.
+ * ({@link AuditEntry}), appended to an owner-only file ({@code audit.log}, mode 0600) that survives restarts and is
+ * never rewritten. Every entry of a caller with a valid token is forced to disk before {@link #record} returns (so
+ * before the answer is sent); the refusals of callers without one ({@link #ANONYMOUS}) are written without forcing,
+ * so that a flood of them cannot become a flood of fsyncs. Entries hold no token and no request body.
  *
  * <p>A failure to write is logged and does not fail the request: the change has happened already.
  *
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditLog implements AutoCloseable {
     public static final String FILE = "audit.log";
+    /** The actor of a request without a valid token. */
+    public static final String ANONYMOUS = "anonymous";
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
 
     private final Path file;
@@ -79,7 +82,7 @@ public final class AuditLog implements AutoCloseable {
                 .build());
     }
 
-    /** Appends {@code entry}; forces it to disk when it records a change that succeeded. */
+    /** Appends {@code entry}; forces it to disk unless its actor is {@link #ANONYMOUS}. */
     synchronized void record(AuditEntry entry) {
         String line = Json.printOneLine(entry) + "\n";
         ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
@@ -87,7 +90,7 @@ public final class AuditLog implements AutoCloseable {
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
-            if (entry.getStatus() < 300) {
+            if (!entry.getActor().equals(ANONYMOUS)) {
                 channel.force(false);
             }
         } catch (IOException e) {
@@ -96,19 +99,27 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** The newest {@code limit} entries, oldest first. Lines that do not parse (a torn last line) are skipped. */
-    public List<AuditEntry> tail(int limit) {
+    /**
+     * The newest {@code limit} entries at or after {@code since}, oldest first. Lines that do not parse (a torn last
+     * line) are skipped.
+     */
+    public List<AuditEntry> tail(int limit, Instant since) {
         Deque<AuditEntry> last = new ArrayDeque<>();
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             lines.forEach(line -> {
                 if (line.isBlank()) {
                     return;
                 }
+                AuditEntry entry;
                 try {
-                    last.addLast(Json.parse(line.getBytes(StandardCharsets.UTF_8), AuditEntry.newBuilder()).build());
+                    entry = Json.parse(line.getBytes(StandardCharsets.UTF_8), AuditEntry.newBuilder()).build();
+                    if (Instant.parse(entry.getTime()).isBefore(since)) {
+                        return;
+                    }
                 } catch (RuntimeException torn) {
                     return;
                 }
+                last.addLast(entry);
                 if (last.size() > limit) {
                     last.removeFirst();
                 }

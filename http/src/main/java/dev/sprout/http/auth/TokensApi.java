@@ -11,6 +11,9 @@ import dev.sprout.protocol.v1.CreateTokenRequest;
 import dev.sprout.protocol.v1.CreatedToken;
 import dev.sprout.protocol.v1.TokenList;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +29,8 @@ import java.util.regex.Pattern;
  * GET    /v1/tokens          the issued tokens (TokenList), never their secrets
  * POST   /v1/tokens          issue one (CreateTokenRequest): 201 CreatedToken, the secret shown this once
  * DELETE /v1/tokens/{id}     revoke it: 200 with the token revoked, 404 UNKNOWN_TOKEN when there is none
- * GET    /v1/audit[?limit=N] the newest N entries of the audit log (default 100, at most 10,000), oldest first
+ * GET    /v1/audit[?limit=N][&since=TIME]  the newest N entries (default 100, at most 10,000) at or after TIME
+ *                            (RFC 3339), oldest first
  * </pre>
  *
  * Thread-safe.
@@ -66,7 +70,8 @@ public final class TokensApi implements HttpApi {
             if (!method.equals("GET")) {
                 throw notAllowed(method, "GET");
             }
-            return auditTail(request.query().getOrDefault("limit", List.of()));
+            return auditTail(request.query().getOrDefault("limit", List.of()),
+                    request.query().getOrDefault("since", List.of()));
         }
         if (path.equals(TOKENS)) {
             request.principal().require(Scope.ADMIN, method.equals("GET") ? "list the tokens" : "make tokens");
@@ -125,7 +130,7 @@ public final class TokensApi implements HttpApi {
         return d;
     }
 
-    private ApiResponse auditTail(List<String> limits) {
+    private ApiResponse auditTail(List<String> limits, List<String> since) {
         int limit = DEFAULT_LIMIT;
         if (!limits.isEmpty()) {
             try {
@@ -137,7 +142,15 @@ public final class TokensApi implements HttpApi {
                 throw ApiException.invalid("limit \"" + limits.getFirst() + "\" is not a number from 1 to " + MAX_LIMIT);
             }
         }
-        return ApiResponse.json(200, AuditTrail.newBuilder().addAllEntries(audit.tail(limit)));
+        Instant from = Instant.MIN;
+        if (!since.isEmpty()) {
+            try {
+                from = OffsetDateTime.parse(since.getFirst()).toInstant();
+            } catch (DateTimeParseException e) {
+                throw ApiException.invalid("since \"" + since.getFirst() + "\" is not an RFC 3339 time with an offset");
+            }
+        }
+        return ApiResponse.json(200, AuditTrail.newBuilder().addAllEntries(audit.tail(limit, from)));
     }
 
     private static ApiException notAllowed(String method, String allowed) {
