@@ -307,11 +307,11 @@ class StartupHandlerTest {
         run.write(SSL_REQUEST);
         assertEquals(2, run.reads.get(), "after answering 'N' the handler asks for the StartupMessage");
         run.write(startup(PROTOCOL_3_0, "user", "alice"));
-        assertEquals(StartupHandler.State.WAKING, run.handler.state());
+        assertInstanceOf(ConnectionState.Waking.class, run.handler.state());
         assertEquals(2, run.reads.get(), "no read while the compute wakes: the client cannot push bytes meanwhile");
         assertNull(run.channel.pipeline().get(StartupHandler.DECODER), "the decoder is gone once the session starts");
         run.settle();
-        assertEquals(StartupHandler.State.CLOSED, run.handler.state());
+        assertInstanceOf(ConnectionState.Closed.class, run.handler.state());
         run.close();
     }
 
@@ -325,7 +325,7 @@ class StartupHandlerTest {
         assertTrue(run.channel.isOpen());
         assertInstanceOf(SslHandler.class, run.channel.pipeline().first());
         assertEquals(StartupHandler.TLS_HANDLER, run.channel.pipeline().names().getFirst());
-        assertEquals(StartupHandler.State.TLS_HANDSHAKE, run.handler.state());
+        assertEquals(new ConnectionState.TlsHandshake(false), run.handler.state());
         run.close();
     }
 
@@ -445,7 +445,7 @@ class StartupHandlerTest {
                     }
                 }
                 if (!outcome.open()) {
-                    assertEquals(StartupHandler.State.CLOSED, run.handler.state());
+                    assertInstanceOf(ConnectionState.Closed.class, run.handler.state());
                 }
                 return outcome;
             } catch (Exception e) {
@@ -500,7 +500,7 @@ class StartupHandlerTest {
         /** Lets a wake-up in progress finish and runs what it posted to the channel's event loop. */
         void settle() throws InterruptedException {
             gate.countDown();
-            if (handler.state() != StartupHandler.State.WAKING) {
+            if (!(handler.state() instanceof ConnectionState.Waking)) {
                 return;
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
