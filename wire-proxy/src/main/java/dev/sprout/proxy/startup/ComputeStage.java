@@ -23,6 +23,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.util.concurrent.Ticker;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Optional;
@@ -75,11 +76,12 @@ final class ComputeStage {
     }
 
     private void wake(Waking waking) {
-        long started = System.nanoTime();
-        services.wakeUp().wake(waking.admission().route().branch(), waking.admission().deadlineNanos(),
+        Ticker ticker = ctx.executor().ticker();
+        long started = ticker.nanoTime();
+        services.wakeUp().wake(waking.admission().route().branch(), waking.admission().deadline(),
                         waking.refusedAddresses() == 0)
                 .whenComplete((address, error) -> ctx.executor().execute(() -> {
-                    services.metrics().wakeUp(System.nanoTime() - started, error == null ? "ready" : "failed");
+                    services.metrics().wakeUp(ticker.nanoTime() - started, error == null ? "ready" : "failed");
                     woken(waking, address, error);
                 }));
     }
@@ -108,7 +110,7 @@ final class ComputeStage {
 
     private void connect(Waking waking, InetSocketAddress address) {
         Channel client = ctx.channel();
-        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waking.admission().deadlineNanos() - System.nanoTime()));
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waking.admission().deadline().leftNanos()));
         ChannelFuture connecting = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(services.computeChannel())
@@ -148,7 +150,7 @@ final class ComputeStage {
 
     private void refused(Connecting attempt, Throwable cause) {
         String branch = attempt.admission().route().branch();
-        if (System.nanoTime() - attempt.admission().deadlineNanos() >= 0) {
+        if (attempt.admission().deadline().passed()) {
             connection.fail(ctx, new ProxyError(SqlState.CANNOT_CONNECT_NOW, "cannot reach the compute of branch \""
                     + branch + "\" at " + attempt.address() + ": " + cause.getMessage(), "Try again in a moment."));
             return;

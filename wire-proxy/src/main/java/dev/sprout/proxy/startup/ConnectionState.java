@@ -2,6 +2,7 @@ package dev.sprout.proxy.startup;
 
 import dev.sprout.proxy.cancel.CancelKey;
 import dev.sprout.proxy.route.Route;
+import dev.sprout.proxy.wake.Deadline;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
@@ -99,6 +100,6 @@ sealed interface ConnectionState {
      * What a session is from its StartupMessage on: its route, the protocol minor version spoken with the client,
      * and when the compute must have been reached (the wake-up timeout counts from the StartupMessage).
      */
-    record Admission(Route route, int clientMinor, long deadlineNanos) {
+    record Admission(Route route, int clientMinor, Deadline deadline) {
     }
 }

@@ -74,7 +74,7 @@ final class RelayStage implements BackendStartupDecoder.Listener {
         }
         connection.enter(new Relaying(a.admission(), a.compute(), a.key()));
         loginTimer.cancel(false);
-        services.metrics().handshake(System.nanoTime() - acceptedAt);
+        services.metrics().handshake(ctx.executor().ticker().nanoTime() - acceptedAt);
         long idle = services.config().idleTimeout().toNanos();
         if (idle > 0) {
             ctx.pipeline().addBefore(StartupHandler.NAME, "idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));

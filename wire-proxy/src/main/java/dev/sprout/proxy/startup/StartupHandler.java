@@ -14,6 +14,7 @@ import dev.sprout.proxy.startup.ConnectionState.Plaintext;
 import dev.sprout.proxy.startup.ConnectionState.Relaying;
 import dev.sprout.proxy.startup.ConnectionState.TlsHandshake;
 import dev.sprout.proxy.startup.ConnectionState.Waking;
+import dev.sprout.proxy.wake.Deadline;
 import dev.sprout.proxy.wire.Messages;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -82,7 +83,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        acceptedAt = System.nanoTime();
+        acceptedAt = ctx.executor().ticker().nanoTime();
         long login = services.config().loginTimeout().toNanos();
         loginTimer = ctx.executor().schedule(() -> loginTimedOut(ctx), login, TimeUnit.NANOSECONDS);
         ctx.read();
@@ -159,13 +160,17 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Admission admission = new Admission(start.route(), start.clientMinor(),
-                System.nanoTime() + services.config().wakeTimeout().toNanos());
+                Deadline.after(ctx.executor().ticker(), services.config().wakeTimeout()));
         // From here on the client's bytes are the session's: the decoder goes, handing over anything buffered.
         if (ctx.pipeline().get(DECODER) != null) {
             ctx.pipeline().remove(DECODER);
         }
-        RelayStage relay = new RelayStage(this, ctx, services, acceptedAt, loginTimer);
-        new ComputeStage(this, ctx, services, relay).start(admission);
+        new ComputeStage(this, ctx, services, relayStage(ctx)).start(admission);
+    }
+
+    /** The relay stage of this connection, which stops its login timer at the compute's ReadyForQuery. */
+    RelayStage relayStage(ChannelHandlerContext ctx) {
+        return new RelayStage(this, ctx, services, acceptedAt, loginTimer);
     }
 
     @Override

@@ -32,6 +32,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.MockTicker;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -463,10 +464,16 @@ class StartupHandlerTest {
         final CountDownLatch gate = new CountDownLatch(1);
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         final WakeUp wakeUp;
+        final Services services;
         final StartupHandler handler;
         final EmbeddedChannel channel;
 
         Run(Setup setup) throws Exception {
+            this(setup, Optional.empty());
+        }
+
+        /** With {@code ticker}, the channel's event loop (and so every timeout of the proxy) runs on that clock. */
+        Run(Setup setup, Optional<MockTicker> ticker) throws Exception {
             admitted = new AtomicInteger(setup.alreadyAdmitted());
             wakeUp = new WakeUp(branch -> {
                 wakeThreads.add(Thread.currentThread());
@@ -474,10 +481,11 @@ class StartupHandlerTest {
                 gate.await();
                 return setup.endpoints().wake(branch);
             });
-            Services services = new Services(setup.config(), setup.tls(), wakeUp, new CancelKeys(),
+            services = new Services(setup.config(), setup.tls(), wakeUp, new CancelKeys(),
                     new ProxyMetrics(registry), admitted, NioSocketChannel.class);
             handler = new StartupHandler(services);
-            channel = new EmbeddedChannel(false, false);
+            channel = ticker.isEmpty() ? new EmbeddedChannel(false, false)
+                    : EmbeddedChannel.builder().register(false).hasDisconnect(false).ticker(ticker.get()).build();
             channel.config().setAutoRead(false); // childOption(AUTO_READ, false), as WireProxy.bind sets it
             channel.pipeline().addLast("reads", new ChannelOutboundHandlerAdapter() {
                 @Override
