@@ -128,7 +128,7 @@ class ProxyClockTest {
      * Authenticating by hand, and the stage is driven as the compute's {@code BackendStartupDecoder} drives it.
      */
     @Test
-    void theRelayStageIssuesTheKeyStopsTheLoginTimerAndCutsAnIdleSession() throws Exception {
+    void theRelayStageIssuesTheKeyEndsTheLoginAndCutsAnIdleSession() throws Exception {
         MockTicker ticker = Ticker.newMockTicker();
         try (Run run = new Run(setup(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10), STARTING),
                 Optional.of(ticker))) {
@@ -160,7 +160,7 @@ class ProxyClockTest {
                             run.channel.pipeline().names().indexOf(StartupHandler.NAME) + 1));
             assertInstanceOf(IdleStateHandler.class, run.channel.pipeline().get("idle"));
 
-            advance(ticker, run, 5_000); // past the 1 s login timeout: it was stopped at ReadyForQuery
+            advance(ticker, run, 5_000); // past the 1 s login timeout: nothing happens to a session past ReadyForQuery
             assertTrue(run.channel.isOpen());
             run.channel.writeInbound(Unpooled.copiedBuffer("Q", StandardCharsets.US_ASCII)); // traffic at 5.25 s
             advance(ticker, run, 9_999);
