@@ -79,8 +79,11 @@ final class WriteBackBuffer {
 
     private record PageKey(long fileId, int block) {}
 
-    /** One file's pages and size on their way to the page source. */
-    private record Pending(FileState file, TreeMap<Integer, ByteString> pages, long size, boolean resize) {}
+    /**
+     * One file's pages and size on their way to the page source; {@code cutTo} (or -1) a cut to send before the size,
+     * for a truncation whose commit failed and that a later write grew past.
+     */
+    private record Pending(FileState file, TreeMap<Integer, ByteString> pages, long size, boolean resize, long cutTo) {}
 
     private final PageSource source;
     private final FsOptions options;
@@ -429,13 +432,17 @@ final class WriteBackBuffer {
         TreeMap<Integer, ByteString> pages = new TreeMap<>();
         Pending p;
         synchronized (f) {
-            if (f.gone || f.deletedAt != 0 || (f.dirty.isEmpty() && f.size == f.storedSize)) {
+            // A cut the pageserver has not seen (its commit failed) below the size: without it, what the pageserver
+            // still holds between the two would come back when the cut's zeros leave the compute.
+            long cutTo = f.floor < f.storedSize && f.floor < f.size ? f.floor : -1;
+            boolean resize = f.size != f.storedSize || f.sizeUnsure || cutTo >= 0;
+            if (f.gone || f.deletedAt != 0 || (f.dirty.isEmpty() && !resize)) {
                 return Optional.empty(); // nothing to say, or a deleted file nobody can see any more
             }
             f.dirty.forEach((b, page) -> pages.put(b, UnsafeByteOperations.unsafeWrap(page)));
             f.dirty.clear();
             f.inFlight = pages;
-            p = new Pending(f, pages, f.size, f.size != f.storedSize);
+            p = new Pending(f, pages, f.size, resize, cutTo);
         }
         dirtyBytes.addAndGet(-(long) pages.size() * PAGE_SIZE);
         return Optional.of(p);
@@ -454,6 +461,9 @@ final class WriteBackBuffer {
             List<PageWrite> batch = new ArrayList<>();
             List<Resize> resizes = new ArrayList<>();
             for (Pending p : pending) {
+                if (p.cutTo() >= 0) {
+                    resizes.add(Resize.newBuilder().setFileId(p.file().fileId).setSize(p.cutTo()).build());
+                }
                 if (p.resize()) {
                     resizes.add(Resize.newBuilder().setFileId(p.file().fileId).setSize(p.size()).build());
                 }
@@ -489,14 +499,19 @@ final class WriteBackBuffer {
             f.floor = p.size();
             p.pages().forEach((b, page) -> clean.put(new PageKey(f.fileId, b), page));
             f.inFlight = Map.of();
+            f.sizeUnsure = false;
             f.epoch++;
         }
     }
 
-    /** Keeps what was not acknowledged (some batches may have landed; committing them again is harmless). */
+    /**
+     * Keeps what was not acknowledged (some batches may have landed; committing them again is harmless). A size it
+     * carried may have landed too: the next commit sends the size again whatever it is.
+     */
     private void failed(Pending p) {
         FileState f = p.file();
         synchronized (f) {
+            f.sizeUnsure |= p.resize();
             // A later write of the same block wins over the old image.
             p.pages().forEach((b, page) -> {
                 if (!f.dirty.containsKey(b)) {
