@@ -28,6 +28,11 @@ final class FileState {
      * that is not dirty reads as zeros, whatever the pageserver still holds there until the cut is committed.
      */
     long floor;
+    /**
+     * A commit that carried a size failed: the pageserver may hold that size or {@code storedSize}, so the next
+     * commit sends the size even if it equals {@code storedSize}.
+     */
+    boolean sizeUnsure;
     final TreeMap<Integer, byte[]> dirty = new TreeMap<>();
     Map<Integer, ByteString> inFlight = Map.of();
     /**

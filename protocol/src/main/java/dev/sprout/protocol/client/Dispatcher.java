@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,6 +55,7 @@ final class Dispatcher {
     private final ClientOptions options;
     private final Bootstrap bootstrap;
     private final EventLoop loop;
+    private final ReconnectTimer timer;
     private final RequestTable requests;
     private final long requestTimeoutNanos;
     private final AtomicLong ids = new AtomicLong(1); // 0 is the server's id for connection-level errors
@@ -88,8 +90,8 @@ final class Dispatcher {
     private record Closed() implements State {}
 
     /** One period without a usable connection: since when, how many attempts, why the last one failed. */
-    private static final class Outage {
-        final long sinceNanos = System.nanoTime();
+    private final class Outage {
+        final Instant since = timer.clock().instant();
         int attempts;
         long nextDelayNanos;
         String lastError;
@@ -99,13 +101,18 @@ final class Dispatcher {
             this.lastError = cause;
         }
 
+        long elapsedNanos() {
+            return nanos(Duration.between(since, timer.clock().instant()));
+        }
+
         long elapsedMillis() {
-            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
+            return TimeUnit.NANOSECONDS.toMillis(elapsedNanos());
         }
     }
 
-    Dispatcher(ClientOptions options, Bootstrap bootstrap, EventLoop loop) {
+    Dispatcher(ClientOptions options, Bootstrap bootstrap, EventLoop loop, ReconnectTimer timer) {
         this.options = options;
+        this.timer = timer;
         this.bootstrap = bootstrap;
         this.loop = loop;
         this.requests = new RequestTable(options, loop);
@@ -408,7 +415,7 @@ final class Dispatcher {
         if (!(state instanceof Reconnecting r && r.outage() == outage)) {
             return; // closed meanwhile (by a callback of a request failed with the connection)
         }
-        long remaining = nanos(options.maxReconnectTime()) - (System.nanoTime() - outage.sinceNanos);
+        long remaining = nanos(options.maxReconnectTime()) - outage.elapsedNanos();
         if (remaining <= 0) {
             giveUp(outage);
             return;
@@ -418,7 +425,13 @@ final class Dispatcher {
         outage.nextDelayNanos = delay > max / 2 ? max : delay * 2;
         // Equal jitter: computes that lost the same pageserver do not all knock at once.
         long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-        loop.schedule(() -> attemptReconnect(outage), Math.min(jittered, remaining), TimeUnit.NANOSECONDS);
+        timer.scheduler().schedule(() -> {
+            if (loop.inEventLoop()) {
+                attemptReconnect(outage);
+            } else {
+                execute(() -> attemptReconnect(outage));
+            }
+        }, Duration.ofNanos(Math.min(jittered, remaining)));
     }
 
     private void attemptReconnect(Outage outage) {

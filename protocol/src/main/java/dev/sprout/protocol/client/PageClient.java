@@ -87,6 +87,14 @@ public final class PageClient implements AutoCloseable {
      * @throws ConnectionLostException when the connection cannot be made within the connect timeout
      */
     public static PageClient connect(ClientOptions options) {
+        return connect(options, null);
+    }
+
+    /**
+     * {@link #connect(ClientOptions)} with the reconnect backoff on {@code timer} (null: the client's own, on
+     * {@link System#nanoTime()} and its event loop), so tests can drive reconnect timing.
+     */
+    static PageClient connect(ClientOptions options, ReconnectTimer timer) {
         Objects.requireNonNull(options, "options");
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -102,7 +110,8 @@ public final class PageClient implements AutoCloseable {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                             options.connectTimeout().toMillis()))
                     .remoteAddress(options.host(), options.port());
-            Dispatcher dispatcher = new Dispatcher(options, bootstrap, loop);
+            Dispatcher dispatcher = new Dispatcher(options, bootstrap, loop,
+                    timer != null ? timer : ReconnectTimer.monotonic(loop));
             bootstrap.handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {

@@ -33,8 +33,10 @@ import dev.sprout.protocol.v1.Resize;
 import dev.sprout.protocol.v1.Response;
 import dev.sprout.protocol.v1.SetAttr;
 import dev.sprout.protocol.v1.Status;
+import dev.sprout.testkit.ManualClock;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -43,10 +45,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -552,21 +556,96 @@ class PageClientTest {
     }
 
     @Test
+    void aReconnectWaitsForItsBackoffDelayThenReattaches() throws Exception {
+        ManualReconnects timer = new ManualReconnects();
+        client = PageClient.connect(options().withReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400)),
+                timer.timer());
+        PageSession s = attachWriter(client);
+        server.dropConnections();
+
+        Duration delay = timer.next(); // the first attempt: equal jitter, between half the minimum and the minimum
+        assertTrue(delay.compareTo(Duration.ofMillis(50)) >= 0 && delay.compareTo(Duration.ofMillis(100)) <= 0, delay.toString());
+        var ping = s.ping(); // waits for the reconnect, which does not happen before its time
+        assertEquals(1, server.connectionsAccepted());
+        server.expectNoAttach();
+
+        timer.fire(delay);
+        assertEquals(1, server.takeAttach().getAttach().getGeneration(), "re-attached on the new connection");
+        server.take().reply(Response.newBuilder().setPong(PingResult.getDefaultInstance()));
+        ping.join();
+        assertEquals(2, server.connectionsAccepted());
+        assertTrue(timer.scheduled.isEmpty(), "no further attempt: " + timer.scheduled);
+    }
+
+    @Test
     void afterMaxReconnectTimeEveryCallFailsSayingHowLongItTried() throws Exception {
-        client = PageClient.connect(options().withMaxReconnectTime(Duration.ofMillis(300)));
+        ManualReconnects timer = new ManualReconnects();
+        Duration max = Duration.ofSeconds(1);
+        client = PageClient.connect(options().withReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                .withMaxReconnectTime(max), timer.timer());
         PageSession s = attachWriter(client);
         var inFlight = s.ping();
         server.take();
         server.close(); // the pageserver is gone for good: connects are refused
         assertTrue(failure(inFlight).getMessage().contains("was in flight"));
 
+        // Each attempt fails; the backoff doubles (with equal jitter) up to its maximum, the last one is cut to what
+        // is left of maxReconnectTime, and then the client gives up.
+        Duration elapsed = Duration.ZERO;
+        Duration backoff = Duration.ofMillis(100);
+        int attempts = 0;
+        while (elapsed.compareTo(max) < 0) {
+            Duration delay = timer.next();
+            Duration left = max.minus(elapsed);
+            if (delay.equals(left)) {
+                assertTrue(delay.compareTo(backoff) <= 0, "cut to the time left: " + delay + " of " + backoff);
+            } else {
+                assertTrue(delay.compareTo(backoff.dividedBy(2)) >= 0 && delay.compareTo(backoff) <= 0,
+                        "attempt " + (attempts + 1) + " after " + delay + ", expected " + backoff.dividedBy(2) + ".." + backoff);
+            }
+            timer.fire(delay);
+            elapsed = elapsed.plus(delay);
+            attempts++;
+            backoff = backoff.multipliedBy(2).compareTo(Duration.ofMillis(400)) > 0 ? Duration.ofMillis(400) : backoff.multipliedBy(2);
+        }
+
         ConnectionLostException e = assertInstanceOf(ConnectionLostException.class,
                 failure(s.getPages(0, List.of(ref(1, 0)))));
-        assertTrue(e.getMessage().matches("gave up reconnecting to 127\\.0\\.0\\.1:\\d+ after \\d+ ms and \\d+ attempts "
-                + "\\(last error: .*\\); request \\d+ \\(GetPages\\) was not sent"), e.getMessage());
+        assertTrue(e.getMessage().matches("gave up reconnecting to 127\\.0\\.0\\.1:\\d+ after 1000 ms and " + attempts
+                + " attempts \\(last error: .*\\); request \\d+ \\(GetPages\\) was not sent"), e.getMessage());
         assertInstanceOf(ConnectionLostException.class, failure(client.ping()));
         assertFalse(s.isOpen());
+        assertTrue(timer.scheduled.isEmpty(), "no attempt after giving up: " + timer.scheduled);
         server = ScriptedPageServer.start(); // for stop()
+    }
+
+    /**
+     * Reconnect timing the test drives: outages are measured on a {@link ManualClock}, and each reconnect attempt
+     * waits in a queue with its delay until the test moves the clock by that delay and fires it.
+     */
+    private static final class ManualReconnects {
+        private record Scheduled(Runnable attempt, Duration delay) {}
+
+        final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        final BlockingQueue<Scheduled> scheduled = new LinkedBlockingQueue<>();
+        private Scheduled next;
+
+        ReconnectTimer timer() {
+            return new ReconnectTimer(clock, (attempt, delay) -> scheduled.add(new Scheduled(attempt, delay)));
+        }
+
+        /** The delay of the next attempt the client scheduled (waiting for the client to schedule it). */
+        Duration next() throws InterruptedException {
+            next = scheduled.poll(5, TimeUnit.SECONDS);
+            assertTrue(next != null, "no reconnect attempt was scheduled");
+            return next.delay();
+        }
+
+        /** Moves the clock by the attempt's delay and runs it. */
+        void fire(Duration delay) {
+            clock.advance(delay);
+            next.attempt().run();
+        }
     }
 
     // ---- in-flight bound, executors, close -----------------------------------------------------------------------

@@ -1,38 +1,34 @@
 package dev.sprout.proxy.startup;
 
-import dev.sprout.proxy.cancel.CancelKey;
-import dev.sprout.proxy.cancel.CancelKeys;
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
-import dev.sprout.proxy.relay.BackendStartupDecoder;
 import dev.sprout.proxy.relay.RelayHandler;
-import dev.sprout.proxy.route.Route;
-import dev.sprout.proxy.tls.ServerTls;
+import dev.sprout.proxy.startup.ConnectionState.Admission;
+import dev.sprout.proxy.startup.ConnectionState.AwaitingStartup;
+import dev.sprout.proxy.startup.ConnectionState.Authenticating;
+import dev.sprout.proxy.startup.ConnectionState.Closed;
+import dev.sprout.proxy.startup.ConnectionState.Closing;
+import dev.sprout.proxy.startup.ConnectionState.Connecting;
+import dev.sprout.proxy.startup.ConnectionState.Encrypted;
+import dev.sprout.proxy.startup.ConnectionState.Plaintext;
+import dev.sprout.proxy.startup.ConnectionState.Relaying;
+import dev.sprout.proxy.startup.ConnectionState.TlsHandshake;
+import dev.sprout.proxy.startup.ConnectionState.Waking;
+import dev.sprout.proxy.wake.Deadline;
 import dev.sprout.proxy.wire.Messages;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Optional;
-import java.util.SequencedMap;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.ExtendedSSLSession;
@@ -42,69 +38,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, from accept to close: the startup state machine, then the session's client side.
+ * One client connection in the pipeline, from accept to close: holds its {@link ConnectionState}, hands each event
+ * to the stage it belongs to, and ends the connection. The stages:
  *
  * <pre>
- * AWAIT_STARTUP --SSLRequest--> 'S' --> TLS_HANDSHAKE --done--> AWAIT_STARTUP   (once; 'N' without TLS)
- * AWAIT_STARTUP --GSSENCRequest--> 'N' --> AWAIT_STARTUP                         (once)
- * (first byte 0x16)  --> TLS_HANDSHAKE (ALPN "postgresql" required) --> AWAIT_STARTUP
- * AWAIT_STARTUP --CancelRequest--> forwarded to the session's compute if open, then close
- * AWAIT_STARTUP --StartupMessage 3.0-3.2--> route --> WAKING --> CONNECTING --> AUTHENTICATING --ReadyForQuery--> RELAYING
- * any state --error--> FATAL ErrorResponse (never a ReadyForQuery) --> CLOSED
+ * client startup ({@link ClientStage}):      Plaintext, TlsHandshake, Encrypted --StartupMessage--> admitted
+ * compute connection ({@link ComputeStage}): Waking --> Connecting --> Authenticating
+ * relay ({@link RelayStage}):                Authenticating --ReadyForQuery--> Relaying
+ * any state --error, login or idle timeout--> FATAL ErrorResponse (never a ReadyForQuery) --> Closing --> Closed
  * </pre>
  *
- * <p>Until the compute is connected the client channel's auto-read is off and this handler asks for each read, so
- * a client cannot push bytes while its compute is being woken. From then on a {@link RelayHandler} in each
- * direction copies bytes with backpressure by writability; this handler stays in front of the client's relay to
- * end the session (cancel key, counts) and to answer timeouts. The compute's channel runs on the same event loop, so
- * all of a session's state is touched by one thread. Not thread-safe otherwise: one per channel.
+ * (the full diagram is {@link ConnectionState}'s). Until the compute is connected the client channel's auto-read is
+ * off and this handler asks for each read, so a client cannot push bytes while its compute is being woken. From
+ * then on a {@link RelayHandler} in each direction copies bytes with backpressure by writability; this handler stays
+ * in front of the client's relay to end the session and to answer timeouts. The compute's channel runs on the same
+ * event loop, so all of a connection's state is touched by one thread. Not thread-safe otherwise: one per channel.
  */
 public final class StartupHandler extends ChannelInboundHandlerAdapter {
     public static final String NAME = "startup";
     public static final String TLS_HANDLER = "tls";
     public static final String DECODER = "startup-decoder";
     private static final Logger LOG = LoggerFactory.getLogger(StartupHandler.class);
-    /** The newest protocol minor version spoken (3.2 = PostgreSQL 18, which only lengthens cancel keys). */
-    static final int NEWEST_MINOR = 2;
-    /** Between asking again for a compute whose address refused the connection. */
-    private static final long RECONNECT_DELAY_MS = 50;
-
-    enum State { AWAIT_STARTUP, TLS_HANDSHAKE, WAKING, CONNECTING, AUTHENTICATING, RELAYING, CLOSED }
 
     private final Services services;
-    private State state = State.AWAIT_STARTUP;
-    private boolean sslAsked;
-    private boolean gssAsked;
-    private boolean directTls;
-    private boolean tlsInUse;
-    private Optional<String> serverName = Optional.empty();
+    private final ClientStage clientStage;
+    private ConnectionState state = Plaintext.NEW;
     private long acceptedAt;
     private ScheduledFuture<?> loginTimer;
-    private Route route;
-    private SequencedMap<String, String> forward;
-    private int clientMinor;
-    private boolean admitted;
-    private boolean counted;
-    private long deadline;
-    /** Compute addresses that refused this connection so far (then the wake-up skips the fast path). */
-    private int refusedAddresses;
-    private Channel compute;
-    private InetSocketAddress computeAddress;
-    private CancelKey issuedKey;
-    /** Bytes the client sent behind its StartupMessage, held until the compute is connected (one read at most). */
-    private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
 
     public StartupHandler(Services services) {
         this.services = services;
+        this.clientStage = new ClientStage(services.tls().isPresent(), services.config().serverNameDomain());
     }
 
-    State state() {
+    /** Where the connection stands now. */
+    ConnectionState state() {
         return state;
+    }
+
+    /** Moves the connection to {@code next}; for the stages, on the event loop. */
+    void enter(ConnectionState next) {
+        state = next;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        acceptedAt = System.nanoTime();
+        acceptedAt = ctx.executor().ticker().nanoTime();
         long login = services.config().loginTimeout().toNanos();
         loginTimer = ctx.executor().schedule(() -> loginTimedOut(ctx), login, TimeUnit.NANOSECONDS);
         ctx.read();
@@ -114,83 +93,113 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         switch (state) {
-            case AWAIT_STARTUP -> {
+            case AwaitingStartup awaiting -> {
                 if (msg instanceof StartupPacket packet) {
-                    onPacket(ctx, packet);
+                    take(ctx, clientStage.onPacket(awaiting, packet));
                 } else {
                     ReferenceCountUtil.release(msg);
                 }
             }
-            case WAKING, CONNECTING -> {
-                if (msg instanceof ByteBuf b) {
-                    early.add(b);
-                } else {
-                    ReferenceCountUtil.release(msg);
-                }
-            }
-            case AUTHENTICATING, RELAYING -> ctx.fireChannelRead(msg); // to the RelayHandler behind this one
-            case TLS_HANDSHAKE, CLOSED -> ReferenceCountUtil.release(msg);
+            case Waking w -> hold(w.early(), msg);
+            case Connecting c -> hold(c.early(), msg);
+            case Authenticating _, Relaying _ -> ctx.fireChannelRead(msg); // to the RelayHandler behind this one
+            case TlsHandshake _, Closing _, Closed _ -> ReferenceCountUtil.release(msg);
         }
     }
 
-    private void onPacket(ChannelHandlerContext ctx, StartupPacket packet) {
-        switch (packet) {
-            case StartupPacket.SslRequest _ -> {
-                if (sslAsked || tlsInUse) {
-                    throw violation(tlsInUse ? "SSLRequest on a connection that already uses TLS" : "second SSLRequest");
-                }
-                sslAsked = true;
-                if (services.tls().isEmpty()) {
-                    ctx.writeAndFlush(Messages.answer(ctx.alloc(), 'N'));
-                    ctx.read();
-                    return;
-                }
-                // startTls: the 'S' below still goes out in the clear, everything after it through TLS.
-                SslHandler tls = new SslHandler(services.tls().get().newEngine(ctx.alloc()), true);
-                ctx.pipeline().addFirst(TLS_HANDLER, tls);
-                state = State.TLS_HANDSHAKE;
-                ctx.writeAndFlush(Messages.answer(ctx.alloc(), 'S'));
-            }
-            case StartupPacket.GssEncRequest _ -> {
-                if (gssAsked || tlsInUse) {
-                    throw violation(tlsInUse ? "GSSENCRequest on a connection that already uses TLS" : "second GSSENCRequest");
-                }
-                gssAsked = true;
-                ctx.writeAndFlush(Messages.answer(ctx.alloc(), 'N')); // no GSSAPI: the client goes on without it
+    private static void hold(ArrayDeque<ByteBuf> early, Object msg) {
+        if (msg instanceof ByteBuf b) {
+            early.add(b);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Takes a step of the client startup stage. */
+    private void take(ChannelHandlerContext ctx, ClientStage.Step step) {
+        switch (step) {
+            case ClientStage.Answer a -> {
+                state = a.next();
+                ctx.writeAndFlush(Messages.answer(ctx.alloc(), a.answer()));
                 ctx.read();
             }
-            case StartupPacket.CancelRequest cancel -> cancel(ctx, cancel.key());
-            case StartupPacket.Startup startup -> startup(ctx, startup);
+            case ClientStage.StartTls t -> {
+                // startTls: the 'S' below still goes out in the clear, everything after it through TLS.
+                SslHandler tls = new SslHandler(services.tls().orElseThrow().newEngine(ctx.alloc()), true);
+                ctx.pipeline().addFirst(TLS_HANDLER, tls);
+                state = t.next();
+                ctx.writeAndFlush(Messages.answer(ctx.alloc(), 'S'));
+            }
+            case ClientStage.Read r -> {
+                state = r.next();
+                ctx.read();
+            }
+            case ClientStage.Cancel c -> {
+                state = new Closing(state); // a cancel connection carries nothing else
+                CancelForward.forward(ctx, services, c.key());
+            }
+            case ClientStage.Refuse r -> {
+                r.negotiation().ifPresent(n -> negotiate(ctx, n));
+                fail(ctx, r.error());
+            }
+            case ClientStage.Start s -> {
+                s.negotiation().ifPresent(n -> negotiate(ctx, n));
+                start(ctx, s);
+            }
         }
+    }
+
+    private static void negotiate(ChannelHandlerContext ctx, ClientStage.Negotiation n) {
+        ctx.write(Messages.negotiateProtocolVersion(ctx.alloc(), n.minor(), n.unknownOptions()));
+    }
+
+    private void start(ChannelHandlerContext ctx, ClientStage.Start start) {
+        if (!services.admit()) {
+            fail(ctx, new ProxyError(SqlState.TOO_MANY_CONNECTIONS, "too many connections to the proxy (limit "
+                    + services.config().maxConnections() + ")", "Close idle connections or raise the proxy's limit."));
+            return;
+        }
+        Admission admission = new Admission(start.route(), start.clientMinor(),
+                Deadline.after(ctx.executor().ticker(), services.config().wakeTimeout()));
+        // From here on the client's bytes are the session's: the decoder goes, handing over anything buffered.
+        if (ctx.pipeline().get(DECODER) != null) {
+            ctx.pipeline().remove(DECODER);
+        }
+        new ComputeStage(this, ctx, services, relayStage(ctx)).start(admission);
+    }
+
+    /** The relay stage of this connection, which stops its login timer at the compute's ReadyForQuery. */
+    RelayStage relayStage(ChannelHandlerContext ctx) {
+        return new RelayStage(this, ctx, services, acceptedAt, loginTimer);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == TlsSniffer.DIRECT_TLS) {
-            directTls = true;
-            sslAsked = true;
-            state = State.TLS_HANDSHAKE;
+            state = new TlsHandshake(true);
         } else if (evt instanceof SslHandshakeCompletionEvent done) {
-            if (!done.isSuccess()) {
-                LOG.debug("TLS handshake with {} failed", ctx.channel().remoteAddress(), done.cause());
-                close(ctx);
-                return;
-            }
-            tlsInUse = true;
-            SslHandler tls = ctx.pipeline().get(SslHandler.class);
-            serverName = serverName(tls.engine().getSession());
-            state = State.AWAIT_STARTUP;
-            if (directTls && !ServerTls.ALPN_POSTGRESQL.equals(tls.applicationProtocol())) {
-                fail(ctx, violation("direct TLS connection without the ALPN protocol \"" + ServerTls.ALPN_POSTGRESQL + "\""));
-                return;
-            }
-            ctx.read();
+            handshakeDone(ctx, done);
         } else if (evt instanceof IdleStateEvent) {
             fail(ctx, new ProxyError(SqlState.IDLE_SESSION_TIMEOUT, "terminating connection due to idle-session timeout ("
                     + services.config().idleTimeout().toSeconds() + " s without traffic)"));
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    private void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
+        if (!(state instanceof TlsHandshake handshake)) {
+            return;
+        }
+        if (!done.isSuccess()) {
+            LOG.debug("TLS handshake with {} failed", ctx.channel().remoteAddress(), done.cause());
+            close(ctx);
+            return;
+        }
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        Optional<String> serverName = serverName(tls.engine().getSession());
+        state = new Encrypted(serverName); // TLS is in use whatever follows: a refusal goes out over it
+        take(ctx, ClientStage.handshakeDone(handshake, tls.applicationProtocol(), serverName));
     }
 
     private static Optional<String> serverName(SSLSession session) {
@@ -203,190 +212,18 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         return Optional.empty();
     }
 
-    private void startup(ChannelHandlerContext ctx, StartupPacket.Startup startup) {
-        if (startup.major() != 3) {
-            throw new ProxyError(SqlState.FEATURE_NOT_SUPPORTED, "unsupported frontend protocol " + startup.major() + "."
-                    + startup.minor() + ": the proxy supports protocol 3.0 to 3." + NEWEST_MINOR);
-        }
-        clientMinor = Math.min(startup.minor(), NEWEST_MINOR);
-        List<String> unknownOptions = new ArrayList<>();
-        LinkedHashMap<String, String> parameters = new LinkedHashMap<>();
-        startup.parameters().forEach((k, v) -> {
-            if (k.startsWith("_pq_.")) {
-                unknownOptions.add(k); // the proxy knows no protocol extension yet
-            } else {
-                parameters.put(k, v);
-            }
-        });
-        if (startup.minor() > NEWEST_MINOR || !unknownOptions.isEmpty()) {
-            ctx.write(Messages.negotiateProtocolVersion(ctx.alloc(), clientMinor, unknownOptions));
-        }
-        String user = parameters.get("user");
-        if (user == null || user.isEmpty()) {
-            throw new ProxyError(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet");
-        }
-        route = Route.of(parameters, serverName, services.config().serverNameDomain());
-        forward = route.forwarded();
-        if (!services.admit()) {
-            throw new ProxyError(SqlState.TOO_MANY_CONNECTIONS, "too many connections to the proxy (limit "
-                    + services.config().maxConnections() + ")", "Close idle connections or raise the proxy's limit.");
-        }
-        admitted = true;
-        state = State.WAKING;
-        deadline = System.nanoTime() + services.config().wakeTimeout().toNanos();
-        // From here on the client's bytes are the session's: the decoder goes, handing over anything buffered.
-        if (ctx.pipeline().get(DECODER) != null) {
-            ctx.pipeline().remove(DECODER);
-        }
-        wake(ctx);
-    }
-
-    private void wake(ChannelHandlerContext ctx) {
-        state = State.WAKING;
-        long started = System.nanoTime();
-        boolean askNowFirst = refusedAddresses == 0;
-        services.wakeUp().wake(route.branch(), deadline, askNowFirst).whenComplete((address, error) -> ctx.executor().execute(() -> {
-            services.metrics().wakeUp(System.nanoTime() - started, error == null ? "ready" : "failed");
-            if (state == State.CLOSED) {
-                return;
-            }
-            if (error != null) {
-                fail(ctx, asProxyError(error));
-                return;
-            }
-            if (!counted) {
-                // Counted by branch only once the branch is known to exist: names from clients are not trusted
-                // to bound the number of meters.
-                counted = true;
-                services.metrics().opened(route.branch());
-            }
-            connect(ctx, address);
-        }));
-    }
-
-    private void connect(ChannelHandlerContext ctx, InetSocketAddress address) {
-        state = State.CONNECTING;
-        computeAddress = address;
-        Channel client = ctx.channel();
-        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        ChannelFuture connecting = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(services.computeChannel())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(left, 10_000))
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new BackendStartupDecoder(new ComputeSide(ctx)),
-                                new RelayHandler(client, services.metrics().toClient()));
-                    }
-                })
-                .connect(address);
-        compute = connecting.channel();
-        connecting.addListener((ChannelFutureListener) f -> {
-            if (state == State.CLOSED) {
-                f.channel().close();
-                return;
-            }
-            if (!f.isSuccess()) {
-                refusedAddresses++;
-                if (System.nanoTime() - deadline < 0) {
-                    // A compute suspended (or restarted on another port) since the wake-up answered: ask again.
-                    LOG.debug("cannot connect to the compute of branch {} at {}; asking again", route.branch(), address, f.cause());
-                    ctx.executor().schedule(() -> {
-                        if (state == State.CONNECTING) {
-                            wake(ctx);
-                        }
-                    }, RECONNECT_DELAY_MS, TimeUnit.MILLISECONDS);
-                } else {
-                    fail(ctx, new ProxyError(SqlState.CANNOT_CONNECT_NOW, "cannot reach the compute of branch \""
-                            + route.branch() + "\" at " + address + ": " + f.cause().getMessage(), "Try again in a moment."));
-                }
-                return;
-            }
-            state = State.AUTHENTICATING;
-            compute.write(Messages.startupMessage(ctx.alloc(), forward));
-            while (!early.isEmpty()) {
-                compute.write(early.poll());
-            }
-            compute.flush();
-            // The client's authentication answers, and later its queries, go to the compute as they come.
-            ctx.pipeline().addAfter(NAME, "relay", new RelayHandler(compute, services.metrics().toCompute()));
-            RelayHandler.start(client, compute);
-        });
-    }
-
-    /** The compute connection's view of this session. */
-    private final class ComputeSide implements BackendStartupDecoder.Listener {
-        private final ChannelHandlerContext ctx;
-
-        ComputeSide(ChannelHandlerContext ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public CancelKey keyFromCompute(CancelKey computeKey) {
-            if (issuedKey != null) {
-                services.cancelKeys().remove(issuedKey);
-            }
-            issuedKey = services.cancelKeys().issue(
-                    new CancelKeys.Target(computeAddress, computeKey, route.branch()), clientMinor >= 2);
-            return issuedKey;
-        }
-
-        @Override
-        public void ready() {
-            if (state != State.AUTHENTICATING) {
-                return;
-            }
-            state = State.RELAYING;
-            loginTimer.cancel(false);
-            services.metrics().handshake(System.nanoTime() - acceptedAt);
-            long idle = services.config().idleTimeout().toNanos();
-            if (idle > 0) {
-                ctx.pipeline().addBefore(NAME, "idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-            }
-        }
-    }
-
-    private void cancel(ChannelHandlerContext ctx, CancelKey key) {
-        state = State.CLOSED; // a cancel connection carries nothing else
-        Optional<CancelKeys.Target> target = services.cancelKeys().find(key);
-        if (target.isEmpty()) {
-            services.metrics().cancel("unknown_key");
-            ctx.close();
-            return;
-        }
-        CancelKeys.Target t = target.get();
-        services.metrics().cancel("forwarded");
-        CancelKey real = t.computeKey();
-        new Bootstrap().group(ctx.channel().eventLoop()).channel(services.computeChannel())
-                .handler(new ChannelInboundHandlerAdapter())
-                .connect(t.compute())
-                .addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        ctx.close();
-                        return;
-                    }
-                    // The client learns that its cancel was handled when its connection closes, as with PostgreSQL:
-                    // so close it only once the compute has read the request and closed its side.
-                    f.channel().writeAndFlush(Messages.cancelRequest(f.channel().alloc(), real.processId(), real.secret()));
-                    f.channel().closeFuture().addListener(c -> ctx.close());
-                });
-    }
-
     private void loginTimedOut(ChannelHandlerContext ctx) {
-        if (state == State.RELAYING || state == State.CLOSED) {
-            return;
+        switch (state) {
+            case Relaying _, Closing _, Closed _ -> {
+                // logged in, or gone
+            }
+            case Plaintext _, TlsHandshake _, Encrypted _ -> {
+                services.metrics().error(SqlState.QUERY_CANCELED);
+                close(ctx); // PostgreSQL, too, closes without a word on a client that never sent its startup packet
+            }
+            case Waking _, Connecting _, Authenticating _ -> fail(ctx, new ProxyError(SqlState.QUERY_CANCELED,
+                    "canceling authentication due to timeout (login timeout " + services.config().loginTimeout().toSeconds() + " s)"));
         }
-        if (state == State.AWAIT_STARTUP || state == State.TLS_HANDSHAKE) {
-            services.metrics().error(SqlState.QUERY_CANCELED);
-            close(ctx); // PostgreSQL, too, closes without a word on a client that never sent its startup packet
-            return;
-        }
-        fail(ctx, new ProxyError(SqlState.QUERY_CANCELED, "canceling authentication due to timeout (login timeout "
-                + services.config().loginTimeout().toSeconds() + " s)"));
     }
 
     @Override
@@ -404,17 +241,15 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Answers a FATAL ErrorResponse (in plain text or over TLS, whichever the client speaks now) and closes. */
-    private void fail(ChannelHandlerContext ctx, ProxyError error) {
-        if (state == State.CLOSED) {
+    void fail(ChannelHandlerContext ctx, ProxyError error) {
+        if (state instanceof Closing || state instanceof Closed) {
             return; // already answered (e.g. the decoder failing again on its buffered bytes as the channel closes)
         }
         services.metrics().error(error.state());
         LOG.debug("refusing {}: {} {}", ctx.channel().remoteAddress(), error.state().code(), error.getMessage());
-        boolean canSpeak = state != State.TLS_HANDSHAKE && ctx.channel().isActive();
-        state = State.CLOSED;
-        if (compute != null) {
-            compute.close();
-        }
+        boolean canSpeak = !(state instanceof TlsHandshake) && ctx.channel().isActive();
+        compute(state).ifPresent(Channel::close);
+        state = new Closing(state);
         if (canSpeak) {
             ctx.writeAndFlush(Messages.fatal(ctx.alloc(), error)).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -422,44 +257,35 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The connection to the compute, in the states that have one. */
+    private static Optional<Channel> compute(ConnectionState state) {
+        return switch (state) {
+            case Plaintext _, TlsHandshake _, Encrypted _, Waking _, Closing _, Closed _ -> Optional.empty();
+            case Connecting c -> Optional.of(c.compute());
+            case Authenticating a -> Optional.of(a.compute());
+            case Relaying r -> Optional.of(r.compute());
+        };
+    }
+
     private void close(ChannelHandlerContext ctx) {
-        state = State.CLOSED;
+        if (!(state instanceof Closing || state instanceof Closed)) {
+            state = new Closing(state);
+        }
         ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        state = State.CLOSED;
+        ConnectionState held = switch (state) {
+            case Closing c -> c.held();
+            case Closed c -> c;
+            case Plaintext _, TlsHandshake _, Encrypted _, Waking _, Connecting _, Authenticating _, Relaying _ -> state;
+        };
+        state = new Closed();
         if (loginTimer != null) {
             loginTimer.cancel(false);
         }
-        while (!early.isEmpty()) {
-            early.poll().release();
-        }
-        if (issuedKey != null) {
-            services.cancelKeys().remove(issuedKey);
-        }
-        if (admitted) {
-            admitted = false;
-            services.release();
-        }
-        if (counted) {
-            counted = false;
-            services.metrics().closed(route.branch());
-        }
-        if (compute != null) {
-            RelayHandler.closeOnFlush(compute);
-        }
+        RelayStage.end(services, held);
         ctx.fireChannelInactive();
-    }
-
-    private static ProxyError violation(String message) {
-        return new ProxyError(SqlState.PROTOCOL_VIOLATION, message);
-    }
-
-    private static ProxyError asProxyError(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        return c instanceof ProxyError e ? e
-                : new ProxyError(SqlState.CANNOT_CONNECT_NOW, "cannot wake the compute: " + c.getMessage());
     }
 }

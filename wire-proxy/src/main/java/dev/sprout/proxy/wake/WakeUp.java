@@ -35,15 +35,15 @@ public final class WakeUp implements AutoCloseable {
     }
 
     /**
-     * Wakes {@code branch}'s compute, giving up at {@code deadlineNanos} ({@link System#nanoTime()} scale). With
+     * Wakes {@code branch}'s compute, giving up at {@code deadline} (whose ticker also times the backoff). With
      * {@code askNowFirst}, {@link Endpoints#now} is asked first on the calling thread (the first attempt of a
      * connection; a retry after a refused address goes straight to {@link Endpoints#wake}).
      */
-    public CompletableFuture<InetSocketAddress> wake(String branch, long deadlineNanos, boolean askNowFirst) {
+    public CompletableFuture<InetSocketAddress> wake(String branch, Deadline deadline, boolean askNowFirst) {
         CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
         try {
             if (!askNowFirst) {
-                return wakeOnThread(branch, deadlineNanos, result);
+                return wakeOnThread(branch, deadline, result);
             }
             Optional<WakeResult> now = endpoints.now(branch);
             if (now.isPresent() && now.get() instanceof WakeResult.Ready ready) {
@@ -53,15 +53,15 @@ public final class WakeUp implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("asking at once for the compute of branch {} failed; waking it", branch, e);
         }
-        return wakeOnThread(branch, deadlineNanos, result);
+        return wakeOnThread(branch, deadline, result);
     }
 
-    private CompletableFuture<InetSocketAddress> wakeOnThread(String branch, long deadlineNanos,
+    private CompletableFuture<InetSocketAddress> wakeOnThread(String branch, Deadline deadline,
                                                               CompletableFuture<InetSocketAddress> result) {
         try {
             threads.execute(() -> {
                 try {
-                    result.complete(await(branch, deadlineNanos));
+                    result.complete(await(branch, deadline));
                 } catch (ProxyError e) {
                     result.completeExceptionally(e);
                 } catch (InterruptedException e) {
@@ -77,7 +77,7 @@ public final class WakeUp implements AutoCloseable {
         return result;
     }
 
-    private InetSocketAddress await(String branch, long deadlineNanos) throws InterruptedException {
+    private InetSocketAddress await(String branch, Deadline deadline) throws InterruptedException {
         long backoff = FIRST_BACKOFF_MS;
         String lastWhy = "it did not answer";
         while (true) {
@@ -90,12 +90,12 @@ public final class WakeUp implements AutoCloseable {
                 case WakeResult.Failed failed -> throw cannotStart(branch, failed.why());
                 case WakeResult.Starting starting -> lastWhy = starting.why();
             }
-            long left = deadlineNanos - System.nanoTime();
+            long left = deadline.leftNanos();
             if (left <= 0) {
                 throw new ProxyError(SqlState.CANNOT_CONNECT_NOW, "the compute of branch \"" + branch
                         + "\" did not become ready in time: " + lastWhy, "Try again in a moment.");
             }
-            TimeUnit.MILLISECONDS.sleep(Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+            deadline.ticker().sleep(Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
     }

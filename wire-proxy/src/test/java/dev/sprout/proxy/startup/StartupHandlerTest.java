@@ -32,6 +32,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.MockTicker;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -307,11 +308,11 @@ class StartupHandlerTest {
         run.write(SSL_REQUEST);
         assertEquals(2, run.reads.get(), "after answering 'N' the handler asks for the StartupMessage");
         run.write(startup(PROTOCOL_3_0, "user", "alice"));
-        assertEquals(StartupHandler.State.WAKING, run.handler.state());
+        assertInstanceOf(ConnectionState.Waking.class, run.handler.state());
         assertEquals(2, run.reads.get(), "no read while the compute wakes: the client cannot push bytes meanwhile");
         assertNull(run.channel.pipeline().get(StartupHandler.DECODER), "the decoder is gone once the session starts");
         run.settle();
-        assertEquals(StartupHandler.State.CLOSED, run.handler.state());
+        assertInstanceOf(ConnectionState.Closed.class, run.handler.state());
         run.close();
     }
 
@@ -325,7 +326,7 @@ class StartupHandlerTest {
         assertTrue(run.channel.isOpen());
         assertInstanceOf(SslHandler.class, run.channel.pipeline().first());
         assertEquals(StartupHandler.TLS_HANDLER, run.channel.pipeline().names().getFirst());
-        assertEquals(StartupHandler.State.TLS_HANDSHAKE, run.handler.state());
+        assertEquals(new ConnectionState.TlsHandshake(false), run.handler.state());
         run.close();
     }
 
@@ -445,7 +446,7 @@ class StartupHandlerTest {
                     }
                 }
                 if (!outcome.open()) {
-                    assertEquals(StartupHandler.State.CLOSED, run.handler.state());
+                    assertInstanceOf(ConnectionState.Closed.class, run.handler.state());
                 }
                 return outcome;
             } catch (Exception e) {
@@ -463,10 +464,16 @@ class StartupHandlerTest {
         final CountDownLatch gate = new CountDownLatch(1);
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         final WakeUp wakeUp;
+        final Services services;
         final StartupHandler handler;
         final EmbeddedChannel channel;
 
         Run(Setup setup) throws Exception {
+            this(setup, Optional.empty());
+        }
+
+        /** With {@code ticker}, the channel's event loop (and so every timeout of the proxy) runs on that clock. */
+        Run(Setup setup, Optional<MockTicker> ticker) throws Exception {
             admitted = new AtomicInteger(setup.alreadyAdmitted());
             wakeUp = new WakeUp(branch -> {
                 wakeThreads.add(Thread.currentThread());
@@ -474,10 +481,11 @@ class StartupHandlerTest {
                 gate.await();
                 return setup.endpoints().wake(branch);
             });
-            Services services = new Services(setup.config(), setup.tls(), wakeUp, new CancelKeys(),
+            services = new Services(setup.config(), setup.tls(), wakeUp, new CancelKeys(),
                     new ProxyMetrics(registry), admitted, NioSocketChannel.class);
             handler = new StartupHandler(services);
-            channel = new EmbeddedChannel(false, false);
+            channel = ticker.isEmpty() ? new EmbeddedChannel(false, false)
+                    : EmbeddedChannel.builder().register(false).hasDisconnect(false).ticker(ticker.get()).build();
             channel.config().setAutoRead(false); // childOption(AUTO_READ, false), as WireProxy.bind sets it
             channel.pipeline().addLast("reads", new ChannelOutboundHandlerAdapter() {
                 @Override
@@ -500,7 +508,7 @@ class StartupHandlerTest {
         /** Lets a wake-up in progress finish and runs what it posted to the channel's event loop. */
         void settle() throws InterruptedException {
             gate.countDown();
-            if (handler.state() != StartupHandler.State.WAKING) {
+            if (!(handler.state() instanceof ConnectionState.Waking)) {
                 return;
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
