@@ -2,7 +2,9 @@ package dev.sprout.cli;
 
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.http.Json;
 import dev.sprout.protocol.v1.Branch;
+import dev.sprout.protocol.v1.SetRolesRequest;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.DeleteBranchResponse;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "branch", mixinStandardHelpOptions = true,
         description = "Create, list, inspect, reset, restore and delete branches of the running Sprout.",
         subcommands = {BranchCommand.Create.class, BranchCommand.ListBranches.class, BranchCommand.Get.class,
-                BranchCommand.Delete.class, BranchCommand.Reset.class, BranchCommand.Restore.class})
+                BranchCommand.Delete.class, BranchCommand.Reset.class, BranchCommand.Restore.class,
+                BranchCommand.Roles.class})
 final class BranchCommand implements Runnable {
     @Override
     public void run() {
@@ -67,7 +70,11 @@ final class BranchCommand implements Runnable {
         if (api.json) {
             System.out.print(body);
         } else {
-            table(System.out, List.of(client.parse(what, body, branch).build()));
+            Branch b = client.parse(what, body, branch).build();
+            table(System.out, List.of(b));
+            if (b.getRolesCount() > 0) {
+                System.out.println("only these roles may connect: " + String.join(", ", b.getRolesList()));
+            }
         }
         return 0;
     }
@@ -162,6 +169,47 @@ final class BranchCommand implements Runnable {
         public Integer call() {
             ManagementClient client = api.client();
             return print(api, client.get(path(name)), Branch.newBuilder(), client, "GET " + path(name));
+        }
+    }
+
+    @Command(name = "roles", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Show or set the PostgreSQL roles the proxy lets connect to a branch. A role not listed is",
+                    "refused before the branch's compute is woken. A new branch lets every role connect; a reset or",
+                    "restore keeps the list, and a restore's backup branch carries it too."})
+    static final class Roles implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--allow", split = ",", paramLabel = "ROLE", description = "Only these roles may connect.")
+        List<String> allow;
+
+        @Option(names = "--any", description = "Every role may connect again.")
+        boolean any;
+
+        @Override
+        public Integer call() {
+            ManagementClient client = api.client();
+            if (allow != null && any) {
+                throw new SproutException("give --allow ROLE,... or --any, not both");
+            }
+            if (allow == null && !any) {
+                Branch b = client.get(path(name), Branch.newBuilder()).build();
+                if (api.json) {
+                    System.out.print(Json.print(SetRolesRequest.newBuilder().addAllRoles(b.getRolesList())));
+                } else {
+                    System.out.println(b.getRolesCount() == 0 ? "every role may connect to " + name
+                            : "only these roles may connect to " + name + ": " + String.join(", ", b.getRolesList()));
+                }
+                return 0;
+            }
+            String body = Json.print(SetRolesRequest.newBuilder().addAllRoles(any ? List.of() : allow));
+            progress(api, any ? "letting every role connect to " + name : "letting only " + String.join(", ", allow)
+                    + " connect to " + name);
+            return print(api, client.send("POST", path(name) + "/roles", body).body(), Branch.newBuilder(), client,
+                    "POST " + path(name) + "/roles");
         }
     }
 

@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -48,6 +49,8 @@ public final class ControlPlane implements AutoCloseable {
 
     private final PageStore store;
     private final BranchCatalog branches;
+    /** The roles of branches read since they last changed, for {@link #admitsNow} (the proxy's event loop). */
+    private final ConcurrentHashMap<String, List<String>> rolesSeen = new ConcurrentHashMap<>();
     private final ComputeManager computes;
     private final Clock clock;
     private final ReentrantLock changes = new ReentrantLock();
@@ -171,6 +174,7 @@ public final class ControlPlane implements AutoCloseable {
             for (Branch d : doomed) { // deepest first: collect() adds children before their parent
                 computes.stop(d.name());
                 branches.write(List.of(), List.of(d.name()));
+                rolesSeen.remove(d.name());
                 storage(() -> {
                     store.deleteTimeline(d.timeline());
                     return null;
@@ -244,6 +248,7 @@ public final class ControlPlane implements AutoCloseable {
             Branch restored = b.withTimeline(id, Optional.of(backup), timeline.branchLsn(), store.timeOf(lsn).orElse(time));
             put.add(restored);
             branches.write(put, List.of());
+            put.forEach(p -> rolesSeen.remove(p.name()));
             if (wasRunning) {
                 computes.wake(name, id, false);
             }
@@ -263,6 +268,50 @@ public final class ControlPlane implements AutoCloseable {
             candidate = base.substring(0, Math.max(1, base.length() - 3)) + suffix + "-" + i;
         }
         return candidate;
+    }
+
+    /**
+     * Sets the PostgreSQL roles the proxy lets connect to branch {@code name}; an empty list lets every role
+     * connect. Each role must be a PostgreSQL identifier the proxy can be sent (1 to 63 characters, no NUL).
+     */
+    public BranchView setRoles(String name, List<String> roles) {
+        for (String role : roles) {
+            if (role.isEmpty() || role.length() > 63 || role.indexOf('\0') >= 0) {
+                throw new ControlException(Code.INVALID_ARGUMENT, "\"" + role.replace("\0", "\\0") + "\" is not a"
+                        + " PostgreSQL role name (1 to 63 characters)");
+            }
+        }
+        changes.lock();
+        try {
+            Branch b = require(name).withRoles(roles.stream().distinct().sorted().toList());
+            branches.put(b);
+            rolesSeen.put(name, b.roles());
+            LOG.info("branch {}: {}", name, b.roles().isEmpty() ? "every role may connect"
+                    : "only roles " + String.join(", ", b.roles()) + " may connect");
+            return view(b);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Whether PostgreSQL role {@code role} may connect to branch {@code name} (what the proxy asks before waking).
+     *
+     * @throws ControlException {@link Code#UNKNOWN_BRANCH}
+     */
+    public boolean admits(String name, String role) {
+        Branch b = require(name);
+        rolesSeen.put(name, b.roles());
+        return b.admits(role);
+    }
+
+    /**
+     * {@link #admits} from memory only, for the proxy's event loop: empty when the branch's roles were not read since
+     * they last changed (then ask {@link #admits}).
+     */
+    public Optional<Boolean> admitsNow(String name, String role) {
+        List<String> roles = rolesSeen.get(name);
+        return roles == null ? Optional.empty() : Optional.of(roles.isEmpty() || roles.contains(role));
     }
 
     // ---- computes ------------------------------------------------------------------------------------------------

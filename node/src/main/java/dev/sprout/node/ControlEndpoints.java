@@ -14,6 +14,8 @@ import java.util.Optional;
  * {@link WakeResult.Failed} with the reason (the cause's sentence when there is one, which says what PostgreSQL or
  * the mount said).
  *
+ * <p>A branch with an allow list of roles ({@code sprout branch roles}) is woken, or answered, only for those roles.
+ *
  * <p>Thread-safe: the control plane is.
  */
 public final class ControlEndpoints implements Endpoints {
@@ -39,5 +41,29 @@ public final class ControlEndpoints implements Endpoints {
     @Override
     public Optional<WakeResult> now(String branch) {
         return control.runningNow(branch).map(WakeResult.Ready::new);
+    }
+
+    /** As {@link #wake(String)}, after the branch's allow list of roles: a role it does not list wakes nothing. */
+    @Override
+    public WakeResult wake(String branch, String role) {
+        try {
+            if (!control.admits(branch, role)) {
+                return new WakeResult.NotAllowed(role);
+            }
+        } catch (ControlException e) {
+            return wake(branch); // an unknown or invalid name: answered as such there
+        }
+        return wake(branch);
+    }
+
+    @Override
+    public Optional<WakeResult> now(String branch, String role) {
+        Optional<WakeResult> running = now(branch);
+        if (running.isEmpty()) {
+            return running; // wake(branch, role) checks the allow list
+        }
+        // From memory only (this runs on the proxy's event loop); not known yet: the wake path reads it.
+        return control.admitsNow(branch, role)
+                .map(admitted -> admitted ? running.get() : new WakeResult.NotAllowed(role));
     }
 }

@@ -19,6 +19,7 @@ import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.DeleteBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
+import dev.sprout.protocol.v1.SetRolesRequest;
 import dev.sprout.storage.error.StorageException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
  * POST   /v1/branches/{name}/reset         back to the parent's head, same name
  * POST   /v1/branches/{name}/restore       to a time (RestoreBranchRequest); the old state kept as a backup branch
  * POST   /v1/branches/{name}/start|stop|suspend   the branch's compute
+ * POST   /v1/branches/{name}/roles     the roles the proxy lets connect (SetRolesRequest); [] for every role
  * </pre>
  *
  * A branch name may contain {@code /} and is written as it is in the path ({@code /v1/branches/team/feature-x}).
@@ -53,7 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class ControlApi implements HttpApi {
     public static final String PREFIX = "/v1/branches";
     private static final Logger LOG = LoggerFactory.getLogger(ControlApi.class);
-    private static final List<String> ACTIONS = List.of("reset", "restore", "start", "stop", "suspend");
+    private static final List<String> ACTIONS = List.of("reset", "restore", "start", "stop", "suspend", "roles");
 
     private final ControlPlane control;
 
@@ -138,6 +140,10 @@ public final class ControlApi implements HttpApi {
                 control.stop(name);
                 yield ApiResponse.json(200, branch(control.get(name), 0));
             }
+            case "roles" -> {
+                SetRolesRequest r = Json.parse(request.body(), SetRolesRequest.newBuilder()).build();
+                yield ApiResponse.json(200, branch(control.setRoles(name, r.getRolesList()), 0));
+            }
             default -> {
                 control.suspend(name);
                 yield ApiResponse.json(200, branch(control.get(name), 0));
@@ -205,7 +211,8 @@ public final class ControlApi implements HttpApi {
                 .setComputeState(e.state().name())
                 .setComputeAddress(e.address().map(a -> a.getHostString() + ":" + a.getPort()).orElse(""))
                 .setLastActivity(e.lastActivity().map(Instant::toString).orElse(""))
-                .setDepth(depth);
+                .setDepth(depth)
+                .addAllRoles(v.branch().roles());
     }
 
     private static Instant time(String field, String text) {

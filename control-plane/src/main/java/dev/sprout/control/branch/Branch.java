@@ -9,28 +9,52 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * A branch: a name bound to a timeline. {@code requested} is the branch point as it was asked for, kept so that a
  * repeated create is recognized as the same request; {@code branchLsn} and {@code branchTime} are where it
- * actually starts in its parent (for a root: its creation).
+ * actually starts in its parent (for a root: its creation). {@code roles} are the PostgreSQL roles the proxy lets
+ * connect to it (checked before its compute is woken); empty: every role. A reset or restore keeps them, and the
+ * backup a restore makes carries them too (it holds the same data); a new branch starts without.
  */
 public record Branch(String name, TimelineId timeline, Optional<String> parent, BranchPoint requested, long branchLsn,
-                     Instant branchTime, Instant createdAt) {
-    private static final byte FORMAT = 1;
+                     Instant branchTime, Instant createdAt, List<String> roles) {
+    /** Format 1 had no roles; it is still read (as "every role"). */
+    private static final byte FORMAT = 2;
+
+    public Branch {
+        roles = List.copyOf(roles);
+    }
+
+    /** A branch that every role may connect to. */
+    public Branch(String name, TimelineId timeline, Optional<String> parent, BranchPoint requested, long branchLsn,
+                  Instant branchTime, Instant createdAt) {
+        this(name, timeline, parent, requested, branchLsn, branchTime, createdAt, List.of());
+    }
+
+    public Branch withRoles(List<String> newRoles) {
+        return new Branch(name, timeline, parent, requested, branchLsn, branchTime, createdAt, newRoles);
+    }
+
+    /** Whether PostgreSQL role {@code role} may connect to this branch. */
+    public boolean admits(String role) {
+        return roles.isEmpty() || roles.contains(role);
+    }
 
     public Branch withTimeline(TimelineId newTimeline, Optional<String> newParent, long lsn, Instant time) {
-        return new Branch(name, newTimeline, newParent, requested, lsn, time, createdAt);
+        return new Branch(name, newTimeline, newParent, requested, lsn, time, createdAt, roles);
     }
 
     public Branch renamed(String newName) {
-        return new Branch(newName, timeline, parent, requested, branchLsn, branchTime, createdAt);
+        return new Branch(newName, timeline, parent, requested, branchLsn, branchTime, createdAt, roles);
     }
 
     public Branch withParent(Optional<String> newParent) {
-        return new Branch(name, timeline, newParent, requested, branchLsn, branchTime, createdAt);
+        return new Branch(name, timeline, newParent, requested, branchLsn, branchTime, createdAt, roles);
     }
 
     /** The catalog's encoding: a format byte, then the fields in order. */
@@ -60,6 +84,10 @@ public record Branch(String name, TimelineId timeline, Optional<String> parent, 
             out.writeInt(branchTime.getNano());
             out.writeLong(createdAt.getEpochSecond());
             out.writeInt(createdAt.getNano());
+            out.writeShort(roles.size());
+            for (String role : roles) {
+                out.writeUTF(role);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -69,7 +97,7 @@ public record Branch(String name, TimelineId timeline, Optional<String> parent, 
     static Branch decode(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format != 1 && format != FORMAT) {
                 throw new IllegalStateException("branch record of unknown format " + format);
             }
             String name = in.readUTF();
@@ -84,8 +112,14 @@ public record Branch(String name, TimelineId timeline, Optional<String> parent, 
             long lsn = in.readLong();
             Instant time = Instant.ofEpochSecond(in.readLong(), in.readInt());
             Instant created = Instant.ofEpochSecond(in.readLong(), in.readInt());
+            List<String> roles = new ArrayList<>();
+            if (format >= 2) {
+                for (int n = in.readUnsignedShort(); n > 0; n--) {
+                    roles.add(in.readUTF());
+                }
+            }
             return new Branch(name, timeline, parent.isEmpty() ? Optional.empty() : Optional.of(parent), requested, lsn,
-                    time, created);
+                    time, created, roles);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt branch record", e);
         }

@@ -322,6 +322,33 @@ class ControlApiTest {
         error(call("POST", "/v1/branches/nope/reset", null), 404, Code.UNKNOWN_BRANCH);
     }
 
+    // ---- roles ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void aBranchsRolesAreKeptByResetAndRestoreCarriedByTheBackupAndGoneWithTheBranch() throws Exception {
+        expect(call("POST", "/v1/branches", "{\"name\": \"r\"}"), 201);
+        assertEquals(List.of(), get("r").getRolesList(), "a new branch lets every role connect");
+        Branch set = parse(expect(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"bob\", \"alice\", \"bob\"]}"),
+                200), Branch.getDefaultInstance());
+        assertEquals(List.of("alice", "bob"), set.getRolesList(), "sorted, once each");
+        expect(call("POST", "/v1/branches/r/reset", null), 200);
+        assertEquals(List.of("alice", "bob"), get("r").getRolesList(), "a reset keeps them");
+        Thread.sleep(20);
+        String time = java.time.Instant.now().toString();
+        RestoreBranchResponse restored = parse(expect(call("POST", "/v1/branches/r/restore",
+                "{\"time\": \"" + time + "\"}"), 200), RestoreBranchResponse.getDefaultInstance());
+        assertEquals(List.of("alice", "bob"), restored.getBranch().getRolesList(), "a restore keeps them");
+        assertEquals(List.of("alice", "bob"), get(restored.getBackup()).getRolesList(), "the backup holds the same data");
+        error(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"\"]}"), 400, Code.INVALID_ARGUMENT);
+        error(call("POST", "/v1/branches/nope/roles", "{\"roles\": []}"), 404, Code.UNKNOWN_BRANCH);
+        assertEquals(List.of(), parse(expect(call("POST", "/v1/branches/r/roles", "{\"roles\": []}"), 200),
+                Branch.getDefaultInstance()).getRolesList(), "[] lets every role in again");
+        expect(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"alice\"]}"), 200);
+        expect(call("DELETE", "/v1/branches/" + restored.getBackup() + "?subtree=true", null), 200);
+        expect(call("POST", "/v1/branches", "{\"name\": \"r\"}"), 201);
+        assertEquals(List.of(), get("r").getRolesList(), "a branch made again under the name starts without");
+    }
+
     // ---- restore -------------------------------------------------------------------------------------------------
 
     @Test

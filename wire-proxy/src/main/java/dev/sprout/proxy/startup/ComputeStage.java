@@ -2,6 +2,7 @@ package dev.sprout.proxy.startup;
 
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
+import dev.sprout.proxy.route.Route;
 import dev.sprout.proxy.relay.BackendStartupDecoder;
 import dev.sprout.proxy.relay.RelayHandler;
 import dev.sprout.proxy.startup.ConnectionState.Admission;
@@ -78,7 +79,8 @@ final class ComputeStage {
     private void wake(Waking waking) {
         Ticker ticker = ctx.executor().ticker();
         long started = ticker.nanoTime();
-        services.wakeUp().wake(waking.admission().route().branch(), waking.admission().deadline(),
+        Route route = waking.admission().route();
+        services.wakeUp().wake(route.branch(), route.forwarded().getOrDefault("user", ""), waking.admission().deadline(),
                         waking.refusedAddresses() == 0)
                 .whenComplete((address, error) -> ctx.executor().execute(() -> {
                     services.metrics().wakeUp(ticker.nanoTime() - started, error == null ? "ready" : "failed");

@@ -18,6 +18,19 @@ public interface Endpoints {
     WakeResult wake(String branch) throws InterruptedException;
 
     /**
+     * {@link #wake} for a connection of PostgreSQL role {@code role}: {@link WakeResult.NotAllowed}, without waking
+     * anything, when the branch does not let that role connect. By default every role may.
+     */
+    default WakeResult wake(String branch, String role) throws InterruptedException {
+        return wake(branch);
+    }
+
+    /** {@link #now} for a connection of PostgreSQL role {@code role}; as {@link #wake(String, String)} says. */
+    default Optional<WakeResult> now(String branch, String role) {
+        return now(branch);
+    }
+
+    /**
      * The answer for {@code branch} if it can be given at once, without blocking (a compute that runs now), else
      * empty. The proxy asks this on its event loop before {@link #wake}, which saves the hop to a thread that may
      * block and back, about a millisecond of every connection's set-up on a busy machine. An answer here may be

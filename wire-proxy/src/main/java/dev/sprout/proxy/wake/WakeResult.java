@@ -20,6 +20,10 @@ public sealed interface WakeResult {
     record Starting(String why) implements WakeResult {
     }
 
+    /** The role may not connect to this branch (its allow list); nothing was woken. */
+    record NotAllowed(String role) implements WakeResult {
+    }
+
     /** The compute cannot be started; asking again will not help. {@code why} is shown to the client. */
     record Failed(String why) implements WakeResult {
     }

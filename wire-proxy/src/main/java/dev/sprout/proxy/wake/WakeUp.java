@@ -35,33 +35,39 @@ public final class WakeUp implements AutoCloseable {
     }
 
     /**
-     * Wakes {@code branch}'s compute, giving up at {@code deadline} (whose ticker also times the backoff). With
-     * {@code askNowFirst}, {@link Endpoints#now} is asked first on the calling thread (the first attempt of a
-     * connection; a retry after a refused address goes straight to {@link Endpoints#wake}).
+     * Wakes {@code branch}'s compute for a connection of PostgreSQL role {@code role}, giving up at {@code deadline}
+     * (whose ticker also times the backoff). With {@code askNowFirst}, {@link Endpoints#now} is asked first on the
+     * calling thread (the first attempt of a connection; a retry after a refused address goes straight to
+     * {@link Endpoints#wake}). A role the branch does not let connect is refused with
+     * {@link SqlState#INVALID_AUTHORIZATION_SPECIFICATION} and nothing is woken.
      */
-    public CompletableFuture<InetSocketAddress> wake(String branch, Deadline deadline, boolean askNowFirst) {
+    public CompletableFuture<InetSocketAddress> wake(String branch, String role, Deadline deadline, boolean askNowFirst) {
         CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
         try {
             if (!askNowFirst) {
-                return wakeOnThread(branch, deadline, result);
+                return wakeOnThread(branch, role, deadline, result);
             }
-            Optional<WakeResult> now = endpoints.now(branch);
+            Optional<WakeResult> now = endpoints.now(branch, role);
             if (now.isPresent() && now.get() instanceof WakeResult.Ready ready) {
                 result.complete(ready.address()); // a running compute: no thread hop
+                return result;
+            }
+            if (now.isPresent() && now.get() instanceof WakeResult.NotAllowed) {
+                result.completeExceptionally(notAllowed(branch, role));
                 return result;
             }
         } catch (RuntimeException e) {
             LOG.warn("asking at once for the compute of branch {} failed; waking it", branch, e);
         }
-        return wakeOnThread(branch, deadline, result);
+        return wakeOnThread(branch, role, deadline, result);
     }
 
-    private CompletableFuture<InetSocketAddress> wakeOnThread(String branch, Deadline deadline,
+    private CompletableFuture<InetSocketAddress> wakeOnThread(String branch, String role, Deadline deadline,
                                                               CompletableFuture<InetSocketAddress> result) {
         try {
             threads.execute(() -> {
                 try {
-                    result.complete(await(branch, deadline));
+                    result.complete(await(branch, role, deadline));
                 } catch (ProxyError e) {
                     result.completeExceptionally(e);
                 } catch (InterruptedException e) {
@@ -77,16 +83,17 @@ public final class WakeUp implements AutoCloseable {
         return result;
     }
 
-    private InetSocketAddress await(String branch, Deadline deadline) throws InterruptedException {
+    private InetSocketAddress await(String branch, String role, Deadline deadline) throws InterruptedException {
         long backoff = FIRST_BACKOFF_MS;
         String lastWhy = "it did not answer";
         while (true) {
-            switch (endpoints.wake(branch)) {
+            switch (endpoints.wake(branch, role)) {
                 case WakeResult.Ready ready -> {
                     return ready.address();
                 }
                 case WakeResult.NoSuchBranch _ -> throw new ProxyError(SqlState.INVALID_CATALOG_NAME,
                         "branch \"" + branch + "\" does not exist", "`sprout branch list` shows the branches.");
+                case WakeResult.NotAllowed _ -> throw notAllowed(branch, role);
                 case WakeResult.Failed failed -> throw cannotStart(branch, failed.why());
                 case WakeResult.Starting starting -> lastWhy = starting.why();
             }
@@ -98,6 +105,12 @@ public final class WakeUp implements AutoCloseable {
             deadline.ticker().sleep(Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
+    }
+
+    private static ProxyError notAllowed(String branch, String role) {
+        return new ProxyError(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "role \"" + role
+                + "\" may not connect to branch \"" + branch + "\"",
+                "The branch lets only some roles connect: `sprout branch get " + branch + "` lists them.");
     }
 
     private static ProxyError cannotStart(String branch, String why) {
