@@ -1,15 +1,15 @@
 package dev.sprout.cli;
 
+import dev.sprout.http.Json;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
-import dev.sprout.http.Json;
 import dev.sprout.protocol.v1.Branch;
-import dev.sprout.protocol.v1.SetRolesRequest;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.DeleteBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
+import dev.sprout.protocol.v1.SetRolesRequest;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -28,11 +28,19 @@ import picocli.CommandLine.Parameters;
  * (docs/api.md). Tables for people, {@code --json} (the API's answer as it came) for scripts. Exit codes: 0 done,
  * 1 Sprout refused (nothing changed; the message says why), 2 a usage error, 3 no Sprout answers.
  */
-@Command(name = "branch", mixinStandardHelpOptions = true,
+@Command(
+        name = "branch",
+        mixinStandardHelpOptions = true,
         description = "Create, list, inspect, reset, restore and delete branches of the running Sprout.",
-        subcommands = {BranchCommand.Create.class, BranchCommand.ListBranches.class, BranchCommand.Get.class,
-                BranchCommand.Delete.class, BranchCommand.Reset.class, BranchCommand.Restore.class,
-                BranchCommand.Roles.class})
+        subcommands = {
+            BranchCommand.Create.class,
+            BranchCommand.ListBranches.class,
+            BranchCommand.Get.class,
+            BranchCommand.Delete.class,
+            BranchCommand.Reset.class,
+            BranchCommand.Restore.class,
+            BranchCommand.Roles.class
+        })
 final class BranchCommand implements Runnable {
     @Override
     public void run() {
@@ -41,7 +49,10 @@ final class BranchCommand implements Runnable {
 
     /** What every branch subcommand shares: where the API is, and --json. */
     static final class Api {
-        @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+        @Option(
+                names = "--http-port",
+                paramLabel = "PORT",
+                defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
                 description = "Sprout's HTTP API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
         int httpPort;
 
@@ -60,7 +71,8 @@ final class BranchCommand implements Runnable {
     static String path(String name) {
         StringBuilder p = new StringBuilder("/v1/branches/");
         for (String segment : name.split("/", -1)) {
-            p.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20")).append('/');
+            p.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"))
+                    .append('/');
         }
         return p.substring(0, p.length() - 1);
     }
@@ -89,10 +101,18 @@ final class BranchCommand implements Runnable {
         String row = "%-" + nameWidth + "s  %-" + parentWidth + "s  %10s  %-19s  %10s  %10s  %s%n";
         out.printf(row, "BRANCH", "PARENT", "AT LSN", "AT TIME (UTC)", "LOGICAL", "ADDS", "COMPUTE");
         for (Branch b : branches) {
-            String time = b.getBranchTime().length() >= 19 ? b.getBranchTime().substring(0, 19).replace('T', ' ') : b.getBranchTime();
-            out.printf(row, "  ".repeat(b.getDepth()) + b.getName(), b.getParent().isEmpty() ? "-" : b.getParent(),
-                    Long.toUnsignedString(b.getBranchLsn()), time, ByteSizes.format(b.getLogicalBytes()),
-                    ByteSizes.format(b.getAddedBytes()), b.getComputeState().toLowerCase(Locale.ROOT));
+            String time = b.getBranchTime().length() >= 19
+                    ? b.getBranchTime().substring(0, 19).replace('T', ' ')
+                    : b.getBranchTime();
+            out.printf(
+                    row,
+                    "  ".repeat(b.getDepth()) + b.getName(),
+                    b.getParent().isEmpty() ? "-" : b.getParent(),
+                    Long.toUnsignedString(b.getBranchLsn()),
+                    time,
+                    ByteSizes.format(b.getLogicalBytes()),
+                    ByteSizes.format(b.getAddedBytes()),
+                    b.getComputeState().toLowerCase(Locale.ROOT));
         }
     }
 
@@ -102,26 +122,40 @@ final class BranchCommand implements Runnable {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Create a branch: a full, writable copy of its parent that copies nothing.",
-                    "From the parent's head by default (a running parent is checkpointed first), or --at an LSN or",
-                    "an RFC 3339 time. Repeating the same command is not an error."})
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Create a branch: a full, writable copy of its parent that copies nothing.",
+                "From the parent's head by default (a running parent is checkpointed first), or --at an LSN or",
+                "an RFC 3339 time. Repeating the same command is not an error."
+            })
     static final class Create implements Callable<Integer> {
         @Mixin
         Api api;
 
-        @Parameters(paramLabel = "NAME", description = "Lowercase letters, digits, '-', '_', '/'; at most 63 characters.")
+        @Parameters(
+                paramLabel = "NAME",
+                description = "Lowercase letters, digits, '-', '_', '/'; at most 63 characters.")
         String name;
 
-        @Option(names = "--from", paramLabel = "PARENT", defaultValue = "main", description = "The parent branch. Default: main.")
+        @Option(
+                names = "--from",
+                paramLabel = "PARENT",
+                defaultValue = "main",
+                description = "The parent branch. Default: main.")
         String parent;
 
-        @Option(names = "--at", paramLabel = "LSN|TIME", description = "An LSN (digits) or a time (2026-11-28T09:00:00Z).")
+        @Option(
+                names = "--at",
+                paramLabel = "LSN|TIME",
+                description = "An LSN (digits) or a time (2026-11-28T09:00:00Z).")
         String at;
 
         @Override
         public Integer call() {
-            CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder().setName(name).setParent(parent);
+            CreateBranchRequest.Builder r =
+                    CreateBranchRequest.newBuilder().setName(name).setParent(parent);
             if (at != null) {
                 if (at.chars().allMatch(Character::isDigit) && !at.isEmpty()) {
                     r.setAtLsn(Long.parseUnsignedLong(at));
@@ -133,8 +167,10 @@ final class BranchCommand implements Runnable {
             progress(api, "creating branch " + name + " from " + parent + (at == null ? " at its head" : " at " + at));
             long started = System.nanoTime();
             ApiClient.Answer answer = client.send("POST", "/v1/branches", ApiClient.json(r.build()));
-            progress(api, (answer.status() == 201 ? "created" : "exists already, as asked:") + " branch " + name
-                    + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            progress(
+                    api,
+                    (answer.status() == 201 ? "created" : "exists already, as asked:") + " branch " + name + " in "
+                            + (System.nanoTime() - started) / 1_000_000 + " ms");
             return print(api, answer.body(), Branch.newBuilder(), client, "POST /v1/branches");
         }
     }
@@ -151,7 +187,10 @@ final class BranchCommand implements Runnable {
             if (api.json) {
                 System.out.print(body);
             } else {
-                table(System.out, client.parse("GET /v1/branches", body, BranchList.newBuilder()).getBranchesList());
+                table(
+                        System.out,
+                        client.parse("GET /v1/branches", body, BranchList.newBuilder())
+                                .getBranchesList());
             }
             return 0;
         }
@@ -172,10 +211,15 @@ final class BranchCommand implements Runnable {
         }
     }
 
-    @Command(name = "roles", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Show or set the PostgreSQL roles the proxy lets connect to a branch. A role not listed is",
-                    "refused before the branch's compute is woken. A new branch lets every role connect; a reset or",
-                    "restore keeps the list, and a restore's backup branch carries it too."})
+    @Command(
+            name = "roles",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description = {
+                "Show or set the PostgreSQL roles the proxy lets connect to a branch. A role not listed is",
+                "refused before the branch's compute is woken. A new branch lets every role connect; a reset or",
+                "restore keeps the list, and a restore's backup branch carries it too."
+            })
     static final class Roles implements Callable<Integer> {
         @Mixin
         Api api;
@@ -200,20 +244,32 @@ final class BranchCommand implements Runnable {
                 if (api.json) {
                     System.out.print(Json.print(SetRolesRequest.newBuilder().addAllRoles(b.getRolesList())));
                 } else {
-                    System.out.println(b.getRolesCount() == 0 ? "every role may connect to " + name
-                            : "only these roles may connect to " + name + ": " + String.join(", ", b.getRolesList()));
+                    System.out.println(
+                            b.getRolesCount() == 0
+                                    ? "every role may connect to " + name
+                                    : "only these roles may connect to " + name + ": "
+                                            + String.join(", ", b.getRolesList()));
                 }
                 return 0;
             }
             String body = Json.print(SetRolesRequest.newBuilder().addAllRoles(any ? List.of() : allow));
-            progress(api, any ? "letting every role connect to " + name : "letting only " + String.join(", ", allow)
-                    + " connect to " + name);
-            return print(api, client.send("POST", path(name) + "/roles", body).body(), Branch.newBuilder(), client,
+            progress(
+                    api,
+                    any
+                            ? "letting every role connect to " + name
+                            : "letting only " + String.join(", ", allow) + " connect to " + name);
+            return print(
+                    api,
+                    client.send("POST", path(name) + "/roles", body).body(),
+                    Branch.newBuilder(),
+                    client,
                     "POST " + path(name) + "/roles");
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true,
+    @Command(
+            name = "delete",
+            mixinStandardHelpOptions = true,
             description = "Delete a branch and its data. Refused while it has child branches, unless --subtree.")
     static final class Delete implements Callable<Integer> {
         @Mixin
@@ -229,20 +285,26 @@ final class BranchCommand implements Runnable {
         public Integer call() {
             ManagementClient client = api.client();
             progress(api, "deleting branch " + name + (subtree ? " and its descendants" : ""));
-            String body = client.send("DELETE", path(name) + (subtree ? "?subtree=true" : ""), null).body();
+            String body = client.send("DELETE", path(name) + (subtree ? "?subtree=true" : ""), null)
+                    .body();
             if (api.json) {
                 System.out.print(body);
             } else {
-                DeleteBranchResponse r = client.parse("DELETE " + path(name), body, DeleteBranchResponse.newBuilder()).build();
+                DeleteBranchResponse r = client.parse("DELETE " + path(name), body, DeleteBranchResponse.newBuilder())
+                        .build();
                 System.out.println("deleted " + String.join(", ", r.getDeletedList()));
             }
             return 0;
         }
     }
 
-    @Command(name = "reset", mixinStandardHelpOptions = true,
-            description = {"Reset a branch to its parent's current state. Its name and connection string stay;",
-                    "its own changes are dropped."})
+    @Command(
+            name = "reset",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Reset a branch to its parent's current state. Its name and connection string stay;",
+                "its own changes are dropped."
+            })
     static final class Reset implements Callable<Integer> {
         @Mixin
         Api api;
@@ -254,14 +316,22 @@ final class BranchCommand implements Runnable {
         public Integer call() {
             ManagementClient client = api.client();
             progress(api, "resetting branch " + name + " to its parent's head");
-            return print(api, client.send("POST", path(name) + "/reset", null).body(), Branch.newBuilder(), client,
+            return print(
+                    api,
+                    client.send("POST", path(name) + "/reset", null).body(),
+                    Branch.newBuilder(),
+                    client,
                     "POST " + path(name) + "/reset");
         }
     }
 
-    @Command(name = "restore", mixinStandardHelpOptions = true,
-            description = {"Restore a branch to its state at a past time. Its state before the restore is kept",
-                    "as a backup branch, NAME-backup-<time>."})
+    @Command(
+            name = "restore",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Restore a branch to its state at a past time. Its state before the restore is kept",
+                "as a backup branch, NAME-backup-<time>."
+            })
     static final class Restore implements Callable<Integer> {
         @Mixin
         Api api;
@@ -269,7 +339,11 @@ final class BranchCommand implements Runnable {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(names = "--at", paramLabel = "TIME", required = true, description = "An RFC 3339 time, e.g. 2026-11-28T09:00:00Z.")
+        @Option(
+                names = "--at",
+                paramLabel = "TIME",
+                required = true,
+                description = "An RFC 3339 time, e.g. 2026-11-28T09:00:00Z.")
         String at;
 
         @Override
@@ -277,18 +351,25 @@ final class BranchCommand implements Runnable {
             try {
                 OffsetDateTime.parse(at);
             } catch (DateTimeParseException e) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                throw new picocli.CommandLine.ParameterException(
+                        new picocli.CommandLine(this),
                         "--at " + at + " is not an RFC 3339 time with an offset (e.g. 2026-11-28T09:00:00Z)");
             }
             ManagementClient client = api.client();
             progress(api, "restoring branch " + name + " to " + at);
-            String body = client.send("POST", path(name) + "/restore",
-                    ApiClient.json(RestoreBranchRequest.newBuilder().setTime(at).build())).body();
+            String body = client.send(
+                            "POST",
+                            path(name) + "/restore",
+                            ApiClient.json(RestoreBranchRequest.newBuilder()
+                                    .setTime(at)
+                                    .build()))
+                    .body();
             if (api.json) {
                 System.out.print(body);
             } else {
-                RestoreBranchResponse r = client.parse("POST " + path(name) + "/restore", body,
-                        RestoreBranchResponse.newBuilder()).build();
+                RestoreBranchResponse r = client.parse(
+                                "POST " + path(name) + "/restore", body, RestoreBranchResponse.newBuilder())
+                        .build();
                 table(System.out, List.of(r.getBranch()));
                 System.out.println("its state before the restore is branch " + r.getBackup());
             }

@@ -18,9 +18,13 @@ import picocli.CommandLine.Parameters;
  * {@code sprout connect BRANCH}: the connection string of a branch through the proxy (checked to exist first), or
  * with {@code --psql} a psql session on it.
  */
-@Command(name = "connect", mixinStandardHelpOptions = true,
-        description = {"Print the connection string of a branch (through the proxy), or open psql on it.",
-                "The branch's compute starts on the first connection if it is not running."})
+@Command(
+        name = "connect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the connection string of a branch (through the proxy), or open psql on it.",
+            "The branch's compute starts on the first connection if it is not running."
+        })
 final class ConnectCommand implements Callable<Integer> {
     @Mixin
     StoreDirectory dir;
@@ -28,11 +32,17 @@ final class ConnectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "BRANCH", defaultValue = "main", description = "Default: main.")
     String branch;
 
-    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
             description = "Sprout's HTTP API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
-    @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "" + UpCommand.DEFAULT_PG_PORT,
+    @Option(
+            names = "--pg-port",
+            paramLabel = "PORT",
+            defaultValue = "" + UpCommand.DEFAULT_PG_PORT,
             description = "The proxy's port (sprout up --pg-port). Default: ${DEFAULT-VALUE}.")
     int pgPort;
 
@@ -41,21 +51,26 @@ final class ConnectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        new ManagementClient(httpPort, dir.dataDir).get(BranchCommand.path(branch)); // refused with a sentence when unknown
+        new ManagementClient(httpPort, dir.dataDir)
+                .get(BranchCommand.path(branch)); // refused with a sentence when unknown
         String url = url(branch, pgPort, password(dir.dataDir));
         if (!psql) {
             System.out.println(url);
             return 0;
         }
         Path psqlBin = dev.sprout.compute.postgres.PostgresInstall.locate().tool("psql");
-        Process p = new ProcessBuilder(List.of(psqlBin.toString(), url)).inheritIO().start();
+        Process p =
+                new ProcessBuilder(List.of(psqlBin.toString(), url)).inheritIO().start();
         return p.waitFor();
     }
 
     /** {@code postgresql://postgres:PW@127.0.0.1:PORT/postgres}, naming the branch in {@code options} unless main. */
     static String url(String branch, int port, String password) {
         return "postgresql://postgres:" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@127.0.0.1:" + port
-                + "/postgres" + (branch.equals("main") ? "" : "?options=" + URLEncoder.encode("branch=" + branch, StandardCharsets.UTF_8));
+                + "/postgres"
+                + (branch.equals("main")
+                        ? ""
+                        : "?options=" + URLEncoder.encode("branch=" + branch, StandardCharsets.UTF_8));
     }
 
     static String password(Path dataDir) {
@@ -63,8 +78,10 @@ final class ConnectCommand implements Callable<Integer> {
         try {
             return Files.readString(file).strip();
         } catch (IOException e) {
-            throw new SproutException("cannot read the password of " + dataDir + " (" + file + "): is this the data directory"
-                    + " of the running `sprout up`? (--data-dir)", e);
+            throw new SproutException(
+                    "cannot read the password of " + dataDir + " (" + file + "): is this the data directory"
+                            + " of the running `sprout up`? (--data-dir)",
+                    e);
         }
     }
 }

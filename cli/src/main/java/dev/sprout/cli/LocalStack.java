@@ -43,8 +43,15 @@ final class LocalStack implements AutoCloseable {
 
     /** {@link #startWithCompute(Path, int, int, int)} on {@code clock} (the store's and the control plane's). */
     static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort, Clock clock) {
-        return start(SproutNode.builder(dataDir).ports(pagePort, httpPort).wakeMain(true).proxy(pgPort).clock(clock),
-                dataDir, pagePort, httpPort);
+        return start(
+                SproutNode.builder(dataDir)
+                        .ports(pagePort, httpPort)
+                        .wakeMain(true)
+                        .proxy(pgPort)
+                        .clock(clock),
+                dataDir,
+                pagePort,
+                httpPort);
     }
 
     /**
@@ -72,15 +79,21 @@ final class LocalStack implements AutoCloseable {
             throw switch (e.part()) {
                 case PAGESERVER -> {
                     Path dir = dataDir.toAbsolutePath().normalize();
-                    Optional<SproutException> said = cause instanceof RuntimeException r ? StartFailure.explain(r,
-                            new StartFailure.Target(dir, "127.0.0.1", pagePort, httpPort, RIVAL)) : Optional.empty();
+                    Optional<SproutException> said = cause instanceof RuntimeException r
+                            ? StartFailure.explain(
+                                    r, new StartFailure.Target(dir, "127.0.0.1", pagePort, httpPort, RIVAL))
+                            : Optional.empty();
                     yield said.isPresent() ? said.get() : new SproutException(e.getMessage(), e);
                 }
                 case CONTROL_PLANE -> cause instanceof RuntimeException r ? r : e;
                 case MAIN_COMPUTE -> new SproutException(e.getMessage(), e);
-                case PROXY -> new SproutException(cause instanceof ProxyStartException ? cause.getMessage()
-                        + " (another PostgreSQL or `sprout up` there? choose another with --pg-port)"
-                        : "the proxy did not start: " + e.getMessage(), e);
+                case PROXY ->
+                    new SproutException(
+                            cause instanceof ProxyStartException
+                                    ? cause.getMessage()
+                                            + " (another PostgreSQL or `sprout up` there? choose another with --pg-port)"
+                                    : "the proxy did not start: " + e.getMessage(),
+                            e);
             };
         }
     }

@@ -30,6 +30,7 @@ final class ManagementClient {
     private final boolean hasToken;
     /** Whether the token is {@value #TOKEN_ENV}'s rather than the admin token. */
     private final boolean fromEnv;
+
     private final ApiClient api;
 
     /**
@@ -78,11 +79,15 @@ final class ManagementClient {
                 throw new Refused(401, e.getMessage() + " (the token sent is $" + TOKEN_ENV + "'s)");
             }
             if (e.status() == 401) {
-                throw new Refused(401, e.getMessage() + (hasToken
-                        ? " (the token sent is the one in " + tokenFile + ": is Sprout on port " + port + " running on"
-                                + " another data directory? --data-dir)"
-                        : " (no admin token at " + tokenFile + ": is this the data directory of the running `sprout up`?"
-                                + " --data-dir)"));
+                throw new Refused(
+                        401,
+                        e.getMessage()
+                                + (hasToken
+                                        ? " (the token sent is the one in " + tokenFile + ": is Sprout on port " + port
+                                                + " running on" + " another data directory? --data-dir)"
+                                        : " (no admin token at " + tokenFile
+                                                + ": is this the data directory of the running `sprout up`?"
+                                                + " --data-dir)"));
             }
             throw new Refused(e.status(), e.getMessage());
         } catch (ApiClient.Unreachable e) {
@@ -103,8 +108,10 @@ final class ManagementClient {
         try {
             return Optional.of(Secret.read(file));
         } catch (IllegalStateException e) {
-            throw new SproutException("cannot read Sprout's admin token " + file + " (" + e.getCause() + "): run the"
-                    + " command as the user that runs `sprout up`", e);
+            throw new SproutException(
+                    "cannot read Sprout's admin token " + file + " (" + e.getCause() + "): run the"
+                            + " command as the user that runs `sprout up`",
+                    e);
         }
     }
 

@@ -3,18 +3,28 @@ package dev.sprout.cli;
 import dev.sprout.node.PageserverMain;
 import java.util.Arrays;
 import java.util.Optional;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine;
 
 /**
  * The {@code sprout} command. Exit codes: 0 done, 1 something went wrong (one sentence on stderr saying what),
  * 2 bad flags (picocli's usage error).
  */
-@Command(name = "sprout", mixinStandardHelpOptions = true, version = "sprout 0.1.0-SNAPSHOT",
+@Command(
+        name = "sprout",
+        mixinStandardHelpOptions = true,
+        version = "sprout 0.1.0-SNAPSHOT",
         description = "Instant copy-on-write branches of PostgreSQL.",
-        subcommands = {UpCommand.class, BranchCommand.class, ConnectCommand.class, StatusCommand.class,
-                TimelinesCommand.class, TokenCommand.class, AuditCommand.class})
+        subcommands = {
+            UpCommand.class,
+            BranchCommand.class,
+            ConnectCommand.class,
+            StatusCommand.class,
+            TimelinesCommand.class,
+            TokenCommand.class,
+            AuditCommand.class
+        })
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";
     /** Sprout refused the request (unknown or invalid name, a conflict): nothing changed. */
@@ -48,13 +58,14 @@ public final class Sprout implements Runnable {
     static CommandLine commandLine(String... args) {
         CommandLine cmd = new CommandLine(new Sprout());
         boolean pageserverArgs = args.length > 0 && args[0].equals(PAGESERVER);
-        CommandLine pageserver = PageserverMain.commandLine(
-                pageserverArgs ? Arrays.copyOfRange(args, 1, args.length) : new String[0]);
+        CommandLine pageserver =
+                PageserverMain.commandLine(pageserverArgs ? Arrays.copyOfRange(args, 1, args.length) : new String[0]);
         CommandSpec spec = pageserver.getCommandSpec().name(PAGESERVER);
         spec.usageMessage()
                 .header("Run a standalone pageserver (`sprout up` runs one on the embedded default).")
                 .footer(Arrays.stream(spec.usageMessage().footer())
-                        .map(line -> line.replace("sprout-pageserver ", "sprout pageserver ")).toArray(String[]::new))
+                        .map(line -> line.replace("sprout-pageserver ", "sprout pageserver "))
+                        .toArray(String[]::new))
                 // PageserverMain's description is broken into lines of up to 100 characters.
                 .width(Math.max(spec.usageMessage().width(), 100));
         cmd.addSubcommand(PAGESERVER, pageserver);
@@ -62,7 +73,8 @@ public final class Sprout implements Runnable {
         cmd.setExecutionExceptionHandler((e, failed, parsed) -> {
             Throwable said = e;
             if (failed.getCommandSpec().userObject() instanceof PageserverMain) {
-                Optional<SproutException> explained = StartFailure.explain(e, StartFailure.Target.of(failed.getCommandSpec()));
+                Optional<SproutException> explained =
+                        StartFailure.explain(e, StartFailure.Target.of(failed.getCommandSpec()));
                 said = explained.isPresent() ? explained.get() : e;
             }
             failed.getErr().println("sprout: " + (said.getMessage() == null ? said.toString() : said.getMessage()));

@@ -28,9 +28,12 @@ final class StartFailure {
         /** The flags of a {@code sprout pageserver} command line (PageserverMain's options, defaults applied). */
         static Target of(CommandSpec pageserver) {
             Path dir = pageserver.findOption("--data-dir").getValue();
-            return new Target(dir == null ? Path.of("") : dir, pageserver.findOption("--listen").getValue(),
+            return new Target(
+                    dir == null ? Path.of("") : dir,
+                    pageserver.findOption("--listen").getValue(),
                     pageserver.findOption("--page-port").<Integer>getValue(),
-                    pageserver.findOption("--http-port").<Integer>getValue(), "another pageserver or `sprout up`");
+                    pageserver.findOption("--http-port").<Integer>getValue(),
+                    "another pageserver or `sprout up`");
         }
     }
 
@@ -49,13 +52,19 @@ final class StartFailure {
     /** The sentence for {@code failure} if it is one of the failures above, else empty (its own message stands). */
     static Optional<SproutException> explain(Throwable failure, Target target) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof RocksDBException r && r.getMessage() != null
-                    && (r.getMessage().contains(LOCKED_BY_OTHER_PROCESS) || r.getMessage().contains(LOCKED_BY_THIS_PROCESS))) {
-                return Optional.of(new SproutException("the data directory " + target.dataDir().toAbsolutePath()
-                        + " is in use by another Sprout process", failure));
+            if (t instanceof RocksDBException r
+                    && r.getMessage() != null
+                    && (r.getMessage().contains(LOCKED_BY_OTHER_PROCESS)
+                            || r.getMessage().contains(LOCKED_BY_THIS_PROCESS))) {
+                return Optional.of(new SproutException(
+                        "the data directory " + target.dataDir().toAbsolutePath()
+                                + " is in use by another Sprout process",
+                        failure));
             }
-            if (t instanceof BindException || (t instanceof IOException && t.getMessage() != null
-                    && t.getMessage().contains(ADDRESS_IN_USE))) {
+            if (t instanceof BindException
+                    || (t instanceof IOException
+                            && t.getMessage() != null
+                            && t.getMessage().contains(ADDRESS_IN_USE))) {
                 return portInUse(target, failure);
             }
         }
@@ -79,8 +88,10 @@ final class StartFailure {
     }
 
     private static SproutException inUse(Target target, int port, String flag, Throwable failure) {
-        return new SproutException("port " + port + " on " + target.bindAddress() + " is in use: is " + target.rival()
-                + " running? Use " + flag, failure);
+        return new SproutException(
+                "port " + port + " on " + target.bindAddress() + " is in use: is " + target.rival() + " running? Use "
+                        + flag,
+                failure);
     }
 
     private static boolean inUse(String address, int port) {

@@ -9,9 +9,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sprout status}: is Sprout up, and what runs: branches and their computes. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether Sprout is up, and list its branches.")
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = "Say whether Sprout is up, and list its branches.")
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
             description = "Sprout's HTTP API port on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
@@ -22,8 +28,11 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
         Health health = client.get("/healthz", Health.newBuilder()).build();
-        BranchList branches = client.get("/v1/branches", BranchList.newBuilder()).build();
-        long running = branches.getBranchesList().stream().filter(b -> b.getComputeState().equals("RUNNING")).count();
+        BranchList branches =
+                client.get("/v1/branches", BranchList.newBuilder()).build();
+        long running = branches.getBranchesList().stream()
+                .filter(b -> b.getComputeState().equals("RUNNING"))
+                .count();
         System.out.println("Sprout is up on 127.0.0.1:" + httpPort + ": " + health.getStatus() + ", "
                 + branches.getBranchesCount() + " branch(es), " + running + " compute(s) running, last LSN "
                 + Long.toUnsignedString(health.getLastLsn()));

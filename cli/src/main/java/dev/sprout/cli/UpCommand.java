@@ -20,15 +20,21 @@ import picocli.CommandLine.Spec;
  * proxy in front), prints a connection string and how to try it, and runs until SIGINT or SIGTERM, which close it
  * cleanly. The control plane joins it in a later issue.
  */
-@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start Sprout on the embedded default and run until Ctrl-C.",
-                "That is the pageserver (page service and HTTP/JSON management API on",
-                "127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL",
-                "running on `main` (initdb on the first run) behind the wire proxy, whose",
-                "port (--pg-port, TLS offered) is the one clients use; it prints a connection string."})
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Start Sprout on the embedded default and run until Ctrl-C.",
+            "That is the pageserver (page service and HTTP/JSON management API on",
+            "127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL",
+            "running on `main` (initdb on the first run) behind the wire proxy, whose",
+            "port (--pg-port, TLS offered) is the one clients use; it prints a connection string."
+        })
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
     static final int DEFAULT_PG_PORT = 55432;
+
     static final TimelineId MAIN = SproutNode.MAIN_TIMELINE;
 
     @Spec
@@ -37,16 +43,26 @@ final class UpCommand implements Callable<Integer> {
     @Mixin
     StoreDirectory dir;
 
-    @Option(names = "--page-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_PAGE_PORT,
+    @Option(
+            names = "--page-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_PAGE_PORT,
             description = "Page service port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pagePort;
 
-    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
             description = "Management API port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
-    @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_PG_PORT,
-            description = "The proxy's port on 127.0.0.1, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--pg-port",
+            paramLabel = "PORT",
+            defaultValue = "" + DEFAULT_PG_PORT,
+            description =
+                    "The proxy's port on 127.0.0.1, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pgPort;
 
     @Override
@@ -58,16 +74,19 @@ final class UpCommand implements Callable<Integer> {
         LocalStack stack = LocalStack.startWithCompute(dir.dataDir, pagePort, httpPort, pgPort);
         CountDownLatch stopped = new CountDownLatch(1);
         // Ctrl-C and SIGTERM start the JVM's shutdown, which runs this hook; the JVM exits when it returns.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                System.out.println();
-                System.out.println("sprout: stopping");
-                stack.close();
-                System.out.println("sprout: stopped (data kept in " + stack.dataDir() + ")");
-            } finally {
-                stopped.countDown();
-            }
-        }, "sprout-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                System.out.println();
+                                System.out.println("sprout: stopping");
+                                stack.close();
+                                System.out.println("sprout: stopped (data kept in " + stack.dataDir() + ")");
+                            } finally {
+                                stopped.countDown();
+                            }
+                        },
+                        "sprout-shutdown"));
         System.out.print(banner(stack));
         System.out.flush();
         stopped.await();
@@ -82,34 +101,65 @@ final class UpCommand implements Callable<Integer> {
                 + (stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort());
         StringBuilder b = new StringBuilder();
         b.append("Sprout is up.\n");
-        stack.connectionString().ifPresent(url -> b.append("  postgres (main) ").append(url).append('\n'));
-        stack.proxy().ifPresent(p -> b.append("  proxy           ").append(p.address().getHostString()).append(':')
-                .append(p.port()).append(" (TLS offered, self-signed: ")
-                .append(stack.dataDir().resolve(SproutNode.PROXY)).append("/proxy-tls.crt)\n"));
-        stack.compute().ifPresent(c -> b.append("  postgres log    ").append(c.logFile()).append('\n'));
+        stack.connectionString()
+                .ifPresent(url -> b.append("  postgres (main) ").append(url).append('\n'));
+        stack.proxy()
+                .ifPresent(p -> b.append("  proxy           ")
+                        .append(p.address().getHostString())
+                        .append(':')
+                        .append(p.port())
+                        .append(" (TLS offered, self-signed: ")
+                        .append(stack.dataDir().resolve(SproutNode.PROXY))
+                        .append("/proxy-tls.crt)\n"));
+        stack.compute()
+                .ifPresent(
+                        c -> b.append("  postgres log    ").append(c.logFile()).append('\n'));
         b.append("  data directory  ").append(stack.dataDir()).append('\n');
-        b.append("  page service    ").append(stack.bindAddress()).append(':').append(stack.pagePort()).append('\n');
-        b.append("  management API  http://").append(stack.bindAddress()).append(':').append(stack.httpPort()).append("/\n");
-        b.append("  timeline main   ").append(main.id()).append(" (last LSN ").append(main.lastLsn()).append(", ")
-                .append(ByteSizes.format(main.logicalBytes())).append(" logical)\n");
+        b.append("  page service    ")
+                .append(stack.bindAddress())
+                .append(':')
+                .append(stack.pagePort())
+                .append('\n');
+        b.append("  management API  http://")
+                .append(stack.bindAddress())
+                .append(':')
+                .append(stack.httpPort())
+                .append("/\n");
+        b.append("  timeline main   ")
+                .append(main.id())
+                .append(" (last LSN ")
+                .append(main.lastLsn())
+                .append(", ")
+                .append(ByteSizes.format(main.logicalBytes()))
+                .append(" logical)\n");
         b.append('\n');
         b.append("Try, from another terminal:\n");
-        stack.connectionString().ifPresent(url -> b.append("  psql '").append(url).append("'\n"));
+        stack.connectionString()
+                .ifPresent(url -> b.append("  psql '").append(url).append("'\n"));
         String http = (stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort())
                 + dataDirFlag(stack);
         // The API wants the admin token; the CLI reads it from the data directory, curl is handed it.
         String curl = "curl -s -H \"Authorization: Bearer $(cat " + stack.adminTokenFile() + ")\" " + api;
         String[][] tries = {
-                {"./sprout branch create feature-x" + http, "a full, writable copy of main; copies nothing"},
-                {"./sprout connect feature-x --psql" + http + pgPortFlag(stack), "psql on it (its PostgreSQL starts on first use)"},
-                {"./sprout branch reset feature-x" + http, "back to main's current state, same connection string"},
-                {"./sprout branch list" + http, "the branches as a tree"},
-                {curl + "/v1/branches", "the same as JSON (docs/api.md)"},
-                {curl + "/metrics | grep ^sprout_", "Sprout's metrics (Prometheus format)"},
-                {timelines + dataDirFlag(stack), "the pageserver's timelines"}};
+            {"./sprout branch create feature-x" + http, "a full, writable copy of main; copies nothing"},
+            {
+                "./sprout connect feature-x --psql" + http + pgPortFlag(stack),
+                "psql on it (its PostgreSQL starts on first use)"
+            },
+            {"./sprout branch reset feature-x" + http, "back to main's current state, same connection string"},
+            {"./sprout branch list" + http, "the branches as a tree"},
+            {curl + "/v1/branches", "the same as JSON (docs/api.md)"},
+            {curl + "/metrics | grep ^sprout_", "Sprout's metrics (Prometheus format)"},
+            {timelines + dataDirFlag(stack), "the pageserver's timelines"}
+        };
         int width = Arrays.stream(tries).mapToInt(t -> t[0].length()).max().orElse(0);
         for (String[] t : tries) {
-            b.append("  ").append(t[0]).append(" ".repeat(width - t[0].length())).append("   # ").append(t[1]).append('\n');
+            b.append("  ")
+                    .append(t[0])
+                    .append(" ".repeat(width - t[0].length()))
+                    .append("   # ")
+                    .append(t[1])
+                    .append('\n');
         }
         b.append('\n');
         b.append("Ctrl-C stops it.\n");
@@ -118,18 +168,26 @@ final class UpCommand implements Callable<Integer> {
 
     /** What `sprout connect` needs besides the API port when `up` ran with a non-default proxy port. */
     private static String pgPortFlag(LocalStack stack) {
-        return stack.proxy().filter(p -> p.port() != DEFAULT_PG_PORT).map(p -> " --pg-port " + p.port()).orElse("");
+        return stack.proxy()
+                .filter(p -> p.port() != DEFAULT_PG_PORT)
+                .map(p -> " --pg-port " + p.port())
+                .orElse("");
     }
 
     /** What every command that asks the API needs when `up` ran on a non-default data directory (its token is there). */
     private static String dataDirFlag(LocalStack stack) {
-        return stack.dataDir().equals(Path.of(System.getenv().getOrDefault("SPROUT_DATA", ".sprout")).toAbsolutePath().normalize())
-                ? "" : " --data-dir " + stack.dataDir();
+        return stack.dataDir()
+                        .equals(Path.of(System.getenv().getOrDefault("SPROUT_DATA", ".sprout"))
+                                .toAbsolutePath()
+                                .normalize())
+                ? ""
+                : " --data-dir " + stack.dataDir();
     }
 
     private void requirePort(String flag, int port) {
         if (port < 0 || port > 65535) {
-            throw new ParameterException(spec.commandLine(),
+            throw new ParameterException(
+                    spec.commandLine(),
                     flag + " " + port + " is not a TCP port (expected: 0-65535, 0 = any free port)");
         }
     }

@@ -37,9 +37,21 @@ class AccessMatrixTest {
     /** What a route needs: a scope, and for branch-write the branch it changes. */
     private record Route(String method, String path, String body, Need need, String branch) {}
 
-    private enum Need { READ, BRANCH_WRITE, ADMIN }
+    private enum Need {
+        READ,
+        BRANCH_WRITE,
+        ADMIN
+    }
 
-    private enum Caller { NONE, UNKNOWN, REVOKED, EXPIRED, READ, PR_WRITER, ADMIN }
+    private enum Caller {
+        NONE,
+        UNKNOWN,
+        REVOKED,
+        EXPIRED,
+        READ,
+        PR_WRITER,
+        ADMIN
+    }
 
     private final AtomicInteger created = new AtomicInteger();
     private final AtomicInteger address = new AtomicInteger();
@@ -68,8 +80,7 @@ class AccessMatrixTest {
                 for (Route r : routes(timeline)) {
                     HttpResponse<String> answer = call(port, tokens.get(caller), r);
                     String expected = expected(caller, r);
-                    String got = answer.statusCode() == 401 ? "401"
-                            : answer.statusCode() == 403 ? "403" : "through";
+                    String got = answer.statusCode() == 401 ? "401" : answer.statusCode() == 403 ? "403" : "through";
                     checked++;
                     if (!expected.equals(got)) {
                         failures.add(caller + " " + r.method() + " " + r.path() + ": expected " + expected + ", got "
@@ -117,10 +128,18 @@ class AccessMatrixTest {
                 new Route("DELETE", "/v1/branches/main", null, Need.BRANCH_WRITE, "main"),
                 new Route("POST", "/v1/branches/pr-nope/reset", null, Need.BRANCH_WRITE, "pr-nope"),
                 new Route("POST", "/v1/branches/main/reset", null, Need.BRANCH_WRITE, "main"),
-                new Route("POST", "/v1/branches/pr-nope/restore", "{\"time\": \"2026-12-07T10:00:00Z\"}",
-                        Need.BRANCH_WRITE, "pr-nope"),
-                new Route("POST", "/v1/branches/main/restore", "{\"time\": \"2026-12-07T10:00:00Z\"}",
-                        Need.BRANCH_WRITE, "main"),
+                new Route(
+                        "POST",
+                        "/v1/branches/pr-nope/restore",
+                        "{\"time\": \"2026-12-07T10:00:00Z\"}",
+                        Need.BRANCH_WRITE,
+                        "pr-nope"),
+                new Route(
+                        "POST",
+                        "/v1/branches/main/restore",
+                        "{\"time\": \"2026-12-07T10:00:00Z\"}",
+                        Need.BRANCH_WRITE,
+                        "main"),
                 new Route("POST", "/v1/branches/pr-nope/start", null, Need.BRANCH_WRITE, "pr-nope"),
                 new Route("POST", "/v1/branches/x-nope/stop", null, Need.BRANCH_WRITE, "x-nope"),
                 new Route("POST", "/v1/branches/pr-nope/suspend", null, Need.BRANCH_WRITE, "pr-nope"),
@@ -128,7 +147,8 @@ class AccessMatrixTest {
                 new Route("POST", "/v1/timelines", "{}", Need.ADMIN, null),
                 new Route("GET", "/v1/timelines/" + timeline, null, Need.ADMIN, null),
                 new Route("DELETE", "/v1/timelines/00000000-0000-0000-0000-000000000001", null, Need.ADMIN, null),
-                new Route("GET", "/v1/timelines/" + timeline + "/lsn?time=2026-12-07T10:00:00Z", null, Need.ADMIN, null),
+                new Route(
+                        "GET", "/v1/timelines/" + timeline + "/lsn?time=2026-12-07T10:00:00Z", null, Need.ADMIN, null),
                 new Route("GET", "/v1/lsn/1/time", null, Need.ADMIN, null),
                 new Route("GET", "/v1/gc/settings", null, Need.ADMIN, null),
                 new Route("PUT", "/v1/gc/settings", "{\"pitrWindowSeconds\": \"604800\"}", Need.ADMIN, null),
@@ -145,11 +165,12 @@ class AccessMatrixTest {
             case NONE, UNKNOWN, REVOKED, EXPIRED -> "401";
             case ADMIN -> "through";
             case READ -> r.need() == Need.READ ? "through" : "403";
-            case PR_WRITER -> switch (r.need()) {
-                case READ -> "through";
-                case BRANCH_WRITE -> r.branch().startsWith("pr-") ? "through" : "403";
-                case ADMIN -> "403";
-            };
+            case PR_WRITER ->
+                switch (r.need()) {
+                    case READ -> "through";
+                    case BRANCH_WRITE -> r.branch().startsWith("pr-") ? "through" : "403";
+                    case ADMIN -> "403";
+                };
         };
     }
 
@@ -160,12 +181,16 @@ class AccessMatrixTest {
         int a = address.incrementAndGet();
         InetAddress from = InetAddress.getByAddress(new byte[] {127, 2, (byte) (a >> 8), (byte) a});
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + r.path()))
-                .method(r.method(), r.body() == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(r.body()));
+                .method(
+                        r.method(),
+                        r.body() == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(r.body()));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        try (HttpClient client = HttpClient.newBuilder().version(HTTP_1_1).localAddress(from).build()) {
+        try (HttpClient client =
+                HttpClient.newBuilder().version(HTTP_1_1).localAddress(from).build()) {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
     }

@@ -39,40 +39,45 @@ class BranchRolesTest {
             Cli.Result created = Cli.sprout("branch", "create", "prod-copy", "--http-port", http, "--data-dir", dir);
             assertEquals(0, created.exit(), created.toString());
 
-            Cli.Result set = Cli.sprout("branch", "roles", "prod-copy", "--allow", "alice", "--http-port", http,
-                    "--data-dir", dir);
+            Cli.Result set = Cli.sprout(
+                    "branch", "roles", "prod-copy", "--allow", "alice", "--http-port", http, "--data-dir", dir);
             assertEquals(0, set.exit(), set.toString());
             assertTrue(set.out().contains("only these roles may connect: alice"), set.toString());
             Cli.Result shown = Cli.sprout("branch", "roles", "prod-copy", "--http-port", http, "--data-dir", dir);
             assertEquals("only these roles may connect to prod-copy: alice\n", shown.out(), shown.toString());
 
-            SQLException refused = assertThrows(SQLException.class, () -> connect(pg, "prod-copy", "postgres", password));
+            SQLException refused =
+                    assertThrows(SQLException.class, () -> connect(pg, "prod-copy", "postgres", password));
             assertEquals("28000", refused.getSQLState(), refused.getMessage());
-            assertTrue(refused.getMessage().contains("role \"postgres\" may not connect to branch \"prod-copy\""),
+            assertTrue(
+                    refused.getMessage().contains("role \"postgres\" may not connect to branch \"prod-copy\""),
                     refused.getMessage());
-            assertEquals("STOPPED", up.control().get("prod-copy").endpoint().state().name(), "nothing was woken");
+            assertEquals(
+                    "STOPPED", up.control().get("prod-copy").endpoint().state().name(), "nothing was woken");
 
             try (Connection alice = connect(pg, "prod-copy", "alice", "alice-pw")) {
                 assertEquals("alice", queryString(alice, "SELECT current_user"));
             }
-            assertEquals("RUNNING", up.control().get("prod-copy").endpoint().state().name());
-            SQLException whileRunning = assertThrows(SQLException.class,
-                    () -> connect(pg, "prod-copy", "postgres", password));
+            assertEquals(
+                    "RUNNING", up.control().get("prod-copy").endpoint().state().name());
+            SQLException whileRunning =
+                    assertThrows(SQLException.class, () -> connect(pg, "prod-copy", "postgres", password));
             assertEquals("28000", whileRunning.getSQLState(), "the running compute's fast path checks the list too");
             try (Connection other = connect(pg, "main", "postgres", password)) {
                 assertEquals("postgres", queryString(other, "SELECT current_user"), "main has no list");
             }
 
-            Cli.Result any = Cli.sprout("branch", "roles", "prod-copy", "--any", "--http-port", http, "--data-dir", dir);
+            Cli.Result any =
+                    Cli.sprout("branch", "roles", "prod-copy", "--any", "--http-port", http, "--data-dir", dir);
             assertEquals(0, any.exit(), any.toString());
             try (Connection postgres = connect(pg, "prod-copy", "postgres", password)) {
                 assertEquals("postgres", queryString(postgres, "SELECT current_user"));
             }
-            Cli.Result both = Cli.sprout("branch", "roles", "prod-copy", "--any", "--allow", "x", "--http-port", http,
-                    "--data-dir", dir);
+            Cli.Result both = Cli.sprout(
+                    "branch", "roles", "prod-copy", "--any", "--allow", "x", "--http-port", http, "--data-dir", dir);
             assertEquals(1, both.exit(), both.toString());
-            Cli.Result unknown = Cli.sprout("branch", "roles", "nope", "--allow", "x", "--http-port", http,
-                    "--data-dir", dir);
+            Cli.Result unknown =
+                    Cli.sprout("branch", "roles", "nope", "--allow", "x", "--http-port", http, "--data-dir", dir);
             assertEquals(Sprout.EXIT_REFUSED, unknown.exit(), unknown.toString());
         } finally {
             try (Stream<Path> walk = Files.walk(data)) {
@@ -82,7 +87,10 @@ class BranchRolesTest {
     }
 
     private static Connection connect(int port, String branch, String user, String password) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?sslmode=disable"
-                + (branch.equals("main") ? "" : "&options=branch%3D" + branch), user, password);
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + port + "/postgres?sslmode=disable"
+                        + (branch.equals("main") ? "" : "&options=branch%3D" + branch),
+                user,
+                password);
     }
 }

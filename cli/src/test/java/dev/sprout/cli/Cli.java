@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /** Runs {@code sprout} in this JVM with its output captured, and talks HTTP to what it started. */
 final class Cli {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private Cli() {}
 
@@ -50,19 +51,28 @@ final class Cli {
         return HTTP.send(authorized(stack, path).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> post(LocalStack stack, String path, String json) throws IOException, InterruptedException {
-        return HTTP.send(authorized(stack, path).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+    static HttpResponse<String> post(LocalStack stack, String path, String json)
+            throws IOException, InterruptedException {
+        return HTTP.send(
+                authorized(stack, path)
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> put(LocalStack stack, String path, String json) throws IOException, InterruptedException {
-        return HTTP.send(authorized(stack, path).PUT(HttpRequest.BodyPublishers.ofString(json)).build(),
+    static HttpResponse<String> put(LocalStack stack, String path, String json)
+            throws IOException, InterruptedException {
+        return HTTP.send(
+                authorized(stack, path)
+                        .PUT(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request to {@code stack}'s HTTP API with its admin token. */
     private static HttpRequest.Builder authorized(LocalStack stack, String path) {
-        return HttpRequest.newBuilder(uri(stack.httpPort(), path)).header("Authorization", "Bearer " + stack.adminToken());
+        return HttpRequest.newBuilder(uri(stack.httpPort(), path))
+                .header("Authorization", "Bearer " + stack.adminToken());
     }
 
     private static URI uri(int port, String path) {

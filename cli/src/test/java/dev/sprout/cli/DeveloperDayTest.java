@@ -2,7 +2,6 @@ package dev.sprout.cli;
 
 import static dev.sprout.testkit.Sql.exec;
 import static dev.sprout.testkit.Sql.queryLong;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,14 +43,17 @@ class DeveloperDayTest {
 
             try (Connection main = connect(pg, "main", password)) {
                 exec(main, "CREATE TABLE inventory (id bigint PRIMARY KEY, inventory_code text NOT NULL, qty int)");
-                exec(main, "INSERT INTO inventory SELECT g, 'LOC' || (g % 50) || '-B' || (g % 997) || '-S' || g, g % 100"
-                        + " FROM generate_series(1, 200000) g");
+                exec(
+                        main,
+                        "INSERT INTO inventory SELECT g, 'LOC' || (g % 50) || '-B' || (g % 997) || '-S' || g, g % 100"
+                                + " FROM generate_series(1, 200000) g");
             }
 
             Cli.Result created = Cli.sprout("branch", "create", "feature-x", "--http-port", http, "--data-dir", dir);
             assertEquals(0, created.exit(), created.toString());
             assertTrue(created.out().contains("feature-x") && created.out().contains("main"), created.toString());
-            Cli.Result url = Cli.sprout("connect", "feature-x", "--http-port", http, "--pg-port", pg, "--data-dir", data.toString());
+            Cli.Result url = Cli.sprout(
+                    "connect", "feature-x", "--http-port", http, "--pg-port", pg, "--data-dir", data.toString());
             assertEquals(0, url.exit(), url.toString());
             String connectionString = url.out().strip();
             assertTrue(connectionString.endsWith("/postgres?options=branch%3Dfeature-x"), connectionString);
@@ -66,35 +68,67 @@ class DeveloperDayTest {
                     ALTER TABLE inventory ALTER COLUMN location_code SET NOT NULL;
                     """);
             // The database existed before Flyway: the history starts at a baseline of version 0, so V1 runs.
-            var migrated = Flyway.configure().dataSource(jdbc(pg, "feature-x"), "postgres", password)
-                    .locations("filesystem:" + migrations).baselineOnMigrate(true).baselineVersion("0").load().migrate();
+            var migrated = Flyway.configure()
+                    .dataSource(jdbc(pg, "feature-x"), "postgres", password)
+                    .locations("filesystem:" + migrations)
+                    .baselineOnMigrate(true)
+                    .baselineVersion("0")
+                    .load()
+                    .migrate();
             assertEquals(1, migrated.migrationsExecuted, migrated.warnings.toString());
             try (Connection f = connect(pg, "feature-x", password)) {
-                assertEquals(200_000, queryLong(f, "SELECT count(*) FROM inventory WHERE location_code = 'LOC' || (id % 50)"
-                        + " AND batch_number = 'B' || (id % 997) AND serial_number = 'S' || id"));
-                assertEquals(10, queryLong(f, "SELECT count(*) FROM inventory WHERE location_code = 'LOC7' AND qty = 7"
-                        + " AND id < 1000"), "the application's query on the new columns");
+                assertEquals(
+                        200_000,
+                        queryLong(
+                                f,
+                                "SELECT count(*) FROM inventory WHERE location_code = 'LOC' || (id % 50)"
+                                        + " AND batch_number = 'B' || (id % 997) AND serial_number = 'S' || id"));
+                assertEquals(
+                        10,
+                        queryLong(
+                                f,
+                                "SELECT count(*) FROM inventory WHERE location_code = 'LOC7' AND qty = 7"
+                                        + " AND id < 1000"),
+                        "the application's query on the new columns");
             }
             try (Connection m = connect(pg, "main", password)) {
-                assertEquals(0, queryLong(m, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'inventory'"
-                        + " AND column_name = 'location_code'"), "main is unchanged");
-                assertEquals(0, queryLong(m, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flyway_schema_history'"));
+                assertEquals(
+                        0,
+                        queryLong(
+                                m,
+                                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'inventory'"
+                                        + " AND column_name = 'location_code'"),
+                        "main is unchanged");
+                assertEquals(
+                        0,
+                        queryLong(
+                                m,
+                                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flyway_schema_history'"));
             }
 
             // A suspended compute (as after 5 idle minutes) is woken by the next connection through the proxy.
             assertEquals(200, Cli.post(up, "/v1/branches/feature-x/suspend", "").statusCode());
-            assertTrue(Cli.sprout("branch", "get", "feature-x", "--http-port", http, "--data-dir", dir).out().contains("suspended"));
+            assertTrue(Cli.sprout("branch", "get", "feature-x", "--http-port", http, "--data-dir", dir)
+                    .out()
+                    .contains("suspended"));
             try (Connection f = connect(pg, "feature-x", password)) {
                 assertEquals(200_000, queryLong(f, "SELECT count(*) FROM inventory WHERE serial_number IS NOT NULL"));
             }
-            assertTrue(Cli.sprout("branch", "get", "feature-x", "--http-port", http, "--data-dir", dir).out().contains("running"));
+            assertTrue(Cli.sprout("branch", "get", "feature-x", "--http-port", http, "--data-dir", dir)
+                    .out()
+                    .contains("running"));
 
             // Reset: main's state again, under the same connection string.
             Cli.Result reset = Cli.sprout("branch", "reset", "feature-x", "--http-port", http, "--data-dir", dir);
             assertEquals(0, reset.exit(), reset.toString());
             try (Connection f = connect(pg, "feature-x", password)) {
-                assertEquals(0, queryLong(f, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'inventory'"
-                        + " AND column_name = 'location_code'"), "back to main's schema");
+                assertEquals(
+                        0,
+                        queryLong(
+                                f,
+                                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'inventory'"
+                                        + " AND column_name = 'location_code'"),
+                        "back to main's schema");
                 assertEquals(200_000, queryLong(f, "SELECT count(*) FROM inventory"));
             }
 
@@ -105,44 +139,85 @@ class DeveloperDayTest {
             try (Connection f = connect(pg, "feature-x", password)) {
                 exec(f, "DELETE FROM inventory WHERE id > 1000");
             }
-            Cli.Result restored = Cli.sprout("branch", "restore", "feature-x", "--at", before.toString(), "--http-port", http, "--data-dir", dir);
+            Cli.Result restored = Cli.sprout(
+                    "branch",
+                    "restore",
+                    "feature-x",
+                    "--at",
+                    before.toString(),
+                    "--http-port",
+                    http,
+                    "--data-dir",
+                    dir);
             assertEquals(0, restored.exit(), restored.toString());
-            assertTrue(restored.out().contains("its state before the restore is branch feature-x-backup-"), restored.toString());
+            assertTrue(
+                    restored.out().contains("its state before the restore is branch feature-x-backup-"),
+                    restored.toString());
             try (Connection f = connect(pg, "feature-x", password)) {
                 assertEquals(200_000, queryLong(f, "SELECT count(*) FROM inventory"), "the deleted rows are back");
             }
 
             Cli.Result list = Cli.sprout("branch", "list", "--http-port", http, "--data-dir", dir);
             assertEquals(0, list.exit(), list.toString());
-            assertTrue(list.out().contains("main") && list.out().contains("  feature-x-backup-")
-                    && list.out().contains("    feature-x "), "a tree: " + list);
-            String branchesBefore = shape(Cli.sprout("branch", "list", "--json", "--http-port", http, "--data-dir", dir).out());
+            assertTrue(
+                    list.out().contains("main")
+                            && list.out().contains("  feature-x-backup-")
+                            && list.out().contains("    feature-x "),
+                    "a tree: " + list);
+            String branchesBefore = shape(Cli.sprout("branch", "list", "--json", "--http-port", http, "--data-dir", dir)
+                    .out());
 
             // Bad input: a sentence, a non-zero exit, and the branches as they were.
-            assertRefused(Cli.sprout("branch", "get", "nope", "--http-port", http, "--data-dir", dir), "branch \"nope\" does not exist");
-            assertRefused(Cli.sprout("branch", "get", "No Such", "--http-port", http, "--data-dir", dir), "invalid branch name \"No Such\"");
-            assertRefused(Cli.sprout("connect", "nope", "--http-port", http, "--data-dir", data.toString()), "does not exist");
+            assertRefused(
+                    Cli.sprout("branch", "get", "nope", "--http-port", http, "--data-dir", dir),
+                    "branch \"nope\" does not exist");
+            assertRefused(
+                    Cli.sprout("branch", "get", "No Such", "--http-port", http, "--data-dir", dir),
+                    "invalid branch name \"No Such\"");
+            assertRefused(
+                    Cli.sprout("connect", "nope", "--http-port", http, "--data-dir", data.toString()),
+                    "does not exist");
             Cli.Result status = Cli.sprout("status", "--http-port", http, "--data-dir", dir);
             assertEquals(0, status.exit(), status.toString());
-            assertTrue(status.out().startsWith("Sprout is up on 127.0.0.1:" + http + ": ok, 3 branch(es), "), status.toString());
-            assertRefused(Cli.sprout("branch", "create", "feature-x", "--at", "1", "--http-port", http, "--data-dir", dir), "already exists");
-            assertRefused(Cli.sprout("branch", "create", "Feature X", "--http-port", http, "--data-dir", dir), "invalid branch name");
+            assertTrue(
+                    status.out().startsWith("Sprout is up on 127.0.0.1:" + http + ": ok, 3 branch(es), "),
+                    status.toString());
+            assertRefused(
+                    Cli.sprout("branch", "create", "feature-x", "--at", "1", "--http-port", http, "--data-dir", dir),
+                    "already exists");
+            assertRefused(
+                    Cli.sprout("branch", "create", "Feature X", "--http-port", http, "--data-dir", dir),
+                    "invalid branch name");
             // A GC pass with no PITR window moves main's GC horizon up to what it still needs: LSN 1 is below it.
-            assertEquals(200, Cli.put(up, "/v1/gc/settings", "{\"pitrWindowSeconds\": \"0\"}").statusCode());
+            assertEquals(
+                    200,
+                    Cli.put(up, "/v1/gc/settings", "{\"pitrWindowSeconds\": \"0\"}")
+                            .statusCode());
             assertEquals(200, Cli.post(up, "/v1/gc", "").statusCode());
-            assertRefused(Cli.sprout("branch", "create", "too-old", "--at", "1", "--http-port", http, "--data-dir", dir), "LSN_OUT_OF_RANGE");
+            assertRefused(
+                    Cli.sprout("branch", "create", "too-old", "--at", "1", "--http-port", http, "--data-dir", dir),
+                    "LSN_OUT_OF_RANGE");
             assertRefused(Cli.sprout("branch", "delete", "main", "--http-port", http, "--data-dir", dir), "root");
-            assertEquals(branchesBefore, shape(Cli.sprout("branch", "list", "--json", "--http-port", http, "--data-dir", dir).out()), "nothing changed");
-            Cli.Result second = Cli.sprout("up", "--data-dir", data.toString(), "--page-port", "0", "--http-port", "0", "--pg-port", "0");
+            assertEquals(
+                    branchesBefore,
+                    shape(Cli.sprout("branch", "list", "--json", "--http-port", http, "--data-dir", dir)
+                            .out()),
+                    "nothing changed");
+            Cli.Result second = Cli.sprout(
+                    "up", "--data-dir", data.toString(), "--page-port", "0", "--http-port", "0", "--pg-port", "0");
             assertNotEquals(0, second.exit(), second.toString());
             assertTrue(second.err().contains("is in use by another Sprout process"), second.toString());
 
             String said = "its state before the restore is branch ";
-            String backup = restored.out().substring(restored.out().indexOf(said) + said.length()).strip();
-            Cli.Result deleted = Cli.sprout("branch", "delete", backup, "--subtree", "--http-port", http, "--data-dir", dir);
+            String backup = restored.out()
+                    .substring(restored.out().indexOf(said) + said.length())
+                    .strip();
+            Cli.Result deleted =
+                    Cli.sprout("branch", "delete", backup, "--subtree", "--http-port", http, "--data-dir", dir);
             assertEquals(0, deleted.exit(), deleted.toString());
             assertEquals("deleted feature-x, " + backup + "\n", deleted.out());
-            assertRefused(Cli.sprout("branch", "get", "feature-x", "--http-port", http, "--data-dir", dir), "does not exist");
+            assertRefused(
+                    Cli.sprout("branch", "get", "feature-x", "--http-port", http, "--data-dir", dir), "does not exist");
         } finally {
             try (Stream<Path> walk = Files.walk(data)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -152,7 +227,8 @@ class DeveloperDayTest {
 
     /** The branches' names, parents, timelines and branch points from a `branch list --json` (sizes move on their own). */
     private static String shape(String json) {
-        return json.lines().filter(l -> l.matches("\\s*\"(name|parent|timelineId|branchLsn)\":.*"))
+        return json.lines()
+                .filter(l -> l.matches("\\s*\"(name|parent|timelineId|branchLsn)\":.*"))
                 .collect(java.util.stream.Collectors.joining("\n"));
     }
 

@@ -21,8 +21,17 @@ class PageserverCommandTest {
     void helpShowsThePageserversOwnFlags() {
         Cli.Result help = Cli.sprout("pageserver", "--help");
         assertEquals(0, help.exit(), help.toString());
-        for (String flag : new String[] {"--config", "--data-dir", "--listen", "--page-port", "--http-port", "--page-cache",
-                "--pitr-window", "--gc-interval", "--ready-file"}) {
+        for (String flag : new String[] {
+            "--config",
+            "--data-dir",
+            "--listen",
+            "--page-port",
+            "--http-port",
+            "--page-cache",
+            "--pitr-window",
+            "--gc-interval",
+            "--ready-file"
+        }) {
             assertTrue(help.out().contains(flag), flag + " in " + help.out());
         }
         assertTrue(help.out().contains("Usage: sprout pageserver"), help.out());
@@ -30,7 +39,8 @@ class PageserverCommandTest {
 
     @Test
     void settingsComeFromTheConfigFileUnlessAFlagSaysOtherwise() throws Exception {
-        Path config = Files.writeString(dir.resolve("pageserver.properties"),
+        Path config = Files.writeString(
+                dir.resolve("pageserver.properties"),
                 "data-dir=" + dir.resolve("pages") + "\nhttp-port=7001\npage-port=7000\npitr-window=7d\n");
         String[] args = {"pageserver", "--config", config.toString(), "--page-port", "7100"};
         CommandLine cmd = Sprout.commandLine(args);
@@ -54,11 +64,19 @@ class PageserverCommandTest {
     void aTakenPortIsASentenceAndExit1() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
-            Cli.Result r = Cli.sprout("pageserver", "--data-dir", dir.resolve("pages").toString(),
-                    "--page-port", "" + taken.getLocalPort(), "--http-port", "0");
+            Cli.Result r = Cli.sprout(
+                    "pageserver",
+                    "--data-dir",
+                    dir.resolve("pages").toString(),
+                    "--page-port",
+                    "" + taken.getLocalPort(),
+                    "--http-port",
+                    "0");
             assertEquals(1, r.exit(), r.toString());
-            assertEquals("sprout: port " + taken.getLocalPort() + " on 127.0.0.1 is in use: is another pageserver or"
-                    + " `sprout up` running? Use --page-port\n", r.err());
+            assertEquals(
+                    "sprout: port " + taken.getLocalPort() + " on 127.0.0.1 is in use: is another pageserver or"
+                            + " `sprout up` running? Use --page-port\n",
+                    r.err());
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.sprout.cli;
 
-import dev.sprout.node.SproutNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.JsonFormat;
+import dev.sprout.node.SproutNode;
 import dev.sprout.protocol.v1.Health;
 import dev.sprout.protocol.v1.TimelineList;
 import java.net.InetSocketAddress;
@@ -53,20 +53,29 @@ class SproutUpTest {
             mainCreatedAt = up.main().branchLsn();
 
             // The API is the data directory's owner's: no token, no answer; the token is kept owner-only.
-            assertEquals(401, Cli.getWithoutToken(up.httpPort(), "/v1/timelines").statusCode());
+            assertEquals(
+                    401, Cli.getWithoutToken(up.httpPort(), "/v1/timelines").statusCode());
             Path secrets = data.resolve(SproutNode.PAGES).resolve("secrets");
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets)));
             for (String file : new String[] {"admin.token", "page-service.secret"}) {
-                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets.resolve(file))), file);
+                assertEquals(
+                        "rw-------",
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(secrets.resolve(file))),
+                        file);
             }
-            Cli.Result withToken = Cli.sprout("timelines", "--http-port", "" + up.httpPort(), "--data-dir", data.toString());
+            Cli.Result withToken =
+                    Cli.sprout("timelines", "--http-port", "" + up.httpPort(), "--data-dir", data.toString());
             assertEquals(0, withToken.exit(), withToken.toString());
             Path elsewhere = dir.resolve("not-a-sprout");
-            Cli.Result withoutToken = Cli.sprout("timelines", "--http-port", "" + up.httpPort(), "--data-dir", elsewhere.toString());
+            Cli.Result withoutToken =
+                    Cli.sprout("timelines", "--http-port", "" + up.httpPort(), "--data-dir", elsewhere.toString());
             assertEquals(1, withoutToken.exit(), withoutToken.toString());
-            assertTrue(withoutToken.err().contains("401 UNAUTHENTICATED") && withoutToken.err().contains("no admin token at "
-                    + elsewhere.toAbsolutePath()), withoutToken.toString());
-            assertFalse(withoutToken.err().contains(up.adminToken()) || withToken.out().contains(up.adminToken()));
+            assertTrue(
+                    withoutToken.err().contains("401 UNAUTHENTICATED")
+                            && withoutToken.err().contains("no admin token at " + elsewhere.toAbsolutePath()),
+                    withoutToken.toString());
+            assertFalse(withoutToken.err().contains(up.adminToken())
+                    || withToken.out().contains(up.adminToken()));
         }
         // Every start makes sure of main: a second one finds it, and creates nothing.
         try (LocalStack again = LocalStack.start(data, 0, 0)) {
@@ -88,16 +97,22 @@ class SproutUpTest {
                 c.createStatement().execute("CREATE TABLE notes (body text)");
                 c.createStatement().execute("INSERT INTO notes VALUES ('kept')");
             }
-            SQLException unknown = assertThrows(SQLException.class, () -> DriverManager.getConnection(
-                    "jdbc:postgresql://127.0.0.1:" + up.proxy().orElseThrow().port() + "/postgres@feature-x",
-                    "postgres", LocalStack.password(up.dataDir())).close());
+            SQLException unknown = assertThrows(
+                    SQLException.class,
+                    () -> DriverManager.getConnection(
+                                    "jdbc:postgresql://127.0.0.1:"
+                                            + up.proxy().orElseThrow().port() + "/postgres@feature-x",
+                                    "postgres",
+                                    LocalStack.password(up.dataDir()))
+                            .close());
             assertEquals("3D000", unknown.getSQLState());
             assertTrue(unknown.getMessage().contains("branch \"feature-x\" does not exist"), unknown.getMessage());
             String metrics = Cli.get(up, "/metrics").body();
             assertTrue(metrics.contains("sprout_proxy_connections_opened_total{branch=\"main\"} 1.0"), metrics);
             assertTrue(metrics.contains("sprout_proxy_errors_total{sqlstate=\"3D000\"} 1.0"), metrics);
         }
-        try (LocalStack again = LocalStack.startWithCompute(data, 0, 0, 0); Connection c = connect(again);
+        try (LocalStack again = LocalStack.startWithCompute(data, 0, 0, 0);
+                Connection c = connect(again);
                 ResultSet rs = c.createStatement().executeQuery("SELECT body FROM notes")) {
             assertTrue(rs.next());
             assertEquals("kept", rs.getString(1));
@@ -109,7 +124,9 @@ class SproutUpTest {
         String url = up.connectionString().orElseThrow();
         String port = url.substring(url.lastIndexOf(':') + 1, url.lastIndexOf('/'));
         assertEquals(Integer.toString(up.proxy().orElseThrow().port()), port, url);
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?sslmode=require", "postgres",
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + port + "/postgres?sslmode=require",
+                "postgres",
                 LocalStack.password(up.dataDir()));
     }
 
@@ -127,7 +144,9 @@ class SproutUpTest {
             assertTrue(banner.contains("data directory  " + dir.toAbsolutePath()), banner);
             assertTrue(banner.contains("page service    127.0.0.1:" + up.pagePort()), banner);
             assertTrue(banner.contains("management API  http://127.0.0.1:" + http + "/"), banner);
-            assertTrue(banner.contains("timeline main   " + UpCommand.MAIN + " (last LSN " + up.main().lastLsn() + ", 0 B logical)"),
+            assertTrue(
+                    banner.contains("timeline main   " + UpCommand.MAIN + " (last LSN "
+                            + up.main().lastLsn() + ", 0 B logical)"),
                     banner);
             String data = " --data-dir " + dir.toAbsolutePath();
             assertTrue(banner.contains("./sprout branch create feature-x --http-port " + http + data), banner);
@@ -138,7 +157,9 @@ class SproutUpTest {
             assertTrue(banner.contains("./sprout timelines --http-port " + http + data), banner);
             assertFalse(banner.contains(up.adminToken()), "the banner names the token's file, never the token");
             // The curl line works as printed, from a shell.
-            Process shell = new ProcessBuilder("bash", "-c", curl + "/v1/branches").redirectErrorStream(true).start();
+            Process shell = new ProcessBuilder("bash", "-c", curl + "/v1/branches")
+                    .redirectErrorStream(true)
+                    .start();
             String answer = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, shell.waitFor(), answer);
             assertTrue(answer.contains("\"name\": \"main\""), answer);
@@ -148,11 +169,14 @@ class SproutUpTest {
     @Test
     void aSecondUpOnTheSameDataDirectoryIsRefusedAndTheFirstKeepsServing() throws Exception {
         try (LocalStack first = LocalStack.start(dir, 0, 0)) {
-            Cli.Result second = assertTimeoutPreemptively(REFUSAL,
+            Cli.Result second = assertTimeoutPreemptively(
+                    REFUSAL,
                     () -> Cli.sprout("up", "--data-dir", dir.toString(), "--page-port", "0", "--http-port", "0"));
             assertEquals(1, second.exit(), second.toString());
-            assertEquals("sprout: the data directory " + dir.toAbsolutePath() + " is in use by another Sprout process\n",
-                    second.err(), second.toString());
+            assertEquals(
+                    "sprout: the data directory " + dir.toAbsolutePath() + " is in use by another Sprout process\n",
+                    second.err(),
+                    second.toString());
 
             assertEquals(200, Cli.getWithoutToken(first.httpPort(), "/healthz").statusCode());
             assertEquals(1, timelines(first).getTimelinesCount());
@@ -165,17 +189,39 @@ class SproutUpTest {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = taken.getLocalPort();
 
-            Cli.Result http = assertTimeoutPreemptively(REFUSAL, () -> Cli.sprout("up", "--data-dir",
-                    dir.resolve("a").toString(), "--page-port", "0", "--http-port", "" + port));
+            Cli.Result http = assertTimeoutPreemptively(
+                    REFUSAL,
+                    () -> Cli.sprout(
+                            "up",
+                            "--data-dir",
+                            dir.resolve("a").toString(),
+                            "--page-port",
+                            "0",
+                            "--http-port",
+                            "" + port));
             assertEquals(1, http.exit(), http.toString());
-            assertEquals("sprout: port " + port + " on 127.0.0.1 is in use: is another `sprout up` running? Use --http-port\n",
-                    http.err(), http.toString());
+            assertEquals(
+                    "sprout: port " + port
+                            + " on 127.0.0.1 is in use: is another `sprout up` running? Use --http-port\n",
+                    http.err(),
+                    http.toString());
 
-            Cli.Result page = assertTimeoutPreemptively(REFUSAL, () -> Cli.sprout("up", "--data-dir",
-                    dir.resolve("b").toString(), "--page-port", "" + port, "--http-port", "0"));
+            Cli.Result page = assertTimeoutPreemptively(
+                    REFUSAL,
+                    () -> Cli.sprout(
+                            "up",
+                            "--data-dir",
+                            dir.resolve("b").toString(),
+                            "--page-port",
+                            "" + port,
+                            "--http-port",
+                            "0"));
             assertEquals(1, page.exit(), page.toString());
-            assertEquals("sprout: port " + port + " on 127.0.0.1 is in use: is another `sprout up` running? Use --page-port\n",
-                    page.err(), page.toString());
+            assertEquals(
+                    "sprout: port " + port
+                            + " on 127.0.0.1 is in use: is another `sprout up` running? Use --page-port\n",
+                    page.err(),
+                    page.toString());
         }
         // The failed starts closed the store: the data directory opens again.
         try (LocalStack up = LocalStack.start(dir.resolve("a"), 0, 0)) {
@@ -186,19 +232,22 @@ class SproutUpTest {
     @Test
     void badFlagsExitWith2() {
         for (String[] args : new String[][] {
-                {"up", "--no-such-option"},
-                {"up", "--http-port", "not-a-number"},
-                {"up", "--http-port", "65536"},
-                {"up", "--page-port", "-1"},
-                {"no-such-command"},
-                {"timelines", "--http-port"},
-                {"pageserver", "--no-such-option"}}) {
+            {"up", "--no-such-option"},
+            {"up", "--http-port", "not-a-number"},
+            {"up", "--http-port", "65536"},
+            {"up", "--page-port", "-1"},
+            {"no-such-command"},
+            {"timelines", "--http-port"},
+            {"pageserver", "--no-such-option"}
+        }) {
             Cli.Result r = Cli.sprout(args);
             assertEquals(2, r.exit(), String.join(" ", args) + ": " + r);
             assertTrue(!r.err().isBlank(), "says why: " + r);
         }
         Cli.Result range = Cli.sprout("up", "--http-port", "65536");
-        assertTrue(range.err().contains("--http-port 65536 is not a TCP port (expected: 0-65535, 0 = any free port)"), range.toString());
+        assertTrue(
+                range.err().contains("--http-port 65536 is not a TCP port (expected: 0-65535, 0 = any free port)"),
+                range.toString());
     }
 
     @Test

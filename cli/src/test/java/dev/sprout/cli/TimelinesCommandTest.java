@@ -34,20 +34,45 @@ class TimelinesCommandTest {
             assertEquals(0, table.exit(), table.toString());
             List<String> lines = table.out().lines().toList();
             assertEquals(3, lines.size(), table.out());
-            assertEquals(List.of("TIMELINE", "PARENT", "BRANCH", "LSN", "LAST", "LSN", "LOGICAL", "OWN", "BYTES"),
-                    List.of(lines.get(0).trim().split("\\s+")), lines.get(0));
-            assertEquals(List.of(UpCommand.MAIN.toString(), "-", "" + up.main().branchLsn(), "" + up.main().lastLsn(), "0", "B", "0", "B"),
-                    List.of(lines.get(1).trim().split("\\s+")), lines.get(1));
-            assertEquals(List.of(branch.getTimelineId(), UpCommand.MAIN.toString(), "" + branch.getBranchLsn(),
-                    "" + branch.getLastLsn(), "0", "B", "0", "B"), List.of(lines.get(2).trim().split("\\s+")), lines.get(2));
+            assertEquals(
+                    List.of("TIMELINE", "PARENT", "BRANCH", "LSN", "LAST", "LSN", "LOGICAL", "OWN", "BYTES"),
+                    List.of(lines.get(0).trim().split("\\s+")),
+                    lines.get(0));
+            assertEquals(
+                    List.of(
+                            UpCommand.MAIN.toString(),
+                            "-",
+                            "" + up.main().branchLsn(),
+                            "" + up.main().lastLsn(),
+                            "0",
+                            "B",
+                            "0",
+                            "B"),
+                    List.of(lines.get(1).trim().split("\\s+")),
+                    lines.get(1));
+            assertEquals(
+                    List.of(
+                            branch.getTimelineId(),
+                            UpCommand.MAIN.toString(),
+                            "" + branch.getBranchLsn(),
+                            "" + branch.getLastLsn(),
+                            "0",
+                            "B",
+                            "0",
+                            "B"),
+                    List.of(lines.get(2).trim().split("\\s+")),
+                    lines.get(2));
 
             Cli.Result json = Cli.sprout("timelines", "--http-port", "" + port, "--json", "--data-dir", dir.toString());
             assertEquals(0, json.exit(), json.toString());
             assertEquals(Cli.get(up, "/v1/timelines").body(), json.out(), "the API's answer, as it came");
             TimelineList.Builder list = TimelineList.newBuilder();
             JsonFormat.parser().merge(json.out(), list);
-            assertEquals(List.of(UpCommand.MAIN.toString(), branch.getTimelineId()),
-                    list.getTimelinesList().stream().map(TimelineInfo::getTimelineId).toList());
+            assertEquals(
+                    List.of(UpCommand.MAIN.toString(), branch.getTimelineId()),
+                    list.getTimelinesList().stream()
+                            .map(TimelineInfo::getTimelineId)
+                            .toList());
         }
     }
 
@@ -65,7 +90,8 @@ class TimelinesCommandTest {
         HttpServer other = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         other.createContext("/", exchange -> {
             byte[] body = "<html>hello</html>".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().equals("/v1/timelines") ? 200 : 404, body.length);
+            exchange.sendResponseHeaders(
+                    exchange.getRequestURI().getPath().equals("/v1/timelines") ? 200 : 404, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -74,8 +100,11 @@ class TimelinesCommandTest {
             int port = other.getAddress().getPort();
             Cli.Result r = Cli.sprout("timelines", "--http-port", "" + port);
             assertEquals(1, r.exit(), r.toString());
-            assertTrue(r.err().startsWith("sprout: what answers on 127.0.0.1:" + port
-                    + " is not Sprout: GET /v1/timelines did not return a TimelineList"), r.toString());
+            assertTrue(
+                    r.err()
+                            .startsWith("sprout: what answers on 127.0.0.1:" + port
+                                    + " is not Sprout: GET /v1/timelines did not return a TimelineList"),
+                    r.toString());
         } finally {
             other.stop(0);
         }

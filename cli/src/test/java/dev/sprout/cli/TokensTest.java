@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * address, and every change and refusal in `sprout audit`.
  */
 class TokensTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     Path dir;
@@ -46,8 +47,18 @@ class TokensTest {
         String ciId;
         try (LocalStack up = LocalStack.start(dir, 0, 0, clock)) {
             int port = up.httpPort();
-            Cli.Result made = sprout(port, "token", "create", "--name", "ci", "--scope", "branch-write",
-                    "--branches", "pr-*", "--ttl", "2h");
+            Cli.Result made = sprout(
+                    port,
+                    "token",
+                    "create",
+                    "--name",
+                    "ci",
+                    "--scope",
+                    "branch-write",
+                    "--branches",
+                    "pr-*",
+                    "--ttl",
+                    "2h");
             assertEquals(0, made.exit(), made.toString());
             ci = made.out().strip();
             assertTrue(ci.startsWith("spt_"), made.toString());
@@ -57,7 +68,10 @@ class TokensTest {
             reader = read.out().strip();
 
             // branch-write on pr-*: its own branches, nothing else.
-            assertEquals(201, call(port, ci, "POST", "/v1/branches", "{\"name\": \"pr-1\"}").statusCode());
+            assertEquals(
+                    201,
+                    call(port, ci, "POST", "/v1/branches", "{\"name\": \"pr-1\"}")
+                            .statusCode());
             denied(call(port, ci, "POST", "/v1/branches", "{\"name\": \"feature-x\"}"), "pr-*", ci);
             denied(call(port, ci, "POST", "/v1/branches/main/reset", ""), "pr-*", ci);
             denied(call(port, ci, "GET", "/v1/timelines", null), "admin", ci);
@@ -65,23 +79,27 @@ class TokensTest {
             assertEquals(200, call(port, ci, "GET", "/v1/branches", null).statusCode(), "branch-write implies read");
             assertEquals(200, call(port, ci, "GET", "/metrics", null).statusCode());
             // read: reads only.
-            assertEquals(200, call(port, reader, "GET", "/v1/branches/pr-1", null).statusCode());
+            assertEquals(
+                    200, call(port, reader, "GET", "/v1/branches/pr-1", null).statusCode());
             denied(call(port, reader, "POST", "/v1/branches", "{\"name\": \"pr-2\"}"), "branch-write", reader);
             denied(call(port, reader, "DELETE", "/v1/branches/pr-1", null), "branch-write", reader);
-            assertEquals(200, call(port, ci, "DELETE", "/v1/branches/pr-1", null).statusCode());
+            assertEquals(
+                    200, call(port, ci, "DELETE", "/v1/branches/pr-1", null).statusCode());
 
             Cli.Result list = sprout(port, "token", "list", "--json");
             assertEquals(0, list.exit(), list.toString());
             TokenList.Builder tokens = TokenList.newBuilder();
             JsonFormat.parser().merge(list.out(), tokens);
-            assertEquals(List.of("ci", "dashboard"), tokens.getTokensList().stream().map(Token::getName).toList());
+            assertEquals(
+                    List.of("ci", "dashboard"),
+                    tokens.getTokensList().stream().map(Token::getName).toList());
             ciId = tokens.getTokens(0).getId();
             assertTrue(ci.startsWith("spt_" + ciId + "_"), "the id is the token's first part");
             assertEquals("2026-12-07T12:00:00Z", tokens.getTokens(0).getExpiresAt());
             assertEquals("", tokens.getTokens(1).getExpiresAt());
             for (String secret : List.of(ci, reader)) {
                 assertFalse(list.out().contains(secret), "a list never shows a secret");
-                assertFalse(secret(up).contains(secret), "only hashes are kept");
+                assertFalse(secret().contains(secret), "only hashes are kept");
                 assertFalse(Files.readString(auditFile()).contains(secret), "the audit log holds no token");
             }
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokensFile())));
@@ -105,7 +123,8 @@ class TokensTest {
             assertTrue(unknown.err().contains("UNKNOWN_TOKEN"), unknown.err());
             Cli.Result badScope = sprout(port, "token", "create", "--scope", "everything");
             assertEquals(Sprout.EXIT_REFUSED, badScope.exit(), badScope.toString());
-            assertTrue(badScope.err().contains("no scope \"everything\" (expected one of read, branch-write, admin)"),
+            assertTrue(
+                    badScope.err().contains("no scope \"everything\" (expected one of read, branch-write, admin)"),
                     badScope.err());
 
             Cli.Result audit = sprout(port, "audit", "--json", "--limit", "100");
@@ -113,7 +132,8 @@ class TokensTest {
             AuditTrail.Builder trail = AuditTrail.newBuilder();
             JsonFormat.parser().merge(audit.out(), trail);
             List<String> lines = trail.getEntriesList().stream()
-                    .map(e -> e.getActor() + " " + e.getMethod() + " " + e.getPath() + " " + e.getStatus() + " " + e.getCode())
+                    .map(e -> e.getActor() + " " + e.getMethod() + " " + e.getPath() + " " + e.getStatus() + " "
+                            + e.getCode())
                     .toList();
             String ciActor = "token " + ciId + " (ci)";
             assertTrue(lines.contains("admin POST /v1/tokens 201 "), lines.toString());
@@ -123,7 +143,9 @@ class TokensTest {
             assertTrue(lines.contains("token " + ciId + " GET /v1/branches 401 UNAUTHENTICATED"), lines.toString());
             assertTrue(lines.contains("admin DELETE /v1/tokens/" + readerId + " 200 "), lines.toString());
             assertTrue(lines.contains("anonymous GET /v1/branches 401 UNAUTHENTICATED"), lines.toString());
-            assertFalse(lines.stream().anyMatch(l -> l.contains("GET /v1/branches 200")), "successful reads are not audited");
+            assertFalse(
+                    lines.stream().anyMatch(l -> l.contains("GET /v1/branches 200")),
+                    "successful reads are not audited");
             AuditEntry first = trail.getEntries(0);
             assertEquals("127.0.0.1", first.getRemote());
             assertEquals("2026-12-07T10:00:00Z", first.getTime(), "stamped by the stack's clock");
@@ -133,7 +155,8 @@ class TokensTest {
             AuditTrail.Builder later = AuditTrail.newBuilder();
             JsonFormat.parser().merge(since.out(), later);
             assertTrue(later.getEntriesCount() > 0 && later.getEntriesCount() < trail.getEntriesCount(), since.out());
-            assertTrue(later.getEntriesList().stream().allMatch(e -> e.getTime().compareTo("2026-12-07T12") >= 0),
+            assertTrue(
+                    later.getEntriesList().stream().allMatch(e -> e.getTime().compareTo("2026-12-07T12") >= 0),
                     "only what happened after the clock moved: " + since.out());
             Cli.Result badSince = sprout(port, "audit", "--since", "yesterday");
             assertEquals(Sprout.EXIT_REFUSED, badSince.exit(), badSince.toString());
@@ -152,14 +175,19 @@ class TokensTest {
             int port = up.httpPort();
             InetAddress guesser = InetAddress.getByName("127.0.0.2");
             for (int i = 0; i < 10; i++) {
-                assertEquals(401, callFrom(guesser, port, "spt_000000000000_guess" + i).statusCode());
+                assertEquals(
+                        401,
+                        callFrom(guesser, port, "spt_000000000000_guess" + i).statusCode());
             }
             HttpResponse<String> limited = callFrom(guesser, port, "spt_000000000000_guess10");
             assertEquals(429, limited.statusCode(), limited.body());
             assertEquals("60", limited.headers().firstValue("Retry-After").orElseThrow());
             assertTrue(limited.body().contains("RATE_LIMITED"), limited.body());
             assertEquals(429, callFrom(guesser, port, up.adminToken()).statusCode(), "even a valid token waits");
-            assertEquals(200, callFrom(InetAddress.getByName("127.0.0.1"), port, up.adminToken()).statusCode(),
+            assertEquals(
+                    200,
+                    callFrom(InetAddress.getByName("127.0.0.1"), port, up.adminToken())
+                            .statusCode(),
                     "another address is not slowed down");
             clock.advance(Duration.ofSeconds(60));
             assertEquals(200, callFrom(guesser, port, up.adminToken()).statusCode(), "the window has passed");
@@ -180,14 +208,21 @@ class TokensTest {
             throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer " + token);
-        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        r.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> callFrom(InetAddress local, int port, String token) throws Exception {
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).localAddress(local).build()) {
-            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/branches"))
-                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        try (HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .localAddress(local)
+                .build()) {
+            return client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/branches"))
+                            .header("Authorization", "Bearer " + token)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
     }
 
@@ -210,7 +245,7 @@ class TokensTest {
         return dir.resolve(SproutNode.PAGES).resolve("audit.log");
     }
 
-    private String secret(LocalStack up) throws Exception {
+    private String secret() throws Exception {
         return Files.readString(tokensFile());
     }
 }

@@ -49,7 +49,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Compute implements AutoCloseable {
     /** Where a compute is in its life. */
-    public enum State { RUNNING, SUSPENDED, FENCED, CLOSED }
+    public enum State {
+        RUNNING,
+        SUSPENDED,
+        FENCED,
+        CLOSED
+    }
 
     private static final Logger log = LoggerFactory.getLogger(Compute.class);
     private static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
@@ -69,7 +74,10 @@ public final class Compute implements AutoCloseable {
         this.spec = spec;
         this.clock = clock;
         this.lastActivity = clock.instant();
-        this.watchdog = Thread.ofPlatform().daemon().name("compute-watchdog-" + spec.port()).unstarted(this::watch);
+        this.watchdog = Thread.ofPlatform()
+                .daemon()
+                .name("compute-watchdog-" + spec.port())
+                .unstarted(this::watch);
     }
 
     /**
@@ -139,7 +147,8 @@ public final class Compute implements AutoCloseable {
      * returns an LSN at which the timeline holds everything that checkpoint made durable.
      */
     public long checkpointForBranch() {
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
             st.execute("CHECKPOINT");
         } catch (SQLException e) {
             throw new ComputeException("CHECKPOINT on timeline " + spec.timelineId() + " failed: " + e.getMessage(), e);
@@ -176,9 +185,11 @@ public final class Compute implements AutoCloseable {
     }
 
     private int clientConnections() {
-        try (Connection c = server.connect(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                        + " AND application_name <> '" + PostgresServer.AGENT_APPLICATION_NAME + "'")) {
+        try (Connection c = server.connect();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                                + " AND application_name <> '" + PostgresServer.AGENT_APPLICATION_NAME + "'")) {
             rs.next();
             return rs.getInt(1);
         } catch (SQLException e) {
@@ -230,18 +241,30 @@ public final class Compute implements AutoCloseable {
                 .withMaxReconnectTime(Duration.ofSeconds(60)));
         try {
             session = attach();
-            PageFs fs = new PageFs(session, FsOptions.defaults(spec.osUser().uid(), spec.osUser().gid())
-                    .withCacheBytes(spec.cacheBytes()));
+            PageFs fs = new PageFs(
+                    session,
+                    FsOptions.defaults(spec.osUser().uid(), spec.osUser().gid()).withCacheBytes(spec.cacheBytes()));
             fs.onFenced(this::fenced);
             boolean allowOther = isRoot() && spec.osUser().uid() != 0;
-            mount = TimelineMount.mount(fs, spec.mountPoint(), spec.timelineId(), new TimelineMount.Options(allowOther, spec.writebackCache()));
+            mount = TimelineMount.mount(
+                    fs,
+                    spec.mountPoint(),
+                    spec.timelineId(),
+                    new TimelineMount.Options(allowOther, spec.writebackCache()));
             if (!Files.exists(spec.dataDir().resolve("PG_VERSION"))) {
                 if (!initdb) {
                     throw new ComputeException("timeline " + spec.timelineId() + " holds no PostgreSQL data directory;"
                             + " create one with initdb (start the compute with initdb enabled)");
                 }
-                Duration took = new Initdb(spec.install(), spec.osUser(), spec.dataDir(), spec.superuser(), spec.password(),
-                        true, List.of()).run();
+                Duration took = new Initdb(
+                                spec.install(),
+                                spec.osUser(),
+                                spec.dataDir(),
+                                spec.superuser(),
+                                spec.password(),
+                                true,
+                                List.of())
+                        .run();
                 fs.syncAll();
                 log.info("initdb on timeline {} took {} ms", spec.timelineId(), took.toMillis());
             }
@@ -259,14 +282,20 @@ public final class Compute implements AutoCloseable {
             return client.attach(spec.timelineId(), AttachMode.exclusive()).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException | CompletionException e) {
             if (e.getCause() instanceof RefusedException r && r.code() == Code.WRITER_ATTACHED) {
-                throw new ComputeException("timeline " + spec.timelineId() + " already has a running compute;"
-                        + " stop it before starting another (" + r.getMessage() + ")", r);
+                throw new ComputeException(
+                        "timeline " + spec.timelineId() + " already has a running compute;"
+                                + " stop it before starting another (" + r.getMessage() + ")",
+                        r);
             }
-            throw new ComputeException("attaching to timeline " + spec.timelineId() + " at " + spec.pageserverHost() + ":"
-                    + spec.pageserverPort() + " failed: " + e.getCause().getMessage(), e.getCause());
+            throw new ComputeException(
+                    "attaching to timeline " + spec.timelineId() + " at " + spec.pageserverHost() + ":"
+                            + spec.pageserverPort() + " failed: " + e.getCause().getMessage(),
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new ComputeException("the pageserver at " + spec.pageserverHost() + ":" + spec.pageserverPort()
-                    + " did not answer an attach within 60 s", e);
+            throw new ComputeException(
+                    "the pageserver at " + spec.pageserverHost() + ":" + spec.pageserverPort()
+                            + " did not answer an attach within 60 s",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ComputeException("interrupted while attaching", e);
@@ -274,8 +303,16 @@ public final class Compute implements AutoCloseable {
     }
 
     private void startPostgres(boolean afterCrash) {
-        ServerSpec serverSpec = new ServerSpec(spec.install(), spec.osUser(), spec.dataDir(), spec.port(),
-                spec.socketDir(), spec.logFile(), spec.effectiveSettings(), spec.superuser(), spec.password());
+        ServerSpec serverSpec = new ServerSpec(
+                spec.install(),
+                spec.osUser(),
+                spec.dataDir(),
+                spec.port(),
+                spec.socketDir(),
+                spec.logFile(),
+                spec.effectiveSettings(),
+                spec.superuser(),
+                spec.password());
         server = afterCrash ? PostgresServer.restartAfterCrash(serverSpec) : PostgresServer.start(serverSpec);
         try {
             Files.writeString(spec.pidFile(), Long.toString(server.pid()));
@@ -327,7 +364,8 @@ public final class Compute implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new ComputeException("cannot prepare the compute's directory " + spec.workDir() + ": " + e.getMessage(), e);
+            throw new ComputeException(
+                    "cannot prepare the compute's directory " + spec.workDir() + ": " + e.getMessage(), e);
         }
     }
 
@@ -339,7 +377,8 @@ public final class Compute implements AutoCloseable {
     private void prepareSocketDir() throws IOException {
         Path dir = spec.socketDir();
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new ComputeException("the compute's socket directory " + dir + " is not a directory (a link or a"
@@ -360,14 +399,18 @@ public final class Compute implements AutoCloseable {
 
     /** A postmaster left by an agent that was killed would hold the port and write to a dead mount: end it. */
     private void killOrphan() {
-        Optional<ProcessHandle> orphan = readPid().flatMap(ProcessHandle::of)
-                .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+        Optional<ProcessHandle> orphan = readPid()
+                .flatMap(ProcessHandle::of)
+                .filter(p ->
+                        p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
         if (orphan.isEmpty()) {
             deleteQuietly(spec.pidFile());
             return;
         }
         ProcessHandle p = orphan.get();
-        log.warn("a postmaster (pid {}) of an earlier agent is still running on timeline {}; killing it", p.pid(),
+        log.warn(
+                "a postmaster (pid {}) of an earlier agent is still running on timeline {}; killing it",
+                p.pid(),
                 spec.timelineId());
         List<ProcessHandle> family = new java.util.ArrayList<>(p.descendants().toList());
         family.add(p);
@@ -376,7 +419,8 @@ public final class Compute implements AutoCloseable {
             try {
                 h.onExit().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new ComputeException("the orphan postmaster " + p.pid() + " (or a child) did not exit after SIGKILL", e);
+                throw new ComputeException(
+                        "the orphan postmaster " + p.pid() + " (or a child) did not exit after SIGKILL", e);
             }
         }
         deleteQuietly(spec.pidFile());
@@ -423,8 +467,12 @@ public final class Compute implements AutoCloseable {
         if (state != State.RUNNING || s == null || s.isAlive()) {
             return;
         }
-        log.warn("PostgreSQL on timeline {} exited on its own (pid {}); committing held pages, then restarting it"
-                + " (crash recovery). Last log lines:\n{}", spec.timelineId(), s.pid(), s.logTail(10));
+        log.warn(
+                "PostgreSQL on timeline {} exited on its own (pid {}); committing held pages, then restarting it"
+                        + " (crash recovery). Last log lines:\n{}",
+                spec.timelineId(),
+                s.pid(),
+                s.logTail(10));
         s.kill(); // a no-op if the postmaster itself died; PostgreSQL's interlock guards against its orphans
         mount.fs().syncAll();
         crashRestarts++;
@@ -437,7 +485,9 @@ public final class Compute implements AutoCloseable {
         Thread.ofPlatform().daemon().start(() -> {
             PostgresServer s = server;
             if (s != null) {
-                log.error("timeline {} was taken over by another compute; stopping this one's PostgreSQL", spec.timelineId());
+                log.error(
+                        "timeline {} was taken over by another compute; stopping this one's PostgreSQL",
+                        spec.timelineId());
                 s.kill();
             }
         });

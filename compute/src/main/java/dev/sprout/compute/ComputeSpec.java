@@ -73,42 +73,140 @@ public record ComputeSpec(
         }
     }
 
-    public static ComputeSpec of(String pageserverHost, int pageserverPort, String timelineId, Path workDir, int port,
-            String password) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, "postgres", password,
-                PostgresInstall.locate(), OsUser.forPostgres(), 128L << 20, Map.of(), Duration.ZERO, Duration.ofSeconds(120), true, "");
+    public static ComputeSpec of(
+            String pageserverHost, int pageserverPort, String timelineId, Path workDir, int port, String password) {
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                "postgres",
+                password,
+                PostgresInstall.locate(),
+                OsUser.forPostgres(),
+                128L << 20,
+                Map.of(),
+                Duration.ZERO,
+                Duration.ofSeconds(120),
+                true,
+                "");
     }
 
     public ComputeSpec withSettings(Map<String, String> extra) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, extra, idleSuspend, startTimeout, writebackCache, pageserverCredential);
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                cacheBytes,
+                extra,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                pageserverCredential);
     }
 
     public ComputeSpec withIdleSuspend(Duration idle) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, settings, idle, startTimeout, writebackCache, pageserverCredential);
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                cacheBytes,
+                settings,
+                idle,
+                startTimeout,
+                writebackCache,
+                pageserverCredential);
     }
 
     /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
     public ComputeSpec withInstall(PostgresInstall other) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, other,
-                osUser, cacheBytes, settings, idleSuspend, startTimeout, writebackCache, pageserverCredential);
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                other,
+                osUser,
+                cacheBytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                pageserverCredential);
     }
 
     public ComputeSpec withCacheBytes(long bytes) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, bytes, settings, idleSuspend, startTimeout, writebackCache, pageserverCredential);
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                bytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                pageserverCredential);
     }
 
     public ComputeSpec withWritebackCache(boolean on) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, settings, idleSuspend, startTimeout, on, pageserverCredential);
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                cacheBytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                on,
+                pageserverCredential);
     }
 
     /** The pageserver's page-service secret ({@code DATA/secrets/page-service.secret}), sent in every Attach. */
     public ComputeSpec withPageserverCredential(String secret) {
-        return new ComputeSpec(pageserverHost, pageserverPort, timelineId, workDir, port, superuser, password, install,
-                osUser, cacheBytes, settings, idleSuspend, startTimeout, writebackCache, secret);
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                cacheBytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                secret);
     }
 
     public Path mountPoint() {
@@ -127,7 +225,8 @@ public record ComputeSpec(
             return preferred;
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(workDir.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(workDir.toString().getBytes(StandardCharsets.UTF_8));
             return Path.of("/tmp", "sprout-sock-" + HexFormat.of().formatHex(digest, 0, 8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -23,7 +23,9 @@ class BranchIsolationTest {
             TimelineId main = fx.newRoot();
             Compute parent = fx.start(fx.spec(main, "main"), true);
             try (Connection c = connect(parent.port())) {
-                exec(c, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL CHECK (qty >= 0))");
+                exec(
+                        c,
+                        "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL CHECK (qty >= 0))");
                 exec(c, "INSERT INTO items SELECT g, 'item-' || g, g % 100 FROM generate_series(1, 100000) g");
                 exec(c, "CREATE INDEX items_name ON items (name)");
             }
@@ -32,8 +34,10 @@ class BranchIsolationTest {
             fx.pageserver.store().branch(feature, main, lsn);
             Compute child = fx.start(fx.spec(feature, "feature"), false);
 
-            try (Connection p = connect(parent.port()); Connection b = connect(child.port())) {
-                assertEquals(100_000, queryLong(b, "SELECT count(*) FROM items"), "the branch has all the parent's rows");
+            try (Connection p = connect(parent.port());
+                    Connection b = connect(child.port())) {
+                assertEquals(
+                        100_000, queryLong(b, "SELECT count(*) FROM items"), "the branch has all the parent's rows");
                 assertEquals(4_950_000, queryLong(b, "SELECT sum(qty) FROM items"));
                 // constraints and indexes came along
                 assertThrows(SQLException.class, () -> exec(b, "INSERT INTO items VALUES (1, 'dup', 1)"));
@@ -53,14 +57,30 @@ class BranchIsolationTest {
                 assertEquals(120_000, queryLong(b, "SELECT count(*) FROM items"));
                 assertEquals(4_950_000 - sumQty(1, 1000), queryLong(p, "SELECT sum(qty) FROM items"));
                 assertEquals(4_950_000 + 50_000 + 20_000, queryLong(b, "SELECT sum(qty) FROM items"));
-                assertEquals(1, queryLong(p, "SELECT count(*) FROM information_schema.columns"
-                        + " WHERE table_name = 'items' AND column_name = 'parent_only'"));
-                assertEquals(0, queryLong(p, "SELECT count(*) FROM information_schema.columns"
-                        + " WHERE table_name = 'items' AND column_name = 'branch_only'"));
-                assertEquals(1, queryLong(b, "SELECT count(*) FROM information_schema.columns"
-                        + " WHERE table_name = 'items' AND column_name = 'branch_only'"));
-                assertEquals(0, queryLong(b, "SELECT count(*) FROM information_schema.columns"
-                        + " WHERE table_name = 'items' AND column_name = 'parent_only'"));
+                assertEquals(
+                        1,
+                        queryLong(
+                                p,
+                                "SELECT count(*) FROM information_schema.columns"
+                                        + " WHERE table_name = 'items' AND column_name = 'parent_only'"));
+                assertEquals(
+                        0,
+                        queryLong(
+                                p,
+                                "SELECT count(*) FROM information_schema.columns"
+                                        + " WHERE table_name = 'items' AND column_name = 'branch_only'"));
+                assertEquals(
+                        1,
+                        queryLong(
+                                b,
+                                "SELECT count(*) FROM information_schema.columns"
+                                        + " WHERE table_name = 'items' AND column_name = 'branch_only'"));
+                assertEquals(
+                        0,
+                        queryLong(
+                                b,
+                                "SELECT count(*) FROM information_schema.columns"
+                                        + " WHERE table_name = 'items' AND column_name = 'parent_only'"));
                 assertNull(queryString(p, "SELECT to_regclass('branch_table')::text"));
                 assertNull(queryString(b, "SELECT to_regclass('parent_table')::text"));
                 assertEquals(55, queryLong(b, "SELECT sum(y) FROM branch_table"));
@@ -71,7 +91,8 @@ class BranchIsolationTest {
             child.suspend();
             parent.resume();
             child.resume();
-            try (Connection p = connect(parent.port()); Connection b = connect(child.port())) {
+            try (Connection p = connect(parent.port());
+                    Connection b = connect(child.port())) {
                 assertEquals(99_000, queryLong(p, "SELECT count(*) FROM items"));
                 assertEquals(120_000, queryLong(b, "SELECT count(*) FROM items"));
                 assertTrue(queryLong(b, "SELECT count(*) FROM items WHERE branch_only = 7") == 120_000);

@@ -34,9 +34,13 @@ class FencingTest {
             ComputeSpec secondSpec = fx.spec(main, "second");
             ComputeException refused = assertThrows(ComputeException.class, () -> fx.start(secondSpec, false));
             assertTrue(refused.getMessage().contains("already has a running compute"), refused.getMessage());
-            assertTrue(refused.getMessage().contains(main.toString()), "the message names the timeline: " + refused.getMessage());
+            assertTrue(
+                    refused.getMessage().contains(main.toString()),
+                    "the message names the timeline: " + refused.getMessage());
             // The refused start left nothing behind: no mount, nothing on its port.
-            assertFalse(TimelineMount.isMounted(secondSpec.mountPoint()), "the refused compute's mount point is not mounted");
+            assertFalse(
+                    TimelineMount.isMounted(secondSpec.mountPoint()),
+                    "the refused compute's mount point is not mounted");
             assertRefuses(secondSpec.port());
 
             // The first compute is untouched: same postmaster, still the timeline's writer. The CHECKPOINT pushes
@@ -69,10 +73,13 @@ class FencingTest {
     }
 
     private static void assertRefuses(int port) {
-        assertThrows(ConnectException.class, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            }
-        }, "nothing listens on port " + port);
+        assertThrows(
+                ConnectException.class,
+                () -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                    }
+                },
+                "nothing listens on port " + port);
     }
 }

@@ -37,7 +37,8 @@ final class Fixture implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
+        pageserver = Pageserver.start(
+                PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
     }
 
     TimelineId newRoot() {
@@ -47,7 +48,13 @@ final class Fixture implements AutoCloseable {
     }
 
     ComputeSpec spec(TimelineId timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), Ports.free(), PASSWORD)
+        return ComputeSpec.of(
+                        "127.0.0.1",
+                        pageserver.pagePort(),
+                        timeline.toString(),
+                        base.resolve(name),
+                        Ports.free(),
+                        PASSWORD)
                 .withPageserverCredential(pageserver.credentials().pageService().value());
     }
 

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
 class IdleSuspendTest {
     private static final Duration IDLE = Duration.ofMinutes(5);
     /** A client backend's process title: {@code postgres: user db 127.0.0.1(port) state} or {@code [local]}. */
-    private static final Pattern CLIENT_BACKEND = Pattern.compile("^postgres: .*(\\[local\\]|\\d+\\.\\d+\\.\\d+\\.\\d+\\(\\d+\\))");
+    private static final Pattern CLIENT_BACKEND =
+            Pattern.compile("^postgres: .*(\\[local\\]|\\d+\\.\\d+\\.\\d+\\.\\d+\\(\\d+\\))");
 
     @Test
     void aComputeWithoutClientsIsSuspendedAfterTheIdlePeriodAndResumesWithItsData() throws Exception {
@@ -117,7 +118,9 @@ class IdleSuspendTest {
 
     private static boolean isClientBackend(ProcessHandle h) {
         try {
-            String title = Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline")).replace('\0', ' ').trim();
+            String title = Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline"))
+                    .replace('\0', ' ')
+                    .trim();
             return CLIENT_BACKEND.matcher(title).find();
         } catch (IOException e) {
             return false; // it has exited
@@ -133,10 +136,13 @@ class IdleSuspendTest {
     }
 
     private static void assertRefuses(int port) {
-        assertThrows(ConnectException.class, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            }
-        }, "nothing listens on port " + port);
+        assertThrows(
+                ConnectException.class,
+                () -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                    }
+                },
+                "nothing listens on port " + port);
     }
 }

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 class IntegrityTest {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     /** pg_amcheck --verbose's own lines; a corruption report looks different (and makes it exit 2). */
-    private static final Pattern PROGRESS = Pattern.compile(
-            "pg_amcheck: (including database \".*\"|in database \".*\": using amcheck version .*"
+    private static final Pattern PROGRESS =
+            Pattern.compile("pg_amcheck: (including database \".*\"|in database \".*\": using amcheck version .*"
                     + "|checking (heap table|btree index) \".*\")");
 
     @Test
@@ -40,7 +40,12 @@ class IntegrityTest {
             TimelineId feature = TimelineId.random();
             Compute child = null;
             try {
-                run(fx, "pgbench-init", List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"), parent.port(), 600);
+                run(
+                        fx,
+                        "pgbench-init",
+                        List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"),
+                        parent.port(),
+                        600);
                 assertInvariant(parent, 0);
 
                 long lsn = parent.checkpointForBranch();
@@ -71,7 +76,8 @@ class IntegrityTest {
                 child.resume();
                 amcheck(fx, child, "amcheck-branch-resumed");
                 assertEquals(branchTx, assertInvariant(child, -1), "the branch kept every committed transaction");
-                try (Connection b = connect(child.port()); Connection p = connect(parent.port())) {
+                try (Connection b = connect(child.port());
+                        Connection p = connect(parent.port())) {
                     assertEquals(1_000_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
                     assertEquals(1_000_000, queryLong(p, "SELECT count(*) FROM pgbench_accounts"));
                 }
@@ -94,7 +100,12 @@ class IntegrityTest {
         try (Fixture fx = new Fixture()) {
             TimelineId main = fx.newRoot();
             Compute parent = fx.start(fx.spec(main, "main"), true);
-            run(fx, "pgbench-init-past", List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"), parent.port(), 600);
+            run(
+                    fx,
+                    "pgbench-init-past",
+                    List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"),
+                    parent.port(),
+                    600);
             Process load = pgbench(fx, "pgbench-past", parent.port(), "-c", "4", "-j", "2", "-T", "15");
             List<Long> lsns = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -109,8 +120,10 @@ class IntegrityTest {
                 Compute branch = fx.start(fx.spec(past, "past-" + i), false);
                 try {
                     long history = assertInvariant(branch, -1);
-                    assertTrue(history > previousHistory, "a later branch point holds more transactions (" + history
-                            + " at LSN " + lsns.get(i) + ", " + previousHistory + " before)");
+                    assertTrue(
+                            history > previousHistory,
+                            "a later branch point holds more transactions (" + history + " at LSN " + lsns.get(i) + ", "
+                                    + previousHistory + " before)");
                     previousHistory = history;
                     amcheck(fx, branch, "amcheck-past-" + i);
                 } finally {
@@ -154,12 +167,19 @@ class IntegrityTest {
             exec(conn, "CREATE EXTENSION IF NOT EXISTS amcheck");
         }
         // No load runs now, so the stricter parent check (ShareLock) costs nothing.
-        String out = run(fx, name, List.of(BIN.resolve("pg_amcheck").toString(), "--heapallindexed", "--parent-check",
-                "--verbose"), c.port(), 600);
+        String out = run(
+                fx,
+                name,
+                List.of(BIN.resolve("pg_amcheck").toString(), "--heapallindexed", "--parent-check", "--verbose"),
+                c.port(),
+                600);
         String where = "pg_amcheck on timeline " + c.spec().timelineId();
-        List<String> unexpected = out.lines().filter(l -> !l.isBlank() && !PROGRESS.matcher(l).matches()).toList();
+        List<String> unexpected = out.lines()
+                .filter(l -> !l.isBlank() && !PROGRESS.matcher(l).matches())
+                .toList();
         assertTrue(unexpected.isEmpty(), where + " reported problems:\n" + String.join("\n", unexpected));
-        for (String rel : List.of("heap table \"postgres.public.pgbench_accounts\"",
+        for (String rel : List.of(
+                "heap table \"postgres.public.pgbench_accounts\"",
                 "heap table \"postgres.public.pgbench_history\"",
                 "btree index \"postgres.public.pgbench_accounts_pkey\"",
                 "btree index \"postgres.public.pgbench_branches_pkey\"",
@@ -175,7 +195,8 @@ class IntegrityTest {
     }
 
     /** Runs a client binary against {@code port}; asserts exit 0 and returns its output. */
-    private static String run(Fixture fx, String name, List<String> cmd, int port, int timeoutSeconds) throws Exception {
+    private static String run(Fixture fx, String name, List<String> cmd, int port, int timeoutSeconds)
+            throws Exception {
         return awaitSuccess(start(fx, name, cmd, port), name, fx, timeoutSeconds);
     }
 
@@ -184,7 +205,9 @@ class IntegrityTest {
         full.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres"));
         // pgbench takes the database name as its last argument, pg_amcheck as -d
         full.addAll(cmd.getFirst().endsWith("pgbench") ? List.of("postgres") : List.of("-d", "postgres"));
-        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output(fx, name).toFile());
+        ProcessBuilder pb = new ProcessBuilder(full)
+                .redirectErrorStream(true)
+                .redirectOutput(output(fx, name).toFile());
         pb.environment().put("PGPASSWORD", Fixture.PASSWORD);
         pb.environment().put("PGSSLMODE", "disable");
         return pb.start();

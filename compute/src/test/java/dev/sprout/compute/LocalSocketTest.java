@@ -40,8 +40,9 @@ class LocalSocketTest {
 
             Path socket = spec.socketDir().resolve(".s.PGSQL." + spec.port());
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spec.socketDir())));
-            assertEquals("rwx------", PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(
+                    "rwx------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
             assertEquals(spec.osUser().uid(), (Integer) Files.getAttribute(spec.socketDir(), "unix:uid"));
 
             // The service user reaches the server through the socket with the password: the socket works, so
@@ -76,9 +77,13 @@ class LocalSocketTest {
             lookUp(NOBODY).chown(spec.socketDir());
 
             ComputeException refused = assertThrows(ComputeException.class, () -> fx.start(spec, true));
-            assertTrue(refused.getMessage().contains(spec.socketDir().toString())
-                    && refused.getMessage().contains("belongs to uid"), refused.getMessage());
-            assertEquals("rwxrwxrwx", PosixFilePermissions.toString(Files.getPosixFilePermissions(spec.socketDir())),
+            assertTrue(
+                    refused.getMessage().contains(spec.socketDir().toString())
+                            && refused.getMessage().contains("belongs to uid"),
+                    refused.getMessage());
+            assertEquals(
+                    "rwxrwxrwx",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(spec.socketDir())),
                     "a refused directory is left as found");
         }
     }
@@ -86,10 +91,22 @@ class LocalSocketTest {
     private record Result(int exitCode, String output) {}
 
     /** psql as {@code user} through the compute's socket directory; never prompts for a password. */
-    private static Result psql(ComputeSpec spec, OsUser user, String password) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(PostgresInstall.locate().tool("psql").toString(),
-                "-h", spec.socketDir().toString(), "-p", Integer.toString(spec.port()), "-U", spec.superuser(),
-                "-d", "postgres", "-w", "-At", "-c", "SELECT 'super=' || rolsuper FROM pg_roles WHERE rolname = current_user"));
+    private static Result psql(ComputeSpec spec, OsUser user, String password)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                PostgresInstall.locate().tool("psql").toString(),
+                "-h",
+                spec.socketDir().toString(),
+                "-p",
+                Integer.toString(spec.port()),
+                "-U",
+                spec.superuser(),
+                "-d",
+                "postgres",
+                "-w",
+                "-At",
+                "-c",
+                "SELECT 'super=' || rolsuper FROM pg_roles WHERE rolname = current_user"));
         ProcessBuilder builder = new ProcessBuilder(user.wrap(command))
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -109,7 +126,9 @@ class LocalSocketTest {
     }
 
     private static OsUser lookUp(String name) throws IOException, InterruptedException {
-        Process getent = new ProcessBuilder("getent", "passwd", name).redirectErrorStream(true).start();
+        Process getent = new ProcessBuilder("getent", "passwd", name)
+                .redirectErrorStream(true)
+                .start();
         String line = new String(getent.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, getent.waitFor(), "no OS user " + name + ": " + line);
         String[] fields = line.split(":", -1);

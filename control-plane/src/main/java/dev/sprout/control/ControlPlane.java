@@ -3,7 +3,6 @@ package dev.sprout.control;
 import dev.sprout.compute.Compute;
 import dev.sprout.control.branch.Branch;
 import dev.sprout.control.branch.BranchCatalog;
-import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.control.endpoint.ComputeManager;
 import dev.sprout.control.endpoint.ComputeTemplate;
 import dev.sprout.control.endpoint.Endpoint;
@@ -12,6 +11,7 @@ import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.error.ErrorCode;
 import dev.sprout.storage.error.StorageException;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.net.InetSocketAddress;
@@ -45,27 +45,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
-    private static final DateTimeFormatter BACKUP_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter BACKUP_STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final PageStore store;
     private final BranchCatalog branches;
     /** The roles of branches read since they last changed, for {@link #admitsNow} (the proxy's event loop). */
     private final ConcurrentHashMap<String, List<String>> rolesSeen = new ConcurrentHashMap<>();
+
     private final ComputeManager computes;
     private final Clock clock;
     private final ReentrantLock changes = new ReentrantLock();
 
     /** A branch with what is known of it now. */
-    public record BranchView(Branch branch, TimelineInfo timeline, Endpoint endpoint) {
-    }
+    public record BranchView(Branch branch, TimelineInfo timeline, Endpoint endpoint) {}
 
     /** The result of a create: the branch, and whether this request made it (false: it existed as asked). */
-    public record Created(BranchView branch, boolean created) {
-    }
+    public record Created(BranchView branch, boolean created) {}
 
     /** The result of a restore: the branch as it is now, and the name under which its old state is kept. */
-    public record Restored(BranchView branch, String backup) {
-    }
+    public record Restored(BranchView branch, String backup) {}
 
     private ControlPlane(PageStore store, ComputeTemplate template, Clock clock) {
         this.store = store;
@@ -78,13 +77,19 @@ public final class ControlPlane implements AutoCloseable {
      * Opens the control plane on {@code store}, making sure the root branch {@code main} exists on the root
      * timeline {@code mainTimeline} (created for {@code uid}/{@code gid}, the owner PostgreSQL's files get).
      */
-    public static ControlPlane open(PageStore store, ComputeTemplate template, Clock clock, TimelineId mainTimeline,
-                                    int uid, int gid) {
+    public static ControlPlane open(
+            PageStore store, ComputeTemplate template, Clock clock, TimelineId mainTimeline, int uid, int gid) {
         ControlPlane cp = new ControlPlane(store, template, clock);
         if (cp.branches.find(BranchName.MAIN).isEmpty()) {
             TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
-            cp.branches.put(new Branch(BranchName.MAIN, root.id(), Optional.empty(), new BranchPoint.Head(),
-                    root.branchLsn(), root.createdAt(), clock.instant()));
+            cp.branches.put(new Branch(
+                    BranchName.MAIN,
+                    root.id(),
+                    Optional.empty(),
+                    new BranchPoint.Head(),
+                    root.branchLsn(),
+                    root.createdAt(),
+                    clock.instant()));
         }
         return cp;
     }
@@ -101,12 +106,17 @@ public final class ControlPlane implements AutoCloseable {
         all.sort(Comparator.comparing(Branch::name));
         List<BranchView> out = new ArrayList<>();
         Deque<Branch> todo = new ArrayDeque<>();
-        all.stream().filter(b -> b.parent().isEmpty() || all.stream().noneMatch(p -> p.name().equals(b.parent().get())))
+        all.stream()
+                .filter(b -> b.parent().isEmpty()
+                        || all.stream()
+                                .noneMatch(p -> p.name().equals(b.parent().get())))
                 .forEach(todo::addLast);
         while (!todo.isEmpty()) {
             Branch b = todo.pollFirst();
             out.add(view(b));
-            List<Branch> kids = all.stream().filter(c -> c.parent().equals(Optional.of(b.name()))).toList();
+            List<Branch> kids = all.stream()
+                    .filter(c -> c.parent().equals(Optional.of(b.name())))
+                    .toList();
             for (int i = kids.size() - 1; i >= 0; i--) {
                 todo.addFirst(kids.get(i));
             }
@@ -131,8 +141,11 @@ public final class ControlPlane implements AutoCloseable {
                 if (e.parent().equals(Optional.of(parent)) && e.requested().equals(at)) {
                     return new Created(view(e), false);
                 }
-                throw new ControlException(Code.BRANCH_EXISTS, "branch \"" + name + "\" already exists (from "
-                        + e.parent().orElse("nothing") + " at " + e.requested() + ", LSN " + e.branchLsn() + ")");
+                throw new ControlException(
+                        Code.BRANCH_EXISTS,
+                        "branch \"" + name + "\" already exists (from "
+                                + e.parent().orElse("nothing") + " at " + e.requested() + ", LSN " + e.branchLsn()
+                                + ")");
             }
             Branch from = require(parent);
             long lsn = branchLsn(from, at);
@@ -141,8 +154,14 @@ public final class ControlPlane implements AutoCloseable {
             Branch[] created = new Branch[1];
             // The timeline and the record naming it in one synced write: one fsync, and never an unnamed timeline.
             storage(() -> store.branch(id, from.timeline(), lsn, timeline -> {
-                created[0] = new Branch(name, id, Optional.of(parent), at, timeline.branchLsn(),
-                        branchTime.orElse(timeline.createdAt()), clock.instant());
+                created[0] = new Branch(
+                        name,
+                        id,
+                        Optional.of(parent),
+                        at,
+                        timeline.branchLsn(),
+                        branchTime.orElse(timeline.createdAt()),
+                        clock.instant());
                 return BranchCatalog.changes(List.of(created[0]), List.of());
             }));
             LOG.info("branch {} created from {} at {} (LSN {})", name, parent, at, lsn);
@@ -161,14 +180,22 @@ public final class ControlPlane implements AutoCloseable {
         try {
             Branch b = require(name);
             if (b.parent().isEmpty()) {
-                throw new ControlException(Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be deleted");
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be deleted");
             }
             List<Branch> doomed = new ArrayList<>();
             collect(b, doomed);
             if (doomed.size() > 1 && !subtree) {
-                throw new ControlException(Code.BRANCH_HAS_CHILDREN, "branch \"" + name + "\" has " + (doomed.size() - 1)
-                        + " descendant branch(es) (" + String.join(", ", doomed.subList(0, doomed.size() - 1).stream()
-                        .map(Branch::name).toList()) + "): delete them first, or delete the whole subtree");
+                throw new ControlException(
+                        Code.BRANCH_HAS_CHILDREN,
+                        "branch \"" + name + "\" has " + (doomed.size() - 1)
+                                + " descendant branch(es) ("
+                                + String.join(
+                                        ", ",
+                                        doomed.subList(0, doomed.size() - 1).stream()
+                                                .map(Branch::name)
+                                                .toList())
+                                + "): delete them first, or delete the whole subtree");
             }
             List<String> deleted = new ArrayList<>();
             for (Branch d : doomed) { // deepest first: collect() adds children before their parent
@@ -197,15 +224,18 @@ public final class ControlPlane implements AutoCloseable {
         changes.lock();
         try {
             Branch b = require(name);
-            String parentName = b.parent().orElseThrow(() -> new ControlException(Code.INVALID_ARGUMENT,
-                    "branch \"" + name + "\" is the root: it has no parent to reset to"));
+            String parentName = b.parent()
+                    .orElseThrow(() -> new ControlException(
+                            Code.INVALID_ARGUMENT,
+                            "branch \"" + name + "\" is the root: it has no parent to reset to"));
             requireNoChildren(b, "reset");
             Branch parent = require(parentName);
             long lsn = branchLsn(parent, new BranchPoint.Head());
             TimelineId id = TimelineId.random();
             TimelineInfo timeline = storage(() -> store.branch(id, parent.timeline(), lsn));
             boolean wasRunning = computes.stop(name);
-            Branch reset = b.withTimeline(id, b.parent(), timeline.branchLsn(), store.timeOf(lsn).orElse(timeline.createdAt()));
+            Branch reset = b.withTimeline(
+                    id, b.parent(), timeline.branchLsn(), store.timeOf(lsn).orElse(timeline.createdAt()));
             branches.put(reset);
             storage(() -> {
                 store.deleteTimeline(b.timeline());
@@ -232,8 +262,11 @@ public final class ControlPlane implements AutoCloseable {
             Branch b = require(name);
             if (b.parent().isEmpty()) {
                 // The root stays the root: a restored main would hang under its own backup.
-                throw new ControlException(Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be restored;"
-                        + " make a branch of it as it was then instead (sprout branch create NAME --from " + name + " --at TIME)");
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "branch \"" + name + "\" is the root and cannot be restored;"
+                                + " make a branch of it as it was then instead (sprout branch create NAME --from "
+                                + name + " --at TIME)");
             }
             long lsn = storage(() -> store.lsnAt(b.timeline(), time));
             String backup = backupName(name);
@@ -245,7 +278,11 @@ public final class ControlPlane implements AutoCloseable {
             for (Branch child : branches.children(name)) {
                 put.add(child.withParent(Optional.of(backup)));
             }
-            Branch restored = b.withTimeline(id, Optional.of(backup), timeline.branchLsn(), store.timeOf(lsn).orElse(time));
+            Branch restored = b.withTimeline(
+                    id,
+                    Optional.of(backup),
+                    timeline.branchLsn(),
+                    store.timeOf(lsn).orElse(time));
             put.add(restored);
             branches.write(put, List.of());
             put.forEach(p -> rolesSeen.remove(p.name()));
@@ -262,7 +299,8 @@ public final class ControlPlane implements AutoCloseable {
     private String backupName(String name) {
         String suffix = "-backup-" + BACKUP_STAMP.format(clock.instant());
         String base = name.length() + suffix.length() > BranchName.MAX_LENGTH
-                ? name.substring(0, BranchName.MAX_LENGTH - suffix.length()) : name;
+                ? name.substring(0, BranchName.MAX_LENGTH - suffix.length())
+                : name;
         String candidate = base + suffix;
         for (int i = 2; branches.find(candidate).isPresent(); i++) {
             candidate = base.substring(0, Math.max(1, base.length() - 3)) + suffix + "-" + i;
@@ -277,17 +315,24 @@ public final class ControlPlane implements AutoCloseable {
     public BranchView setRoles(String name, List<String> roles) {
         for (String role : roles) {
             if (role.isEmpty() || role.length() > 63 || role.indexOf('\0') >= 0) {
-                throw new ControlException(Code.INVALID_ARGUMENT, "\"" + role.replace("\0", "\\0") + "\" is not a"
-                        + " PostgreSQL role name (1 to 63 characters)");
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "\"" + role.replace("\0", "\\0") + "\" is not a"
+                                + " PostgreSQL role name (1 to 63 characters)");
             }
         }
         changes.lock();
         try {
-            Branch b = require(name).withRoles(roles.stream().distinct().sorted().toList());
+            Branch b =
+                    require(name).withRoles(roles.stream().distinct().sorted().toList());
             branches.put(b);
             rolesSeen.put(name, b.roles());
-            LOG.info("branch {}: {}", name, b.roles().isEmpty() ? "every role may connect"
-                    : "only roles " + String.join(", ", b.roles()) + " may connect");
+            LOG.info(
+                    "branch {}: {}",
+                    name,
+                    b.roles().isEmpty()
+                            ? "every role may connect"
+                            : "only roles " + String.join(", ", b.roles()) + " may connect");
             return view(b);
         } finally {
             changes.unlock();
@@ -353,15 +398,17 @@ public final class ControlPlane implements AutoCloseable {
 
     private Branch require(String name) {
         requireName(name);
-        return branches.find(name).orElseThrow(() -> new ControlException(Code.UNKNOWN_BRANCH,
-                "branch \"" + name + "\" does not exist"));
+        return branches.find(name)
+                .orElseThrow(() -> new ControlException(Code.UNKNOWN_BRANCH, "branch \"" + name + "\" does not exist"));
     }
 
     private void requireNoChildren(Branch b, String what) {
         List<Branch> kids = branches.children(b.name());
         if (!kids.isEmpty()) {
-            throw new ControlException(Code.BRANCH_HAS_CHILDREN, "cannot " + what + " branch \"" + b.name() + "\": it has child branch(es) "
-                    + String.join(", ", kids.stream().map(Branch::name).toList()));
+            throw new ControlException(
+                    Code.BRANCH_HAS_CHILDREN,
+                    "cannot " + what + " branch \"" + b.name() + "\": it has child branch(es) "
+                            + String.join(", ", kids.stream().map(Branch::name).toList()));
         }
     }
 
@@ -375,16 +422,20 @@ public final class ControlPlane implements AutoCloseable {
 
     private long branchLsn(Branch parent, BranchPoint at) {
         return switch (at) {
-            case BranchPoint.Head _ -> computes.running(parent.name())
-                    .map(c -> {
-                        try {
-                            return c.checkpointForBranch();
-                        } catch (RuntimeException e) {
-                            throw new ControlException(Code.COMPUTE_FAILED, "cannot checkpoint the compute of branch \""
-                                    + parent.name() + "\" before branching: " + e.getMessage(), e);
-                        }
-                    })
-                    .orElseGet(() -> store.timeline(parent.timeline()).lastLsn());
+            case BranchPoint.Head _ ->
+                computes.running(parent.name())
+                        .map(c -> {
+                            try {
+                                return c.checkpointForBranch();
+                            } catch (RuntimeException e) {
+                                throw new ControlException(
+                                        Code.COMPUTE_FAILED,
+                                        "cannot checkpoint the compute of branch \"" + parent.name()
+                                                + "\" before branching: " + e.getMessage(),
+                                        e);
+                            }
+                        })
+                        .orElseGet(() -> store.timeline(parent.timeline()).lastLsn());
             case BranchPoint.AtLsn(long lsn) -> lsn;
             case BranchPoint.AtTime(Instant t) -> storage(() -> store.lsnAt(parent.timeline(), t));
         };
@@ -414,7 +465,8 @@ public final class ControlPlane implements AutoCloseable {
     /** Refuses a name that does not follow {@link BranchName}'s rule, naming it and the rule. */
     private static void requireName(String name) {
         if (!BranchName.isValid(name)) {
-            throw new ControlException(Code.INVALID_NAME, "invalid branch name \"" + name + "\": use " + BranchName.RULE);
+            throw new ControlException(
+                    Code.INVALID_NAME, "invalid branch name \"" + name + "\": use " + BranchName.RULE);
         }
     }
 }

@@ -2,18 +2,17 @@ package dev.sprout.control;
 
 import static dev.sprout.testkit.Sql.exec;
 import static dev.sprout.testkit.Sql.queryLong;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.compute.ComputeSpec;
-import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.Code;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.testkit.ManualClock;
 import dev.sprout.testkit.Ports;
@@ -39,10 +38,12 @@ import org.junit.jupiter.api.Test;
 /** The control plane against a real pageserver and real computes: every branch operation, checked with SQL. */
 class ControlPlaneTest {
     private static final String PASSWORD = "control-test-password";
-    private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-test-main".getBytes(StandardCharsets.UTF_8)));
+    private static final TimelineId MAIN =
+            new TimelineId(UUID.nameUUIDFromBytes("control-test-main".getBytes(StandardCharsets.UTF_8)));
 
     /** The store's and the control plane's clock: commit times move only when the test says. */
     private final ManualClock clock = new ManualClock(Instant.parse("2026-06-01T12:00:00Z"));
+
     private Path base;
     private Pageserver pageserver;
     private ControlPlane cp;
@@ -51,15 +52,29 @@ class ControlPlaneTest {
     void start() throws IOException {
         base = Files.createDirectories(Path.of("/tmp", "sprout-control-test-" + UUID.randomUUID()));
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-        pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts(), clock);
+        pageserver = Pageserver.start(
+                PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts(), clock);
         cp = open();
     }
 
     private ControlPlane open() {
-        return ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
-                timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
-                Ports.free(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
-                clock, MAIN, 0, 0);
+        return ControlPlane.open(
+                pageserver.store(),
+                (branch, timeline) -> ComputeSpec.of(
+                                "127.0.0.1",
+                                pageserver.pagePort(),
+                                timeline.toString(),
+                                base.resolve("computes")
+                                        .resolve(branch.replace('/', '.') + "-"
+                                                + timeline.toString().substring(0, 8)),
+                                Ports.free(),
+                                PASSWORD)
+                        .withPageserverCredential(
+                                pageserver.credentials().pageService().value()),
+                clock,
+                MAIN,
+                0,
+                0);
     }
 
     @AfterEach
@@ -84,12 +99,18 @@ class ControlPlaneTest {
         // create from the running parent's head: checkpointed first, so the branch has every committed row
         ControlPlane.Created created = cp.create("feature-x", "main", new BranchPoint.Head());
         assertTrue(created.created());
-        assertEquals(Endpoint.State.STOPPED, created.branch().endpoint().state(), "a branch's compute starts on first use");
+        assertEquals(
+                Endpoint.State.STOPPED, created.branch().endpoint().state(), "a branch's compute starts on first use");
         ControlPlane.Created again = cp.create("feature-x", "main", new BranchPoint.Head());
         assertFalse(again.created(), "the same request again is not an error");
-        assertEquals(created.branch().branch().timeline(), again.branch().branch().timeline());
-        ControlException exists = assertThrows(ControlException.class,
-                () -> cp.create("feature-x", "main", new BranchPoint.AtLsn(created.branch().branch().branchLsn())));
+        assertEquals(
+                created.branch().branch().timeline(), again.branch().branch().timeline());
+        ControlException exists = assertThrows(
+                ControlException.class,
+                () -> cp.create(
+                        "feature-x",
+                        "main",
+                        new BranchPoint.AtLsn(created.branch().branch().branchLsn())));
         assertEquals(Code.BRANCH_EXISTS, exists.code());
 
         try (Connection f = connect("feature-x")) {
@@ -123,42 +144,63 @@ class ControlPlaneTest {
             assertEquals(1500, queryLong(f, "SELECT count(*) FROM items"), "the deleted rows are back");
         }
         try (Connection b = connect(restored.backup())) {
-            assertEquals(100, queryLong(b, "SELECT count(*) FROM items"), "the backup keeps the state before the restore");
+            assertEquals(
+                    100, queryLong(b, "SELECT count(*) FROM items"), "the backup keeps the state before the restore");
         }
 
         // the tree: main, then the backup, then the restored branch under it
-        assertEquals(List.of("main", restored.backup(), "feature-x"),
+        assertEquals(
+                List.of("main", restored.backup(), "feature-x"),
                 cp.list().stream().map(v -> v.branch().name()).toList());
 
         // refusals change nothing
-        assertEquals(Code.INVALID_NAME, assertThrows(ControlException.class,
-                () -> cp.create("Bad Name", "main", new BranchPoint.Head())).code());
-        assertEquals(Code.UNKNOWN_BRANCH, assertThrows(ControlException.class,
-                () -> cp.create("x", "nope", new BranchPoint.Head())).code());
-        assertEquals(Code.UNKNOWN_BRANCH, assertThrows(ControlException.class, () -> cp.wake("nope")).code());
-        assertEquals(Code.LSN_OUT_OF_RANGE, assertThrows(ControlException.class,
-                () -> cp.create("too-old", "feature-x", new BranchPoint.AtLsn(1))).code());
-        assertEquals(Code.BRANCH_HAS_CHILDREN, assertThrows(ControlException.class, () -> cp.delete(restored.backup(), false)).code());
-        assertEquals(Code.INVALID_ARGUMENT, assertThrows(ControlException.class, () -> cp.delete("main", true)).code());
-        assertEquals(Code.INVALID_ARGUMENT, assertThrows(ControlException.class, () -> cp.restore("main", beforeDelete)).code());
+        assertEquals(
+                Code.INVALID_NAME,
+                assertThrows(ControlException.class, () -> cp.create("Bad Name", "main", new BranchPoint.Head()))
+                        .code());
+        assertEquals(
+                Code.UNKNOWN_BRANCH,
+                assertThrows(ControlException.class, () -> cp.create("x", "nope", new BranchPoint.Head()))
+                        .code());
+        assertEquals(
+                Code.UNKNOWN_BRANCH,
+                assertThrows(ControlException.class, () -> cp.wake("nope")).code());
+        assertEquals(
+                Code.LSN_OUT_OF_RANGE,
+                assertThrows(ControlException.class, () -> cp.create("too-old", "feature-x", new BranchPoint.AtLsn(1)))
+                        .code());
+        assertEquals(
+                Code.BRANCH_HAS_CHILDREN,
+                assertThrows(ControlException.class, () -> cp.delete(restored.backup(), false))
+                        .code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(ControlException.class, () -> cp.delete("main", true))
+                        .code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(ControlException.class, () -> cp.restore("main", beforeDelete))
+                        .code());
         assertEquals(3, cp.list().size());
 
         // branches survive a restart of the control plane (computes start again on the next connection)
         cp.close();
         cp = open();
-        assertEquals(List.of("main", restored.backup(), "feature-x"),
+        assertEquals(
+                List.of("main", restored.backup(), "feature-x"),
                 cp.list().stream().map(v -> v.branch().name()).toList());
         try (Connection f = connect("feature-x")) {
             assertEquals(1500, queryLong(f, "SELECT count(*) FROM items"));
         }
 
         assertEquals(List.of("feature-x", restored.backup()), cp.delete(restored.backup(), true));
-        assertEquals(List.of("main"), cp.list().stream().map(v -> v.branch().name()).toList());
+        assertEquals(
+                List.of("main"), cp.list().stream().map(v -> v.branch().name()).toList());
     }
 
     private Connection connect(String branch) throws SQLException {
         InetSocketAddress at = cp.wake(branch);
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + at.getPort() + "/postgres?sslmode=disable",
-                "postgres", PASSWORD);
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + at.getPort() + "/postgres?sslmode=disable", "postgres", PASSWORD);
     }
 }

@@ -52,28 +52,45 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpVersion version = http.protocolVersion();
         if (http.decoderResult().isFailure()) {
             Throwable cause = http.decoderResult().cause();
-            HttpResponses.write(ctx, version, false, ApiResponse.error(400, Code.MALFORMED_REQUEST,
-                    "the request is not valid HTTP/1.1: " + cause.getMessage()));
+            HttpResponses.write(
+                    ctx,
+                    version,
+                    false,
+                    ApiResponse.error(
+                            400, Code.MALFORMED_REQUEST, "the request is not valid HTTP/1.1: " + cause.getMessage()));
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(http);
         ApiRequest request;
         try {
             QueryStringDecoder uri = new QueryStringDecoder(http.uri());
-            request = new ApiRequest(http.method().name(), uri.path(), uri.parameters(), ByteBufUtil.getBytes(http.content()));
+            request = new ApiRequest(
+                    http.method().name(), uri.path(), uri.parameters(), ByteBufUtil.getBytes(http.content()));
         } catch (IllegalArgumentException e) { // a malformed %-escape in the path or query
-            HttpResponses.write(ctx, version, keepAlive, ApiResponse.error(400, Code.MALFORMED_REQUEST,
-                    "the request URI \"" + http.uri() + "\" cannot be decoded: " + e.getMessage()));
+            HttpResponses.write(
+                    ctx,
+                    version,
+                    keepAlive,
+                    ApiResponse.error(
+                            400,
+                            Code.MALFORMED_REQUEST,
+                            "the request URI \"" + http.uri() + "\" cannot be decoded: " + e.getMessage()));
             return;
         }
         InetAddress remote = remoteAddress(ctx);
         Principal principal;
-        switch (auth.check(request.method(), request.path(), http.headers().get(HttpHeaderNames.AUTHORIZATION), remote)) {
+        switch (auth.check(
+                request.method(), request.path(), http.headers().get(HttpHeaderNames.AUTHORIZATION), remote)) {
             case BearerAuth.Outcome.Open() -> principal = Principal.ADMIN; // GET /healthz reads nothing a token guards
             case BearerAuth.Outcome.Allowed(Principal p) -> principal = p;
             case BearerAuth.Outcome.Refused(ApiResponse response, String actor) -> {
                 log.debug("{} {} from {} refused: {}", request.method(), request.path(), remote, response.bodyText());
-                audit.record(actor, request.method(), request.path(), response.status(), code(response),
+                audit.record(
+                        actor,
+                        request.method(),
+                        request.path(),
+                        response.status(),
+                        code(response),
                         remote.getHostAddress());
                 HttpResponses.write(ctx, version, keepAlive, response);
                 return;
@@ -84,13 +101,20 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             blocking.execute(() -> answer(ctx, version, keepAlive, authenticated, remote));
         } catch (RejectedExecutionException e) {
-            HttpResponses.write(ctx, version, keepAlive, ApiResponse.error(503, Code.OVERLOADED,
-                    "the management API cannot take " + request.method() + " " + request.path() + " now: " + e.getMessage()));
+            HttpResponses.write(
+                    ctx,
+                    version,
+                    keepAlive,
+                    ApiResponse.error(
+                            503,
+                            Code.OVERLOADED,
+                            "the management API cannot take " + request.method() + " " + request.path() + " now: "
+                                    + e.getMessage()));
         }
     }
 
-    private void answer(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, ApiRequest request,
-            InetAddress remote) {
+    private void answer(
+            ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, ApiRequest request, InetAddress remote) {
         ApiResponse response;
         try {
             response = api.handle(request);
@@ -99,8 +123,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             throw t;
         }
         if (audited(request.method(), response.status())) {
-            audit.record(request.principal().describe(), request.method(), request.path(), response.status(),
-                    code(response), remote.getHostAddress());
+            audit.record(
+                    request.principal().describe(),
+                    request.method(),
+                    request.path(),
+                    response.status(),
+                    code(response),
+                    remote.getHostAddress());
         }
         HttpResponses.write(ctx, version, keepAlive, response);
     }
@@ -123,7 +152,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static InetAddress remoteAddress(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress()
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress()
                 : InetAddress.getLoopbackAddress();
     }
 

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param body      the request body; empty when there is none
  * @param principal who sent it, as its bearer token says ({@link BearerAuth}); the API checks what it may do
  */
-public record ApiRequest(String method, String path, Map<String, List<String>> query, byte[] body, Principal principal) {
+public record ApiRequest(
+        String method, String path, Map<String, List<String>> query, byte[] body, Principal principal) {
 
     public ApiRequest {
         Objects.requireNonNull(method, "method");

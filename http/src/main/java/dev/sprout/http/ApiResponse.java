@@ -31,7 +31,8 @@ public record ApiResponse(int status, String contentType, byte[] body, Map<Strin
 
     /** A refusal: the status says the class, the ErrorBody what exactly, with the offending value. */
     static ApiResponse error(int status, Code code, String message, Map<String, String> headers) {
-        ErrorBody body = ErrorBody.newBuilder().setCode(code).setMessage(message).build();
+        ErrorBody body =
+                ErrorBody.newBuilder().setCode(code).setMessage(message).build();
         return new ApiResponse(status, JSON, Json.print(body).getBytes(StandardCharsets.UTF_8), headers);
     }
 

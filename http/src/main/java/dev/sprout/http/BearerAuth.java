@@ -64,10 +64,16 @@ public final class BearerAuth {
         Optional<Duration> blocked = limiter.blocked(remote);
         if (blocked.isPresent()) {
             long seconds = Math.max(1, (blocked.get().toMillis() + 999) / 1000);
-            return new Outcome.Refused(ApiResponse.error(429, Code.RATE_LIMITED, "too many requests with unknown tokens"
-                    + " from " + remote.getHostAddress() + " (within " + FailureLimiter.WINDOW.toSeconds() + " s); try again in "
-                    + seconds + " s",
-                    Map.of("Retry-After", Long.toString(seconds))), AuditLog.ANONYMOUS);
+            return new Outcome.Refused(
+                    ApiResponse.error(
+                            429,
+                            Code.RATE_LIMITED,
+                            "too many requests with unknown tokens"
+                                    + " from " + remote.getHostAddress() + " (within "
+                                    + FailureLimiter.WINDOW.toSeconds() + " s); try again in "
+                                    + seconds + " s",
+                            Map.of("Retry-After", Long.toString(seconds))),
+                    AuditLog.ANONYMOUS);
         }
         if (authorization == null || authorization.isBlank()) {
             return unauthorized("this API needs a bearer token: send the header `Authorization: Bearer TOKEN` with the"
@@ -79,9 +85,10 @@ public final class BearerAuth {
         String scheme = (space < 0 ? value : value.substring(0, space)).toLowerCase(Locale.ROOT);
         if (!scheme.equals(SCHEME)) {
             String shown = scheme.length() > 20 || !scheme.chars().allMatch(c -> c >= 'a' && c <= 'z')
-                    ? "another scheme" : "the scheme " + scheme;
-            return unauthorized("the Authorization header uses " + shown + "; this API takes"
-                    + " `Authorization: Bearer TOKEN`");
+                    ? "another scheme"
+                    : "the scheme " + scheme;
+            return unauthorized(
+                    "the Authorization header uses " + shown + "; this API takes" + " `Authorization: Bearer TOKEN`");
         }
         String given = space < 0 ? "" : value.substring(space + 1).strip();
         if (given.isEmpty()) {
@@ -92,9 +99,11 @@ public final class BearerAuth {
         }
         return switch (tokens.authenticate(given)) {
             case TokenStore.Authentication.Valid(Principal principal) -> new Outcome.Allowed(principal);
-            case TokenStore.Authentication.Expired(String id, var at) -> new Outcome.Refused(
-                    refusal("token " + id + " expired at " + at + "; an admin makes a new one with `sprout token"
-                            + " create`"), "token " + id);
+            case TokenStore.Authentication.Expired(String id, var at) ->
+                new Outcome.Refused(
+                        refusal("token " + id + " expired at " + at + "; an admin makes a new one with `sprout token"
+                                + " create`"),
+                        "token " + id);
             case TokenStore.Authentication.Unknown() -> {
                 limiter.failed(remote);
                 yield unauthorized("the bearer token is not valid for this server (unknown or revoked)");

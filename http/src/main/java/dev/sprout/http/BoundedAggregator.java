@@ -35,8 +35,10 @@ final class BoundedAggregator extends HttpObjectAggregator {
             ReferenceCountUtil.release(answer);
             ApiResponse refusal = r.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)
                     ? tooLarge(start, maxContentLength)
-                    : ApiResponse.error(417, Code.MALFORMED_REQUEST, "Expect: " + expectation
-                            + " is not supported (only 100-continue is)");
+                    : ApiResponse.error(
+                            417,
+                            Code.MALFORMED_REQUEST,
+                            "Expect: " + expectation + " is not supported (only 100-continue is)");
             // Netty keeps the connection open after a refused expectation and discards the body, if any comes.
             return HttpResponses.frame(start.protocolVersion(), HttpUtil.isKeepAlive(start), refusal);
         }
@@ -66,7 +68,7 @@ final class BoundedAggregator extends HttpObjectAggregator {
     private static ApiResponse tooLarge(HttpMessage request, int limit) {
         long announced = HttpUtil.getContentLength(request, -1L);
         String size = announced >= 0 && !(request instanceof FullHttpMessage) ? " of " + announced + " bytes" : "";
-        return ApiResponse.error(413, Code.MESSAGE_TOO_LARGE,
-                "the request body" + size + " exceeds the limit of " + limit + " bytes");
+        return ApiResponse.error(
+                413, Code.MESSAGE_TOO_LARGE, "the request body" + size + " exceeds the limit of " + limit + " bytes");
     }
 }

@@ -41,8 +41,17 @@ public final class Codes {
         return switch (code) {
             case OK -> 200;
             case UNKNOWN_TIMELINE, NO_SUCH_FILE, UNKNOWN_BRANCH, UNKNOWN_TOKEN -> 404;
-            case TIMELINE_EXISTS, FILE_EXISTS, NOT_A_DIRECTORY, IS_A_DIRECTORY, DIRECTORY_NOT_EMPTY,
-                 FENCED, WRITER_ATTACHED, NOT_ATTACHED, READ_ONLY, BRANCH_EXISTS, BRANCH_HAS_CHILDREN -> 409;
+            case TIMELINE_EXISTS,
+                    FILE_EXISTS,
+                    NOT_A_DIRECTORY,
+                    IS_A_DIRECTORY,
+                    DIRECTORY_NOT_EMPTY,
+                    FENCED,
+                    WRITER_ATTACHED,
+                    NOT_ATTACHED,
+                    READ_ONLY,
+                    BRANCH_EXISTS,
+                    BRANCH_HAS_CHILDREN -> 409;
             // "the server does not meet one of the preconditions": the timeline must have no children first
             case TIMELINE_HAS_CHILDREN -> 412;
             case LSN_OUT_OF_RANGE, INVALID_PAGE, INVALID_NAME, INVALID_ARGUMENT, MALFORMED_REQUEST -> 400;

@@ -15,8 +15,8 @@ final class HttpResponses {
     private HttpResponses() {}
 
     static FullHttpResponse frame(HttpVersion version, boolean keepAlive, ApiResponse r) {
-        FullHttpResponse response = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(r.status()),
-                Unpooled.wrappedBuffer(r.body()));
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                version, HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, r.contentType())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);

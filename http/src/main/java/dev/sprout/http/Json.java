@@ -56,7 +56,8 @@ public final class Json {
         String name = builder.getDescriptorForType().getName();
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(body))
@@ -72,7 +73,9 @@ public final class Json {
             return builder;
         } catch (InvalidProtocolBufferException e) {
             // JsonFormat wraps Gson's syntax errors with their class name in front; the reader needs the sentence.
-            String why = JAVA_EXCEPTION_PREFIX.matcher(String.valueOf(e.getMessage())).replaceAll("");
+            String why = JAVA_EXCEPTION_PREFIX
+                    .matcher(String.valueOf(e.getMessage()))
+                    .replaceAll("");
             throw ApiException.malformed("the request body is not a valid " + name + ": " + why);
         }
     }

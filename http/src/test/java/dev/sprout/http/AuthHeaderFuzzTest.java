@@ -1,6 +1,5 @@
 package dev.sprout.http;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +23,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,23 +52,34 @@ class AuthHeaderFuzzTest {
         System.out.println("AuthHeaderFuzzTest seed " + seed + " (replay: -Dsprout.seed=" + seed + ")");
         Random rnd = new Random(seed);
         TokenStore tokens = TokenStore.open(dir.resolve(TokenStore.FILE), Clock.systemUTC());
-        String issued = tokens.create("fuzz", Set.of(Scope.READ), BranchPattern.ANY, Optional.empty()).secret();
+        String issued = tokens.create("fuzz", Set.of(Scope.READ), BranchPattern.ANY, Optional.empty())
+                .secret();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (AuditLog audit = AuditLog.open(dir.resolve(AuditLog.FILE), Clock.systemUTC())) {
-            HttpApi echo = request -> new ApiResponse(200, "text/plain", request.principal().describe()
-                    .getBytes(StandardCharsets.UTF_8), Map.of());
-            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childHandler(new HttpServerInitializer(echo, new BearerAuth(Secret.of(ADMIN), tokens,
-                            new FailureLimiter(Clock.systemUTC())), audit, pool, 4096))
-                    .bind("127.0.0.1", 0).sync().channel();
+            HttpApi echo = request -> new ApiResponse(
+                    200, "text/plain", request.principal().describe().getBytes(StandardCharsets.UTF_8), Map.of());
+            Channel server = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new HttpServerInitializer(
+                            echo,
+                            new BearerAuth(Secret.of(ADMIN), tokens, new FailureLimiter(Clock.systemUTC())),
+                            audit,
+                            pool,
+                            4096))
+                    .bind("127.0.0.1", 0)
+                    .sync()
+                    .channel();
             int port = ((InetSocketAddress) server.localAddress()).getPort();
             try {
-                List<byte[]> valid = List.of(("Bearer " + ADMIN).getBytes(StandardCharsets.UTF_8),
+                List<byte[]> valid = List.of(
+                        ("Bearer " + ADMIN).getBytes(StandardCharsets.UTF_8),
                         ("Bearer " + issued).getBytes(StandardCharsets.UTF_8));
                 for (int i = 0; i < CASES; i++) {
                     byte[] header = header(rnd, valid.get(rnd.nextInt(2)));
-                    InetAddress from = InetAddress.getByAddress(new byte[] {127, 0, (byte) (1 + i / 200), (byte) (2 + i % 200)});
+                    InetAddress from =
+                            InetAddress.getByAddress(new byte[] {127, 0, (byte) (1 + i / 200), (byte) (2 + i % 200)});
                     String answer = send(from, port, header);
                     int status = Integer.parseInt(answer.substring(9, 12));
                     String ctx = "case " + i + " (seed " + seed + "): header " + printable(header) + " -> " + answer;
@@ -90,7 +99,8 @@ class AuthHeaderFuzzTest {
                 server.close().sync();
             }
         } finally {
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+                    .sync();
             pool.shutdownNow();
         }
     }
@@ -106,7 +116,9 @@ class AuthHeaderFuzzTest {
             return Optional.empty();
         }
         String token = v.substring(space + 1).strip();
-        return token.equals(ADMIN) ? Optional.of("admin") : token.equals(issued) ? Optional.of("(fuzz)") : Optional.empty();
+        return token.equals(ADMIN)
+                ? Optional.of("admin")
+                : token.equals(issued) ? Optional.of("(fuzz)") : Optional.empty();
     }
 
     /** A header value: random bytes, a valid one mutated, or one of the shapes parsers get wrong. */
@@ -133,12 +145,25 @@ class AuthHeaderFuzzTest {
                 System.arraycopy(tail, 0, b, valid.length, tail.length);
                 yield b;
             }
-            case 4 -> List.of("Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "bearer  ", "Token " + ADMIN,
-                    "Bearer spt_", "Bearer spt__", "Bearer spt_000000000000_", "Bearer spt_zz_zz",
-                    "Bearer " + "A".repeat(3000), "B\u00e9arer x", "Bearer \t\t")
-                    .get(rnd.nextInt(12)).getBytes(StandardCharsets.UTF_8);
-            default -> ("Bearer spt_" + Long.toHexString(rnd.nextLong()) + "_" + Long.toHexString(rnd.nextLong()))
-                    .getBytes(StandardCharsets.UTF_8);
+            case 4 ->
+                List.of(
+                                "Basic YWRtaW46YWRtaW4=",
+                                "Bearer",
+                                "Bearer ",
+                                "bearer  ",
+                                "Token " + ADMIN,
+                                "Bearer spt_",
+                                "Bearer spt__",
+                                "Bearer spt_000000000000_",
+                                "Bearer spt_zz_zz",
+                                "Bearer " + "A".repeat(3000),
+                                "B\u00e9arer x",
+                                "Bearer \t\t")
+                        .get(rnd.nextInt(12))
+                        .getBytes(StandardCharsets.UTF_8);
+            default ->
+                ("Bearer spt_" + Long.toHexString(rnd.nextLong()) + "_" + Long.toHexString(rnd.nextLong()))
+                        .getBytes(StandardCharsets.UTF_8);
         };
     }
 

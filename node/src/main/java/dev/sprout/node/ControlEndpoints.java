@@ -32,8 +32,11 @@ public final class ControlEndpoints implements Endpoints {
         } catch (ControlException e) {
             return switch (e.code()) {
                 case UNKNOWN_BRANCH, INVALID_NAME -> new WakeResult.NoSuchBranch();
-                default -> new WakeResult.Failed(e.getCause() != null && e.getCause().getMessage() != null
-                        ? e.getCause().getMessage() : e.getMessage());
+                default ->
+                    new WakeResult.Failed(
+                            e.getCause() != null && e.getCause().getMessage() != null
+                                    ? e.getCause().getMessage()
+                                    : e.getMessage());
             };
         }
     }

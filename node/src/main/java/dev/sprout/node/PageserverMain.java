@@ -9,65 +9,122 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code sprout-pageserver}: runs a pageserver until SIGTERM/SIGINT. Settings come from flags, then from the
  * properties file named by {@code --config} (keys are the long option names without dashes, e.g.
  * {@code page-port=6400}), then from the defaults.
  */
-@Command(name = "sprout-pageserver", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves the pages of Sprout's storage engine to computes (page service, Protobuf over TCP),",
-                "timelines to operators (management API, HTTP/JSON) and metrics (GET /metrics, Prometheus format).",
-                "", "Options may also come from a properties file (--config), one 'name=value' per line using the",
-                "long option names without dashes; flags on the command line win over the file.", ""},
-        footer = {"", "Sizes take KiB/MiB/GiB suffixes (binary); durations take ms/s/m/h/d suffixes.",
-                "Example: sprout-pageserver --data-dir /var/lib/sprout --page-cache 1GiB --pitr-window 7d"})
+@Command(
+        name = "sprout-pageserver",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Serves the pages of Sprout's storage engine to computes (page service, Protobuf over TCP),",
+            "timelines to operators (management API, HTTP/JSON) and metrics (GET /metrics, Prometheus format).",
+            "",
+            "Options may also come from a properties file (--config), one 'name=value' per line using the",
+            "long option names without dashes; flags on the command line win over the file.",
+            ""
+        },
+        footer = {
+            "",
+            "Sizes take KiB/MiB/GiB suffixes (binary); durations take ms/s/m/h/d suffixes.",
+            "Example: sprout-pageserver --data-dir /var/lib/sprout --page-cache 1GiB --pitr-window 7d"
+        })
 public final class PageserverMain implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with more settings.")
     Path configFile;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the storage engine keeps its files (created if missing). Required.")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = "Where the storage engine keeps its files (created if missing). Required.")
     Path dataDir;
 
-    @Option(names = "--listen", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address both ports bind to. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--listen",
+            paramLabel = "ADDRESS",
+            defaultValue = "127.0.0.1",
+            description = "Address both ports bind to. Default: ${DEFAULT-VALUE}.")
     String listen;
 
-    @Option(names = "--page-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_PAGE_PORT, description = "Page service port (0 = any free port). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--page-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_PAGE_PORT,
+            description = "Page service port (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pagePort;
 
-    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT, description = "Management API and /metrics port (0 = any free port). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+            description = "Management API and /metrics port (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
-    @Option(names = "--page-cache", paramLabel = "SIZE", defaultValue = "256MiB", description = "Bound of the page cache (0 turns it off). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--page-cache",
+            paramLabel = "SIZE",
+            defaultValue = "256MiB",
+            description = "Bound of the page cache (0 turns it off). Default: ${DEFAULT-VALUE}.")
     String pageCache;
 
-    @Option(names = "--pitr-window", paramLabel = "DURATION", defaultValue = "1d", description = "How far back every timeline stays readable and branchable. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--pitr-window",
+            paramLabel = "DURATION",
+            defaultValue = "1d",
+            description = "How far back every timeline stays readable and branchable. Default: ${DEFAULT-VALUE}.")
     String pitrWindow;
 
-    @Option(names = "--gc-interval", paramLabel = "DURATION", defaultValue = "10m", description = "How often GC runs in the background (0s = never). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--gc-interval",
+            paramLabel = "DURATION",
+            defaultValue = "10m",
+            description = "How often GC runs in the background (0s = never). Default: ${DEFAULT-VALUE}.")
     String gcInterval;
 
-    @Option(names = "--max-message-size", paramLabel = "SIZE", defaultValue = "64MiB", description = "Largest request frame or HTTP body; longer ones are refused before they are read. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--max-message-size",
+            paramLabel = "SIZE",
+            defaultValue = "64MiB",
+            description =
+                    "Largest request frame or HTTP body; longer ones are refused before they are read. Default: ${DEFAULT-VALUE}.")
     String maxMessage;
 
-    @Option(names = "--max-staged", paramLabel = "SIZE", defaultValue = "256MiB", description = "Page images one session may stage before it commits. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--max-staged",
+            paramLabel = "SIZE",
+            defaultValue = "256MiB",
+            description = "Page images one session may stage before it commits. Default: ${DEFAULT-VALUE}.")
     String maxStaged;
 
-    @Option(names = "--storage-threads", paramLabel = "N", defaultValue = "0", description = "Threads for storage calls (0 = max(16, 4 x cores)).")
+    @Option(
+            names = "--storage-threads",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Threads for storage calls (0 = max(16, 4 x cores)).")
     int storageThreads;
 
-    @Option(names = "--no-sync", description = "Acknowledge commits before the disk has them (benchmarks only: a crash loses acknowledged commits).")
+    @Option(
+            names = "--no-sync",
+            description =
+                    "Acknowledge commits before the disk has them (benchmarks only: a crash loses acknowledged commits).")
     boolean noSync;
 
-    @Option(names = "--ready-file", paramLabel = "FILE", description = "Write 'pagePort httpPort' to FILE once both ports accept connections.")
+    @Option(
+            names = "--ready-file",
+            paramLabel = "FILE",
+            description = "Write 'pagePort httpPort' to FILE once both ports accept connections.")
     Path readyFile;
 
     PageserverConfig config() {
         if (dataDir == null) {
-            throw new IllegalArgumentException("no data directory: pass --data-dir DIR (or data-dir=DIR in the --config file)");
+            throw new IllegalArgumentException(
+                    "no data directory: pass --data-dir DIR (or data-dir=DIR in the --config file)");
         }
         PageserverConfig d = PageserverConfig.defaults(dataDir);
         long maxMessageBytes = Sizes.bytes(maxMessage);
@@ -75,9 +132,19 @@ public final class PageserverMain implements Callable<Integer> {
             throw new IllegalArgumentException("max message size " + maxMessage + " is above 2 GiB");
         }
         Duration gc = Sizes.duration(gcInterval);
-        return new PageserverConfig(dataDir, listen, pagePort, httpPort, Sizes.bytes(pageCache), Sizes.duration(pitrWindow),
-                gc, (int) maxMessageBytes, Sizes.bytes(maxStaged), d.maxInFlight(),
-                storageThreads == 0 ? d.storageThreads() : storageThreads, !noSync);
+        return new PageserverConfig(
+                dataDir,
+                listen,
+                pagePort,
+                httpPort,
+                Sizes.bytes(pageCache),
+                Sizes.duration(pitrWindow),
+                gc,
+                (int) maxMessageBytes,
+                Sizes.bytes(maxStaged),
+                d.maxInFlight(),
+                storageThreads == 0 ? d.storageThreads() : storageThreads,
+                !noSync);
     }
 
     @Override
@@ -86,14 +153,21 @@ public final class PageserverMain implements Callable<Integer> {
         Files.createDirectories(config.dataDirectory());
         Pageserver server = Pageserver.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "sprout-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "sprout-shutdown"));
         if (readyFile != null) {
             Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
             Files.writeString(tmp, server.pagePort() + " " + server.httpPort() + "\n");
-            Files.move(tmp, readyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp,
+                    readyFile,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         System.out.println("sprout-pageserver: page service on " + config.bindAddress() + ":" + server.pagePort()
                 + ", management API on http://" + config.bindAddress() + ":" + server.httpPort() + "/ (data in "
@@ -121,7 +195,8 @@ public final class PageserverMain implements Callable<Integer> {
         CommandLine cmd = new CommandLine(new PageserverMain());
         configFile(args).ifPresent(file -> {
             if (!Files.isReadable(file)) {
-                throw new CommandLine.ParameterException(cmd, "config file " + file.toAbsolutePath() + " cannot be read");
+                throw new CommandLine.ParameterException(
+                        cmd, "config file " + file.toAbsolutePath() + " cannot be read");
             }
             cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file.toFile()));
         });

@@ -56,6 +56,7 @@ public final class SproutNode implements AutoCloseable {
     public static final String PAGES = "pages";
     /** The superuser's password of every compute of this data directory. */
     public static final String PASSWORD_FILE = "password";
+
     public static final String COMPUTES = "computes";
     /** Where the proxy keeps its self-signed TLS certificate. */
     public static final String PROXY = "proxy";
@@ -84,7 +85,12 @@ public final class SproutNode implements AutoCloseable {
     }
 
     /** The part of a node that failed to start. */
-    public enum Part { PAGESERVER, CONTROL_PLANE, MAIN_COMPUTE, PROXY }
+    public enum Part {
+        PAGESERVER,
+        CONTROL_PLANE,
+        MAIN_COMPUTE,
+        PROXY
+    }
 
     /** A node that did not start; whatever had started is stopped again. {@link #part} says what failed. */
     public static final class NodeStartException extends RuntimeException {
@@ -184,15 +190,18 @@ public final class SproutNode implements AutoCloseable {
          * @throws NodeStartException naming the part that failed (everything started before it is stopped again)
          */
         public SproutNode start() {
-            PageserverConfig config = PageserverConfig.defaults(dataDir.resolve(PAGES)).withPorts(pagePort, httpPort);
+            PageserverConfig config =
+                    PageserverConfig.defaults(dataDir.resolve(PAGES)).withPorts(pagePort, httpPort);
             Pageserver server;
             try {
                 Files.createDirectories(config.dataDirectory());
                 server = Pageserver.start(config, clock);
             } catch (IOException e) {
-                String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
-                throw new NodeStartException(Part.PAGESERVER, "cannot create the data directory " + config.dataDirectory()
-                        + ": " + why, e);
+                String why = e instanceof FileSystemException f && f.getReason() != null
+                        ? f.getReason()
+                        : e.getClass().getSimpleName();
+                throw new NodeStartException(
+                        Part.PAGESERVER, "cannot create the data directory " + config.dataDirectory() + ": " + why, e);
             } catch (RuntimeException e) {
                 throw new NodeStartException(Part.PAGESERVER, e.getMessage(), e);
             }
@@ -203,12 +212,22 @@ public final class SproutNode implements AutoCloseable {
                 String host = server.config().bindAddress();
                 int page = server.pagePort();
                 Credentials credentials = server.credentials();
-                ControlPlane control = ControlPlane.open(server.store(), (branch, timeline) -> ComputeSpec.of(host, page,
-                                timeline.toString(), computeDir(dataDir, branch.replace('/', '.')), freePort(), pw)
-                        .withIdleSuspend(idleSuspend)
-                        // the compute can open its own timeline only, not the whole store
-                        .withPageserverCredential(credentials.forTimeline(timeline.toString())),
-                        clock, mainTimeline, owner.uid(), owner.gid());
+                ControlPlane control = ControlPlane.open(
+                        server.store(),
+                        (branch, timeline) -> ComputeSpec.of(
+                                        host,
+                                        page,
+                                        timeline.toString(),
+                                        computeDir(dataDir, branch.replace('/', '.')),
+                                        freePort(),
+                                        pw)
+                                .withIdleSuspend(idleSuspend)
+                                // the compute can open its own timeline only, not the whole store
+                                .withPageserverCredential(credentials.forTimeline(timeline.toString())),
+                        clock,
+                        mainTimeline,
+                        owner.uid(),
+                        owner.gid());
                 server.mountApi(ControlApi.PREFIX, new ControlApi(control));
                 node = new SproutNode(dataDir, server, control, pw);
             } catch (RuntimeException e) {
@@ -220,13 +239,16 @@ public final class SproutNode implements AutoCloseable {
                     node.control.wake(BranchName.MAIN);
                 } catch (RuntimeException e) {
                     node.close();
-                    throw new NodeStartException(Part.MAIN_COMPUTE, "PostgreSQL on main did not start: " + e.getMessage(), e);
+                    throw new NodeStartException(
+                            Part.MAIN_COMPUTE, "PostgreSQL on main did not start: " + e.getMessage(), e);
                 }
             }
             if (proxy) {
                 try {
-                    ProxyConfig pc = ProxyConfig.defaults(pgPort, tls.orElseGet(() -> new TlsSettings.SelfSigned(dataDir.resolve(PROXY))));
-                    node.proxy = WireProxy.start(pc, endpoints.apply(new ControlEndpoints(node.control)), server.metrics());
+                    ProxyConfig pc = ProxyConfig.defaults(
+                            pgPort, tls.orElseGet(() -> new TlsSettings.SelfSigned(dataDir.resolve(PROXY))));
+                    node.proxy =
+                            WireProxy.start(pc, endpoints.apply(new ControlEndpoints(node.control)), server.metrics());
                 } catch (RuntimeException e) {
                     node.close();
                     throw new NodeStartException(Part.PROXY, e.getMessage(), e);
@@ -290,8 +312,10 @@ public final class SproutNode implements AutoCloseable {
             return preferred;
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(dataDir.toString().getBytes(StandardCharsets.UTF_8));
-            return Path.of("/var/tmp/sprout-computes", HexFormat.of().formatHex(digest, 0, 6)).resolve(name);
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toString().getBytes(StandardCharsets.UTF_8));
+            return Path.of("/var/tmp/sprout-computes", HexFormat.of().formatHex(digest, 0, 6))
+                    .resolve(name);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -329,7 +353,8 @@ public final class SproutNode implements AutoCloseable {
             Files.writeString(file, password);
             return password;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create the password file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read or create the password file " + file + ": " + e.getMessage(), e);
         }
     }
 

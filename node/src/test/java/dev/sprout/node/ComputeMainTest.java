@@ -37,8 +37,17 @@ class ComputeMainTest {
         assertEquals(2, secret.exit());
         assertTrue(secret.err().contains("no page-service secret: give --page-secret-file"), secret.err());
 
-        Run duration = run("--timeline", "t", "--work-dir", "/tmp/x", "--password-file", "/etc/hostname",
-                "--page-secret-file", "/etc/hostname", "--idle-suspend", "soon");
+        Run duration = run(
+                "--timeline",
+                "t",
+                "--work-dir",
+                "/tmp/x",
+                "--password-file",
+                "/etc/hostname",
+                "--page-secret-file",
+                "/etc/hostname",
+                "--idle-suspend",
+                "soon");
         assertEquals(2, duration.exit());
         assertTrue(duration.err().contains("not a duration: \"soon\""), duration.err());
 

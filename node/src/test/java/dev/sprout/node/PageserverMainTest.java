@@ -28,7 +28,8 @@ class PageserverMainTest {
     @Test
     void flagsWinOverTheFileWhichWinsOverDefaults() throws Exception {
         Path file = dir.resolve("pageserver.properties");
-        Files.writeString(file, "data-dir=" + dir.resolve("data") + "\npage-port=7000\npage-cache=1GiB\npitr-window=7d\n");
+        Files.writeString(
+                file, "data-dir=" + dir.resolve("data") + "\npage-port=7000\npage-cache=1GiB\npitr-window=7d\n");
         PageserverConfig c = parse("--config", file.toString(), "--page-port", "7100");
         assertEquals(dir.resolve("data"), c.dataDirectory());
         assertEquals(7100, c.pagePort(), "the flag wins");
@@ -60,8 +61,10 @@ class PageserverMainTest {
         assertTrue(err.toString().contains("below the minimum of 1 MiB"), err.toString());
 
         assertEquals(2, PageserverMain.commandLine(new String[0]).execute("--no-such-flag"));
-        CommandLine.ParameterException missing = org.junit.jupiter.api.Assertions.assertThrows(CommandLine.ParameterException.class,
-                () -> PageserverMain.commandLine(new String[] {"--config", dir.resolve("absent").toString()}));
+        CommandLine.ParameterException missing = org.junit.jupiter.api.Assertions.assertThrows(
+                CommandLine.ParameterException.class,
+                () -> PageserverMain.commandLine(
+                        new String[] {"--config", dir.resolve("absent").toString()}));
         assertTrue(missing.getMessage().contains("cannot be read"), missing.getMessage());
     }
 
@@ -71,8 +74,18 @@ class PageserverMainTest {
         CommandLine cmd = PageserverMain.commandLine(new String[0]);
         cmd.setOut(new PrintWriter(out));
         assertEquals(0, cmd.execute("--help"));
-        for (String option : new String[] {"--data-dir", "--listen", "--page-port", "--http-port", "--page-cache", "--pitr-window",
-                "--gc-interval", "--max-message-size", "--max-staged", "--config"}) {
+        for (String option : new String[] {
+            "--data-dir",
+            "--listen",
+            "--page-port",
+            "--http-port",
+            "--page-cache",
+            "--pitr-window",
+            "--gc-interval",
+            "--max-message-size",
+            "--max-staged",
+            "--config"
+        }) {
             assertTrue(out.toString().contains(option), option + " missing from --help:\n" + out);
         }
     }
@@ -80,11 +93,17 @@ class PageserverMainTest {
     @Test
     void aTakenPortIsASentenceAndTheStoreIsReleased() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            PageserverConfig config = PageserverConfig.defaults(dir.resolve("data")).withPorts(0, taken.getLocalPort());
-            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Pageserver.start(config));
-            assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " for the management API"), e.getMessage());
+            PageserverConfig config =
+                    PageserverConfig.defaults(dir.resolve("data")).withPorts(0, taken.getLocalPort());
+            Exception e =
+                    org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Pageserver.start(config));
+            assertTrue(
+                    e.getMessage()
+                            .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " for the management API"),
+                    e.getMessage());
             // The failed start closed the store: a second start on the same directory works.
-            try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir.resolve("data")).withEphemeralPorts())) {
+            try (Pageserver server = Pageserver.start(
+                    PageserverConfig.defaults(dir.resolve("data")).withEphemeralPorts())) {
                 assertTrue(server.pagePort() > 0);
             }
         }

@@ -22,8 +22,13 @@ class SproutNodeTest {
     @Test
     void startsThePartsWiredTogetherAndTheWakeUpAnswersForTheControlPlane() {
         try (SproutNode node = SproutNode.builder(dir).ports(0, 0).start()) {
-            assertTrue(node.control().list().stream().anyMatch(v -> v.branch().name().equals("main")), "main is made");
-            assertEquals(SproutNode.MAIN_TIMELINE, node.control().get("main").branch().timeline());
+            assertTrue(
+                    node.control().list().stream()
+                            .anyMatch(v -> v.branch().name().equals("main")),
+                    "main is made");
+            assertEquals(
+                    SproutNode.MAIN_TIMELINE,
+                    node.control().get("main").branch().timeline());
             assertTrue(node.proxy().isEmpty(), "no proxy unless asked");
             assertEquals("rw-------", permissions(dir.resolve(SproutNode.PASSWORD_FILE)));
             assertEquals(node.password(), SproutNode.password(dir), "the password is kept for the next start");
@@ -38,7 +43,8 @@ class SproutNodeTest {
     @Test
     void aPortInUseIsAPageserverFailureAndNothingIsLeftRunning() throws IOException {
         try (ServerSocket taken = new ServerSocket(0)) {
-            SproutNode.NodeStartException e = assertThrows(SproutNode.NodeStartException.class,
+            SproutNode.NodeStartException e = assertThrows(
+                    SproutNode.NodeStartException.class,
                     () -> SproutNode.builder(dir).ports(taken.getLocalPort(), 0).start());
             assertEquals(SproutNode.Part.PAGESERVER, e.part());
             assertTrue(e.getMessage().contains(Integer.toString(taken.getLocalPort())), e.getMessage());

@@ -1,16 +1,16 @@
 package dev.sprout.pageserver;
 
-import dev.sprout.pageserver.auth.Credentials;
-import dev.sprout.pageserver.cache.PageCache;
-import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.http.ApiMounts;
-import dev.sprout.http.HttpApi;
 import dev.sprout.http.BearerAuth;
+import dev.sprout.http.HttpApi;
 import dev.sprout.http.HttpServerInitializer;
 import dev.sprout.http.auth.AuditLog;
 import dev.sprout.http.auth.FailureLimiter;
 import dev.sprout.http.auth.TokenStore;
 import dev.sprout.http.auth.TokensApi;
+import dev.sprout.pageserver.auth.Credentials;
+import dev.sprout.pageserver.cache.PageCache;
+import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.pageserver.http.ManagementApi;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
 import dev.sprout.pageserver.metrics.StoreMetrics;
@@ -81,7 +81,8 @@ public final class Pageserver implements AutoCloseable {
     private Pageserver(PageserverConfig config, InstantSource clock) throws InterruptedException {
         this.config = config;
         this.credentials = Credentials.loadOrCreate(config.dataDirectory());
-        this.tokens = TokenStore.open(Credentials.directory(config.dataDirectory()).resolve(TokenStore.FILE), clock);
+        this.tokens =
+                TokenStore.open(Credentials.directory(config.dataDirectory()).resolve(TokenStore.FILE), clock);
         this.audit = AuditLog.open(config.dataDirectory().toAbsolutePath().resolve(AuditLog.FILE), clock);
         this.store = PageStore.open(StoreOptions.defaults(config.dataDirectory())
                 .withSyncCommits(config.syncCommits())
@@ -97,7 +98,10 @@ public final class Pageserver implements AutoCloseable {
             PageCache cache = new PageCache(config.pageCacheBytes());
             CaffeineCacheMetrics.monitor(metrics, cache.caffeine(), "sprout.page.cache");
             metrics.gauge("sprout.page.cache.bytes", cache, PageCache::weightedBytes);
-            metrics.gauge("sprout.page.cache.hit.ratio", cache, c -> c.caffeine().stats().hitRate());
+            metrics.gauge(
+                    "sprout.page.cache.hit.ratio",
+                    cache,
+                    c -> c.caffeine().stats().hitRate());
             StoreMetrics.bind(store, metrics);
             TimelineGates gates = new TimelineGates(store, cache);
             PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());
@@ -109,7 +113,8 @@ public final class Pageserver implements AutoCloseable {
 
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-            Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            Class<? extends ServerChannel> serverChannel =
+                    epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
             this.bossGroup = new MultiThreadIoEventLoopGroup(1, named("sprout-accept-"), io);
             this.workerGroup = new MultiThreadIoEventLoopGroup(0, named("sprout-io-"), io);
 
@@ -118,15 +123,22 @@ public final class Pageserver implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast("frames", new VarintFrameDecoder(config.maxMessageBytes()))
+                            ch.pipeline()
+                                    .addLast("frames", new VarintFrameDecoder(config.maxMessageBytes()))
                                     .addLast("encoder", FrameEncoder.INSTANCE)
-                                    .addLast("pages", new PageServiceHandler(ops, credentials, storagePool, pageMetrics, config.maxInFlight()));
+                                    .addLast(
+                                            "pages",
+                                            new PageServiceHandler(
+                                                    ops, credentials, storagePool, pageMetrics, config.maxInFlight()));
                         }
                     });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
             ServerBootstrap httpBootstrap = serverBootstrap(serverChannel)
-                    .childHandler(new HttpServerInitializer(apis,
-                            new BearerAuth(credentials.admin(), tokens, new FailureLimiter(clock)), audit, storagePool,
+                    .childHandler(new HttpServerInitializer(
+                            apis,
+                            new BearerAuth(credentials.admin(), tokens, new FailureLimiter(clock)),
+                            audit,
+                            storagePool,
                             config.maxMessageBytes()));
             this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
@@ -163,14 +175,19 @@ public final class Pageserver implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true);
     }
 
-    private static Channel bind(ServerBootstrap bootstrap, String address, int port, String what) throws InterruptedException {
+    private static Channel bind(ServerBootstrap bootstrap, String address, int port, String what)
+            throws InterruptedException {
         try {
             return bootstrap.bind(new InetSocketAddress(address, port)).sync().channel();
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) { // Netty rethrows the socket's checked BindException as is
-            throw new IllegalStateException("cannot listen on " + address + ":" + port + " for the " + what + ": "
-                    + (e instanceof java.net.BindException ? "the port is in use or the address is not this machine's" : e.toString()), e);
+            throw new IllegalStateException(
+                    "cannot listen on " + address + ":" + port + " for the " + what + ": "
+                            + (e instanceof java.net.BindException
+                                    ? "the port is in use or the address is not this machine's"
+                                    : e.toString()),
+                    e);
         }
     }
 
@@ -203,8 +220,13 @@ public final class Pageserver implements AutoCloseable {
     public static Pageserver start(PageserverConfig config, InstantSource clock) {
         try {
             Pageserver server = new Pageserver(config, clock);
-            log.info("pageserver on {}: page service {}, management API http://{}:{}/ (data directory {})",
-                    config.bindAddress(), server.pagePort(), config.bindAddress(), server.httpPort(), config.dataDirectory());
+            log.info(
+                    "pageserver on {}: page service {}, management API http://{}:{}/ (data directory {})",
+                    config.bindAddress(),
+                    server.pagePort(),
+                    config.bindAddress(),
+                    server.httpPort(),
+                    config.dataDirectory());
             return server;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -251,8 +273,12 @@ public final class Pageserver implements AutoCloseable {
     private void backgroundGc() {
         try {
             var report = store.gc();
-            log.info("background GC: {} versions ({} bytes of pages) removed, {} timelines scanned, {} reclaimed",
-                    report.versionsRemoved(), report.pageBytesRemoved(), report.timelinesScanned(), report.timelinesReclaimed());
+            log.info(
+                    "background GC: {} versions ({} bytes of pages) removed, {} timelines scanned, {} reclaimed",
+                    report.versionsRemoved(),
+                    report.pageBytesRemoved(),
+                    report.timelinesScanned(),
+                    report.timelinesReclaimed());
         } catch (RuntimeException e) {
             log.warn("background GC failed; it will run again in {}", config.gcInterval(), e);
         }
@@ -291,5 +317,4 @@ public final class Pageserver implements AutoCloseable {
             return t;
         };
     }
-
 }

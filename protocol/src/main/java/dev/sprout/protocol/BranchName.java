@@ -13,8 +13,8 @@ public final class BranchName {
     /** The root branch, made on the first start. */
     public static final String MAIN = "main";
     /** The rule as a sentence's end: "use ..." or "a branch name has ...". */
-    public static final String RULE = "1 to " + MAX_LENGTH + " lowercase letters, digits, '-', '_' or '/', starting with"
-            + " a letter or digit";
+    public static final String RULE =
+            "1 to " + MAX_LENGTH + " lowercase letters, digits, '-', '_' or '/', starting with" + " a letter or digit";
 
     private static final Pattern VALID = Pattern.compile("[a-z0-9][a-z0-9_/-]*");
 
@@ -22,6 +22,9 @@ public final class BranchName {
 
     /** Whether {@code name} follows the rule; false for null. */
     public static boolean isValid(String name) {
-        return name != null && !name.isEmpty() && name.length() <= MAX_LENGTH && VALID.matcher(name).matches();
+        return name != null
+                && !name.isEmpty()
+                && name.length() <= MAX_LENGTH
+                && VALID.matcher(name).matches();
     }
 }

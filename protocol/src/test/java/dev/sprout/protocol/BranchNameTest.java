@@ -10,11 +10,12 @@ import org.junit.jupiter.api.Test;
 class BranchNameTest {
     @Test
     void theRule() {
-        for (String ok : List.of("a", "0", "main", "feature-x", "team/feature_1", "a".repeat(63), "9-lives", "pr-123")) {
+        for (String ok :
+                List.of("a", "0", "main", "feature-x", "team/feature_1", "a".repeat(63), "9-lives", "pr-123")) {
             assertTrue(BranchName.isValid(ok), ok);
         }
-        for (String bad : Arrays.asList(null, "", "a".repeat(64), "Main", "-x", "_x", "/x", "a b", "a.b", "é", "a\u0000b",
-                "x\n")) {
+        for (String bad : Arrays.asList(
+                null, "", "a".repeat(64), "Main", "-x", "_x", "/x", "a b", "a.b", "é", "a\u0000b", "x\n")) {
             assertFalse(BranchName.isValid(bad), String.valueOf(bad));
         }
     }

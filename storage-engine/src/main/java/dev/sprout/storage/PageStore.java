@@ -1,8 +1,9 @@
 package dev.sprout.storage;
 
-import dev.sprout.storage.error.StorageIoException;
+import dev.sprout.storage.catalog.Catalog;
 import dev.sprout.storage.error.InvalidArgumentException;
 import dev.sprout.storage.error.NotDirectoryException;
+import dev.sprout.storage.error.StorageIoException;
 import dev.sprout.storage.error.StoreClosedException;
 import dev.sprout.storage.gc.GcReport;
 import dev.sprout.storage.gc.Lease;
@@ -17,7 +18,6 @@ import dev.sprout.storage.namespace.FileType;
 import dev.sprout.storage.namespace.PathName;
 import dev.sprout.storage.page.PageBatch;
 import dev.sprout.storage.page.PageRead;
-import dev.sprout.storage.catalog.Catalog;
 import dev.sprout.storage.page.PageRef;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
@@ -29,9 +29,9 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.RocksDBException;
 
 /**
  * Sprout's storage engine: every version of every 8 KiB page of every timeline, and a versioned namespace of
@@ -57,7 +57,11 @@ public final class PageStore implements AutoCloseable {
     private PageStore(StoreOptions options) {
         this.options = options;
         this.engine = new Engine(options);
-        this.catalog = new Catalog(engine.rocks.db, engine.rocks.catalog, engine.rocks.commitWrite, engine.rocks.scanRead,
+        this.catalog = new Catalog(
+                engine.rocks.db,
+                engine.rocks.catalog,
+                engine.rocks.commitWrite,
+                engine.rocks.scanRead,
                 new Catalog.Guard() {
                     @Override
                     public <T> T run(Supplier<T> call) {
@@ -98,7 +102,10 @@ public final class PageStore implements AutoCloseable {
      * finds the timeline and its catalog records together or neither (the control plane names each new timeline
      * so). When the timeline already exists as asked (a retry), the changes are written on their own.
      */
-    public TimelineInfo branch(TimelineId id, TimelineId parent, long lsn,
+    public TimelineInfo branch(
+            TimelineId id,
+            TimelineId parent,
+            long lsn,
             Function<TimelineInfo, Map<String, Optional<byte[]>>> catalogChanges) {
         boolean[] written = {false};
         TimelineInfo info = guarded(() -> engine.timelines.branch(id, parent, lsn, (planned, wb) -> {
@@ -160,7 +167,9 @@ public final class PageStore implements AutoCloseable {
     public Optional<Instant> timeOf(long lsn) {
         return guarded(() -> {
             var micros = engine.timelines.timeOf(lsn);
-            return micros.isPresent() ? Optional.of(Instant.EPOCH.plusNanos(micros.getAsLong() * 1000)) : Optional.empty();
+            return micros.isPresent()
+                    ? Optional.of(Instant.EPOCH.plusNanos(micros.getAsLong() * 1000))
+                    : Optional.empty();
         });
     }
 
@@ -176,7 +185,9 @@ public final class PageStore implements AutoCloseable {
 
     /** The file id a path names at {@code lsn}. */
     public long lookup(TimelineId timeline, long lsn, String path) {
-        return guarded(() -> engine.namespace.resolve(readable(timeline, lsn), lsn, PathName.parse(path)).fileId());
+        return guarded(() -> engine.namespace
+                .resolve(readable(timeline, lsn), lsn, PathName.parse(path))
+                .fileId());
     }
 
     /** The entries of a directory at {@code lsn}, sorted by name. */
@@ -197,7 +208,8 @@ public final class PageStore implements AutoCloseable {
     }
 
     public Created mkdir(TimelineId timeline, String path, int mode, int uid, int gid) {
-        return guarded(() -> engine.namespace.create(timeline, PathName.parse(path), FileType.DIRECTORY, mode, uid, gid));
+        return guarded(
+                () -> engine.namespace.create(timeline, PathName.parse(path), FileType.DIRECTORY, mode, uid, gid));
     }
 
     public long unlink(TimelineId timeline, String path) {
@@ -221,7 +233,9 @@ public final class PageStore implements AutoCloseable {
     public long truncate(TimelineId timeline, String path, long size) {
         return guarded(() -> {
             TimelineState t = engine.registry.require(timeline);
-            long fileId = engine.namespace.resolve(t, engine.writer.lastLsn(), PathName.parse(path)).fileId();
+            long fileId = engine.namespace
+                    .resolve(t, engine.writer.lastLsn(), PathName.parse(path))
+                    .fileId();
             return commitBatch(new PageBatch(timeline).resize(fileId, size));
         });
     }
@@ -301,7 +315,8 @@ public final class PageStore implements AutoCloseable {
         return guarded(() -> {
             long total = 0;
             try {
-                for (var cf : List.of(engine.rocks.meta, engine.rocks.pages, engine.rocks.attrs, engine.rocks.dentries)) {
+                for (var cf :
+                        List.of(engine.rocks.meta, engine.rocks.pages, engine.rocks.attrs, engine.rocks.dentries)) {
                     total += engine.rocks.db.getLongProperty(cf, name);
                 }
             } catch (RocksDBException e) {
@@ -348,8 +363,8 @@ public final class PageStore implements AutoCloseable {
     /** Compacts one column family completely; for tests that measure sizes. */
     void compactFamily(String family) {
         guarded(() -> {
-            try (var opts = new CompactRangeOptions().setBottommostLevelCompaction(
-                    CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+            try (var opts = new CompactRangeOptions()
+                    .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
                 engine.rocks.db.compactRange(family(family), null, null, opts);
             } catch (RocksDBException e) {
                 throw new StorageIoException("compaction failed: " + e.getMessage(), e);

@@ -33,10 +33,12 @@ public record StoreOptions(
             throw new InvalidArgumentException("PITR window " + pitrWindow + " is negative");
         }
         if (blockCacheBytes < 1 << 20) {
-            throw new InvalidArgumentException("block cache of " + blockCacheBytes + " bytes is too small (expected: >= 1 MiB)");
+            throw new InvalidArgumentException(
+                    "block cache of " + blockCacheBytes + " bytes is too small (expected: >= 1 MiB)");
         }
         if (writeBufferBytes < 1 << 20) {
-            throw new InvalidArgumentException("write buffer of " + writeBufferBytes + " bytes is too small (expected: >= 1 MiB)");
+            throw new InvalidArgumentException(
+                    "write buffer of " + writeBufferBytes + " bytes is too small (expected: >= 1 MiB)");
         }
     }
 

@@ -52,27 +52,34 @@ class BranchStorageTest {
 
             long addedOnDisk = 0;
             long addedRaw = 0;
-            System.out.printf("  %-9s %28s %28s%n", "family", "SST bytes before -> after", "raw key+value before -> after");
+            System.out.printf(
+                    "  %-9s %28s %28s%n", "family", "SST bytes before -> after", "raw key+value before -> after");
             for (int i = 0; i < FAMILIES.length; i++) {
-                System.out.printf("  %-9s %,13d -> %,11d %,13d -> %,11d%n", FAMILIES[i], before[0][i], after[0][i],
-                        before[1][i], after[1][i]);
+                System.out.printf(
+                        "  %-9s %,13d -> %,11d %,13d -> %,11d%n",
+                        FAMILIES[i], before[0][i], after[0][i], before[1][i], after[1][i]);
                 addedOnDisk += after[0][i] - before[0][i];
                 addedRaw += after[1][i] - before[1][i];
             }
-            System.out.printf("branch of a 1 GiB timeline added %d bytes of keys and values (%d bytes of SST files)%n",
+            System.out.printf(
+                    "branch of a 1 GiB timeline added %d bytes of keys and values (%d bytes of SST files)%n",
                     addedRaw, addedOnDisk);
             for (int i = 1; i < FAMILIES.length; i++) {
                 assertEquals(before[0][i], after[0][i], "branch creation must not touch column family " + FAMILIES[i]);
                 assertEquals(before[1][i], after[1][i], "branch creation must not touch column family " + FAMILIES[i]);
             }
-            assertTrue(addedRaw > 0 && addedRaw <= 1024, "branch added " + addedRaw + " bytes of keys and values (expected: 1..1024)");
+            assertTrue(
+                    addedRaw > 0 && addedRaw <= 1024,
+                    "branch added " + addedRaw + " bytes of keys and values (expected: 1..1024)");
             assertTrue(addedOnDisk <= 1024, "branch added " + addedOnDisk + " bytes of SST files (expected: <= 1024)");
 
             // The child sees the parent's data without a copy, at either end of the relation.
             long lsn = store.timeline(child).lastLsn();
             for (int b : new int[] {0, PAGES / 2, PAGES - 1}) {
                 PageRead read = store.readPage(child, lsn, file, b);
-                assertTrue(read instanceof PageRead.Found f && Arrays.equals(page(b), f.page()), "block " + b + " through the branch");
+                assertTrue(
+                        read instanceof PageRead.Found f && Arrays.equals(page(b), f.page()),
+                        "block " + b + " through the branch");
             }
             assertEquals(0, store.timeline(child).ownPageVersions(), "the child owns no page");
         }

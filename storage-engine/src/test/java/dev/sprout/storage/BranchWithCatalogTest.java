@@ -41,8 +41,11 @@ class BranchWithCatalogTest {
             TimelineInfo root = store.createRoot(main, 0, 0);
             made = store.branch(child, main, root.lastLsn(), t -> {
                 planned.set(t);
-                return Map.of("branch/feature", Optional.of(bytes("timeline=" + t.id() + " lsn=" + t.branchLsn())),
-                        "branch/gone", Optional.empty());
+                return Map.of(
+                        "branch/feature",
+                        Optional.of(bytes("timeline=" + t.id() + " lsn=" + t.branchLsn())),
+                        "branch/gone",
+                        Optional.empty());
             });
             assertEquals(child, planned.get().id(), "the records are made of the timeline as it will be");
             assertEquals(made.branchLsn(), planned.get().branchLsn());
@@ -50,7 +53,8 @@ class BranchWithCatalogTest {
         }
         try (PageStore store = PageStore.open(StoreOptions.defaults(dir))) {
             assertEquals(Optional.of(main), store.timeline(child).parent());
-            assertArrayEquals(bytes("timeline=" + child + " lsn=" + made.branchLsn()),
+            assertArrayEquals(
+                    bytes("timeline=" + child + " lsn=" + made.branchLsn()),
                     store.catalog().get("branch/feature").orElseThrow());
             assertTrue(store.catalog().get("branch/gone").isEmpty());
         }
@@ -63,10 +67,12 @@ class BranchWithCatalogTest {
         try (PageStore store = PageStore.open(StoreOptions.defaults(dir))) {
             TimelineInfo root = store.createRoot(main, 0, 0);
             byte[] tooBig = new byte[Catalog.MAX_VALUE_BYTES + 1];
-            InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+            InvalidArgumentException e = assertThrows(
+                    InvalidArgumentException.class,
                     () -> store.branch(child, main, root.lastLsn(), t -> Map.of("branch/big", Optional.of(tooBig))));
             assertTrue(e.getMessage().contains("branch/big"), e.getMessage());
-            assertFalse(store.timelines().stream().anyMatch(t -> t.id().equals(child)), "no timeline without its record");
+            assertFalse(
+                    store.timelines().stream().anyMatch(t -> t.id().equals(child)), "no timeline without its record");
             assertTrue(store.catalog().get("branch/big").isEmpty());
 
             // The same id can still be made afterwards: nothing of the refused attempt is in the way.
@@ -86,10 +92,12 @@ class BranchWithCatalogTest {
         try (PageStore store = PageStore.open(StoreOptions.defaults(dir))) {
             TimelineInfo root = store.createRoot(main, 0, 0);
             TimelineInfo first = store.branch(child, main, root.lastLsn());
-            TimelineInfo again = store.branch(child, main, root.lastLsn(),
-                    t -> Map.of("branch/retried", Optional.of(bytes(t.id().toString()))));
+            TimelineInfo again = store.branch(
+                    child, main, root.lastLsn(), t -> Map.of("branch/retried", Optional.of(bytes(t.id().toString()))));
             assertEquals(first.createdAt(), again.createdAt(), "the same timeline, not a new one");
-            assertArrayEquals(bytes(child.toString()), store.catalog().get("branch/retried").orElseThrow());
+            assertArrayEquals(
+                    bytes(child.toString()),
+                    store.catalog().get("branch/retried").orElseThrow());
         }
     }
 }

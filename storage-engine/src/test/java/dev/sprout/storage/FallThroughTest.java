@@ -44,13 +44,15 @@ class FallThroughTest {
             store.commit(base);
             for (int level = 1; level < LEVELS; level++) {
                 TimelineId child = TimelineId.random();
-                store.branch(child, chain.getLast(), store.timeline(chain.getLast()).lastLsn());
+                store.branch(
+                        child, chain.getLast(), store.timeline(chain.getLast()).lastLsn());
                 chain.add(child);
                 expected[level] = expected[level - 1].clone();
                 PageBatch batch = new PageBatch(child);
                 if (level == 3) {
                     // Cut the last quarter and grow back: those blocks read as absent (zeros) from here down.
-                    batch.resize(file, (long) BLOCKS * 3 / 4 * Pages.PAGE_SIZE).resize(file, (long) BLOCKS * Pages.PAGE_SIZE);
+                    batch.resize(file, (long) BLOCKS * 3 / 4 * Pages.PAGE_SIZE)
+                            .resize(file, (long) BLOCKS * Pages.PAGE_SIZE);
                     for (int b = BLOCKS * 3 / 4; b < BLOCKS; b++) {
                         expected[level][b] = -1;
                     }

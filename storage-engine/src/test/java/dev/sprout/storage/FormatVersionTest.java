@@ -31,7 +31,9 @@ class FormatVersionTest {
         }
         setFormat(new byte[] {0, 0, 0, 99});
         StorageIoException e = assertThrows(StorageIoException.class, () -> PageStore.open(options));
-        assertTrue(e.getMessage().contains("format version 99") && e.getMessage().contains(dir.toString()), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("format version 99") && e.getMessage().contains(dir.toString()),
+                e.getMessage());
 
         setFormat(null); // as written by a build before format versions existed
         e = assertThrows(StorageIoException.class, () -> PageStore.open(options));
@@ -52,8 +54,12 @@ class FormatVersionTest {
             }
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
-        try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
-            ColumnFamilyHandle meta = handles.get(cfs.stream().map(d -> new String(d.getName(), StandardCharsets.UTF_8)).toList().indexOf("meta"));
+        try (DBOptions o = new DBOptions();
+                RocksDB db = RocksDB.open(o, dir.toString(), cfs, handles)) {
+            ColumnFamilyHandle meta = handles.get(cfs.stream()
+                    .map(d -> new String(d.getName(), StandardCharsets.UTF_8))
+                    .toList()
+                    .indexOf("meta"));
             if (value == null) {
                 db.delete(meta, new byte[] {'V'});
             } else {

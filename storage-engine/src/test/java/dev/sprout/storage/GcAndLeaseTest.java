@@ -27,8 +27,11 @@ class GcAndLeaseTest {
     private final ManualClock clock = new ManualClock(Instant.parse("2026-05-01T00:00:00Z"));
 
     private PageStore open() {
-        return PageStore.open(StoreOptions.defaults(dir).withSyncCommits(false).withMemory(8 << 20, 4 << 20)
-                .withClock(clock).withPitrWindow(WINDOW));
+        return PageStore.open(StoreOptions.defaults(dir)
+                .withSyncCommits(false)
+                .withMemory(8 << 20, 4 << 20)
+                .withClock(clock)
+                .withPitrWindow(WINDOW));
     }
 
     private static byte[] page(int v) {
@@ -63,11 +66,13 @@ class GcAndLeaseTest {
             Lease lease = store.lease(main, lsnOfVersion[50], Duration.ofHours(2));
 
             GcReport first = store.gc();
-            assertEquals(lsnOfVersion[30], store.timeline(main).gcHorizon(), "horizon held by the child's branch point");
+            assertEquals(
+                    lsnOfVersion[30], store.timeline(main).gcHorizon(), "horizon held by the child's branch point");
             // Versions 1..29 of the page go (30 stays for the child), and the file's first attributes (size 0).
             assertEquals(29 + 1, first.versionsRemoved());
             assertEquals(29L * Pages.PAGE_SIZE, first.pageBytesRemoved());
-            assertEquals(30, versionOf(store.readPage(child, store.timeline(child).lastLsn(), file, 0)));
+            assertEquals(
+                    30, versionOf(store.readPage(child, store.timeline(child).lastLsn(), file, 0)));
 
             store.deleteTimeline(child);
             clock.advance(Duration.ofMinutes(20)); // now minute 120: the window starts at version 60
@@ -83,7 +88,8 @@ class GcAndLeaseTest {
             assertEquals(lsnOfVersion[90], store.timeline(main).gcHorizon(), "horizon at now - PITR window");
             assertEquals(40, third.versionsRemoved(), "versions 50..89 go");
             for (int v = 90; v <= 100; v++) {
-                assertEquals(v, versionOf(store.readPage(main, lsnOfVersion[v], file, 0)), "version at the LSN of " + v);
+                assertEquals(
+                        v, versionOf(store.readPage(main, lsnOfVersion[v], file, 0)), "version at the LSN of " + v);
             }
             assertEquals(11, store.timeline(main).ownPageVersions(), "versions 90..100 remain");
         }
@@ -95,7 +101,8 @@ class GcAndLeaseTest {
             TimelineId main = TimelineId.random();
             store.createRoot(main, 0, 0);
             long file = store.create(main, "/f", 0600, 0, 0).fileId();
-            long first = store.commit(new PageBatch(main).resize(file, Pages.PAGE_SIZE).write(file, 0, page(1)));
+            long first = store.commit(
+                    new PageBatch(main).resize(file, Pages.PAGE_SIZE).write(file, 0, page(1)));
             store.lease(main, first, Duration.ofMinutes(170));
             clock.advance(Duration.ofMinutes(80));
             long second = store.commit(new PageBatch(main).write(file, 0, page(2)));

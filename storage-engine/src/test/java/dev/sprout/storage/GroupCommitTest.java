@@ -73,10 +73,13 @@ class GroupCommitTest {
             var after = store.commitStats();
             long commits = after.commits() - before.commits();
             long writes = after.writes() - before.writes();
-            System.out.printf("%d synced commits from %d writers took %d WAL syncs (%.1f commits per sync)%n",
+            System.out.printf(
+                    "%d synced commits from %d writers took %d WAL syncs (%.1f commits per sync)%n",
                     commits, WRITERS, writes, (double) commits / writes);
             assertEquals((long) WRITERS * COMMITS_EACH, commits);
-            assertTrue(writes < commits * 0.9, "expected syncs to be shared: " + writes + " syncs for " + commits + " commits");
+            assertTrue(
+                    writes < commits * 0.9,
+                    "expected syncs to be shared: " + writes + " syncs for " + commits + " commits");
 
             Set<Long> unique = new TreeSet<>(lsns);
             assertEquals(lsns.size(), unique.size(), "every commit has its own LSN");
@@ -85,7 +88,8 @@ class GroupCommitTest {
             for (int w = 0; w < WRITERS; w++) {
                 for (int i = 0; i < COMMITS_EACH; i++) {
                     PageRead r = store.readPage(timelines.get(w), last, files.get(w), i);
-                    assertTrue(r instanceof PageRead.Found f && f.page()[0] == (byte) w && f.page()[1] == (byte) i,
+                    assertTrue(
+                            r instanceof PageRead.Found f && f.page()[0] == (byte) w && f.page()[1] == (byte) i,
                             "writer " + w + " block " + i);
                 }
             }

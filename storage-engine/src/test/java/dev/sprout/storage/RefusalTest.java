@@ -38,8 +38,11 @@ class RefusalTest {
 
     @BeforeEach
     void open() {
-        store = PageStore.open(StoreOptions.defaults(dir).withSyncCommits(false).withMemory(8 << 20, 4 << 20)
-                .withClock(clock).withPitrWindow(Duration.ofMinutes(10)));
+        store = PageStore.open(StoreOptions.defaults(dir)
+                .withSyncCommits(false)
+                .withMemory(8 << 20, 4 << 20)
+                .withClock(clock)
+                .withPitrWindow(Duration.ofMinutes(10)));
         main = TimelineId.random();
         store.createRoot(main, 0, 0);
         store.mkdir(main, "/base", 0700, 0, 0);
@@ -56,7 +59,8 @@ class RefusalTest {
         long before = store.lastLsn();
         int timelines = store.timelines().size();
         T e = assertThrows(type, call);
-        assertTrue(e.getMessage().contains(mustMention), "message \"" + e.getMessage() + "\" should name " + mustMention);
+        assertTrue(
+                e.getMessage().contains(mustMention), "message \"" + e.getMessage() + "\" should name " + mustMention);
         assertEquals(before, store.lastLsn(), "a refused call must not commit");
         assertEquals(timelines, store.timelines().size(), "a refused call must not create a timeline");
         return e;
@@ -67,8 +71,10 @@ class RefusalTest {
         TimelineId ghost = TimelineId.random();
         refused(UnknownTimelineException.class, ghost.toString(), () -> store.readPage(ghost, 1, file, 0));
         refused(UnknownTimelineException.class, ghost.toString(), () -> store.branch(TimelineId.random(), ghost, 1));
-        refused(UnknownTimelineException.class, ghost.toString(), () -> store.commit(
-                new PageBatch(ghost).resize(file, Pages.PAGE_SIZE)));
+        refused(
+                UnknownTimelineException.class,
+                ghost.toString(),
+                () -> store.commit(new PageBatch(ghost).resize(file, Pages.PAGE_SIZE)));
         refused(UnknownTimelineException.class, ghost.toString(), () -> store.deleteTimeline(ghost));
         StorageException bad = assertThrows(StorageException.class, () -> TimelineId.parse("not-a-uuid"));
         assertEquals(ErrorCode.INVALID_ARGUMENT, bad.code());
@@ -78,11 +84,19 @@ class RefusalTest {
     @Test
     void lsnBeyondTheParentsHead() {
         long head = store.timeline(main).lastLsn();
-        refused(LsnOutOfRangeException.class, String.valueOf(head + 1), () -> store.branch(TimelineId.random(), main, head + 1));
+        refused(
+                LsnOutOfRangeException.class,
+                String.valueOf(head + 1),
+                () -> store.branch(TimelineId.random(), main, head + 1));
         refused(LsnOutOfRangeException.class, String.valueOf(head + 5), () -> store.readPage(main, head + 5, file, 0));
-        refused(LsnOutOfRangeException.class, "future", () -> store.branchAt(TimelineId.random(), main, clock.instant().plusSeconds(60)));
-        refused(LsnOutOfRangeException.class, "before timeline", () -> store.branchAt(TimelineId.random(), main,
-                clock.instant().minusSeconds(3600)));
+        refused(
+                LsnOutOfRangeException.class,
+                "future",
+                () -> store.branchAt(TimelineId.random(), main, clock.instant().plusSeconds(60)));
+        refused(
+                LsnOutOfRangeException.class,
+                "before timeline",
+                () -> store.branchAt(TimelineId.random(), main, clock.instant().minusSeconds(3600)));
     }
 
     @Test
@@ -95,7 +109,9 @@ class RefusalTest {
         store.gc();
         long horizon = store.timeline(main).gcHorizon();
         assertTrue(horizon > early, "GC horizon " + horizon + " should pass LSN " + early);
-        LsnOutOfRangeException e = refused(LsnOutOfRangeException.class, String.valueOf(horizon),
+        LsnOutOfRangeException e = refused(
+                LsnOutOfRangeException.class,
+                String.valueOf(horizon),
                 () -> store.branch(TimelineId.random(), main, early));
         assertTrue(e.getMessage().contains("GC horizon"), e.getMessage());
         refused(LsnOutOfRangeException.class, "GC horizon", () -> store.readPage(main, early, file, 0));
@@ -105,20 +121,32 @@ class RefusalTest {
     @Test
     void pageThatIsNot8KiB() {
         for (int size : new int[] {0, 1, 4096, 8191, 8193, 16384}) {
-            refused(InvalidPageException.class, String.valueOf(size), () -> new PageBatch(main).write(file, 0, new byte[size]));
+            refused(
+                    InvalidPageException.class,
+                    String.valueOf(size),
+                    () -> new PageBatch(main).write(file, 0, new byte[size]));
         }
-        refused(InvalidPageException.class, "beyond the file's size", () -> store.commit(
-                new PageBatch(main).write(file, 3, new byte[Pages.PAGE_SIZE])));
+        refused(
+                InvalidPageException.class,
+                "beyond the file's size",
+                () -> store.commit(new PageBatch(main).write(file, 3, new byte[Pages.PAGE_SIZE])));
         refused(InvalidPageException.class, "-2", () -> new PageBatch(main).write(file, -2, new byte[Pages.PAGE_SIZE]));
     }
 
     @Test
     void pathsThatEscapeOrNamesThatCannotBeStored() {
-        for (String path : List.of("/base/../../etc/passwd", "/base/..", "/./base", "base/16384", "", "/base//x", "/base/x/")) {
-            refused(InvalidNameException.class, path.isEmpty() ? "empty" : path, () -> store.create(main, path, 0600, 0, 0));
+        for (String path :
+                List.of("/base/../../etc/passwd", "/base/..", "/./base", "base/16384", "", "/base//x", "/base/x/")) {
+            refused(
+                    InvalidNameException.class,
+                    path.isEmpty() ? "empty" : path,
+                    () -> store.create(main, path, 0600, 0, 0));
         }
         refused(InvalidNameException.class, "\\0", () -> store.create(main, "/base/a\0b", 0600, 0, 0));
-        refused(InvalidNameException.class, "/base/../16384", () -> store.rename(main, "/base/16384", "/base/../16384"));
+        refused(
+                InvalidNameException.class,
+                "/base/../16384",
+                () -> store.rename(main, "/base/16384", "/base/../16384"));
         refused(InvalidNameException.class, "PATH_MAX", () -> store.create(main, "/" + "x".repeat(5000), 0600, 0, 0));
         refused(InvalidNameException.class, "255", () -> store.create(main, "/" + "x".repeat(256), 0600, 0, 0));
     }

@@ -33,21 +33,28 @@ class SparseTruncationTest {
             byte[] b = new byte[8192];
             Arrays.fill(b, (byte) 2);
             long size = (long) (last + 1) * 8192;
-            store.commit(new PageBatch(main).resize(file, size).write(file, 0, a).write(file, last, b));
+            store.commit(
+                    new PageBatch(main).resize(file, size).write(file, 0, a).write(file, last, b));
 
             TimelineId child = TimelineId.random();
             store.branch(child, main, store.timeline(main).lastLsn());
             long before = store.timeline(child).ownPageVersions();
             long cut = store.truncate(child, "/sparse", 8192);
-            assertEquals(1, store.timeline(child).ownPageVersions() - before, "one marker: over the one stored block cut off");
+            assertEquals(
+                    1,
+                    store.timeline(child).ownPageVersions() - before,
+                    "one marker: over the one stored block cut off");
 
             store.commit(new PageBatch(child).resize(file, size)); // grow again: the cut block reads as absent
             long head = store.timeline(child).lastLsn();
             assertInstanceOf(PageRead.Absent.class, store.readPage(child, head, file, last));
             assertArrayEquals(a, ((PageRead.Found) store.readPage(child, head, file, 0)).page());
-            assertArrayEquals(b, ((PageRead.Found) store.readPage(main, store.timeline(main).lastLsn(), file, last)).page(),
+            assertArrayEquals(
+                    b,
+                    ((PageRead.Found) store.readPage(main, store.timeline(main).lastLsn(), file, last)).page(),
                     "the parent keeps its block");
-            assertInstanceOf(PageRead.Found.class, store.readPage(child, cut - 1, file, last), "history before the cut stays");
+            assertInstanceOf(
+                    PageRead.Found.class, store.readPage(child, cut - 1, file, last), "history before the cut stays");
         }
     }
 }

@@ -27,8 +27,7 @@ public final class Sql {
      * Connects to {@code database} on {@code 127.0.0.1:port} as {@link #SUPERUSER}; {@code database} may carry
      * URL parameters ({@code postgres?options=...}). {@code extra} properties are added last, so they win.
      */
-    public static Connection connect(int port, String database, String password, Properties extra)
-            throws SQLException {
+    public static Connection connect(int port, String database, String password, Properties extra) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", SUPERUSER);
         p.setProperty("password", password);

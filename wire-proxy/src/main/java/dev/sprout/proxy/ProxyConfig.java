@@ -20,8 +20,16 @@ import java.util.Objects;
  * @param maxConnections   client connections at once; more are refused with 53300
  * @param ioThreads        event-loop threads (0 = Netty's default, twice the cores)
  */
-public record ProxyConfig(String bindAddress, int port, TlsSettings tls, String serverNameDomain, Duration loginTimeout,
-                          Duration wakeTimeout, Duration idleTimeout, int maxConnections, int ioThreads) {
+public record ProxyConfig(
+        String bindAddress,
+        int port,
+        TlsSettings tls,
+        String serverNameDomain,
+        Duration loginTimeout,
+        Duration wakeTimeout,
+        Duration idleTimeout,
+        int maxConnections,
+        int ioThreads) {
     public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
     public static final String DEFAULT_SERVER_NAME_DOMAIN = "localhost";
     public static final int DEFAULT_MAX_CONNECTIONS = 1_000;
@@ -48,8 +56,16 @@ public record ProxyConfig(String bindAddress, int port, TlsSettings tls, String 
 
     /** 127.0.0.1 on {@code port}, the given TLS, login timeout 60 s, wake-up timeout 30 s, no idle timeout. */
     public static ProxyConfig defaults(int port, TlsSettings tls) {
-        return new ProxyConfig(DEFAULT_BIND_ADDRESS, port, tls, DEFAULT_SERVER_NAME_DOMAIN, Duration.ofSeconds(60),
-                Duration.ofSeconds(30), Duration.ZERO, DEFAULT_MAX_CONNECTIONS, 0);
+        return new ProxyConfig(
+                DEFAULT_BIND_ADDRESS,
+                port,
+                tls,
+                DEFAULT_SERVER_NAME_DOMAIN,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                Duration.ZERO,
+                DEFAULT_MAX_CONNECTIONS,
+                0);
     }
 
     public ProxyConfig withTimeouts(Duration login, Duration wake, Duration idle) {
@@ -57,11 +73,21 @@ public record ProxyConfig(String bindAddress, int port, TlsSettings tls, String 
     }
 
     public ProxyConfig withMaxConnections(int max) {
-        return new ProxyConfig(bindAddress, port, tls, serverNameDomain, loginTimeout, wakeTimeout, idleTimeout, max, ioThreads);
+        return new ProxyConfig(
+                bindAddress, port, tls, serverNameDomain, loginTimeout, wakeTimeout, idleTimeout, max, ioThreads);
     }
 
     public ProxyConfig withIoThreads(int threads) {
-        return new ProxyConfig(bindAddress, port, tls, serverNameDomain, loginTimeout, wakeTimeout, idleTimeout, maxConnections, threads);
+        return new ProxyConfig(
+                bindAddress,
+                port,
+                tls,
+                serverNameDomain,
+                loginTimeout,
+                wakeTimeout,
+                idleTimeout,
+                maxConnections,
+                threads);
     }
 
     private static void requirePositive(String name, Duration d) {

@@ -26,20 +26,30 @@ public final class ProxyMetrics {
         this.registry = registry;
         this.handshake = Timer.builder("sprout.proxy.handshake")
                 .description("From accepting a connection to the compute's first ReadyForQuery")
-                .publishPercentiles(0.5, 0.99).register(registry);
-        this.toCompute = Counter.builder("sprout.proxy.bytes").tag("direction", "to_compute")
-                .description("Bytes relayed").baseUnit("bytes").register(registry);
-        this.toClient = Counter.builder("sprout.proxy.bytes").tag("direction", "to_client")
-                .description("Bytes relayed").baseUnit("bytes").register(registry);
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.toCompute = Counter.builder("sprout.proxy.bytes")
+                .tag("direction", "to_compute")
+                .description("Bytes relayed")
+                .baseUnit("bytes")
+                .register(registry);
+        this.toClient = Counter.builder("sprout.proxy.bytes")
+                .tag("direction", "to_client")
+                .description("Bytes relayed")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     public void opened(String branch) {
         open.computeIfAbsent(branch, b -> {
-            AtomicInteger n = new AtomicInteger();
-            Gauge.builder("sprout.proxy.connections", n, AtomicInteger::get).tag("branch", b)
-                    .description("Open client connections").register(registry);
-            return n;
-        }).incrementAndGet();
+                    AtomicInteger n = new AtomicInteger();
+                    Gauge.builder("sprout.proxy.connections", n, AtomicInteger::get)
+                            .tag("branch", b)
+                            .description("Open client connections")
+                            .register(registry);
+                    return n;
+                })
+                .incrementAndGet();
         registry.counter("sprout.proxy.connections.opened", "branch", branch).increment();
     }
 
@@ -61,9 +71,12 @@ public final class ProxyMetrics {
     }
 
     public void wakeUp(long nanos, String outcome) {
-        Timer.builder("sprout.proxy.wakeup").tag("outcome", outcome)
+        Timer.builder("sprout.proxy.wakeup")
+                .tag("outcome", outcome)
                 .description("Asking the control plane for a branch's compute, starting it if need be")
-                .publishPercentiles(0.5, 0.99).register(registry).record(Duration.ofNanos(nanos));
+                .publishPercentiles(0.5, 0.99)
+                .register(registry)
+                .record(Duration.ofNanos(nanos));
     }
 
     public void error(SqlState state) {

@@ -64,7 +64,8 @@ public final class WireProxy implements AutoCloseable {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.acceptGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sprout-proxy-accept"), io);
-        this.ioGroup = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sprout-proxy-io"), io);
+        this.ioGroup =
+                new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sprout-proxy-io"), io);
         this.wakeUp = new WakeUp(endpoints);
     }
 
@@ -87,7 +88,8 @@ public final class WireProxy implements AutoCloseable {
 
     private void bind() {
         boolean epoll = Epoll.isAvailable();
-        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends ServerChannel> serverChannel =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         Class<? extends SocketChannel> computeChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         Services services = new Services(config, tls, wakeUp, cancelKeys, metrics, admitted, computeChannel);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -113,8 +115,10 @@ public final class WireProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ProxyStartException("interrupted while binding the proxy's port", e);
         } catch (Exception e) {
-            throw new ProxyStartException("cannot listen on " + config.bindAddress() + ":" + config.port()
-                    + " for the proxy: " + e.getMessage(), e);
+            throw new ProxyStartException(
+                    "cannot listen on " + config.bindAddress() + ":" + config.port() + " for the proxy: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

@@ -36,8 +36,7 @@ class ExternalClientsTest {
         return new Result(p.exitValue(), out);
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     private static String psql(ProxyFixture fx, String conninfo, String sql) throws Exception {
         Result r = run(fx, Map.of(), "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql);
@@ -52,7 +51,8 @@ class ExternalClientsTest {
     @Test
     void psqlWithAndWithoutTls(ProxyFixture fx) throws Exception {
         assertEquals("main", psql(fx, conninfo(fx, "sslmode=disable"), "SELECT name FROM marker"));
-        assertEquals("feature", psql(fx, conninfo(fx, "sslmode=require options=branch=feature"), "SELECT name FROM marker"));
+        assertEquals(
+                "feature", psql(fx, conninfo(fx, "sslmode=require options=branch=feature"), "SELECT name FROM marker"));
         // libpq's default, sslmode=prefer, picks TLS because the proxy offers it.
         assertEquals("feature", psql(fx, conninfo(fx, "dbname=postgres@feature"), "SELECT name FROM marker"));
     }
@@ -65,7 +65,10 @@ class ExternalClientsTest {
         assertEquals("feature", psql(fx, sni, "SELECT name FROM marker"));
         Result conflict = run(fx, Map.of(), "psql", "-X", "-d", sni + " options=branch=main", "-c", "SELECT 1");
         assertTrue(conflict.exit() != 0, conflict.output());
-        assertTrue(conflict.output().contains("the connection names two branches: \"main\" (options) and \"feature\" (TLS server name)"),
+        assertTrue(
+                conflict.output()
+                        .contains(
+                                "the connection names two branches: \"main\" (options) and \"feature\" (TLS server name)"),
                 conflict.output());
     }
 
@@ -78,22 +81,55 @@ class ExternalClientsTest {
 
     @Test
     void pgbenchThroughTheProxy(ProxyFixture fx) throws Exception {
-        Map<String, String> env = Map.of("PGHOST", "127.0.0.1", "PGPORT", Integer.toString(fx.proxy.port()),
-                "PGUSER", "postgres", "PGDATABASE", "postgres", "PGOPTIONS", "branch=feature");
+        Map<String, String> env = Map.of(
+                "PGHOST",
+                "127.0.0.1",
+                "PGPORT",
+                Integer.toString(fx.proxy.port()),
+                "PGUSER",
+                "postgres",
+                "PGDATABASE",
+                "postgres",
+                "PGOPTIONS",
+                "branch=feature");
         Result init = run(fx, env, "pgbench", "-i", "-s", "1", "-q");
         assertEquals(0, init.exit(), init.output());
         for (String sslmode : new String[] {"disable", "require"}) {
-            Result bench = run(fx, Map.of("PGHOST", "127.0.0.1", "PGPORT", Integer.toString(fx.proxy.port()),
-                    "PGUSER", "postgres", "PGDATABASE", "postgres", "PGOPTIONS", "branch=feature", "PGSSLMODE", sslmode),
-                    "pgbench", "-c", "4", "-j", "2", "-T", "5", "-M", "prepared", "-n");
+            Result bench = run(
+                    fx,
+                    Map.of(
+                            "PGHOST",
+                            "127.0.0.1",
+                            "PGPORT",
+                            Integer.toString(fx.proxy.port()),
+                            "PGUSER",
+                            "postgres",
+                            "PGDATABASE",
+                            "postgres",
+                            "PGOPTIONS",
+                            "branch=feature",
+                            "PGSSLMODE",
+                            sslmode),
+                    "pgbench",
+                    "-c",
+                    "4",
+                    "-j",
+                    "2",
+                    "-T",
+                    "5",
+                    "-M",
+                    "prepared",
+                    "-n");
             assertEquals(0, bench.exit(), bench.output());
-            Matcher processed = Pattern.compile("number of transactions actually processed: (\\d+)").matcher(bench.output());
+            Matcher processed = Pattern.compile("number of transactions actually processed: (\\d+)")
+                    .matcher(bench.output());
             assertTrue(processed.find(), bench.output());
             assertTrue(Long.parseLong(processed.group(1)) > 100, bench.output());
             assertTrue(bench.output().contains("number of failed transactions: 0 "), bench.output());
         }
         // The tables went to the branch, not to main.
-        assertEquals("100000", psql(fx, conninfo(fx, "options=branch=feature"), "SELECT count(*) FROM pgbench_accounts"));
+        assertEquals(
+                "100000", psql(fx, conninfo(fx, "options=branch=feature"), "SELECT count(*) FROM pgbench_accounts"));
         assertEquals("", psql(fx, conninfo(fx, "options=branch=main"), "SELECT to_regclass('pgbench_accounts')"));
     }
 }

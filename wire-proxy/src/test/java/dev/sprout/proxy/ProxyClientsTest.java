@@ -56,7 +56,8 @@ class ProxyClientsTest {
         Properties tls = new Properties();
         tls.setProperty("sslmode", "require"); // pgjdbc refuses to go on in the clear when the proxy says 'N'
         tls.setProperty("options", "branch=feature");
-        assertEquals(Optional.of("OPENSSL"), fx.proxy.tlsProvider(), "BoringSSL (netty-tcnative) loads on Linux x86-64");
+        assertEquals(
+                Optional.of("OPENSSL"), fx.proxy.tlsProvider(), "BoringSSL (netty-tcnative) loads on Linux x86-64");
         try (Connection c = fx.viaProxy("postgres", tls)) {
             assertEquals("feature", queryString(c, "SELECT name FROM marker"));
             assertEquals("scram-sha-256", queryString(c, "SHOW password_encryption"));
@@ -64,8 +65,10 @@ class ProxyClientsTest {
         Properties wrong = new Properties();
         wrong.setProperty("sslmode", "require");
         wrong.setProperty("password", "not-the-password");
-        SQLException refused = assertThrows(SQLException.class, () -> fx.viaProxy("postgres", wrong).close());
-        assertEquals("28P01", refused.getSQLState(), "the compute's own authentication answers: " + refused.getMessage());
+        SQLException refused = assertThrows(
+                SQLException.class, () -> fx.viaProxy("postgres", wrong).close());
+        assertEquals(
+                "28P01", refused.getSQLState(), "the compute's own authentication answers: " + refused.getMessage());
     }
 
     @Test
@@ -99,7 +102,8 @@ class ProxyClientsTest {
         for (String sslmode : new String[] {"disable", "require"}) {
             Properties p = new Properties();
             p.setProperty("sslmode", sslmode);
-            try (Connection c = fx.viaProxy("postgres@feature", p); Statement st = c.createStatement()) {
+            try (Connection c = fx.viaProxy("postgres@feature", p);
+                    Statement st = c.createStatement()) {
                 int issuedPid = c.unwrap(PGConnection.class).getBackendPID();
                 long realPid = queryLong(c, "SELECT pg_backend_pid()");
                 assertNotEquals(realPid, issuedPid, "the client sees the proxy's key, not the compute's");
@@ -127,8 +131,11 @@ class ProxyClientsTest {
     private static void awaitActive(ProxyFixture fx, long pid) throws Exception {
         try (Connection watch = ProxyFixture.direct(fx.feature)) {
             for (int i = 0; i < 200; i++) {
-                if ("active".equals(queryString(watch, "SELECT coalesce((SELECT state FROM pg_stat_activity WHERE pid = "
-                        + pid + "), 'gone')"))) {
+                if ("active"
+                        .equals(queryString(
+                                watch,
+                                "SELECT coalesce((SELECT state FROM pg_stat_activity WHERE pid = " + pid
+                                        + "), 'gone')"))) {
                     return;
                 }
                 Thread.sleep(25);
@@ -142,7 +149,13 @@ class ProxyClientsTest {
         int rows = 200_000;
         StringBuilder data = new StringBuilder(rows * 60);
         for (int i = 0; i < rows; i++) {
-            data.append(i).append('\t').append("row-").append(i).append("-").append("x".repeat(40)).append('\n');
+            data.append(i)
+                    .append('\t')
+                    .append("row-")
+                    .append(i)
+                    .append("-")
+                    .append("x".repeat(40))
+                    .append('\n');
         }
         String sent = data.toString();
         Properties tls = new Properties();
@@ -153,7 +166,9 @@ class ProxyClientsTest {
             assertEquals(rows, copy.copyIn("COPY copied FROM STDIN", new StringReader(sent)));
             ByteArrayOutputStream out = new ByteArrayOutputStream(sent.length());
             assertEquals(rows, copy.copyOut("COPY (SELECT * FROM copied ORDER BY id) TO STDOUT", out));
-            assertEquals(sha256(sent.getBytes(java.nio.charset.StandardCharsets.UTF_8)), sha256(out.toByteArray()),
+            assertEquals(
+                    sha256(sent.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    sha256(out.toByteArray()),
                     sent.length() + " bytes in, " + out.size() + " bytes out");
         }
     }
@@ -164,7 +179,8 @@ class ProxyClientsTest {
 
     @Test
     void anUnknownBranchGetsA3D000ThatNamesIt(ProxyFixture fx) {
-        SQLException e = assertThrows(SQLException.class, () -> fx.viaProxy("postgres@nope").close());
+        SQLException e = assertThrows(
+                SQLException.class, () -> fx.viaProxy("postgres@nope").close());
         assertEquals("3D000", e.getSQLState());
         assertTrue(e.getMessage().contains("branch \"nope\" does not exist"), e.getMessage());
     }

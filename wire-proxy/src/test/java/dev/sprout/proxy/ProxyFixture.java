@@ -52,7 +52,8 @@ public final class ProxyFixture implements AutoCloseable {
     private ProxyFixture() throws Exception {
         base = Files.createDirectories(Path.of("/tmp", "sprout-proxy-test-" + UUID.randomUUID()));
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-        pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
+        pageserver = Pageserver.start(
+                PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
         TimelineId mainId = TimelineId.random();
         pageserver.store().createRoot(mainId, 0, 0);
         main = Compute.start(spec(mainId, "main"), true);
@@ -66,8 +67,10 @@ public final class ProxyFixture implements AutoCloseable {
         try (Connection c = direct(feature)) {
             Sql.exec(c, "UPDATE marker SET name = 'feature'");
         }
-        proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(base.resolve("tls"))),
-                this::wake, registry); // no fast path (Endpoints.now): every connection takes the wake-up's thread
+        proxy = WireProxy.start(
+                ProxyConfig.defaults(0, new TlsSettings.SelfSigned(base.resolve("tls"))),
+                this::wake,
+                registry); // no fast path (Endpoints.now): every connection takes the wake-up's thread
     }
 
     private WakeResult wake(String branch) throws InterruptedException {
@@ -88,7 +91,13 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     private ComputeSpec spec(TimelineId timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), base.resolve(name), Ports.free(), PASSWORD)
+        return ComputeSpec.of(
+                        "127.0.0.1",
+                        pageserver.pagePort(),
+                        timeline.toString(),
+                        base.resolve(name),
+                        Ports.free(),
+                        PASSWORD)
                 .withPageserverCredential(pageserver.credentials().pageService().value());
     }
 
@@ -132,14 +141,19 @@ public final class ProxyFixture implements AutoCloseable {
 
         @Override
         public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-            return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                    .getOrComputeIfAbsent(ProxyFixture.class, k -> {
-                        try {
-                            return new ProxyFixture();
-                        } catch (Exception e) {
-                            throw new IllegalStateException("cannot start the computes and the proxy: " + e.getMessage(), e);
-                        }
-                    }, ProxyFixture.class);
+            return context.getRoot()
+                    .getStore(ExtensionContext.Namespace.GLOBAL)
+                    .getOrComputeIfAbsent(
+                            ProxyFixture.class,
+                            k -> {
+                                try {
+                                    return new ProxyFixture();
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(
+                                            "cannot start the computes and the proxy: " + e.getMessage(), e);
+                                }
+                            },
+                            ProxyFixture.class);
         }
     }
 }

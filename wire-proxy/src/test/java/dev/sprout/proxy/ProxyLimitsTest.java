@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ProxyFixture.Resolver.class)
 class ProxyLimitsTest {
 
-    private static WireProxy proxy(ProxyFixture fx, ProxyConfig config, Endpoints endpoints) {
+    private static WireProxy proxy(ProxyConfig config, Endpoints endpoints) {
         return WireProxy.start(config, endpoints, new SimpleMeterRegistry());
     }
 
@@ -54,11 +54,15 @@ class ProxyLimitsTest {
 
     @Test
     void theConnectionLimitAnswers53300AndFreesItsSlotOnClose(ProxyFixture fx) throws Exception {
-        try (WireProxy proxy = proxy(fx, ProxyConfig.defaults(0, new TlsSettings.Disabled()).withMaxConnections(1), b -> main(fx))) {
+        try (WireProxy proxy =
+                proxy(ProxyConfig.defaults(0, new TlsSettings.Disabled()).withMaxConnections(1), b -> main(fx))) {
             Connection first = connect(proxy, "postgres", "disable");
-            SQLException refused = assertThrows(SQLException.class, () -> connect(proxy, "postgres", "disable").close());
+            SQLException refused = assertThrows(
+                    SQLException.class,
+                    () -> connect(proxy, "postgres", "disable").close());
             assertEquals("53300", refused.getSQLState());
-            assertTrue(refused.getMessage().contains("too many connections to the proxy (limit 1)"), refused.getMessage());
+            assertTrue(
+                    refused.getMessage().contains("too many connections to the proxy (limit 1)"), refused.getMessage());
             first.close();
             awaitSessions(proxy, 0);
             try (Connection again = connect(proxy, "postgres", "disable")) {
@@ -76,8 +80,8 @@ class ProxyLimitsTest {
             case 3 -> new WakeResult.Ready(new InetSocketAddress("127.0.0.1", nobody)); // suspended again meanwhile
             default -> main(fx);
         };
-        try (WireProxy proxy = proxy(fx, ProxyConfig.defaults(0, new TlsSettings.Disabled()), endpoints);
-             Connection c = connect(proxy, "postgres", "disable")) {
+        try (WireProxy proxy = proxy(ProxyConfig.defaults(0, new TlsSettings.Disabled()), endpoints);
+                Connection c = connect(proxy, "postgres", "disable")) {
             assertEquals("main", queryString(c, "SELECT name FROM marker"));
             assertEquals(4, asked.get(), "two 'starting' answers and one refused address were asked again");
         }
@@ -99,11 +103,13 @@ class ProxyLimitsTest {
             public java.util.Optional<WakeResult> now(String branch) {
                 // main: the fast answer; stale: a fast answer whose compute has just gone away
                 asked.incrementAndGet();
-                return java.util.Optional.of(branch.equals("stale")
-                        ? new WakeResult.Ready(new InetSocketAddress("127.0.0.1", nobody)) : main(fx));
+                return java.util.Optional.of(
+                        branch.equals("stale")
+                                ? new WakeResult.Ready(new InetSocketAddress("127.0.0.1", nobody))
+                                : main(fx));
             }
         };
-        try (WireProxy proxy = proxy(fx, ProxyConfig.defaults(0, new TlsSettings.Disabled()), endpoints)) {
+        try (WireProxy proxy = proxy(ProxyConfig.defaults(0, new TlsSettings.Disabled()), endpoints)) {
             for (int i = 0; i < 3; i++) {
                 try (Connection c = connect(proxy, "postgres", "disable")) {
                     assertEquals("main", queryString(c, "SELECT name FROM marker"));
@@ -121,20 +127,29 @@ class ProxyLimitsTest {
 
     @Test
     void aComputeThatCannotStartAnswers57P03WithTheReason(ProxyFixture fx) throws Exception {
-        Endpoints endpoints = branch -> branch.equals("broken") ? new WakeResult.Failed("the pageserver is unreachable")
+        Endpoints endpoints = branch -> branch.equals("broken")
+                ? new WakeResult.Failed("the pageserver is unreachable")
                 : new WakeResult.Starting("still starting");
         ProxyConfig config = ProxyConfig.defaults(0, new TlsSettings.Disabled())
                 .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ZERO);
-        try (WireProxy proxy = proxy(fx, config, endpoints)) {
-            SQLException failed = assertThrows(SQLException.class, () -> connect(proxy, "postgres@broken", "disable").close());
+        try (WireProxy proxy = proxy(config, endpoints)) {
+            SQLException failed = assertThrows(
+                    SQLException.class,
+                    () -> connect(proxy, "postgres@broken", "disable").close());
             assertEquals("57P03", failed.getSQLState());
-            assertTrue(failed.getMessage().contains("the compute of branch \"broken\" cannot start: the pageserver is unreachable"),
+            assertTrue(
+                    failed.getMessage()
+                            .contains("the compute of branch \"broken\" cannot start: the pageserver is unreachable"),
                     failed.getMessage());
             long started = System.nanoTime();
-            SQLException slow = assertThrows(SQLException.class, () -> connect(proxy, "postgres@slow", "disable").close());
+            SQLException slow = assertThrows(
+                    SQLException.class,
+                    () -> connect(proxy, "postgres@slow", "disable").close());
             assertEquals("57P03", slow.getSQLState());
             assertTrue(slow.getMessage().contains("did not become ready in time: still starting"), slow.getMessage());
-            assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() < 10_000, "gave up near the 1 s wake timeout");
+            assertTrue(
+                    Duration.ofNanos(System.nanoTime() - started).toMillis() < 10_000,
+                    "gave up near the 1 s wake timeout");
         }
     }
 
@@ -143,10 +158,13 @@ class ProxyLimitsTest {
         Endpoints endpoints = branch -> branch.equals("slow") ? new WakeResult.Starting("still starting") : main(fx);
         ProxyConfig config = ProxyConfig.defaults(0, new TlsSettings.Disabled())
                 .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1));
-        try (WireProxy proxy = proxy(fx, config, endpoints)) {
-            SQLException timedOut = assertThrows(SQLException.class, () -> connect(proxy, "postgres@slow", "disable").close());
+        try (WireProxy proxy = proxy(config, endpoints)) {
+            SQLException timedOut = assertThrows(
+                    SQLException.class,
+                    () -> connect(proxy, "postgres@slow", "disable").close());
             assertEquals("57014", timedOut.getSQLState(), timedOut.getMessage());
-            assertTrue(timedOut.getMessage().contains("canceling authentication due to timeout"), timedOut.getMessage());
+            assertTrue(
+                    timedOut.getMessage().contains("canceling authentication due to timeout"), timedOut.getMessage());
 
             // A client that connects and says nothing is closed without a word, as PostgreSQL does.
             try (Socket silent = new Socket("127.0.0.1", proxy.port())) {
@@ -156,10 +174,13 @@ class ProxyLimitsTest {
 
             try (Connection idle = connect(proxy, "postgres", "disable")) {
                 assertEquals("main", queryString(idle, "SELECT name FROM marker"));
-                awaitSessions(proxy, 0); // cut after 1 s without traffic (the edges are ProxyClockTest's, on a mock clock)
+                awaitSessions(
+                        proxy, 0); // cut after 1 s without traffic (the edges are ProxyClockTest's, on a mock clock)
                 SQLException cut = assertThrows(SQLException.class, () -> queryString(idle, "SELECT 1"));
                 assertEquals("57P05", cut.getSQLState(), cut.getMessage());
-                assertTrue(cut.getMessage().contains("terminating connection due to idle-session timeout"), cut.getMessage());
+                assertTrue(
+                        cut.getMessage().contains("terminating connection due to idle-session timeout"),
+                        cut.getMessage());
             }
         }
     }
@@ -173,7 +194,13 @@ class ProxyLimitsTest {
         assertEquals(0, fx.proxy.cancelKeys(), "a closed session's key is forgotten");
         double before = count(fx, "unknown_key");
         try (Socket s = new Socket("127.0.0.1", fx.proxy.port())) {
-            s.getOutputStream().write(ByteBuffer.allocate(16).putInt(16).putInt(80877102).putInt(42).putInt(7).array());
+            s.getOutputStream()
+                    .write(ByteBuffer.allocate(16)
+                            .putInt(16)
+                            .putInt(80877102)
+                            .putInt(42)
+                            .putInt(7)
+                            .array());
             s.setSoTimeout(10_000);
             assertEquals(-1, s.getInputStream().read(), "a CancelRequest gets no answer; the proxy closes");
         }
@@ -181,7 +208,8 @@ class ProxyLimitsTest {
     }
 
     private static double count(ProxyFixture fx, String outcome) {
-        var counter = fx.registry.find("sprout.proxy.cancels").tag("outcome", outcome).counter();
+        var counter =
+                fx.registry.find("sprout.proxy.cancels").tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -195,20 +223,23 @@ class ProxyLimitsTest {
         }
 
         SSLContext trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
+        trustAll.init(
+                null,
+                new TrustManager[] {
+                    new X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
+                        @Override
+                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+                        @Override
+                        public X509Certificate[] getAcceptedIssuers() {
+                            return new X509Certificate[0];
+                        }
+                    }
+                },
+                null);
         try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", fx.proxy.port())) {
             s.setSoTimeout(10_000);
             s.startHandshake(); // no ALPN offered

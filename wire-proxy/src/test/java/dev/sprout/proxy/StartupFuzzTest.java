@@ -39,7 +39,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ProxyFixture.Resolver.class)
 class StartupFuzzTest {
     static final int CASES = 10_000;
-    private static final Set<String> OWN_CODES = Arrays.stream(SqlState.values()).map(SqlState::code).collect(Collectors.toSet());
+    private static final Set<String> OWN_CODES =
+            Arrays.stream(SqlState.values()).map(SqlState::code).collect(Collectors.toSet());
 
     @Test
     void tenThousandMalformedStartsNeverCrashTheProxy(ProxyFixture fx) throws Exception {
@@ -64,15 +65,19 @@ class StartupFuzzTest {
                 try {
                     f.get();
                 } catch (Exception e) {
-                    throw new AssertionError("seed " + seed + ": " + e.getCause().getMessage(), e.getCause());
+                    throw new AssertionError(
+                            "seed " + seed + ": " + e.getCause().getMessage(), e.getCause());
                 }
             }
         } finally {
             pool.shutdownNow();
         }
         System.out.println("fuzz seed " + seed + ", outcomes " + new TreeMap<>(outcomes));
-        assertEquals(CASES, outcomes.values().stream().mapToLong(AtomicLong::get).sum());
-        assertTrue(outcomes.keySet().stream().anyMatch(k -> k.startsWith("error 08P01")), "seed " + seed + ": " + outcomes);
+        assertEquals(
+                CASES, outcomes.values().stream().mapToLong(AtomicLong::get).sum());
+        assertTrue(
+                outcomes.keySet().stream().anyMatch(k -> k.startsWith("error 08P01")),
+                "seed " + seed + ": " + outcomes);
 
         try (Connection c = fx.viaProxy("postgres@feature")) {
             assertEquals("feature", queryString(c, "SELECT name FROM marker"), "seed " + seed);
@@ -132,8 +137,13 @@ class StartupFuzzTest {
                     String fields = new String(body, StandardCharsets.UTF_8);
                     assertTrue(fields.contains("SFATAL\0"), "not FATAL: " + fields);
                     String code = fields.substring(fields.indexOf("\0C") + 2, fields.indexOf("\0C") + 7);
-                    assertTrue(OWN_CODES.contains(code) || code.startsWith("28") || code.startsWith("3D")
-                            || code.equals("08P01") || code.equals("0A000"), "unexpected SQLSTATE " + code + ": " + fields);
+                    assertTrue(
+                            OWN_CODES.contains(code)
+                                    || code.startsWith("28")
+                                    || code.startsWith("3D")
+                                    || code.equals("08P01")
+                                    || code.equals("0A000"),
+                            "unexpected SQLSTATE " + code + ": " + fields);
                     last = "error " + code;
                 }
                 case 'v', 'R' -> last = type == 'v' ? "negotiate" : "authentication request";
@@ -178,11 +188,19 @@ class StartupFuzzTest {
         b.putInt(0);
         int[] versions = {196608, 196610, 196611, 131072, 80877102, 80877199, r.nextInt()};
         b.putInt(versions[r.nextInt(versions.length)]);
-        String[][] params = {{"user", "postgres"}, {"database", r.nextBoolean() ? "postgres" : "postgres@" + word(r)},
-                {"options", r.nextBoolean() ? "branch=" + word(r) : "-c x=y"}, {"_pq_.x", "1"}, {"application_name", word(r)}};
+        String[][] params = {
+            {"user", "postgres"},
+            {"database", r.nextBoolean() ? "postgres" : "postgres@" + word(r)},
+            {"options", r.nextBoolean() ? "branch=" + word(r) : "-c x=y"},
+            {"_pq_.x", "1"},
+            {"application_name", word(r)}
+        };
         for (String[] p : params) {
             if (r.nextInt(3) > 0) {
-                b.put(p[0].getBytes(StandardCharsets.UTF_8)).put((byte) 0).put(p[1].getBytes(StandardCharsets.UTF_8)).put((byte) 0);
+                b.put(p[0].getBytes(StandardCharsets.UTF_8))
+                        .put((byte) 0)
+                        .put(p[1].getBytes(StandardCharsets.UTF_8))
+                        .put((byte) 0);
             }
         }
         b.put((byte) 0);
@@ -202,7 +220,13 @@ class StartupFuzzTest {
     private static byte[] special(Random r) {
         int[] codes = {80877103, 80877104, 80877102};
         int code = codes[r.nextInt(codes.length)];
-        return code == 80877102 ? ByteBuffer.allocate(16).putInt(16).putInt(code).putInt(r.nextInt()).putInt(r.nextInt()).array()
+        return code == 80877102
+                ? ByteBuffer.allocate(16)
+                        .putInt(16)
+                        .putInt(code)
+                        .putInt(r.nextInt())
+                        .putInt(r.nextInt())
+                        .array()
                 : ByteBuffer.allocate(8).putInt(8).putInt(code).array();
     }
 

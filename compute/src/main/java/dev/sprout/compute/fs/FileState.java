@@ -33,6 +33,7 @@ final class FileState {
      * commit sends the size even if it equals {@code storedSize}.
      */
     boolean sizeUnsure;
+
     final TreeMap<Integer, byte[]> dirty = new TreeMap<>();
     Map<Integer, ByteString> inFlight = Map.of();
     /**

@@ -17,7 +17,8 @@ public record FsOptions(int uid, int gid, long cacheBytes, long dirtyLimitBytes,
             throw new IllegalArgumentException("cacheBytes: " + cacheBytes + " (expected: >= 0)");
         }
         if (dirtyLimitBytes < PageFs.PAGE_SIZE) {
-            throw new IllegalArgumentException("dirtyLimitBytes: " + dirtyLimitBytes + " (expected: >= one page, 8192)");
+            throw new IllegalArgumentException(
+                    "dirtyLimitBytes: " + dirtyLimitBytes + " (expected: >= one page, 8192)");
         }
     }
 

@@ -46,7 +46,8 @@ public final class FsStats {
     @Override
     public String toString() {
         return "pagesRead=" + pagesRead() + " getPagesCalls=" + getPagesCalls() + " commits=" + commits()
-                + " pagesCommitted=" + pagesCommitted() + " fsyncs=" + fsyncs() + " pressureFlushes=" + pressureFlushes()
+                + " pagesCommitted=" + pagesCommitted() + " fsyncs=" + fsyncs() + " pressureFlushes="
+                + pressureFlushes()
                 + " bytesWritten=" + bytesWritten();
     }
 }

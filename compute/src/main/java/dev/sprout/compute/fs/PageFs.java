@@ -72,7 +72,8 @@ public final class PageFs {
     private final WriteBackBuffer buffer;
     /** The newest LSN any change of this filesystem was acknowledged at. */
     private final AtomicLong lastLsn = new AtomicLong();
-    private volatile Runnable onFenced = () -> { };
+
+    private volatile Runnable onFenced = () -> {};
 
     public PageFs(PageSession session, FsOptions options) {
         this.session = session;
@@ -81,7 +82,8 @@ public final class PageFs {
             @Override
             public Optional<FileAttr> lookup(String path) {
                 Optional<FileAttr> found = await(session.lookup(PageSession.SESSION_LSN, path), "lookup " + path);
-                found.filter(a -> a.getType() != FileType.DIRECTORY).ifPresent(a -> buffer.found(a.getFileId(), a.getSize()));
+                found.filter(a -> a.getType() != FileType.DIRECTORY)
+                        .ifPresent(a -> buffer.found(a.getFileId(), a.getSize()));
                 return found;
             }
 
@@ -95,19 +97,25 @@ public final class PageFs {
                 return out;
             }
         });
-        this.buffer = new WriteBackBuffer(new WriteBackBuffer.PageSource() {
-            @Override
-            public PagesRead getPages(long lsn, List<PageRef> refs) {
-                return await(session.getPages(lsn, refs),
-                        "read of " + refs.size() + " pages of file " + refs.getFirst().getFileId());
-            }
+        this.buffer = new WriteBackBuffer(
+                new WriteBackBuffer.PageSource() {
+                    @Override
+                    public PagesRead getPages(long lsn, List<PageRef> refs) {
+                        return await(
+                                session.getPages(lsn, refs),
+                                "read of " + refs.size() + " pages of file "
+                                        + refs.getFirst().getFileId());
+                    }
 
-            @Override
-            public long commit(List<PageWrite> pages, List<Resize> resizes) {
-                return acknowledged(await(session.commit(pages, resizes),
-                        "commit of " + pages.size() + " pages and " + resizes.size() + " sizes"));
-            }
-        }, options, stats);
+                    @Override
+                    public long commit(List<PageWrite> pages, List<Resize> resizes) {
+                        return acknowledged(await(
+                                session.commit(pages, resizes),
+                                "commit of " + pages.size() + " pages and " + resizes.size() + " sizes"));
+                    }
+                },
+                options,
+                stats);
     }
 
     /** Called (once per fencing) when the pageserver says another compute took the timeline over. */
@@ -163,7 +171,8 @@ public final class PageFs {
             var created = await(session.create(path, mode & 07777, options.uid(), options.gid()), "create " + path);
             acknowledged(created.lsn());
             buffer.created(created.fileId());
-            names.put(path, new NameCache.Node(created.fileId(), false, mode & 07777, System.currentTimeMillis() * 1000));
+            names.put(
+                    path, new NameCache.Node(created.fileId(), false, mode & 07777, System.currentTimeMillis() * 1000));
             return created.fileId();
         });
     }
@@ -172,7 +181,8 @@ public final class PageFs {
         names.change(() -> {
             var created = await(session.mkdir(path, mode & 07777, options.uid(), options.gid()), "mkdir " + path);
             acknowledged(created.lsn());
-            names.put(path, new NameCache.Node(created.fileId(), true, mode & 07777, System.currentTimeMillis() * 1000));
+            names.put(
+                    path, new NameCache.Node(created.fileId(), true, mode & 07777, System.currentTimeMillis() * 1000));
             return null;
         });
     }
@@ -250,7 +260,11 @@ public final class PageFs {
                 node.mode = mode & 07777; // the file has left the timeline; only its open handles see it
                 return null;
             }
-            acknowledged(await(session.setAttr(SetAttr.newBuilder().setPath(path).setMode(mode & 07777).build()),
+            acknowledged(await(
+                    session.setAttr(SetAttr.newBuilder()
+                            .setPath(path)
+                            .setMode(mode & 07777)
+                            .build()),
                     "chmod " + path));
             node.mode = mode & 07777;
             return null;
@@ -271,7 +285,8 @@ public final class PageFs {
         if (node.directory) {
             throw new FsException(FsError.INVALID_ARGUMENT, "\"" + from + "\" is a directory; only files are hidden");
         }
-        buffer.keepDeleted(node.fileId,
+        buffer.keepDeleted(
+                node.fileId,
                 () -> acknowledged(await(session.unlink(from), "unlink " + from + " (hidden as " + to + ")")));
         names.hide(from, to, node);
     }
@@ -321,7 +336,8 @@ public final class PageFs {
             throw new FsException(FsError.IO, what + ": interrupted", e);
         } catch (TimeoutException e) {
             call.cancel(false);
-            throw new FsException(FsError.IO, what + ": no answer from the pageserver within " + options.requestTimeout(), e);
+            throw new FsException(
+                    FsError.IO, what + ": no answer from the pageserver within " + options.requestTimeout(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof FencedException) {

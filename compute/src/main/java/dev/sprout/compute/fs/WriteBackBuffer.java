@@ -63,6 +63,7 @@ import java.util.function.LongSupplier;
 final class WriteBackBuffer {
     /** Pages per commit message: 8 MiB, well under the page service's default 64 MiB frame limit. */
     static final int PAGES_PER_COMMIT = 1024;
+
     static final ByteString ZERO_PAGE = ByteString.copyFrom(new byte[PAGE_SIZE]);
 
     /**
@@ -462,13 +463,23 @@ final class WriteBackBuffer {
             List<Resize> resizes = new ArrayList<>();
             for (Pending p : pending) {
                 if (p.cutTo() >= 0) {
-                    resizes.add(Resize.newBuilder().setFileId(p.file().fileId).setSize(p.cutTo()).build());
+                    resizes.add(Resize.newBuilder()
+                            .setFileId(p.file().fileId)
+                            .setSize(p.cutTo())
+                            .build());
                 }
                 if (p.resize()) {
-                    resizes.add(Resize.newBuilder().setFileId(p.file().fileId).setSize(p.size()).build());
+                    resizes.add(Resize.newBuilder()
+                            .setFileId(p.file().fileId)
+                            .setSize(p.size())
+                            .build());
                 }
                 for (var e : p.pages().entrySet()) {
-                    batch.add(PageWrite.newBuilder().setFileId(p.file().fileId).setBlock(e.getKey()).setData(e.getValue()).build());
+                    batch.add(PageWrite.newBuilder()
+                            .setFileId(p.file().fileId)
+                            .setBlock(e.getKey())
+                            .setData(e.getValue())
+                            .build());
                     if (batch.size() == PAGES_PER_COMMIT) {
                         commitBatch(batch, resizes);
                     }
@@ -533,10 +544,12 @@ final class WriteBackBuffer {
         PagesRead read = source.getPages(lsn, refs);
         Map<Integer, ByteString> out = new HashMap<>(blocks.size() * 2);
         for (int i = 0; i < blocks.size(); i++) {
-            out.put(blocks.get(i), switch (read.pages().get(i)) {
-                case PageResult.Found found -> found.data();
-                case PageResult.Absent absent -> ZERO_PAGE;
-            });
+            out.put(
+                    blocks.get(i),
+                    switch (read.pages().get(i)) {
+                        case PageResult.Found found -> found.data();
+                        case PageResult.Absent absent -> ZERO_PAGE;
+                    });
         }
         stats.getPagesCalls.increment();
         return out;

@@ -40,6 +40,7 @@ final class FuseAdapter implements FuseOperations {
     private static final Logger log = LoggerFactory.getLogger(FuseAdapter.class);
     /** PostgreSQL writes 8 KiB pages and WAL in up to 1 MiB pieces; let one FUSE write carry that much. */
     private static final int MAX_WRITE = 1 << 20;
+
     private static final int MAX_READAHEAD = 1 << 20;
 
     private final PageFs fs;
@@ -59,11 +60,29 @@ final class FuseAdapter implements FuseOperations {
 
     @Override
     public Set<Operation> supportedOperations() {
-        return EnumSet.of(Operation.INIT, Operation.GET_ATTR, Operation.READ_DIR, Operation.OPEN_DIR,
-                Operation.RELEASE_DIR, Operation.FSYNCDIR, Operation.MKDIR, Operation.RMDIR, Operation.CREATE,
-                Operation.OPEN, Operation.READ, Operation.WRITE, Operation.FLUSH, Operation.RELEASE, Operation.FSYNC,
-                Operation.TRUNCATE, Operation.UNLINK, Operation.RENAME, Operation.CHMOD, Operation.CHOWN,
-                Operation.UTIMENS, Operation.STATFS);
+        return EnumSet.of(
+                Operation.INIT,
+                Operation.GET_ATTR,
+                Operation.READ_DIR,
+                Operation.OPEN_DIR,
+                Operation.RELEASE_DIR,
+                Operation.FSYNCDIR,
+                Operation.MKDIR,
+                Operation.RMDIR,
+                Operation.CREATE,
+                Operation.OPEN,
+                Operation.READ,
+                Operation.WRITE,
+                Operation.FLUSH,
+                Operation.RELEASE,
+                Operation.FSYNC,
+                Operation.TRUNCATE,
+                Operation.UNLINK,
+                Operation.RENAME,
+                Operation.CHMOD,
+                Operation.CHOWN,
+                Operation.UTIMENS,
+                Operation.STATFS);
     }
 
     @Override
@@ -112,10 +131,10 @@ final class FuseAdapter implements FuseOperations {
     @Override
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
         return call("readdir", path, () -> {
-            filler.fill(".", s -> { }, 0, 0);
-            filler.fill("..", s -> { }, 0, 0);
+            filler.fill(".", s -> {}, 0, 0);
+            filler.fill("..", s -> {}, 0, 0);
             for (String name : fs.readdir(path)) {
-                if (filler.fill(name, s -> { }, 0, 0) != 0) {
+                if (filler.fill(name, s -> {}, 0, 0) != 0) {
                     break; // the kernel's buffer is full
                 }
             }

@@ -2,6 +2,7 @@ package dev.sprout.compute.fuse;
 
 import dev.sprout.compute.fs.PageFs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,8 @@ public final class TimelineMount implements AutoCloseable {
             Path.of("/usr/lib64/libfuse3.so.3"), Path.of("/usr/lib/libfuse3.so.3"));
 
     /**
+     * How a timeline is mounted.
+     *
      * @param allowOther     let other users (PostgreSQL's, when the compute runs as root) use the mount
      * @param writebackCache let the kernel gather writes (it must then flush them before each fsync, which it does)
      */
@@ -60,11 +63,18 @@ public final class TimelineMount implements AutoCloseable {
         try {
             fuse = builder.build(new FuseAdapter(fs, builder.errno(), options.writebackCache()));
         } catch (UnsatisfiedLinkError e) {
-            throw new MountException("libfuse3 could not be loaded (" + e.getMessage() + "); install it with: apt-get install fuse3", e);
+            throw new MountException(
+                    "libfuse3 could not be loaded (" + e.getMessage() + "); install it with: apt-get install fuse3", e);
         }
-        List<String> opts = new ArrayList<>(List.of("fsname=sprout:" + name, "subtype=sprout", "default_permissions",
+        List<String> opts = new ArrayList<>(List.of(
+                "fsname=sprout:" + name,
+                "subtype=sprout",
+                "default_permissions",
                 // The compute is the timeline's only writer, so the kernel may keep names, attributes and pages.
-                "attr_timeout=60", "entry_timeout=60", "negative_timeout=5", "kernel_cache"));
+                "attr_timeout=60",
+                "entry_timeout=60",
+                "negative_timeout=5",
+                "kernel_cache"));
         if (options.allowOther()) {
             opts.add("allow_other");
         }
@@ -72,8 +82,10 @@ public final class TimelineMount implements AutoCloseable {
             fuse.mount("sprout", mp, "-o", String.join(",", opts));
         } catch (FuseMountFailedException | RuntimeException e) {
             closeQuietly(fuse);
-            throw new MountException("mounting timeline " + name + " at " + mp + " failed: " + e.getMessage()
-                    + " (is /dev/fuse present and fusermount3 installed? apt-get install fuse3)", e);
+            throw new MountException(
+                    "mounting timeline " + name + " at " + mp + " failed: " + e.getMessage()
+                            + " (is /dev/fuse present and fusermount3 installed? apt-get install fuse3)",
+                    e);
         }
         log.info("mounted {} at {}", name, mp);
         return new TimelineMount(fs, mp, fuse);
@@ -120,7 +132,8 @@ public final class TimelineMount implements AutoCloseable {
             log.warn("{} is still mounted (a compute that died?); detaching it", mp);
             lazyUnmount(mp);
             if (isMounted(mp)) {
-                throw new MountException("a stale mount at " + mp + " could not be detached; try: fusermount3 -u -z " + mp);
+                throw new MountException(
+                        "a stale mount at " + mp + " could not be detached; try: fusermount3 -u -z " + mp);
             }
         }
     }
@@ -130,7 +143,7 @@ public final class TimelineMount implements AutoCloseable {
         String target = mountPoint.toAbsolutePath().normalize().toString();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] fields = line.split(" ");
+                String[] fields = line.split(" ", -1);
                 if (fields.length > 4 && unescape(fields[4]).equals(target)) {
                     return true;
                 }
@@ -157,11 +170,12 @@ public final class TimelineMount implements AutoCloseable {
     }
 
     private static void lazyUnmount(Path mp) {
-        for (List<String> command : List.of(List.of("fusermount3", "-u", "-z", mp.toString()),
-                List.of("umount", "-l", mp.toString()))) {
+        for (List<String> command :
+                List.of(List.of("fusermount3", "-u", "-z", mp.toString()), List.of("umount", "-l", mp.toString()))) {
             try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-                String output = new String(p.getInputStream().readAllBytes()).trim();
+                Process p =
+                        new ProcessBuilder(command).redirectErrorStream(true).start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     return;
                 }

@@ -62,12 +62,15 @@ public record Initdb(
         try {
             List<String> command = new ArrayList<>(List.of(
                     install.tool("initdb").toString(),
-                    "-D", dataDir.toString(),
-                    "-U", superuser,
+                    "-D",
+                    dataDir.toString(),
+                    "-U",
+                    superuser,
                     "--auth-local=scram-sha-256",
                     "--auth-host=scram-sha-256",
                     "--pwfile=" + pwfile,
-                    "-E", "UTF8",
+                    "-E",
+                    "UTF8",
                     "--no-locale"));
             if (noSync) {
                 command.add("--no-sync");
@@ -102,7 +105,9 @@ public record Initdb(
     private Path writePasswordFile() {
         Path pwfile = null;
         try {
-            pwfile = Files.createTempFile("sprout-initdb-", ".pw",
+            pwfile = Files.createTempFile(
+                    "sprout-initdb-",
+                    ".pw",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(pwfile, password + "\n", StandardCharsets.UTF_8);
             osUser.chown(pwfile);

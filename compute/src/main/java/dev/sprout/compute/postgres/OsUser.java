@@ -45,7 +45,10 @@ public record OsUser(String name, int uid, int gid) {
         try {
             return new OsUser(fields[0], Integer.parseInt(fields[2]), Integer.parseInt(fields[3]));
         } catch (RuntimeException e) {
-            throw new PostgresException("unreadable passwd entry for " + POSTGRES + ": " + entry.output().strip(), e);
+            throw new PostgresException(
+                    "unreadable passwd entry for " + POSTGRES + ": "
+                            + entry.output().strip(),
+                    e);
         }
     }
 
@@ -63,8 +66,8 @@ public record OsUser(String name, int uid, int gid) {
             throw new PostgresException("cannot run " + String.join(" ", command) + " as " + this
                     + ": switching users needs root and this JVM runs as " + CURRENT);
         }
-        List<String> wrapped = new ArrayList<>(List.of(
-                "setpriv", "--reuid=" + uid, "--regid=" + gid, "--init-groups", "--"));
+        List<String> wrapped =
+                new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--init-groups", "--"));
         wrapped.addAll(command);
         return List.copyOf(wrapped);
     }

@@ -27,6 +27,7 @@ public record PostgresInstall(Path binDir, int majorVersion) {
     private static final Path DEBIAN_INSTALLS = Path.of("/usr/lib/postgresql");
     /** Searched in this order: the version Sprout is tested with first, then the others newest first. */
     private static final List<Integer> SEARCH_ORDER = List.of(15, 17, 16, 14, 13);
+
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)");
 
     public PostgresInstall {
@@ -54,9 +55,11 @@ public record PostgresInstall(Path binDir, int majorVersion) {
             try {
                 return of(Path.of(binEnv));
             } catch (PostgresException e) {
-                throw new PostgresException(BIN_ENV + "=" + binEnv + " is not a usable PostgreSQL bin directory: "
-                        + e.getMessage() + "; point it at the bin directory of PostgreSQL " + MIN_MAJOR + " to "
-                        + MAX_MAJOR + ", or unset it", e);
+                throw new PostgresException(
+                        BIN_ENV + "=" + binEnv + " is not a usable PostgreSQL bin directory: "
+                                + e.getMessage() + "; point it at the bin directory of PostgreSQL " + MIN_MAJOR + " to "
+                                + MAX_MAJOR + ", or unset it",
+                        e);
             }
         }
         List<Path> searched = new ArrayList<>();
@@ -91,8 +94,8 @@ public record PostgresInstall(Path binDir, int majorVersion) {
         }
         int major = Integer.parseInt(version.group(1));
         if (major < MIN_MAJOR || major > MAX_MAJOR) {
-            throw new PostgresException(postgres + " is PostgreSQL " + major + "; Sprout supports " + MIN_MAJOR
-                    + " to " + MAX_MAJOR);
+            throw new PostgresException(
+                    postgres + " is PostgreSQL " + major + "; Sprout supports " + MIN_MAJOR + " to " + MAX_MAJOR);
         }
         return new PostgresInstall(postgres.getParent(), major);
     }

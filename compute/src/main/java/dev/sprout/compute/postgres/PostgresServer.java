@@ -49,6 +49,7 @@ public final class PostgresServer implements AutoCloseable {
     private static final Duration IMMEDIATE_TIMEOUT = Duration.ofSeconds(5);
     /** Bounds the wait for SIGKILLed processes, which may be stuck in uninterruptible I/O. */
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+
     private static final Duration CLOSE_FAST_TIMEOUT = Duration.ofSeconds(30);
     private static final long POLL_MILLIS = 25;
     private static final int ERROR_LOG_LINES = 30;
@@ -165,15 +166,18 @@ public final class PostgresServer implements AutoCloseable {
         SQLException lastException = null;
         while (true) {
             if (!process.isAlive()) {
-                throw new PostgresException("postgres pid " + pid() + " on port " + spec.port() + " exited with code "
-                        + process.exitValue() + " before accepting connections" + logSuffix(), lastException);
+                throw new PostgresException(
+                        "postgres pid " + pid() + " on port " + spec.port() + " exited with code " + process.exitValue()
+                                + " before accepting connections" + logSuffix(),
+                        lastException);
             }
             try (Connection connection = DriverManager.getConnection(jdbcUrl(), connectionProperties(true));
                     Statement statement = connection.createStatement();
                     ResultSet answer = statement.executeQuery("SELECT pg_backend_pid()")) {
                 answer.next();
                 long backend = answer.getLong(1);
-                Optional<Long> parent = ProcessHandle.of(backend).flatMap(ProcessHandle::parent).map(ProcessHandle::pid);
+                Optional<Long> parent =
+                        ProcessHandle.of(backend).flatMap(ProcessHandle::parent).map(ProcessHandle::pid);
                 if (parent.isPresent() && parent.get() == pid()) {
                     return;
                 }
@@ -181,16 +185,20 @@ public final class PostgresServer implements AutoCloseable {
                         + parent.map(String::valueOf).orElse("unknown") + ", not this postmaster";
             } catch (SQLException e) {
                 if (e.getSQLState() != null && e.getSQLState().startsWith(AUTH_FAILURE_CLASS)) {
-                    throw new PostgresException("postgres on port " + spec.port() + " refused superuser "
-                            + spec.superuser() + ": " + e.getMessage() + logSuffix(), e);
+                    throw new PostgresException(
+                            "postgres on port " + spec.port() + " refused superuser " + spec.superuser() + ": "
+                                    + e.getMessage() + logSuffix(),
+                            e);
                 }
                 lastFailure = e.getMessage();
                 lastException = e;
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new PostgresException("postgres pid " + pid() + " did not accept connections on port "
-                        + spec.port() + " within " + timeout.toMillis() + " ms (last: " + lastFailure + ")"
-                        + logSuffix(), lastException);
+                throw new PostgresException(
+                        "postgres pid " + pid() + " did not accept connections on port "
+                                + spec.port() + " within " + timeout.toMillis() + " ms (last: " + lastFailure + ")"
+                                + logSuffix(),
+                        lastException);
             }
             try {
                 Thread.sleep(POLL_MILLIS);
@@ -284,7 +292,10 @@ public final class PostgresServer implements AutoCloseable {
         boolean interrupted = false;
         while (process.isAlive() || descendants.stream().anyMatch(PostgresServer::isRunning)) {
             if (System.nanoTime() - deadline > 0) {
-                List<Long> running = descendants.stream().filter(PostgresServer::isRunning).map(ProcessHandle::pid).toList();
+                List<Long> running = descendants.stream()
+                        .filter(PostgresServer::isRunning)
+                        .map(ProcessHandle::pid)
+                        .toList();
                 throw new PostgresException("postgres processes still run " + KILL_TIMEOUT.toSeconds()
                         + " s after SIGKILL (stuck in uninterruptible I/O?): postmaster " + pid()
                         + (process.isAlive() ? " running" : " gone") + ", its processes " + running + " running");

@@ -107,11 +107,16 @@ public record ServerSpec(
     List<String> command() {
         List<String> command = new ArrayList<>(List.of(
                 install.tool("postgres").toString(),
-                "-D", dataDir.toString(),
-                "-c", "listen_addresses=" + LISTEN_ADDRESS,
-                "-c", "port=" + port,
-                "-c", "unix_socket_directories=" + socketDir,
-                "-c", "unix_socket_permissions=" + SOCKET_PERMISSIONS));
+                "-D",
+                dataDir.toString(),
+                "-c",
+                "listen_addresses=" + LISTEN_ADDRESS,
+                "-c",
+                "port=" + port,
+                "-c",
+                "unix_socket_directories=" + socketDir,
+                "-c",
+                "unix_socket_permissions=" + SOCKET_PERMISSIONS));
         settings.forEach((name, value) -> {
             command.add("-c");
             command.add(name + "=" + value);

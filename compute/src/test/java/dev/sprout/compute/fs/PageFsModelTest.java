@@ -40,7 +40,8 @@ class PageFsModelTest {
         long seed = Long.getLong("sprout.seed", System.nanoTime());
         System.out.println("PageFsModelTest seed " + seed + " (replay: -Dsprout.seed=" + seed + ")");
         Random rnd = new Random(seed);
-        try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir.resolve("pages")).withEphemeralPorts());
+        try (Pageserver server = Pageserver.start(
+                        PageserverConfig.defaults(dir.resolve("pages")).withEphemeralPorts());
                 PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
                         .withCredential(server.credentials().pageService().value()))) {
             TimelineId timeline = TimelineId.random();
@@ -98,8 +99,10 @@ class PageFsModelTest {
 
     /** A small cache and dirty limit, so that evictions and commits forced by memory pressure happen often. */
     private static PageFs open(PageClient client, TimelineId timeline) {
-        PageSession session = client.attach(timeline.toString(), AttachMode.exclusive()).join();
-        return new PageFs(session, FsOptions.defaults(0, 0).withCacheBytes(64 * 1024).withDirtyLimitBytes(96 * 1024));
+        PageSession session =
+                client.attach(timeline.toString(), AttachMode.exclusive()).join();
+        return new PageFs(
+                session, FsOptions.defaults(0, 0).withCacheBytes(64 * 1024).withDirtyLimitBytes(96 * 1024));
     }
 
     private static void assertRead(PageFs fs, long id, byte[] model, int offset, int length, String what) {
@@ -109,7 +112,9 @@ class PageFsModelTest {
         assertEquals(expected, n, what + ": bytes read at " + offset + " of " + model.length);
         byte[] got = new byte[n];
         out.get(0, got); // PageFs fills the buffer from index 0, as FUSE hands it over
-        assertArrayEquals(Arrays.copyOfRange(model, Math.min(offset, model.length), Math.min(offset, model.length) + n), got,
+        assertArrayEquals(
+                Arrays.copyOfRange(model, Math.min(offset, model.length), Math.min(offset, model.length) + n),
+                got,
                 what + ": the bytes at " + offset + ".." + (offset + n));
     }
 }

@@ -42,7 +42,8 @@ class WriteBackBufferModelTest {
     /** Files stay under 40 pages, so that writes and truncations often meet the same pages. */
     private static final int MAX_SIZE = 40 * PAGE_SIZE;
     /** Clean pages: about 7. Dirty pages: 12 before every file is committed. */
-    private static final FsOptions OPTIONS = FsOptions.defaults(0, 0).withCacheBytes(64 * 1024).withDirtyLimitBytes(96 * 1024);
+    private static final FsOptions OPTIONS =
+            FsOptions.defaults(0, 0).withCacheBytes(64 * 1024).withDirtyLimitBytes(96 * 1024);
 
     private int step;
 
@@ -53,8 +54,10 @@ class WriteBackBufferModelTest {
         try {
             run(seed);
         } catch (Throwable e) {
-            throw new AssertionError("model test failed at step " + step + " with seed " + seed
-                    + " (replay: -Dsprout.seed=" + seed + ")", e);
+            throw new AssertionError(
+                    "model test failed at step " + step + " with seed " + seed + " (replay: -Dsprout.seed=" + seed
+                            + ")",
+                    e);
         }
     }
 
@@ -155,7 +158,7 @@ class WriteBackBufferModelTest {
     }
 
     private static long id(int f) {
-        return 100 + f;
+        return 100L + f;
     }
 
     private static void assertRead(WriteBackBuffer buffer, long fileId, byte[] model, int offset, int length) {
@@ -168,9 +171,14 @@ class WriteBackBufferModelTest {
         int from = Math.min(offset, model.length);
         for (int i = 0; i < n; i++) {
             if (got[i] != model[from + i]) {
-                assertArrayEquals(Arrays.copyOfRange(model, from, from + n), got, "file " + fileId + ": first difference at byte "
-                        + (from + i) + " (block " + (from + i) / PAGE_SIZE + ", offset in block " + (from + i) % PAGE_SIZE
-                        + ") of a read at " + offset + ".." + (offset + n) + " of a file of " + model.length + " bytes");
+                assertArrayEquals(
+                        Arrays.copyOfRange(model, from, from + n),
+                        got,
+                        "file " + fileId + ": first difference at byte "
+                                + (from + i) + " (block " + (from + i) / PAGE_SIZE + ", offset in block "
+                                + (from + i) % PAGE_SIZE
+                                + ") of a read at " + offset + ".." + (offset + n) + " of a file of " + model.length
+                                + " bytes");
             }
         }
     }
@@ -204,10 +212,14 @@ class WriteBackBufferModelTest {
             assertEquals(0, atLsn, "reads of a file with a name go to the head");
             List<PageResult> out = new ArrayList<>(refs.size());
             for (PageRef r : refs) {
-                assertTrue((long) r.getBlock() * PAGE_SIZE < size(r.getFileId()), "block " + r.getBlock() + " of file "
-                        + r.getFileId() + " is read although it lies past the stored size " + size(r.getFileId())
-                        + " (it must read as zeros without asking)");
-                ByteString page = pages.getOrDefault(r.getFileId(), new TreeMap<>()).get(r.getBlock());
+                assertTrue(
+                        (long) r.getBlock() * PAGE_SIZE < size(r.getFileId()),
+                        "block " + r.getBlock() + " of file "
+                                + r.getFileId() + " is read although it lies past the stored size "
+                                + size(r.getFileId())
+                                + " (it must read as zeros without asking)");
+                ByteString page =
+                        pages.getOrDefault(r.getFileId(), new TreeMap<>()).get(r.getBlock());
                 out.add(page == null ? PageResult.ABSENT : new PageResult.Found(page, lsn));
             }
             return new PagesRead(lsn, out);
@@ -223,12 +235,16 @@ class WriteBackBufferModelTest {
             for (Resize r : resizes) {
                 sizes.put(r.getFileId(), r.getSize());
                 int keep = FileState.blocks(r.getSize());
-                pages.computeIfAbsent(r.getFileId(), id -> new TreeMap<>()).tailMap(keep).clear();
+                pages.computeIfAbsent(r.getFileId(), id -> new TreeMap<>())
+                        .tailMap(keep)
+                        .clear();
             }
             for (PageWrite w : writes) {
                 assertEquals(PAGE_SIZE, w.getData().size(), "a committed page is whole");
-                assertTrue((long) w.getBlock() * PAGE_SIZE < size(w.getFileId()), "block " + w.getBlock() + " of file "
-                        + w.getFileId() + " lands past its size " + size(w.getFileId()));
+                assertTrue(
+                        (long) w.getBlock() * PAGE_SIZE < size(w.getFileId()),
+                        "block " + w.getBlock() + " of file " + w.getFileId() + " lands past its size "
+                                + size(w.getFileId()));
                 pages.computeIfAbsent(w.getFileId(), id -> new TreeMap<>()).put(w.getBlock(), w.getData());
             }
             lsn++;

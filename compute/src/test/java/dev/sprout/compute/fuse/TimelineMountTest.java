@@ -18,6 +18,7 @@ import dev.sprout.storage.timeline.TimelineId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -46,18 +47,23 @@ class TimelineMountTest {
 
     @BeforeEach
     void mountATimeline() {
-        server = Pageserver.start(PageserverConfig.defaults(dir.resolve("pages")).withEphemeralPorts());
+        server =
+                Pageserver.start(PageserverConfig.defaults(dir.resolve("pages")).withEphemeralPorts());
         timeline = TimelineId.random();
         server.store().createRoot(timeline, 0, 0);
-        client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
+        client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                .withCredential(server.credentials().pageService().value()));
         mount = mountAgain();
         root = mount.mountPoint();
     }
 
     private TimelineMount mountAgain() {
-        PageSession session = client.attach(timeline.toString(), AttachMode.exclusive()).join();
+        PageSession session =
+                client.attach(timeline.toString(), AttachMode.exclusive()).join();
         // A small dirty limit, so the tests also cover commits forced by memory pressure.
-        PageFs fs = new PageFs(session, FsOptions.defaults(0, 0).withDirtyLimitBytes(256 * 1024).withCacheBytes(1 << 20));
+        PageFs fs = new PageFs(
+                session,
+                FsOptions.defaults(0, 0).withDirtyLimitBytes(256 * 1024).withCacheBytes(1 << 20));
         return TimelineMount.mount(fs, dir.resolve("mnt"), timeline.toString(), new TimelineMount.Options(false, true));
     }
 
@@ -84,11 +90,11 @@ class TimelineMountTest {
         Files.write(root.resolve("base/1/16384"), big);
         try (FileChannel ch = FileChannel.open(root.resolve("base/1/16384"), StandardOpenOption.WRITE)) {
             // partial-page overwrites straddling page boundaries
-            ch.write(ByteBuffer.wrap("hello".getBytes()), 8190);
+            ch.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)), 8190);
             ch.write(ByteBuffer.wrap(new byte[] {7}), 100_000);
             ch.force(false);
         }
-        System.arraycopy("hello".getBytes(), 0, big, 8190, 5);
+        System.arraycopy("hello".getBytes(StandardCharsets.UTF_8), 0, big, 8190, 5);
         big[100_000] = 7;
         assertArrayEquals(big, Files.readAllBytes(root.resolve("base/1/16384")));
         assertEquals(big.length, Files.size(root.resolve("base/1/16384")));
@@ -117,8 +123,8 @@ class TimelineMountTest {
             assertEquals(expected, back[i], "byte " + i);
         }
         // O_TRUNC empties the file
-        Files.write(f, "x".getBytes(), StandardOpenOption.TRUNCATE_EXISTING);
-        assertArrayEquals("x".getBytes(), Files.readAllBytes(f));
+        Files.write(f, "x".getBytes(StandardCharsets.UTF_8), StandardOpenOption.TRUNCATE_EXISTING);
+        assertArrayEquals("x".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(f));
     }
 
     @Test
@@ -126,7 +132,10 @@ class TimelineMountTest {
         Files.createDirectories(root.resolve("pg_wal/archive_status"));
         Files.writeString(root.resolve("pg_wal/a"), "A");
         Files.writeString(root.resolve("pg_wal/b"), "B");
-        Files.move(root.resolve("pg_wal/a"), root.resolve("pg_wal/b"), StandardCopyOption.ATOMIC_MOVE,
+        Files.move(
+                root.resolve("pg_wal/a"),
+                root.resolve("pg_wal/b"),
+                StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
         assertEquals("A", Files.readString(root.resolve("pg_wal/b")));
         assertFalse(Files.exists(root.resolve("pg_wal/a")));
@@ -134,12 +143,16 @@ class TimelineMountTest {
         assertThrows(DirectoryNotEmptyException.class, () -> Files.delete(root.resolve("pg_wal")));
         assertThrows(NoSuchFileException.class, () -> Files.readString(root.resolve("nope")));
         try (var list = Files.list(root.resolve("pg_wal"))) {
-            assertEquals(new TreeSet<>(List.of("archive_status", "b")),
+            assertEquals(
+                    new TreeSet<>(List.of("archive_status", "b")),
                     new TreeSet<>(list.map(p -> p.getFileName().toString()).toList()));
         }
-        Files.setPosixFilePermissions(root.resolve("pg_wal/b"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(root.resolve("pg_wal/b"))));
+        Files.setPosixFilePermissions(
+                root.resolve("pg_wal/b"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(
+                "rw-------",
+                java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(root.resolve("pg_wal/b"))));
         Files.move(root.resolve("pg_wal"), root.resolve("pg_xlog"));
         assertEquals("A", Files.readString(root.resolve("pg_xlog/b")));
         assertFalse(Files.exists(root.resolve("pg_wal/b")));
@@ -151,17 +164,19 @@ class TimelineMountTest {
         Path f = root.resolve("db/rel");
         Files.write(f, new byte[20_000]);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap("still here".getBytes()), 0);
+            ch.write(ByteBuffer.wrap("still here".getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(false);
             Files.delete(f);
             ByteBuffer back = ByteBuffer.allocate(10);
             ch.read(back, 0);
-            assertEquals("still here", new String(back.array()));
+            assertEquals("still here", new String(back.array(), StandardCharsets.UTF_8));
             try (var list = Files.list(root.resolve("db"))) {
                 assertEquals(List.of(), list.toList(), "FUSE's .fuse_hidden file must not be listed");
             }
             // The pageserver no longer has the file: a branch taken now would not see it.
-            assertTrue(server.store().readdir(timeline, server.store().lastLsn(), "/db").isEmpty());
+            assertTrue(server.store()
+                    .readdir(timeline, server.store().lastLsn(), "/db")
+                    .isEmpty());
         }
         Files.delete(root.resolve("db")); // rmdir works although a hidden file existed
     }

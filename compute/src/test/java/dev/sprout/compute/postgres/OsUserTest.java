@@ -20,8 +20,17 @@ class OsUserTest {
         if (ROOT) {
             assertEquals(OsUser.POSTGRES, user.name());
             assertNotEquals(0, user.uid());
-            assertEquals(List.of("setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups", "--",
-                    "initdb", "-D", "/x"), user.wrap(command));
+            assertEquals(
+                    List.of(
+                            "setpriv",
+                            "--reuid=" + user.uid(),
+                            "--regid=" + user.gid(),
+                            "--init-groups",
+                            "--",
+                            "initdb",
+                            "-D",
+                            "/x"),
+                    user.wrap(command));
         } else {
             assertEquals(new UnixSystem().getUid(), user.uid());
             assertEquals(command, user.wrap(command));

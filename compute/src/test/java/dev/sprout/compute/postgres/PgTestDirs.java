@@ -21,7 +21,8 @@ final class PgTestDirs implements AutoCloseable {
 
     PgTestDirs(OsUser osUser) throws IOException {
         this.osUser = osUser;
-        this.base = traversable(Path.of("/tmp", "sprout-pgtest-" + UUID.randomUUID().toString().substring(0, 8)));
+        this.base = traversable(
+                Path.of("/tmp", "sprout-pgtest-" + UUID.randomUUID().toString().substring(0, 8)));
     }
 
     /** A new directory {@code name} of mode 0755 belonging to the OS user, for a data directory, socket and log. */
@@ -33,8 +34,16 @@ final class PgTestDirs implements AutoCloseable {
 
     /** A spec for a cluster in {@code dir/data}, its socket in {@code dir} and its log in {@code dir/postgres.log}. */
     ServerSpec spec(PostgresInstall install, Path dir, int port, String password) {
-        return new ServerSpec(install, osUser, dir.resolve("data"), port, dir, dir.resolve("postgres.log"),
-                Map.of("fsync", "off"), "sprout", password);
+        return new ServerSpec(
+                install,
+                osUser,
+                dir.resolve("data"),
+                port,
+                dir,
+                dir.resolve("postgres.log"),
+                Map.of("fsync", "off"),
+                "sprout",
+                password);
     }
 
     @Override

@@ -34,7 +34,8 @@ class PostgresInstallTest {
 
     @Test
     void unusableSproutPgBinIsNamed(@TempDir Path notABinDir) {
-        PostgresException failure = assertThrows(PostgresException.class,
+        PostgresException failure = assertThrows(
+                PostgresException.class,
                 () -> PostgresInstall.locate(notABinDir.toString(), Path.of("/usr/lib/postgresql")));
         assertTrue(failure.getMessage().contains("SPROUT_PG_BIN=" + notABinDir), failure.getMessage());
         assertTrue(failure.getMessage().contains(notABinDir.resolve("postgres").toString()), failure.getMessage());
@@ -44,6 +45,7 @@ class PostgresInstallTest {
     void missingToolIsNamed() {
         PostgresInstall install = PostgresInstall.locate();
         PostgresException failure = assertThrows(PostgresException.class, () -> install.tool("no-such-tool"));
-        assertTrue(failure.getMessage().contains(install.binDir().resolve("no-such-tool").toString()));
+        assertTrue(failure.getMessage()
+                .contains(install.binDir().resolve("no-such-tool").toString()));
     }
 }

@@ -61,22 +61,30 @@ class PostgresServerTest {
     void initdbThenStartAnswersOverTcpWithScramPassword(TestInfo test) throws Exception {
         Duration initdb = initdb(test);
         assertTrue(initdb.isPositive(), "initdb took " + initdb);
-        assertEquals(Integer.toString(install.majorVersion()), Files.readString(spec.dataDir().resolve("PG_VERSION")).strip());
+        assertEquals(
+                Integer.toString(install.majorVersion()),
+                Files.readString(spec.dataDir().resolve("PG_VERSION")).strip());
         assertTrue(Files.readString(spec.dataDir().resolve("pg_hba.conf")).contains("scram-sha-256"));
 
         PostgresServer server = start();
         assertTrue(server.isAlive());
         try (Connection connection = server.connect()) {
             assertEquals(1, queryInt(connection, "SELECT 1"));
-            assertEquals(server.pid(), ProcessHandle.of(queryInt(connection, "SELECT pg_backend_pid()"))
-                    .flatMap(ProcessHandle::parent).orElseThrow().pid(), "the backend is a child of our postmaster");
+            assertEquals(
+                    server.pid(),
+                    ProcessHandle.of(queryInt(connection, "SELECT pg_backend_pid()"))
+                            .flatMap(ProcessHandle::parent)
+                            .orElseThrow()
+                            .pid(),
+                    "the backend is a child of our postmaster");
             assertEquals(osUser.uid(), (int) Files.getAttribute(spec.dataDir(), "unix:uid"));
         }
 
         Properties wrong = new Properties();
         wrong.setProperty("user", spec.superuser());
         wrong.setProperty("password", "not-" + PASSWORD);
-        SQLException refused = assertThrows(SQLException.class, () -> DriverManager.getConnection(server.jdbcUrl(), wrong));
+        SQLException refused =
+                assertThrows(SQLException.class, () -> DriverManager.getConnection(server.jdbcUrl(), wrong));
         assertEquals("28P01", refused.getSQLState(), refused.getMessage());
     }
 
@@ -84,7 +92,8 @@ class PostgresServerTest {
     void fastStopThenRestartKeepsData(TestInfo test) throws Exception {
         initdb(test);
         PostgresServer first = start();
-        try (Connection connection = first.connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = first.connect();
+                Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE t (v int)");
             statement.execute("INSERT INTO t VALUES (42)");
         }
@@ -106,11 +115,13 @@ class PostgresServerTest {
     void killThenRestartRunsCrashRecoveryAndKeepsCommittedRow(TestInfo test) throws Exception {
         initdb(test);
         PostgresServer first = start();
-        try (Connection connection = first.connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = first.connect();
+                Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE t (v int)");
             statement.execute("INSERT INTO t VALUES (7)");
         }
-        List<ProcessHandle> children = ProcessHandle.of(first.pid()).orElseThrow().children().toList();
+        List<ProcessHandle> children =
+                ProcessHandle.of(first.pid()).orElseThrow().children().toList();
         assertFalse(children.isEmpty(), "a running postmaster has children (checkpointer, walwriter, ...)");
 
         first.kill();
@@ -129,15 +140,16 @@ class PostgresServerTest {
     void stopEscalatesToImmediateWhenFastShutdownTimesOut(TestInfo test) throws Exception {
         initdb(test);
         PostgresServer first = start();
-        try (Connection connection = first.connect(); Statement statement = connection.createStatement()) {
+        try (Connection connection = first.connect();
+                Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE t (v int)");
             statement.execute("INSERT INTO t VALUES (3)");
         }
 
         // a stopped postmaster cannot finish a fast shutdown; it gets SIGINT and SIGQUIT when continued
         signal("STOP", first.pid());
-        CompletableFuture<Void> resume = CompletableFuture.runAsync(() -> signal("CONT", first.pid()),
-                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+        CompletableFuture<Void> resume = CompletableFuture.runAsync(
+                () -> signal("CONT", first.pid()), CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
         assertEquals(PostgresServer.StopMode.IMMEDIATE, first.stop(Duration.ZERO));
         resume.join();
         assertTrue(first.logTail(20).contains("received immediate shutdown request"), first.logTail(20));
@@ -151,7 +163,8 @@ class PostgresServerTest {
     void stopKillsAPostmasterThatIgnoresShutdownSignals(TestInfo test) throws Exception {
         initdb(test);
         PostgresServer first = start();
-        List<ProcessHandle> children = ProcessHandle.of(first.pid()).orElseThrow().children().toList();
+        List<ProcessHandle> children =
+                ProcessHandle.of(first.pid()).orElseThrow().children().toList();
         signal("STOP", first.pid());
 
         assertEquals(PostgresServer.StopMode.KILLED, first.stop(Duration.ofMillis(100)));
@@ -166,8 +179,16 @@ class PostgresServerTest {
     @Test
     void awaitReadyFailsFastWhenTheSuperuserPasswordIsWrong(TestInfo test) throws Exception {
         initdb(test);
-        ServerSpec wrongPassword = new ServerSpec(install, osUser, spec.dataDir(), spec.port(), spec.socketDir(),
-                spec.logFile(), spec.settings(), spec.superuser(), "not-" + PASSWORD);
+        ServerSpec wrongPassword = new ServerSpec(
+                install,
+                osUser,
+                spec.dataDir(),
+                spec.port(),
+                spec.socketDir(),
+                spec.logFile(),
+                spec.settings(),
+                spec.superuser(),
+                "not-" + PASSWORD);
         PostgresServer server = PostgresServer.start(wrongPassword);
         servers.add(server);
 
@@ -181,8 +202,10 @@ class PostgresServerTest {
     void stalePostmasterPidAndSocketLockDoNotPreventStart(TestInfo test) throws Exception {
         initdb(test);
         // pid 1 is alive, so postgres would refuse this lock file as another postmaster's
-        Files.writeString(spec.dataDir().resolve("postmaster.pid"), "1\n" + spec.dataDir() + "\n1700000000\n"
-                + spec.port() + "\n" + spec.socketDir() + "\n127.0.0.1\n  5432001    32768\nready   \n");
+        Files.writeString(
+                spec.dataDir().resolve("postmaster.pid"),
+                "1\n" + spec.dataDir() + "\n1700000000\n" + spec.port() + "\n" + spec.socketDir()
+                        + "\n127.0.0.1\n  5432001    32768\nready   \n");
         Files.writeString(spec.socketLockFile(), "1\n" + spec.dataDir() + "\n");
 
         PostgresServer server = start();
@@ -220,7 +243,8 @@ class PostgresServerTest {
         Files.writeString(data.resolve("squatter"), "x");
         osUser.chown(data);
 
-        PostgresException failure = assertThrows(PostgresException.class,
+        PostgresException failure = assertThrows(
+                PostgresException.class,
                 () -> new Initdb(install, osUser, data, "sprout", PASSWORD, true, List.of()).run());
         assertTrue(failure.getMessage().contains("exited with 1"), failure.getMessage());
         assertTrue(failure.getMessage().contains("is not empty"), failure.getMessage());
@@ -246,7 +270,8 @@ class PostgresServerTest {
     }
 
     private static int queryInt(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+        try (Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(sql)) {
             assertTrue(result.next(), sql + " returned no row");
             return result.getInt(1);
         }

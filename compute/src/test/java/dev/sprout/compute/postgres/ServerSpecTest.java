@@ -22,19 +22,35 @@ class ServerSpecTest {
         settings.put("fsync", "off");
         ServerSpec spec = spec(Path.of("/srv/pg"), 5499, settings);
 
-        assertEquals(List.of(INSTALL.tool("postgres").toString(), "-D", "/srv/pg/data",
-                "-c", "listen_addresses=127.0.0.1", "-c", "port=5499", "-c", "unix_socket_directories=/srv/pg",
-                "-c", "unix_socket_permissions=0700", "-c", "shared_buffers=16MB", "-c", "fsync=off"), spec.command());
+        assertEquals(
+                List.of(
+                        INSTALL.tool("postgres").toString(),
+                        "-D",
+                        "/srv/pg/data",
+                        "-c",
+                        "listen_addresses=127.0.0.1",
+                        "-c",
+                        "port=5499",
+                        "-c",
+                        "unix_socket_directories=/srv/pg",
+                        "-c",
+                        "unix_socket_permissions=0700",
+                        "-c",
+                        "shared_buffers=16MB",
+                        "-c",
+                        "fsync=off"),
+                spec.command());
         assertEquals(Path.of("/srv/pg/.s.PGSQL.5499"), spec.socketFile());
         assertEquals(Path.of("/srv/pg/.s.PGSQL.5499.lock"), spec.socketLockFile());
     }
 
     @Test
     void fixedSettingsCannotBeOverridden() {
-        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
-                () -> spec(Path.of("/srv/pg"), 5499, Map.of("Port", "6000")));
+        IllegalArgumentException failure = assertThrows(
+                IllegalArgumentException.class, () -> spec(Path.of("/srv/pg"), 5499, Map.of("Port", "6000")));
         assertTrue(failure.getMessage().contains("Port"), failure.getMessage());
-        IllegalArgumentException opened = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException opened = assertThrows(
+                IllegalArgumentException.class,
                 () -> spec(Path.of("/srv/pg"), 5499, Map.of("unix_socket_permissions", "0777")));
         assertTrue(opened.getMessage().contains("unix_socket_permissions"), opened.getMessage());
     }
@@ -42,8 +58,8 @@ class ServerSpecTest {
     @Test
     void socketPathTooLongForTheKernelIsRefused() {
         Path deep = Path.of("/tmp", "d".repeat(100));
-        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
-                () -> spec(deep, 5499, Map.of()));
+        IllegalArgumentException failure =
+                assertThrows(IllegalArgumentException.class, () -> spec(deep, 5499, Map.of()));
         assertTrue(failure.getMessage().contains(deep.resolve(".s.PGSQL.5499").toString()), failure.getMessage());
     }
 
@@ -55,7 +71,7 @@ class ServerSpecTest {
     }
 
     private static ServerSpec spec(Path dir, int port, Map<String, String> settings) {
-        return new ServerSpec(INSTALL, USER, dir.resolve("data"), port, dir, dir.resolve("log"), settings,
-                "sprout", "hunter2");
+        return new ServerSpec(
+                INSTALL, USER, dir.resolve("data"), port, dir, dir.resolve("log"), settings, "sprout", "hunter2");
     }
 }

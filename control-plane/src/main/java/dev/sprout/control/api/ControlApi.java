@@ -2,12 +2,11 @@ package dev.sprout.control.api;
 
 import dev.sprout.control.ControlException;
 import dev.sprout.control.ControlPlane;
-import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.http.ApiException;
-import dev.sprout.http.Codes;
 import dev.sprout.http.ApiRequest;
 import dev.sprout.http.ApiResponse;
+import dev.sprout.http.Codes;
 import dev.sprout.http.HttpApi;
 import dev.sprout.http.Json;
 import dev.sprout.http.auth.Principal;
@@ -21,6 +20,7 @@ import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import dev.sprout.protocol.v1.SetRolesRequest;
 import dev.sprout.storage.error.StorageException;
+import dev.sprout.storage.timeline.BranchPoint;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -94,7 +94,11 @@ public final class ControlApi implements HttpApi {
         if (rest.isEmpty() || rest.equals("/")) {
             return switch (method) {
                 case "GET" -> list();
-                case "POST" -> create(who, Json.parse(request.body(), CreateBranchRequest.newBuilder()).build());
+                case "POST" ->
+                    create(
+                            who,
+                            Json.parse(request.body(), CreateBranchRequest.newBuilder())
+                                    .build());
                 default -> notAllowed(method, "GET, POST", "");
             };
         }
@@ -105,13 +109,17 @@ public final class ControlApi implements HttpApi {
             return switch (method) {
                 case "GET" -> ApiResponse.json(200, branch(control.get(tail), 0));
                 case "DELETE" -> {
-                    boolean subtree = request.query().getOrDefault("subtree", List.of("false")).contains("true");
+                    boolean subtree = request.query()
+                            .getOrDefault("subtree", List.of("false"))
+                            .contains("true");
                     who.requireBranch(tail, "delete");
                     if (subtree) {
-                        descendants(tail).forEach(child -> who.requireBranch(child, "delete (with the subtree of \""
-                                + tail + "\")"));
+                        descendants(tail)
+                                .forEach(child ->
+                                        who.requireBranch(child, "delete (with the subtree of \"" + tail + "\")"));
                     }
-                    yield ApiResponse.json(200, DeleteBranchResponse.newBuilder().addAllDeleted(control.delete(tail, subtree)));
+                    yield ApiResponse.json(
+                            200, DeleteBranchResponse.newBuilder().addAllDeleted(control.delete(tail, subtree)));
                 }
                 default -> notAllowed(method, "GET, DELETE", "; POST to /v1/branches/{name}/{action}");
             };
@@ -119,18 +127,26 @@ public final class ControlApi implements HttpApi {
         int slash = tail.lastIndexOf('/');
         String action = slash < 0 ? "" : tail.substring(slash + 1);
         if (!ACTIONS.contains(action)) {
-            throw new ApiException(404, Code.MALFORMED_REQUEST, "POST " + request.path() + ": no action \"" + action
-                    + "\" (expected /v1/branches/{name}/ and one of " + String.join(", ", ACTIONS) + ")", Map.of());
+            throw new ApiException(
+                    404,
+                    Code.MALFORMED_REQUEST,
+                    "POST " + request.path() + ": no action \"" + action
+                            + "\" (expected /v1/branches/{name}/ and one of " + String.join(", ", ACTIONS) + ")",
+                    Map.of());
         }
         String name = tail.substring(0, slash);
         who.requireBranch(name, action);
         return switch (action) {
             case "reset" -> ApiResponse.json(200, branch(control.reset(name), 0));
             case "restore" -> {
-                RestoreBranchRequest r = Json.parse(request.body(), RestoreBranchRequest.newBuilder()).build();
+                RestoreBranchRequest r = Json.parse(request.body(), RestoreBranchRequest.newBuilder())
+                        .build();
                 ControlPlane.Restored restored = control.restore(name, time("time", r.getTime()));
-                yield ApiResponse.json(200, RestoreBranchResponse.newBuilder()
-                        .setBranch(branch(restored.branch(), 0)).setBackup(restored.backup()));
+                yield ApiResponse.json(
+                        200,
+                        RestoreBranchResponse.newBuilder()
+                                .setBranch(branch(restored.branch(), 0))
+                                .setBackup(restored.backup()));
             }
             case "start" -> {
                 control.wake(name);
@@ -141,7 +157,8 @@ public final class ControlApi implements HttpApi {
                 yield ApiResponse.json(200, branch(control.get(name), 0));
             }
             case "roles" -> {
-                SetRolesRequest r = Json.parse(request.body(), SetRolesRequest.newBuilder()).build();
+                SetRolesRequest r =
+                        Json.parse(request.body(), SetRolesRequest.newBuilder()).build();
                 yield ApiResponse.json(200, branch(control.setRoles(name, r.getRolesList()), 0));
             }
             default -> {
@@ -168,13 +185,17 @@ public final class ControlApi implements HttpApi {
         }
         who.requireBranch(r.getName(), "create");
         if (r.getAtLsn() < 0) {
-            throw ApiException.invalid("\"atLsn\" " + Long.toUnsignedString(r.getAtLsn()) + " is not an LSN (expected: < 2^63)");
+            throw ApiException.invalid(
+                    "\"atLsn\" " + Long.toUnsignedString(r.getAtLsn()) + " is not an LSN (expected: < 2^63)");
         }
         if (r.getAtLsn() != 0 && !r.getAtTime().isEmpty()) {
             throw ApiException.invalid("give atLsn or atTime, not both");
         }
-        BranchPoint at = r.getAtLsn() != 0 ? new BranchPoint.AtLsn(r.getAtLsn())
-                : r.getAtTime().isEmpty() ? new BranchPoint.Head() : new BranchPoint.AtTime(time("atTime", r.getAtTime()));
+        BranchPoint at = r.getAtLsn() != 0
+                ? new BranchPoint.AtLsn(r.getAtLsn())
+                : r.getAtTime().isEmpty()
+                        ? new BranchPoint.Head()
+                        : new BranchPoint.AtTime(time("atTime", r.getAtTime()));
         String parent = r.getParent().isEmpty() ? "main" : r.getParent();
         ControlPlane.Created created = control.create(r.getName(), parent, at);
         return ApiResponse.json(created.created() ? 201 : 200, branch(created.branch(), 0));
@@ -209,7 +230,9 @@ public final class ControlApi implements HttpApi {
                 .setLogicalBytes(v.timeline().logicalBytes())
                 .setAddedBytes(v.timeline().physicalBytes())
                 .setComputeState(e.state().name())
-                .setComputeAddress(e.address().map(a -> a.getHostString() + ":" + a.getPort()).orElse(""))
+                .setComputeAddress(e.address()
+                        .map(a -> a.getHostString() + ":" + a.getPort())
+                        .orElse(""))
                 .setLastActivity(e.lastActivity().map(Instant::toString).orElse(""))
                 .setDepth(depth)
                 .addAllRoles(v.branch().roles());
@@ -219,7 +242,8 @@ public final class ControlApi implements HttpApi {
         try {
             OffsetDateTime t = OffsetDateTime.parse(text);
             if (t.getYear() < 0 || t.getYear() > 9999) {
-                throw ApiException.invalid("\"" + field + "\" is not an RFC 3339 time (four-digit years): \"" + text + "\"");
+                throw ApiException.invalid(
+                        "\"" + field + "\" is not an RFC 3339 time (four-digit years): \"" + text + "\"");
             }
             return t.toInstant();
         } catch (DateTimeParseException e) {
@@ -229,7 +253,11 @@ public final class ControlApi implements HttpApi {
 
     /** A 405: {@code allowed} is the Allow header, methods only (RFC 9110); {@code hint} goes in the sentence. */
     private static ApiResponse notAllowed(String method, String allowed, String hint) {
-        return new ApiException(405, Code.MALFORMED_REQUEST, method + " is not allowed here (allowed: " + allowed + hint + ")",
-                Map.of("Allow", allowed)).response();
+        return new ApiException(
+                        405,
+                        Code.MALFORMED_REQUEST,
+                        method + " is not allowed here (allowed: " + allowed + hint + ")",
+                        Map.of("Allow", allowed))
+                .response();
     }
 }

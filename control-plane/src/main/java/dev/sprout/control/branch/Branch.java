@@ -21,8 +21,15 @@ import java.util.UUID;
  * connect to it (checked before its compute is woken); empty: every role. A reset or restore keeps them, and the
  * backup a restore makes carries them too (it holds the same data); a new branch starts without.
  */
-public record Branch(String name, TimelineId timeline, Optional<String> parent, BranchPoint requested, long branchLsn,
-                     Instant branchTime, Instant createdAt, List<String> roles) {
+public record Branch(
+        String name,
+        TimelineId timeline,
+        Optional<String> parent,
+        BranchPoint requested,
+        long branchLsn,
+        Instant branchTime,
+        Instant createdAt,
+        List<String> roles) {
     /** Format 1 had no roles; it is still read (as "every role"). */
     private static final byte FORMAT = 2;
 
@@ -31,8 +38,14 @@ public record Branch(String name, TimelineId timeline, Optional<String> parent, 
     }
 
     /** A branch that every role may connect to. */
-    public Branch(String name, TimelineId timeline, Optional<String> parent, BranchPoint requested, long branchLsn,
-                  Instant branchTime, Instant createdAt) {
+    public Branch(
+            String name,
+            TimelineId timeline,
+            Optional<String> parent,
+            BranchPoint requested,
+            long branchLsn,
+            Instant branchTime,
+            Instant createdAt) {
         this(name, timeline, parent, requested, branchLsn, branchTime, createdAt, List.of());
     }
 
@@ -118,8 +131,15 @@ public record Branch(String name, TimelineId timeline, Optional<String> parent, 
                     roles.add(in.readUTF());
                 }
             }
-            return new Branch(name, timeline, parent.isEmpty() ? Optional.empty() : Optional.of(parent), requested, lsn,
-                    time, created, roles);
+            return new Branch(
+                    name,
+                    timeline,
+                    parent.isEmpty() ? Optional.empty() : Optional.of(parent),
+                    requested,
+                    lsn,
+                    time,
+                    created,
+                    roles);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt branch record", e);
         }

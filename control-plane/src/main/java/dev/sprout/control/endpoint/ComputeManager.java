@@ -29,8 +29,7 @@ public final class ComputeManager implements AutoCloseable {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private record Running(Compute compute, TimelineId timeline, Instant[] lastActivity) {
-    }
+    private record Running(Compute compute, TimelineId timeline, Instant[] lastActivity) {}
 
     public ComputeManager(ComputeTemplate template, Clock clock) {
         this.template = template;
@@ -61,14 +60,19 @@ public final class ComputeManager implements AutoCloseable {
                     Compute c = Compute.start(template.spec(branch, timeline), initdb);
                     r = new Running(c, timeline, new Instant[] {clock.instant()});
                     computes.put(branch, r);
-                    LOG.info("compute of branch {} started on port {} in {} ms", branch, c.port(),
+                    LOG.info(
+                            "compute of branch {} started on port {} in {} ms",
+                            branch,
+                            c.port(),
                             (System.nanoTime() - started) / 1_000_000);
                 } else if (r.compute.state() != Compute.State.RUNNING) {
                     r.compute.resume();
                 }
             } catch (RuntimeException e) {
-                throw new ControlException(Code.COMPUTE_FAILED,
-                        "the compute of branch \"" + branch + "\" cannot start: " + e.getMessage(), e);
+                throw new ControlException(
+                        Code.COMPUTE_FAILED,
+                        "the compute of branch \"" + branch + "\" cannot start: " + e.getMessage(),
+                        e);
             }
             r.compute.touch();
             r.lastActivity[0] = clock.instant();
@@ -104,7 +108,8 @@ public final class ComputeManager implements AutoCloseable {
             return Endpoint.STOPPED;
         }
         boolean running = r.compute.state() == Compute.State.RUNNING;
-        return new Endpoint(running ? Endpoint.State.RUNNING : Endpoint.State.SUSPENDED,
+        return new Endpoint(
+                running ? Endpoint.State.RUNNING : Endpoint.State.SUSPENDED,
                 running ? Optional.of(new InetSocketAddress("127.0.0.1", r.compute.port())) : Optional.empty(),
                 Optional.of(r.lastActivity[0]));
     }

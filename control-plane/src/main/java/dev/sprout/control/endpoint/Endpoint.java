@@ -13,7 +13,11 @@ import java.util.Optional;
  * @param lastActivity when a connection last reached it
  */
 public record Endpoint(State state, Optional<InetSocketAddress> address, Optional<Instant> lastActivity) {
-    public enum State { RUNNING, SUSPENDED, STOPPED }
+    public enum State {
+        RUNNING,
+        SUSPENDED,
+        STOPPED
+    }
 
     public static final Endpoint STOPPED = new Endpoint(State.STOPPED, Optional.empty(), Optional.empty());
 }

@@ -53,7 +53,8 @@ import org.junit.jupiter.api.Test;
  */
 class ControlApiTest {
     private static final String PASSWORD = "control-api-test-password";
-    private static final TimelineId MAIN = new TimelineId(UUID.nameUUIDFromBytes("control-api-test-main".getBytes(StandardCharsets.UTF_8)));
+    private static final TimelineId MAIN =
+            new TimelineId(UUID.nameUUIDFromBytes("control-api-test-main".getBytes(StandardCharsets.UTF_8)));
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
@@ -72,11 +73,25 @@ class ControlApiTest {
 
     /** Starts (or restarts) the pageserver on {@code base/pages} and mounts a control plane opened on its store. */
     private void serve() {
-        pageserver = Pageserver.start(PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
-        cp = ControlPlane.open(pageserver.store(), (branch, timeline) -> ComputeSpec.of("127.0.0.1", pageserver.pagePort(),
-                timeline.toString(), base.resolve("computes").resolve(branch.replace('/', '.') + "-" + timeline.toString().substring(0, 8)),
-                Ports.free(), PASSWORD).withPageserverCredential(pageserver.credentials().pageService().value()),
-                Clock.systemUTC(), MAIN, 0, 0);
+        pageserver = Pageserver.start(
+                PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
+        cp = ControlPlane.open(
+                pageserver.store(),
+                (branch, timeline) -> ComputeSpec.of(
+                                "127.0.0.1",
+                                pageserver.pagePort(),
+                                timeline.toString(),
+                                base.resolve("computes")
+                                        .resolve(branch.replace('/', '.') + "-"
+                                                + timeline.toString().substring(0, 8)),
+                                Ports.free(),
+                                PASSWORD)
+                        .withPageserverCredential(
+                                pageserver.credentials().pageService().value()),
+                Clock.systemUTC(),
+                MAIN,
+                0,
+                0);
         pageserver.mountApi(ControlApi.PREFIX, new ControlApi(cp));
     }
 
@@ -110,7 +125,9 @@ class ControlApiTest {
     void createAnswers201ThenTheSameBranchWith200() throws Exception {
         HttpResponse<String> first = call("POST", "/v1/branches", "{\"name\": \"a\"}");
         assertEquals(201, first.statusCode(), first.body());
-        assertTrue(first.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), first.headers().toString());
+        assertTrue(
+                first.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+                first.headers().toString());
         Branch a = parse(first, Branch.getDefaultInstance());
         assertEquals("a", a.getName());
         assertEquals("main", a.getParent());
@@ -127,14 +144,20 @@ class ControlApiTest {
 
         HttpResponse<String> again = call("POST", "/v1/branches", "{\"name\": \"a\"}");
         assertEquals(200, again.statusCode(), again.body());
-        assertEquals(a.getTimelineId(), parse(again, Branch.getDefaultInstance()).getTimelineId());
+        assertEquals(
+                a.getTimelineId(), parse(again, Branch.getDefaultInstance()).getTimelineId());
         HttpResponse<String> explicitParent = call("POST", "/v1/branches", "{\"name\": \"a\", \"parent\": \"main\"}");
         assertEquals(200, explicitParent.statusCode(), explicitParent.body());
-        assertEquals(a.getTimelineId(), parse(explicitParent, Branch.getDefaultInstance()).getTimelineId());
+        assertEquals(
+                a.getTimelineId(),
+                parse(explicitParent, Branch.getDefaultInstance()).getTimelineId());
 
         // the same name from another point: refused, and the branch is unchanged
         String other = Long.toString(a.getBranchLsn() + 1);
-        ErrorBody exists = error(call("POST", "/v1/branches", "{\"name\": \"a\", \"atLsn\": \"" + other + "\"}"), 409, Code.BRANCH_EXISTS);
+        ErrorBody exists = error(
+                call("POST", "/v1/branches", "{\"name\": \"a\", \"atLsn\": \"" + other + "\"}"),
+                409,
+                Code.BRANCH_EXISTS);
         assertTrue(exists.getMessage().contains("\"a\""), exists.getMessage());
         assertEquals(a.getTimelineId(), get("a").getTimelineId());
 
@@ -150,13 +173,16 @@ class ControlApiTest {
     void createAtAnLsnAndRepeatIt() throws Exception {
         long head = mainTimeline().getLastLsn();
         String body = "{\"name\": \"pinned\", \"atLsn\": \"" + head + "\"}";
-        assertTrue(head > 0, "atLsn 0 would be \"not set\" (proto3): the root must have an LSN of its own, got " + head);
+        assertTrue(
+                head > 0, "atLsn 0 would be \"not set\" (proto3): the root must have an LSN of its own, got " + head);
         HttpResponse<String> made = expect(call("POST", "/v1/branches", body), 201);
         Branch pinned = parse(made, Branch.getDefaultInstance());
         assertEquals(head, pinned.getBranchLsn());
         HttpResponse<String> again = call("POST", "/v1/branches", body);
         assertEquals(200, again.statusCode(), again.body());
-        assertEquals(pinned.getTimelineId(), parse(again, Branch.getDefaultInstance()).getTimelineId());
+        assertEquals(
+                pinned.getTimelineId(),
+                parse(again, Branch.getDefaultInstance()).getTimelineId());
         // the same name at the head is another request
         error(call("POST", "/v1/branches", "{\"name\": \"pinned\"}"), 409, Code.BRANCH_EXISTS);
     }
@@ -174,31 +200,47 @@ class ControlApiTest {
         error(call("POST", "/v1/branches", "{\"name\": \"" + "x".repeat(64) + "\"}"), 400, Code.INVALID_NAME);
         error(call("POST", "/v1/branches", "{\"name\": \"ok\", \"parent\": \"Not Valid\"}"), 400, Code.INVALID_NAME);
 
-        error(call("POST", "/v1/branches", "{\"name\": \"both\", \"atLsn\": \"1\", \"atTime\": \"2026-05-01T12:00:00Z\"}"),
-                400, Code.INVALID_ARGUMENT);
-        ErrorBody badTime = error(call("POST", "/v1/branches", "{\"name\": \"t\", \"atTime\": \"yesterday noon\"}"),
-                400, Code.INVALID_ARGUMENT);
+        error(
+                call(
+                        "POST",
+                        "/v1/branches",
+                        "{\"name\": \"both\", \"atLsn\": \"1\", \"atTime\": \"2026-05-01T12:00:00Z\"}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        ErrorBody badTime = error(
+                call("POST", "/v1/branches", "{\"name\": \"t\", \"atTime\": \"yesterday noon\"}"),
+                400,
+                Code.INVALID_ARGUMENT);
         assertTrue(badTime.getMessage().contains("yesterday noon"), badTime.getMessage());
-        ErrorBody noOffset = error(call("POST", "/v1/branches", "{\"name\": \"t\", \"atTime\": \"2026-05-01T12:00:00\"}"),
-                400, Code.INVALID_ARGUMENT);
+        ErrorBody noOffset = error(
+                call("POST", "/v1/branches", "{\"name\": \"t\", \"atTime\": \"2026-05-01T12:00:00\"}"),
+                400,
+                Code.INVALID_ARGUMENT);
         assertTrue(noOffset.getMessage().contains("2026-05-01T12:00:00"), noOffset.getMessage());
 
-        ErrorBody unknownParent = error(call("POST", "/v1/branches", "{\"name\": \"x\", \"parent\": \"nope\"}"),
-                404, Code.UNKNOWN_BRANCH);
+        ErrorBody unknownParent = error(
+                call("POST", "/v1/branches", "{\"name\": \"x\", \"parent\": \"nope\"}"), 404, Code.UNKNOWN_BRANCH);
         assertEquals("branch \"nope\" does not exist", unknownParent.getMessage());
 
-        ErrorBody unknownField = error(call("POST", "/v1/branches", "{\"name\": \"x\", \"parnet\": \"main\"}"),
-                400, Code.MALFORMED_REQUEST);
+        ErrorBody unknownField = error(
+                call("POST", "/v1/branches", "{\"name\": \"x\", \"parnet\": \"main\"}"), 400, Code.MALFORMED_REQUEST);
         assertTrue(unknownField.getMessage().contains("parnet"), unknownField.getMessage());
         error(call("POST", "/v1/branches", "{\"name\": "), 400, Code.MALFORMED_REQUEST);
         error(call("POST", "/v1/branches", "[1, 2]"), 400, Code.MALFORMED_REQUEST);
 
         long beyond = mainTimeline().getLastLsn() + 1_000_000;
-        ErrorBody range = error(call("POST", "/v1/branches", "{\"name\": \"far\", \"atLsn\": \"" + beyond + "\"}"),
-                400, Code.LSN_OUT_OF_RANGE);
+        ErrorBody range = error(
+                call("POST", "/v1/branches", "{\"name\": \"far\", \"atLsn\": \"" + beyond + "\"}"),
+                400,
+                Code.LSN_OUT_OF_RANGE);
         assertTrue(range.getMessage().contains(Long.toString(beyond)), range.getMessage());
-        ErrorBody future = error(call("POST", "/v1/branches", "{\"name\": \"later\", \"atTime\": \""
-                + Instant.now().plus(Duration.ofDays(1)) + "\"}"), 400, Code.LSN_OUT_OF_RANGE);
+        ErrorBody future = error(
+                call(
+                        "POST",
+                        "/v1/branches",
+                        "{\"name\": \"later\", \"atTime\": \"" + Instant.now().plus(Duration.ofDays(1)) + "\"}"),
+                400,
+                Code.LSN_OUT_OF_RANGE);
         assertTrue(future.getMessage().contains("future"), future.getMessage());
 
         // nothing of a refused request was made
@@ -210,9 +252,17 @@ class ControlApiTest {
 
     @Test
     void namesWithSlashesAreWrittenAsIsInThePath() throws Exception {
-        Branch made = parse(expect(call("POST", "/v1/branches", "{\"name\": \"team/feature-x\"}"), 201), Branch.getDefaultInstance());
-        Branch child = parse(expect(call("POST", "/v1/branches",
-                "{\"name\": \"team/feature-x/fix\", \"parent\": \"team/feature-x\"}"), 201), Branch.getDefaultInstance());
+        Branch made = parse(
+                expect(call("POST", "/v1/branches", "{\"name\": \"team/feature-x\"}"), 201),
+                Branch.getDefaultInstance());
+        Branch child = parse(
+                expect(
+                        call(
+                                "POST",
+                                "/v1/branches",
+                                "{\"name\": \"team/feature-x/fix\", \"parent\": \"team/feature-x\"}"),
+                        201),
+                Branch.getDefaultInstance());
         assertEquals("team/feature-x", child.getParent());
 
         Branch got = get("team/feature-x");
@@ -223,19 +273,26 @@ class ControlApiTest {
 
         // the action is the last segment; the name is everything before it
         error(call("POST", "/v1/branches/team/feature-x/reset", null), 409, Code.BRANCH_HAS_CHILDREN);
-        Branch reset = parse(expect(call("POST", "/v1/branches/team/feature-x/fix/reset", null), 200), Branch.getDefaultInstance());
+        Branch reset = parse(
+                expect(call("POST", "/v1/branches/team/feature-x/fix/reset", null), 200), Branch.getDefaultInstance());
         assertEquals("team/feature-x/fix", reset.getName());
         assertEquals("team/feature-x", reset.getParent());
         assertNotEquals(child.getTimelineId(), reset.getTimelineId());
 
-        DeleteBranchResponse deleted = parse(expect(call("DELETE", "/v1/branches/team/feature-x/fix", null), 200),
+        DeleteBranchResponse deleted = parse(
+                expect(call("DELETE", "/v1/branches/team/feature-x/fix", null), 200),
                 DeleteBranchResponse.getDefaultInstance());
         assertEquals(List.of("team/feature-x/fix"), deleted.getDeletedList());
-        Branch resetParent = parse(expect(call("POST", "/v1/branches/team/feature-x/reset", null), 200), Branch.getDefaultInstance());
+        Branch resetParent = parse(
+                expect(call("POST", "/v1/branches/team/feature-x/reset", null), 200), Branch.getDefaultInstance());
         assertEquals("team/feature-x", resetParent.getName());
         assertNotEquals(made.getTimelineId(), resetParent.getTimelineId());
-        assertEquals(List.of("team/feature-x"), parse(expect(call("DELETE", "/v1/branches/team/feature-x", null), 200),
-                DeleteBranchResponse.getDefaultInstance()).getDeletedList());
+        assertEquals(
+                List.of("team/feature-x"),
+                parse(
+                                expect(call("DELETE", "/v1/branches/team/feature-x", null), 200),
+                                DeleteBranchResponse.getDefaultInstance())
+                        .getDeletedList());
         error(call("GET", "/v1/branches/team/feature-x", null), 404, Code.UNKNOWN_BRANCH);
         assertEquals(List.of("main"), names(list()));
     }
@@ -251,12 +308,18 @@ class ControlApiTest {
         BranchList list = list();
         // parents before children, siblings by name (not the names' order: alpha would come first)
         assertEquals(List.of("main", "mid", "zeta", "alpha"), names(list));
-        assertEquals(List.of(0, 1, 1, 2), list.getBranchesList().stream().map(Branch::getDepth).toList());
-        assertEquals(List.of("", "main", "main", "zeta"), list.getBranchesList().stream().map(Branch::getParent).toList());
+        assertEquals(
+                List.of(0, 1, 1, 2),
+                list.getBranchesList().stream().map(Branch::getDepth).toList());
+        assertEquals(
+                List.of("", "main", "main", "zeta"),
+                list.getBranchesList().stream().map(Branch::getParent).toList());
         assertEquals(get("alpha").getTimelineId(), list.getBranches(3).getTimelineId());
         assertEquals(0, get("alpha").getDepth(), "a single GET has depth 0");
         // the trailing-slash form is the list too
-        assertEquals(names(list), names(parse(expect(call("GET", "/v1/branches/", null), 200), BranchList.getDefaultInstance())));
+        assertEquals(
+                names(list),
+                names(parse(expect(call("GET", "/v1/branches/", null), 200), BranchList.getDefaultInstance())));
 
         Branch main = get("main");
         assertEquals("", main.getParent());
@@ -271,23 +334,29 @@ class ControlApiTest {
 
     @Test
     void deleteRefusesChildrenUnlessSubtreeAndNeverMain() throws Exception {
-        Branch zeta = parse(expect(call("POST", "/v1/branches", "{\"name\": \"zeta\"}"), 201), Branch.getDefaultInstance());
+        Branch zeta =
+                parse(expect(call("POST", "/v1/branches", "{\"name\": \"zeta\"}"), 201), Branch.getDefaultInstance());
         expect(call("POST", "/v1/branches", "{\"name\": \"alpha\", \"parent\": \"zeta\"}"), 201);
         expect(call("POST", "/v1/branches", "{\"name\": \"omega\", \"parent\": \"alpha\"}"), 201);
         expect(call("POST", "/v1/branches", "{\"name\": \"keep\"}"), 201);
 
         ErrorBody children = error(call("DELETE", "/v1/branches/zeta", null), 409, Code.BRANCH_HAS_CHILDREN);
-        assertTrue(children.getMessage().contains("alpha") && children.getMessage().contains("omega"), children.getMessage());
+        assertTrue(
+                children.getMessage().contains("alpha") && children.getMessage().contains("omega"),
+                children.getMessage());
         error(call("DELETE", "/v1/branches/zeta?subtree=false", null), 409, Code.BRANCH_HAS_CHILDREN);
-        assertEquals(List.of("main", "keep", "zeta", "alpha", "omega"), names(list()), "a refused delete deletes nothing");
+        assertEquals(
+                List.of("main", "keep", "zeta", "alpha", "omega"), names(list()), "a refused delete deletes nothing");
 
-        DeleteBranchResponse deleted = parse(expect(call("DELETE", "/v1/branches/zeta?subtree=true", null), 200),
+        DeleteBranchResponse deleted = parse(
+                expect(call("DELETE", "/v1/branches/zeta?subtree=true", null), 200),
                 DeleteBranchResponse.getDefaultInstance());
         assertEquals(List.of("omega", "alpha", "zeta"), deleted.getDeletedList(), "deepest first");
         assertEquals(List.of("main", "keep"), names(list()));
         error(call("GET", "/v1/branches/alpha", null), 404, Code.UNKNOWN_BRANCH);
         // the timelines went with the names
-        assertEquals(404, call("GET", "/v1/timelines/" + zeta.getTimelineId(), null).statusCode());
+        assertEquals(
+                404, call("GET", "/v1/timelines/" + zeta.getTimelineId(), null).statusCode());
         assertEquals(2, timelines().getTimelinesCount());
 
         ErrorBody main = error(call("DELETE", "/v1/branches/main", null), 400, Code.INVALID_ARGUMENT);
@@ -311,7 +380,8 @@ class ControlApiTest {
         assertEquals(a.getCreatedAt(), reset.getCreatedAt(), "the name was created once");
         ErrorBody oldGone = error(call("GET", "/v1/timelines/" + a.getTimelineId(), null), 404, Code.UNKNOWN_TIMELINE);
         assertTrue(oldGone.getMessage().contains(a.getTimelineId()), oldGone.getMessage());
-        assertEquals(200, call("GET", "/v1/timelines/" + reset.getTimelineId(), null).statusCode());
+        assertEquals(
+                200, call("GET", "/v1/timelines/" + reset.getTimelineId(), null).statusCode());
 
         ErrorBody main = error(call("POST", "/v1/branches/main/reset", null), 400, Code.INVALID_ARGUMENT);
         assertTrue(main.getMessage().contains("main"), main.getMessage());
@@ -328,21 +398,27 @@ class ControlApiTest {
     void aBranchsRolesAreKeptByResetAndRestoreCarriedByTheBackupAndGoneWithTheBranch() throws Exception {
         expect(call("POST", "/v1/branches", "{\"name\": \"r\"}"), 201);
         assertEquals(List.of(), get("r").getRolesList(), "a new branch lets every role connect");
-        Branch set = parse(expect(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"bob\", \"alice\", \"bob\"]}"),
-                200), Branch.getDefaultInstance());
+        Branch set = parse(
+                expect(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"bob\", \"alice\", \"bob\"]}"), 200),
+                Branch.getDefaultInstance());
         assertEquals(List.of("alice", "bob"), set.getRolesList(), "sorted, once each");
         expect(call("POST", "/v1/branches/r/reset", null), 200);
         assertEquals(List.of("alice", "bob"), get("r").getRolesList(), "a reset keeps them");
         Thread.sleep(20);
         String time = java.time.Instant.now().toString();
-        RestoreBranchResponse restored = parse(expect(call("POST", "/v1/branches/r/restore",
-                "{\"time\": \"" + time + "\"}"), 200), RestoreBranchResponse.getDefaultInstance());
+        RestoreBranchResponse restored = parse(
+                expect(call("POST", "/v1/branches/r/restore", "{\"time\": \"" + time + "\"}"), 200),
+                RestoreBranchResponse.getDefaultInstance());
         assertEquals(List.of("alice", "bob"), restored.getBranch().getRolesList(), "a restore keeps them");
-        assertEquals(List.of("alice", "bob"), get(restored.getBackup()).getRolesList(), "the backup holds the same data");
+        assertEquals(
+                List.of("alice", "bob"), get(restored.getBackup()).getRolesList(), "the backup holds the same data");
         error(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"\"]}"), 400, Code.INVALID_ARGUMENT);
         error(call("POST", "/v1/branches/nope/roles", "{\"roles\": []}"), 404, Code.UNKNOWN_BRANCH);
-        assertEquals(List.of(), parse(expect(call("POST", "/v1/branches/r/roles", "{\"roles\": []}"), 200),
-                Branch.getDefaultInstance()).getRolesList(), "[] lets every role in again");
+        assertEquals(
+                List.of(),
+                parse(expect(call("POST", "/v1/branches/r/roles", "{\"roles\": []}"), 200), Branch.getDefaultInstance())
+                        .getRolesList(),
+                "[] lets every role in again");
         expect(call("POST", "/v1/branches/r/roles", "{\"roles\": [\"alice\"]}"), 200);
         expect(call("DELETE", "/v1/branches/" + restored.getBackup() + "?subtree=true", null), 200);
         expect(call("POST", "/v1/branches", "{\"name\": \"r\"}"), 201);
@@ -359,8 +435,9 @@ class ControlApiTest {
         Instant time = Instant.now();
         Thread.sleep(20);
 
-        RestoreBranchResponse restored = parse(expect(call("POST", "/v1/branches/a/restore",
-                "{\"time\": \"" + time + "\"}"), 200), RestoreBranchResponse.getDefaultInstance());
+        RestoreBranchResponse restored = parse(
+                expect(call("POST", "/v1/branches/a/restore", "{\"time\": \"" + time + "\"}"), 200),
+                RestoreBranchResponse.getDefaultInstance());
         String backup = restored.getBackup();
         assertTrue(backup.matches("a-backup-\\d{8}-\\d{6}"), backup);
         assertEquals("a", restored.getBranch().getName());
@@ -379,20 +456,29 @@ class ControlApiTest {
 
         BranchList list = list();
         assertEquals(List.of("main", backup, "a", "kid"), names(list));
-        assertEquals(List.of(0, 1, 2, 2), list.getBranchesList().stream().map(Branch::getDepth).toList());
+        assertEquals(
+                List.of(0, 1, 2, 2),
+                list.getBranchesList().stream().map(Branch::getDepth).toList());
 
-        ErrorBody bad = error(call("POST", "/v1/branches/a/restore", "{\"time\": \"last tuesday\"}"), 400, Code.INVALID_ARGUMENT);
+        ErrorBody bad = error(
+                call("POST", "/v1/branches/a/restore", "{\"time\": \"last tuesday\"}"), 400, Code.INVALID_ARGUMENT);
         assertTrue(bad.getMessage().contains("last tuesday"), bad.getMessage());
         error(call("POST", "/v1/branches/a/restore", "{}"), 400, Code.INVALID_ARGUMENT);
         error(call("POST", "/v1/branches/a/restore", "{\"tme\": \"" + time + "\"}"), 400, Code.MALFORMED_REQUEST);
-        error(call("POST", "/v1/branches/a/restore", "{\"time\": \"" + Instant.now().plus(Duration.ofDays(1)) + "\"}"),
-                400, Code.LSN_OUT_OF_RANGE);
+        error(
+                call(
+                        "POST",
+                        "/v1/branches/a/restore",
+                        "{\"time\": \"" + Instant.now().plus(Duration.ofDays(1)) + "\"}"),
+                400,
+                Code.LSN_OUT_OF_RANGE);
         error(call("POST", "/v1/branches/nope/restore", "{\"time\": \"" + time + "\"}"), 404, Code.UNKNOWN_BRANCH);
         assertEquals(now.getTimelineId(), get("a").getTimelineId(), "refused restores change nothing");
         assertEquals(4, list().getBranchesCount());
 
         // deleting the backup's subtree drops both states
-        DeleteBranchResponse deleted = parse(expect(call("DELETE", "/v1/branches/" + backup + "?subtree=true", null), 200),
+        DeleteBranchResponse deleted = parse(
+                expect(call("DELETE", "/v1/branches/" + backup + "?subtree=true", null), 200),
                 DeleteBranchResponse.getDefaultInstance());
         assertEquals(3, deleted.getDeletedCount());
         assertEquals(backup, deleted.getDeleted(2));
@@ -421,8 +507,14 @@ class ControlApiTest {
         assertEquals(List.of("GET", "POST"), allow(deleteAll));
 
         // the compute actions on a stopped branch start nothing; on an unknown branch they are refused
-        assertEquals("STOPPED", parse(expect(call("POST", "/v1/branches/a/stop", null), 200), Branch.getDefaultInstance()).getComputeState());
-        assertEquals("STOPPED", parse(expect(call("POST", "/v1/branches/a/suspend", null), 200), Branch.getDefaultInstance()).getComputeState());
+        assertEquals(
+                "STOPPED",
+                parse(expect(call("POST", "/v1/branches/a/stop", null), 200), Branch.getDefaultInstance())
+                        .getComputeState());
+        assertEquals(
+                "STOPPED",
+                parse(expect(call("POST", "/v1/branches/a/suspend", null), 200), Branch.getDefaultInstance())
+                        .getComputeState());
         error(call("POST", "/v1/branches/nope/start", null), 404, Code.UNKNOWN_BRANCH);
         error(call("POST", "/v1/branches/nope/stop", null), 404, Code.UNKNOWN_BRANCH);
         assertEquals(List.of("main", "a"), names(list()));
@@ -432,7 +524,9 @@ class ControlApiTest {
     void theManagementApiIsStillServedBesideTheMount() throws Exception {
         Branch a = parse(expect(call("POST", "/v1/branches", "{\"name\": \"a\"}"), 201), Branch.getDefaultInstance());
         TimelineList timelines = timelines();
-        List<String> ids = timelines.getTimelinesList().stream().map(TimelineInfo::getTimelineId).toList();
+        List<String> ids = timelines.getTimelinesList().stream()
+                .map(TimelineInfo::getTimelineId)
+                .toList();
         assertTrue(ids.contains(MAIN.toString()) && ids.contains(a.getTimelineId()), ids.toString());
         assertEquals(2, ids.size());
         assertEquals(200, call("GET", "/healthz", null).statusCode());
@@ -461,18 +555,26 @@ class ControlApiTest {
 
         BranchList after = list();
         assertEquals(names(before), names(after));
-        assertEquals(before.getBranchesList().stream().map(Branch::getTimelineId).toList(),
+        assertEquals(
+                before.getBranchesList().stream().map(Branch::getTimelineId).toList(),
                 after.getBranchesList().stream().map(Branch::getTimelineId).toList());
-        assertEquals(before.getBranchesList().stream().map(Branch::getDepth).toList(),
+        assertEquals(
+                before.getBranchesList().stream().map(Branch::getDepth).toList(),
                 after.getBranchesList().stream().map(Branch::getDepth).toList());
-        assertEquals(before.getBranchesList().stream().map(Branch::getCreatedAt).toList(),
+        assertEquals(
+                before.getBranchesList().stream().map(Branch::getCreatedAt).toList(),
                 after.getBranchesList().stream().map(Branch::getCreatedAt).toList());
-        assertEquals(MAIN.toString(), get("main").getTimelineId(), "the root is not made again (port was " + oldPort + ")");
+        assertEquals(
+                MAIN.toString(), get("main").getTimelineId(), "the root is not made again (port was " + oldPort + ")");
         assertEquals(4, timelines().getTimelinesCount());
         // and they work as before: a repeated create is still recognized
         assertEquals(200, call("POST", "/v1/branches", "{\"name\": \"zeta\"}").statusCode());
-        assertEquals(List.of("team/feature-x", "zeta"), parse(expect(call("DELETE", "/v1/branches/zeta?subtree=true", null), 200),
-                DeleteBranchResponse.getDefaultInstance()).getDeletedList());
+        assertEquals(
+                List.of("team/feature-x", "zeta"),
+                parse(
+                                expect(call("DELETE", "/v1/branches/zeta?subtree=true", null), 200),
+                                DeleteBranchResponse.getDefaultInstance())
+                        .getDeletedList());
     }
 
     @Test
@@ -480,9 +582,15 @@ class ControlApiTest {
         // A store that refuses every call (closed under a running control plane, as at shutdown).
         PageStore store = PageStore.open(StoreOptions.defaults(base.resolve("closing")));
         try {
-            ControlPlane closing = ControlPlane.open(store, (branch, timeline) -> {
-                throw new AssertionError("no compute is started here");
-            }, Clock.systemUTC(), TimelineId.random(), 0, 0);
+            ControlPlane closing = ControlPlane.open(
+                    store,
+                    (branch, timeline) -> {
+                        throw new AssertionError("no compute is started here");
+                    },
+                    Clock.systemUTC(),
+                    TimelineId.random(),
+                    0,
+                    0);
             ControlApi api = new ControlApi(closing);
             assertEquals(200, api.handle(ApiRequest.of("GET", "/v1/branches")).status());
             store.close();
@@ -499,23 +607,32 @@ class ControlApiTest {
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
-    private HttpResponse<String> call(String method, String path, String body) throws IOException, InterruptedException {
+    private HttpResponse<String> call(String method, String path, String body)
+            throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pageserver.httpPort() + path))
-                .header("Authorization", "Bearer " + pageserver.credentials().admin().value())
+                .header(
+                        "Authorization",
+                        "Bearer " + pageserver.credentials().admin().value())
                 .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> expect(HttpResponse<String> response, int status) {
-        assertEquals(status, response.statusCode(), () -> response.request().method() + " " + response.request().uri()
-                + " answered " + response.statusCode() + ": " + response.body());
+        assertEquals(
+                status,
+                response.statusCode(),
+                () -> response.request().method() + " " + response.request().uri() + " answered "
+                        + response.statusCode() + ": " + response.body());
         return response;
     }
 
     /** Checks a refusal: its status, that the body is an ErrorBody with {@code code}, and a sentence. */
-    private static ErrorBody error(HttpResponse<String> response, int status, Code code) throws InvalidProtocolBufferException {
+    private static ErrorBody error(HttpResponse<String> response, int status, Code code)
+            throws InvalidProtocolBufferException {
         expect(response, status);
         ErrorBody body = parse(response, ErrorBody.getDefaultInstance());
         assertEquals(code, body.getCode(), response.body());
@@ -524,15 +641,17 @@ class ControlApiTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static <M extends Message> M parse(HttpResponse<String> response, M type) throws InvalidProtocolBufferException {
+    private static <M extends Message> M parse(HttpResponse<String> response, M type)
+            throws InvalidProtocolBufferException {
         Message.Builder builder = type.newBuilderForType();
         JsonFormat.parser().merge(response.body(), builder); // strict: an unknown field in an answer fails too
         return (M) builder.build();
     }
 
     private static List<String> allow(HttpResponse<String> response) {
-        String allow = response.headers().firstValue("Allow").orElseThrow(() -> new AssertionError("no Allow header: "
-                + response.headers()));
+        String allow = response.headers()
+                .firstValue("Allow")
+                .orElseThrow(() -> new AssertionError("no Allow header: " + response.headers()));
         return Arrays.stream(allow.split(",")).map(String::trim).toList();
     }
 

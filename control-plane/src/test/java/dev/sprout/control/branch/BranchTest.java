@@ -17,7 +17,14 @@ class BranchTest {
 
     @Test
     void aRecordRoundTripsWithItsRoles() {
-        Branch b = new Branch("pr-1", TimelineId.random(), Optional.of("main"), new BranchPoint.AtTime(T), 42, T, T,
+        Branch b = new Branch(
+                "pr-1",
+                TimelineId.random(),
+                Optional.of("main"),
+                new BranchPoint.AtTime(T),
+                42,
+                T,
+                T,
                 List.of("alice", "bob"));
         assertEquals(b, Branch.decode(b.encode()));
         Branch open = b.withRoles(List.of());
@@ -42,7 +49,8 @@ class BranchTest {
             out.writeLong(T.getEpochSecond());
             out.writeInt(T.getNano());
         }
-        assertEquals(new Branch("feature-x", new TimelineId(id), Optional.of("main"), new BranchPoint.AtLsn(7), 7, T, T),
+        assertEquals(
+                new Branch("feature-x", new TimelineId(id), Optional.of("main"), new BranchPoint.AtLsn(7), 7, T, T),
                 Branch.decode(bytes.toByteArray()));
     }
 }

@@ -35,6 +35,7 @@ public final class AuditLog implements AutoCloseable {
     public static final String FILE = "audit.log";
     /** The actor of a request without a valid token. */
     public static final String ANONYMOUS = "anonymous";
+
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
 
     private final Path file;
@@ -55,11 +56,12 @@ public final class AuditLog implements AutoCloseable {
     public static AuditLog open(Path file, InstantSource clock) {
         try {
             if (!Files.exists(file)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(
+                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            return new AuditLog(file, FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND)),
-                    clock);
+            return new AuditLog(
+                    file, FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND)), clock);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the audit log " + file + ": " + e.getMessage(), e);
         }
@@ -94,8 +96,14 @@ public final class AuditLog implements AutoCloseable {
                 channel.force(false);
             }
         } catch (IOException e) {
-            log.error("cannot append to the audit log {}: {} (lost: {} {} by {}, {})", file, e.getMessage(),
-                    entry.getMethod(), entry.getPath(), entry.getActor(), entry.getStatus());
+            log.error(
+                    "cannot append to the audit log {}: {} (lost: {} {} by {}, {})",
+                    file,
+                    e.getMessage(),
+                    entry.getMethod(),
+                    entry.getPath(),
+                    entry.getActor(),
+                    entry.getStatus());
         }
     }
 
@@ -112,7 +120,8 @@ public final class AuditLog implements AutoCloseable {
                 }
                 AuditEntry entry;
                 try {
-                    entry = Json.parse(line.getBytes(StandardCharsets.UTF_8), AuditEntry.newBuilder()).build();
+                    entry = Json.parse(line.getBytes(StandardCharsets.UTF_8), AuditEntry.newBuilder())
+                            .build();
                     if (Instant.parse(entry.getTime()).isBefore(since)) {
                         return;
                     }

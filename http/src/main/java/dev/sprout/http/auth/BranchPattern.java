@@ -19,8 +19,8 @@ public record BranchPattern(String glob) {
             throw new IllegalArgumentException("a branch pattern may not be empty (\"*\" covers every branch)");
         }
         if (glob.length() > BranchName.MAX_LENGTH) {
-            throw new IllegalArgumentException("the branch pattern \"" + glob + "\" is longer than a branch name may be ("
-                    + BranchName.MAX_LENGTH + " characters)");
+            throw new IllegalArgumentException("the branch pattern \"" + glob
+                    + "\" is longer than a branch name may be (" + BranchName.MAX_LENGTH + " characters)");
         }
         String literal = glob.replace('*', 'a').replace('?', 'a');
         if (!BranchName.isValid(literal)) {
@@ -37,7 +37,8 @@ public record BranchPattern(String glob) {
     private Pattern regex() {
         StringBuilder re = new StringBuilder();
         StringBuilder literal = new StringBuilder();
-        for (char c : glob.toCharArray()) {
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
             if (c == '*' || c == '?') {
                 if (!literal.isEmpty()) {
                     re.append(Pattern.quote(literal.toString()));

@@ -45,8 +45,7 @@ public record Principal(String id, String name, Set<Scope> scopes, BranchPattern
      */
     public void require(Scope needed, String action) {
         if (!has(needed)) {
-            throw denied("may not " + action + ": that needs the " + needed.label() + " scope and it has "
-                    + labels());
+            throw denied("may not " + action + ": that needs the " + needed.label() + " scope and it has " + labels());
         }
     }
 
@@ -60,8 +59,8 @@ public record Principal(String id, String name, Set<Scope> scopes, BranchPattern
             return;
         }
         if (!has(Scope.BRANCH_WRITE)) {
-            throw denied("may not " + action + " branch \"" + branch + "\": that needs the branch-write scope and it has "
-                    + labels());
+            throw denied("may not " + action + " branch \"" + branch
+                    + "\": that needs the branch-write scope and it has " + labels());
         }
         if (!branches.matches(branch)) {
             throw denied("may not " + action + " branch \"" + branch + "\": its branch-write scope covers the branches"
@@ -79,7 +78,10 @@ public record Principal(String id, String name, Set<Scope> scopes, BranchPattern
     }
 
     private ApiException denied(String sentence) {
-        return new ApiException(403, Code.PERMISSION_DENIED, describe() + " " + sentence
-                + " (an admin makes a token that may: sprout token create --scope ...)", Map.of());
+        return new ApiException(
+                403,
+                Code.PERMISSION_DENIED,
+                describe() + " " + sentence + " (an admin makes a token that may: sprout token create --scope ...)",
+                Map.of());
     }
 }

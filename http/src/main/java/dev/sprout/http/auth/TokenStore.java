@@ -51,6 +51,7 @@ import java.util.regex.Pattern;
 public final class TokenStore {
     /** The file's name in the secrets directory. */
     public static final String FILE = "tokens.json";
+
     public static final String PREFIX = "spt_";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,63}");
     private static final int SECRET_BYTES = 32;
@@ -77,13 +78,16 @@ public final class TokenStore {
         Map<String, StoredToken> tokens = new LinkedHashMap<>();
         if (Files.exists(file)) {
             try {
-                TokenFile stored = Json.parse(Files.readAllBytes(file), TokenFile.newBuilder()).build();
+                TokenFile stored = Json.parse(Files.readAllBytes(file), TokenFile.newBuilder())
+                        .build();
                 for (StoredToken t : stored.getTokensList()) {
                     tokens.put(t.getToken().getId(), t);
                 }
             } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("cannot read the token file " + file + ": " + e.getMessage()
-                        + " (move it away to start without issued tokens; the admin token still works)", e);
+                throw new IllegalStateException(
+                        "cannot read the token file " + file + ": " + e.getMessage()
+                                + " (move it away to start without issued tokens; the admin token still works)",
+                        e);
             }
         }
         return new TokenStore(file, clock, Collections.unmodifiableMap(tokens));
@@ -113,8 +117,8 @@ public final class TokenStore {
      */
     public synchronized Created create(String name, Set<Scope> scopes, BranchPattern branches, Optional<Duration> ttl) {
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("the token name \"" + name + "\" is not 1 to 64 letters, digits, spaces or"
-                    + " . _ : / - starting with a letter or digit");
+            throw new IllegalArgumentException("the token name \"" + name
+                    + "\" is not 1 to 64 letters, digits, spaces or" + " . _ : / - starting with a letter or digit");
         }
         if (scopes.isEmpty()) {
             throw new IllegalArgumentException("a token needs at least one scope (read, branch-write, admin)");
@@ -130,7 +134,8 @@ public final class TokenStore {
             id = HexFormat.of().formatHex(idBytes);
         } while (tokens.containsKey(id));
         random.nextBytes(secretBytes);
-        String secret = PREFIX + id + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
+        String secret =
+                PREFIX + id + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
         Instant now = clock.instant();
         Token.Builder token = Token.newBuilder()
                 .setId(id)
@@ -139,7 +144,10 @@ public final class TokenStore {
                 .setCreatedAt(now.toString());
         EnumSet.copyOf(scopes).forEach(s -> token.addScopes(s.label()));
         ttl.ifPresent(d -> token.setExpiresAt(now.plus(d).toString()));
-        StoredToken entry = StoredToken.newBuilder().setToken(token).setSecretSha256(sha256Hex(secret)).build();
+        StoredToken entry = StoredToken.newBuilder()
+                .setToken(token)
+                .setSecretSha256(sha256Hex(secret))
+                .build();
         Map<String, StoredToken> next = new LinkedHashMap<>(tokens);
         next.put(id, entry);
         write(next);
@@ -180,8 +188,8 @@ public final class TokenStore {
             return new Authentication.Unknown();
         }
         StoredToken entry = tokens.get(presented.substring(PREFIX.length(), end));
-        if (entry == null || !MessageDigest.isEqual(
-                HexFormat.of().parseHex(entry.getSecretSha256()), sha256(presented))) {
+        if (entry == null
+                || !MessageDigest.isEqual(HexFormat.of().parseHex(entry.getSecretSha256()), sha256(presented))) {
             return new Authentication.Unknown();
         }
         Token t = entry.getToken();
@@ -222,8 +230,8 @@ public final class TokenStore {
                 d.force(true);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot write the token file " + file + ": " + e.getMessage()
-                    + "; nothing was changed", e);
+            throw new IllegalStateException(
+                    "cannot write the token file " + file + ": " + e.getMessage() + "; nothing was changed", e);
         }
         tokens = Collections.unmodifiableMap(new LinkedHashMap<>(next));
     }

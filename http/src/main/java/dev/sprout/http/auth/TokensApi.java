@@ -70,14 +70,17 @@ public final class TokensApi implements HttpApi {
             if (!method.equals("GET")) {
                 throw notAllowed(method, "GET");
             }
-            return auditTail(request.query().getOrDefault("limit", List.of()),
+            return auditTail(
+                    request.query().getOrDefault("limit", List.of()),
                     request.query().getOrDefault("since", List.of()));
         }
         if (path.equals(TOKENS)) {
             request.principal().require(Scope.ADMIN, method.equals("GET") ? "list the tokens" : "make tokens");
             return switch (method) {
                 case "GET" -> ApiResponse.json(200, TokenList.newBuilder().addAllTokens(tokens.list()));
-                case "POST" -> create(Json.parse(request.body(), CreateTokenRequest.newBuilder()).build());
+                case "POST" ->
+                    create(Json.parse(request.body(), CreateTokenRequest.newBuilder())
+                            .build());
                 default -> throw notAllowed(method, "GET, POST");
             };
         }
@@ -87,8 +90,13 @@ public final class TokensApi implements HttpApi {
             if (!method.equals("DELETE")) {
                 throw notAllowed(method, "DELETE");
             }
-            return tokens.revoke(id).map(t -> ApiResponse.json(200, t)).orElseThrow(() -> new ApiException(404,
-                    Code.UNKNOWN_TOKEN, "no token has the id \"" + id + "\" (GET " + TOKENS + " lists them)", Map.of()));
+            return tokens.revoke(id)
+                    .map(t -> ApiResponse.json(200, t))
+                    .orElseThrow(() -> new ApiException(
+                            404,
+                            Code.UNKNOWN_TOKEN,
+                            "no token has the id \"" + id + "\" (GET " + TOKENS + " lists them)",
+                            Map.of()));
         }
         throw new ApiException(404, Code.MALFORMED_REQUEST, "no route " + path, Map.of());
     }
@@ -104,7 +112,8 @@ public final class TokensApi implements HttpApi {
             Optional<Duration> ttl = r.getTtl().isEmpty() ? Optional.empty() : Optional.of(ttl(r.getTtl()));
             String name = r.getName().isEmpty() ? "token" : r.getName();
             TokenStore.Created made = tokens.create(name, scopes, branches, ttl);
-            return ApiResponse.json(201, CreatedToken.newBuilder().setToken(made.token()).setSecret(made.secret()));
+            return ApiResponse.json(
+                    201, CreatedToken.newBuilder().setToken(made.token()).setSecret(made.secret()));
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(e.getMessage());
         }
@@ -114,7 +123,8 @@ public final class TokensApi implements HttpApi {
     static Duration ttl(String text) {
         Matcher m = TTL.matcher(text.strip());
         if (!m.matches()) {
-            throw new IllegalArgumentException("the ttl \"" + text + "\" is not a number and a unit (s, m, h, d), e.g. 30d");
+            throw new IllegalArgumentException(
+                    "the ttl \"" + text + "\" is not a number and a unit (s, m, h, d), e.g. 30d");
         }
         long n = Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {
@@ -139,7 +149,8 @@ public final class TokensApi implements HttpApi {
                 limit = -1;
             }
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw ApiException.invalid("limit \"" + limits.getFirst() + "\" is not a number from 1 to " + MAX_LIMIT);
+                throw ApiException.invalid(
+                        "limit \"" + limits.getFirst() + "\" is not a number from 1 to " + MAX_LIMIT);
             }
         }
         Instant from = Instant.MIN;
@@ -154,7 +165,10 @@ public final class TokensApi implements HttpApi {
     }
 
     private static ApiException notAllowed(String method, String allowed) {
-        return new ApiException(405, Code.MALFORMED_REQUEST, method + " is not allowed here (allowed: " + allowed + ")",
+        return new ApiException(
+                405,
+                Code.MALFORMED_REQUEST,
+                method + " is not allowed here (allowed: " + allowed + ")",
                 Map.of("Allow", allowed));
     }
 }

@@ -49,7 +49,10 @@ public final class ApiClient implements AutoCloseable {
         this.host = Objects.requireNonNull(host, "host");
         this.port = port;
         this.token = Objects.requireNonNull(token, "token");
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .build();
     }
 
     /** A 2xx answer: its status and body, as sent. */
@@ -72,8 +75,11 @@ public final class ApiClient implements AutoCloseable {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address() + path))
                 .timeout(method.equals("GET") ? READ_TIMEOUT : CHANGE_TIMEOUT)
                 .header("Content-Type", "application/json")
-                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
+                .method(
+                        method,
+                        jsonBody == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
         token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
         HttpRequest request = builder.build();
         HttpResponse<String> response;
@@ -82,8 +88,10 @@ public final class ApiClient implements AutoCloseable {
         } catch (ConnectException e) {
             throw new Unreachable("nothing answers on " + address(), e);
         } catch (HttpTimeoutException e) {
-            throw new TimedOut("Sprout on " + address() + " did not answer " + method + " " + path + " within "
-                    + request.timeout().orElseThrow().toSeconds() + " s", e);
+            throw new TimedOut(
+                    "Sprout on " + address() + " did not answer " + method + " " + path + " within "
+                            + request.timeout().orElseThrow().toSeconds() + " s",
+                    e);
         } catch (IOException e) {
             throw new Unreachable(method + " http://" + address() + path + " failed: " + e, e);
         } catch (InterruptedException e) {
@@ -102,8 +110,10 @@ public final class ApiClient implements AutoCloseable {
             PARSER.merge(body, builder);
             return builder;
         } catch (InvalidProtocolBufferException e) {
-            throw new NotSprout("what answers on " + address() + " is not Sprout: " + what + " did not return a "
-                    + builder.getDescriptorForType().getName() + " (" + e.getMessage() + ")", e);
+            throw new NotSprout(
+                    "what answers on " + address() + " is not Sprout: " + what + " did not return a "
+                            + builder.getDescriptorForType().getName() + " (" + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -119,7 +129,10 @@ public final class ApiClient implements AutoCloseable {
 
     /** {@code method path} with {@code request} as JSON (null: no body), the answer parsed into {@code builder}. */
     public <B extends Message.Builder> B call(String method, String path, Message request, B builder) {
-        return parse(method + " " + path, send(method, path, request == null ? null : json(request)).body(), builder);
+        return parse(
+                method + " " + path,
+                send(method, path, request == null ? null : json(request)).body(),
+                builder);
     }
 
     /** {@code message} as the APIs read it (protobuf JSON). */
@@ -127,7 +140,8 @@ public final class ApiClient implements AutoCloseable {
         try {
             return JsonFormat.printer().print(message);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("cannot print " + message.getDescriptorForType().getName() + " as JSON", e);
+            throw new IllegalArgumentException(
+                    "cannot print " + message.getDescriptorForType().getName() + " as JSON", e);
         }
     }
 
@@ -142,19 +156,25 @@ public final class ApiClient implements AutoCloseable {
             ErrorBody.Builder error = ErrorBody.newBuilder();
             PARSER.merge(response.body(), error);
             if (!error.getMessage().isEmpty()) {
-                return new Refused(response.statusCode(), error.getCode(),
+                return new Refused(
+                        response.statusCode(),
+                        error.getCode(),
                         response.statusCode() + " " + error.getCode() + ": " + error.getMessage());
             }
         } catch (InvalidProtocolBufferException notAnErrorBody) {
             // not from Sprout, or not JSON: show what came
         }
         String body = response.body().strip();
-        return new Refused(response.statusCode(), Code.UNRECOGNIZED, "HTTP " + response.statusCode()
-                + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) + "…" : body)));
+        return new Refused(
+                response.statusCode(),
+                Code.UNRECOGNIZED,
+                "HTTP " + response.statusCode()
+                        + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) + "…" : body)));
     }
 
     /** A failure of a call; the message is the sentence to show. */
-    public abstract static sealed class CallException extends RuntimeException permits Refused, Unreachable, TimedOut, NotSprout {
+    public abstract static sealed class CallException extends RuntimeException
+            permits Refused, Unreachable, TimedOut, NotSprout {
         private static final long serialVersionUID = 1L;
 
         CallException(String message, Throwable cause) {

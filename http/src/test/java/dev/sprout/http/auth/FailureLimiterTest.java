@@ -41,9 +41,12 @@ class FailureLimiterTest {
                 limiter.failed(addr);
             }
         }
-        assertEquals(Optional.empty(), limiter.blocked(InetAddress.getByAddress(new byte[] {10, 0, 0, 0})),
+        assertEquals(
+                Optional.empty(),
+                limiter.blocked(InetAddress.getByAddress(new byte[] {10, 0, 0, 0})),
                 "the least recent address was forgotten");
-        assertEquals(Optional.of(Duration.ofMinutes(1)), limiter.blocked(InetAddress.getByAddress(
-                new byte[] {10, 0, (byte) (FailureLimiter.MAX_ADDRESSES >> 8), (byte) FailureLimiter.MAX_ADDRESSES})));
+        assertEquals(Optional.of(Duration.ofMinutes(1)), limiter.blocked(InetAddress.getByAddress(new byte[] {
+            10, 0, (byte) (FailureLimiter.MAX_ADDRESSES >> 8), (byte) FailureLimiter.MAX_ADDRESSES
+        })));
     }
 }

@@ -26,24 +26,28 @@ class TokenStoreTest {
     void aTokenAuthenticatesAsItsPrincipalUntilItExpiresAndIsKeptOnlyAsAHash() throws Exception {
         Path file = dir.resolve(TokenStore.FILE);
         TokenStore store = TokenStore.open(file, clock);
-        TokenStore.Created made = store.create("ci", Set.of(Scope.BRANCH_WRITE), new BranchPattern("pr-*"),
-                Optional.of(Duration.ofHours(1)));
+        TokenStore.Created made = store.create(
+                "ci", Set.of(Scope.BRANCH_WRITE), new BranchPattern("pr-*"), Optional.of(Duration.ofHours(1)));
         assertTrue(made.secret().matches("spt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}"), made.secret());
         var valid = assertInstanceOf(TokenStore.Authentication.Valid.class, store.authenticate(made.secret()));
-        assertEquals(new Principal(made.token().getId(), "ci", Set.of(Scope.BRANCH_WRITE), new BranchPattern("pr-*")),
+        assertEquals(
+                new Principal(made.token().getId(), "ci", Set.of(Scope.BRANCH_WRITE), new BranchPattern("pr-*")),
                 valid.principal());
         assertFalse(Files.readString(file).contains(made.secret().substring(17)), "the secret is not kept");
 
         String altered = made.secret().substring(0, made.secret().length() - 1)
                 + (made.secret().endsWith("A") ? "B" : "A");
         assertInstanceOf(TokenStore.Authentication.Unknown.class, store.authenticate(altered));
-        assertInstanceOf(TokenStore.Authentication.Unknown.class, store.authenticate("spt_" + made.token().getId()));
+        assertInstanceOf(
+                TokenStore.Authentication.Unknown.class,
+                store.authenticate("spt_" + made.token().getId()));
         assertInstanceOf(TokenStore.Authentication.Unknown.class, store.authenticate("not-a-token"));
 
         clock.advance(Duration.ofMinutes(59));
         assertInstanceOf(TokenStore.Authentication.Valid.class, store.authenticate(made.secret()));
         clock.advance(Duration.ofMinutes(1));
-        assertEquals(new TokenStore.Authentication.Expired(made.token().getId(), Instant.parse("2026-12-07T11:00:00Z")),
+        assertEquals(
+                new TokenStore.Authentication.Expired(made.token().getId(), Instant.parse("2026-12-07T11:00:00Z")),
                 store.authenticate(made.secret()));
     }
 
@@ -61,20 +65,24 @@ class TokenStoreTest {
         assertEquals(Optional.of(a.token()), reopened.revoke(a.token().getId()));
         assertEquals(Optional.empty(), reopened.revoke(a.token().getId()));
         assertInstanceOf(TokenStore.Authentication.Unknown.class, reopened.authenticate(a.secret()));
-        assertInstanceOf(TokenStore.Authentication.Unknown.class,
-                TokenStore.open(file, clock).authenticate(a.secret()), "revoked for good");
+        assertInstanceOf(
+                TokenStore.Authentication.Unknown.class,
+                TokenStore.open(file, clock).authenticate(a.secret()),
+                "revoked for good");
         assertEquals(1, TokenStore.open(file, clock).list().size());
     }
 
     @Test
     void badInputIsRefusedWithASentenceAndAnUnreadableFileIsNamed() throws Exception {
         TokenStore store = TokenStore.open(dir.resolve(TokenStore.FILE), clock);
-        var name = assertThrows(IllegalArgumentException.class,
+        var name = assertThrows(
+                IllegalArgumentException.class,
                 () -> store.create(" spaces first", Set.of(Scope.READ), BranchPattern.ANY, Optional.empty()));
         assertTrue(name.getMessage().contains("\" spaces first\""), name.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> store.create("x", Set.of(), BranchPattern.ANY, Optional.empty()));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> store.create("x", Set.of(), BranchPattern.ANY, Optional.empty()));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> store.create("x", Set.of(Scope.READ), BranchPattern.ANY, Optional.of(Duration.ZERO)));
         assertTrue(store.list().isEmpty(), "nothing was issued");
 
@@ -105,8 +113,10 @@ class TokenStoreTest {
         assertFalse(Scope.BRANCH_WRITE.covers(Scope.ADMIN));
         assertFalse(Scope.READ.covers(Scope.BRANCH_WRITE));
         assertEquals(Scope.BRANCH_WRITE, Scope.parse("Branch-Write"));
-        assertEquals("no scope \"all\" (expected one of read, branch-write, admin)",
-                assertThrows(IllegalArgumentException.class, () -> Scope.parse("all")).getMessage());
+        assertEquals(
+                "no scope \"all\" (expected one of read, branch-write, admin)",
+                assertThrows(IllegalArgumentException.class, () -> Scope.parse("all"))
+                        .getMessage());
     }
 
     @Test

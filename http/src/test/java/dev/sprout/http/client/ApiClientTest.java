@@ -10,10 +10,10 @@ import dev.sprout.http.ApiException;
 import dev.sprout.http.ApiResponse;
 import dev.sprout.http.BearerAuth;
 import dev.sprout.http.HttpServerInitializer;
+import dev.sprout.http.Secret;
 import dev.sprout.http.auth.AuditLog;
 import dev.sprout.http.auth.FailureLimiter;
 import dev.sprout.http.auth.TokenStore;
-import dev.sprout.http.Secret;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.Health;
@@ -28,11 +28,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,26 +54,47 @@ class ApiClientTest {
 
     @TempDir
     Path dir;
+
     private AuditLog audit;
 
     @BeforeEach
     void start() throws InterruptedException {
         audit = AuditLog.open(dir.resolve("audit.log"), Clock.systemUTC());
-        BearerAuth auth = new BearerAuth(Secret.of(TOKEN), TokenStore.open(dir.resolve("tokens.json"), Clock.systemUTC()),
+        BearerAuth auth = new BearerAuth(
+                Secret.of(TOKEN),
+                TokenStore.open(dir.resolve("tokens.json"), Clock.systemUTC()),
                 new FailureLimiter(Clock.systemUTC()));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         pool = Executors.newFixedThreadPool(2);
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new HttpServerInitializer(request -> {
-                    bodies.add(request.method() + " " + request.path() + " " + new String(request.body(), StandardCharsets.UTF_8));
-                    return switch (request.path()) {
-                        case "/v1/timelines" -> ApiResponse.json(200, TimelineList.getDefaultInstance());
-                        case "/v1/branches" -> ApiResponse.json(201, Health.newBuilder().setStatus("made"));
-                        case "/odd" -> new ApiResponse(200, ApiResponse.JSON, "{\"status\": 7".getBytes(StandardCharsets.UTF_8), Map.of());
-                        default -> new ApiException(404, Code.UNKNOWN_BRANCH, "branch \"x\" does not exist", Map.of()).response();
-                    };
-                }, auth, audit, pool, 4096))
-                .bind("127.0.0.1", 0).sync().channel();
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new HttpServerInitializer(
+                        request -> {
+                            bodies.add(request.method() + " " + request.path() + " "
+                                    + new String(request.body(), StandardCharsets.UTF_8));
+                            return switch (request.path()) {
+                                case "/v1/timelines" -> ApiResponse.json(200, TimelineList.getDefaultInstance());
+                                case "/v1/branches" ->
+                                    ApiResponse.json(201, Health.newBuilder().setStatus("made"));
+                                case "/odd" ->
+                                    new ApiResponse(
+                                            200,
+                                            ApiResponse.JSON,
+                                            "{\"status\": 7".getBytes(StandardCharsets.UTF_8),
+                                            Map.of());
+                                default ->
+                                    new ApiException(404, Code.UNKNOWN_BRANCH, "branch \"x\" does not exist", Map.of())
+                                            .response();
+                            };
+                        },
+                        auth,
+                        audit,
+                        pool,
+                        4096))
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
     }
 
@@ -88,9 +109,14 @@ class ApiClientTest {
     @Test
     void sendsTheTokenAndParsesAnswers() {
         try (ApiClient client = new ApiClient("127.0.0.1", port, Optional.of(TOKEN))) {
-            assertEquals(0, client.get("/v1/timelines", TimelineList.newBuilder()).getTimelinesCount());
-            Health made = client.call("POST", "/v1/branches", CreateBranchRequest.newBuilder().setName("pr-1").build(),
-                    Health.newBuilder()).build();
+            assertEquals(
+                    0, client.get("/v1/timelines", TimelineList.newBuilder()).getTimelinesCount());
+            Health made = client.call(
+                            "POST",
+                            "/v1/branches",
+                            CreateBranchRequest.newBuilder().setName("pr-1").build(),
+                            Health.newBuilder())
+                    .build();
             assertEquals("made", made.getStatus());
             assertTrue(bodies.getLast().startsWith("POST /v1/branches {"), bodies.toString());
             assertTrue(bodies.getLast().contains("\"name\": \"pr-1\""), bodies.toString());
@@ -120,10 +146,12 @@ class ApiClientTest {
         int closed = Ports.free();
         try (ApiClient nowhere = new ApiClient("127.0.0.1", closed, Optional.of(TOKEN));
                 ApiClient client = new ApiClient("127.0.0.1", port, Optional.of(TOKEN))) {
-            ApiClient.Unreachable unreachable = assertThrows(ApiClient.Unreachable.class, () -> nowhere.get("/healthz"));
+            ApiClient.Unreachable unreachable =
+                    assertThrows(ApiClient.Unreachable.class, () -> nowhere.get("/healthz"));
             assertInstanceOf(ConnectException.class, unreachable.getCause());
             assertTrue(unreachable.getMessage().contains("127.0.0.1:" + closed), unreachable.getMessage());
-            ApiClient.NotSprout odd = assertThrows(ApiClient.NotSprout.class, () -> client.get("/odd", Health.newBuilder()));
+            ApiClient.NotSprout odd =
+                    assertThrows(ApiClient.NotSprout.class, () -> client.get("/odd", Health.newBuilder()));
             assertTrue(odd.getMessage().contains("GET /odd did not return a Health"), odd.getMessage());
         }
     }

@@ -64,7 +64,11 @@ class ComputeCrashTest {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong failedWrites = new AtomicLong();
 
-    enum Victim { POSTGRES, AGENT, PAGESERVER }
+    enum Victim {
+        POSTGRES,
+        AGENT,
+        PAGESERVER
+    }
 
     @AfterEach
     void cleanUp() throws Exception {
@@ -78,7 +82,8 @@ class ComputeCrashTest {
         }
         TimelineMount.clearStale(base.resolve("compute/mnt"));
         try (var walk = Files.walk(base)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 
@@ -105,7 +110,8 @@ class ComputeCrashTest {
                 awaitProgress(what + ": load before the kill", Duration.ofSeconds(90));
                 switch (victim) {
                     case POSTGRES -> {
-                        long pid = Long.parseLong(Files.readString(base.resolve("compute/postmaster.pid")).trim());
+                        long pid = Long.parseLong(Files.readString(base.resolve("compute/postmaster.pid"))
+                                .trim());
                         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
                     }
                     case AGENT -> {
@@ -126,8 +132,10 @@ class ComputeCrashTest {
             t.join();
         }
         verifyLedger("the end");
-        System.out.printf("crash test: %d commits acknowledged, %d writes failed during outages, %d agent starts,"
-                + " %d pageserver starts%n", acknowledged.size(), failedWrites.get(), agentStarts, pageserverStarts);
+        System.out.printf(
+                "crash test: %d commits acknowledged, %d writes failed during outages, %d agent starts,"
+                        + " %d pageserver starts%n",
+                acknowledged.size(), failedWrites.get(), agentStarts, pageserverStarts);
     }
 
     /** Inserts ids first, first + step, ... in autocommit; records each acknowledged one; reconnects on errors. */
@@ -175,7 +183,8 @@ class ComputeCrashTest {
         Set<Long> present = new HashSet<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            try (Connection c = connect(); Statement st = c.createStatement();
+            try (Connection c = connect();
+                    Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT id FROM ledger")) {
                 while (rs.next()) {
                     present.add(rs.getLong(1));
@@ -196,9 +205,23 @@ class ComputeCrashTest {
     private void startPageserver() throws Exception {
         Path ready = base.resolve("pageserver.ready");
         Files.deleteIfExists(ready);
-        pageserver = child("pageserver", List.of(PageserverMain.class.getName(), "--data-dir", base.resolve("pages").toString(),
-                "--page-port", "" + pagePort, "--http-port", "" + httpPort, "--gc-interval", "0s", "--page-cache", "32MiB",
-                "--ready-file", ready.toString()), "-Xmx256m");
+        pageserver = child(
+                "pageserver",
+                List.of(
+                        PageserverMain.class.getName(),
+                        "--data-dir",
+                        base.resolve("pages").toString(),
+                        "--page-port",
+                        "" + pagePort,
+                        "--http-port",
+                        "" + httpPort,
+                        "--gc-interval",
+                        "0s",
+                        "--page-cache",
+                        "32MiB",
+                        "--ready-file",
+                        ready.toString()),
+                "-Xmx256m");
         awaitFile(ready, pageserver, "pageserver");
         pageserverStarts++;
     }
@@ -206,11 +229,28 @@ class ComputeCrashTest {
     private void startAgent() throws Exception {
         Path ready = base.resolve("agent.ready");
         Files.deleteIfExists(ready);
-        agent = child("agent", List.of(ComputeMain.class.getName(), "--pageserver", "127.0.0.1:" + pagePort,
-                "--timeline", timeline, "--work-dir", base.resolve("compute").toString(), "--port", "" + pgPort,
-                "--password-file", base.resolve("password").toString(),
-                "--page-secret-file", Credentials.pageServiceFile(base.resolve("pages")).toString(), "--initdb", "--cache", "32",
-                "--ready-file", ready.toString()), "-Xmx384m");
+        agent = child(
+                "agent",
+                List.of(
+                        ComputeMain.class.getName(),
+                        "--pageserver",
+                        "127.0.0.1:" + pagePort,
+                        "--timeline",
+                        timeline,
+                        "--work-dir",
+                        base.resolve("compute").toString(),
+                        "--port",
+                        "" + pgPort,
+                        "--password-file",
+                        base.resolve("password").toString(),
+                        "--page-secret-file",
+                        Credentials.pageServiceFile(base.resolve("pages")).toString(),
+                        "--initdb",
+                        "--cache",
+                        "32",
+                        "--ready-file",
+                        ready.toString()),
+                "-Xmx384m");
         awaitFile(ready, agent, "agent");
         agentStarts++;
     }
@@ -219,31 +259,45 @@ class ComputeCrashTest {
         // The child's temporary directory is the test's: RocksDB unpacks its 15 MB native library there, and a JVM
         // killed with SIGKILL cannot delete it, so it goes with the test's directory instead of piling up in /tmp.
         Path tmp = Files.createDirectories(base.resolve("tmp"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                heap,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Djava.io.tmpdir=" + tmp,
+                "-cp",
+                System.getProperty("java.class.path")));
         cmd.addAll(mainAndArgs);
         File log = base.resolve(name + ".log").toFile();
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
     }
 
     private void awaitFile(Path ready, Process p, String name) throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (!Files.exists(ready)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
-                fail(name + " did not become ready (exit " + (p.isAlive() ? "none" : p.exitValue()) + "): " + tail(name + ".log"));
+                fail(name + " did not become ready (exit " + (p.isAlive() ? "none" : p.exitValue()) + "): "
+                        + tail(name + ".log"));
             }
             sleep(20);
         }
     }
 
     private void createRootTimeline() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + httpPort + "/v1/timelines"))
-                .header("Authorization", "Bearer " + Secret.read(Credentials.adminTokenFile(base.resolve("pages"))))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"timelineId\":\"" + timeline + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/timelines"))
+                                .header(
+                                        "Authorization",
+                                        "Bearer " + Secret.read(Credentials.adminTokenFile(base.resolve("pages"))))
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"timelineId\":\"" + timeline + "\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(201, r.statusCode(), r.body());
     }
 

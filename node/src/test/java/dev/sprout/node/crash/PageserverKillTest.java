@@ -84,20 +84,34 @@ class PageserverKillTest {
                     try (RawClient c = new RawClient(child.pagePort)) {
                         AtomicLong ids = new AtomicLong();
                         for (int w = 0; w < WRITERS; w++) {
-                            Response attached = c.call(Request.newBuilder().setId(ids.incrementAndGet()).setAttach(Attach.newBuilder()
-                                    .setCredential(child.secret).setTimelineId(timelines[w].toString()).setMode(Attach.Mode.READ_ONLY)).build());
+                            Response attached = c.call(Request.newBuilder()
+                                    .setId(ids.incrementAndGet())
+                                    .setAttach(Attach.newBuilder()
+                                            .setCredential(child.secret)
+                                            .setTimelineId(timelines[w].toString())
+                                            .setMode(Attach.Mode.READ_ONLY))
+                                    .build());
                             assertEquals(Code.OK, attached.getStatus().getCode(), attached::toString);
                             long session = attached.getAttached().getSession();
                             List<Ack> acks = previous.get(w);
                             for (Ack ack : acks) {
-                                assertBatch(read(c, ids, session, files[w], ack.lsn()), w, ack.seq(),
+                                assertBatch(
+                                        read(c, ids, session, files[w], ack.lsn()),
+                                        w,
+                                        ack.seq(),
                                         "after kill " + round + ": acknowledged commit " + ack + " of writer " + w);
                             }
-                            long lastAcked = acks.isEmpty() ? nextSeq[w] - 1 : acks.getLast().seq();
+                            long lastAcked = acks.isEmpty()
+                                    ? nextSeq[w] - 1
+                                    : acks.getLast().seq();
                             List<PageResult> head = read(c, ids, session, files[w], 0);
-                            long headSeq = ByteBuffer.wrap(head.getFirst().getFound().getData().toByteArray()).getLong(8);
-                            assertTrue(headSeq >= lastAcked, "after kill " + round + ": writer " + w + " head holds batch " + headSeq
-                                    + ", older than the acknowledged " + lastAcked);
+                            long headSeq = ByteBuffer.wrap(
+                                            head.getFirst().getFound().getData().toByteArray())
+                                    .getLong(8);
+                            assertTrue(
+                                    headSeq >= lastAcked,
+                                    "after kill " + round + ": writer " + w + " head holds batch " + headSeq
+                                            + ", older than the acknowledged " + lastAcked);
                             assertBatch(head, w, headSeq, "after kill " + round + ": head of writer " + w);
                             acknowledged += acks.size();
                             unacknowledgedButCommitted += headSeq - lastAcked;
@@ -115,7 +129,15 @@ class PageserverKillTest {
                     acks.add(mine);
                     int writer = w;
                     long first = nextSeq[w];
-                    writers.add(Thread.ofPlatform().start(() -> write(child.pagePort, child.secret, timelines[writer], files[writer], writer, first, mine)));
+                    writers.add(Thread.ofPlatform()
+                            .start(() -> write(
+                                    child.pagePort,
+                                    child.secret,
+                                    timelines[writer],
+                                    files[writer],
+                                    writer,
+                                    first,
+                                    mine)));
                 }
                 // Kill once every writer is streaming (a cold JVM takes a moment to answer its first commit).
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -130,16 +152,25 @@ class PageserverKillTest {
                 previous = acks;
             }
         }
-        System.out.println("PageserverKillTest: " + ROUNDS + " SIGKILLs, " + acknowledged + " acknowledged commits all present and whole; "
-                + unacknowledgedButCommitted + " committed batches whose answer the kill swallowed, found whole");
-        assertTrue(acknowledged >= ROUNDS * WRITERS, "too few commits were acknowledged to prove anything: " + acknowledged);
+        System.out.println("PageserverKillTest: " + ROUNDS + " SIGKILLs, " + acknowledged
+                + " acknowledged commits all present and whole; " + unacknowledgedButCommitted
+                + " committed batches whose answer the kill swallowed, found whole");
+        assertTrue(
+                acknowledged >= ROUNDS * WRITERS,
+                "too few commits were acknowledged to prove anything: " + acknowledged);
     }
 
     /** Streams synced commits until the connection dies; records each acknowledged (seq, LSN). */
-    private static void write(int port, String secret, TimelineId tl, long file, int writer, long firstSeq, List<Ack> acks) {
+    private static void write(
+            int port, String secret, TimelineId tl, long file, int writer, long firstSeq, List<Ack> acks) {
         try (RawClient c = new RawClient(port)) {
-            Response attached = c.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder()
-                    .setCredential(secret).setTimelineId(tl.toString()).setMode(Attach.Mode.READ_WRITE)).build());
+            Response attached = c.call(Request.newBuilder()
+                    .setId(1)
+                    .setAttach(Attach.newBuilder()
+                            .setCredential(secret)
+                            .setTimelineId(tl.toString())
+                            .setMode(Attach.Mode.READ_WRITE))
+                    .build());
             if (attached.getStatus().getCode() != Code.OK) {
                 System.err.println("writer " + writer + ": attach refused: " + attached.getStatus());
                 return;
@@ -148,9 +179,16 @@ class PageserverKillTest {
             for (long seq = firstSeq; ; seq++) {
                 Commit.Builder commit = Commit.newBuilder();
                 for (int b = 0; b < BLOCKS; b++) {
-                    commit.addPages(PageWrite.newBuilder().setFileId(file).setBlock(b).setData(ByteString.copyFrom(page(writer, seq, b))));
+                    commit.addPages(PageWrite.newBuilder()
+                            .setFileId(file)
+                            .setBlock(b)
+                            .setData(ByteString.copyFrom(page(writer, seq, b))));
                 }
-                Response r = c.call(Request.newBuilder().setId(seq + 1).setSession(session).setCommit(commit).build());
+                Response r = c.call(Request.newBuilder()
+                        .setId(seq + 1)
+                        .setSession(session)
+                        .setCommit(commit)
+                        .build());
                 if (r.getStatus().getCode() != Code.OK) {
                     System.err.println("writer " + writer + ": commit refused: " + r.getStatus());
                     return;
@@ -162,12 +200,17 @@ class PageserverKillTest {
         }
     }
 
-    private static List<PageResult> read(RawClient c, AtomicLong ids, long session, long file, long lsn) throws IOException {
+    private static List<PageResult> read(RawClient c, AtomicLong ids, long session, long file, long lsn)
+            throws IOException {
         GetPages.Builder g = GetPages.newBuilder().setLsn(lsn);
         for (int b = 0; b < BLOCKS; b++) {
             g.addPages(PageRef.newBuilder().setFileId(file).setBlock(b));
         }
-        Response r = c.call(Request.newBuilder().setId(ids.incrementAndGet()).setSession(session).setGetPages(g).build());
+        Response r = c.call(Request.newBuilder()
+                .setId(ids.incrementAndGet())
+                .setSession(session)
+                .setGetPages(g)
+                .build());
         assertEquals(Code.OK, r.getStatus().getCode(), r::toString);
         return r.getPages().getPagesList();
     }
@@ -178,7 +221,8 @@ class PageserverKillTest {
             assertTrue(p.hasFound(), what + ": block " + b + " is missing");
             byte[] expected = page(writer, seq, b);
             if (!Arrays.equals(expected, p.getFound().getData().toByteArray())) {
-                long found = ByteBuffer.wrap(p.getFound().getData().toByteArray()).getLong(8);
+                long found =
+                        ByteBuffer.wrap(p.getFound().getData().toByteArray()).getLong(8);
                 throw new AssertionError(what + ": block " + b + " holds batch " + found + ", expected batch " + seq);
             }
         }
@@ -210,25 +254,47 @@ class PageserverKillTest {
             // The child's temporary directory is the test's: RocksDB unpacks its 15 MB native library there, and a
             // JVM killed with SIGKILL cannot delete it, so it goes with the test's directory instead of piling up.
             Path tmp = Files.createDirectories(logs.resolveSibling("tmp"));
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), PageserverMain.class.getName(),
-                    "--data-dir", data.toString(), "--page-port", "0", "--http-port", "0", "--gc-interval", "0s",
-                    "--page-cache", "8MiB", "--ready-file", ready.toString());
+            List<String> cmd = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-Xmx256m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Djava.io.tmpdir=" + tmp,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    PageserverMain.class.getName(),
+                    "--data-dir",
+                    data.toString(),
+                    "--page-port",
+                    "0",
+                    "--http-port",
+                    "0",
+                    "--gc-interval",
+                    "0s",
+                    "--page-cache",
+                    "8MiB",
+                    "--ready-file",
+                    ready.toString());
             Process p = new ProcessBuilder(cmd)
-                    .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
-                    .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
+                    .redirectOutput(
+                            logs.resolveSibling(logs.getFileName() + ".out").toFile())
+                    .redirectError(
+                            logs.resolveSibling(logs.getFileName() + ".err").toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(ready)) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     p.destroyForcibly();
-                    throw new AssertionError("the pageserver did not start: " + Files.readString(logs.resolveSibling(logs.getFileName() + ".err")));
+                    throw new AssertionError("the pageserver did not start: "
+                            + Files.readString(logs.resolveSibling(logs.getFileName() + ".err")));
                 }
                 Thread.sleep(10);
             }
-            return new Child(p, Integer.parseInt(Files.readString(ready).trim().split(" ", -1)[0]),
+            return new Child(
+                    p,
+                    Integer.parseInt(Files.readString(ready).trim().split(" ", -1)[0]),
                     Secret.read(Credentials.pageServiceFile(data)));
         }
 

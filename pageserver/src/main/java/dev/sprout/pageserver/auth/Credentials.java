@@ -19,6 +19,7 @@ import java.util.Objects;
 public record Credentials(Secret pageService, Secret admin) {
     /** The directory of the data directory that holds the credentials. */
     public static final String DIRECTORY = "secrets";
+
     public static final String PAGE_SERVICE_FILE = "page-service.secret";
     public static final String ADMIN_TOKEN_FILE = "admin.token";
     private static final String TIMELINE_CONTEXT = "sprout page service, timeline ";
@@ -44,7 +45,8 @@ public record Credentials(Secret pageService, Secret admin) {
     /** The credentials of the pageserver whose data directory is {@code dataDirectory}, made if missing. */
     public static Credentials loadOrCreate(Path dataDirectory) {
         Path dir = directory(dataDirectory);
-        return new Credentials(Secret.loadOrCreate(dir.resolve(PAGE_SERVICE_FILE)),
+        return new Credentials(
+                Secret.loadOrCreate(dir.resolve(PAGE_SERVICE_FILE)),
                 Secret.loadOrCreate(dir.resolve(ADMIN_TOKEN_FILE)));
     }
 

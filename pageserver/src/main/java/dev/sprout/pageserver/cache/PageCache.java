@@ -148,5 +148,4 @@ public final class PageCache {
         long h = cacheId * 0x9E3779B97F4A7C15L ^ fileId * 0xC2B2AE3D27D4EB4FL;
         return (int) ((h ^ (h >>> 31)) & (CUT_STRIPES - 1));
     }
-
 }

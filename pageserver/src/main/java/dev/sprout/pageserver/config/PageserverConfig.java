@@ -47,42 +47,109 @@ public record PageserverConfig(
         require(!pitrWindow.isNegative(), "PITR window " + pitrWindow + " is negative");
         require(!gcInterval.isNegative(), "GC interval " + gcInterval + " is negative");
         // 1 MiB leaves room for a GetPages answer of 100+ pages; below it computes could not batch at all.
-        require(maxMessageBytes >= (1 << 20), "max message size " + maxMessageBytes + " bytes is below the minimum of 1 MiB");
+        require(
+                maxMessageBytes >= (1 << 20),
+                "max message size " + maxMessageBytes + " bytes is below the minimum of 1 MiB");
         require(maxStagedBytes >= 8192, "max staged bytes " + maxStagedBytes + " cannot hold one page");
         require(maxInFlight >= 1, "max in-flight requests " + maxInFlight + " must be at least 1");
         require(storageThreads >= 1, "storage threads " + storageThreads + " must be at least 1");
     }
 
     public static PageserverConfig defaults(Path dataDirectory) {
-        return new PageserverConfig(dataDirectory, "127.0.0.1", DEFAULT_PAGE_PORT, DEFAULT_HTTP_PORT, 256L << 20,
-                Duration.ofDays(1), Duration.ofMinutes(10), 64 << 20, 256L << 20, 1024,
-                Math.max(16, 4 * Runtime.getRuntime().availableProcessors()), true);
+        return new PageserverConfig(
+                dataDirectory,
+                "127.0.0.1",
+                DEFAULT_PAGE_PORT,
+                DEFAULT_HTTP_PORT,
+                256L << 20,
+                Duration.ofDays(1),
+                Duration.ofMinutes(10),
+                64 << 20,
+                256L << 20,
+                1024,
+                Math.max(16, 4 * Runtime.getRuntime().availableProcessors()),
+                true);
     }
 
     /** Both ports chosen by the kernel (tests, several pageservers on one machine). */
     public PageserverConfig withEphemeralPorts() {
-        return new PageserverConfig(dataDirectory, bindAddress, 0, 0, pageCacheBytes, pitrWindow, gcInterval,
-                maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
+        return new PageserverConfig(
+                dataDirectory,
+                bindAddress,
+                0,
+                0,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits);
     }
 
     public PageserverConfig withPorts(int page, int http) {
-        return new PageserverConfig(dataDirectory, bindAddress, page, http, pageCacheBytes, pitrWindow, gcInterval,
-                maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
+        return new PageserverConfig(
+                dataDirectory,
+                bindAddress,
+                page,
+                http,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits);
     }
 
     public PageserverConfig withPageCache(long bytes) {
-        return new PageserverConfig(dataDirectory, bindAddress, pagePort, httpPort, bytes, pitrWindow, gcInterval,
-                maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
+        return new PageserverConfig(
+                dataDirectory,
+                bindAddress,
+                pagePort,
+                httpPort,
+                bytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits);
     }
 
     public PageserverConfig withMaxMessageBytes(int bytes) {
-        return new PageserverConfig(dataDirectory, bindAddress, pagePort, httpPort, pageCacheBytes, pitrWindow, gcInterval,
-                bytes, maxStagedBytes, maxInFlight, storageThreads, syncCommits);
+        return new PageserverConfig(
+                dataDirectory,
+                bindAddress,
+                pagePort,
+                httpPort,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                bytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits);
     }
 
     public PageserverConfig withSyncCommits(boolean sync) {
-        return new PageserverConfig(dataDirectory, bindAddress, pagePort, httpPort, pageCacheBytes, pitrWindow, gcInterval,
-                maxMessageBytes, maxStagedBytes, maxInFlight, storageThreads, sync);
+        return new PageserverConfig(
+                dataDirectory,
+                bindAddress,
+                pagePort,
+                httpPort,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                sync);
     }
 
     private static void requirePort(String what, int port) {

@@ -39,7 +39,8 @@ public final class Sizes {
             try {
                 return Duration.parse(text.trim()); // ISO-8601, e.g. PT24H
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("\"" + text + "\" is not a duration (expected e.g. 500ms, 30s, 10m, 24h, 7d)");
+                throw new IllegalArgumentException(
+                        "\"" + text + "\" is not a duration (expected e.g. 500ms, 30s, 10m, 24h, 7d)");
             }
         }
         long n = Long.parseLong(m.group(1));

@@ -5,9 +5,8 @@ import dev.sprout.http.ApiRequest;
 import dev.sprout.http.ApiResponse;
 import dev.sprout.http.Codes;
 import dev.sprout.http.HttpApi;
-import dev.sprout.http.auth.Scope;
 import dev.sprout.http.HttpServerInitializer;
-import dev.sprout.storage.timeline.BranchPoint;
+import dev.sprout.http.auth.Scope;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.GcSettings;
 import dev.sprout.protocol.v1.Health;
@@ -17,6 +16,7 @@ import dev.sprout.storage.PageStore;
 import dev.sprout.storage.error.StorageException;
 import dev.sprout.storage.error.UnknownTimelineException;
 import dev.sprout.storage.gc.GcReport;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -64,8 +64,11 @@ public final class ManagementApi implements HttpApi {
             if (request.method().equals("GET") && request.path().equals("/metrics")) {
                 request.principal().require(Scope.READ, "read the metrics");
             } else {
-                request.principal().require(Scope.ADMIN, "use the pageserver's management API (" + request.method() + " "
-                        + request.path() + ")");
+                request.principal()
+                        .require(
+                                Scope.ADMIN,
+                                "use the pageserver's management API (" + request.method() + " " + request.path()
+                                        + ")");
             }
             return dispatch(Router.decode(request));
         } catch (ApiException e) {
@@ -111,8 +114,9 @@ public final class ManagementApi implements HttpApi {
                 }
                 yield new ApiResponse(200, ApiResponse.JSON, EMPTY_OBJECT, Map.of());
             }
-            case ApiCall.LsnAt(TimelineId id, Instant time) -> ApiResponse.json(200,
-                    LsnTime.newBuilder().setLsn(store.lsnAt(id, time)).setTime(time.toString()));
+            case ApiCall.LsnAt(TimelineId id, Instant time) ->
+                ApiResponse.json(
+                        200, LsnTime.newBuilder().setLsn(store.lsnAt(id, time)).setTime(time.toString()));
             case ApiCall.TimeOf(long lsn) -> timeOf(lsn);
             case ApiCall.GetGcSettings() -> ApiResponse.json(200, gcSettings());
             case ApiCall.PutGcSettings(Duration window) -> {
@@ -126,12 +130,15 @@ public final class ManagementApi implements HttpApi {
                 long micros = (System.nanoTime() - start) / 1_000;
                 yield ApiResponse.json(200, Messages.gcResult(report, micros));
             }
-            case ApiCall.Health() -> ApiResponse.json(200, Health.newBuilder()
-                    .setStatus("ok")
-                    .setLastLsn(store.lastLsn())
-                    .setTimelines(store.timelines().size()));
-            case ApiCall.Metrics() -> new ApiResponse(200, PROMETHEUS_TEXT,
-                    metrics.scrape().getBytes(StandardCharsets.UTF_8), Map.of());
+            case ApiCall.Health() ->
+                ApiResponse.json(
+                        200,
+                        Health.newBuilder()
+                                .setStatus("ok")
+                                .setLastLsn(store.lastLsn())
+                                .setTimelines(store.timelines().size()));
+            case ApiCall.Metrics() ->
+                new ApiResponse(200, PROMETHEUS_TEXT, metrics.scrape().getBytes(StandardCharsets.UTF_8), Map.of());
         };
     }
 
@@ -159,17 +166,21 @@ public final class ManagementApi implements HttpApi {
     private ApiResponse timeOf(long lsn) {
         long last = store.lastLsn();
         if (lsn > last) {
-            return ApiResponse.error(404, Code.LSN_OUT_OF_RANGE, "LSN " + lsn + " is beyond the last LSN of the store (" + last + ")");
+            return ApiResponse.error(
+                    404, Code.LSN_OUT_OF_RANGE, "LSN " + lsn + " is beyond the last LSN of the store (" + last + ")");
         }
         Optional<Instant> time = store.timeOf(lsn);
         if (time.isEmpty()) {
             return ApiResponse.error(404, Code.LSN_OUT_OF_RANGE, "no commit is known at or below LSN " + lsn);
         }
-        return ApiResponse.json(200, LsnTime.newBuilder().setLsn(lsn).setTime(time.get().toString()));
+        return ApiResponse.json(
+                200, LsnTime.newBuilder().setLsn(lsn).setTime(time.get().toString()));
     }
 
     private GcSettings gcSettings() {
-        return GcSettings.newBuilder().setPitrWindowSeconds(store.pitrWindow().toSeconds()).build();
+        return GcSettings.newBuilder()
+                .setPitrWindowSeconds(store.pitrWindow().toSeconds())
+                .build();
     }
 
     private dev.sprout.protocol.v1.TimelineInfo describe(TimelineInfo t) {

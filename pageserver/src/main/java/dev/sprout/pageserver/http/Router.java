@@ -3,11 +3,11 @@ package dev.sprout.pageserver.http;
 import dev.sprout.http.ApiException;
 import dev.sprout.http.ApiRequest;
 import dev.sprout.http.Json;
-import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.CreateTimelineRequest;
 import dev.sprout.protocol.v1.GcSettings;
 import dev.sprout.storage.error.InvalidArgumentException;
+import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,32 +83,43 @@ final class Router {
     private Router() {}
 
     static ApiCall decode(ApiRequest request) {
-        String[] path = request.path().startsWith("/") ? request.path().substring(1).split("/", -1) : new String[0];
+        String[] path =
+                request.path().startsWith("/") ? request.path().substring(1).split("/", -1) : new String[0];
         for (Resource resource : Resource.values()) {
             Optional<List<String>> params = resource.match(path);
             if (params.isPresent()) {
                 return decode(resource, params.get(), request);
             }
         }
-        throw new ApiException(404, Code.MALFORMED_REQUEST, "no resource at " + quote(request.path())
-                + " (see docs/protocol.md for the routes of the management API)", Map.of());
+        throw new ApiException(
+                404,
+                Code.MALFORMED_REQUEST,
+                "no resource at " + quote(request.path())
+                        + " (see docs/protocol.md for the routes of the management API)",
+                Map.of());
     }
 
     private static ApiCall decode(Resource resource, List<String> params, ApiRequest request) {
         String method = request.method();
         if (!resource.methods.contains(method)) {
             String allow = String.join(", ", resource.methods);
-            throw new ApiException(405, Code.MALFORMED_REQUEST, resource.template + " does not take " + method
-                    + " (allowed: " + allow + ")", Map.of("Allow", allow));
+            throw new ApiException(
+                    405,
+                    Code.MALFORMED_REQUEST,
+                    resource.template + " does not take " + method + " (allowed: " + allow + ")",
+                    Map.of("Allow", allow));
         }
         checkQuery(request, resource == Resource.TIMELINE_LSN ? Set.of("time") : Set.of());
         return switch (resource) {
             case TIMELINES -> method.equals("GET") ? new ApiCall.ListTimelines() : create(request.body());
-            case TIMELINE -> method.equals("GET")
-                    ? new ApiCall.GetTimeline(timelineId(params.getFirst(), "timeline id"))
-                    : new ApiCall.DeleteTimeline(timelineId(params.getFirst(), "timeline id"));
-            case TIMELINE_LSN -> new ApiCall.LsnAt(timelineId(params.getFirst(), "timeline id"),
-                    time(requiredParam(request, "time", "2026-05-01T12:00:00Z"), "time"));
+            case TIMELINE ->
+                method.equals("GET")
+                        ? new ApiCall.GetTimeline(timelineId(params.getFirst(), "timeline id"))
+                        : new ApiCall.DeleteTimeline(timelineId(params.getFirst(), "timeline id"));
+            case TIMELINE_LSN ->
+                new ApiCall.LsnAt(
+                        timelineId(params.getFirst(), "timeline id"),
+                        time(requiredParam(request, "time", "2026-05-01T12:00:00Z"), "time"));
             case LSN_TIME -> new ApiCall.TimeOf(lsn(params.getFirst()));
             case GC_SETTINGS -> method.equals("GET") ? new ApiCall.GetGcSettings() : gcSettings(request.body());
             case GC -> new ApiCall.RunGc();
@@ -118,18 +129,22 @@ final class Router {
     }
 
     private static ApiCall create(byte[] body) {
-        CreateTimelineRequest r = Json.parse(body, CreateTimelineRequest.newBuilder()).build();
+        CreateTimelineRequest r =
+                Json.parse(body, CreateTimelineRequest.newBuilder()).build();
         TimelineId id = r.getTimelineId().isEmpty() ? TimelineId.random() : timelineId(r.getTimelineId(), "timelineId");
         if (r.getParentId().isEmpty()) {
             if (r.getAncestorLsn() != 0 || !r.getAncestorTime().isEmpty()) {
-                throw ApiException.invalid("ancestorLsn and ancestorTime need a parentId: a root timeline has no ancestor");
+                throw ApiException.invalid(
+                        "ancestorLsn and ancestorTime need a parentId: a root timeline has no ancestor");
             }
             return new ApiCall.CreateRoot(id, r.getUid(), r.getGid());
         }
         if (r.getUid() != 0 || r.getGid() != 0) {
-            throw ApiException.invalid("uid and gid apply to a root timeline only (a branch shares its parent's files), "
-                    + "got uid " + Integer.toUnsignedString(r.getUid()) + " and gid " + Integer.toUnsignedString(r.getGid())
-                    + " with parentId " + r.getParentId());
+            throw ApiException.invalid(
+                    "uid and gid apply to a root timeline only (a branch shares its parent's files), "
+                            + "got uid " + Integer.toUnsignedString(r.getUid()) + " and gid "
+                            + Integer.toUnsignedString(r.getGid())
+                            + " with parentId " + r.getParentId());
         }
         TimelineId parent = timelineId(r.getParentId(), "parentId");
         boolean byLsn = r.getAncestorLsn() != 0;
@@ -137,11 +152,16 @@ final class Router {
         BranchPoint at;
         if (byLsn && byTime) {
             throw ApiException.invalid("set ancestorLsn or ancestorTime, not both (got ancestorLsn "
-                    + Long.toUnsignedString(r.getAncestorLsn()) + " and ancestorTime " + quote(r.getAncestorTime()) + ")");
+                    + Long.toUnsignedString(r.getAncestorLsn()) + " and ancestorTime " + quote(r.getAncestorTime())
+                    + ")");
         } else if (byLsn) {
             if (r.getAncestorLsn() < 0) { // a uint64 above 2^63 - 1: no store reaches it
-                throw new ApiException(400, Code.LSN_OUT_OF_RANGE, "ancestorLsn " + Long.toUnsignedString(r.getAncestorLsn())
-                        + " is beyond every LSN a store can hold (expected: <= " + Long.MAX_VALUE + ")", Map.of());
+                throw new ApiException(
+                        400,
+                        Code.LSN_OUT_OF_RANGE,
+                        "ancestorLsn " + Long.toUnsignedString(r.getAncestorLsn())
+                                + " is beyond every LSN a store can hold (expected: <= " + Long.MAX_VALUE + ")",
+                        Map.of());
             }
             at = new BranchPoint.AtLsn(r.getAncestorLsn());
         } else if (byTime) {
@@ -155,13 +175,14 @@ final class Router {
     private static ApiCall gcSettings(byte[] body) {
         // An empty body would parse as pitrWindowSeconds 0 and turn point-in-time recovery off by accident.
         if (new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-            throw ApiException.malformed("PUT /v1/gc/settings needs a GcSettings body, e.g. {\"pitrWindowSeconds\": \"604800\"}");
+            throw ApiException.malformed(
+                    "PUT /v1/gc/settings needs a GcSettings body, e.g. {\"pitrWindowSeconds\": \"604800\"}");
         }
         GcSettings s = Json.parse(body, GcSettings.newBuilder()).build();
         long seconds = s.getPitrWindowSeconds();
         if (seconds < 0 || seconds > MAX_PITR_WINDOW_SECONDS) {
-            throw ApiException.invalid("pitrWindowSeconds " + Long.toUnsignedString(seconds) + " is too large (expected: <= "
-                    + MAX_PITR_WINDOW_SECONDS + ", 100 years)");
+            throw ApiException.invalid("pitrWindowSeconds " + Long.toUnsignedString(seconds)
+                    + " is too large (expected: <= " + MAX_PITR_WINDOW_SECONDS + ", 100 years)");
         }
         return new ApiCall.PutGcSettings(Duration.ofSeconds(seconds));
     }
@@ -198,7 +219,8 @@ final class Router {
         try {
             OffsetDateTime t = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
             if (t.getYear() < 0 || t.getYear() > MAX_YEAR) {
-                throw ApiException.invalid(what + " " + quote(text) + " is not an RFC 3339 time (the year must have four digits)");
+                throw ApiException.invalid(
+                        what + " " + quote(text) + " is not an RFC 3339 time (the year must have four digits)");
             }
             return t.toInstant();
         } catch (DateTimeParseException e) {
@@ -218,8 +240,8 @@ final class Router {
         } catch (NumberFormatException e) {
             // refused below
         }
-        throw ApiException.invalid("LSN " + quote(text) + " is not an LSN (expected a decimal number from 0 to "
-                + Long.MAX_VALUE + ")");
+        throw ApiException.invalid(
+                "LSN " + quote(text) + " is not an LSN (expected a decimal number from 0 to " + Long.MAX_VALUE + ")");
     }
 
     private static String quote(String s) {

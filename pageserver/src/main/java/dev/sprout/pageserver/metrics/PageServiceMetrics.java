@@ -25,12 +25,18 @@ public final class PageServiceMetrics {
 
     public PageServiceMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.bytesIn = Counter.builder("sprout.page.service.bytes.in").baseUnit("bytes")
-                .description("Bytes of request frames received").register(registry);
-        this.bytesOut = Counter.builder("sprout.page.service.bytes.out").baseUnit("bytes")
-                .description("Bytes of response frames sent").register(registry);
-        this.pagesPerRead = DistributionSummary.builder("sprout.page.service.getpages.batch").baseUnit("pages")
-                .description("Pages asked for per GetPages request").register(registry);
+        this.bytesIn = Counter.builder("sprout.page.service.bytes.in")
+                .baseUnit("bytes")
+                .description("Bytes of request frames received")
+                .register(registry);
+        this.bytesOut = Counter.builder("sprout.page.service.bytes.out")
+                .baseUnit("bytes")
+                .description("Bytes of response frames sent")
+                .register(registry);
+        this.pagesPerRead = DistributionSummary.builder("sprout.page.service.getpages.batch")
+                .baseUnit("pages")
+                .description("Pages asked for per GetPages request")
+                .register(registry);
         registry.gauge("sprout.page.service.connections", connections);
         registry.gauge("sprout.page.service.sessions", sessions);
     }
@@ -38,15 +44,24 @@ public final class PageServiceMetrics {
     /** Records one answered request: its operation, outcome code and latency from arrival to answer. */
     public void request(String op, String code, long nanos) {
         String key = op + '|' + code;
-        timers.computeIfAbsent(key, k -> Timer.builder("sprout.page.service.requests")
-                .description("Page service requests by operation and outcome, from arrival to answer")
-                .tag("op", op).tag("code", code)
-                .publishPercentiles(0.5, 0.99)
-                .distributionStatisticExpiry(Duration.ofMinutes(1))
-                .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timers.computeIfAbsent(
+                        key,
+                        k -> Timer.builder("sprout.page.service.requests")
+                                .description("Page service requests by operation and outcome, from arrival to answer")
+                                .tag("op", op)
+                                .tag("code", code)
+                                .publishPercentiles(0.5, 0.99)
+                                .distributionStatisticExpiry(Duration.ofMinutes(1))
+                                .register(registry))
+                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!"OK".equals(code)) {
-            refusals.computeIfAbsent(code, c -> Counter.builder("sprout.page.service.errors")
-                    .description("Requests refused, by status code").tag("code", c).register(registry)).increment();
+            refusals.computeIfAbsent(
+                            code,
+                            c -> Counter.builder("sprout.page.service.errors")
+                                    .description("Requests refused, by status code")
+                                    .tag("code", c)
+                                    .register(registry))
+                    .increment();
         }
     }
 

@@ -46,21 +46,45 @@ public final class StoreMetrics {
      * sum would count it once per family (checked on RocksDB 10.10: block-cache-usage reads 4x).
      */
     enum RocksFigure {
-        LIVE_DATA("rocksdb.estimate-live-data-size", "sprout.rocksdb.live.data", BaseUnits.BYTES,
+        LIVE_DATA(
+                "rocksdb.estimate-live-data-size",
+                "sprout.rocksdb.live.data",
+                BaseUnits.BYTES,
                 "estimated bytes of live data (what a full compaction would keep)"),
-        SST_FILES("rocksdb.total-sst-files-size", "sprout.rocksdb.sst.files", BaseUnits.BYTES,
+        SST_FILES(
+                "rocksdb.total-sst-files-size",
+                "sprout.rocksdb.sst.files",
+                BaseUnits.BYTES,
                 "bytes of all SST files, including obsolete ones not yet deleted"),
-        LIVE_SST_FILES("rocksdb.live-sst-files-size", "sprout.rocksdb.live.sst.files", BaseUnits.BYTES,
+        LIVE_SST_FILES(
+                "rocksdb.live-sst-files-size",
+                "sprout.rocksdb.live.sst.files",
+                BaseUnits.BYTES,
                 "bytes of the SST files of the current version"),
-        MEMTABLES("rocksdb.cur-size-all-mem-tables", "sprout.rocksdb.memtables", BaseUnits.BYTES,
+        MEMTABLES(
+                "rocksdb.cur-size-all-mem-tables",
+                "sprout.rocksdb.memtables",
+                BaseUnits.BYTES,
                 "bytes of the active and unflushed immutable memtables"),
-        IMMUTABLE_MEMTABLES("rocksdb.num-immutable-mem-table", "sprout.rocksdb.immutable.memtables", null,
+        IMMUTABLE_MEMTABLES(
+                "rocksdb.num-immutable-mem-table",
+                "sprout.rocksdb.immutable.memtables",
+                null,
                 "immutable memtables waiting to be flushed"),
-        PENDING_COMPACTION("rocksdb.estimate-pending-compaction-bytes", "sprout.rocksdb.pending.compaction", BaseUnits.BYTES,
+        PENDING_COMPACTION(
+                "rocksdb.estimate-pending-compaction-bytes",
+                "sprout.rocksdb.pending.compaction",
+                BaseUnits.BYTES,
                 "estimated bytes compaction must rewrite to bring every level under its target size"),
-        TABLE_READERS("rocksdb.estimate-table-readers-mem", "sprout.rocksdb.table.readers", BaseUnits.BYTES,
+        TABLE_READERS(
+                "rocksdb.estimate-table-readers-mem",
+                "sprout.rocksdb.table.readers",
+                BaseUnits.BYTES,
                 "estimated memory of SST readers (indexes and filters) outside the block cache"),
-        KEYS("rocksdb.estimate-num-keys", "sprout.rocksdb.keys", null,
+        KEYS(
+                "rocksdb.estimate-num-keys",
+                "sprout.rocksdb.keys",
+                null,
                 "estimated number of keys, every version counted");
 
         final String property;
@@ -130,14 +154,24 @@ public final class StoreMetrics {
         Gauge.builder("sprout.store.last.lsn", store, s -> read(s::lastLsn))
                 .description("the newest LSN committed anywhere in the store")
                 .register(registry);
-        FunctionCounter.builder("sprout.store.commits", store, s -> read(() -> s.commitStats().commits()))
+        FunctionCounter.builder(
+                        "sprout.store.commits",
+                        store,
+                        s -> read(() -> s.commitStats().commits()))
                 .description("commits acknowledged since the store was opened")
                 .register(registry);
-        FunctionCounter.builder("sprout.store.wal.writes", store, s -> read(() -> s.commitStats().writes()))
-                .description("synced RocksDB writes that carried the commits (fewer than commits: group commit shared syncs)")
+        FunctionCounter.builder(
+                        "sprout.store.wal.writes",
+                        store,
+                        s -> read(() -> s.commitStats().writes()))
+                .description(
+                        "synced RocksDB writes that carried the commits (fewer than commits: group commit shared syncs)")
                 .register(registry);
         // This gauge refreshes the snapshot when no timeline row exists yet to do it.
-        Gauge.builder("sprout.store.timelines", this, m -> m.current().timelines().size())
+        Gauge.builder(
+                        "sprout.store.timelines",
+                        this,
+                        m -> m.current().timelines().size())
                 .description("timelines in the store (as of the per-timeline sizes' snapshot)")
                 .strongReference(true)
                 .register(registry);

@@ -72,15 +72,19 @@ public final class PageOperations {
         switch (a.getMode()) {
             case READ_WRITE -> {
                 if (a.getLsn() != 0) {
-                    throw new ServiceException(Code.INVALID_ARGUMENT, "a read-write session reads at the head; lsn "
-                            + a.getLsn() + " is only for read-only sessions");
+                    throw new ServiceException(
+                            Code.INVALID_ARGUMENT,
+                            "a read-write session reads at the head; lsn " + a.getLsn()
+                                    + " is only for read-only sessions");
                 }
                 long generation;
                 if (a.getGeneration() == 0) {
                     generation = gate.takeOver(() -> store.claimWriter(id), a.getExclusive());
                 } else if (a.getExclusive()) {
-                    throw new ServiceException(Code.INVALID_ARGUMENT, "exclusive applies to a new writer (generation 0),"
-                            + " not to resuming generation " + a.getGeneration());
+                    throw new ServiceException(
+                            Code.INVALID_ARGUMENT,
+                            "exclusive applies to a new writer (generation 0)," + " not to resuming generation "
+                                    + a.getGeneration());
                 } else {
                     gate.resume(a.getGeneration());
                     generation = a.getGeneration();
@@ -91,21 +95,26 @@ public final class PageOperations {
             }
             case READ_ONLY -> {
                 if (a.getGeneration() != 0) {
-                    throw new ServiceException(Code.INVALID_ARGUMENT, "a read-only session holds no writer generation (got "
-                            + a.getGeneration() + ")");
+                    throw new ServiceException(
+                            Code.INVALID_ARGUMENT,
+                            "a read-only session holds no writer generation (got " + a.getGeneration() + ")");
                 }
                 long lsn = a.getLsn();
                 if (lsn != 0) {
                     TimelineInfo info = store.timeline(id);
                     if (lsn < info.minReadableLsn() || lsn > gate.visibleLsn()) {
-                        throw new ServiceException(Code.LSN_OUT_OF_RANGE, "LSN " + lsn + " of timeline " + id
-                                + " is not readable: it serves LSNs " + info.minReadableLsn() + " to " + gate.visibleLsn());
+                        throw new ServiceException(
+                                Code.LSN_OUT_OF_RANGE,
+                                "LSN " + lsn + " of timeline " + id + " is not readable: it serves LSNs "
+                                        + info.minReadableLsn() + " to " + gate.visibleLsn());
                     }
                 }
                 return new Session(sessionId, gate, false, 0, lsn, pool);
             }
-            default -> throw new ServiceException(Code.MALFORMED_REQUEST, "attach needs mode READ_WRITE or READ_ONLY (got "
-                    + a.getModeValue() + ")");
+            default ->
+                throw new ServiceException(
+                        Code.MALFORMED_REQUEST,
+                        "attach needs mode READ_WRITE or READ_ONLY (got " + a.getModeValue() + ")");
         }
     }
 
@@ -161,7 +170,8 @@ public final class PageOperations {
         for (int i = 0; i < n; i++) {
             PageRef ref = g.getPages(i);
             checkBlock(ref.getBlock());
-            Optional<PageCache.Hit> hit = cacheable ? cache.get(gate.cacheId, ref.getFileId(), ref.getBlock(), lsn) : Optional.empty();
+            Optional<PageCache.Hit> hit =
+                    cacheable ? cache.get(gate.cacheId, ref.getFileId(), ref.getBlock(), lsn) : Optional.empty();
             if (hit.isPresent()) {
                 results[i] = found(hit.get().page(), hit.get().lsn());
             } else {
@@ -176,7 +186,13 @@ public final class PageOperations {
                 switch (reads.get(m)) {
                     case PageRead.Found f -> {
                         if (fillable) {
-                            cache.fill(gate.cacheId, misses.get(m).fileId(), misses.get(m).block(), lsn, f.page(), f.lsn());
+                            cache.fill(
+                                    gate.cacheId,
+                                    misses.get(m).fileId(),
+                                    misses.get(m).block(),
+                                    lsn,
+                                    f.page(),
+                                    f.lsn());
                         }
                         results[i] = found(f.page(), f.lsn());
                     }
@@ -191,12 +207,17 @@ public final class PageOperations {
         return out.build();
     }
 
-    private static final PageResult ABSENT = PageResult.newBuilder().setAbsent(Absent.getDefaultInstance()).build();
+    private static final PageResult ABSENT =
+            PageResult.newBuilder().setAbsent(Absent.getDefaultInstance()).build();
 
     private static PageResult found(byte[] page, long lsn) {
         // The image is never changed after this point (cache entries and engine copies are immutable), so the
         // response may wrap it instead of copying 8 KiB.
-        return PageResult.newBuilder().setFound(Page.newBuilder().setData(UnsafeByteOperations.unsafeWrap(page)).setLsn(lsn)).build();
+        return PageResult.newBuilder()
+                .setFound(Page.newBuilder()
+                        .setData(UnsafeByteOperations.unsafeWrap(page))
+                        .setLsn(lsn))
+                .build();
     }
 
     FileAttr getAttr(Session s, GetAttr g) {
@@ -204,7 +225,8 @@ public final class PageOperations {
         return switch (g.getTargetCase()) {
             case PATH -> attr(store.getAttr(s.gate.timeline, lsn, g.getPath()));
             case FILE_ID -> attr(store.getAttr(s.gate.timeline, lsn, g.getFileId()));
-            case TARGET_NOT_SET -> throw new ServiceException(Code.MALFORMED_REQUEST, "GetAttr needs a path or a file id");
+            case TARGET_NOT_SET ->
+                throw new ServiceException(Code.MALFORMED_REQUEST, "GetAttr needs a path or a file id");
         };
     }
 
@@ -215,7 +237,10 @@ public final class PageOperations {
     ReadDirResult readDir(Session s, long requestedLsn, String path) {
         ReadDirResult.Builder out = ReadDirResult.newBuilder();
         for (dev.sprout.storage.namespace.DirEntry e : store.readdir(s.gate.timeline, s.readLsn(requestedLsn), path)) {
-            out.addEntries(DirEntry.newBuilder().setName(e.name()).setFileId(e.fileId()).setType(type(e.type())));
+            out.addEntries(DirEntry.newBuilder()
+                    .setName(e.name())
+                    .setFileId(e.fileId())
+                    .setType(type(e.type())));
         }
         return out.build();
     }
@@ -243,18 +268,24 @@ public final class PageOperations {
         List<Session.Staged> out = new ArrayList<>(pages.size() + resizes.size());
         for (Resize r : resizes) {
             if (r.getSize() < 0 || Pages.pagesFor(r.getSize()) > Integer.MAX_VALUE) {
-                throw new ServiceException(Code.INVALID_ARGUMENT, "size " + Long.toUnsignedString(r.getSize()) + " of file "
-                        + r.getFileId() + " exceeds the largest file (" + (long) Integer.MAX_VALUE * Pages.PAGE_SIZE + " bytes)");
+                throw new ServiceException(
+                        Code.INVALID_ARGUMENT,
+                        "size " + Long.toUnsignedString(r.getSize()) + " of file " + r.getFileId()
+                                + " exceeds the largest file (" + (long) Integer.MAX_VALUE * Pages.PAGE_SIZE
+                                + " bytes)");
             }
             out.add(new Session.StagedResize(r.getFileId(), r.getSize()));
         }
         for (PageWrite p : pages) {
             if (p.getData().size() != Pages.PAGE_SIZE) {
-                throw new ServiceException(Code.INVALID_PAGE, "page for block " + Integer.toUnsignedString(p.getBlock()) + " of file "
-                        + p.getFileId() + " is " + p.getData().size() + " bytes (expected: exactly " + Pages.PAGE_SIZE + ")");
+                throw new ServiceException(
+                        Code.INVALID_PAGE,
+                        "page for block " + Integer.toUnsignedString(p.getBlock()) + " of file " + p.getFileId()
+                                + " is " + p.getData().size() + " bytes (expected: exactly " + Pages.PAGE_SIZE + ")");
             }
             checkBlock(p.getBlock());
-            out.add(new Session.StagedWrite(p.getFileId(), p.getBlock(), p.getData().toByteArray()));
+            out.add(new Session.StagedWrite(
+                    p.getFileId(), p.getBlock(), p.getData().toByteArray()));
         }
         return out;
     }
@@ -282,7 +313,8 @@ public final class PageOperations {
                 }
                 case Session.StagedResize r -> {
                     batch.resize(r.fileId(), r.size());
-                    long before = sizes.computeIfAbsent(r.fileId(), f -> sizeAt(tl, gate.visibleLsn(), f).orElse(Long.MAX_VALUE));
+                    long before = sizes.computeIfAbsent(
+                            r.fileId(), f -> sizeAt(tl, gate.visibleLsn(), f).orElse(Long.MAX_VALUE));
                     if (r.size() < before) {
                         cutFiles.add(r.fileId());
                         long keep = Pages.pagesFor(r.size());
@@ -306,10 +338,14 @@ public final class PageOperations {
     ChangeResult create(Session s, String path, int mode, int uid, int gid, boolean directory) {
         s.requireWritable(directory ? "Mkdir" : "Create");
         return s.gate.change(s.generation, () -> {
-            Created c = directory ? store.mkdir(s.gate.timeline, path, mode, uid, gid)
+            Created c = directory
+                    ? store.mkdir(s.gate.timeline, path, mode, uid, gid)
                     : store.create(s.gate.timeline, path, mode, uid, gid);
             s.gate.publish(c.lsn());
-            return ChangeResult.newBuilder().setLsn(c.lsn()).setFileId(c.fileId()).build();
+            return ChangeResult.newBuilder()
+                    .setLsn(c.lsn())
+                    .setFileId(c.fileId())
+                    .build();
         });
     }
 
@@ -351,8 +387,10 @@ public final class PageOperations {
             change = change.withMode(a.getMode());
         }
         if (a.hasUid() != a.hasGid()) {
-            throw new ServiceException(Code.INVALID_ARGUMENT, "SetAttr of " + a.getPath() + " sets " + (a.hasUid() ? "uid" : "gid")
-                    + " without " + (a.hasUid() ? "gid" : "uid") + "; an owner change sets both");
+            throw new ServiceException(
+                    Code.INVALID_ARGUMENT,
+                    "SetAttr of " + a.getPath() + " sets " + (a.hasUid() ? "uid" : "gid") + " without "
+                            + (a.hasUid() ? "gid" : "uid") + "; an owner change sets both");
         }
         if (a.hasUid()) {
             change = change.withOwner(a.getUid(), a.getGid());
@@ -387,7 +425,9 @@ public final class PageOperations {
         try {
             dev.sprout.storage.namespace.FileAttr a = store.getAttr(gate.timeline, gate.visibleLsn(), path);
             return a.isDirectory() ? OptionalLong.empty() : OptionalLong.of(a.fileId());
-        } catch (NoSuchFileException | dev.sprout.storage.error.InvalidNameException | dev.sprout.storage.error.NotDirectoryException e) {
+        } catch (NoSuchFileException
+                | dev.sprout.storage.error.InvalidNameException
+                | dev.sprout.storage.error.NotDirectoryException e) {
             return OptionalLong.empty(); // the change itself will refuse or create it
         }
     }
@@ -403,8 +443,10 @@ public final class PageOperations {
     /** Blocks travel as uint32; the engine numbers them with a non-negative int. */
     private static void checkBlock(int block) {
         if (block < 0) {
-            throw new ServiceException(Code.INVALID_PAGE, "block " + Integer.toUnsignedString(block)
-                    + " is beyond the largest block number " + Integer.MAX_VALUE);
+            throw new ServiceException(
+                    Code.INVALID_PAGE,
+                    "block " + Integer.toUnsignedString(block) + " is beyond the largest block number "
+                            + Integer.MAX_VALUE);
         }
     }
 

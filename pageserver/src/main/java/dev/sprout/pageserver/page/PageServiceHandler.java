@@ -64,8 +64,8 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
      *                    page-service secret, or the credential of the timeline it attaches
      *                    ({@link Credentials#forTimeline})
      */
-    public PageServiceHandler(PageOperations ops, Credentials credentials, Executor pool, PageServiceMetrics metrics,
-            int maxInFlight) {
+    public PageServiceHandler(
+            PageOperations ops, Credentials credentials, Executor pool, PageServiceMetrics metrics, int maxInFlight) {
         this.ops = ops;
         this.credentials = credentials;
         this.pool = pool;
@@ -99,7 +99,14 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
             metrics.bytesIn(size + CodedOutputStream.computeUInt32SizeNoTag(size));
             request = Request.parseFrom(frame.nioBuffer());
         } catch (InvalidProtocolBufferException e) {
-            send(refusal(0, Code.MALFORMED_REQUEST, "a frame of " + size + " bytes is not a Request: " + e.getMessage()), "malformed", arrived, false);
+            send(
+                    refusal(
+                            0,
+                            Code.MALFORMED_REQUEST,
+                            "a frame of " + size + " bytes is not a Request: " + e.getMessage()),
+                    "malformed",
+                    arrived,
+                    false);
             return;
         } finally {
             frame.release();
@@ -111,36 +118,84 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
         long id = r.getId();
         String op = opName(r);
         switch (r.getOpCase()) {
-            case PING -> send(Response.newBuilder().setId(id)
-                    .setPong(PingResult.newBuilder().setLastLsn(ops.store().lastLsn())).build(), op, arrived, false);
-            case OP_NOT_SET -> send(refusal(id, Code.MALFORMED_REQUEST, "request " + id
-                    + " names no operation this server knows (an empty request, or one from a newer protocol)"), op, arrived, false);
-            case ATTACH -> run(pool, id, op, arrived, () -> {
-                authenticate(r);
-                Session s = ops.attach(nextSession.incrementAndGet(), r.getAttach(), pool);
-                sessions.put(s.id, s);
-                metrics.sessionOpened();
-                if (!channel.isActive()) {
-                    s.execute(() -> detach(s));
-                }
-                return Response.newBuilder().setAttached(ops.attached(s));
-            });
+            case PING ->
+                send(
+                        Response.newBuilder()
+                                .setId(id)
+                                .setPong(PingResult.newBuilder()
+                                        .setLastLsn(ops.store().lastLsn()))
+                                .build(),
+                        op,
+                        arrived,
+                        false);
+            case OP_NOT_SET ->
+                send(
+                        refusal(
+                                id,
+                                Code.MALFORMED_REQUEST,
+                                "request " + id
+                                        + " names no operation this server knows (an empty request, or one from a newer protocol)"),
+                        op,
+                        arrived,
+                        false);
+            case ATTACH ->
+                run(pool, id, op, arrived, () -> {
+                    authenticate(r);
+                    Session s = ops.attach(nextSession.incrementAndGet(), r.getAttach(), pool);
+                    sessions.put(s.id, s);
+                    metrics.sessionOpened();
+                    if (!channel.isActive()) {
+                        s.execute(() -> detach(s));
+                    }
+                    return Response.newBuilder().setAttached(ops.attached(s));
+                });
             case GET_PAGES -> {
                 metrics.pagesRead(r.getGetPages().getPagesCount());
                 Session s = sessions.get(r.getSession());
-                var cached = s == null || s.closed() ? java.util.Optional.<dev.sprout.protocol.v1.PagesResult>empty()
+                var cached = s == null || s.closed()
+                        ? java.util.Optional.<dev.sprout.protocol.v1.PagesResult>empty()
                         : ops.cachedPages(s, r.getGetPages());
                 if (cached.isPresent()) { // every page is cached: answer here, no hand-off to a storage thread
                     send(Response.newBuilder().setId(id).setPages(cached.get()).build(), op, arrived, false);
                 } else {
-                    run(pool, id, op, arrived, () -> Response.newBuilder().setPages(ops.getPages(session(r), r.getGetPages())));
+                    run(
+                            pool,
+                            id,
+                            op,
+                            arrived,
+                            () -> Response.newBuilder().setPages(ops.getPages(session(r), r.getGetPages())));
                 }
             }
-            case GET_ATTR -> run(pool, id, op, arrived, () -> Response.newBuilder().setAttr(ops.getAttr(session(r), r.getGetAttr())));
-            case LOOKUP -> run(pool, id, op, arrived, () -> Response.newBuilder().setFound(
-                    dev.sprout.protocol.v1.LookupResult.newBuilder().setAttr(ops.lookup(session(r), r.getLookup().getLsn(), r.getLookup().getPath()))));
-            case READ_DIR -> run(pool, id, op, arrived, () -> Response.newBuilder().setEntries(
-                    ops.readDir(session(r), r.getReadDir().getLsn(), r.getReadDir().getPath())));
+            case GET_ATTR ->
+                run(
+                        pool,
+                        id,
+                        op,
+                        arrived,
+                        () -> Response.newBuilder().setAttr(ops.getAttr(session(r), r.getGetAttr())));
+            case LOOKUP ->
+                run(
+                        pool,
+                        id,
+                        op,
+                        arrived,
+                        () -> Response.newBuilder()
+                                .setFound(dev.sprout.protocol.v1.LookupResult.newBuilder()
+                                        .setAttr(ops.lookup(
+                                                session(r),
+                                                r.getLookup().getLsn(),
+                                                r.getLookup().getPath()))));
+            case READ_DIR ->
+                run(
+                        pool,
+                        id,
+                        op,
+                        arrived,
+                        () -> Response.newBuilder()
+                                .setEntries(ops.readDir(
+                                        session(r),
+                                        r.getReadDir().getLsn(),
+                                        r.getReadDir().getPath())));
             default -> change(r, op, arrived);
         }
     }
@@ -149,15 +204,20 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private void authenticate(Request r) {
         String given = r.getAttach().getCredential();
         if (given.isEmpty()) {
-            throw new ServiceException(Code.UNAUTHENTICATED, "attach " + r.getId() + " carries no credential: the page"
-                    + " service needs the pageserver's page-service secret (the file " + Credentials.DIRECTORY + "/"
-                    + Credentials.PAGE_SERVICE_FILE + " of its data directory)");
+            throw new ServiceException(
+                    Code.UNAUTHENTICATED,
+                    "attach " + r.getId() + " carries no credential: the page"
+                            + " service needs the pageserver's page-service secret (the file " + Credentials.DIRECTORY
+                            + "/"
+                            + Credentials.PAGE_SERVICE_FILE + " of its data directory)");
         }
         String timeline = r.getAttach().getTimelineId();
         if (!credentials.pageService().matches(given) && !credentials.isForTimeline(timeline, given)) {
             log.warn("page service: attach {} from {} refused: wrong credential", r.getId(), channel.remoteAddress());
-            throw new ServiceException(Code.UNAUTHENTICATED, "attach " + r.getId() + " carries a credential that is not"
-                    + " this pageserver's page-service secret, nor the credential of timeline " + timeline);
+            throw new ServiceException(
+                    Code.UNAUTHENTICATED,
+                    "attach " + r.getId() + " carries a credential that is not"
+                            + " this pageserver's page-service secret, nor the credential of timeline " + timeline);
         }
     }
 
@@ -172,18 +232,45 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
         }
         long id = r.getId();
         run(s, id, op, arrived, () -> switch (r.getOpCase()) {
-            case PUT_PAGES -> Response.newBuilder().setPut(dev.sprout.protocol.v1.PutResult.newBuilder()
-                    .setStagedPages(ops.put(s, r.getPutPages().getPagesList(), r.getPutPages().getResizesList())));
+            case PUT_PAGES ->
+                Response.newBuilder()
+                        .setPut(dev.sprout.protocol.v1.PutResult.newBuilder()
+                                .setStagedPages(ops.put(
+                                        s,
+                                        r.getPutPages().getPagesList(),
+                                        r.getPutPages().getResizesList())));
             case COMMIT -> Response.newBuilder().setCommitted(ops.commit(s, r.getCommit()));
-            case CREATE -> Response.newBuilder().setChanged(ops.create(s, r.getCreate().getPath(), r.getCreate().getMode(),
-                    r.getCreate().getUid(), r.getCreate().getGid(), false));
-            case MKDIR -> Response.newBuilder().setChanged(ops.create(s, r.getMkdir().getPath(), r.getMkdir().getMode(),
-                    r.getMkdir().getUid(), r.getMkdir().getGid(), true));
-            case UNLINK -> Response.newBuilder().setChanged(ops.unlink(s, r.getUnlink().getPath()));
-            case RMDIR -> Response.newBuilder().setChanged(ops.rmdir(s, r.getRmdir().getPath()));
-            case RENAME -> Response.newBuilder().setChanged(ops.rename(s, r.getRename().getFrom(), r.getRename().getTo()));
+            case CREATE ->
+                Response.newBuilder()
+                        .setChanged(ops.create(
+                                s,
+                                r.getCreate().getPath(),
+                                r.getCreate().getMode(),
+                                r.getCreate().getUid(),
+                                r.getCreate().getGid(),
+                                false));
+            case MKDIR ->
+                Response.newBuilder()
+                        .setChanged(ops.create(
+                                s,
+                                r.getMkdir().getPath(),
+                                r.getMkdir().getMode(),
+                                r.getMkdir().getUid(),
+                                r.getMkdir().getGid(),
+                                true));
+            case UNLINK ->
+                Response.newBuilder().setChanged(ops.unlink(s, r.getUnlink().getPath()));
+            case RMDIR ->
+                Response.newBuilder().setChanged(ops.rmdir(s, r.getRmdir().getPath()));
+            case RENAME ->
+                Response.newBuilder()
+                        .setChanged(ops.rename(
+                                s, r.getRename().getFrom(), r.getRename().getTo()));
             case SET_ATTR -> Response.newBuilder().setChanged(ops.setAttr(s, r.getSetAttr()));
-            case TRUNCATE -> Response.newBuilder().setChanged(ops.truncate(s, r.getTruncate().getPath(), r.getTruncate().getSize()));
+            case TRUNCATE ->
+                Response.newBuilder()
+                        .setChanged(ops.truncate(
+                                s, r.getTruncate().getPath(), r.getTruncate().getSize()));
             case DETACH -> {
                 detach(s);
                 yield Response.newBuilder().setDone(Empty.getDefaultInstance());
@@ -195,8 +282,10 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     private Session session(Request r) {
         Session s = sessions.get(r.getSession());
         if (s == null || s.closed()) {
-            throw new ServiceException(Code.NOT_ATTACHED, "request " + r.getId() + " names session " + r.getSession()
-                    + ", which this connection has not attached (or has detached)");
+            throw new ServiceException(
+                    Code.NOT_ATTACHED,
+                    "request " + r.getId() + " names session " + r.getSession()
+                            + ", which this connection has not attached (or has detached)");
         }
         return s;
     }
@@ -237,7 +326,9 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void send(Response response, String op, long arrived, boolean counted) {
-        if (counted && inFlight.decrementAndGet() == maxInFlight / 2 && !channel.config().isAutoRead()) {
+        if (counted
+                && inFlight.decrementAndGet() == maxInFlight / 2
+                && !channel.config().isAutoRead()) {
             channel.config().setAutoRead(true);
         }
         Code code = response.hasStatus() ? response.getStatus().getCode() : Code.OK;
@@ -248,7 +339,10 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
     }
 
     static Response refusal(long id, Code code, String message) {
-        return Response.newBuilder().setId(id).setStatus(Status.newBuilder().setCode(code).setMessage(message)).build();
+        return Response.newBuilder()
+                .setId(id)
+                .setStatus(Status.newBuilder().setCode(code).setMessage(message))
+                .build();
     }
 
     private static String opName(Request r) {
@@ -265,7 +359,10 @@ public final class PageServiceHandler extends ChannelInboundHandlerAdapter {
             log.debug("page service connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         } else {
-            log.warn("page service connection {} failed", ctx.channel().remoteAddress(), cause instanceof DecoderException d && d.getCause() != null ? d.getCause() : cause);
+            log.warn(
+                    "page service connection {} failed",
+                    ctx.channel().remoteAddress(),
+                    cause instanceof DecoderException d && d.getCause() != null ? d.getCause() : cause);
             refuseAndClose(ctx, Code.INTERNAL, "the connection failed: " + cause);
         }
     }

@@ -51,7 +51,8 @@ final class Session implements Executor {
 
     void requireWritable(String what) {
         if (!writable) {
-            throw new ServiceException(Code.READ_ONLY, what + " on read-only session " + id + " of timeline " + gate.timeline);
+            throw new ServiceException(
+                    Code.READ_ONLY, what + " on read-only session " + id + " of timeline " + gate.timeline);
         }
         if (closed) {
             throw new ServiceException(Code.NOT_ATTACHED, "session " + id + " was detached");
@@ -78,8 +79,10 @@ final class Session implements Executor {
             }
         }
         if (stagedBytes + bytes > maxStagedBytes) {
-            throw new ServiceException(Code.OVERLOADED, "session " + id + " would stage " + (stagedBytes + bytes)
-                    + " bytes of pages, more than the maximum of " + maxStagedBytes + "; commit first");
+            throw new ServiceException(
+                    Code.OVERLOADED,
+                    "session " + id + " would stage " + (stagedBytes + bytes)
+                            + " bytes of pages, more than the maximum of " + maxStagedBytes + "; commit first");
         }
         staged.addAll(changes);
         stagedBytes += bytes;

@@ -29,6 +29,7 @@ final class TimelineGate {
     final TimelineId timeline;
     /** Keys this incarnation's pages in the page cache. */
     final long cacheId = CACHE_IDS.incrementAndGet();
+
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile long generation;
     private final AtomicLong visibleLsn;
@@ -38,6 +39,7 @@ final class TimelineGate {
      * LSNs below it must not fill the cache.
      */
     final long announcedFrom;
+
     private volatile boolean deleted;
     /** Attached read-write sessions (any generation); guarded by the write lock for changes that decide on it. */
     private final Set<Session> writers = ConcurrentHashMap.newKeySet();
@@ -83,8 +85,10 @@ final class TimelineGate {
                 throw new ServiceException(Code.UNKNOWN_TIMELINE, "timeline " + timeline + " was deleted");
             }
             if (sessionGeneration != generation) {
-                throw new ServiceException(Code.FENCED, "timeline " + timeline + " was taken over by writer generation "
-                        + generation + "; this session holds generation " + sessionGeneration + " and may no longer write");
+                throw new ServiceException(
+                        Code.FENCED,
+                        "timeline " + timeline + " was taken over by writer generation " + generation
+                                + "; this session holds generation " + sessionGeneration + " and may no longer write");
             }
             return body.run();
         } finally {
@@ -102,8 +106,10 @@ final class TimelineGate {
             if (exclusive) {
                 for (Session s : writers) {
                     if (s.generation == generation && !s.closed()) {
-                        throw new ServiceException(Code.WRITER_ATTACHED, "timeline " + timeline + " already has a writer"
-                                + " attached (generation " + generation + "); a second compute may not write it");
+                        throw new ServiceException(
+                                Code.WRITER_ATTACHED,
+                                "timeline " + timeline + " already has a writer" + " attached (generation " + generation
+                                        + "); a second compute may not write it");
                     }
                 }
             }
@@ -120,8 +126,10 @@ final class TimelineGate {
         lock.writeLock().lock();
         try {
             if (s.generation != generation) {
-                throw new ServiceException(Code.FENCED, "timeline " + timeline + " was taken over by writer generation "
-                        + generation + " while session " + s.id + " (generation " + s.generation + ") attached");
+                throw new ServiceException(
+                        Code.FENCED,
+                        "timeline " + timeline + " was taken over by writer generation " + generation
+                                + " while session " + s.id + " (generation " + s.generation + ") attached");
             }
             writers.add(s);
         } finally {

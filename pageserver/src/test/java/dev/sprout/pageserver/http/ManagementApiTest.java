@@ -1,12 +1,5 @@
 package dev.sprout.pageserver.http;
 
-import dev.sprout.http.ApiRequest;
-import dev.sprout.http.ApiResponse;
-import dev.sprout.http.BearerAuth;
-import dev.sprout.http.HttpServerInitializer;
-import dev.sprout.http.auth.AuditLog;
-import dev.sprout.http.auth.FailureLimiter;
-import dev.sprout.http.auth.TokenStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,7 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.ApiResponse;
+import dev.sprout.http.BearerAuth;
+import dev.sprout.http.HttpServerInitializer;
 import dev.sprout.http.Secret;
+import dev.sprout.http.auth.AuditLog;
+import dev.sprout.http.auth.FailureLimiter;
+import dev.sprout.http.auth.TokenStore;
 import dev.sprout.pageserver.metrics.StoreMetrics;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.ErrorBody;
@@ -91,8 +91,11 @@ class ManagementApiTest {
 
     @BeforeEach
     void start() throws InterruptedException {
-        store = PageStore.open(StoreOptions.defaults(dir).withSyncCommits(false).withMemory(8 << 20, 4 << 20)
-                .withClock(clock).withPitrWindow(Duration.ofDays(1)));
+        store = PageStore.open(StoreOptions.defaults(dir)
+                .withSyncCommits(false)
+                .withMemory(8 << 20, 4 << 20)
+                .withClock(clock)
+                .withPitrWindow(Duration.ofDays(1)));
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         StoreMetrics.bind(store, registry, METRICS_REFRESH, clock);
         pool = Executors.newFixedThreadPool(2);
@@ -100,7 +103,10 @@ class ManagementApiTest {
             blockingTasks.incrementAndGet();
             pool.execute(task);
         });
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     @org.junit.jupiter.api.io.TempDir
@@ -110,14 +116,20 @@ class ManagementApiTest {
         if (audit == null) {
             audit = AuditLog.open(authDir.resolve(AuditLog.FILE), java.time.Clock.systemUTC());
         }
-        BearerAuth auth = new BearerAuth(Secret.of(TOKEN), TokenStore.open(authDir.resolve(TokenStore.FILE),
-                java.time.Clock.systemUTC()), new FailureLimiter(java.time.Clock.systemUTC(), 1_000_000)); // this test sends wrong tokens on purpose
+        BearerAuth auth = new BearerAuth(
+                Secret.of(TOKEN),
+                TokenStore.open(authDir.resolve(TokenStore.FILE), java.time.Clock.systemUTC()),
+                new FailureLimiter(java.time.Clock.systemUTC(), 1_000_000)); // this test sends wrong tokens on purpose
         if (group == null) {
             group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         }
-        Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel ch = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new HttpServerInitializer(api, auth, audit, blocking, MAX_BODY))
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
         base = "http://127.0.0.1:" + ((InetSocketAddress) ch.localAddress()).getPort();
         return ch;
     }
@@ -172,8 +184,10 @@ class ManagementApiTest {
         assertEquals(201, empty.status(), empty.body());
         Reply object = post("/v1/timelines", "{}");
         assertEquals(201, object.status(), object.body());
-        TimelineId a = TimelineId.parse(empty.as(TimelineInfo.getDefaultInstance()).getTimelineId());
-        TimelineId b = TimelineId.parse(object.as(TimelineInfo.getDefaultInstance()).getTimelineId());
+        TimelineId a =
+                TimelineId.parse(empty.as(TimelineInfo.getDefaultInstance()).getTimelineId());
+        TimelineId b =
+                TimelineId.parse(object.as(TimelineInfo.getDefaultInstance()).getTimelineId());
         assertNotEquals(a, b);
         assertEquals(2, store.timelines().size());
     }
@@ -185,14 +199,16 @@ class ManagementApiTest {
         long second = store.mkdir(main, "/b", 0700, 0, 0).lsn();
 
         TimelineId atLsn = TimelineId.random();
-        String body = "{\"timelineId\": \"" + atLsn + "\", \"parentId\": \"" + main + "\", \"ancestorLsn\": \"" + first + "\"}";
+        String body = "{\"timelineId\": \"" + atLsn + "\", \"parentId\": \"" + main + "\", \"ancestorLsn\": \"" + first
+                + "\"}";
         Reply branched = post("/v1/timelines", body);
         assertEquals(201, branched.status(), branched.body());
         TimelineInfo info = branched.as(TimelineInfo.getDefaultInstance());
         assertEquals(main.toString(), info.getParentId());
         assertEquals(first, info.getBranchLsn());
         assertEquals(first, info.getLastLsn());
-        Reply again = post("/v1/timelines", body.replace("\"" + first + "\"", String.valueOf(first))); // a number works too
+        Reply again =
+                post("/v1/timelines", body.replace("\"" + first + "\"", String.valueOf(first))); // a number works too
         assertEquals(200, again.status(), again.body());
         assertEquals(info, again.as(TimelineInfo.getDefaultInstance()));
 
@@ -209,29 +225,41 @@ class ManagementApiTest {
 
     @Test
     void branchesAtATimeAndConvertsBetweenLsnsAndTimes() {
-        TimelineId main = root();                                      // LSN 1 at T0
+        TimelineId main = root(); // LSN 1 at T0
         clock.advance(Duration.ofSeconds(10));
-        long a = store.mkdir(main, "/a", 0700, 0, 0).lsn();           // at T0 + 10 s
+        long a = store.mkdir(main, "/a", 0700, 0, 0).lsn(); // at T0 + 10 s
         clock.advance(Duration.ofSeconds(10));
-        long b = store.mkdir(main, "/b", 0700, 0, 0).lsn();           // at T0 + 20 s
+        long b = store.mkdir(main, "/b", 0700, 0, 0).lsn(); // at T0 + 20 s
         clock.advance(Duration.ofSeconds(10));
 
         // 02:00:15+02:00 is T0 + 15 s: the state then is the commit of T0 + 10 s.
         TimelineId branch = TimelineId.random();
-        Reply branched = post("/v1/timelines", "{\"timelineId\": \"" + branch + "\", \"parentId\": \"" + main
-                + "\", \"ancestorTime\": \"2026-05-01T02:00:15+02:00\"}");
+        Reply branched = post(
+                "/v1/timelines",
+                "{\"timelineId\": \"" + branch + "\", \"parentId\": \"" + main
+                        + "\", \"ancestorTime\": \"2026-05-01T02:00:15+02:00\"}");
         assertEquals(201, branched.status(), branched.body());
         assertEquals(a, branched.as(TimelineInfo.getDefaultInstance()).getBranchLsn());
 
         Reply lsn = get("/v1/timelines/" + main + "/lsn?time=2026-05-01T02:00:15%2B02:00");
         assertEquals(200, lsn.status(), lsn.body());
-        assertEquals(LsnTime.newBuilder().setLsn(a).setTime("2026-05-01T00:00:15Z").build(), lsn.as(LsnTime.getDefaultInstance()));
-        assertEquals(b, get("/v1/timelines/" + main + "/lsn?time=2026-05-01T00:00:25Z").as(LsnTime.getDefaultInstance()).getLsn());
+        assertEquals(
+                LsnTime.newBuilder().setLsn(a).setTime("2026-05-01T00:00:15Z").build(),
+                lsn.as(LsnTime.getDefaultInstance()));
+        assertEquals(
+                b,
+                get("/v1/timelines/" + main + "/lsn?time=2026-05-01T00:00:25Z")
+                        .as(LsnTime.getDefaultInstance())
+                        .getLsn());
 
         Reply time = get("/v1/lsn/" + b + "/time");
         assertEquals(200, time.status(), time.body());
-        assertEquals(LsnTime.newBuilder().setLsn(b).setTime("2026-05-01T00:00:20Z").build(), time.as(LsnTime.getDefaultInstance()));
-        assertEquals("2026-05-01T00:00:10Z", get("/v1/lsn/" + a + "/time").as(LsnTime.getDefaultInstance()).getTime());
+        assertEquals(
+                LsnTime.newBuilder().setLsn(b).setTime("2026-05-01T00:00:20Z").build(),
+                time.as(LsnTime.getDefaultInstance()));
+        assertEquals(
+                "2026-05-01T00:00:10Z",
+                get("/v1/lsn/" + a + "/time").as(LsnTime.getDefaultInstance()).getTime());
     }
 
     @Test
@@ -244,8 +272,11 @@ class ManagementApiTest {
 
         Reply list = get("/v1/timelines");
         assertEquals(200, list.status(), list.body());
-        List<TimelineInfo> timelines = list.as(TimelineList.getDefaultInstance()).getTimelinesList();
-        assertEquals(List.of(main.toString(), child.toString()), timelines.stream().map(TimelineInfo::getTimelineId).toList());
+        List<TimelineInfo> timelines =
+                list.as(TimelineList.getDefaultInstance()).getTimelinesList();
+        assertEquals(
+                List.of(main.toString(), child.toString()),
+                timelines.stream().map(TimelineInfo::getTimelineId).toList());
         assertEquals(2, timelines.get(1).getWriterGeneration());
 
         Reply one = get("/v1/timelines/" + child);
@@ -272,7 +303,9 @@ class ManagementApiTest {
     @Test
     void anUnknownTimelineIs404WithItsIdInTheSentence() {
         TimelineId ghost = TimelineId.random();
-        for (Reply r : List.of(get("/v1/timelines/" + ghost), delete("/v1/timelines/" + ghost),
+        for (Reply r : List.of(
+                get("/v1/timelines/" + ghost),
+                delete("/v1/timelines/" + ghost),
                 get("/v1/timelines/" + ghost + "/lsn?time=2026-05-01T00:00:00Z"),
                 post("/v1/timelines", "{\"parentId\": \"" + ghost + "\"}"))) {
             assertError(r, 404, Code.UNKNOWN_TIMELINE, ghost.toString());
@@ -287,11 +320,24 @@ class ManagementApiTest {
         TimelineId child = branch(main);
         long moved = store.mkdir(main, "/a", 0700, 0, 0).lsn();
 
-        assertError(post("/v1/timelines", "{\"timelineId\": \"" + child + "\", \"parentId\": \"" + main
-                + "\", \"ancestorLsn\": " + moved + "}"), 409, Code.TIMELINE_EXISTS, child.toString());
-        assertError(post("/v1/timelines", "{\"timelineId\": \"" + child + "\", \"parentId\": \"" + other + "\"}"),
-                409, Code.TIMELINE_EXISTS, other.toString());
-        assertError(post("/v1/timelines", "{\"timelineId\": \"" + child + "\"}"), 409, Code.TIMELINE_EXISTS, "branch of " + main);
+        assertError(
+                post(
+                        "/v1/timelines",
+                        "{\"timelineId\": \"" + child + "\", \"parentId\": \"" + main + "\", \"ancestorLsn\": " + moved
+                                + "}"),
+                409,
+                Code.TIMELINE_EXISTS,
+                child.toString());
+        assertError(
+                post("/v1/timelines", "{\"timelineId\": \"" + child + "\", \"parentId\": \"" + other + "\"}"),
+                409,
+                Code.TIMELINE_EXISTS,
+                other.toString());
+        assertError(
+                post("/v1/timelines", "{\"timelineId\": \"" + child + "\"}"),
+                409,
+                Code.TIMELINE_EXISTS,
+                "branch of " + main);
     }
 
     @Test
@@ -305,15 +351,19 @@ class ManagementApiTest {
 
     @Test
     void anLsnBelowTheGcHorizonOrBeyondTheHeadIs400() {
-        TimelineId main = root();                                                // LSN 1
+        TimelineId main = root(); // LSN 1
         clock.advance(Duration.ofMinutes(1));
-        long old = store.mkdir(main, "/a", 0700, 0, 0).lsn();                   // LSN 2
+        long old = store.mkdir(main, "/a", 0700, 0, 0).lsn(); // LSN 2
         clock.advance(Duration.ofMinutes(1));
-        long head = store.mkdir(main, "/b", 0700, 0, 0).lsn();                  // LSN 3
+        long head = store.mkdir(main, "/b", 0700, 0, 0).lsn(); // LSN 3
         clock.advance(Duration.ofHours(1));
         assertEquals(200, put("/v1/gc/settings", "{\"pitrWindowSeconds\": 60}").status());
         assertEquals(200, post("/v1/gc", "").status());
-        assertEquals(head, get("/v1/timelines/" + main).as(TimelineInfo.getDefaultInstance()).getGcHorizon());
+        assertEquals(
+                head,
+                get("/v1/timelines/" + main)
+                        .as(TimelineInfo.getDefaultInstance())
+                        .getGcHorizon());
 
         String below = "{\"parentId\": \"" + main + "\", \"ancestorLsn\": " + old + "}";
         assertError(post("/v1/timelines", below), 400, Code.LSN_OUT_OF_RANGE, "below the GC horizon");
@@ -321,25 +371,56 @@ class ManagementApiTest {
         assertError(post("/v1/timelines", beyond), 400, Code.LSN_OUT_OF_RANGE, "beyond the head");
         String huge = "{\"parentId\": \"" + main + "\", \"ancestorLsn\": \"18446744073709551615\"}";
         assertError(post("/v1/timelines", huge), 400, Code.LSN_OUT_OF_RANGE, "18446744073709551615");
-        assertError(get("/v1/timelines/" + main + "/lsn?time=2026-05-01T00:01:30Z"), 400, Code.LSN_OUT_OF_RANGE, "GC horizon");
+        assertError(
+                get("/v1/timelines/" + main + "/lsn?time=2026-05-01T00:01:30Z"),
+                400,
+                Code.LSN_OUT_OF_RANGE,
+                "GC horizon");
         assertEquals(1, store.timelines().size());
     }
 
     @Test
     void aTimeThatIsNotRfc3339OrOutOfRangeIs400() {
         TimelineId main = root();
-        assertError(post("/v1/timelines", "{\"parentId\": \"" + main + "\", \"ancestorTime\": \"yesterday\"}"),
-                400, Code.INVALID_ARGUMENT, "\"yesterday\" is not an RFC 3339 time");
-        assertError(post("/v1/timelines", "{\"parentId\": \"" + main + "\", \"ancestorTime\": \"2026-05-01T00:00:00\"}"),
-                400, Code.INVALID_ARGUMENT, "2026-05-01T00:00:00"); // no offset: which zone was meant?
+        assertError(
+                post("/v1/timelines", "{\"parentId\": \"" + main + "\", \"ancestorTime\": \"yesterday\"}"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "\"yesterday\" is not an RFC 3339 time");
+        assertError(
+                post("/v1/timelines", "{\"parentId\": \"" + main + "\", \"ancestorTime\": \"2026-05-01T00:00:00\"}"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "2026-05-01T00:00:00"); // no offset: which zone was meant?
         // An unescaped '+' in a query decodes to a space; the sentence says how to write it.
-        assertError(get("/v1/timelines/" + main + "/lsn?time=2026-05-01T02:00:00+02:00"), 400, Code.INVALID_ARGUMENT, "%2B");
+        assertError(
+                get("/v1/timelines/" + main + "/lsn?time=2026-05-01T02:00:00+02:00"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "%2B");
         assertError(get("/v1/timelines/" + main + "/lsn"), 400, Code.INVALID_ARGUMENT, "time is required");
-        assertError(get("/v1/timelines/" + main + "/lsn?time=2026-05-01T00:00:00Z&at=1"), 400, Code.INVALID_ARGUMENT, "\"at\"");
-        assertError(get("/v1/timelines/" + main + "/lsn?time=2030-01-01T00:00:00Z"), 400, Code.LSN_OUT_OF_RANGE, "in the future");
-        assertError(get("/v1/timelines/" + main + "/lsn?time=2020-01-01T00:00:00Z"), 400, Code.LSN_OUT_OF_RANGE, "before timeline");
-        assertError(post("/v1/timelines", "{\"parentId\": \"" + main + "\", \"ancestorLsn\": 1, \"ancestorTime\": \""
-                + T0 + "\"}"), 400, Code.INVALID_ARGUMENT, "not both");
+        assertError(
+                get("/v1/timelines/" + main + "/lsn?time=2026-05-01T00:00:00Z&at=1"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "\"at\"");
+        assertError(
+                get("/v1/timelines/" + main + "/lsn?time=2030-01-01T00:00:00Z"),
+                400,
+                Code.LSN_OUT_OF_RANGE,
+                "in the future");
+        assertError(
+                get("/v1/timelines/" + main + "/lsn?time=2020-01-01T00:00:00Z"),
+                400,
+                Code.LSN_OUT_OF_RANGE,
+                "before timeline");
+        assertError(
+                post(
+                        "/v1/timelines",
+                        "{\"parentId\": \"" + main + "\", \"ancestorLsn\": 1, \"ancestorTime\": \"" + T0 + "\"}"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "not both");
     }
 
     @Test
@@ -350,7 +431,11 @@ class ManagementApiTest {
         assertError(post("/v1/timelines", "[1, 2]"), 400, Code.MALFORMED_REQUEST, "CreateTimelineRequest");
         assertError(post("/v1/timelines", "{\"timelineID\": \"x\"}"), 400, Code.MALFORMED_REQUEST, "timelineID");
         assertError(post("/v1/timelines", "{\"uid\": -1}"), 400, Code.MALFORMED_REQUEST, "uint32 value: -1");
-        assertError(post("/v1/timelines", "{\"timelineId\": \"not-a-uuid\"}"), 400, Code.INVALID_ARGUMENT, "\"not-a-uuid\" is not a UUID");
+        assertError(
+                post("/v1/timelines", "{\"timelineId\": \"not-a-uuid\"}"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "\"not-a-uuid\" is not a UUID");
         assertError(post("/v1/timelines", "{\"parentId\": \"1234\"}"), 400, Code.INVALID_ARGUMENT, "parentId \"1234\"");
         assertError(get("/v1/timelines/1234"), 400, Code.INVALID_ARGUMENT, "\"1234\" is not a UUID");
         assertError(post("/v1/timelines", "{\"ancestorLsn\": 5}"), 400, Code.INVALID_ARGUMENT, "need a parentId");
@@ -370,7 +455,9 @@ class ManagementApiTest {
         Reply getGc = get("/v1/gc");
         assertError(getGc, 405, Code.MALFORMED_REQUEST, "/v1/gc does not take GET");
         assertEquals("POST", getGc.header("allow"));
-        assertEquals("GET, DELETE", send("PUT", "/v1/timelines/" + TimelineId.random(), "{}").header("allow"));
+        assertEquals(
+                "GET, DELETE",
+                send("PUT", "/v1/timelines/" + TimelineId.random(), "{}").header("allow"));
     }
 
     @Test
@@ -379,7 +466,8 @@ class ManagementApiTest {
         assertError(post("/v1/timelines", big), 413, Code.MESSAGE_TOO_LARGE, "limit of " + MAX_BODY + " bytes");
         assertEquals(200, get("/healthz").status());
         // With Expect: 100-continue the refusal comes before the body is sent.
-        Reply refusedEarly = call(HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).expectContinue(true)
+        Reply refusedEarly = call(HttpRequest.newBuilder(URI.create(base + "/v1/timelines"))
+                .expectContinue(true)
                 .POST(HttpRequest.BodyPublishers.ofString(big)));
         assertError(refusedEarly, 413, Code.MESSAGE_TOO_LARGE, "of " + big.length() + " bytes");
         assertEquals(0, store.timelines().size());
@@ -410,20 +498,26 @@ class ManagementApiTest {
     @Test
     void gcSettingsAreReadAndChangedAndGcReportsWhatItDid() {
         TimelineId main = root();
-        assertEquals(GcSettings.newBuilder().setPitrWindowSeconds(86_400).build(),
+        assertEquals(
+                GcSettings.newBuilder().setPitrWindowSeconds(86_400).build(),
                 get("/v1/gc/settings").as(GcSettings.getDefaultInstance()));
         Reply changed = put("/v1/gc/settings", "{\"pitrWindowSeconds\": \"3600\"}");
         assertEquals(200, changed.status(), changed.body());
         assertEquals(3600, changed.as(GcSettings.getDefaultInstance()).getPitrWindowSeconds());
         assertEquals(Duration.ofHours(1), store.pitrWindow());
-        assertEquals(3600, get("/v1/gc/settings").as(GcSettings.getDefaultInstance()).getPitrWindowSeconds());
-        assertError(put("/v1/gc/settings", "{\"pitrWindowSeconds\": \"18446744073709551615\"}"), 400,
-                Code.INVALID_ARGUMENT, "18446744073709551615");
+        assertEquals(
+                3600, get("/v1/gc/settings").as(GcSettings.getDefaultInstance()).getPitrWindowSeconds());
+        assertError(
+                put("/v1/gc/settings", "{\"pitrWindowSeconds\": \"18446744073709551615\"}"),
+                400,
+                Code.INVALID_ARGUMENT,
+                "18446744073709551615");
 
         long file = store.create(main, "/f", 0600, 0, 0).fileId();
         for (int v = 0; v < 3; v++) {
             clock.advance(Duration.ofMinutes(1));
-            store.commit(new dev.sprout.storage.page.PageBatch(main).resize(file, 8192)
+            store.commit(new dev.sprout.storage.page.PageBatch(main)
+                    .resize(file, 8192)
                     .write(file, 0, new byte[dev.sprout.storage.page.Pages.PAGE_SIZE]));
         }
         clock.advance(Duration.ofHours(2));
@@ -439,13 +533,20 @@ class ManagementApiTest {
 
     @Test
     void healthSaysOkWithTheLastLsnAndTheNumberOfTimelines() {
-        assertEquals(Health.newBuilder().setStatus("ok").build(), get("/healthz").as(Health.getDefaultInstance()));
+        assertEquals(
+                Health.newBuilder().setStatus("ok").build(), get("/healthz").as(Health.getDefaultInstance()));
         TimelineId main = root();
         branch(main);
         long last = store.mkdir(main, "/a", 0700, 0, 0).lsn();
         Reply health = get("/healthz");
         assertEquals(200, health.status(), health.body());
-        assertEquals(Health.newBuilder().setStatus("ok").setLastLsn(last).setTimelines(2).build(), health.as(Health.getDefaultInstance()));
+        assertEquals(
+                Health.newBuilder()
+                        .setStatus("ok")
+                        .setLastLsn(last)
+                        .setTimelines(2)
+                        .build(),
+                health.as(Health.getDefaultInstance()));
     }
 
     @Test
@@ -465,8 +566,11 @@ class ManagementApiTest {
         assertTrue(value(text, "sprout_store_wal_writes_total") >= 1, text);
         assertEquals(1, value(text, "sprout_store_timelines"));
         assertTrue(value(text, "sprout_rocksdb_memtables_bytes") > 0, text);
-        for (String gauge : List.of("sprout_rocksdb_live_data_bytes", "sprout_rocksdb_sst_files_bytes",
-                "sprout_rocksdb_pending_compaction_bytes", "sprout_rocksdb_keys")) {
+        for (String gauge : List.of(
+                "sprout_rocksdb_live_data_bytes",
+                "sprout_rocksdb_sst_files_bytes",
+                "sprout_rocksdb_pending_compaction_bytes",
+                "sprout_rocksdb_keys")) {
             assertTrue(text.contains("\n" + gauge + " "), gauge + " in\n" + text);
         }
         String row = "{timeline=\"" + main + "\"}";
@@ -503,9 +607,12 @@ class ManagementApiTest {
         TimelineId main = root();
         try (Socket socket = new Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("GET /v1/timelines/" + main + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n"
-                    + "GET /nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n"
-                    + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET /v1/timelines/" + main + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                                    + "\r\n\r\n"
+                                    + "GET /nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n"
+                                    + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
             RawReply first = RawReply.read(in);
             assertEquals(200, first.status());
@@ -522,8 +629,9 @@ class ManagementApiTest {
     void answersGarbageWith400AndCloses() throws IOException {
         try (Socket socket = new Socket("127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
             RawReply reply = RawReply.read(in);
             assertEquals(400, reply.status());
@@ -542,18 +650,26 @@ class ManagementApiTest {
                 HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).GET(),
                 HttpRequest.newBuilder(URI.create(base + "/v1/timelines/" + id)).GET(),
                 HttpRequest.newBuilder(URI.create(base + "/v1/timelines/" + id)).DELETE(),
-                HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"timelineId\": \"" + TimelineId.random() + "\"}")),
+                HttpRequest.newBuilder(URI.create(base + "/v1/timelines"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"timelineId\": \"" + TimelineId.random() + "\"}")),
                 HttpRequest.newBuilder(URI.create(base + "/v1/gc")).POST(HttpRequest.BodyPublishers.noBody()),
                 HttpRequest.newBuilder(URI.create(base + "/metrics")).GET(),
                 HttpRequest.newBuilder(URI.create(base + "/nowhere")).GET());
         Map<String, String> wrong = Map.of(
-                "none", "",
-                "another scheme", "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + TOKEN).getBytes(StandardCharsets.UTF_8)),
-                "the scheme alone", "Bearer",
-                "a wrong token", "Bearer " + TOKEN + "x",
-                "a prefix of the token", "Bearer " + TOKEN.substring(0, 10),
-                "the token without the scheme", TOKEN);
+                "none",
+                "",
+                "another scheme",
+                "Basic "
+                        + java.util.Base64.getEncoder()
+                                .encodeToString(("admin:" + TOKEN).getBytes(StandardCharsets.UTF_8)),
+                "the scheme alone",
+                "Bearer",
+                "a wrong token",
+                "Bearer " + TOKEN + "x",
+                "a prefix of the token",
+                "Bearer " + TOKEN.substring(0, 10),
+                "the token without the scheme",
+                TOKEN);
         for (HttpRequest.Builder route : routes) {
             for (var attempt : wrong.entrySet()) {
                 HttpRequest.Builder r = route.copy();
@@ -561,20 +677,36 @@ class ManagementApiTest {
                     r.header("Authorization", attempt.getValue());
                 }
                 Reply reply = exchange(r);
-                String what = route.build().method() + " " + route.build().uri().getPath() + " with " + attempt.getKey();
+                String what =
+                        route.build().method() + " " + route.build().uri().getPath() + " with " + attempt.getKey();
                 assertEquals(401, reply.status(), what + ": " + reply.body());
-                assertEquals(Code.UNAUTHENTICATED, reply.as(ErrorBody.getDefaultInstance()).getCode(), what);
+                assertEquals(
+                        Code.UNAUTHENTICATED,
+                        reply.as(ErrorBody.getDefaultInstance()).getCode(),
+                        what);
                 assertEquals("Bearer realm=\"sprout\"", reply.header("www-authenticate"), what);
                 assertFalse(reply.body().contains(TOKEN.substring(0, 10)), what + " shows a token: " + reply.body());
             }
         }
-        assertTrue(exchange(routes.getFirst().copy()).body().contains("`Authorization: Bearer TOKEN`"), "a missing token says how to send one");
-        assertEquals(id.toString(), get("/v1/timelines/" + id).as(TimelineInfo.getDefaultInstance()).getTimelineId(),
+        assertTrue(
+                exchange(routes.getFirst().copy()).body().contains("`Authorization: Bearer TOKEN`"),
+                "a missing token says how to send one");
+        assertEquals(
+                id.toString(),
+                get("/v1/timelines/" + id).as(TimelineInfo.getDefaultInstance()).getTimelineId(),
                 "the refusals changed nothing");
-        assertEquals(200, exchange(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET()).status(),
+        assertEquals(
+                200,
+                exchange(HttpRequest.newBuilder(URI.create(base + "/healthz")).GET())
+                        .status(),
                 "the liveness probe needs no token");
-        assertEquals(200, exchange(HttpRequest.newBuilder(URI.create(base + "/v1/timelines")).GET()
-                .header("Authorization", "bearer   " + TOKEN)).status(), "the scheme is case-insensitive (RFC 7235)");
+        assertEquals(
+                200,
+                exchange(HttpRequest.newBuilder(URI.create(base + "/v1/timelines"))
+                                .GET()
+                                .header("Authorization", "bearer   " + TOKEN))
+                        .status(),
+                "the scheme is case-insensitive (RFC 7235)");
     }
 
     // ---- the core without HTTP -----------------------------------------------------------------------------
@@ -591,7 +723,9 @@ class ManagementApiTest {
         assertEquals(500, r.status());
         ErrorBody body = parse(r.bodyText(), ErrorBody.newBuilder()).build();
         assertEquals(Code.INTERNAL, body.getCode());
-        assertEquals("GET /metrics failed: java.lang.IllegalStateException: the exposition writer failed", body.getMessage());
+        assertEquals(
+                "GET /metrics failed: java.lang.IllegalStateException: the exposition writer failed",
+                body.getMessage());
         broken.close();
     }
 
@@ -599,8 +733,9 @@ class ManagementApiTest {
     void aFailingListenerDoesNotUndoTheDeletion() {
         TimelineId main = root();
         ApiResponse r = new ManagementApi(store, registry, id -> {
-            throw new IllegalStateException("page service gone");
-        }).handle(ApiRequest.of("DELETE", "/v1/timelines/" + main));
+                    throw new IllegalStateException("page service gone");
+                })
+                .handle(ApiRequest.of("DELETE", "/v1/timelines/" + main));
         assertEquals(200, r.status(), r.bodyText());
         assertEquals(0, store.timelines().size());
     }
@@ -629,7 +764,8 @@ class ManagementApiTest {
 
     /** The value of one sample line of the Prometheus text format, e.g. {@code name{tag="v"} 12.0}. */
     private static long value(String exposition, String sample) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(exposition);
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(exposition);
         assertTrue(m.find(), sample + " in\n" + exposition);
         return (long) Double.parseDouble(m.group(1));
     }
@@ -651,7 +787,8 @@ class ManagementApiTest {
     }
 
     private Reply send(String method, String path, String json) {
-        return call(HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.ofString(json)));
+        return call(HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(json)));
     }
 
     /** Sends {@code request} with the admin token. */
@@ -662,7 +799,8 @@ class ManagementApiTest {
     /** Sends {@code request} as it is, with whatever Authorization it carries or none. */
     private Reply exchange(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                    client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body(), r.headers().map());
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -701,7 +839,9 @@ class ManagementApiTest {
             Map<String, String> headers = new java.util.HashMap<>();
             for (String h = line(in); !h.isEmpty(); h = line(in)) {
                 int colon = h.indexOf(':');
-                headers.put(h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), h.substring(colon + 1).trim());
+                headers.put(
+                        h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        h.substring(colon + 1).trim());
             }
             byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
             return new RawReply(status, headers, new String(body, StandardCharsets.UTF_8));

@@ -45,12 +45,23 @@ class ClientAgainstPageserverTest {
     }
 
     static PageWrite write(long file, int block, byte[] data) {
-        return PageWrite.newBuilder().setFileId(file).setBlock(block).setData(ByteString.copyFrom(data)).build();
+        return PageWrite.newBuilder()
+                .setFileId(file)
+                .setBlock(block)
+                .setData(ByteString.copyFrom(data))
+                .build();
     }
 
     static byte[] read(PageSession s, long file, int block) {
-        PageResult r = s.getPages(PageSession.SESSION_LSN, List.of(PageRef.newBuilder().setFileId(file).setBlock(block).build()))
-                .join().pages().getFirst();
+        PageResult r = s.getPages(
+                        PageSession.SESSION_LSN,
+                        List.of(PageRef.newBuilder()
+                                .setFileId(file)
+                                .setBlock(block)
+                                .build()))
+                .join()
+                .pages()
+                .getFirst();
         return ((PageResult.Found) r).data().toByteArray();
     }
 
@@ -63,16 +74,22 @@ class ClientAgainstPageserverTest {
     void aClientWithoutThePageserversSecretIsRefusedWithASentence() {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
                 PageClient none = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
-                PageClient wrong = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
-                        .withCredential("not-the-secret"))) {
+                PageClient wrong = PageClient.connect(
+                        ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential("not-the-secret"))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
-            RefusedException missing = assertInstanceOf(RefusedException.class, cause(none.attach(main.toString(), AttachMode.takeOver())));
+            RefusedException missing = assertInstanceOf(
+                    RefusedException.class, cause(none.attach(main.toString(), AttachMode.takeOver())));
             assertEquals(Code.UNAUTHENTICATED, missing.code());
             assertTrue(missing.getMessage().contains("no credential"), missing.getMessage());
-            RefusedException refused = assertInstanceOf(RefusedException.class, cause(wrong.attach(main.toString(), AttachMode.head())));
+            RefusedException refused =
+                    assertInstanceOf(RefusedException.class, cause(wrong.attach(main.toString(), AttachMode.head())));
             assertEquals(Code.UNAUTHENTICATED, refused.code());
-            assertFalse(ClientOptions.defaults("h", 1).withCredential("s3cr3t").toString().contains("s3cr3t"),
+            assertFalse(
+                    ClientOptions.defaults("h", 1)
+                            .withCredential("s3cr3t")
+                            .toString()
+                            .contains("s3cr3t"),
                     "options never print the credential");
             assertEquals(0, server.store().writerGeneration(main), "no writer was let in");
         }
@@ -81,15 +98,24 @@ class ClientAgainstPageserverTest {
     @Test
     void aSecondComputeFencesTheFirstWhichGetsFencedExceptionsAndTheSecondKeepsWorking() {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
-                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
+                PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                        .withCredential(server.credentials().pageService().value()));
+                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                        .withCredential(server.credentials().pageService().value()))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
             PageSession a = first.attach(main.toString(), AttachMode.takeOver()).join();
             long file = a.create("/rel", 0600, 0, 0).join().fileId();
-            a.commit(List.of(write(file, 0, page(1))), List.of(Resize.newBuilder().setFileId(file).setSize(8192).build())).join();
+            a.commit(
+                            List.of(write(file, 0, page(1))),
+                            List.of(Resize.newBuilder()
+                                    .setFileId(file)
+                                    .setSize(8192)
+                                    .build()))
+                    .join();
 
-            PageSession b = second.attach(main.toString(), AttachMode.takeOver()).join();
+            PageSession b =
+                    second.attach(main.toString(), AttachMode.takeOver()).join();
             assertTrue(b.generation() > a.generation());
 
             Throwable fenced = cause(a.commit(List.of(write(file, 0, page(2))), List.of()));
@@ -103,13 +129,16 @@ class ClientAgainstPageserverTest {
             // Many pipelined reads and a commit on the surviving session all answer.
             List<CompletableFuture<?>> inFlight = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
-                inFlight.add(b.getPages(PageSession.SESSION_LSN, List.of(PageRef.newBuilder().setFileId(file).setBlock(0).build())));
+                inFlight.add(b.getPages(
+                        PageSession.SESSION_LSN,
+                        List.of(PageRef.newBuilder().setFileId(file).setBlock(0).build())));
             }
             inFlight.add(b.commit(List.of(write(file, 0, page(4))), List.of()));
             inFlight.forEach(CompletableFuture::join);
             assertArrayEquals(page(4), read(b, file, 0));
 
-            RefusedException unknown = assertInstanceOf(RefusedException.class,
+            RefusedException unknown = assertInstanceOf(
+                    RefusedException.class,
                     cause(second.attach(TimelineId.random().toString(), AttachMode.takeOver())));
             assertEquals(Code.UNKNOWN_TIMELINE, unknown.code());
         }
@@ -118,20 +147,29 @@ class ClientAgainstPageserverTest {
     @Test
     void anExclusiveAttachIsRefusedWhileAWriterIsConnectedAndSucceedsOnceItsConnectionIsGone() {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
+                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                        .withCredential(server.credentials().pageService().value()))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
-            PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
-            PageSession a = first.attach(main.toString(), AttachMode.exclusive()).join();
+            PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                    .withCredential(server.credentials().pageService().value()));
+            PageSession a =
+                    first.attach(main.toString(), AttachMode.exclusive()).join();
             long file = a.create("/rel", 0600, 0, 0).join().fileId();
 
-            RefusedException busy = assertInstanceOf(RefusedException.class,
-                    cause(second.attach(main.toString(), AttachMode.exclusive())));
+            RefusedException busy = assertInstanceOf(
+                    RefusedException.class, cause(second.attach(main.toString(), AttachMode.exclusive())));
             assertEquals(Code.WRITER_ATTACHED, busy.code());
             assertTrue(busy.getMessage().contains("already has a writer"), busy.getMessage());
             // The refusal changed nothing: the first writer keeps its generation and keeps committing.
             assertFalse(a.isFenced());
-            a.commit(List.of(write(file, 0, page(1))), List.of(Resize.newBuilder().setFileId(file).setSize(8192).build())).join();
+            a.commit(
+                            List.of(write(file, 0, page(1))),
+                            List.of(Resize.newBuilder()
+                                    .setFileId(file)
+                                    .setSize(8192)
+                                    .build()))
+                    .join();
             assertEquals(a.generation(), server.store().writerGeneration(main));
 
             first.close(); // the writer's process is gone: its connection closes and its claim with it
@@ -140,7 +178,10 @@ class ClientAgainstPageserverTest {
                 try {
                     b = second.attach(main.toString(), AttachMode.exclusive()).join();
                 } catch (CompletionException e) {
-                    assertEquals(Code.WRITER_ATTACHED, assertInstanceOf(RefusedException.class, e.getCause()).code());
+                    assertEquals(
+                            Code.WRITER_ATTACHED,
+                            assertInstanceOf(RefusedException.class, e.getCause())
+                                    .code());
                     LockSupport.parkNanos(20_000_000);
                 }
             }
@@ -159,13 +200,22 @@ class ClientAgainstPageserverTest {
         TimelineId other = TimelineId.random();
         server.store().createRoot(main, 0, 0);
         server.store().createRoot(other, 0, 0);
-        ClientOptions options = ClientOptions.defaults("127.0.0.1", pagePort).withMaxReconnectTime(Duration.ofSeconds(30))
+        ClientOptions options = ClientOptions.defaults("127.0.0.1", pagePort)
+                .withMaxReconnectTime(Duration.ofSeconds(30))
                 .withCredential(server.credentials().pageService().value());
         try (PageClient client = PageClient.connect(options)) {
-            PageSession writer = client.attach(main.toString(), AttachMode.takeOver()).join();
-            PageSession replaced = client.attach(other.toString(), AttachMode.takeOver()).join();
+            PageSession writer =
+                    client.attach(main.toString(), AttachMode.takeOver()).join();
+            PageSession replaced =
+                    client.attach(other.toString(), AttachMode.takeOver()).join();
             long file = writer.create("/f", 0600, 0, 0).join().fileId();
-            writer.commit(List.of(write(file, 0, page(7))), List.of(Resize.newBuilder().setFileId(file).setSize(8192).build())).join();
+            writer.commit(
+                            List.of(write(file, 0, page(7))),
+                            List.of(Resize.newBuilder()
+                                    .setFileId(file)
+                                    .setSize(8192)
+                                    .build()))
+                    .join();
 
             server.close();
             server = Pageserver.start(PageserverConfig.defaults(dir).withPorts(pagePort, httpPort));
@@ -185,13 +235,15 @@ class ClientAgainstPageserverTest {
     }
 
     /** The first call after the restart may fail with ConnectionLost (it was in flight or sent as the link broke). */
-    private static long retryUntilReattached(java.util.function.Supplier<CompletableFuture<Long>> call) throws InterruptedException {
+    private static long retryUntilReattached(java.util.function.Supplier<CompletableFuture<Long>> call)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             try {
                 return call.get().join();
             } catch (CompletionException e) {
-                if (!(e.getCause() instanceof dev.sprout.protocol.client.ConnectionLostException) || System.nanoTime() > deadline) {
+                if (!(e.getCause() instanceof dev.sprout.protocol.client.ConnectionLostException)
+                        || System.nanoTime() > deadline) {
                     throw e;
                 }
                 Thread.sleep(50);

@@ -57,8 +57,10 @@ class PageServiceFuzzTest {
         long seed = Long.getLong("sprout.seed", System.nanoTime());
         System.out.println("PageServiceFuzzTest seed " + seed + " (replay: -Dsprout.seed=" + seed + ")");
         Random rnd = new Random(seed);
-        try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts()
-                .withPageCache(8 << 20).withMaxMessageBytes(MAX_MESSAGE))) {
+        try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir)
+                .withEphemeralPorts()
+                .withPageCache(8 << 20)
+                .withMaxMessageBytes(MAX_MESSAGE))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
             TimelineId other = TimelineId.random();
@@ -67,10 +69,22 @@ class PageServiceFuzzTest {
             String secret = server.credentials().pageService().value();
             // The bystander: attached before the fuzzing, used after it on its own connection.
             try (RawClient good = new RawClient(server.pagePort())) {
-                long session = good.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder().setCredential(secret)
-                        .setTimelineId(other.toString()).setMode(Attach.Mode.READ_WRITE)).build()).getAttached().getSession();
-                long file = good.call(Request.newBuilder().setId(2).setSession(session)
-                        .setCreate(Create.newBuilder().setPath("/data").setMode(0600)).build()).getChanged().getFileId();
+                long session = good.call(Request.newBuilder()
+                                .setId(1)
+                                .setAttach(Attach.newBuilder()
+                                        .setCredential(secret)
+                                        .setTimelineId(other.toString())
+                                        .setMode(Attach.Mode.READ_WRITE))
+                                .build())
+                        .getAttached()
+                        .getSession();
+                long file = good.call(Request.newBuilder()
+                                .setId(2)
+                                .setSession(session)
+                                .setCreate(Create.newBuilder().setPath("/data").setMode(0600))
+                                .build())
+                        .getChanged()
+                        .getFileId();
 
                 List<Request> valid = validRequests(rnd, main, secret);
                 int sent = 0;
@@ -92,12 +106,15 @@ class PageServiceFuzzTest {
                             try {
                                 r = c.receive();
                             } catch (java.net.SocketTimeoutException e) {
-                                throw new AssertionError(bodies.size() - i + " of " + bodies.size() + " frames got no answer; the batch: "
-                                        + describe(bodies), e);
+                                throw new AssertionError(
+                                        bodies.size() - i + " of " + bodies.size()
+                                                + " frames got no answer; the batch: " + describe(bodies),
+                                        e);
                             }
                             assertNotNull(r, "the server closed a connection instead of answering a well-framed frame");
                             if (r.getStatus().getCode() == Code.INTERNAL) {
-                                throw new AssertionError("the server failed on a fuzzed frame: " + r.getStatus().getMessage());
+                                throw new AssertionError("the server failed on a fuzzed frame: "
+                                        + r.getStatus().getMessage());
                             }
                             answered++;
                         }
@@ -110,7 +127,10 @@ class PageServiceFuzzTest {
                                 Response r = c.receive();
                                 assertNotNull(r, "an oversized or corrupt length prefix is answered before the close");
                                 assertEquals(0, r.getId());
-                                assertTrue(r.getStatus().getCode() == Code.MESSAGE_TOO_LARGE || r.getStatus().getCode() == Code.MALFORMED_REQUEST, r::toString);
+                                assertTrue(
+                                        r.getStatus().getCode() == Code.MESSAGE_TOO_LARGE
+                                                || r.getStatus().getCode() == Code.MALFORMED_REQUEST,
+                                        r::toString);
                                 answered++;
                                 assertEquals(null, c.receive(), "after an unsyncable frame the server closes");
                             }
@@ -125,18 +145,35 @@ class PageServiceFuzzTest {
                 // The bystander still reads and writes correctly.
                 byte[] page = new byte[8192];
                 rnd.nextBytes(page);
-                Response commit = good.call(Request.newBuilder().setId(3).setSession(session).setCommit(Commit.newBuilder()
-                        .addResizes(Resize.newBuilder().setFileId(file).setSize(8192))
-                        .addPages(PageWrite.newBuilder().setFileId(file).setBlock(0).setData(ByteString.copyFrom(page)))).build());
+                Response commit = good.call(Request.newBuilder()
+                        .setId(3)
+                        .setSession(session)
+                        .setCommit(Commit.newBuilder()
+                                .addResizes(Resize.newBuilder().setFileId(file).setSize(8192))
+                                .addPages(PageWrite.newBuilder()
+                                        .setFileId(file)
+                                        .setBlock(0)
+                                        .setData(ByteString.copyFrom(page))))
+                        .build());
                 assertEquals(Code.OK, commit.getStatus().getCode(), commit::toString);
-                Response read = good.call(Request.newBuilder().setId(4).setSession(session).setGetPages(GetPages.newBuilder()
-                        .addPages(PageRef.newBuilder().setFileId(file).setBlock(0))).build());
-                assertArrayEquals(page, read.getPages().getPages(0).getFound().getData().toByteArray());
+                Response read = good.call(Request.newBuilder()
+                        .setId(4)
+                        .setSession(session)
+                        .setGetPages(GetPages.newBuilder()
+                                .addPages(PageRef.newBuilder().setFileId(file).setBlock(0)))
+                        .build());
+                assertArrayEquals(
+                        page, read.getPages().getPages(0).getFound().getData().toByteArray());
             }
             // And a new connection still attaches.
             try (RawClient fresh = new RawClient(server.pagePort())) {
-                Response r = fresh.call(Request.newBuilder().setId(1).setAttach(Attach.newBuilder().setCredential(secret)
-                        .setTimelineId(main.toString()).setMode(Attach.Mode.READ_ONLY)).build());
+                Response r = fresh.call(Request.newBuilder()
+                        .setId(1)
+                        .setAttach(Attach.newBuilder()
+                                .setCredential(secret)
+                                .setTimelineId(main.toString())
+                                .setMode(Attach.Mode.READ_ONLY))
+                        .build());
                 assertEquals(Code.OK, r.getStatus().getCode(), r::toString);
             }
         }
@@ -148,27 +185,104 @@ class PageServiceFuzzTest {
         byte[] page = new byte[8192];
         rnd.nextBytes(page);
         long s = 1L + rnd.nextInt(3);
-        out.add(Request.newBuilder().setId(5).setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
-        out.add(Request.newBuilder().setId(6).setAttach(Attach.newBuilder().setCredential(secret + "x").setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
-        out.add(Request.newBuilder().setId(7).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE)).build());
-        out.add(Request.newBuilder().setId(8).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(main.toString()).setMode(Attach.Mode.READ_ONLY).setLsn(1)).build());
-        out.add(Request.newBuilder().setId(9).setAttach(Attach.newBuilder().setCredential(secret).setTimelineId(TimelineId.random().toString()).setMode(Attach.Mode.READ_WRITE)).build());
-        out.add(Request.newBuilder().setId(10).setSession(s).setGetPages(GetPages.newBuilder()
-                .addPages(PageRef.newBuilder().setFileId(2).setBlock(0)).addPages(PageRef.newBuilder().setFileId(2).setBlock(-1))).build());
-        out.add(Request.newBuilder().setId(11).setSession(s).setPutPages(PutPages.newBuilder()
-                .addPages(PageWrite.newBuilder().setFileId(2).setBlock(3).setData(ByteString.copyFrom(page)))
-                .addResizes(Resize.newBuilder().setFileId(2).setSize(4 * 8192))).build());
-        out.add(Request.newBuilder().setId(12).setSession(s).setCommit(Commit.newBuilder()
-                .addPages(PageWrite.newBuilder().setFileId(2).setBlock(1).setData(ByteString.copyFrom(page, 0, 8000)))).build());
-        out.add(Request.newBuilder().setId(13).setSession(s).setCommit(Commit.newBuilder()
-                .addResizes(Resize.newBuilder().setFileId(2).setSize(-1))).build());
-        out.add(Request.newBuilder().setId(14).setSession(s).setCreate(Create.newBuilder().setPath("/x" + rnd.nextInt(50)).setMode(0600)).build());
-        out.add(Request.newBuilder().setId(15).setSession(s).setMkdir(Mkdir.newBuilder().setPath("/d/../..").setMode(0700)).build());
-        out.add(Request.newBuilder().setId(16).setSession(s).setRename(Rename.newBuilder().setFrom("/x1").setTo("/x1/x2")).build());
-        out.add(Request.newBuilder().setId(17).setSession(s).setTruncate(Truncate.newBuilder().setPath("/x2").setSize(Long.MAX_VALUE)).build());
-        out.add(Request.newBuilder().setId(18).setSession(s).setSetAttr(SetAttr.newBuilder().setPath("/x3").setUid(5)).build());
-        out.add(Request.newBuilder().setId(19).setSession(s).setGetAttr(GetAttr.newBuilder().setFileId(Long.MAX_VALUE).setLsn(-1)).build());
-        out.add(Request.newBuilder().setId(20).setSession(s).setReadDir(ReadDir.newBuilder().setPath("/\u0000")).build());
+        out.add(Request.newBuilder()
+                .setId(5)
+                .setAttach(Attach.newBuilder().setTimelineId(main.toString()).setMode(Attach.Mode.READ_WRITE))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(6)
+                .setAttach(Attach.newBuilder()
+                        .setCredential(secret + "x")
+                        .setTimelineId(main.toString())
+                        .setMode(Attach.Mode.READ_WRITE))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(7)
+                .setAttach(Attach.newBuilder()
+                        .setCredential(secret)
+                        .setTimelineId(main.toString())
+                        .setMode(Attach.Mode.READ_WRITE))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(8)
+                .setAttach(Attach.newBuilder()
+                        .setCredential(secret)
+                        .setTimelineId(main.toString())
+                        .setMode(Attach.Mode.READ_ONLY)
+                        .setLsn(1))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(9)
+                .setAttach(Attach.newBuilder()
+                        .setCredential(secret)
+                        .setTimelineId(TimelineId.random().toString())
+                        .setMode(Attach.Mode.READ_WRITE))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(10)
+                .setSession(s)
+                .setGetPages(GetPages.newBuilder()
+                        .addPages(PageRef.newBuilder().setFileId(2).setBlock(0))
+                        .addPages(PageRef.newBuilder().setFileId(2).setBlock(-1)))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(11)
+                .setSession(s)
+                .setPutPages(PutPages.newBuilder()
+                        .addPages(
+                                PageWrite.newBuilder().setFileId(2).setBlock(3).setData(ByteString.copyFrom(page)))
+                        .addResizes(Resize.newBuilder().setFileId(2).setSize(4 * 8192)))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(12)
+                .setSession(s)
+                .setCommit(Commit.newBuilder()
+                        .addPages(PageWrite.newBuilder()
+                                .setFileId(2)
+                                .setBlock(1)
+                                .setData(ByteString.copyFrom(page, 0, 8000))))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(13)
+                .setSession(s)
+                .setCommit(Commit.newBuilder()
+                        .addResizes(Resize.newBuilder().setFileId(2).setSize(-1)))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(14)
+                .setSession(s)
+                .setCreate(Create.newBuilder().setPath("/x" + rnd.nextInt(50)).setMode(0600))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(15)
+                .setSession(s)
+                .setMkdir(Mkdir.newBuilder().setPath("/d/../..").setMode(0700))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(16)
+                .setSession(s)
+                .setRename(Rename.newBuilder().setFrom("/x1").setTo("/x1/x2"))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(17)
+                .setSession(s)
+                .setTruncate(Truncate.newBuilder().setPath("/x2").setSize(Long.MAX_VALUE))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(18)
+                .setSession(s)
+                .setSetAttr(SetAttr.newBuilder().setPath("/x3").setUid(5))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(19)
+                .setSession(s)
+                .setGetAttr(GetAttr.newBuilder().setFileId(Long.MAX_VALUE).setLsn(-1))
+                .build());
+        out.add(Request.newBuilder()
+                .setId(20)
+                .setSession(s)
+                .setReadDir(ReadDir.newBuilder().setPath("/\u0000"))
+                .build());
         return out;
     }
 
@@ -213,7 +327,8 @@ class PageServiceFuzzTest {
             case 4 -> { // two requests spliced
                 byte[] other = valid.get(rnd.nextInt(valid.size())).toByteArray();
                 int cut = rnd.nextInt(base.length + 1);
-                byte[] b = java.util.Arrays.copyOf(base, cut + other.length - Math.min(other.length, rnd.nextInt(other.length + 1)));
+                byte[] b = java.util.Arrays.copyOf(
+                        base, cut + other.length - Math.min(other.length, rnd.nextInt(other.length + 1)));
                 System.arraycopy(other, other.length - (b.length - cut), b, cut, b.length - cut);
                 return b;
             }
@@ -244,10 +359,13 @@ class PageServiceFuzzTest {
                 coded.flush();
                 yield new Unsyncable(out.toByteArray(), true);
             }
-            case 1 -> new Unsyncable(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01}, true);
+            case 1 ->
+                new Unsyncable(
+                        new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01}, true);
             default -> {
                 byte[] partial = frame(new byte[100]);
-                yield new Unsyncable(java.util.Arrays.copyOf(partial, 1 + rnd.nextInt(50)), false); // closed before the rest
+                yield new Unsyncable(
+                        java.util.Arrays.copyOf(partial, 1 + rnd.nextInt(50)), false); // closed before the rest
             }
         };
     }

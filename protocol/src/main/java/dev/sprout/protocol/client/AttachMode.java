@@ -16,8 +16,8 @@ public sealed interface AttachMode {
                 throw new IllegalArgumentException("generation: " + generation + " (expected: >= 0)");
             }
             if (exclusive && generation != 0) {
-                throw new IllegalArgumentException("exclusive applies to a new writer (generation 0), not to generation "
-                        + generation);
+                throw new IllegalArgumentException(
+                        "exclusive applies to a new writer (generation 0), not to generation " + generation);
             }
         }
 

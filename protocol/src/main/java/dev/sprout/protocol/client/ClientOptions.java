@@ -78,7 +78,8 @@ public record ClientOptions(
         }
         Objects.requireNonNull(maxReconnectTime, "maxReconnectTime");
         if (maxReconnectTime.isNegative()) {
-            throw new IllegalArgumentException("maxReconnectTime: " + maxReconnectTime + " (expected: >= 0; 0 never reconnects)");
+            throw new IllegalArgumentException(
+                    "maxReconnectTime: " + maxReconnectTime + " (expected: >= 0; 0 never reconnects)");
         }
         if (maxInFlight <= 0) {
             throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: > 0)");
@@ -92,58 +93,151 @@ public record ClientOptions(
      * 30 s, 1024 requests in flight, futures completed on the event loop.
      */
     public static ClientOptions defaults(String host, int port) {
-        return new ClientOptions(host, port, Duration.ofSeconds(5), Duration.ofSeconds(30), DEFAULT_MAX_FRAME_BYTES,
-                Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(30), 1024, EVENT_LOOP, "");
+        return new ClientOptions(
+                host,
+                port,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                DEFAULT_MAX_FRAME_BYTES,
+                Duration.ofMillis(50),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30),
+                1024,
+                EVENT_LOOP,
+                "");
     }
 
     public ClientOptions withConnectTimeout(Duration timeout) {
-        return new ClientOptions(host, port, timeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                timeout,
+                requestTimeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                maxInFlight,
+                callbackExecutor,
+                credential);
     }
 
     public ClientOptions withRequestTimeout(Duration timeout) {
-        return new ClientOptions(host, port, connectTimeout, timeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                timeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                maxInFlight,
+                callbackExecutor,
+                credential);
     }
 
     public ClientOptions withMaxFrameBytes(int bytes) {
-        return new ClientOptions(host, port, connectTimeout, requestTimeout, bytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                bytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                maxInFlight,
+                callbackExecutor,
+                credential);
     }
 
     public ClientOptions withReconnectBackoff(Duration min, Duration max) {
-        return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, min, max,
-                maxReconnectTime, maxInFlight, callbackExecutor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                maxFrameBytes,
+                min,
+                max,
+                maxReconnectTime,
+                maxInFlight,
+                callbackExecutor,
+                credential);
     }
 
     public ClientOptions withMaxReconnectTime(Duration time) {
-        return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, time, maxInFlight, callbackExecutor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                time,
+                maxInFlight,
+                callbackExecutor,
+                credential);
     }
 
     public ClientOptions withMaxInFlight(int requests) {
-        return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, requests, callbackExecutor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                requests,
+                callbackExecutor,
+                credential);
     }
 
     public ClientOptions withCallbackExecutor(Executor executor) {
-        return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, executor, credential);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                maxInFlight,
+                executor,
+                credential);
     }
 
     /** The pageserver's page-service secret, sent in every Attach (re-attaches too). */
     public ClientOptions withCredential(String secret) {
-        return new ClientOptions(host, port, connectTimeout, requestTimeout, maxFrameBytes, reconnectBackoffMin,
-                reconnectBackoffMax, maxReconnectTime, maxInFlight, callbackExecutor, secret);
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                maxInFlight,
+                callbackExecutor,
+                secret);
     }
 
     /** Everything but the credential. */
     @Override
     public String toString() {
-        return "ClientOptions[host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout + ", requestTimeout="
-                + requestTimeout + ", maxFrameBytes=" + maxFrameBytes + ", reconnectBackoff=" + reconnectBackoffMin + ".."
+        return "ClientOptions[host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout
+                + ", requestTimeout="
+                + requestTimeout + ", maxFrameBytes=" + maxFrameBytes + ", reconnectBackoff=" + reconnectBackoffMin
+                + ".."
                 + reconnectBackoffMax + ", maxReconnectTime=" + maxReconnectTime + ", maxInFlight=" + maxInFlight
-                + ", callbackExecutor=" + callbackExecutor + ", credential=" + (credential.isEmpty() ? "none" : "set") + "]";
+                + ", callbackExecutor=" + callbackExecutor + ", credential=" + (credential.isEmpty() ? "none" : "set")
+                + "]";
     }
 
     /** {@code host:port}, for messages. */

@@ -11,12 +11,12 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,6 +64,7 @@ final class Dispatcher {
     // ---- event loop only ----
     /** Open sessions, re-attached in this order after a reconnect. PageSession has identity equality. */
     private final Set<PageSession> sessions = new LinkedHashSet<>();
+
     private State state = new Closed();
     private int reattachesOutstanding;
     private Channel toFlush;
@@ -124,18 +125,23 @@ final class Dispatcher {
         ChannelFuture connect = bootstrap.connect();
         connect.awaitUninterruptibly();
         if (!connect.isSuccess()) {
-            throw new ConnectionLostException("could not connect to " + options.address() + " within "
-                    + options.connectTimeout().toMillis() + " ms: " + connect.cause(), connect.cause());
+            throw new ConnectionLostException(
+                    "could not connect to " + options.address() + " within "
+                            + options.connectTimeout().toMillis() + " ms: " + connect.cause(),
+                    connect.cause());
         }
         Channel channel = connect.channel();
         boolean active = loop.submit(() -> {
-            if (channel.isActive()) {
-                state = new Ready(channel); // a close from now on reaches onClosed and reconnects
-            }
-            return channel.isActive();
-        }).syncUninterruptibly().getNow();
+                    if (channel.isActive()) {
+                        state = new Ready(channel); // a close from now on reaches onClosed and reconnects
+                    }
+                    return channel.isActive();
+                })
+                .syncUninterruptibly()
+                .getNow();
         if (!active) {
-            throw new ConnectionLostException(options.address() + " closed the connection as soon as it was made", null);
+            throw new ConnectionLostException(
+                    options.address() + " closed the connection as soon as it was made", null);
         }
         log.debug("connected to {}", options.address());
     }
@@ -148,8 +154,8 @@ final class Dispatcher {
      */
     <T> CompletableFuture<T> call(PageSession session, Request.Builder request, PendingRequest.Decoder<T> decoder) {
         long start = System.nanoTime();
-        PendingRequest<T> p = new PendingRequest<>(ids.getAndIncrement(), session, request, decoder, false, start,
-                requestTimeoutNanos);
+        PendingRequest<T> p = new PendingRequest<>(
+                ids.getAndIncrement(), session, request, decoder, false, start, requestTimeoutNanos);
         if (closing.get()) {
             return CompletableFuture.failedFuture(closedBeforeSending(p));
         }
@@ -204,7 +210,8 @@ final class Dispatcher {
                 }
             }
             case Reconnecting r -> requests.await(p);
-            case GaveUp g -> fail(p, new ConnectionLostException(g.reason() + "; " + p.describe() + " was not sent", null));
+            case GaveUp g ->
+                fail(p, new ConnectionLostException(g.reason() + "; " + p.describe() + " was not sent", null));
             case Closed c -> fail(p, closedBeforeSending(p));
         }
     }
@@ -231,8 +238,12 @@ final class Dispatcher {
         Request request = p.request.setSession(sessionId).build();
         int size = request.getSerializedSize();
         if (size > options.maxFrameBytes()) {
-            fail(p, new RefusedException(Code.MESSAGE_TOO_LARGE, p.describe() + " is " + size
-                    + " bytes, more than the maximum frame of " + options.maxFrameBytes() + " bytes; it was not sent"));
+            fail(
+                    p,
+                    new RefusedException(
+                            Code.MESSAGE_TOO_LARGE,
+                            p.describe() + " is " + size + " bytes, more than the maximum frame of "
+                                    + options.maxFrameBytes() + " bytes; it was not sent"));
             return;
         }
         requests.sent(p);
@@ -274,8 +285,10 @@ final class Dispatcher {
         }
         Optional<PendingRequest<?>> p = requests.answered(id);
         if (p.isEmpty()) {
-            log.debug("dropping the answer to request {} from {}: it is not in flight (timed out, or never sent)",
-                    id, options.address());
+            log.debug(
+                    "dropping the answer to request {} from {}: it is not in flight (timed out, or never sent)",
+                    id,
+                    options.address());
             if (response.hasAttached() && state instanceof Ready r) {
                 detachOrphan(r.channel(), response.getAttached().getSession());
             }
@@ -302,8 +315,12 @@ final class Dispatcher {
         }
         Response.ResultCase expected = Ops.expectedResult(p.op);
         if (response.getResultCase() != expected) {
-            fail(p, new RefusedException(Code.INTERNAL, p.describe() + " was answered with " + response.getResultCase()
-                    + ", expected " + expected + " (a pageserver bug)"));
+            fail(
+                    p,
+                    new RefusedException(
+                            Code.INTERNAL,
+                            p.describe() + " was answered with " + response.getResultCase() + ", expected " + expected
+                                    + " (a pageserver bug)"));
             return;
         }
         T value;
@@ -322,15 +339,24 @@ final class Dispatcher {
      * server closes the connection after MESSAGE_TOO_LARGE, and the reconnect follows.
      */
     private void connectionRefused(Status status) {
-        log.warn("{} refused a frame on the connection: {} {}", options.address(), status.getCode(), status.getMessage());
+        log.warn(
+                "{} refused a frame on the connection: {} {}",
+                options.address(),
+                status.getCode(),
+                status.getMessage());
         if (status.getCode() == Code.OK) {
             return;
         }
         Optional<Channel> channel = currentChannel();
         for (PendingRequest<?> p : requests.takeInFlight(p -> !p.internal)) {
-            fail(p, new RefusedException(status.getCode(), options.address() + " refused a frame on the connection with "
-                    + status.getCode() + ": " + status.getMessage() + "; " + p.describe() + " was in flight"
-                    + outcome(p)));
+            fail(
+                    p,
+                    new RefusedException(
+                            status.getCode(),
+                            options.address() + " refused a frame on the connection with "
+                                    + status.getCode() + ": " + status.getMessage() + "; " + p.describe()
+                                    + " was in flight"
+                                    + outcome(p)));
         }
         if (requests.anyInFlight()) {
             channel.ifPresent(Channel::close); // re-attaches in flight: start over on a fresh connection
@@ -359,9 +385,15 @@ final class Dispatcher {
 
     /** An Attach answered after its caller stopped waiting opened a session nobody holds: close it. */
     private void detachOrphan(Channel channel, long sessionId) {
-        log.debug("detaching session {} on {}: its Attach timed out before the answer came", sessionId, options.address());
-        Request request = Request.newBuilder().setId(ids.getAndIncrement()).setSession(sessionId)
-                .setDetach(Detach.getDefaultInstance()).build();
+        log.debug(
+                "detaching session {} on {}: its Attach timed out before the answer came",
+                sessionId,
+                options.address());
+        Request request = Request.newBuilder()
+                .setId(ids.getAndIncrement())
+                .setSession(sessionId)
+                .setDetach(Detach.getDefaultInstance())
+                .build();
         channel.write(request, channel.voidPromise());
         scheduleFlush(channel); // its answer is dropped like any unknown id
     }
@@ -380,8 +412,10 @@ final class Dispatcher {
     void onClosed(Channel channel) {
         Outage outage;
         switch (state) {
-            case Ready r when r.channel() == channel -> outage = new Outage(nanos(options.reconnectBackoffMin()), closeCause());
-            case Reattaching r when r.channel() == channel -> {
+            case Ready r
+            when r.channel() == channel -> outage = new Outage(nanos(options.reconnectBackoffMin()), closeCause());
+            case Reattaching r
+            when r.channel() == channel -> {
                 outage = r.outage();
                 outage.lastError = closeCause();
             }
@@ -391,14 +425,21 @@ final class Dispatcher {
         }
         lastCloseCause = null;
         state = new Reconnecting(outage);
-        log.warn("connection to {} lost ({}); reconnecting for up to {} ms", options.address(), outage.lastError,
+        log.warn(
+                "connection to {} lost ({}); reconnecting for up to {} ms",
+                options.address(),
+                outage.lastError,
                 options.maxReconnectTime().toMillis());
         for (PageSession s : sessions) {
             s.connectionLost(options.address());
         }
         for (PendingRequest<?> p : requests.takeInFlight(p -> true)) {
-            fail(p, new ConnectionLostException("connection to " + options.address() + " lost (" + outage.lastError
-                    + ") while " + p.describe() + " was in flight" + outcome(p), null));
+            fail(
+                    p,
+                    new ConnectionLostException(
+                            "connection to " + options.address() + " lost (" + outage.lastError + ") while "
+                                    + p.describe() + " was in flight" + outcome(p),
+                            null));
         }
         scheduleReconnect(outage);
     }
@@ -425,13 +466,16 @@ final class Dispatcher {
         outage.nextDelayNanos = delay > max / 2 ? max : delay * 2;
         // Equal jitter: computes that lost the same pageserver do not all knock at once.
         long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-        timer.scheduler().schedule(() -> {
-            if (loop.inEventLoop()) {
-                attemptReconnect(outage);
-            } else {
-                execute(() -> attemptReconnect(outage));
-            }
-        }, Duration.ofNanos(Math.min(jittered, remaining)));
+        timer.scheduler()
+                .schedule(
+                        () -> {
+                            if (loop.inEventLoop()) {
+                                attemptReconnect(outage);
+                            } else {
+                                execute(() -> attemptReconnect(outage));
+                            }
+                        },
+                        Duration.ofNanos(Math.min(jittered, remaining)));
     }
 
     private void attemptReconnect(Outage outage) {
@@ -475,8 +519,14 @@ final class Dispatcher {
     /** Attaches {@code s} again: a writer with the generation it holds, a reader at its LSN. */
     private void reattach(Channel channel, PageSession s) {
         Attach attach = s.reattachRequest(options.credential());
-        PendingRequest<AttachResult> p = new PendingRequest<>(ids.getAndIncrement(), null,
-                Request.newBuilder().setAttach(attach), Response::getAttached, true, System.nanoTime(), requestTimeoutNanos);
+        PendingRequest<AttachResult> p = new PendingRequest<>(
+                ids.getAndIncrement(),
+                null,
+                Request.newBuilder().setAttach(attach),
+                Response::getAttached,
+                true,
+                System.nanoTime(),
+                requestTimeoutNanos);
         p.future.whenComplete((result, error) -> reattached(channel, s, result, error));
         submit(p);
     }
@@ -492,15 +542,18 @@ final class Dispatcher {
                         + s.generation() + " after the reconnect: " + f.getMessage());
                 sessions.remove(s);
             }
-            case RefusedException e when isTransient(e.code()) -> {
+            case RefusedException e
+            when isTransient(e.code()) -> {
                 log.warn("re-attach of a session on timeline {} refused for now: {}", s.timelineId(), e.getMessage());
                 lastCloseCause = e.getMessage();
                 channel.close(); // try again on the next connection
                 return;
             }
             case RefusedException e -> {
-                s.markLost(e.code(), "session on timeline " + s.timelineId() + " could not be re-attached after the "
-                        + "reconnect: " + e.getMessage());
+                s.markLost(
+                        e.code(),
+                        "session on timeline " + s.timelineId() + " could not be re-attached after the " + "reconnect: "
+                                + e.getMessage());
                 sessions.remove(s);
             }
             default -> {
@@ -518,18 +571,44 @@ final class Dispatcher {
     private static boolean isTransient(Code code) {
         return switch (code) {
             case CLOSED, IO_ERROR, OVERLOADED, INTERNAL, MESSAGE_TOO_LARGE, MALFORMED_REQUEST -> true;
-            case OK, UNKNOWN_TIMELINE, TIMELINE_EXISTS, TIMELINE_HAS_CHILDREN, LSN_OUT_OF_RANGE, INVALID_PAGE,
-                 INVALID_NAME, INVALID_ARGUMENT, NO_SUCH_FILE, FILE_EXISTS, NOT_A_DIRECTORY, IS_A_DIRECTORY,
-                 DIRECTORY_NOT_EMPTY, FENCED, WRITER_ATTACHED, NOT_ATTACHED, READ_ONLY, UNKNOWN_BRANCH, BRANCH_EXISTS,
-                 BRANCH_HAS_CHILDREN, COMPUTE_FAILED, UNAUTHENTICATED, PERMISSION_DENIED, RATE_LIMITED, UNKNOWN_TOKEN,
-                 UNRECOGNIZED -> false;
+            case OK,
+                    UNKNOWN_TIMELINE,
+                    TIMELINE_EXISTS,
+                    TIMELINE_HAS_CHILDREN,
+                    LSN_OUT_OF_RANGE,
+                    INVALID_PAGE,
+                    INVALID_NAME,
+                    INVALID_ARGUMENT,
+                    NO_SUCH_FILE,
+                    FILE_EXISTS,
+                    NOT_A_DIRECTORY,
+                    IS_A_DIRECTORY,
+                    DIRECTORY_NOT_EMPTY,
+                    FENCED,
+                    WRITER_ATTACHED,
+                    NOT_ATTACHED,
+                    READ_ONLY,
+                    UNKNOWN_BRANCH,
+                    BRANCH_EXISTS,
+                    BRANCH_HAS_CHILDREN,
+                    COMPUTE_FAILED,
+                    UNAUTHENTICATED,
+                    PERMISSION_DENIED,
+                    RATE_LIMITED,
+                    UNKNOWN_TOKEN,
+                    UNRECOGNIZED -> false;
         };
     }
 
     private void ready(Channel channel, Outage outage) {
         state = new Ready(channel);
-        log.info("reconnected to {} after {} ms and {} attempts; {} sessions re-attached, {} requests waiting",
-                options.address(), outage.elapsedMillis(), outage.attempts, sessions.size(), requests.waitingCount());
+        log.info(
+                "reconnected to {} after {} ms and {} attempts; {} sessions re-attached, {} requests waiting",
+                options.address(),
+                outage.elapsedMillis(),
+                outage.attempts,
+                sessions.size(),
+                requests.waitingCount());
         for (PendingRequest<?> p : requests.takeWaiting()) {
             dispatch(p); // in call order (those that timed out while waiting left the queue then)
         }
@@ -575,8 +654,10 @@ final class Dispatcher {
         }
         sessions.clear();
         for (PendingRequest<?> p : requests.takeInFlight(p -> true)) {
-            fail(p, new ClientClosedException("client to " + options.address() + " closed while " + p.describe()
-                    + " was in flight" + outcome(p)));
+            fail(
+                    p,
+                    new ClientClosedException("client to " + options.address() + " closed while " + p.describe()
+                            + " was in flight" + outcome(p)));
         }
         for (PendingRequest<?> p : requests.takeWaiting()) {
             fail(p, closedBeforeSending(p));
@@ -596,7 +677,8 @@ final class Dispatcher {
     }
 
     private ClientClosedException closedBeforeSending(PendingRequest<?> p) {
-        return new ClientClosedException("client to " + options.address() + " is closed; " + p.describe() + " was not sent");
+        return new ClientClosedException(
+                "client to " + options.address() + " is closed; " + p.describe() + " was not sent");
     }
 
     /** A duration in nanoseconds, saturated (Duration.toNanos throws beyond 292 years). */

@@ -98,8 +98,8 @@ public final class PageClient implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-                new DefaultThreadFactory("sprout-page-client-" + options.port(), true), io);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("sprout-page-client-" + options.port(), true), io);
         try {
             EventLoop loop = group.next();
             Bootstrap bootstrap = new Bootstrap()
@@ -107,11 +107,11 @@ public final class PageClient implements AutoCloseable {
                     .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                            options.connectTimeout().toMillis()))
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                            Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
                     .remoteAddress(options.host(), options.port());
-            Dispatcher dispatcher = new Dispatcher(options, bootstrap, loop,
-                    timer != null ? timer : ReconnectTimer.monotonic(loop));
+            Dispatcher dispatcher =
+                    new Dispatcher(options, bootstrap, loop, timer != null ? timer : ReconnectTimer.monotonic(loop));
             bootstrap.handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
@@ -140,13 +140,18 @@ public final class PageClient implements AutoCloseable {
         if (timelineId.isEmpty()) {
             throw new IllegalArgumentException("timelineId is empty");
         }
-        return dispatcher.call(null, Request.newBuilder().setAttach(PageSession.attachRequest(timelineId, mode, options.credential())),
+        return dispatcher.call(
+                null,
+                Request.newBuilder().setAttach(PageSession.attachRequest(timelineId, mode, options.credential())),
                 dispatcher.sessionFactory(this, timelineId, mode));
     }
 
     /** The store's last LSN; a round trip that needs no session. */
     public CompletableFuture<Long> ping() {
-        return dispatcher.call(null, Request.newBuilder().setPing(Ping.getDefaultInstance()), r -> r.getPong().getLastLsn());
+        return dispatcher.call(
+                null,
+                Request.newBuilder().setPing(Ping.getDefaultInstance()),
+                r -> r.getPong().getLastLsn());
     }
 
     public ClientOptions options() {

@@ -71,6 +71,7 @@ public final class PageSession {
 
     /** The last AttachResult; its generation is the one this session holds. Written on the event loop. */
     private volatile AttachResult attached = AttachResult.getDefaultInstance();
+
     private volatile Ended ended;
 
     // ---- event loop only ----
@@ -145,23 +146,31 @@ public final class PageSession {
     /** Reads pages at {@code lsn} (0: the session's LSN); one result per page, in the order asked. */
     public CompletableFuture<PagesRead> getPages(long lsn, List<PageRef> pages) {
         int asked = pages.size();
-        return call(Request.newBuilder().setGetPages(GetPages.newBuilder().setLsn(lsn).addAllPages(pages)),
+        return call(
+                Request.newBuilder()
+                        .setGetPages(GetPages.newBuilder().setLsn(lsn).addAllPages(pages)),
                 r -> pagesRead(r.getPages(), asked));
     }
 
     private static PagesRead pagesRead(PagesResult result, int asked) {
         if (result.getPagesCount() != asked) {
-            throw new RefusedException(Code.INTERNAL, "GetPages asked for " + asked + " pages and was answered with "
-                    + result.getPagesCount() + " (a pageserver bug)");
+            throw new RefusedException(
+                    Code.INTERNAL,
+                    "GetPages asked for " + asked + " pages and was answered with " + result.getPagesCount()
+                            + " (a pageserver bug)");
         }
         PageResult[] pages = new PageResult[asked];
         for (int i = 0; i < asked; i++) {
             dev.sprout.protocol.v1.PageResult page = result.getPages(i);
             pages[i] = switch (page.getResultCase()) {
-                case FOUND -> new PageResult.Found(page.getFound().getData(), page.getFound().getLsn());
+                case FOUND ->
+                    new PageResult.Found(
+                            page.getFound().getData(), page.getFound().getLsn());
                 case ABSENT -> PageResult.ABSENT;
-                case RESULT_NOT_SET -> throw new RefusedException(Code.INTERNAL, "GetPages answered page " + i
-                        + " with neither a page nor absent (a pageserver bug)");
+                case RESULT_NOT_SET ->
+                    throw new RefusedException(
+                            Code.INTERNAL,
+                            "GetPages answered page " + i + " with neither a page nor absent (a pageserver bug)");
             };
         }
         return new PagesRead(result.getLsn(), List.of(pages));
@@ -170,18 +179,21 @@ public final class PageSession {
     /** The attributes of the file at {@code path} at {@code lsn} (0: the session's LSN). */
     public CompletableFuture<FileAttr> getAttr(long lsn, String path) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setGetAttr(GetAttr.newBuilder().setLsn(lsn).setPath(path)), Response::getAttr);
+        return call(
+                Request.newBuilder().setGetAttr(GetAttr.newBuilder().setLsn(lsn).setPath(path)), Response::getAttr);
     }
 
     /** The attributes of file {@code fileId} at {@code lsn} (0: the session's LSN). */
     public CompletableFuture<FileAttr> getAttr(long lsn, long fileId) {
-        return call(Request.newBuilder().setGetAttr(GetAttr.newBuilder().setLsn(lsn).setFileId(fileId)), Response::getAttr);
+        return call(
+                Request.newBuilder().setGetAttr(GetAttr.newBuilder().setLsn(lsn).setFileId(fileId)), Response::getAttr);
     }
 
     /** The attributes of the file at {@code path}, or empty when nothing is there ({@code NO_SUCH_FILE}). */
     public CompletableFuture<Optional<FileAttr>> lookup(long lsn, String path) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setLookup(Lookup.newBuilder().setLsn(lsn).setPath(path)),
+        return call(
+                Request.newBuilder().setLookup(Lookup.newBuilder().setLsn(lsn).setPath(path)),
                 new PendingRequest.Decoder<>() {
                     @Override
                     public Optional<FileAttr> decode(Response response) {
@@ -198,13 +210,16 @@ public final class PageSession {
     /** The entries of the directory at {@code path}. */
     public CompletableFuture<List<DirEntry>> readDir(long lsn, String path) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setReadDir(ReadDir.newBuilder().setLsn(lsn).setPath(path)),
+        return call(
+                Request.newBuilder().setReadDir(ReadDir.newBuilder().setLsn(lsn).setPath(path)),
                 r -> r.getEntries().getEntriesList());
     }
 
     /** The store's last LSN (answered without touching the session). */
     public CompletableFuture<Long> ping() {
-        return call(Request.newBuilder().setPing(Ping.getDefaultInstance()), r -> r.getPong().getLastLsn());
+        return call(
+                Request.newBuilder().setPing(Ping.getDefaultInstance()),
+                r -> r.getPong().getLastLsn());
     }
 
     // ---- writes --------------------------------------------------------------------------------------------------
@@ -215,7 +230,9 @@ public final class PageSession {
      * change with {@code UnsafeByteOperations.unsafeWrap} to avoid a copy.
      */
     public CompletableFuture<Integer> putPages(List<PageWrite> pages, List<Resize> resizes) {
-        return call(Request.newBuilder().setPutPages(PutPages.newBuilder().addAllPages(pages).addAllResizes(resizes)),
+        return call(
+                Request.newBuilder()
+                        .setPutPages(PutPages.newBuilder().addAllPages(pages).addAllResizes(resizes)),
                 r -> r.getPut().getStagedPages());
     }
 
@@ -225,7 +242,9 @@ public final class PageSession {
      * may or may not have happened.
      */
     public CompletableFuture<Long> commit(List<PageWrite> pages, List<Resize> resizes) {
-        return call(Request.newBuilder().setCommit(Commit.newBuilder().addAllPages(pages).addAllResizes(resizes)),
+        return call(
+                Request.newBuilder()
+                        .setCommit(Commit.newBuilder().addAllPages(pages).addAllResizes(resizes)),
                 r -> r.getCommitted().getLsn());
     }
 
@@ -244,33 +263,51 @@ public final class PageSession {
 
     public CompletableFuture<Created> create(String path, int mode, int uid, int gid) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setCreate(Create.newBuilder().setPath(path).setMode(mode).setUid(uid).setGid(gid)),
+        return call(
+                Request.newBuilder()
+                        .setCreate(Create.newBuilder()
+                                .setPath(path)
+                                .setMode(mode)
+                                .setUid(uid)
+                                .setGid(gid)),
                 r -> new Created(r.getChanged().getFileId(), r.getChanged().getLsn()));
     }
 
     public CompletableFuture<Created> mkdir(String path, int mode, int uid, int gid) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setMkdir(Mkdir.newBuilder().setPath(path).setMode(mode).setUid(uid).setGid(gid)),
+        return call(
+                Request.newBuilder()
+                        .setMkdir(Mkdir.newBuilder()
+                                .setPath(path)
+                                .setMode(mode)
+                                .setUid(uid)
+                                .setGid(gid)),
                 r -> new Created(r.getChanged().getFileId(), r.getChanged().getLsn()));
     }
 
     /** Removes a file; answers the LSN of the change. */
     public CompletableFuture<Long> unlink(String path) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setUnlink(Unlink.newBuilder().setPath(path)), r -> r.getChanged().getLsn());
+        return call(
+                Request.newBuilder().setUnlink(Unlink.newBuilder().setPath(path)),
+                r -> r.getChanged().getLsn());
     }
 
     /** Removes an empty directory; answers the LSN of the change. */
     public CompletableFuture<Long> rmdir(String path) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setRmdir(Rmdir.newBuilder().setPath(path)), r -> r.getChanged().getLsn());
+        return call(
+                Request.newBuilder().setRmdir(Rmdir.newBuilder().setPath(path)),
+                r -> r.getChanged().getLsn());
     }
 
     /** Renames {@code from} to {@code to}; answers the LSN of the change. */
     public CompletableFuture<Long> rename(String from, String to) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
-        return call(Request.newBuilder().setRename(Rename.newBuilder().setFrom(from).setTo(to)), r -> r.getChanged().getLsn());
+        return call(
+                Request.newBuilder().setRename(Rename.newBuilder().setFrom(from).setTo(to)),
+                r -> r.getChanged().getLsn());
     }
 
     /** Changes the attributes that {@code change} sets (its path names the file); answers the LSN of the change. */
@@ -282,7 +319,9 @@ public final class PageSession {
     /** Sets the file's size (a versioned truncation, or an extension reading as zeros); answers the LSN. */
     public CompletableFuture<Long> truncate(String path, long size) {
         Objects.requireNonNull(path, "path");
-        return call(Request.newBuilder().setTruncate(Truncate.newBuilder().setPath(path).setSize(size)),
+        return call(
+                Request.newBuilder()
+                        .setTruncate(Truncate.newBuilder().setPath(path).setSize(size)),
                 r -> r.getChanged().getLsn());
     }
 
@@ -325,19 +364,26 @@ public final class PageSession {
 
     /** The Attach that resumes this session on a new connection: a writer with the generation it holds. */
     Attach reattachRequest(String credential) {
-        return attachRequest(timelineId, switch (mode) {
-            case AttachMode.ReadWrite rw -> new AttachMode.ReadWrite(generation());
-            case AttachMode.ReadOnly ro -> ro;
-        }, credential);
+        return attachRequest(
+                timelineId,
+                switch (mode) {
+                    case AttachMode.ReadWrite rw -> new AttachMode.ReadWrite(generation());
+                    case AttachMode.ReadOnly ro -> ro;
+                },
+                credential);
     }
 
     /** An Attach carrying {@code credential}, the pageserver's page-service secret. */
     static Attach attachRequest(String timelineId, AttachMode mode, String credential) {
         Attach.Builder a = Attach.newBuilder().setTimelineId(timelineId).setCredential(credential);
         return switch (mode) {
-            case AttachMode.ReadWrite rw -> a.setMode(Attach.Mode.READ_WRITE).setGeneration(rw.generation())
-                    .setExclusive(rw.exclusive()).build();
-            case AttachMode.ReadOnly ro -> a.setMode(Attach.Mode.READ_ONLY).setLsn(ro.lsn()).build();
+            case AttachMode.ReadWrite rw ->
+                a.setMode(Attach.Mode.READ_WRITE)
+                        .setGeneration(rw.generation())
+                        .setExclusive(rw.exclusive())
+                        .build();
+            case AttachMode.ReadOnly ro ->
+                a.setMode(Attach.Mode.READ_ONLY).setLsn(ro.lsn()).build();
         };
     }
 
@@ -345,7 +391,7 @@ public final class PageSession {
         switch (op) {
             case PUT_PAGES -> stagedOnWire = true;
             case COMMIT, DETACH -> stagedOnWire = false; // a commit takes (or a refusal discards) what was staged
-            default -> { }
+            default -> {}
         }
     }
 
@@ -353,8 +399,9 @@ public final class PageSession {
         attachedOn = null;
         if (stagedOnWire) {
             stagedOnWire = false;
-            stagingLost = "pages staged by PutPages on timeline " + timelineId + " were discarded by the server when the "
-                    + "connection to " + address + " was lost, so this would commit only part of the batch";
+            stagingLost =
+                    "pages staged by PutPages on timeline " + timelineId + " were discarded by the server when the "
+                            + "connection to " + address + " was lost, so this would commit only part of the batch";
         }
     }
 
@@ -363,8 +410,9 @@ public final class PageSession {
         if (stagingLost == null || (p.op != Request.OpCase.PUT_PAGES && p.op != Request.OpCase.COMMIT)) {
             return Optional.empty();
         }
-        return Optional.of(new ConnectionLostException(stagingLost + "; " + p.describe()
-                + " was not sent (call resetBatch() and stage the batch again)", null));
+        return Optional.of(new ConnectionLostException(
+                stagingLost + "; " + p.describe() + " was not sent (call resetBatch() and stage the batch again)",
+                null));
     }
 
     /** Why {@code p} must not be sent on this session, if it must not. */
@@ -372,11 +420,14 @@ public final class PageSession {
         return switch (ended) {
             case null -> Optional.empty();
             case Fenced f -> Optional.of(new FencedException(f.reason() + "; " + p.describe() + " was not sent"));
-            case Lost l -> Optional.of(new RefusedException(l.code(), l.reason() + "; " + p.describe() + " was not sent"));
-            case Detached d -> Optional.of(new RefusedException(Code.NOT_ATTACHED, "session on timeline " + timelineId
-                    + " was detached; " + p.describe() + " was not sent"));
-            case Disconnected d -> Optional.of(new ConnectionLostException(d.reason() + "; " + p.describe()
-                    + " was not sent", null));
+            case Lost l ->
+                Optional.of(new RefusedException(l.code(), l.reason() + "; " + p.describe() + " was not sent"));
+            case Detached d ->
+                Optional.of(new RefusedException(
+                        Code.NOT_ATTACHED,
+                        "session on timeline " + timelineId + " was detached; " + p.describe() + " was not sent"));
+            case Disconnected d ->
+                Optional.of(new ConnectionLostException(d.reason() + "; " + p.describe() + " was not sent", null));
         };
     }
 

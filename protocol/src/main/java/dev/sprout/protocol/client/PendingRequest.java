@@ -31,11 +31,13 @@ final class PendingRequest<T> {
     final Request.OpCase op;
     /** The session the request runs on; null for the client's own Attach and Ping, which name none. */
     final PageSession session;
+
     final Request.Builder request;
     final Decoder<T> decoder;
     final CompletableFuture<T> future;
     /** Internal requests (re-attaches) complete on the event loop and hold no in-flight slot. */
     final boolean internal;
+
     final long startNanos;
     final long timeoutNanos;
 
@@ -46,8 +48,14 @@ final class PendingRequest<T> {
     /** True once the future was (or is being) completed; nothing may complete it again. */
     boolean settled;
 
-    PendingRequest(long id, PageSession session, Request.Builder request, Decoder<T> decoder, boolean internal,
-                   long startNanos, long timeoutNanos) {
+    PendingRequest(
+            long id,
+            PageSession session,
+            Request.Builder request,
+            Decoder<T> decoder,
+            boolean internal,
+            long startNanos,
+            long timeoutNanos) {
         this.id = id;
         this.op = request.getOpCase();
         this.session = session;

@@ -28,6 +28,7 @@ record ReconnectTimer(InstantSource clock, Scheduler scheduler) {
     /** {@link System#nanoTime()} as instants (monotonic, not wall-clock time) and {@code loop}'s timer. */
     static ReconnectTimer monotonic(EventLoop loop) {
         InstantSource nanoTime = () -> Instant.EPOCH.plusNanos(System.nanoTime());
-        return new ReconnectTimer(nanoTime, (task, delay) -> loop.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS));
+        return new ReconnectTimer(
+                nanoTime, (task, delay) -> loop.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS));
     }
 }

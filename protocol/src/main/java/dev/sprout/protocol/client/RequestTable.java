@@ -50,9 +50,12 @@ final class RequestTable {
             return Optional.empty();
         }
         if (loop.inEventLoop()) {
-            return Optional.of(new RequestTimeoutException(p.describe() + " could not be sent: all "
-                    + options.maxInFlight() + " in-flight slots are taken and the caller runs on the client's event "
-                    + "loop, which cannot wait for one (complete futures on another executor, or bound the callbacks' requests)"));
+            return Optional.of(
+                    new RequestTimeoutException(
+                            p.describe() + " could not be sent: all "
+                                    + options.maxInFlight()
+                                    + " in-flight slots are taken and the caller runs on the client's event "
+                                    + "loop, which cannot wait for one (complete futures on another executor, or bound the callbacks' requests)"));
         }
         try {
             if (slots.tryAcquire(p.timeoutNanos, TimeUnit.NANOSECONDS)) {
@@ -144,8 +147,10 @@ final class RequestTable {
             waiting.remove(p); // linear, but there are at most maxInFlight and timeouts are rare
             where = " waiting for the connection to " + options.address() + " to come back";
         }
-        fail(p, new RequestTimeoutException(p.describe() + " timed out after "
-                + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms" + where));
+        fail(
+                p,
+                new RequestTimeoutException(p.describe() + " timed out after "
+                        + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms" + where));
     }
 
     // ---- completion (event loop) ---------------------------------------------------------------------------------

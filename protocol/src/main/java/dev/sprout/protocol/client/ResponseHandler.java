@@ -31,8 +31,12 @@ final class ResponseHandler extends ChannelInboundHandlerAdapter {
         try {
             response = parse(frame);
         } catch (IOException e) {
-            dispatcher.onBrokenStream(ctx.channel(), new IOException("a frame of " + frame.readableBytes()
-                    + " bytes from the server is not a Response: " + e.getMessage(), e));
+            dispatcher.onBrokenStream(
+                    ctx.channel(),
+                    new IOException(
+                            "a frame of " + frame.readableBytes() + " bytes from the server is not a Response: "
+                                    + e.getMessage(),
+                            e));
             return;
         } finally {
             frame.release();

@@ -61,7 +61,8 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
                 shift += 7;
                 if (prefixBytes == MAX_VARINT32_BYTES) {
                     fail(in);
-                    throw new CorruptedFrameException("frame length prefix longer than " + MAX_VARINT32_BYTES + " bytes");
+                    throw new CorruptedFrameException(
+                            "frame length prefix longer than " + MAX_VARINT32_BYTES + " bytes");
                 }
             }
             if (!complete) {
@@ -74,8 +75,8 @@ public final class VarintFrameDecoder extends ByteToMessageDecoder {
             }
             if (length > maxFrameBytes) {
                 fail(in);
-                throw new TooLongFrameException("frame of " + length + " bytes exceeds the maximum of " + maxFrameBytes
-                        + " bytes");
+                throw new TooLongFrameException(
+                        "frame of " + length + " bytes exceeds the maximum of " + maxFrameBytes + " bytes");
             }
             if (in.readableBytes() < length) {
                 in.readerIndex(start); // wait for the whole body

@@ -106,7 +106,11 @@ class PageClientTest {
     }
 
     private static PageWrite write(long file, int block, int fill) {
-        return PageWrite.newBuilder().setFileId(file).setBlock(block).setData(page(fill)).build();
+        return PageWrite.newBuilder()
+                .setFileId(file)
+                .setBlock(block)
+                .setData(page(fill))
+                .build();
     }
 
     /** The exception a future failed with, unwrapped from join()'s CompletionException. */
@@ -139,16 +143,22 @@ class PageClientTest {
             PageRef asked = r.request().getGetPages().getPages(0);
             int i = (int) asked.getFileId();
             dev.sprout.protocol.v1.PageResult result = i % 2 == 0
-                    ? dev.sprout.protocol.v1.PageResult.newBuilder().setFound(Page.newBuilder().setData(page(i)).setLsn(1000 + i)).build()
-                    : dev.sprout.protocol.v1.PageResult.newBuilder().setAbsent(Absent.getDefaultInstance()).build();
-            r.reply(Response.newBuilder().setPages(PagesResult.newBuilder().setLsn(5000 + i).addPages(result)));
+                    ? dev.sprout.protocol.v1.PageResult.newBuilder()
+                            .setFound(Page.newBuilder().setData(page(i)).setLsn(1000 + i))
+                            .build()
+                    : dev.sprout.protocol.v1.PageResult.newBuilder()
+                            .setAbsent(Absent.getDefaultInstance())
+                            .build();
+            r.reply(Response.newBuilder()
+                    .setPages(PagesResult.newBuilder().setLsn(5000 + i).addPages(result)));
         }
         for (int i = 0; i < n; i++) {
             PagesRead read = futures.get(i).get(5, TimeUnit.SECONDS);
             assertEquals(5000 + i, read.lsn());
             assertEquals(1, read.pages().size());
             if (i % 2 == 0) {
-                PageResult.Found found = assertInstanceOf(PageResult.Found.class, read.pages().getFirst());
+                PageResult.Found found =
+                        assertInstanceOf(PageResult.Found.class, read.pages().getFirst());
                 assertEquals(page(i), found.data());
                 assertEquals(1000 + i, found.lsn());
             } else {
@@ -169,7 +179,9 @@ class PageClientTest {
         r.reply(Response.newBuilder().setPut(PutResult.newBuilder().setStagedPages(1)));
         assertEquals(1, put.join());
 
-        var commit = s.commit(List.of(write(7, 1, 2)), List.of(Resize.newBuilder().setFileId(7).setSize(2 * PAGE).build()));
+        var commit = s.commit(
+                List.of(write(7, 1, 2)),
+                List.of(Resize.newBuilder().setFileId(7).setSize(2 * PAGE).build()));
         r = server.take();
         assertEquals(1, r.request().getCommit().getPagesCount());
         assertEquals(2 * PAGE, r.request().getCommit().getResizes(0).getSize());
@@ -180,7 +192,8 @@ class PageClientTest {
         r = server.take();
         assertEquals("base/1/16384", r.request().getCreate().getPath());
         assertEquals(0600, r.request().getCreate().getMode());
-        r.reply(Response.newBuilder().setChanged(ChangeResult.newBuilder().setLsn(1235).setFileId(99)));
+        r.reply(Response.newBuilder()
+                .setChanged(ChangeResult.newBuilder().setLsn(1235).setFileId(99)));
         assertEquals(new Created(99, 1235), create.join());
 
         var rename = s.rename("a", "b");
@@ -200,7 +213,11 @@ class PageClientTest {
         r = server.take();
         assertEquals(GetAttr.TargetCase.FILE_ID, r.request().getGetAttr().getTargetCase());
         assertEquals(17, r.request().getGetAttr().getLsn());
-        FileAttr attr = FileAttr.newBuilder().setFileId(99).setType(FileType.REGULAR).setSize(PAGE).build();
+        FileAttr attr = FileAttr.newBuilder()
+                .setFileId(99)
+                .setType(FileType.REGULAR)
+                .setSize(PAGE)
+                .build();
         r.reply(Response.newBuilder().setAttr(attr));
         assertEquals(attr, byId.join());
 
@@ -208,13 +225,18 @@ class PageClientTest {
         var missing = s.lookup(0, "nope");
         List<Received> lookups = server.take(2);
         lookups.get(1).refuse(Code.NO_SUCH_FILE, "no file at nope");
-        lookups.get(0).reply(Response.newBuilder().setFound(LookupResult.newBuilder().setAttr(attr)));
+        lookups.get(0)
+                .reply(Response.newBuilder().setFound(LookupResult.newBuilder().setAttr(attr)));
         assertEquals(Optional.of(attr), found.join());
         assertEquals(Optional.empty(), missing.join(), "NO_SUCH_FILE is an empty lookup, not an error");
 
         var dir = s.readDir(0, "/");
         r = server.take();
-        DirEntry entry = DirEntry.newBuilder().setName("b").setFileId(99).setType(FileType.REGULAR).build();
+        DirEntry entry = DirEntry.newBuilder()
+                .setName("b")
+                .setFileId(99)
+                .setType(FileType.REGULAR)
+                .build();
         r.reply(Response.newBuilder().setEntries(ReadDirResult.newBuilder().addEntries(entry)));
         assertEquals(List.of(entry), dir.join());
 
@@ -230,7 +252,9 @@ class PageClientTest {
         r.reply(Response.newBuilder().setDone(Empty.getDefaultInstance()));
         detach.join();
         assertFalse(s.isOpen());
-        assertEquals(Code.NOT_ATTACHED, assertInstanceOf(RefusedException.class, failure(s.ping())).code());
+        assertEquals(
+                Code.NOT_ATTACHED,
+                assertInstanceOf(RefusedException.class, failure(s.ping())).code());
         s.detach().join(); // idempotent, and the server hears nothing more
         server.expectNothing(Duration.ofMillis(50));
     }
@@ -247,7 +271,8 @@ class PageClientTest {
         r.refuse(Code.NO_SUCH_FILE, "no file at nope");
         RefusedException refused = assertInstanceOf(RefusedException.class, failure(unlink));
         assertEquals(Code.NO_SUCH_FILE, refused.code());
-        assertEquals("request " + r.id() + " (Unlink) refused with NO_SUCH_FILE: no file at nope", refused.getMessage());
+        assertEquals(
+                "request " + r.id() + " (Unlink) refused with NO_SUCH_FILE: no file at nope", refused.getMessage());
 
         var wrongKind = s.getPages(0, List.of(ref(1, 0)));
         server.take().reply(Response.newBuilder().setDone(Empty.getDefaultInstance()));
@@ -256,9 +281,14 @@ class PageClientTest {
         assertTrue(bug.getMessage().contains("answered with DONE, expected PAGES"), bug.getMessage());
 
         var tooFew = s.getPages(0, List.of(ref(1, 0), ref(1, 1)));
-        server.take().reply(Response.newBuilder().setPages(PagesResult.newBuilder().addPages(
-                dev.sprout.protocol.v1.PageResult.newBuilder().setAbsent(Absent.getDefaultInstance()))));
-        assertEquals(Code.INTERNAL, assertInstanceOf(RefusedException.class, failure(tooFew)).code());
+        server.take()
+                .reply(Response.newBuilder()
+                        .setPages(PagesResult.newBuilder()
+                                .addPages(dev.sprout.protocol.v1.PageResult.newBuilder()
+                                        .setAbsent(Absent.getDefaultInstance()))));
+        assertEquals(
+                Code.INTERNAL,
+                assertInstanceOf(RefusedException.class, failure(tooFew)).code());
     }
 
     @Test
@@ -278,13 +308,21 @@ class PageClientTest {
 
     @Test
     void theStatusFactoryPicksTheException() {
-        Status fenced = Status.newBuilder().setCode(Code.FENCED).setMessage("taken over").build();
+        Status fenced = Status.newBuilder()
+                .setCode(Code.FENCED)
+                .setMessage("taken over")
+                .build();
         assertInstanceOf(FencedException.class, PageServiceException.refusal(fenced, "request 3 (Commit)"));
         RefusedException io = PageServiceException.refusal(
-                Status.newBuilder().setCode(Code.IO_ERROR).setMessage("disk full").build(), "request 4 (Commit)");
+                Status.newBuilder()
+                        .setCode(Code.IO_ERROR)
+                        .setMessage("disk full")
+                        .build(),
+                "request 4 (Commit)");
         assertEquals(Code.IO_ERROR, io.code());
         assertEquals("request 4 (Commit) refused with IO_ERROR: disk full", io.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> PageServiceException.refusal(Status.getDefaultInstance(), "x"));
+        assertThrows(
+                IllegalArgumentException.class, () -> PageServiceException.refusal(Status.getDefaultInstance(), "x"));
     }
 
     @Test
@@ -297,7 +335,8 @@ class PageClientTest {
 
         r.reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(1))); // late: dropped
         var next = client.ping();
-        server.take().reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(2)));
+        server.take()
+                .reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(2)));
         assertEquals(2L, next.join(), "the connection outlives a timeout");
     }
 
@@ -309,18 +348,28 @@ class PageClientTest {
         var b = s.getPages(0, List.of(ref(1, 0)));
         List<Received> both = server.take(2);
         Received any = both.getFirst();
-        any.channel().writeAndFlush(Response.newBuilder().setId(0).setStatus(Status.newBuilder()
-                .setCode(Code.MALFORMED_REQUEST).setMessage("a frame of 3 bytes is not a Request")).build());
+        any.channel()
+                .writeAndFlush(Response.newBuilder()
+                        .setId(0)
+                        .setStatus(Status.newBuilder()
+                                .setCode(Code.MALFORMED_REQUEST)
+                                .setMessage("a frame of 3 bytes is not a Request"))
+                        .build());
 
         RefusedException ea = assertInstanceOf(RefusedException.class, failure(a));
         assertEquals(Code.MALFORMED_REQUEST, ea.code());
         assertTrue(ea.getMessage().contains("a frame of 3 bytes is not a Request"), ea.getMessage());
-        assertTrue(ea.getMessage().contains("(Commit) was in flight; it may or may not have been applied"), ea.getMessage());
-        assertEquals(Code.MALFORMED_REQUEST, assertInstanceOf(RefusedException.class, failure(b)).code());
+        assertTrue(
+                ea.getMessage().contains("(Commit) was in flight; it may or may not have been applied"),
+                ea.getMessage());
+        assertEquals(
+                Code.MALFORMED_REQUEST,
+                assertInstanceOf(RefusedException.class, failure(b)).code());
 
         // MALFORMED_REQUEST leaves the connection open: the next request goes out on it.
         var ping = s.ping();
-        server.take().reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(9)));
+        server.take()
+                .reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(9)));
         assertEquals(9L, ping.join());
         assertEquals(1, server.connectionsAccepted());
     }
@@ -331,9 +380,14 @@ class PageClientTest {
         PageSession s = attachWriter(client);
         var put = s.putPages(List.of(write(1, 0, 1)), List.of());
         Received r = server.take();
-        r.channel().writeAndFlush(Response.newBuilder().setId(0).setStatus(Status.newBuilder()
-                .setCode(Code.MESSAGE_TOO_LARGE).setMessage("frame of 70000000 bytes exceeds the maximum of 67108864 bytes"))
-                .build()).addListener(f -> r.channel().close());
+        r.channel()
+                .writeAndFlush(Response.newBuilder()
+                        .setId(0)
+                        .setStatus(Status.newBuilder()
+                                .setCode(Code.MESSAGE_TOO_LARGE)
+                                .setMessage("frame of 70000000 bytes exceeds the maximum of 67108864 bytes"))
+                        .build())
+                .addListener(f -> r.channel().close());
         RefusedException e = assertInstanceOf(RefusedException.class, failure(put));
         assertEquals(Code.MESSAGE_TOO_LARGE, e.code());
         assertTrue(e.getMessage().contains("frame of 70000000 bytes"), e.getMessage());
@@ -351,11 +405,16 @@ class PageClientTest {
         var read = s.getPages(0, List.of(ref(1, 0), ref(1, 1)));
         Received r = server.take();
         dev.sprout.protocol.v1.PageResult found = dev.sprout.protocol.v1.PageResult.newBuilder()
-                .setFound(Page.newBuilder().setData(page(1)).setLsn(1)).build();
-        r.reply(Response.newBuilder().setPages(PagesResult.newBuilder().addPages(found).addPages(found)));
+                .setFound(Page.newBuilder().setData(page(1)).setLsn(1))
+                .build();
+        r.reply(Response.newBuilder()
+                .setPages(PagesResult.newBuilder().addPages(found).addPages(found)));
         ConnectionLostException e = assertInstanceOf(ConnectionLostException.class, failure(read));
-        assertTrue(e.getMessage().matches(".*lost \\(.*TooLongFrameException: frame of \\d+ bytes exceeds the maximum of "
-                + "10000 bytes\\) while request \\d+ \\(GetPages\\) was in flight"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .matches(".*lost \\(.*TooLongFrameException: frame of \\d+ bytes exceeds the maximum of "
+                                + "10000 bytes\\) while request \\d+ \\(GetPages\\) was in flight"),
+                e.getMessage());
     }
 
     @Test
@@ -363,8 +422,11 @@ class PageClientTest {
         client = PageClient.connect(options());
         var ping = client.ping();
         Received r = server.take();
-        r.channel().writeAndFlush(Response.newBuilder().setId(r.id() + 1000)
-                .setPong(PingResult.newBuilder().setLastLsn(666)).build());
+        r.channel()
+                .writeAndFlush(Response.newBuilder()
+                        .setId(r.id() + 1000)
+                        .setPong(PingResult.newBuilder().setLastLsn(666))
+                        .build());
         r.reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(7)));
         assertEquals(7L, ping.join());
     }
@@ -373,8 +435,8 @@ class PageClientTest {
     void anOversizedRequestIsRefusedBeforeItIsSent() throws Exception {
         client = PageClient.connect(options().withMaxFrameBytes(10_000));
         PageSession s = attachWriter(client);
-        RefusedException e = assertInstanceOf(RefusedException.class,
-                failure(s.putPages(List.of(write(1, 0, 1), write(1, 1, 1)), List.of())));
+        RefusedException e = assertInstanceOf(
+                RefusedException.class, failure(s.putPages(List.of(write(1, 0, 1), write(1, 1, 1)), List.of())));
         assertEquals(Code.MESSAGE_TOO_LARGE, e.code());
         assertTrue(e.getMessage().contains("more than the maximum frame of 10000 bytes"), e.getMessage());
         server.expectNothing(Duration.ofMillis(50));
@@ -416,8 +478,11 @@ class PageClientTest {
         server.dropConnections();
 
         ConnectionLostException lost = assertInstanceOf(ConnectionLostException.class, failure(commit));
-        assertTrue(lost.getMessage().matches("connection to 127\\.0\\.0\\.1:\\d+ lost \\(closed by the server\\) while "
-                + "request \\d+ \\(Commit\\) was in flight; it may or may not have been applied"), lost.getMessage());
+        assertTrue(
+                lost.getMessage()
+                        .matches("connection to 127\\.0\\.0\\.1:\\d+ lost \\(closed by the server\\) while "
+                                + "request \\d+ \\(Commit\\) was in flight; it may or may not have been applied"),
+                lost.getMessage());
         assertInstanceOf(ConnectionLostException.class, failure(read));
 
         // Re-attached in order: the writer resumes generation 1, the reader its LSN.
@@ -431,10 +496,13 @@ class PageClientTest {
         var after = writer.getPages(0, List.of(ref(1, 0)));
         var afterRead = reader.getPages(0, List.of(ref(1, 0)));
         for (Received r : server.take(2)) {
-            assertTrue(r.request().getSession() != writerId && r.request().getSession() != readerId,
+            assertTrue(
+                    r.request().getSession() != writerId && r.request().getSession() != readerId,
                     "requests carry the new session ids");
-            r.reply(Response.newBuilder().setPages(PagesResult.newBuilder().addPages(
-                    dev.sprout.protocol.v1.PageResult.newBuilder().setAbsent(Absent.getDefaultInstance()))));
+            r.reply(Response.newBuilder()
+                    .setPages(PagesResult.newBuilder()
+                            .addPages(dev.sprout.protocol.v1.PageResult.newBuilder()
+                                    .setAbsent(Absent.getDefaultInstance()))));
         }
         after.join();
         afterRead.join();
@@ -457,8 +525,10 @@ class PageClientTest {
         Received r = server.take();
         assertEquals(3, r.request().getGetPages().getPages(0).getFileId());
         assertNotEquals(0, r.request().getSession());
-        r.reply(Response.newBuilder().setPages(PagesResult.newBuilder().addPages(
-                dev.sprout.protocol.v1.PageResult.newBuilder().setAbsent(Absent.getDefaultInstance()))));
+        r.reply(Response.newBuilder()
+                .setPages(PagesResult.newBuilder()
+                        .addPages(dev.sprout.protocol.v1.PageResult.newBuilder()
+                                .setAbsent(Absent.getDefaultInstance()))));
         assertSame(PageResult.ABSENT, read.join().pages().getFirst());
     }
 
@@ -501,8 +571,11 @@ class PageClientTest {
         assertEquals(Request.OpCase.ATTACH, stuck.request().getOpCase());
 
         RequestTimeoutException e = assertInstanceOf(RequestTimeoutException.class, failure(s.ping()));
-        assertTrue(e.getMessage().matches("request \\d+ \\(Ping\\) timed out after 300 ms waiting for the connection to "
-                + "127\\.0\\.0\\.1:\\d+ to come back"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .matches("request \\d+ \\(Ping\\) timed out after 300 ms waiting for the connection to "
+                                + "127\\.0\\.0\\.1:\\d+ to come back"),
+                e.getMessage());
 
         // The unanswered re-attach timed out too: the client dropped that connection and tries a new one.
         Received retry = server.take();
@@ -551,20 +624,24 @@ class PageClientTest {
 
         s.resetBatch();
         var commit = s.commit(List.of(write(1, 0, 1)), List.of());
-        server.take().reply(Response.newBuilder().setCommitted(CommitResult.newBuilder().setLsn(77)));
+        server.take()
+                .reply(Response.newBuilder()
+                        .setCommitted(CommitResult.newBuilder().setLsn(77)));
         assertEquals(77L, commit.join());
     }
 
     @Test
     void aReconnectWaitsForItsBackoffDelayThenReattaches() throws Exception {
         ManualReconnects timer = new ManualReconnects();
-        client = PageClient.connect(options().withReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400)),
-                timer.timer());
+        client = PageClient.connect(
+                options().withReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400)), timer.timer());
         PageSession s = attachWriter(client);
         server.dropConnections();
 
         Duration delay = timer.next(); // the first attempt: equal jitter, between half the minimum and the minimum
-        assertTrue(delay.compareTo(Duration.ofMillis(50)) >= 0 && delay.compareTo(Duration.ofMillis(100)) <= 0, delay.toString());
+        assertTrue(
+                delay.compareTo(Duration.ofMillis(50)) >= 0 && delay.compareTo(Duration.ofMillis(100)) <= 0,
+                delay.toString());
         var ping = s.ping(); // waits for the reconnect, which does not happen before its time
         assertEquals(1, server.connectionsAccepted());
         server.expectNoAttach();
@@ -581,8 +658,11 @@ class PageClientTest {
     void afterMaxReconnectTimeEveryCallFailsSayingHowLongItTried() throws Exception {
         ManualReconnects timer = new ManualReconnects();
         Duration max = Duration.ofSeconds(1);
-        client = PageClient.connect(options().withReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
-                .withMaxReconnectTime(max), timer.timer());
+        client = PageClient.connect(
+                options()
+                        .withReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                        .withMaxReconnectTime(max),
+                timer.timer());
         PageSession s = attachWriter(client);
         var inFlight = s.ping();
         server.take();
@@ -600,19 +680,26 @@ class PageClientTest {
             if (delay.equals(left)) {
                 assertTrue(delay.compareTo(backoff) <= 0, "cut to the time left: " + delay + " of " + backoff);
             } else {
-                assertTrue(delay.compareTo(backoff.dividedBy(2)) >= 0 && delay.compareTo(backoff) <= 0,
-                        "attempt " + (attempts + 1) + " after " + delay + ", expected " + backoff.dividedBy(2) + ".." + backoff);
+                assertTrue(
+                        delay.compareTo(backoff.dividedBy(2)) >= 0 && delay.compareTo(backoff) <= 0,
+                        "attempt " + (attempts + 1) + " after " + delay + ", expected " + backoff.dividedBy(2) + ".."
+                                + backoff);
             }
             timer.fire(delay);
             elapsed = elapsed.plus(delay);
             attempts++;
-            backoff = backoff.multipliedBy(2).compareTo(Duration.ofMillis(400)) > 0 ? Duration.ofMillis(400) : backoff.multipliedBy(2);
+            backoff = backoff.multipliedBy(2).compareTo(Duration.ofMillis(400)) > 0
+                    ? Duration.ofMillis(400)
+                    : backoff.multipliedBy(2);
         }
 
-        ConnectionLostException e = assertInstanceOf(ConnectionLostException.class,
-                failure(s.getPages(0, List.of(ref(1, 0)))));
-        assertTrue(e.getMessage().matches("gave up reconnecting to 127\\.0\\.0\\.1:\\d+ after 1000 ms and " + attempts
-                + " attempts \\(last error: .*\\); request \\d+ \\(GetPages\\) was not sent"), e.getMessage());
+        ConnectionLostException e =
+                assertInstanceOf(ConnectionLostException.class, failure(s.getPages(0, List.of(ref(1, 0)))));
+        assertTrue(
+                e.getMessage()
+                        .matches("gave up reconnecting to 127\\.0\\.0\\.1:\\d+ after 1000 ms and " + attempts
+                                + " attempts \\(last error: .*\\); request \\d+ \\(GetPages\\) was not sent"),
+                e.getMessage());
         assertInstanceOf(ConnectionLostException.class, failure(client.ping()));
         assertFalse(s.isOpen());
         assertTrue(timer.scheduled.isEmpty(), "no attempt after giving up: " + timer.scheduled);
@@ -686,7 +773,9 @@ class PageClientTest {
         List<CompletableFuture<Long>> calls = fromLoop.get(5, TimeUnit.SECONDS);
         Throwable t = failure(calls.get(1));
         assertInstanceOf(RequestTimeoutException.class, t);
-        assertTrue(t.getMessage().contains("all 2 in-flight slots are taken and the caller runs on the client's event loop"),
+        assertTrue(
+                t.getMessage()
+                        .contains("all 2 in-flight slots are taken and the caller runs on the client's event loop"),
                 t.getMessage());
         Received r = server.take();
         r.reply(Response.newBuilder().setPong(PingResult.newBuilder().setLastLsn(5)));
@@ -719,9 +808,13 @@ class PageClientTest {
         client.close();
 
         ClientClosedException closed = assertInstanceOf(ClientClosedException.class, failure(commit));
-        assertTrue(closed.getMessage().matches("client to 127\\.0\\.0\\.1:\\d+ closed while request \\d+ \\(Commit\\) "
-                + "was in flight; it may or may not have been applied"), closed.getMessage());
-        ClientClosedException later = assertInstanceOf(ClientClosedException.class, failure(s.getPages(0, List.of(ref(1, 0)))));
+        assertTrue(
+                closed.getMessage()
+                        .matches("client to 127\\.0\\.0\\.1:\\d+ closed while request \\d+ \\(Commit\\) "
+                                + "was in flight; it may or may not have been applied"),
+                closed.getMessage());
+        ClientClosedException later =
+                assertInstanceOf(ClientClosedException.class, failure(s.getPages(0, List.of(ref(1, 0)))));
         assertTrue(later.getMessage().contains("is closed"), later.getMessage());
         assertInstanceOf(ClientClosedException.class, failure(client.attach(TIMELINE, AttachMode.head())));
         assertTrue(r.channel().closeFuture().await(5, TimeUnit.SECONDS), "the connection is closed");
@@ -732,8 +825,8 @@ class PageClientTest {
     void connectFailsWithTheAddressWhenNothingListens() {
         int port = server.port();
         server.close();
-        ConnectionLostException e = assertThrows(ConnectionLostException.class,
-                () -> PageClient.connect(ClientOptions.defaults("127.0.0.1", port)));
+        ConnectionLostException e = assertThrows(
+                ConnectionLostException.class, () -> PageClient.connect(ClientOptions.defaults("127.0.0.1", port)));
         assertTrue(e.getMessage().startsWith("could not connect to 127.0.0.1:" + port), e.getMessage());
         server = ScriptedPageServer.start();
     }
@@ -741,11 +834,16 @@ class PageClientTest {
     @Test
     void optionsRefuseNonsenseNamingTheValue() {
         ClientOptions o = ClientOptions.defaults("localhost", 6400);
-        assertEquals("maxInFlight: 0 (expected: > 0)",
-                assertThrows(IllegalArgumentException.class, () -> o.withMaxInFlight(0)).getMessage());
-        assertEquals("port: 70000 (expected: 1..65535)",
-                assertThrows(IllegalArgumentException.class, () -> ClientOptions.defaults("h", 70000)).getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertEquals(
+                "maxInFlight: 0 (expected: > 0)",
+                assertThrows(IllegalArgumentException.class, () -> o.withMaxInFlight(0))
+                        .getMessage());
+        assertEquals(
+                "port: 70000 (expected: 1..65535)",
+                assertThrows(IllegalArgumentException.class, () -> ClientOptions.defaults("h", 70000))
+                        .getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> o.withReconnectBackoff(Duration.ofSeconds(2), Duration.ofMillis(1)));
         assertThrows(IllegalArgumentException.class, () -> o.withRequestTimeout(Duration.ZERO));
     }

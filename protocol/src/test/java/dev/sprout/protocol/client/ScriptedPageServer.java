@@ -63,7 +63,8 @@ final class ScriptedPageServer implements AutoCloseable {
         }
 
         void refuse(Code code, String message) {
-            reply(Response.newBuilder().setStatus(Status.newBuilder().setCode(code).setMessage(message)));
+            reply(Response.newBuilder()
+                    .setStatus(Status.newBuilder().setCode(code).setMessage(message)));
         }
     }
 
@@ -93,7 +94,9 @@ final class ScriptedPageServer implements AutoCloseable {
                                 .addLast(FrameEncoder.INSTANCE);
                     }
                 })
-                .bind("127.0.0.1", port).syncUninterruptibly().channel();
+                .bind("127.0.0.1", port)
+                .syncUninterruptibly()
+                .channel();
     }
 
     /** A server on an ephemeral port of 127.0.0.1. */
@@ -203,14 +206,21 @@ final class ScriptedPageServer implements AutoCloseable {
             } else {
                 long current = generations.getOrDefault(a.getTimelineId(), 0L);
                 if (a.getGeneration() != current) {
-                    received.refuse(Code.FENCED, "timeline " + a.getTimelineId() + " was taken over by writer generation "
-                            + current + "; this session holds generation " + a.getGeneration() + " and may no longer write");
+                    received.refuse(
+                            Code.FENCED,
+                            "timeline " + a.getTimelineId() + " was taken over by writer generation " + current
+                                    + "; this session holds generation " + a.getGeneration()
+                                    + " and may no longer write");
                     return;
                 }
                 generation = current;
             }
         }
-        received.reply(Response.newBuilder().setAttached(AttachResult.newBuilder()
-                .setSession(sessionIds.incrementAndGet()).setGeneration(generation).setLastLsn(1000).setMinReadableLsn(1)));
+        received.reply(Response.newBuilder()
+                .setAttached(AttachResult.newBuilder()
+                        .setSession(sessionIds.incrementAndGet())
+                        .setGeneration(generation)
+                        .setLastLsn(1000)
+                        .setMinReadableLsn(1)));
     }
 }

@@ -140,15 +140,16 @@ class VarintFrameDecoderTest {
         }
         // And a real 5-byte length: refused as too long, but read whole first.
         EmbeddedChannel ch = new EmbeddedChannel(new VarintFrameDecoder(MAX));
-        TooLongFrameException e = assertThrows(TooLongFrameException.class,
-                () -> ch.writeInbound(Unpooled.wrappedBuffer(varint(1 << 28))));
+        TooLongFrameException e = assertThrows(
+                TooLongFrameException.class, () -> ch.writeInbound(Unpooled.wrappedBuffer(varint(1 << 28))));
         assertEquals("frame of 268435456 bytes exceeds the maximum of 1048576 bytes", e.getMessage());
     }
 
     /** The same stream, fed whole, byte by byte, and split in two at every boundary, yields the same frames. */
     @Test
     void splitAtEveryByteBoundaryYieldsTheSameFrames() {
-        List<byte[]> bodies = List.of(body(5, 1), bytes(), body(130, 2), body(1, 3), body(300, 4), bytes(), body(127, 5));
+        List<byte[]> bodies =
+                List.of(body(5, 1), bytes(), body(130, 2), body(1, 3), body(300, 4), bytes(), body(127, 5));
         byte[] stream = stream(bodies);
         assertFrames(bodies, feedWhole(stream));
         assertFrames(bodies, feedByteByByte(stream));
@@ -234,7 +235,8 @@ class VarintFrameDecoderTest {
     @Test
     void aLengthBeyondInt32IsCorrupt() {
         EmbeddedChannel ch = new EmbeddedChannel(new VarintFrameDecoder(MAX));
-        CorruptedFrameException e = assertThrows(CorruptedFrameException.class,
+        CorruptedFrameException e = assertThrows(
+                CorruptedFrameException.class,
                 () -> ch.writeInbound(Unpooled.wrappedBuffer(bytes(0xff, 0xff, 0xff, 0xff, 0x0f))));
         assertEquals("frame length 4294967295 does not fit a varint32", e.getMessage());
         assertFalse(ch.finish());
@@ -249,8 +251,15 @@ class VarintFrameDecoderTest {
     @Test
     void frameEncoderWritesWhatTheDecoderReads() throws Exception {
         Request small = Request.newBuilder().setId(17).setSession(3).build();
-        PageWrite page = PageWrite.newBuilder().setFileId(9).setBlock(1).setData(ByteString.copyFrom(body(8192, 7))).build();
-        Request large = Request.newBuilder().setId(18).setPutPages(PutPages.newBuilder().addPages(page).addPages(page)).build();
+        PageWrite page = PageWrite.newBuilder()
+                .setFileId(9)
+                .setBlock(1)
+                .setData(ByteString.copyFrom(body(8192, 7)))
+                .build();
+        Request large = Request.newBuilder()
+                .setId(18)
+                .setPutPages(PutPages.newBuilder().addPages(page).addPages(page))
+                .build();
 
         EmbeddedChannel out = new EmbeddedChannel(FrameEncoder.INSTANCE);
         assertTrue(out.writeOutbound(small, large));

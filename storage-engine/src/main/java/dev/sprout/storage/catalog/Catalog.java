@@ -3,10 +3,10 @@ package dev.sprout.storage.catalog;
 import dev.sprout.storage.error.InvalidArgumentException;
 import dev.sprout.storage.error.StorageIoException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
-import java.util.LinkedHashMap;
 import java.util.function.Supplier;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
@@ -110,8 +110,8 @@ public final class Catalog {
                 if (change.getValue().isPresent()) {
                     byte[] v = change.getValue().get();
                     if (v.length > MAX_VALUE_BYTES) {
-                        throw new InvalidArgumentException("catalog value of \"" + change.getKey() + "\" is "
-                                + v.length + " bytes (expected: <= " + MAX_VALUE_BYTES + ")");
+                        throw new InvalidArgumentException("catalog value of \"" + change.getKey() + "\" is " + v.length
+                                + " bytes (expected: <= " + MAX_VALUE_BYTES + ")");
                     }
                     batch.put(family, k, v);
                 } else {
@@ -126,7 +126,8 @@ public final class Catalog {
     private static byte[] key(String key) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
         if (k.length > MAX_KEY_BYTES) {
-            throw new InvalidArgumentException("catalog key of " + k.length + " bytes (expected: <= " + MAX_KEY_BYTES + ")");
+            throw new InvalidArgumentException(
+                    "catalog key of " + k.length + " bytes (expected: <= " + MAX_KEY_BYTES + ")");
         }
         return k;
     }

@@ -77,6 +77,7 @@ final class BlockMaps {
     /** One daemon thread builds maps in turn; closed before RocksDB is. */
     private final java.util.concurrent.ExecutorService builder = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("sprout-block-maps").unstarted(r));
+
     private volatile boolean closing;
 
     BlockMaps(RocksHandles rocks, Writer writer) {
@@ -109,7 +110,7 @@ final class BlockMaps {
                 }
             }
             case Building building -> building.committed.add(new long[] {block, lsn});
-            case null, default -> { }
+            case null, default -> {}
         }
     }
 
@@ -117,7 +118,8 @@ final class BlockMaps {
         if (closing) {
             return;
         }
-        Building building = writer.exclusive(() -> maps.putIfAbsent(key, new Building()) == null ? (Building) maps.get(key) : null);
+        Building building =
+                writer.exclusive(() -> maps.putIfAbsent(key, new Building()) == null ? (Building) maps.get(key) : null);
         if (building == null) {
             return; // someone else is building it, or it is built
         }

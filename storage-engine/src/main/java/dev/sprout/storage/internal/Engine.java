@@ -34,7 +34,8 @@ public final class Engine {
             this.namespace = new NamespaceOps(rocks, registry, reader, writer);
             this.pageCommit = new PageCommit(rocks, registry, reader, namespace, blockMaps);
             this.timelines = new TimelineOps(rocks, registry, writer, timeIndex, leases, blockMaps);
-            this.gc = new GarbageCollector(rocks, registry, writer, timeIndex, leases, options.clock(), options.pitrWindow());
+            this.gc = new GarbageCollector(
+                    rocks, registry, writer, timeIndex, leases, options.clock(), options.pitrWindow());
         } catch (RuntimeException e) {
             rocks.close();
             throw e;
@@ -57,17 +58,16 @@ public final class Engine {
 
     public void checkReadable(TimelineState t, long lsn) {
         if (lsn < t.branchLsn) {
-            throw new LsnOutOfRangeException("LSN " + lsn + " is before timeline " + t.id
-                    + " begins (LSN " + t.branchLsn + ")");
+            throw new LsnOutOfRangeException(
+                    "LSN " + lsn + " is before timeline " + t.id + " begins (LSN " + t.branchLsn + ")");
         }
         if (lsn < t.gcHorizon()) {
-            throw new LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline "
-                    + t.id + " (LSN " + t.gcHorizon() + "): history before it has been collected");
+            throw new LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline " + t.id + " (LSN "
+                    + t.gcHorizon() + "): history before it has been collected");
         }
         long last = writer.lastLsn();
         if (lsn > last) {
-            throw new LsnOutOfRangeException("LSN " + lsn + " is beyond the store's last commit (LSN "
-                    + last + ")");
+            throw new LsnOutOfRangeException("LSN " + lsn + " is beyond the store's last commit (LSN " + last + ")");
         }
     }
 }

@@ -35,8 +35,14 @@ public final class GarbageCollector {
     private final InstantSource clock;
     private volatile Duration pitrWindow;
 
-    public GarbageCollector(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases,
-            InstantSource clock, Duration pitrWindow) {
+    public GarbageCollector(
+            RocksHandles rocks,
+            Registry registry,
+            Writer writer,
+            TimeIndex timeIndex,
+            Leases leases,
+            InstantSource clock,
+            Duration pitrWindow) {
         this.rocks = rocks;
         this.registry = registry;
         this.writer = writer;
@@ -132,8 +138,8 @@ public final class GarbageCollector {
         return total;
     }
 
-    private void commitDeletes(TimelineState t, ColumnFamilyHandle cf, List<byte[]> keys, boolean pages, long bytes,
-            long[] total) {
+    private void commitDeletes(
+            TimelineState t, ColumnFamilyHandle cf, List<byte[]> keys, boolean pages, long bytes, long[] total) {
         if (keys.isEmpty()) {
             return;
         }

@@ -4,6 +4,7 @@ package dev.sprout.storage.internal;
 record Globals(long lastLsn, long nextFileId, long lastTimeMicros) {
     /** File id 1 is every root timeline's root directory; ids from here on are handed out once each. */
     static final long FIRST_FILE_ID = 2;
+
     static final Globals EMPTY = new Globals(0, FIRST_FILE_ID, 0);
 
     static byte[] encode(long lastLsn, long nextFileId, long lastTimeMicros) {

@@ -32,6 +32,7 @@ public final class Keys {
     public static final int LSN_BYTES = 8;
     /** Timeline, file, block: the part of a page key that the prefix bloom filter covers. */
     public static final int PAGE_PREFIX_BYTES = TIMELINE_BYTES + 8 + 4;
+
     public static final int PAGE_KEY_BYTES = PAGE_PREFIX_BYTES + LSN_BYTES;
     public static final int ATTR_PREFIX_BYTES = TIMELINE_BYTES + 8;
     public static final int ATTR_KEY_BYTES = ATTR_PREFIX_BYTES + LSN_BYTES;

@@ -25,7 +25,8 @@ public final class Leases {
     }
 
     Lease grant(TimelineId timeline, long lsn, Duration ttl) {
-        Lease lease = new Lease(ids.incrementAndGet(), timeline, lsn, clock.instant().plus(checkTtl(ttl)));
+        Lease lease =
+                new Lease(ids.incrementAndGet(), timeline, lsn, clock.instant().plus(checkTtl(ttl)));
         leases.put(lease.id(), lease);
         return lease;
     }
@@ -50,7 +51,10 @@ public final class Leases {
     OptionalLong minLive(TimelineId timeline) {
         Instant now = clock.instant();
         leases.values().removeIf(l -> !l.expiresAt().isAfter(now));
-        return leases.values().stream().filter(l -> l.timeline().equals(timeline)).mapToLong(Lease::lsn).min();
+        return leases.values().stream()
+                .filter(l -> l.timeline().equals(timeline))
+                .mapToLong(Lease::lsn)
+                .min();
     }
 
     void dropTimeline(TimelineId timeline) {
@@ -59,7 +63,8 @@ public final class Leases {
 
     private static Duration checkTtl(Duration ttl) {
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
-            throw new InvalidArgumentException("lease duration " + ttl + " is out of range (expected: > 0 and <= " + MAX_TTL + ")");
+            throw new InvalidArgumentException(
+                    "lease duration " + ttl + " is out of range (expected: > 0 and <= " + MAX_TTL + ")");
         }
         return ttl;
     }

@@ -42,8 +42,8 @@ public final class NamespaceOps {
         StringBuilder walked = new StringBuilder();
         for (String name : path.components()) {
             if (current.type() != FileType.DIRECTORY) {
-                throw new NotDirectoryException("\"" + (walked.isEmpty() ? "/" : walked) + "\" is not a directory (resolving \""
-                        + path + "\" on timeline " + t.id + ")");
+                throw new NotDirectoryException("\"" + (walked.isEmpty() ? "/" : walked)
+                        + "\" is not a directory (resolving \"" + path + "\" on timeline " + t.id + ")");
             }
             walked.append('/').append(name);
             Optional<Values.Target> next = reader.entry(t, lsn, current.fileId(), Keys.nameBytes(name));
@@ -61,8 +61,9 @@ public final class NamespaceOps {
     }
 
     public FileAttr attr(TimelineState t, long lsn, long fileId) {
-        return reader.attr(t, lsn, fileId).orElseThrow(() -> new NoSuchFileException(
-                "file " + fileId + " does not exist on timeline " + t.id + at(lsn)));
+        return reader.attr(t, lsn, fileId)
+                .orElseThrow(() ->
+                        new NoSuchFileException("file " + fileId + " does not exist on timeline " + t.id + at(lsn)));
     }
 
     private long directory(TimelineState t, long lsn, PathName dir) {
@@ -87,7 +88,9 @@ public final class NamespaceOps {
             }
             long id = txn.newFileId();
             txn.put(rocks.dentries, Keys.dentry(t.id, dir, name, txn.lsn), Values.dentry(id, type));
-            txn.put(rocks.attrs, Keys.attr(t.id, id, txn.lsn),
+            txn.put(
+                    rocks.attrs,
+                    Keys.attr(t.id, id, txn.lsn),
                     Values.attr(new FileAttr(id, type, 0, mode, uid, gid, txn.timeMicros, txn.lsn)));
             txn.touch(t, dir);
             txn.touch(t, id);
@@ -112,8 +115,8 @@ public final class NamespaceOps {
             }
             long dir = directory(t, HEAD, path.parent());
             byte[] name = Keys.nameBytes(path.name());
-            Values.Target target = reader.entry(t, HEAD, dir, name)
-                    .orElseThrow(() -> noSuchFile(t, HEAD, path.toString(), path));
+            Values.Target target =
+                    reader.entry(t, HEAD, dir, name).orElseThrow(() -> noSuchFile(t, HEAD, path.toString(), path));
             if (expected == FileType.REGULAR && target.type() == FileType.DIRECTORY) {
                 throw new IsDirectoryException("\"" + path + "\" is a directory (use rmdir)");
             }
@@ -141,14 +144,16 @@ public final class NamespaceOps {
         return writer.write(txn -> {
             TimelineState t = registry.require(timeline);
             if (from.isRoot() || to.isRoot()) {
-                throw new InvalidArgumentException("\"/\" cannot be renamed or replaced (rename \"" + from + "\" to \"" + to + "\")");
+                throw new InvalidArgumentException(
+                        "\"/\" cannot be renamed or replaced (rename \"" + from + "\" to \"" + to + "\")");
             }
             long fromDir = directory(t, HEAD, from.parent());
             byte[] fromName = Keys.nameBytes(from.name());
             Values.Target source = reader.entry(t, HEAD, fromDir, fromName)
                     .orElseThrow(() -> noSuchFile(t, HEAD, from.toString(), from));
             if (source.type() == FileType.DIRECTORY && to.isWithin(from) && !to.equals(from)) {
-                throw new InvalidArgumentException("cannot move directory \"" + from + "\" into itself (\"" + to + "\")");
+                throw new InvalidArgumentException(
+                        "cannot move directory \"" + from + "\" into itself (\"" + to + "\")");
             }
             long toDir = directory(t, HEAD, to.parent());
             byte[] toName = Keys.nameBytes(to.name());
@@ -161,10 +166,12 @@ public final class NamespaceOps {
                     return txn.lsn;
                 }
                 if (source.type() != FileType.DIRECTORY && old.type() == FileType.DIRECTORY) {
-                    throw new IsDirectoryException("cannot replace directory \"" + to + "\" with file \"" + from + "\"");
+                    throw new IsDirectoryException(
+                            "cannot replace directory \"" + to + "\" with file \"" + from + "\"");
                 }
                 if (source.type() == FileType.DIRECTORY && old.type() != FileType.DIRECTORY) {
-                    throw new NotDirectoryException("cannot replace file \"" + to + "\" with directory \"" + from + "\"");
+                    throw new NotDirectoryException(
+                            "cannot replace file \"" + to + "\" with directory \"" + from + "\"");
                 }
                 if (old.type() == FileType.DIRECTORY && reader.hasEntries(t, HEAD, old.fileId())) {
                     throw new DirectoryNotEmptyException("cannot replace directory \"" + to + "\": it is not empty");
@@ -174,7 +181,10 @@ public final class NamespaceOps {
                 txn.touch(t, old.fileId());
             }
             txn.put(rocks.dentries, Keys.dentry(t.id, fromDir, fromName, txn.lsn), Values.TOMBSTONE);
-            txn.put(rocks.dentries, Keys.dentry(t.id, toDir, toName, txn.lsn), Values.dentry(source.fileId(), source.type()));
+            txn.put(
+                    rocks.dentries,
+                    Keys.dentry(t.id, toDir, toName, txn.lsn),
+                    Values.dentry(source.fileId(), source.type()));
             txn.touch(t, fromDir);
             txn.touch(t, toDir);
             txn.changes(t, 0, 0, -replacedSize);
@@ -187,7 +197,10 @@ public final class NamespaceOps {
         return writer.write(txn -> {
             TimelineState t = registry.require(timeline);
             FileAttr current = attr(t, HEAD, path);
-            txn.put(rocks.attrs, Keys.attr(t.id, current.fileId(), txn.lsn), Values.attr(change.applyTo(current, txn.lsn)));
+            txn.put(
+                    rocks.attrs,
+                    Keys.attr(t.id, current.fileId(), txn.lsn),
+                    Values.attr(change.applyTo(current, txn.lsn)));
             txn.touch(t, current.fileId());
             txn.changes(t);
             return txn.lsn;
@@ -207,6 +220,7 @@ public final class NamespaceOps {
 
     private static NoSuchFileException noSuchFile(TimelineState t, long lsn, String missing, PathName path) {
         String what = missing.equals(path.toString()) ? "" : " (resolving \"" + path + "\")";
-        return new NoSuchFileException("no such file or directory: \"" + missing + "\"" + what + " on timeline " + t.id + at(lsn));
+        return new NoSuchFileException(
+                "no such file or directory: \"" + missing + "\"" + what + " on timeline " + t.id + at(lsn));
     }
 }

@@ -34,7 +34,12 @@ public final class PageCommit {
     private final NamespaceOps namespace;
     private final BlockMaps blockMaps;
 
-    PageCommit(RocksHandles rocks, Registry registry, VersionedReader reader, NamespaceOps namespace, BlockMaps blockMaps) {
+    PageCommit(
+            RocksHandles rocks,
+            Registry registry,
+            VersionedReader reader,
+            NamespaceOps namespace,
+            BlockMaps blockMaps) {
         this.rocks = rocks;
         this.registry = registry;
         this.reader = reader;
@@ -98,8 +103,9 @@ public final class PageCommit {
                     break;
                 }
                 if (page.getValue().length > 0) {
-                    throw new InvalidPageException("block " + page.getKey() + " of file " + file + " lies beyond the file's size of "
-                            + size + " bytes after this batch (resize the file in the same batch)");
+                    throw new InvalidPageException(
+                            "block " + page.getKey() + " of file " + file + " lies beyond the file's size of " + size
+                                    + " bytes after this batch (resize the file in the same batch)");
                 }
             }
             zeroTail(t, file, size, written, false);
@@ -110,8 +116,8 @@ public final class PageCommit {
             }
             if (size != attr.size()) {
                 logicalDelta += size - attr.size();
-                FileAttr resized = new FileAttr(file, attr.type(), size, attr.mode(), attr.uid(), attr.gid(),
-                        attr.mtimeMicros(), txn.lsn);
+                FileAttr resized = new FileAttr(
+                        file, attr.type(), size, attr.mode(), attr.uid(), attr.gid(), attr.mtimeMicros(), txn.lsn);
                 txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
             }
             txn.touch(t, file);
@@ -125,7 +131,8 @@ public final class PageCommit {
      * Zeroes the bytes past {@code size} in the block that holds the file's last byte. With {@code readStored},
      * a block not written in this batch is read from the store (a truncation must clean the stored tail too).
      */
-    private void zeroTail(TimelineState t, long file, long size, NavigableMap<Integer, byte[]> written, boolean readStored) {
+    private void zeroTail(
+            TimelineState t, long file, long size, NavigableMap<Integer, byte[]> written, boolean readStored) {
         int offset = (int) (size % Pages.PAGE_SIZE);
         if (offset == 0) {
             return;

@@ -31,15 +31,21 @@ public final class Registry {
             byte[] v = rocks.db.get(rocks.meta, Keys.metaFormat());
             if (v == null) {
                 if (rocks.db.get(rocks.meta, Keys.metaGlobal()) != null) {
-                    throw new StorageIoException("the store at " + dir + " was written by a build without an on-disk format"
-                            + " version (expected version " + FORMAT_VERSION + "); open it with that build, or delete it", null);
+                    throw new StorageIoException(
+                            "the store at " + dir + " was written by a build without an on-disk format"
+                                    + " version (expected version " + FORMAT_VERSION
+                                    + "); open it with that build, or delete it",
+                            null);
                 }
                 byte[] mine = new byte[4];
                 Keys.putInt(mine, 0, FORMAT_VERSION);
                 rocks.db.put(rocks.meta, rocks.commitWrite, Keys.metaFormat(), mine);
             } else if (v.length != 4 || Keys.getInt(v, 0) != FORMAT_VERSION) {
-                throw new StorageIoException("the store at " + dir + " has on-disk format version "
-                        + (v.length == 4 ? Keys.getInt(v, 0) : -1) + "; this build reads version " + FORMAT_VERSION, null);
+                throw new StorageIoException(
+                        "the store at " + dir + " has on-disk format version "
+                                + (v.length == 4 ? Keys.getInt(v, 0) : -1) + "; this build reads version "
+                                + FORMAT_VERSION,
+                        null);
             }
         } catch (RocksDBException e) {
             throw new StorageIoException("cannot read the store's format version: " + e.getMessage(), e);

@@ -2,11 +2,11 @@ package dev.sprout.storage.internal;
 
 import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.error.StorageIoException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -46,9 +46,11 @@ public final class RocksHandles implements AutoCloseable {
     public final ColumnFamilyHandle catalog;
     /** Point-in-time reads that stay within one page key's prefix (timeline, file, block). */
     public final ReadOptions pageRead;
+
     public final ReadOptions plainRead;
     /** Scans across prefixes (GC, listings): the prefix extractor must not cut the iteration short. */
     public final ReadOptions scanRead;
+
     public final WriteOptions commitWrite;
     public final WriteOptions unsyncedWrite;
 
@@ -126,8 +128,8 @@ public final class RocksHandles implements AutoCloseable {
         }
     }
 
-    private static ColumnFamilyOptions cfOptions(long writeBuffer, LRUCache cache, BloomFilter bloom,
-            List<RocksObject> owned) {
+    private static ColumnFamilyOptions cfOptions(
+            long writeBuffer, LRUCache cache, BloomFilter bloom, List<RocksObject> owned) {
         BlockBasedTableConfig table = new BlockBasedTableConfig()
                 .setBlockCache(cache)
                 .setBlockSize(4 << 10)

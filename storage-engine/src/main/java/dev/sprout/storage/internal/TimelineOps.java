@@ -31,6 +31,7 @@ public final class TimelineOps {
     /** {@link #branch}'s "no other records in the write", recognised by identity. */
     @SuppressWarnings("UnnecessaryLambda")
     private static final BiConsumer<TimelineInfo, WriteBatch> NOTHING_ELSE = (info, wb) -> {};
+
     private static final Logger log = LoggerFactory.getLogger(TimelineOps.class);
     private final RocksHandles rocks;
     private final Registry registry;
@@ -39,7 +40,13 @@ public final class TimelineOps {
     private final Leases leases;
     private final BlockMaps blockMaps;
 
-    TimelineOps(RocksHandles rocks, Registry registry, Writer writer, TimeIndex timeIndex, Leases leases, BlockMaps blockMaps) {
+    TimelineOps(
+            RocksHandles rocks,
+            Registry registry,
+            Writer writer,
+            TimeIndex timeIndex,
+            Leases leases,
+            BlockMaps blockMaps) {
         this.rocks = rocks;
         this.registry = registry;
         this.writer = writer;
@@ -53,30 +60,33 @@ public final class TimelineOps {
      * Idempotent: a root with this id returns its current description.
      */
     public TimelineInfo createRoot(TimelineId id, int uid, int gid) {
-        Optional<TimelineInfo> existing = writer.exclusive(() -> registry.find(id).map(t -> {
-            if (t.parentId.isPresent()) {
-                throw new TimelineExistsException("timeline " + id + " already exists as a branch of " + t.parentId.get());
-            }
-            return info(t);
-        }));
+        Optional<TimelineInfo> existing =
+                writer.exclusive(() -> registry.find(id).map(t -> {
+                    if (t.parentId.isPresent()) {
+                        throw new TimelineExistsException(
+                                "timeline " + id + " already exists as a branch of " + t.parentId.get());
+                    }
+                    return info(t);
+                }));
         if (existing.isPresent()) {
             return existing.get();
         }
         TimelineState created;
         try {
             created = writer.write(txn -> {
-            if (registry.find(id).isPresent()) {
-                throw new TimelineExistsException("timeline " + id + " was created concurrently");
-            }
-            TimelineState t = new TimelineState(id, Optional.empty(), txn.lsn, txn.timeMicros,
-                    new TimelineState.Progress(txn.lsn, 0, 0, 0, 0));
-            FileAttr root = new FileAttr(NamespaceOps.ROOT_DIR, FileType.DIRECTORY, 0, 0700, uid, gid, txn.timeMicros, txn.lsn);
-            txn.put(rocks.attrs, Keys.attr(id, NamespaceOps.ROOT_DIR, txn.lsn), Values.attr(root));
-            txn.put(rocks.meta, Keys.metaLogicalSize(id, txn.lsn), Writer.longBytes(0));
-            txn.touch(t, NamespaceOps.ROOT_DIR);
-            txn.changes(t);
-            txn.afterCommit(() -> registry.add(t));
-            return t;
+                if (registry.find(id).isPresent()) {
+                    throw new TimelineExistsException("timeline " + id + " was created concurrently");
+                }
+                TimelineState t = new TimelineState(
+                        id, Optional.empty(), txn.lsn, txn.timeMicros, new TimelineState.Progress(txn.lsn, 0, 0, 0, 0));
+                FileAttr root = new FileAttr(
+                        NamespaceOps.ROOT_DIR, FileType.DIRECTORY, 0, 0700, uid, gid, txn.timeMicros, txn.lsn);
+                txn.put(rocks.attrs, Keys.attr(id, NamespaceOps.ROOT_DIR, txn.lsn), Values.attr(root));
+                txn.put(rocks.meta, Keys.metaLogicalSize(id, txn.lsn), Writer.longBytes(0));
+                txn.touch(t, NamespaceOps.ROOT_DIR);
+                txn.changes(t);
+                txn.afterCommit(() -> registry.add(t));
+                return t;
             });
         } catch (TimelineExistsException raced) {
             return createRoot(id, uid, gid); // another caller created it first: answer as for a retry
@@ -97,7 +107,8 @@ public final class TimelineOps {
      * atomic write, given the new timeline as it will be: a restart finds both or neither. Not called when the
      * timeline already exists as asked (a retry).
      */
-    public TimelineInfo branch(TimelineId id, TimelineId parentId, long lsn, BiConsumer<TimelineInfo, WriteBatch> alsoWrite) {
+    public TimelineInfo branch(
+            TimelineId id, TimelineId parentId, long lsn, BiConsumer<TimelineInfo, WriteBatch> alsoWrite) {
         return writer.exclusive(() -> {
             TimelineState parent = registry.require(parentId);
             Optional<TimelineState> existing = registry.find(id);
@@ -112,7 +123,11 @@ public final class TimelineOps {
             }
             checkBranchPoint(parent, lsn);
             long logical = logicalSizeAt(parent, lsn);
-            TimelineState t = new TimelineState(id, Optional.of(parentId), lsn, writer.nowMicros(),
+            TimelineState t = new TimelineState(
+                    id,
+                    Optional.of(parentId),
+                    lsn,
+                    writer.nowMicros(),
                     new TimelineState.Progress(lsn, 0, 0, 0, logical));
             t.parent = parent;
             writer.writeDurably(wb -> {
@@ -137,13 +152,15 @@ public final class TimelineOps {
         TimelineState t = registry.require(timeline);
         long micros = Writer.toMicros(time);
         if (micros > writer.nowMicros()) {
-            throw new LsnOutOfRangeException("time " + time + " is in the future (now: " + Instant.EPOCH.plusNanos(writer.nowMicros() * 1000) + ")");
+            throw new LsnOutOfRangeException("time " + time + " is in the future (now: "
+                    + Instant.EPOCH.plusNanos(writer.nowMicros() * 1000) + ")");
         }
         if (micros < t.createdAtMicros) {
             throw new LsnOutOfRangeException("time " + time + " is before timeline " + timeline + " was created ("
                     + Instant.EPOCH.plusNanos(t.createdAtMicros * 1000) + ")");
         }
-        long lsn = Math.max(t.branchLsn, Math.min(t.lastLsn(), timeIndex.lsnAt(micros).orElse(0)));
+        long lsn = Math.max(
+                t.branchLsn, Math.min(t.lastLsn(), timeIndex.lsnAt(micros).orElse(0)));
         if (lsn < t.gcHorizon()) {
             throw new LsnOutOfRangeException("time " + time + " (LSN " + lsn + ") is below the GC horizon of timeline "
                     + timeline + " (LSN " + t.gcHorizon() + "): history before it has been collected");
@@ -175,8 +192,8 @@ public final class TimelineOps {
                     + " (last LSN " + parent.lastLsn() + ")");
         }
         if (lsn < parent.branchLsn) {
-            throw new LsnOutOfRangeException("LSN " + lsn + " is before timeline " + parent.id + " begins (LSN "
-                    + parent.branchLsn + ")");
+            throw new LsnOutOfRangeException(
+                    "LSN " + lsn + " is before timeline " + parent.id + " begins (LSN " + parent.branchLsn + ")");
         }
         if (lsn < parent.gcHorizon()) {
             throw new LsnOutOfRangeException("LSN " + lsn + " is below the GC horizon of timeline " + parent.id
@@ -193,8 +210,9 @@ public final class TimelineOps {
             TimelineState t = registry.require(id);
             List<TimelineState> children = registry.children(t);
             if (!children.isEmpty()) {
-                throw new TimelineHasChildrenException("timeline " + id + " has " + children.size()
-                        + " child timeline(s) that read through it, e.g. " + children.getFirst().id + "; delete them first");
+                throw new TimelineHasChildrenException(
+                        "timeline " + id + " has " + children.size() + " child timeline(s) that read through it, e.g. "
+                                + children.getFirst().id + "; delete them first");
             }
             byte[] prefix = Keys.timelinePrefix(id);
             byte[] filePrefix = Keys.metaFilePrefix(id);
@@ -264,7 +282,8 @@ public final class TimelineOps {
             byte[] value = rocks.db.get(rocks.meta, Keys.metaWriter(id));
             return value == null ? 0 : java.nio.ByteBuffer.wrap(value).getLong();
         } catch (RocksDBException e) {
-            throw new StorageIoException("reading the writer generation of timeline " + id + " failed: " + e.getMessage(), e);
+            throw new StorageIoException(
+                    "reading the writer generation of timeline " + id + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -283,17 +302,30 @@ public final class TimelineOps {
 
     TimelineInfo info(TimelineState t) {
         TimelineState.Progress p = t.progress;
-        return new TimelineInfo(t.id, t.parentId, t.branchLsn, Instant.EPOCH.plusNanos(t.createdAtMicros * 1000),
-                p.lastLsn(), p.gcHorizon(), p.logicalBytes(), p.pageVersions(), p.pageBytes(), physicalBytes(t.id));
+        return new TimelineInfo(
+                t.id,
+                t.parentId,
+                t.branchLsn,
+                Instant.EPOCH.plusNanos(t.createdAtMicros * 1000),
+                p.lastLsn(),
+                p.gcHorizon(),
+                p.logicalBytes(),
+                p.pageVersions(),
+                p.pageBytes(),
+                physicalBytes(t.id));
     }
 
     private long physicalBytes(TimelineId id) {
         byte[] prefix = Keys.timelinePrefix(id);
         long total = 0;
-        try (Slice start = new Slice(prefix); Slice end = new Slice(Keys.rangeEnd(prefix))) {
+        try (Slice start = new Slice(prefix);
+                Slice end = new Slice(Keys.rangeEnd(prefix))) {
             for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
-                long[] sizes = rocks.db.getApproximateSizes(cf, List.of(new Range(start, end)),
-                        org.rocksdb.SizeApproximationFlag.INCLUDE_FILES, org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+                long[] sizes = rocks.db.getApproximateSizes(
+                        cf,
+                        List.of(new Range(start, end)),
+                        org.rocksdb.SizeApproximationFlag.INCLUDE_FILES,
+                        org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
                 total += sizes[0];
             }
         }

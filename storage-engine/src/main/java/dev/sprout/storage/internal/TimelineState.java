@@ -19,7 +19,8 @@ public final class TimelineState {
     /** What changes as a timeline lives; immutable, replaced as a whole. */
     record Progress(long lastLsn, long gcHorizon, long pageVersions, long pageBytes, long logicalBytes) {
         Progress committed(long lsn, long moreVersions, long moreBytes, long logicalDelta) {
-            return new Progress(lsn, gcHorizon, pageVersions + moreVersions, pageBytes + moreBytes, logicalBytes + logicalDelta);
+            return new Progress(
+                    lsn, gcHorizon, pageVersions + moreVersions, pageBytes + moreBytes, logicalBytes + logicalDelta);
         }
 
         Progress withHorizon(long horizon) {
@@ -37,6 +38,7 @@ public final class TimelineState {
     final long createdAtMicros;
     /** Set once at open or creation, never changed: a parent outlives its children. */
     volatile TimelineState parent;
+
     volatile Progress progress;
 
     /**
@@ -52,7 +54,8 @@ public final class TimelineState {
         return first != null && first <= lsn;
     }
 
-    TimelineState(TimelineId id, Optional<TimelineId> parentId, long branchLsn, long createdAtMicros, Progress progress) {
+    TimelineState(
+            TimelineId id, Optional<TimelineId> parentId, long branchLsn, long createdAtMicros, Progress progress) {
         this.id = id;
         this.parentId = parentId;
         this.branchLsn = branchLsn;
@@ -86,11 +89,20 @@ public final class TimelineState {
 
     static TimelineState decode(TimelineId id, byte[] v) {
         if (v.length != RECORD_BYTES || v[0] != FORMAT) {
-            throw new IllegalStateException("timeline record of " + id + " has an unknown format (length "
-                    + v.length + ", version " + (v.length > 0 ? v[0] : -1) + ")");
+            throw new IllegalStateException("timeline record of " + id + " has an unknown format (length " + v.length
+                    + ", version " + (v.length > 0 ? v[0] : -1) + ")");
         }
         Optional<TimelineId> parent = v[1] == 1 ? Optional.of(Keys.timelineAt(v, 2)) : Optional.empty();
-        return new TimelineState(id, parent, Keys.getLong(v, 18), Keys.getLong(v, 26), new Progress(
-                Keys.getLong(v, 34), Keys.getLong(v, 42), Keys.getLong(v, 50), Keys.getLong(v, 58), Keys.getLong(v, 66)));
+        return new TimelineState(
+                id,
+                parent,
+                Keys.getLong(v, 18),
+                Keys.getLong(v, 26),
+                new Progress(
+                        Keys.getLong(v, 34),
+                        Keys.getLong(v, 42),
+                        Keys.getLong(v, 50),
+                        Keys.getLong(v, 58),
+                        Keys.getLong(v, 66)));
     }
 }

@@ -29,8 +29,15 @@ public final class Values {
             return Optional.empty();
         }
         FileType type = v[0] == 1 ? FileType.DIRECTORY : FileType.REGULAR;
-        return Optional.of(new FileAttr(fileId, type, Keys.getLong(v, 1), Keys.getInt(v, 9), Keys.getInt(v, 13),
-                Keys.getInt(v, 17), Keys.getLong(v, 21), lsn));
+        return Optional.of(new FileAttr(
+                fileId,
+                type,
+                Keys.getLong(v, 1),
+                Keys.getInt(v, 9),
+                Keys.getInt(v, 13),
+                Keys.getInt(v, 17),
+                Keys.getLong(v, 21),
+                lsn));
     }
 
     /** A directory entry's target. */

@@ -87,7 +87,8 @@ public final class VersionedReader {
                         if (!Arrays.equals(key, 0, Keys.ATTR_PREFIX_BYTES, start, 0, Keys.ATTR_PREFIX_BYTES)) {
                             break; // past this file's pages on this timeline
                         }
-                        int found = java.nio.ByteBuffer.wrap(key, Keys.ATTR_PREFIX_BYTES, 4).getInt();
+                        int found = java.nio.ByteBuffer.wrap(key, Keys.ATTR_PREFIX_BYTES, 4)
+                                .getInt();
                         if (found >= to || found < 0) {
                             break;
                         }
@@ -157,7 +158,11 @@ public final class VersionedReader {
         return !entries(tl, lsn, dir).isEmpty();
     }
 
-    private static void collectLevel(RocksIterator it, TimelineState t, long lsn, long dir,
+    private static void collectLevel(
+            RocksIterator it,
+            TimelineState t,
+            long lsn,
+            long dir,
             NavigableMap<String, Optional<Values.Target>> decided) {
         byte[] prefix = Keys.dirPrefix(t.id, dir);
         String current = null;
@@ -168,7 +173,8 @@ public final class VersionedReader {
                 break;
             }
             int nameEnd = key.length - Keys.LSN_BYTES - 1;
-            String name = new String(key, prefix.length, nameEnd - prefix.length, java.nio.charset.StandardCharsets.UTF_8);
+            String name =
+                    new String(key, prefix.length, nameEnd - prefix.length, java.nio.charset.StandardCharsets.UTF_8);
             long versionLsn = Keys.lsnOf(key);
             if (!name.equals(current)) {
                 if (current != null && currentTarget != null) {

@@ -238,7 +238,8 @@ public final class Writer {
                 for (var e : txn.timelineDeltas.entrySet()) {
                     TimelineState t = e.getKey();
                     long[] d = e.getValue();
-                    TimelineState.Progress p = progress.getOrDefault(t, t.progress).committed(txn.lsn, d[0], d[1], d[2]);
+                    TimelineState.Progress p =
+                            progress.getOrDefault(t, t.progress).committed(txn.lsn, d[0], d[1], d[2]);
                     progress.put(t, p);
                     if (d[2] != 0) {
                         wb.put(rocks.meta, Keys.metaLogicalSize(t.id, txn.lsn), longBytes(p.logicalBytes()));
@@ -250,7 +251,10 @@ public final class Writer {
                 wb.put(rocks.meta, Keys.metaTimeline(e.getKey().id), e.getKey().encode(e.getValue()));
             }
             for (var e : touched.entrySet()) {
-                wb.put(rocks.meta, Keys.metaFile(e.getKey().timeline().id, e.getKey().file()), longBytes(e.getValue()));
+                wb.put(
+                        rocks.meta,
+                        Keys.metaFile(e.getKey().timeline().id, e.getKey().file()),
+                        longBytes(e.getValue()));
             }
             for (Txn txn : done) {
                 wb.put(rocks.meta, Keys.metaLsnTime(txn.lsn), longBytes(time));
@@ -275,7 +279,8 @@ public final class Writer {
             }
         } catch (RocksDBException | RuntimeException e) {
             // Nothing of the group is acknowledged. File ids it handed out were never persisted, so nobody holds them.
-            StorageIoException failure = new StorageIoException("commit failed, nothing of it was written: " + e.getMessage(), e);
+            StorageIoException failure =
+                    new StorageIoException("commit failed, nothing of it was written: " + e.getMessage(), e);
             for (Pending<?> p : group) {
                 p.result.completeExceptionally(failure); // no-op for those already refused or acknowledged
             }

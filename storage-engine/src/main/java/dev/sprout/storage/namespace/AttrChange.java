@@ -27,8 +27,14 @@ public record AttrChange(OptionalInt mode, OptionalInt uid, OptionalInt gid, Opt
 
     /** The attributes after this change, as a new version written at {@code lsn}. */
     public FileAttr applyTo(FileAttr attr, long lsn) {
-        return new FileAttr(attr.fileId(), attr.type(), attr.size(),
-                mode.orElse(attr.mode()), uid.orElse(attr.uid()), gid.orElse(attr.gid()),
-                mtimeMicros.orElse(attr.mtimeMicros()), lsn);
+        return new FileAttr(
+                attr.fileId(),
+                attr.type(),
+                attr.size(),
+                mode.orElse(attr.mode()),
+                uid.orElse(attr.uid()),
+                gid.orElse(attr.gid()),
+                mtimeMicros.orElse(attr.mtimeMicros()),
+                lsn);
     }
 }

@@ -26,10 +26,12 @@ public record PathName(List<String> components) {
             throw new InvalidNameException("path is empty (expected an absolute path such as \"/base/1\")");
         }
         if (path.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) {
-            throw new InvalidNameException("path of " + path.length() + " characters is longer than PATH_MAX (" + PATH_MAX + " bytes)");
+            throw new InvalidNameException(
+                    "path of " + path.length() + " characters is longer than PATH_MAX (" + PATH_MAX + " bytes)");
         }
         if (path.charAt(0) != '/') {
-            throw new InvalidNameException("path \"" + printable(path) + "\" is not absolute (expected it to start with '/')");
+            throw new InvalidNameException(
+                    "path \"" + printable(path) + "\" is not absolute (expected it to start with '/')");
         }
         if (path.equals("/")) {
             return ROOT;
@@ -37,11 +39,13 @@ public record PathName(List<String> components) {
         List<String> parts = new ArrayList<>();
         for (String part : path.substring(1).split("/", -1)) {
             if (part.equals("..") || part.equals(".")) {
-                throw new InvalidNameException("path \"" + printable(path) + "\" escapes its directory or names it again ('"
-                        + part + "' is not allowed; give the path without it)");
+                throw new InvalidNameException(
+                        "path \"" + printable(path) + "\" escapes its directory or names it again ('" + part
+                                + "' is not allowed; give the path without it)");
             }
             if (part.isEmpty()) {
-                throw new InvalidNameException("path \"" + printable(path) + "\" has an empty component (a doubled or trailing '/')");
+                throw new InvalidNameException(
+                        "path \"" + printable(path) + "\" has an empty component (a doubled or trailing '/')");
             }
             checkName(part);
             parts.add(part);

@@ -23,7 +23,8 @@ public record TimelineId(UUID uuid) implements Comparable<TimelineId> {
             }
             return new TimelineId(UUID.fromString(text));
         } catch (IllegalArgumentException e) {
-            throw new InvalidArgumentException("timeline id \"" + text + "\" is not a UUID (expected 8-4-4-4-12 hex digits)");
+            throw new InvalidArgumentException(
+                    "timeline id \"" + text + "\" is not a UUID (expected 8-4-4-4-12 hex digits)");
         }
     }
 

@@ -123,7 +123,8 @@ final class ChildJvm implements AutoCloseable {
             if (text.isBlank()) {
                 return "";
             }
-            return "\n--- child stderr (" + stderr + ") ---\n" + (text.length() > 4000 ? "..." + text.substring(text.length() - 4000) : text);
+            return "\n--- child stderr (" + stderr + ") ---\n"
+                    + (text.length() > 4000 ? "..." + text.substring(text.length() - 4000) : text);
         } catch (IOException e) {
             return "\n(cannot read child stderr " + stderr + ": " + e + ")";
         }

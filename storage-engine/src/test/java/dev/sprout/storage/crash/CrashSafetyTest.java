@@ -39,6 +39,7 @@ class CrashSafetyTest {
     Path tmp;
 
     private final List<ChildJvm> children = new ArrayList<>();
+
     @AfterEach
     void killStrayChildren() {
         children.forEach(ChildJvm::close);
@@ -70,24 +71,34 @@ class CrashSafetyTest {
             if (startup) {
                 delay = rnd.nextLong(readyMillis + 1);
                 Thread.sleep(delay);
-                ready = child.lines().stream().filter(l -> l.startsWith("READY ")).findFirst().orElse(null);
+                ready = child.lines().stream()
+                        .filter(l -> l.startsWith("READY "))
+                        .findFirst()
+                        .orElse(null);
             } else {
                 ready = child.awaitLine("READY ", 60_000);
-                assertNotNull(ready, ctx + ": the child did not get ready; its output: " + child.lines() + child.stderrTail());
+                assertNotNull(
+                        ready,
+                        ctx + ": the child did not get ready; its output: " + child.lines() + child.stderrTail());
                 readyMillis = child.millisSinceStart();
                 delay = 50L + rnd.nextInt(551);
                 Thread.sleep(delay);
             }
             if (!child.kill()) {
-                fail(ctx + ": the child exited by itself before the kill; its output: " + child.lines() + child.stderrTail());
+                fail(ctx + ": the child exited by itself before the kill; its output: " + child.lines()
+                        + child.stderrTail());
             }
             int status = child.awaitExit(30_000);
             assertEquals(137, status, ctx + ": the child was killed with SIGKILL, exit status should be 128+9");
             List<String> lines = child.lines();
-            lines.stream().filter(l -> l.startsWith("ERR")).findFirst()
+            lines.stream()
+                    .filter(l -> l.startsWith("ERR"))
+                    .findFirst()
                     .ifPresent(l -> fail(ctx + ": the child failed: " + l + child.stderrTail()));
             if (ready != null) {
-                assertEquals("READY " + next, ready.substring(0, ready.lastIndexOf(' ')),
+                assertEquals(
+                        "READY " + next,
+                        ready.substring(0, ready.lastIndexOf(' ')),
                         ctx + ": the child should continue after the last committed batch " + (next - 1));
             }
             int acks = verifier.recordAcks(lines, next, ctx);
@@ -105,12 +116,21 @@ class CrashSafetyTest {
             long openMillis;
             try (PageStore store = PageStore.open(CrashWorkload.options(dir))) {
                 openMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                h = verifier.verify(store, ctx + " (killed " + delay + " ms after " + (startup ? "start" : "READY")
-                        + "; acknowledged batches " + next + ".." + (next + acks - 1) + ")");
+                h = verifier.verify(
+                        store,
+                        ctx + " (killed " + delay + " ms after " + (startup ? "start" : "READY")
+                                + "; acknowledged batches " + next + ".." + (next + acks - 1) + ")");
             }
-            System.out.printf("round %2d: killed %3d ms after %-5s (ready after %4d ms), %3d batches acknowledged,"
+            System.out.printf(
+                    "round %2d: killed %3d ms after %-5s (ready after %4d ms), %3d batches acknowledged,"
                             + " last committed batch %4d; reopened in %3d ms, verified in %3d ms%s%n",
-                    round, delay, startup ? "start" : "READY", readyMillis, acks, h, openMillis,
+                    round,
+                    delay,
+                    startup ? "start" : "READY",
+                    readyMillis,
+                    acks,
+                    h,
+                    openMillis,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) - openMillis,
                     h > verifier.lastAcked() ? " (the batch in flight made it, unacknowledged)" : "");
         }
@@ -120,17 +140,27 @@ class CrashSafetyTest {
         ChildJvm last = start(round + 1, dir.toString(), "--max-seq=" + (next + 9));
         int status = last.awaitExit(60_000);
         assertEquals(0, status, "seed " + seed + ": the final child failed: " + last.lines() + last.stderrTail());
-        assertEquals(10, verifier.recordAcks(last.lines(), next, "seed " + seed + ", final run"), "final run: " + last.lines());
+        assertEquals(
+                10,
+                verifier.recordAcks(last.lines(), next, "seed " + seed + ", final run"),
+                "final run: " + last.lines());
         try (PageStore store = PageStore.open(CrashWorkload.options(dir))) {
             assertEquals(next + 9, verifier.verify(store, "seed " + seed + ", after the final clean run"));
         }
 
         long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        System.out.printf("CrashSafetyTest: seed %d, %d kills while writing + %d during start-up, %d batches acknowledged,"
+        System.out.printf(
+                "CrashSafetyTest: seed %d, %d kills while writing + %d during start-up, %d batches acknowledged,"
                         + " %d committed but unacknowledged, %d page reads checked, %d ms%n",
-                seed, writingKills, startupKills, verifier.acked().size(), verifier.committedUnacked(),
-                verifier.pagesChecked(), elapsed);
-        assertTrue(verifier.acked().size() >= writingRounds,
+                seed,
+                writingKills,
+                startupKills,
+                verifier.acked().size(),
+                verifier.committedUnacked(),
+                verifier.pagesChecked(),
+                elapsed);
+        assertTrue(
+                verifier.acked().size() >= writingRounds,
                 "seed " + seed + ": only " + verifier.acked().size() + " batches were acknowledged in " + writingRounds
                         + " writing rounds: the kills came too early to test much");
     }

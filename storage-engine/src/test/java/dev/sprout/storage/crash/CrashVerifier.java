@@ -23,6 +23,7 @@ final class CrashVerifier {
     private final TreeMap<Long, Long> committed = new TreeMap<>();
     /** Batches up to this one have had their per-LSN checks. */
     private long seqChecked;
+
     private int committedUnacked;
     private long pagesChecked;
 
@@ -38,10 +39,14 @@ final class CrashVerifier {
             check(f.length == 3, ctx + ": malformed line \"" + line + "\"");
             long seq = Long.parseLong(f[1]);
             long lsn = Long.parseLong(f[2]);
-            check(seq == expectSeq, ctx + ": child acknowledged batch " + seq + " but batch " + expectSeq + " was next");
+            check(
+                    seq == expectSeq,
+                    ctx + ": child acknowledged batch " + seq + " but batch " + expectSeq + " was next");
             Long prev = committed.isEmpty() ? null : committed.lastEntry().getValue();
-            check(prev == null || lsn > prev, ctx + ": batch " + seq + " acknowledged at LSN " + lsn
-                    + ", not above the previous committed batch's LSN " + prev);
+            check(
+                    prev == null || lsn > prev,
+                    ctx + ": batch " + seq + " acknowledged at LSN " + lsn
+                            + ", not above the previous committed batch's LSN " + prev);
             acked.put(seq, lsn);
             committed.put(seq, lsn);
             expectSeq++;
@@ -87,37 +92,50 @@ final class CrashVerifier {
         long head = store.lastLsn();
         long[] ids = CrashWorkload.fileIds(store);
         if (ids == null) {
-            check(committed.isEmpty(), ctx + ": batches up to " + lastCommitted() + " were committed (batch " + lastAcked
-                    + " acknowledged at LSN " + acked.get(lastAcked) + ") but the timeline or a file is missing at head LSN " + head);
+            check(
+                    committed.isEmpty(),
+                    ctx + ": batches up to " + lastCommitted() + " were committed (batch " + lastAcked
+                            + " acknowledged at LSN " + acked.get(lastAcked)
+                            + ") but the timeline or a file is missing at head LSN " + head);
             return 0;
         }
-        check(head >= (committed.isEmpty() ? 0 : committed.lastEntry().getValue()), ctx + ": the store's last LSN is "
-                + head + ", below the acknowledged LSN " + (committed.isEmpty() ? 0 : committed.lastEntry().getValue()));
+        check(
+                head >= (committed.isEmpty() ? 0 : committed.lastEntry().getValue()),
+                ctx + ": the store's last LSN is " + head + ", below the acknowledged LSN "
+                        + (committed.isEmpty() ? 0 : committed.lastEntry().getValue()));
 
         // The header names the last committed batch.
         long h = 0;
         long hLsn = -1;
         if (store.readPage(CrashWorkload.TIMELINE, head, ids[CrashWorkload.HEADER], 0) instanceof PageRead.Found f) {
             CrashWorkload.Decoded d = CrashWorkload.decode(f.page());
-            check(d.valid() && d.file() == CrashWorkload.HEADER && d.block() == 0,
+            check(
+                    d.valid() && d.file() == CrashWorkload.HEADER && d.block() == 0,
                     ctx + ": the header page (file " + ids[0] + ", block 0) at head LSN " + head + " is " + d);
             h = d.seq();
             hLsn = f.lsn();
         }
-        check(h >= lastCommitted(), ctx + ": LOST: batch " + lastCommitted() + " was committed at LSN "
-                + committed.get(lastCommitted()) + (acked.containsKey(lastCommitted()) ? " and acknowledged" : "")
-                + ", but after reopening the header shows batch " + h + " (LSN " + hLsn + ")");
+        check(
+                h >= lastCommitted(),
+                ctx + ": LOST: batch " + lastCommitted() + " was committed at LSN "
+                        + committed.get(lastCommitted())
+                        + (acked.containsKey(lastCommitted()) ? " and acknowledged" : "")
+                        + ", but after reopening the header shows batch " + h + " (LSN " + hLsn + ")");
         // One batch may have been in flight at the kill; batches before it are acknowledged, or committed
         // unacknowledged in an earlier round (and verified then).
-        check(h <= lastCommitted() + 1, ctx + ": the header shows batch " + h + " (LSN " + hLsn + "), but only batches up to "
-                + lastCommitted() + " were committed and the child commits one batch at a time");
+        check(
+                h <= lastCommitted() + 1,
+                ctx + ": the header shows batch " + h + " (LSN " + hLsn + "), but only batches up to " + lastCommitted()
+                        + " were committed and the child commits one batch at a time");
         if (h > lastCommitted()) {
             committed.put(h, hLsn); // the batch in flight at the kill made it: from now on it must stay
             committedUnacked++;
         }
         if (h > 0) {
-            check(hLsn == committed.get(h), ctx + ": the header at the head is batch " + h + "'s, at LSN " + hLsn
-                    + ", but batch " + h + " was committed at LSN " + committed.get(h));
+            check(
+                    hLsn == committed.get(h),
+                    ctx + ": the header at the head is batch " + h + "'s, at LSN " + hLsn + ", but batch " + h
+                            + " was committed at LSN " + committed.get(h));
         }
         checkSizes(store, ids, head, plan.blocksAfter(h), ctx + ": at head LSN " + head + " (after batch " + h + ")");
 
@@ -190,8 +208,10 @@ final class CrashVerifier {
             }
         }
         if (firstProblem != null) {
-            throw new AssertionError(ctx + ": batch " + seq + " (" + (acked.containsKey(seq) ? "acknowledged" : "committed, unacknowledged")
-                    + " at LSN " + want + ", " + reads.size() + " data pages, " + missing + " of them absent) is not intact: "
+            throw new AssertionError(ctx + ": batch " + seq + " ("
+                    + (acked.containsKey(seq) ? "acknowledged" : "committed, unacknowledged")
+                    + " at LSN " + want + ", " + reads.size() + " data pages, " + missing
+                    + " of them absent) is not intact: "
                     + firstProblem + " (expected: batch " + seq + "'s image at LSN " + want + ")");
         }
     }
@@ -211,17 +231,23 @@ final class CrashVerifier {
             }
             pagesChecked++;
         }
-        check(visible == 0, ctx + ": " + visible + " of the " + reads.size() + " data pages of uncommitted batch " + seq
-                + " are visible (PARTLY VISIBLE BATCH): " + first);
+        check(
+                visible == 0,
+                ctx + ": " + visible + " of the " + reads.size() + " data pages of uncommitted batch " + seq
+                        + " are visible (PARTLY VISIBLE BATCH): " + first);
     }
 
     private void checkHeader(PageStore store, long[] ids, long lsn, long seq, long seqLsn, String ctx) {
         PageRead r = store.readPage(CrashWorkload.TIMELINE, lsn, ids[CrashWorkload.HEADER], 0);
         if (seq == 0) {
-            check(r instanceof PageRead.Absent, ctx + ": the header page should be absent (no batch yet) but is " + describe(r));
+            check(
+                    r instanceof PageRead.Absent,
+                    ctx + ": the header page should be absent (no batch yet) but is " + describe(r));
             return;
         }
-        check(r instanceof PageRead.Found f && Arrays.equals(f.page(), CrashWorkload.page(seq, CrashWorkload.HEADER, 0))
+        check(
+                r instanceof PageRead.Found f
+                        && Arrays.equals(f.page(), CrashWorkload.page(seq, CrashWorkload.HEADER, 0))
                         && f.lsn() == seqLsn,
                 ctx + ": the header page should be batch " + seq + "'s at LSN " + seqLsn + " but is " + describe(r));
     }
@@ -230,8 +256,10 @@ final class CrashVerifier {
         for (int file = 1; file < ids.length; file++) {
             long size = store.getAttr(CrashWorkload.TIMELINE, lsn, ids[file]).size();
             long want = (long) blocks[file] * Pages.PAGE_SIZE;
-            check(size == want, ctx + ": " + CrashWorkload.PATHS[file] + " (file id " + ids[file] + ") is " + size
-                    + " bytes, expected " + want + " (" + blocks[file] + " blocks)");
+            check(
+                    size == want,
+                    ctx + ": " + CrashWorkload.PATHS[file] + " (file id " + ids[file] + ") is " + size
+                            + " bytes, expected " + want + " (" + blocks[file] + " blocks)");
         }
     }
 

@@ -29,6 +29,7 @@ final class CrashWorkload {
     static final TimelineId TIMELINE = TimelineId.parse("5e1f0c3e-7a2b-4c8d-9e0f-c0ffee5a1e01");
     /** File index 0 is the header, 1..DATA_FILES are data files. */
     static final String[] PATHS = {"/header", "/data1", "/data2", "/data3"};
+
     static final int HEADER = 0;
     static final int DATA_FILES = 3;
     static final int MIN_PAGES = 4;
@@ -87,7 +88,8 @@ final class CrashWorkload {
         int files = 2 + rnd.nextInt(2);
         List<Integer> chosen = new ArrayList<>(List.of(1, 2, 3));
         if (files == 2) {
-            chosen.remove(chosen.get(rnd.nextInt(3))); // one of the three files, by value
+            int dropped = chosen.get(rnd.nextInt(3)); // one of the three files
+            chosen.removeIf(f -> f == dropped);
         }
         int[] counts = new int[files];
         Arrays.fill(counts, 1);
@@ -130,8 +132,10 @@ final class CrashWorkload {
     record Decoded(boolean valid, long seq, int file, int block) {
         @Override
         public String toString() {
-            return valid ? "page of batch " + seq + " (file " + file + ", block " + block + ")"
-                    : "an invalid image (bad magic or checksum; claims batch " + seq + ", file " + file + ", block " + block + ")";
+            return valid
+                    ? "page of batch " + seq + " (file " + file + ", block " + block + ")"
+                    : "an invalid image (bad magic or checksum; claims batch " + seq + ", file " + file + ", block "
+                            + block + ")";
         }
     }
 

@@ -46,7 +46,8 @@ public final class CrashWriter {
         try {
             run(args);
         } catch (Throwable t) {
-            say("ERR " + t.getClass().getName() + ": " + String.valueOf(t.getMessage()).replace('\n', ' '));
+            say("ERR " + t.getClass().getName() + ": "
+                    + String.valueOf(t.getMessage()).replace('\n', ' '));
             t.printStackTrace();
             Runtime.getRuntime().halt(3);
         }
@@ -77,7 +78,8 @@ public final class CrashWriter {
             try {
                 ids[i] = store.lookup(CrashWorkload.TIMELINE, store.lastLsn(), CrashWorkload.PATHS[i]);
             } catch (NoSuchFileException missing) {
-                ids[i] = store.create(CrashWorkload.TIMELINE, CrashWorkload.PATHS[i], 0600, 0, 0).fileId();
+                ids[i] = store.create(CrashWorkload.TIMELINE, CrashWorkload.PATHS[i], 0600, 0, 0)
+                        .fileId();
             }
         }
         long head = store.lastLsn();
@@ -95,8 +97,9 @@ public final class CrashWriter {
         for (int i = 1; i < ids.length; i++) {
             FileAttr attr = store.getAttr(CrashWorkload.TIMELINE, head, ids[i]);
             if (attr.size() != (long) expected[i] * Pages.PAGE_SIZE) {
-                throw new IllegalStateException("file " + CrashWorkload.PATHS[i] + " is " + attr.size() + " bytes at LSN " + head
-                        + " but batch " + committed + " left it at " + (long) expected[i] * Pages.PAGE_SIZE);
+                throw new IllegalStateException(
+                        "file " + CrashWorkload.PATHS[i] + " is " + attr.size() + " bytes at LSN " + head
+                                + " but batch " + committed + " left it at " + (long) expected[i] * Pages.PAGE_SIZE);
             }
         }
         if (fsizeLimit >= 0) {
@@ -114,7 +117,8 @@ public final class CrashWriter {
             try {
                 lsn = store.commit(CrashWorkload.build(plan.batch(seq), ids));
             } catch (RuntimeException e) {
-                say("FAIL " + seq + " " + e.getClass().getName() + ": " + String.valueOf(e.getMessage()).replace('\n', ' '));
+                say("FAIL " + seq + " " + e.getClass().getName() + ": "
+                        + String.valueOf(e.getMessage()).replace('\n', ' '));
                 if (++failures >= retries) {
                     try {
                         store.close();
@@ -149,9 +153,11 @@ public final class CrashWriter {
         }
         final int rlimitFsize = 1;
         Linker linker = Linker.nativeLinker();
-        MethodHandle get = linker.downcallHandle(linker.defaultLookup().find("getrlimit").orElseThrow(),
+        MethodHandle get = linker.downcallHandle(
+                linker.defaultLookup().find("getrlimit").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-        MethodHandle set = linker.downcallHandle(linker.defaultLookup().find("setrlimit").orElseThrow(),
+        MethodHandle set = linker.downcallHandle(
+                linker.defaultLookup().find("setrlimit").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rl = arena.allocate(16, 8);

@@ -39,9 +39,11 @@ class IoErrorSafetyTest {
     Path tmp;
 
     private final List<ChildJvm> children = new ArrayList<>();
+
     @BeforeEach
     void onLinuxOnly() {
-        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux"),
+        Assumptions.assumeTrue(
+                System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux"),
                 "RLIMIT_FSIZE is only set on Linux");
     }
 
@@ -62,47 +64,79 @@ class IoErrorSafetyTest {
             String ctx = "seed " + seed + ", round " + round;
             long limit = (1L << 20) + rnd.nextInt(1 << 20);
             long next = verifier.lastCommitted() + 1;
-            ChildJvm child = start("limited-" + round, dir.toString(), "--fsize-limit=" + limit, "--retries=3",
+            ChildJvm child = start(
+                    "limited-" + round,
+                    dir.toString(),
+                    "--fsize-limit=" + limit,
+                    "--retries=3",
                     "--max-seq=" + (next + 5000));
             int status = child.awaitExit(60_000);
             List<String> lines = child.lines();
-            lines.stream().filter(l -> l.startsWith("SKIP ")).findFirst()
+            lines.stream()
+                    .filter(l -> l.startsWith("SKIP "))
+                    .findFirst()
                     .ifPresent(l -> Assumptions.abort("cannot limit the child's file size: " + l.substring(5)));
-            lines.stream().filter(l -> l.startsWith("ERR")).findFirst()
+            lines.stream()
+                    .filter(l -> l.startsWith("ERR"))
+                    .findFirst()
                     .ifPresent(l -> fail(ctx + ": the child failed: " + l + child.stderrTail()));
             assertEquals(0, status, ctx + ": child exit status; output: " + tail(lines) + child.stderrTail());
-            assertTrue(lines.stream().anyMatch(l -> l.startsWith("READY " + next + " ")),
+            assertTrue(
+                    lines.stream().anyMatch(l -> l.startsWith("READY " + next + " ")),
                     ctx + ": the child should have continued at batch " + next + ": " + tail(lines));
 
-            List<String> failures = lines.stream().filter(l -> l.startsWith("FAIL ")).toList();
-            assertEquals(3, failures.size(), ctx + ": with RLIMIT_FSIZE " + limit + " the commits should have failed: " + tail(lines));
+            List<String> failures =
+                    lines.stream().filter(l -> l.startsWith("FAIL ")).toList();
+            assertEquals(
+                    3,
+                    failures.size(),
+                    ctx + ": with RLIMIT_FSIZE " + limit + " the commits should have failed: " + tail(lines));
             int acks = verifier.recordAcks(lines, next, ctx);
             long failedSeq = verifier.lastAcked() + 1;
             for (String f : failures) {
-                assertTrue(f.startsWith("FAIL " + failedSeq + " " + StorageIoException.class.getName() + ": "),
-                        ctx + ": a commit refused for an I/O error should throw StorageIoException and the child retry batch "
+                assertTrue(
+                        f.startsWith("FAIL " + failedSeq + " " + StorageIoException.class.getName() + ": "),
+                        ctx
+                                + ": a commit refused for an I/O error should throw StorageIoException and the child retry batch "
                                 + failedSeq + ": " + f);
             }
-            assertFalse(lines.stream().anyMatch(l -> l.startsWith("ACK ") && lines.indexOf(l) > lines.indexOf(failures.get(0))),
+            assertFalse(
+                    lines.stream()
+                            .anyMatch(l -> l.startsWith("ACK ") && lines.indexOf(l) > lines.indexOf(failures.get(0))),
                     ctx + ": a commit was acknowledged after the first I/O error: " + tail(lines));
             String closed = lines.getLast();
-            assertEquals("CLOSED", closed, ctx + ": closing the store after the I/O error should succeed: " + tail(lines));
-            System.out.printf("round %d: RLIMIT_FSIZE %d: %d batches acknowledged, then batch %d failed: %s; then closed%n",
-                    round, limit, acks, failedSeq, failures.get(0).substring(failures.get(0).indexOf(' ', 5) + 1));
+            assertEquals(
+                    "CLOSED", closed, ctx + ": closing the store after the I/O error should succeed: " + tail(lines));
+            System.out.printf(
+                    "round %d: RLIMIT_FSIZE %d: %d batches acknowledged, then batch %d failed: %s; then closed%n",
+                    round,
+                    limit,
+                    acks,
+                    failedSeq,
+                    failures.get(0).substring(failures.get(0).indexOf(' ', 5) + 1));
 
             try (PageStore store = PageStore.open(CrashWorkload.options(dir))) {
-                long h = verifier.verify(store, ctx + " (RLIMIT_FSIZE " + limit + ", acknowledged batches " + next + ".."
-                        + (next + acks - 1) + ", batch " + failedSeq + " failed)");
-                assertEquals(verifier.lastAcked(), h, ctx + ": batch " + failedSeq + " failed with StorageIoException (\""
-                        + failures.get(0) + "\"), so nothing of it may be visible after reopening, yet it is all there at LSN "
-                        + verifier.committedLsn(h) + " (the store says a refused call writes nothing)");
+                long h = verifier.verify(
+                        store,
+                        ctx + " (RLIMIT_FSIZE " + limit + ", acknowledged batches " + next + ".." + (next + acks - 1)
+                                + ", batch " + failedSeq + " failed)");
+                assertEquals(
+                        verifier.lastAcked(),
+                        h,
+                        ctx + ": batch " + failedSeq + " failed with StorageIoException (\""
+                                + failures.get(0)
+                                + "\"), so nothing of it may be visible after reopening, yet it is all there at LSN "
+                                + verifier.committedLsn(h) + " (the store says a refused call writes nothing)");
             }
         }
 
         // Without the limit, the store takes commits again and closes cleanly.
         long next = verifier.lastCommitted() + 1;
         ChildJvm last = start("unlimited", dir.toString(), "--max-seq=" + (next + 9));
-        assertEquals(0, last.awaitExit(60_000), "seed " + seed + ": the final child failed: " + last.lines() + last.stderrTail());
+        assertEquals(
+                0,
+                last.awaitExit(60_000),
+                "seed " + seed + ": the final child failed: " + last.lines() + last.stderrTail());
         assertEquals(10, verifier.recordAcks(last.lines(), next, "seed " + seed + ", final run"));
         try (PageStore store = PageStore.open(CrashWorkload.options(dir))) {
             assertEquals(next + 9, verifier.verify(store, "seed " + seed + ", after the final run without a limit"));

@@ -77,14 +77,18 @@ class ModelBasedTest {
         try {
             run(seed);
         } catch (Throwable e) {
-            throw new AssertionError("model test failed at step " + step + " with seed " + seed
-                    + " (replay: mvn -pl storage-engine test -Dtest=ModelBasedTest -Dsprout.seed=" + seed + "): " + e, e);
+            throw new AssertionError(
+                    "model test failed at step " + step + " with seed " + seed
+                            + " (replay: mvn -pl storage-engine test -Dtest=ModelBasedTest -Dsprout.seed=" + seed
+                            + "): " + e,
+                    e);
         } finally {
             if (store != null) {
                 store.close();
             }
         }
-        System.out.printf("model test: seed %d, %d operations, %d timelines created, 0 mismatches%n  operations: %s%n  refusals checked: %s%n",
+        System.out.printf(
+                "model test: seed %d, %d operations, %d timelines created, 0 mismatches%n  operations: %s%n  refusals checked: %s%n",
                 seed, OPS, timelinesEverCreated, opCounts, refusals);
         assertTrue(timelinesEverCreated >= MIN_TIMELINES, "the tree must reach " + MIN_TIMELINES + " timelines");
         assertEquals(OPS / REOPEN_EVERY, opCounts.getOrDefault("reopen", 0), "close-and-reopen rounds");
@@ -162,7 +166,9 @@ class ModelBasedTest {
         root.snapshots.put(info.lastLsn(), new Tree(Map.of("/", rootDir)));
         m.timelines.put(id, root);
         TimelineInfo again = store.createRoot(id, UID, UID);
-        assertEquals(List.of(info.id(), info.branchLsn(), info.lastLsn()), List.of(again.id(), again.branchLsn(), again.lastLsn()),
+        assertEquals(
+                List.of(info.id(), info.branchLsn(), info.lastLsn()),
+                List.of(again.id(), again.branchLsn(), again.lastLsn()),
                 "createRoot is idempotent");
         timelinesEverCreated++;
     }
@@ -239,7 +245,8 @@ class ModelBasedTest {
         }
     }
 
-    private void commitBatch(Timeline t, String path, Node node, PageBatch batch, Map<Integer, Page> blocks, long size) {
+    private void commitBatch(
+            Timeline t, String path, Node node, PageBatch batch, Map<Integer, Page> blocks, long size) {
         boolean beyond = blocks.keySet().stream().anyMatch(b -> b >= Pages.pagesFor(size));
         if (beyond) {
             refuse(ErrorCode.INVALID_PAGE, () -> store.commit(batch));
@@ -299,7 +306,9 @@ class ModelBasedTest {
                 expected = ErrorCode.IS_A_DIRECTORY;
             } else if (expected == null && type == FileType.DIRECTORY && node.type() != FileType.DIRECTORY) {
                 expected = ErrorCode.NOT_A_DIRECTORY;
-            } else if (expected == null && node.type() == FileType.DIRECTORY && ReferenceModel.hasChildren(tree, path)) {
+            } else if (expected == null
+                    && node.type() == FileType.DIRECTORY
+                    && ReferenceModel.hasChildren(tree, path)) {
                 expected = ErrorCode.DIRECTORY_NOT_EMPTY;
             }
         }
@@ -319,7 +328,8 @@ class ModelBasedTest {
         count("rename");
         Tree tree = t.head();
         String from = randomPath(tree);
-        String to = rnd.nextInt(4) == 0 ? randomPath(tree)
+        String to = rnd.nextInt(4) == 0
+                ? randomPath(tree)
                 : ReferenceModel.child(randomDirOrAny(tree), NAMES[rnd.nextInt(NAMES.length)]);
         ErrorCode expected = renameError(tree, from, to);
         if (expected != null) {
@@ -328,8 +338,10 @@ class ModelBasedTest {
         }
         long lsn = store.rename(t.id, from, to);
         Node old = tree.nodes().get(to);
-        Map<String, Node> next = old != null && old.id() == tree.nodes().get(from).id()
-                ? tree.nodes() : ReferenceModel.renamed(tree, from, to);
+        Map<String, Node> next =
+                old != null && old.id() == tree.nodes().get(from).id()
+                        ? tree.nodes()
+                        : ReferenceModel.renamed(tree, from, to);
         commit(t, lsn, next);
         checkPaths(t, List.of(from, to, ReferenceModel.parentOf(from), ReferenceModel.parentOf(to)));
     }
@@ -386,7 +398,8 @@ class ModelBasedTest {
         }
         AttrChange c = change;
         ErrorCode expected = (c.mode().isPresent() && (c.mode().getAsInt() & ~07777) != 0)
-                ? ErrorCode.INVALID_ARGUMENT : ReferenceModel.resolveError(tree, path);
+                ? ErrorCode.INVALID_ARGUMENT
+                : ReferenceModel.resolveError(tree, path);
         if (expected != null) {
             refuse(expected, () -> store.setAttr(t.id, path, c));
             return;
@@ -394,8 +407,16 @@ class ModelBasedTest {
         long lsn = store.setAttr(t.id, path, c);
         Node n = tree.nodes().get(path);
         Map<String, Node> next = new HashMap<>(tree.nodes());
-        next.put(path, n.withAttrs(n.size(), c.mode().orElse(n.mode()), c.uid().orElse(n.uid()), c.gid().orElse(n.gid()),
-                c.mtimeMicros().orElse(n.mtime()), lsn, n.blocks()));
+        next.put(
+                path,
+                n.withAttrs(
+                        n.size(),
+                        c.mode().orElse(n.mode()),
+                        c.uid().orElse(n.uid()),
+                        c.gid().orElse(n.gid()),
+                        c.mtimeMicros().orElse(n.mtime()),
+                        lsn,
+                        n.blocks()));
         commit(t, lsn, next);
         checkPaths(t, List.of(path));
     }
@@ -497,7 +518,9 @@ class ModelBasedTest {
         long lsn = t.minReadable() + (long) (rnd.nextDouble() * (t.lastLsn - t.minReadable() + 1));
         Duration ttl = Duration.ofMillis(500 + rnd.nextInt(3000));
         Lease lease = store.lease(t.id, lsn, ttl);
-        m.leases.put(lease.id(), new ReferenceModel.ModelLease(lease.id(), t.id, lsn, clock.micros() + ttl.toNanos() / 1000));
+        m.leases.put(
+                lease.id(),
+                new ReferenceModel.ModelLease(lease.id(), t.id, lsn, clock.micros() + ttl.toNanos() / 1000));
     }
 
     private void readPast(Timeline t) {
@@ -525,8 +548,10 @@ class ModelBasedTest {
             case 4 -> refuse(ErrorCode.INVALID_PAGE, () -> new PageBatch(t.id).write(2, 0, new byte[100]));
             case 5 -> refuse(ErrorCode.UNKNOWN_TIMELINE, () -> store.create(TimelineId.random(), "/x", 0600, UID, UID));
             case 6 -> refuse(ErrorCode.LSN_OUT_OF_RANGE, () -> store.readPage(t.id, m.lastLsn + 1, 2, 0));
-            case 7 -> refuse(ErrorCode.UNKNOWN_TIMELINE, () -> store.branch(TimelineId.random(), TimelineId.random(), 1));
-            default -> refuse(ErrorCode.INVALID_PAGE, () -> new PageBatch(t.id).write(2, -1, new byte[Pages.PAGE_SIZE]));
+            case 7 ->
+                refuse(ErrorCode.UNKNOWN_TIMELINE, () -> store.branch(TimelineId.random(), TimelineId.random(), 1));
+            default ->
+                refuse(ErrorCode.INVALID_PAGE, () -> new PageBatch(t.id).write(2, -1, new byte[Pages.PAGE_SIZE]));
         }
     }
 
@@ -650,7 +675,9 @@ class ModelBasedTest {
         int seen = 1;
         for (DirEntry e : entries) {
             String p = ReferenceModel.child(dir, e.name());
-            seen += e.type() == FileType.DIRECTORY ? walk(t, lsn, tree, p, store.readdir(t.id, lsn, p)) : checkNode(t, lsn, tree, p);
+            seen += e.type() == FileType.DIRECTORY
+                    ? walk(t, lsn, tree, p, store.readdir(t.id, lsn, p))
+                    : checkNode(t, lsn, tree, p);
         }
         return seen;
     }
@@ -659,10 +686,14 @@ class ModelBasedTest {
         Node n = tree.nodes().get(path);
         String where = path + " on " + t.id + " at LSN " + lsn;
         FileAttr a = store.getAttr(t.id, lsn, path);
-        assertEquals(new FileAttr(n.id(), n.type(), n.size(), n.mode(), n.uid(), n.gid(), n.mtime(), n.attrLsn()), a, "attributes of " + where);
+        assertEquals(
+                new FileAttr(n.id(), n.type(), n.size(), n.mode(), n.uid(), n.gid(), n.mtime(), n.attrLsn()),
+                a,
+                "attributes of " + where);
         assertEquals(a, store.getAttr(t.id, lsn, n.id()), "attributes by id of " + where);
         if (n.type() == FileType.DIRECTORY) {
-            List<String> names = store.readdir(t.id, lsn, path).stream().map(DirEntry::name).toList();
+            List<String> names =
+                    store.readdir(t.id, lsn, path).stream().map(DirEntry::name).toList();
             assertEquals(ReferenceModel.childNames(tree, path), names, "entries of " + where);
             return 1;
         }
@@ -676,16 +707,23 @@ class ModelBasedTest {
             Page expected = n.blocks().get(b);
             PageRead actual = reads.get(b);
             if (expected == null) {
-                assertTrue(actual instanceof PageRead.Absent, "block " + b + " of " + where + " should be absent, is " + actual);
+                assertTrue(
+                        actual instanceof PageRead.Absent,
+                        "block " + b + " of " + where + " should be absent, is " + actual);
             } else {
                 assertTrue(actual instanceof PageRead.Found, "block " + b + " of " + where + " should be present");
-                assertTrue(Arrays.equals(expected.bytes(), ((PageRead.Found) actual).page()), "content of block " + b + " of " + where);
+                assertTrue(
+                        Arrays.equals(expected.bytes(), ((PageRead.Found) actual).page()),
+                        "content of block " + b + " of " + where);
                 assertTrue(((PageRead.Found) actual).lsn() <= lsn, "version LSN of block " + b + " of " + where);
             }
         }
         if (rnd.nextInt(4) == 0 && blocks > 1) {
             int b = rnd.nextInt(blocks);
-            assertEquals(reads.get(b).getClass(), store.readPage(t.id, lsn, n.id(), b).getClass(), "single read of block " + b);
+            assertEquals(
+                    reads.get(b).getClass(),
+                    store.readPage(t.id, lsn, n.id(), b).getClass(),
+                    "single read of block " + b);
         }
         return 1;
     }

@@ -39,9 +39,24 @@ final class ReferenceModel {
         }
     }
 
-    record Node(long id, FileType type, long size, int mode, int uid, int gid, long mtime, long attrLsn,
+    record Node(
+            long id,
+            FileType type,
+            long size,
+            int mode,
+            int uid,
+            int gid,
+            long mtime,
+            long attrLsn,
             Map<Integer, Page> blocks) {
-        Node withAttrs(long newSize, int newMode, int newUid, int newGid, long newMtime, long lsn, Map<Integer, Page> newBlocks) {
+        Node withAttrs(
+                long newSize,
+                int newMode,
+                int newUid,
+                int newGid,
+                long newMtime,
+                long lsn,
+                Map<Integer, Page> newBlocks) {
             return new Node(id, type, newSize, newMode, newUid, newGid, newMtime, lsn, Map.copyOf(newBlocks));
         }
     }
@@ -85,12 +100,14 @@ final class ReferenceModel {
     final Map<TimelineId, Timeline> timelines = new HashMap<>();
     /** Every commit: LSN and commit time, in LSN order. */
     final List<long[]> commits = new ArrayList<>();
+
     final Map<Long, ModelLease> leases = new HashMap<>();
     long lastLsn;
 
     void recordCommit(long lsn, long micros) {
         if (lsn != lastLsn + 1) {
-            throw new AssertionError("engine assigned LSN " + lsn + " after " + lastLsn + " (expected " + (lastLsn + 1) + ")");
+            throw new AssertionError(
+                    "engine assigned LSN " + lsn + " after " + lastLsn + " (expected " + (lastLsn + 1) + ")");
         }
         lastLsn = lsn;
         commits.add(new long[] {lsn, micros});
@@ -205,7 +222,8 @@ final class ReferenceModel {
                 out.add(p.substring(prefix.length()));
             }
         }
-        out.sort((a, b) -> Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        out.sort((a, b) -> Arrays.compareUnsigned(
+                a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return out;
     }

@@ -23,8 +23,7 @@ public final class CancelKeys {
     static final int LONG_SECRET = 32;
 
     /** Where a session's queries run. */
-    public record Target(InetSocketAddress compute, CancelKey computeKey, String branch) {
-    }
+    public record Target(InetSocketAddress compute, CancelKey computeKey, String branch) {}
 
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<CancelKey, Target> sessions = new ConcurrentHashMap<>();

@@ -47,8 +47,10 @@ public final class BackendStartupDecoder extends ByteToMessageDecoder {
         byte type = in.getByte(start);
         int length = in.getInt(start + 1);
         if (length < 4 || length > MAX_STARTUP_MESSAGE) {
-            throw new ProxyError(SqlState.PROTOCOL_VIOLATION, "the compute sent a malformed message (type 0x"
-                    + Integer.toHexString(type & 0xff) + ", length " + length + ") during startup");
+            throw new ProxyError(
+                    SqlState.PROTOCOL_VIOLATION,
+                    "the compute sent a malformed message (type 0x" + Integer.toHexString(type & 0xff) + ", length "
+                            + length + ") during startup");
         }
         if (in.readableBytes() < 1 + length) {
             return;
@@ -56,7 +58,8 @@ public final class BackendStartupDecoder extends ByteToMessageDecoder {
         switch (type) {
             case 'K' -> {
                 if (length < 8 + 4) {
-                    throw new ProxyError(SqlState.PROTOCOL_VIOLATION, "the compute sent a BackendKeyData of " + length + " bytes");
+                    throw new ProxyError(
+                            SqlState.PROTOCOL_VIOLATION, "the compute sent a BackendKeyData of " + length + " bytes");
                 }
                 in.skipBytes(5);
                 int pid = in.readInt();

@@ -30,7 +30,10 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
 
     /** Which part of the connection named the branch. */
     public enum Source {
-        OPTIONS("options"), SERVER_NAME("TLS server name"), DATABASE("database name"), DEFAULT("default");
+        OPTIONS("options"),
+        SERVER_NAME("TLS server name"),
+        DATABASE("database name"),
+        DEFAULT("default");
 
         private final String label;
 
@@ -64,7 +67,8 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
                     if (!kept.isEmpty() && kept.getLast().equals("-c")) {
                         kept.removeLast(); // "-c branch=NAME" names the branch as well
                     }
-                    named.add(new Named(requireBranch(token.substring(OPTION_PREFIX.length()), "options"), Source.OPTIONS));
+                    named.add(new Named(
+                            requireBranch(token.substring(OPTION_PREFIX.length()), "options"), Source.OPTIONS));
                 } else {
                     kept.add(token);
                 }
@@ -76,7 +80,8 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
             }
         }
 
-        serverName.flatMap(host -> label(host, domain))
+        serverName
+                .flatMap(host -> label(host, domain))
                 .ifPresent(label -> named.add(new Named(requireBranch(label, "TLS server name"), Source.SERVER_NAME)));
 
         String database = parameters.get("database");
@@ -97,7 +102,8 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
         Named first = named.getFirst();
         for (Named other : named) {
             if (!other.branch.equals(first.branch)) {
-                throw new ProxyError(SqlState.INVALID_PARAMETER_VALUE,
+                throw new ProxyError(
+                        SqlState.INVALID_PARAMETER_VALUE,
                         "the connection names two branches: \"" + first.branch + "\" (" + first.source + ") and \""
                                 + other.branch + "\" (" + other.source + ")",
                         "Name the branch in one place only.");
@@ -106,8 +112,7 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
         return new Route(first.branch, first.source, forwarded);
     }
 
-    private record Named(String branch, Source source) {
-    }
+    private record Named(String branch, Source source) {}
 
     /** {@code feature-x} for {@code feature-x.localhost} under domain {@code localhost}; empty for anything else. */
     static Optional<String> label(String host, String domain) {
@@ -155,7 +160,9 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
      */
     static String requireBranch(String name, String source) {
         if (!BranchName.isValid(name)) {
-            throw new ProxyError(SqlState.INVALID_NAME, "invalid branch name \"" + printable(name) + "\" in the " + source,
+            throw new ProxyError(
+                    SqlState.INVALID_NAME,
+                    "invalid branch name \"" + printable(name) + "\" in the " + source,
                     "A branch name has " + BranchName.RULE + ".");
         }
         return name;

@@ -15,8 +15,7 @@ import java.util.Optional;
  * its cancel was handled). A key that names no open session is dropped without a word. Counts both outcomes.
  */
 final class CancelForward {
-    private CancelForward() {
-    }
+    private CancelForward() {}
 
     static void forward(ChannelHandlerContext ctx, Services services, CancelKey key) {
         Optional<CancelKeys.Target> target = services.cancelKeys().find(key);
@@ -28,7 +27,9 @@ final class CancelForward {
         CancelKeys.Target t = target.get();
         services.metrics().cancel("forwarded");
         CancelKey real = t.computeKey();
-        new Bootstrap().group(ctx.channel().eventLoop()).channel(services.computeChannel())
+        new Bootstrap()
+                .group(ctx.channel().eventLoop())
+                .channel(services.computeChannel())
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(t.compute())
                 .addListener((ChannelFutureListener) f -> {
@@ -36,7 +37,9 @@ final class CancelForward {
                         ctx.close();
                         return;
                     }
-                    f.channel().writeAndFlush(Messages.cancelRequest(f.channel().alloc(), real.processId(), real.secret()));
+                    f.channel()
+                            .writeAndFlush(
+                                    Messages.cancelRequest(f.channel().alloc(), real.processId(), real.secret()));
                     f.channel().closeFuture().addListener(c -> ctx.close());
                 });
     }

@@ -47,28 +47,22 @@ final class ClientStage {
     }
 
     /** What to do next. */
-    sealed interface Step {
-    }
+    sealed interface Step {}
 
     /** Write the one-byte answer {@code answer}, go to {@code next}, and read the next packet. */
-    record Answer(char answer, Plaintext next) implements Step {
-    }
+    record Answer(char answer, Plaintext next) implements Step {}
 
     /** Put TLS in front of the pipeline, write {@code S} in the clear, go to {@code next}. */
-    record StartTls(TlsHandshake next) implements Step {
-    }
+    record StartTls(TlsHandshake next) implements Step {}
 
     /** Go to {@code next} and read the next packet. */
-    record Read(Encrypted next) implements Step {
-    }
+    record Read(Encrypted next) implements Step {}
 
     /** Forward a cancel for this key if its session is open; the connection carries nothing else. */
-    record Cancel(CancelKey key) implements Step {
-    }
+    record Cancel(CancelKey key) implements Step {}
 
     /** Admit the session to {@code route} (after the negotiation, if any). */
-    record Start(Optional<Negotiation> negotiation, Route route, int clientMinor) implements Step {
-    }
+    record Start(Optional<Negotiation> negotiation, Route route, int clientMinor) implements Step {}
 
     /** Answer FATAL {@code error} (after the negotiation, if any) and close. */
     record Refuse(Optional<Negotiation> negotiation, ProxyError error) implements Step {
@@ -87,18 +81,22 @@ final class ClientStage {
     /** A packet arrived before the session exists. */
     Step onPacket(AwaitingStartup state, StartupPacket packet) {
         return switch (packet) {
-            case StartupPacket.SslRequest _ -> switch (state) {
-                case Encrypted _ -> new Refuse(violation("SSLRequest on a connection that already uses TLS"));
-                case Plaintext p when p.sslRefused() -> new Refuse(violation("second SSLRequest"));
-                case Plaintext p -> tlsOffered ? new StartTls(new TlsHandshake(false))
-                        : new Answer('N', new Plaintext(true, p.gssRefused()));
-            };
-            case StartupPacket.GssEncRequest _ -> switch (state) {
-                case Encrypted _ -> new Refuse(violation("GSSENCRequest on a connection that already uses TLS"));
-                case Plaintext p when p.gssRefused() -> new Refuse(violation("second GSSENCRequest"));
-                // no GSSAPI: the client goes on without it
-                case Plaintext p -> new Answer('N', new Plaintext(p.sslRefused(), true));
-            };
+            case StartupPacket.SslRequest _ ->
+                switch (state) {
+                    case Encrypted _ -> new Refuse(violation("SSLRequest on a connection that already uses TLS"));
+                    case Plaintext p when p.sslRefused() -> new Refuse(violation("second SSLRequest"));
+                    case Plaintext p ->
+                        tlsOffered
+                                ? new StartTls(new TlsHandshake(false))
+                                : new Answer('N', new Plaintext(true, p.gssRefused()));
+                };
+            case StartupPacket.GssEncRequest _ ->
+                switch (state) {
+                    case Encrypted _ -> new Refuse(violation("GSSENCRequest on a connection that already uses TLS"));
+                    case Plaintext p when p.gssRefused() -> new Refuse(violation("second GSSENCRequest"));
+                    // no GSSAPI: the client goes on without it
+                    case Plaintext p -> new Answer('N', new Plaintext(p.sslRefused(), true));
+                };
             case StartupPacket.CancelRequest cancel -> new Cancel(cancel.key());
             case StartupPacket.Startup startup -> startup(state, startup);
         };
@@ -107,15 +105,18 @@ final class ClientStage {
     /** The TLS handshake succeeded; {@code alpn} is the application protocol agreed on, or null. */
     static Step handshakeDone(TlsHandshake state, String alpn, Optional<String> serverName) {
         if (state.direct() && !ServerTls.ALPN_POSTGRESQL.equals(alpn)) {
-            return new Refuse(violation("direct TLS connection without the ALPN protocol \"" + ServerTls.ALPN_POSTGRESQL + "\""));
+            return new Refuse(
+                    violation("direct TLS connection without the ALPN protocol \"" + ServerTls.ALPN_POSTGRESQL + "\""));
         }
         return new Read(new Encrypted(serverName));
     }
 
     private Step startup(AwaitingStartup state, StartupPacket.Startup startup) {
         if (startup.major() != 3) {
-            return new Refuse(new ProxyError(SqlState.FEATURE_NOT_SUPPORTED, "unsupported frontend protocol "
-                    + startup.major() + "." + startup.minor() + ": the proxy supports protocol 3.0 to 3." + NEWEST_MINOR));
+            return new Refuse(new ProxyError(
+                    SqlState.FEATURE_NOT_SUPPORTED,
+                    "unsupported frontend protocol " + startup.major() + "." + startup.minor()
+                            + ": the proxy supports protocol 3.0 to 3." + NEWEST_MINOR));
         }
         int clientMinor = Math.min(startup.minor(), NEWEST_MINOR);
         List<String> unknownOptions = new ArrayList<>();
@@ -128,11 +129,15 @@ final class ClientStage {
             }
         });
         Optional<Negotiation> negotiation = startup.minor() > NEWEST_MINOR || !unknownOptions.isEmpty()
-                ? Optional.of(new Negotiation(clientMinor, unknownOptions)) : Optional.empty();
+                ? Optional.of(new Negotiation(clientMinor, unknownOptions))
+                : Optional.empty();
         String user = parameters.get("user");
         if (user == null || user.isEmpty()) {
-            return new Refuse(negotiation, new ProxyError(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
-                    "no PostgreSQL user name specified in startup packet"));
+            return new Refuse(
+                    negotiation,
+                    new ProxyError(
+                            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "no PostgreSQL user name specified in startup packet"));
         }
         Optional<String> serverName = switch (state) {
             case Plaintext _ -> Optional.empty();

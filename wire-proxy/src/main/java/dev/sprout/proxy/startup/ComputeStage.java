@@ -2,9 +2,9 @@ package dev.sprout.proxy.startup;
 
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
-import dev.sprout.proxy.route.Route;
 import dev.sprout.proxy.relay.BackendStartupDecoder;
 import dev.sprout.proxy.relay.RelayHandler;
+import dev.sprout.proxy.route.Route;
 import dev.sprout.proxy.startup.ConnectionState.Admission;
 import dev.sprout.proxy.startup.ConnectionState.Authenticating;
 import dev.sprout.proxy.startup.ConnectionState.Closed;
@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
 final class ComputeStage {
     /** Between asking again for a compute whose address refused the connection. */
     static final long RECONNECT_DELAY_MS = 50;
+
     private static final Logger LOG = LoggerFactory.getLogger(ComputeStage.class);
 
     private final StartupHandler connection;
@@ -80,7 +81,11 @@ final class ComputeStage {
         Ticker ticker = ctx.executor().ticker();
         long started = ticker.nanoTime();
         Route route = waking.admission().route();
-        services.wakeUp().wake(route.branch(), route.forwarded().getOrDefault("user", ""), waking.admission().deadline(),
+        services.wakeUp()
+                .wake(
+                        route.branch(),
+                        route.forwarded().getOrDefault("user", ""),
+                        waking.admission().deadline(),
                         waking.refusedAddresses() == 0)
                 .whenComplete((address, error) -> ctx.executor().execute(() -> {
                     services.metrics().wakeUp(ticker.nanoTime() - started, error == null ? "ready" : "failed");
@@ -90,7 +95,8 @@ final class ComputeStage {
 
     private void woken(Waking waking, InetSocketAddress address, Throwable error) {
         switch (connection.state()) {
-            case Waking now when now == waking -> {
+            case Waking now
+            when now == waking -> {
                 if (error != null) {
                     connection.fail(ctx, asProxyError(error));
                     return;
@@ -106,13 +112,14 @@ final class ComputeStage {
                 // closed meanwhile: nothing to do
             }
             case Plaintext _, TlsHandshake _, Encrypted _, Waking _, Connecting _, Authenticating _, Relaying _ ->
-                    throw new IllegalStateException("a wake-up answered in " + connection.state());
+                throw new IllegalStateException("a wake-up answered in " + connection.state());
         }
     }
 
     private void connect(Waking waking, InetSocketAddress address) {
         Channel client = ctx.channel();
-        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waking.admission().deadline().leftNanos()));
+        long left = Math.max(
+                1, TimeUnit.NANOSECONDS.toMillis(waking.admission().deadline().leftNanos()));
         ChannelFuture connecting = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(services.computeChannel())
@@ -122,20 +129,24 @@ final class ComputeStage {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new BackendStartupDecoder(relay),
-                                new RelayHandler(client, services.metrics().toClient()));
+                        ch.pipeline()
+                                .addLast(
+                                        new BackendStartupDecoder(relay),
+                                        new RelayHandler(
+                                                client, services.metrics().toClient()));
                     }
                 })
                 .connect(address);
-        Connecting attempt = new Connecting(waking.admission(), waking.refusedAddresses(), connecting.channel(), address,
-                waking.early());
+        Connecting attempt = new Connecting(
+                waking.admission(), waking.refusedAddresses(), connecting.channel(), address, waking.early());
         connection.enter(attempt);
         connecting.addListener((ChannelFutureListener) f -> connected(attempt, f));
     }
 
     private void connected(Connecting attempt, ChannelFuture f) {
         switch (connection.state()) {
-            case Connecting now when now == attempt -> {
+            case Connecting now
+            when now == attempt -> {
                 if (f.isSuccess()) {
                     authenticate(attempt);
                 } else {
@@ -153,37 +164,52 @@ final class ComputeStage {
     private void refused(Connecting attempt, Throwable cause) {
         String branch = attempt.admission().route().branch();
         if (attempt.admission().deadline().passed()) {
-            connection.fail(ctx, new ProxyError(SqlState.CANNOT_CONNECT_NOW, "cannot reach the compute of branch \""
-                    + branch + "\" at " + attempt.address() + ": " + cause.getMessage(), "Try again in a moment."));
+            connection.fail(
+                    ctx,
+                    new ProxyError(
+                            SqlState.CANNOT_CONNECT_NOW,
+                            "cannot reach the compute of branch \"" + branch + "\" at " + attempt.address() + ": "
+                                    + cause.getMessage(),
+                            "Try again in a moment."));
             return;
         }
         // A compute suspended (or restarted on another port) since the wake-up answered: ask again.
         LOG.debug("cannot connect to the compute of branch {} at {}; asking again", branch, attempt.address(), cause);
         Waking again = new Waking(attempt.admission(), attempt.refusedAddresses() + 1, attempt.early());
         connection.enter(again);
-        ctx.executor().schedule(() -> {
-            if (connection.state() == again) {
-                wake(again);
-            }
-        }, RECONNECT_DELAY_MS, TimeUnit.MILLISECONDS);
+        ctx.executor()
+                .schedule(
+                        () -> {
+                            if (connection.state() == again) {
+                                wake(again);
+                            }
+                        },
+                        RECONNECT_DELAY_MS,
+                        TimeUnit.MILLISECONDS);
     }
 
     private void authenticate(Connecting attempt) {
         Channel compute = attempt.compute();
         connection.enter(new Authenticating(attempt.admission(), compute, attempt.address(), Optional.empty()));
-        compute.write(Messages.startupMessage(ctx.alloc(), attempt.admission().route().forwarded()));
+        compute.write(
+                Messages.startupMessage(ctx.alloc(), attempt.admission().route().forwarded()));
         for (ByteBuf early; (early = attempt.early().poll()) != null; ) {
             compute.write(early);
         }
         compute.flush();
         // The client's authentication answers, and later its queries, go to the compute as they come.
-        ctx.pipeline().addAfter(StartupHandler.NAME, "relay", new RelayHandler(compute, services.metrics().toCompute()));
+        ctx.pipeline()
+                .addAfter(
+                        StartupHandler.NAME,
+                        "relay",
+                        new RelayHandler(compute, services.metrics().toCompute()));
         RelayHandler.start(ctx.channel(), compute);
     }
 
     private static ProxyError asProxyError(Throwable t) {
         Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        return c instanceof ProxyError e ? e
+        return c instanceof ProxyError e
+                ? e
                 : new ProxyError(SqlState.CANNOT_CONNECT_NOW, "cannot wake the compute: " + c.getMessage());
     }
 }

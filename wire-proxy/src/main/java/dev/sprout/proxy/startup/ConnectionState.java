@@ -36,8 +36,7 @@ import java.util.Optional;
 sealed interface ConnectionState {
 
     /** Waiting for a packet before the session exists: {@link Plaintext} or {@link Encrypted}. */
-    sealed interface AwaitingStartup extends ConnectionState {
-    }
+    sealed interface AwaitingStartup extends ConnectionState {}
 
     /** Nothing yet, or only refused requests: the connection speaks in the clear. */
     record Plaintext(boolean sslRefused, boolean gssRefused) implements AwaitingStartup {
@@ -45,12 +44,10 @@ sealed interface ConnectionState {
     }
 
     /** A TLS handshake runs; nothing may be said in the clear now. {@code direct}: started without an SSLRequest. */
-    record TlsHandshake(boolean direct) implements ConnectionState {
-    }
+    record TlsHandshake(boolean direct) implements ConnectionState {}
 
     /** TLS is in use; waiting for the StartupMessage (or a CancelRequest). */
-    record Encrypted(Optional<String> serverName) implements AwaitingStartup {
-    }
+    record Encrypted(Optional<String> serverName) implements AwaitingStartup {}
 
     /**
      * The branch's compute is being asked for (or, after a refused address, about to be asked for again).
@@ -68,9 +65,13 @@ sealed interface ConnectionState {
     }
 
     /** Connecting to the address the wake-up answered; the branch is counted. */
-    record Connecting(Admission admission, int refusedAddresses, Channel compute, InetSocketAddress address,
-                      ArrayDeque<ByteBuf> early) implements ConnectionState {
-    }
+    record Connecting(
+            Admission admission,
+            int refusedAddresses,
+            Channel compute,
+            InetSocketAddress address,
+            ArrayDeque<ByteBuf> early)
+            implements ConnectionState {}
 
     /**
      * Connected: the compute's authentication exchange is relayed message by message until its ReadyForQuery.
@@ -78,28 +79,23 @@ sealed interface ConnectionState {
      * @param key the cancel key issued to the client, once the compute has sent its BackendKeyData
      */
     record Authenticating(Admission admission, Channel compute, InetSocketAddress address, Optional<CancelKey> key)
-            implements ConnectionState {
-    }
+            implements ConnectionState {}
 
     /** The session runs: bytes are copied both ways without being looked at. */
-    record Relaying(Admission admission, Channel compute, Optional<CancelKey> key) implements ConnectionState {
-    }
+    record Relaying(Admission admission, Channel compute, Optional<CancelKey> key) implements ConnectionState {}
 
     /**
      * Answered (or given up on) and closing; {@code held} is the state it was closed in, whose slot, count, cancel
      * key and compute connection are released when the channel has closed.
      */
-    record Closing(ConnectionState held) implements ConnectionState {
-    }
+    record Closing(ConnectionState held) implements ConnectionState {}
 
     /** Closed, and everything released. */
-    record Closed() implements ConnectionState {
-    }
+    record Closed() implements ConnectionState {}
 
     /**
      * What a session is from its StartupMessage on: its route, the protocol minor version spoken with the client,
      * and when the compute must have been reached (the wake-up timeout counts from the StartupMessage).
      */
-    record Admission(Route route, int clientMinor, Deadline deadline) {
-    }
+    record Admission(Route route, int clientMinor, Deadline deadline) {}
 }

@@ -43,8 +43,12 @@ final class RelayStage implements BackendStartupDecoder.Listener {
     private final long acceptedAt;
     private final ScheduledFuture<?> loginTimer;
 
-    RelayStage(StartupHandler connection, ChannelHandlerContext ctx, Services services, long acceptedAt,
-               ScheduledFuture<?> loginTimer) {
+    RelayStage(
+            StartupHandler connection,
+            ChannelHandlerContext ctx,
+            Services services,
+            long acceptedAt,
+            ScheduledFuture<?> loginTimer) {
         this.connection = connection;
         this.ctx = ctx;
         this.services = services;
@@ -56,13 +60,17 @@ final class RelayStage implements BackendStartupDecoder.Listener {
     public CancelKey keyFromCompute(CancelKey computeKey) {
         if (!(connection.state() instanceof Authenticating a)) {
             // The compute's bytes still decoded as its connection closes: a key that opens no session.
-            CancelKey unused = services.cancelKeys().issue(new CancelKeys.Target(new InetSocketAddress(0), computeKey, ""), false);
+            CancelKey unused =
+                    services.cancelKeys().issue(new CancelKeys.Target(new InetSocketAddress(0), computeKey, ""), false);
             services.cancelKeys().remove(unused);
             return unused;
         }
         a.key().ifPresent(services.cancelKeys()::remove);
-        CancelKey issued = services.cancelKeys().issue(
-                new CancelKeys.Target(a.address(), computeKey, a.admission().route().branch()), a.admission().clientMinor() >= 2);
+        CancelKey issued = services.cancelKeys()
+                .issue(
+                        new CancelKeys.Target(
+                                a.address(), computeKey, a.admission().route().branch()),
+                        a.admission().clientMinor() >= 2);
         connection.enter(new Authenticating(a.admission(), a.compute(), a.address(), Optional.of(issued)));
         return issued;
     }
@@ -77,7 +85,8 @@ final class RelayStage implements BackendStartupDecoder.Listener {
         services.metrics().handshake(ctx.executor().ticker().nanoTime() - acceptedAt);
         long idle = services.config().idleTimeout().toNanos();
         if (idle > 0) {
-            ctx.pipeline().addBefore(StartupHandler.NAME, "idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+            ctx.pipeline()
+                    .addBefore(StartupHandler.NAME, "idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
         }
     }
 

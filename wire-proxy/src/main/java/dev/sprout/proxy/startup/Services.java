@@ -14,8 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * keys, the meters, the count of admitted connections, and the channel type to reach computes with (epoll or NIO,
  * whichever the proxy's event loops are). Thread-safe.
  */
-public record Services(ProxyConfig config, Optional<SslContext> tls, WakeUp wakeUp, CancelKeys cancelKeys,
-                       ProxyMetrics metrics, AtomicInteger admitted, Class<? extends Channel> computeChannel) {
+public record Services(
+        ProxyConfig config,
+        Optional<SslContext> tls,
+        WakeUp wakeUp,
+        CancelKeys cancelKeys,
+        ProxyMetrics metrics,
+        AtomicInteger admitted,
+        Class<? extends Channel> computeChannel) {
 
     /** Counts one more admitted connection unless the limit is reached. */
     boolean admit() {

@@ -34,6 +34,7 @@ public final class StartupDecoder extends ByteToMessageDecoder {
     static final int MIN_PACKET = 8;
     /** Protocol 3.0 cancel keys have 4 bytes of secret; 3.2 allows up to 256 (PostgreSQL 18's limit). */
     static final int MIN_CANCEL_SECRET = 4;
+
     static final int MAX_CANCEL_SECRET = 256;
 
     @Override
@@ -51,21 +52,23 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         }
         int code = in.getInt(in.readerIndex() + 4);
         ByteBuf packet = in.readSlice(length).skipBytes(8);
-        out.add(switch (code) {
-            case StartupCodes.SSL_REQUEST -> {
-                requireEmpty(packet, "SSLRequest");
-                if (in.isReadable()) {
-                    throw violation("received unencrypted data after SSLRequest (" + in.readableBytes() + " bytes)");
-                }
-                yield new StartupPacket.SslRequest();
-            }
-            case StartupCodes.GSSENC_REQUEST -> {
-                requireEmpty(packet, "GSSENCRequest");
-                yield new StartupPacket.GssEncRequest();
-            }
-            case StartupCodes.CANCEL_REQUEST -> cancel(packet);
-            default -> startup(code, packet);
-        });
+        out.add(
+                switch (code) {
+                    case StartupCodes.SSL_REQUEST -> {
+                        requireEmpty(packet, "SSLRequest");
+                        if (in.isReadable()) {
+                            throw violation(
+                                    "received unencrypted data after SSLRequest (" + in.readableBytes() + " bytes)");
+                        }
+                        yield new StartupPacket.SslRequest();
+                    }
+                    case StartupCodes.GSSENC_REQUEST -> {
+                        requireEmpty(packet, "GSSENCRequest");
+                        yield new StartupPacket.GssEncRequest();
+                    }
+                    case StartupCodes.CANCEL_REQUEST -> cancel(packet);
+                    default -> startup(code, packet);
+                });
     }
 
     private static StartupPacket.CancelRequest cancel(ByteBuf packet) {
@@ -94,7 +97,8 @@ public final class StartupDecoder extends ByteToMessageDecoder {
             String name = cstring(packet, "parameter name");
             if (name.isEmpty()) {
                 if (packet.isReadable()) {
-                    throw violation("invalid startup packet layout: " + packet.readableBytes() + " bytes after the terminator");
+                    throw violation(
+                            "invalid startup packet layout: " + packet.readableBytes() + " bytes after the terminator");
                 }
                 return new StartupPacket.Startup(major, minor, parameters);
             }
@@ -112,7 +116,8 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         }
         String s;
         try {
-            s = StandardCharsets.UTF_8.newDecoder()
+            s = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(b.nioBuffer(b.readerIndex(), nul))

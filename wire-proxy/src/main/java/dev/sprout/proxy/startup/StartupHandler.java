@@ -4,8 +4,8 @@ import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
 import dev.sprout.proxy.relay.RelayHandler;
 import dev.sprout.proxy.startup.ConnectionState.Admission;
-import dev.sprout.proxy.startup.ConnectionState.AwaitingStartup;
 import dev.sprout.proxy.startup.ConnectionState.Authenticating;
+import dev.sprout.proxy.startup.ConnectionState.AwaitingStartup;
 import dev.sprout.proxy.startup.ConnectionState.Closed;
 import dev.sprout.proxy.startup.ConnectionState.Closing;
 import dev.sprout.proxy.startup.ConnectionState.Connecting;
@@ -68,7 +68,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     public StartupHandler(Services services) {
         this.services = services;
-        this.clientStage = new ClientStage(services.tls().isPresent(), services.config().serverNameDomain());
+        this.clientStage =
+                new ClientStage(services.tls().isPresent(), services.config().serverNameDomain());
     }
 
     /** Where the connection stands now. */
@@ -155,11 +156,18 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     private void start(ChannelHandlerContext ctx, ClientStage.Start start) {
         if (!services.admit()) {
-            fail(ctx, new ProxyError(SqlState.TOO_MANY_CONNECTIONS, "too many connections to the proxy (limit "
-                    + services.config().maxConnections() + ")", "Close idle connections or raise the proxy's limit."));
+            fail(
+                    ctx,
+                    new ProxyError(
+                            SqlState.TOO_MANY_CONNECTIONS,
+                            "too many connections to the proxy (limit "
+                                    + services.config().maxConnections() + ")",
+                            "Close idle connections or raise the proxy's limit."));
             return;
         }
-        Admission admission = new Admission(start.route(), start.clientMinor(),
+        Admission admission = new Admission(
+                start.route(),
+                start.clientMinor(),
                 Deadline.after(ctx.executor().ticker(), services.config().wakeTimeout()));
         // From here on the client's bytes are the session's: the decoder goes, handing over anything buffered.
         if (ctx.pipeline().get(DECODER) != null) {
@@ -180,8 +188,12 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         } else if (evt instanceof SslHandshakeCompletionEvent done) {
             handshakeDone(ctx, done);
         } else if (evt instanceof IdleStateEvent) {
-            fail(ctx, new ProxyError(SqlState.IDLE_SESSION_TIMEOUT, "terminating connection due to idle-session timeout ("
-                    + services.config().idleTimeout().toSeconds() + " s without traffic)"));
+            fail(
+                    ctx,
+                    new ProxyError(
+                            SqlState.IDLE_SESSION_TIMEOUT,
+                            "terminating connection due to idle-session timeout ("
+                                    + services.config().idleTimeout().toSeconds() + " s without traffic)"));
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -221,8 +233,13 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
                 services.metrics().error(SqlState.QUERY_CANCELED);
                 close(ctx); // PostgreSQL, too, closes without a word on a client that never sent its startup packet
             }
-            case Waking _, Connecting _, Authenticating _ -> fail(ctx, new ProxyError(SqlState.QUERY_CANCELED,
-                    "canceling authentication due to timeout (login timeout " + services.config().loginTimeout().toSeconds() + " s)"));
+            case Waking _, Connecting _, Authenticating _ ->
+                fail(
+                        ctx,
+                        new ProxyError(
+                                SqlState.QUERY_CANCELED,
+                                "canceling authentication due to timeout (login timeout "
+                                        + services.config().loginTimeout().toSeconds() + " s)"));
         }
     }
 
@@ -235,7 +252,10 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("connection from {} failed", ctx.channel().remoteAddress(), cause); // reset, TLS garbage, ...
             close(ctx);
         } else {
-            LOG.warn("unexpected failure on the connection from {}", ctx.channel().remoteAddress(), cause);
+            LOG.warn(
+                    "unexpected failure on the connection from {}",
+                    ctx.channel().remoteAddress(),
+                    cause);
             close(ctx);
         }
     }
@@ -246,7 +266,11 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
             return; // already answered (e.g. the decoder failing again on its buffered bytes as the channel closes)
         }
         services.metrics().error(error.state());
-        LOG.debug("refusing {}: {} {}", ctx.channel().remoteAddress(), error.state().code(), error.getMessage());
+        LOG.debug(
+                "refusing {}: {} {}",
+                ctx.channel().remoteAddress(),
+                error.state().code(),
+                error.getMessage());
         boolean canSpeak = !(state instanceof TlsHandshake) && ctx.channel().isActive();
         compute(state).ifPresent(Channel::close);
         state = new Closing(state);
@@ -279,7 +303,8 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
         ConnectionState held = switch (state) {
             case Closing c -> c.held();
             case Closed c -> c;
-            case Plaintext _, TlsHandshake _, Encrypted _, Waking _, Connecting _, Authenticating _, Relaying _ -> state;
+            case Plaintext _, TlsHandshake _, Encrypted _, Waking _, Connecting _, Authenticating _, Relaying _ ->
+                state;
         };
         state = new Closed();
         if (loginTimer != null) {

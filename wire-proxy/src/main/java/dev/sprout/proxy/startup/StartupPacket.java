@@ -12,12 +12,10 @@ import java.util.SequencedMap;
  */
 public sealed interface StartupPacket {
     /** SSLRequest: the client asks to continue over TLS. */
-    record SslRequest() implements StartupPacket {
-    }
+    record SslRequest() implements StartupPacket {}
 
     /** GSSENCRequest: the client asks for GSSAPI encryption (always refused with {@code N}). */
-    record GssEncRequest() implements StartupPacket {
-    }
+    record GssEncRequest() implements StartupPacket {}
 
     /**
      * CancelRequest: cancel the query running in the session with this key. Protocol 3.0 keys have a 4-byte secret;

@@ -39,8 +39,7 @@ final class SelfSignedCertificate {
     static final String KEY_FILE = "proxy-tls.key";
     static final int VALID_YEARS = 10;
 
-    private SelfSignedCertificate() {
-    }
+    private SelfSignedCertificate() {}
 
     /** The certificate and key in {@code dir}, generated first if either is missing. */
     static TlsSettings.Files inDirectory(Path dir) throws IOException {
@@ -56,16 +55,23 @@ final class SelfSignedCertificate {
             KeyPair pair = generator.generateKeyPair();
             X500Name subject = new X500Name("CN=Sprout proxy (self-signed)");
             Instant now = Instant.now();
-            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
-                    new BigInteger(64, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofDays(1))),
-                    Date.from(now.plus(Duration.ofDays(365L * VALID_YEARS))), subject, pair.getPublic());
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    subject,
+                    new BigInteger(64, new SecureRandom()).add(BigInteger.ONE),
+                    Date.from(now.minus(Duration.ofDays(1))),
+                    Date.from(now.plus(Duration.ofDays(365L * VALID_YEARS))),
+                    subject,
+                    pair.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.dNSName, "localhost"),
-                    new GeneralName(GeneralName.dNSName, "*.localhost"),
-                    new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress())}));
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.dNSName, "*.localhost"),
+                new GeneralName(
+                        GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress())
+            }));
             X509Certificate certificate = new JcaX509CertificateConverter()
-                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
             // The key first: a certificate without its key would be taken as complete by the next start.
             write(key, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
             write(cert, pem("CERTIFICATE", certificate.getEncoded()), false);
@@ -77,7 +83,8 @@ final class SelfSignedCertificate {
 
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 

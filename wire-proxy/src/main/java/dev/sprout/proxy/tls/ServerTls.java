@@ -20,12 +20,13 @@ import javax.net.ssl.SSLException;
 public final class ServerTls {
     public static final String ALPN_POSTGRESQL = "postgresql";
 
-    private ServerTls() {
-    }
+    private ServerTls() {}
 
     /** BoringSSL when netty-tcnative's native library loads here (with ALPN), else the JDK's provider. */
     public static SslProvider provider() {
-        return OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
+        return OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL)
+                ? SslProvider.OPENSSL
+                : SslProvider.JDK;
     }
 
     /**
@@ -41,7 +42,8 @@ public final class ServerTls {
                 try {
                     yield SelfSignedCertificate.inDirectory(s.directory());
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot make the proxy's TLS certificate in " + s.directory() + ": " + e.getMessage(), e);
+                    throw new UncheckedIOException(
+                            "cannot make the proxy's TLS certificate in " + s.directory() + ": " + e.getMessage(), e);
                 }
             }
         };
@@ -54,16 +56,22 @@ public final class ServerTls {
             }
         }
         try {
-            return Optional.of(SslContextBuilder.forServer(files.certificateChain().toFile(), files.privateKey().toFile())
+            return Optional.of(SslContextBuilder.forServer(
+                            files.certificateChain().toFile(),
+                            files.privateKey().toFile())
                     .sslProvider(provider())
                     .protocols("TLSv1.3", "TLSv1.2")
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL))
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ALPN_POSTGRESQL))
                     .build());
         } catch (SSLException | IllegalArgumentException e) {
-            throw new UncheckedIOException(new IOException("cannot use the TLS certificate " + files.certificateChain()
-                    + " with key " + files.privateKey() + ": " + e.getMessage(), e));
+            throw new UncheckedIOException(new IOException(
+                    "cannot use the TLS certificate " + files.certificateChain() + " with key " + files.privateKey()
+                            + ": " + e.getMessage(),
+                    e));
         }
     }
 }

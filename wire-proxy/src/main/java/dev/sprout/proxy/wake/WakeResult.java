@@ -13,18 +13,14 @@ public sealed interface WakeResult {
     }
 
     /** No branch has this name. */
-    record NoSuchBranch() implements WakeResult {
-    }
+    record NoSuchBranch() implements WakeResult {}
 
     /** The compute is on its way (starting, or busy with something that ends soon): ask again. */
-    record Starting(String why) implements WakeResult {
-    }
+    record Starting(String why) implements WakeResult {}
 
     /** The role may not connect to this branch (its allow list); nothing was woken. */
-    record NotAllowed(String role) implements WakeResult {
-    }
+    record NotAllowed(String role) implements WakeResult {}
 
     /** The compute cannot be started; asking again will not help. {@code why} is shown to the client. */
-    record Failed(String why) implements WakeResult {
-    }
+    record Failed(String why) implements WakeResult {}
 }

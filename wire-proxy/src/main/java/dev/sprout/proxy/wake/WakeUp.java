@@ -41,7 +41,8 @@ public final class WakeUp implements AutoCloseable {
      * {@link Endpoints#wake}). A role the branch does not let connect is refused with
      * {@link SqlState#INVALID_AUTHORIZATION_SPECIFICATION} and nothing is woken.
      */
-    public CompletableFuture<InetSocketAddress> wake(String branch, String role, Deadline deadline, boolean askNowFirst) {
+    public CompletableFuture<InetSocketAddress> wake(
+            String branch, String role, Deadline deadline, boolean askNowFirst) {
         CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
         try {
             if (!askNowFirst) {
@@ -62,8 +63,8 @@ public final class WakeUp implements AutoCloseable {
         return wakeOnThread(branch, role, deadline, result);
     }
 
-    private CompletableFuture<InetSocketAddress> wakeOnThread(String branch, String role, Deadline deadline,
-                                                              CompletableFuture<InetSocketAddress> result) {
+    private CompletableFuture<InetSocketAddress> wakeOnThread(
+            String branch, String role, Deadline deadline, CompletableFuture<InetSocketAddress> result) {
         try {
             threads.execute(() -> {
                 try {
@@ -91,16 +92,21 @@ public final class WakeUp implements AutoCloseable {
                 case WakeResult.Ready ready -> {
                     return ready.address();
                 }
-                case WakeResult.NoSuchBranch _ -> throw new ProxyError(SqlState.INVALID_CATALOG_NAME,
-                        "branch \"" + branch + "\" does not exist", "`sprout branch list` shows the branches.");
+                case WakeResult.NoSuchBranch _ ->
+                    throw new ProxyError(
+                            SqlState.INVALID_CATALOG_NAME,
+                            "branch \"" + branch + "\" does not exist",
+                            "`sprout branch list` shows the branches.");
                 case WakeResult.NotAllowed _ -> throw notAllowed(branch, role);
                 case WakeResult.Failed failed -> throw cannotStart(branch, failed.why());
                 case WakeResult.Starting starting -> lastWhy = starting.why();
             }
             long left = deadline.leftNanos();
             if (left <= 0) {
-                throw new ProxyError(SqlState.CANNOT_CONNECT_NOW, "the compute of branch \"" + branch
-                        + "\" did not become ready in time: " + lastWhy, "Try again in a moment.");
+                throw new ProxyError(
+                        SqlState.CANNOT_CONNECT_NOW,
+                        "the compute of branch \"" + branch + "\" did not become ready in time: " + lastWhy,
+                        "Try again in a moment.");
             }
             deadline.ticker().sleep(Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -108,13 +114,15 @@ public final class WakeUp implements AutoCloseable {
     }
 
     private static ProxyError notAllowed(String branch, String role) {
-        return new ProxyError(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "role \"" + role
-                + "\" may not connect to branch \"" + branch + "\"",
+        return new ProxyError(
+                SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                "role \"" + role + "\" may not connect to branch \"" + branch + "\"",
                 "The branch lets only some roles connect: `sprout branch get " + branch + "` lists them.");
     }
 
     private static ProxyError cannotStart(String branch, String why) {
-        return new ProxyError(SqlState.CANNOT_CONNECT_NOW, "the compute of branch \"" + branch + "\" cannot start: " + why);
+        return new ProxyError(
+                SqlState.CANNOT_CONNECT_NOW, "the compute of branch \"" + branch + "\" cannot start: " + why);
     }
 
     /** Stops the wake-ups in progress (their futures complete with {@link SqlState#ADMIN_SHUTDOWN}). */

@@ -15,8 +15,7 @@ public final class Messages {
     /** Protocol version 3.0, as sent in a StartupMessage (major in the high 16 bits). */
     public static final int PROTOCOL_3_0 = 3 << 16;
 
-    private Messages() {
-    }
+    private Messages() {}
 
     /** One byte: {@code S} (TLS accepted) or {@code N} (refused), the answer to SSLRequest and GSSENCRequest. */
     public static ByteBuf answer(ByteBufAllocator alloc, char answer) {
@@ -81,7 +80,10 @@ public final class Messages {
     /** A CancelRequest quoting this process id and secret key. */
     public static ByteBuf cancelRequest(ByteBufAllocator alloc, int processId, byte[] secret) {
         ByteBuf b = alloc.buffer(12 + secret.length);
-        b.writeInt(12 + secret.length).writeInt(StartupCodes.CANCEL_REQUEST).writeInt(processId).writeBytes(secret);
+        b.writeInt(12 + secret.length)
+                .writeInt(StartupCodes.CANCEL_REQUEST)
+                .writeInt(processId)
+                .writeBytes(secret);
         return b;
     }
 

@@ -12,6 +12,5 @@ public final class StartupCodes {
     /** The first byte of a TLS record of type handshake: a client that starts TLS at once (PostgreSQL 17's direct TLS). */
     public static final int TLS_HANDSHAKE_RECORD = 0x16;
 
-    private StartupCodes() {
-    }
+    private StartupCodes() {}
 }

@@ -62,9 +62,14 @@ class RouteTest {
 
     @Test
     void twoBranchOptionsThatDisagree() {
-        conflict(params("user", "u", "options", "branch=a branch=b"), null,
+        conflict(
+                params("user", "u", "options", "branch=a branch=b"),
+                null,
                 "the connection names two branches: \"a\" (options) and \"b\" (options)");
-        assertEquals("a", route(params("user", "u", "options", "branch=a -c branch=a"), null).branch());
+        assertEquals(
+                "a",
+                route(params("user", "u", "options", "branch=a -c branch=a"), null)
+                        .branch());
     }
 
     @Test
@@ -81,8 +86,11 @@ class RouteTest {
         Route route = route(params("user", "u", "database", "db@x", "application_name", "psql"), null);
         assertEquals("x", route.branch());
         assertEquals(Route.Source.DATABASE, route.source());
-        assertEquals(params("user", "u", "database", "db", "application_name", "psql"), route.forwarded(), "order kept");
-        assertEquals(List.of("user", "database", "application_name"), List.copyOf(route.forwarded().keySet()));
+        assertEquals(
+                params("user", "u", "database", "db", "application_name", "psql"), route.forwarded(), "order kept");
+        assertEquals(
+                List.of("user", "database", "application_name"),
+                List.copyOf(route.forwarded().keySet()));
     }
 
     @Test
@@ -121,13 +129,17 @@ class RouteTest {
         assertEquals("x", route.branch());
         assertEquals(Route.Source.SERVER_NAME, route.source());
         assertEquals(params("user", "u"), route.forwarded(), "nothing to take out of the parameters");
-        assertEquals(Optional.of("feature-x"), Route.label("Feature-X.LOCALHOST", DOMAIN), "host names are case-insensitive");
+        assertEquals(
+                Optional.of("feature-x"),
+                Route.label("Feature-X.LOCALHOST", DOMAIN),
+                "host names are case-insensitive");
         assertEquals(Optional.of("a"), Route.label("a.b.localhost", DOMAIN), "the first label");
     }
 
     @Test
     void serverNamesThatDoNotRoute() {
-        for (String host : List.of("localhost", "example.com", "x.example.com", "xlocalhost", "x.localhost.example.com", "127.0.0.1")) {
+        for (String host : List.of(
+                "localhost", "example.com", "x.example.com", "xlocalhost", "x.localhost.example.com", "127.0.0.1")) {
             assertEquals(Optional.empty(), Route.label(host, DOMAIN), host);
             Route route = route(params("user", "u"), host);
             assertEquals(Route.DEFAULT_BRANCH, route.branch(), host);
@@ -162,19 +174,25 @@ class RouteTest {
 
     @Test
     void optionsAgainstServerName() {
-        conflict(params("options", "branch=a"), "b.localhost",
+        conflict(
+                params("options", "branch=a"),
+                "b.localhost",
                 "the connection names two branches: \"a\" (options) and \"b\" (TLS server name)");
     }
 
     @Test
     void optionsAgainstDatabase() {
-        conflict(params("options", "branch=a", "database", "db@b"), null,
+        conflict(
+                params("options", "branch=a", "database", "db@b"),
+                null,
                 "the connection names two branches: \"a\" (options) and \"b\" (database name)");
     }
 
     @Test
     void serverNameAgainstDatabase() {
-        conflict(params("database", "db@b"), "a.localhost",
+        conflict(
+                params("database", "db@b"),
+                "a.localhost",
                 "the connection names two branches: \"a\" (TLS server name) and \"b\" (database name)");
     }
 
@@ -195,8 +213,10 @@ class RouteTest {
     void anInvalidNameIsShownPrintably() {
         ProxyError e = assertThrows(ProxyError.class, () -> Route.requireBranch("a\u0001b", "database name"));
         assertEquals("invalid branch name \"a\\x01b\" in the database name", e.getMessage());
-        assertEquals(Optional.of("A branch name has 1 to 63 lowercase letters, digits, '-', '_' or '/', "
-                + "starting with a letter or digit."), e.hint());
+        assertEquals(
+                Optional.of("A branch name has 1 to 63 lowercase letters, digits, '-', '_' or '/', "
+                        + "starting with a letter or digit."),
+                e.hint());
         ProxyError longName = assertThrows(ProxyError.class, () -> Route.requireBranch("b".repeat(100), "options"));
         assertEquals("invalid branch name \"" + "b".repeat(80) + "...\" in the options", longName.getMessage());
     }

@@ -58,7 +58,8 @@ class ClientStageTest {
     void aGssEncRequestIsAnsweredNOnceAndASecondIsAViolation() {
         Step first = WITH_TLS.onPacket(Plaintext.NEW, packet(hex(GSSENC_REQUEST)));
         assertEquals(new Answer('N', new Plaintext(false, true)), first);
-        assertViolation(WITH_TLS.onPacket(((Answer) first).next(), packet(hex(GSSENC_REQUEST))), "second GSSENCRequest");
+        assertViolation(
+                WITH_TLS.onPacket(((Answer) first).next(), packet(hex(GSSENC_REQUEST))), "second GSSENCRequest");
     }
 
     @Test
@@ -72,8 +73,11 @@ class ClientStageTest {
     @Test
     void overTlsNeitherRequestIsAllowedAgain() {
         Encrypted tls = new Encrypted(Optional.empty());
-        assertViolation(WITH_TLS.onPacket(tls, packet(hex(SSL_REQUEST))), "SSLRequest on a connection that already uses TLS");
-        assertViolation(WITH_TLS.onPacket(tls, packet(hex(GSSENC_REQUEST))), "GSSENCRequest on a connection that already uses TLS");
+        assertViolation(
+                WITH_TLS.onPacket(tls, packet(hex(SSL_REQUEST))), "SSLRequest on a connection that already uses TLS");
+        assertViolation(
+                WITH_TLS.onPacket(tls, packet(hex(GSSENC_REQUEST))),
+                "GSSENCRequest on a connection that already uses TLS");
     }
 
     // ---- the end of a TLS handshake ----------------------------------------------------------------------------
@@ -81,10 +85,12 @@ class ClientStageTest {
     @Test
     void aDirectHandshakeNeedsAlpnPostgresqlAndOneAfterSslRequestDoesNot() {
         Optional<String> sni = Optional.of("feature.localhost");
-        assertEquals(new Read(new Encrypted(sni)), ClientStage.handshakeDone(new TlsHandshake(true), "postgresql", sni));
+        assertEquals(
+                new Read(new Encrypted(sni)), ClientStage.handshakeDone(new TlsHandshake(true), "postgresql", sni));
         assertEquals(new Read(new Encrypted(sni)), ClientStage.handshakeDone(new TlsHandshake(false), null, sni));
         for (String alpn : new String[] {null, "http/1.1"}) {
-            assertViolation(ClientStage.handshakeDone(new TlsHandshake(true), alpn, sni),
+            assertViolation(
+                    ClientStage.handshakeDone(new TlsHandshake(true), alpn, sni),
                     "direct TLS connection without the ALPN protocol \"postgresql\"");
         }
     }
@@ -97,27 +103,37 @@ class ClientStageTest {
         byte[] frame = hex("00000010" + "04d2162e" + "00003039" + "deadbeef");
         assertEquals(expected, PLAIN.onPacket(Plaintext.NEW, packet(frame)));
         assertEquals(expected, WITH_TLS.onPacket(new Encrypted(Optional.empty()), packet(frame)));
-        assertEquals(new Cancel(new CancelKey(-7, new byte[32])), PLAIN.onPacket(Plaintext.NEW, packet(cancel(-7, new byte[32]))));
+        assertEquals(
+                new Cancel(new CancelKey(-7, new byte[32])),
+                PLAIN.onPacket(Plaintext.NEW, packet(cancel(-7, new byte[32]))));
     }
 
     // ---- StartupMessage ----------------------------------------------------------------------------------------
 
     @Test
     void aStartupMessageIsRoutedAndItsDatabaseRewritten() {
-        Start start = assertInstanceOf(Start.class, PLAIN.onPacket(new Plaintext(true, true),
-                packet(startup(PROTOCOL_3_0, "user", "alice", "database", "db@feature", "application_name", "psql"))));
+        Start start = assertInstanceOf(
+                Start.class,
+                PLAIN.onPacket(
+                        new Plaintext(true, true),
+                        packet(startup(
+                                PROTOCOL_3_0, "user", "alice", "database", "db@feature", "application_name", "psql"))));
         assertEquals(Optional.empty(), start.negotiation());
         assertEquals(0, start.clientMinor());
         assertEquals("feature", start.route().branch());
-        assertEquals(Map.of("user", "alice", "database", "db", "application_name", "psql"), start.route().forwarded());
-        assertEquals(List.of("user", "database", "application_name"), List.copyOf(start.route().forwarded().keySet()));
+        assertEquals(
+                Map.of("user", "alice", "database", "db", "application_name", "psql"),
+                start.route().forwarded());
+        assertEquals(
+                List.of("user", "database", "application_name"),
+                List.copyOf(start.route().forwarded().keySet()));
     }
 
     @Test
     void theTlsServerNameRoutesOnlyOverTls() {
         byte[] frame = startup(PROTOCOL_3_0, "user", "alice");
-        Start overTls = assertInstanceOf(Start.class,
-                WITH_TLS.onPacket(new Encrypted(Optional.of("feature.localhost")), packet(frame)));
+        Start overTls = assertInstanceOf(
+                Start.class, WITH_TLS.onPacket(new Encrypted(Optional.of("feature.localhost")), packet(frame)));
         assertEquals("feature", overTls.route().branch());
         Start plain = assertInstanceOf(Start.class, WITH_TLS.onPacket(Plaintext.NEW, packet(frame)));
         assertEquals("main", plain.route().branch());
@@ -125,36 +141,50 @@ class ClientStageTest {
 
     @Test
     void protocol32IsSpokenAndANewerMinorOrAnOptionIsNegotiated() {
-        Start v32 = assertInstanceOf(Start.class, PLAIN.onPacket(Plaintext.NEW, packet(startup(3 << 16 | 2, "user", "u"))));
+        Start v32 =
+                assertInstanceOf(Start.class, PLAIN.onPacket(Plaintext.NEW, packet(startup(3 << 16 | 2, "user", "u"))));
         assertEquals(Optional.empty(), v32.negotiation());
         assertEquals(2, v32.clientMinor());
-        Start v39 = assertInstanceOf(Start.class,
+        Start v39 = assertInstanceOf(
+                Start.class,
                 PLAIN.onPacket(Plaintext.NEW, packet(startup(3 << 16 | 9, "_pq_.b", "x", "user", "u", "_pq_.a", "y"))));
         assertEquals(Optional.of(new Negotiation(2, List.of("_pq_.b", "_pq_.a"))), v39.negotiation());
         assertEquals(2, v39.clientMinor());
         assertFalse(v39.route().forwarded().containsKey("_pq_.a"), "options are not forwarded");
-        Start option = assertInstanceOf(Start.class,
+        Start option = assertInstanceOf(
+                Start.class,
                 PLAIN.onPacket(Plaintext.NEW, packet(startup(PROTOCOL_3_0, "user", "u", "_pq_.foo", "1"))));
         assertEquals(Optional.of(new Negotiation(0, List.of("_pq_.foo"))), option.negotiation());
     }
 
     @Test
     void refusalsOfAStartupMessageKeepTheNegotiationThatIsDue() {
-        Refuse v2 = assertInstanceOf(Refuse.class, PLAIN.onPacket(Plaintext.NEW, packet(startup(2 << 16, "user", "u"))));
+        Refuse v2 =
+                assertInstanceOf(Refuse.class, PLAIN.onPacket(Plaintext.NEW, packet(startup(2 << 16, "user", "u"))));
         assertEquals(new Refuse(Optional.empty(), v2.error()), v2, "no negotiation for a major version");
         assertEquals(SqlState.FEATURE_NOT_SUPPORTED, v2.error().state());
-        assertEquals("unsupported frontend protocol 2.0: the proxy supports protocol 3.0 to 3.2", v2.error().getMessage());
+        assertEquals(
+                "unsupported frontend protocol 2.0: the proxy supports protocol 3.0 to 3.2",
+                v2.error().getMessage());
 
-        Refuse noUser = assertInstanceOf(Refuse.class, PLAIN.onPacket(Plaintext.NEW, packet(startup(3 << 16 | 5, "database", "d"))));
+        Refuse noUser = assertInstanceOf(
+                Refuse.class, PLAIN.onPacket(Plaintext.NEW, packet(startup(3 << 16 | 5, "database", "d"))));
         assertEquals(Optional.of(new Negotiation(2, List.of())), noUser.negotiation());
-        assertEquals(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, noUser.error().state());
-        assertEquals("no PostgreSQL user name specified in startup packet", noUser.error().getMessage());
+        assertEquals(
+                SqlState.INVALID_AUTHORIZATION_SPECIFICATION, noUser.error().state());
+        assertEquals(
+                "no PostgreSQL user name specified in startup packet",
+                noUser.error().getMessage());
 
-        Refuse badName = assertInstanceOf(Refuse.class, PLAIN.onPacket(Plaintext.NEW,
-                packet(startup(PROTOCOL_3_0, "user", "u", "_pq_.x", "1", "options", "branch=Bad!"))));
+        Refuse badName = assertInstanceOf(
+                Refuse.class,
+                PLAIN.onPacket(
+                        Plaintext.NEW,
+                        packet(startup(PROTOCOL_3_0, "user", "u", "_pq_.x", "1", "options", "branch=Bad!"))));
         assertEquals(Optional.of(new Negotiation(0, List.of("_pq_.x"))), badName.negotiation());
         assertEquals(SqlState.INVALID_NAME, badName.error().state());
-        assertEquals("invalid branch name \"Bad!\" in the options", badName.error().getMessage());
+        assertEquals(
+                "invalid branch name \"Bad!\" in the options", badName.error().getMessage());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------

@@ -51,8 +51,11 @@ class ProxyClockTest {
     private static final Endpoints STARTING = branch -> new WakeResult.Starting("still starting");
 
     private static Setup setup(Duration login, Duration wake, Duration idle, Endpoints endpoints) {
-        return new Setup(ProxyConfig.defaults(0, new TlsSettings.Disabled()).withTimeouts(login, wake, idle),
-                Optional.empty(), endpoints, 0);
+        return new Setup(
+                ProxyConfig.defaults(0, new TlsSettings.Disabled()).withTimeouts(login, wake, idle),
+                Optional.empty(),
+                endpoints,
+                0);
     }
 
     private static void advance(MockTicker ticker, Run run, long millis) {
@@ -63,12 +66,14 @@ class ProxyClockTest {
     @Test
     void aClientThatSaysNothingIsClosedWithoutAWordAtTheLoginTimeout() throws Exception {
         MockTicker ticker = Ticker.newMockTicker();
-        try (Run run = new Run(setup(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ZERO, STARTING), Optional.of(ticker))) {
+        try (Run run = new Run(
+                setup(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ZERO, STARTING), Optional.of(ticker))) {
             advance(ticker, run, 59_999);
             assertTrue(run.channel.isOpen(), "open until the login timeout");
             advance(ticker, run, 1);
             assertFalse(run.channel.isOpen(), "closed at the login timeout");
-            assertEquals(List.of(), run.drain(), "as PostgreSQL: no answer to a client that never sent its startup packet");
+            assertEquals(
+                    List.of(), run.drain(), "as PostgreSQL: no answer to a client that never sent its startup packet");
             assertEquals(Map.of("57014", 1.0), run.errors());
             assertInstanceOf(ConnectionState.Closed.class, run.handler.state());
         }
@@ -77,7 +82,8 @@ class ProxyClockTest {
     @Test
     void theLoginTimeoutCutsAWakeUpThatTakesLonger() throws Exception {
         MockTicker ticker = Ticker.newMockTicker();
-        try (Run run = new Run(setup(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ZERO, STARTING), Optional.of(ticker))) {
+        try (Run run = new Run(
+                setup(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ZERO, STARTING), Optional.of(ticker))) {
             run.write(startup(PROTOCOL_3_0, "user", "alice", "database", "db@slow"));
             run.gate.countDown(); // the wake-up asks, hears "starting", and sleeps on the mock clock
             assertInstanceOf(ConnectionState.Waking.class, run.handler.state());
@@ -97,7 +103,8 @@ class ProxyClockTest {
     @Test
     void aComputeStillStartingAtTheWakeTimeoutIsAnswered57P03() throws Exception {
         MockTicker ticker = Ticker.newMockTicker();
-        try (Run run = new Run(setup(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ZERO, STARTING), Optional.of(ticker))) {
+        try (Run run = new Run(
+                setup(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ZERO, STARTING), Optional.of(ticker))) {
             run.write(startup(PROTOCOL_3_0, "user", "alice", "database", "db@slow"));
             run.gate.countDown();
             Thread wake = awaitWakeThread(run);
@@ -114,11 +121,18 @@ class ProxyClockTest {
             run.channel.runPendingTasks(); // the wake-up's answer, posted to the event loop
             List<String> answers = run.drain();
             assertEquals(1, answers.size(), answers.toString());
-            assertFatal(answers.getFirst(), "57P03", "the compute of branch \"slow\" did not become ready in time: still starting",
+            assertFatal(
+                    answers.getFirst(),
+                    "57P03",
+                    "the compute of branch \"slow\" did not become ready in time: still starting",
                     "Try again in a moment.");
-            Timer failed = run.registry.find("sprout.proxy.wakeup").tag("outcome", "failed").timer();
+            Timer failed = run.registry
+                    .find("sprout.proxy.wakeup")
+                    .tag("outcome", "failed")
+                    .timer();
             assertNotNull(failed);
-            assertEquals(moved, (long) failed.totalTime(TimeUnit.MILLISECONDS), "the wake-up is timed on the mock clock");
+            assertEquals(
+                    moved, (long) failed.totalTime(TimeUnit.MILLISECONDS), "the wake-up is timed on the mock clock");
             assertEquals(Map.of("57P03", 1.0), run.errors());
         }
     }
@@ -130,12 +144,15 @@ class ProxyClockTest {
     @Test
     void theRelayStageIssuesTheKeyEndsTheLoginAndCutsAnIdleSession() throws Exception {
         MockTicker ticker = Ticker.newMockTicker();
-        try (Run run = new Run(setup(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10), STARTING),
+        try (Run run = new Run(
+                setup(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10), STARTING),
                 Optional.of(ticker))) {
             EmbeddedChannel compute = new EmbeddedChannel();
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", 5432);
             assertTrue(run.services.admit());
-            Admission admission = new Admission(Route.of(Map.of("user", "alice"), Optional.empty(), "localhost"), 2,
+            Admission admission = new Admission(
+                    Route.of(Map.of("user", "alice"), Optional.empty(), "localhost"),
+                    2,
                     Deadline.after(ticker, Duration.ofSeconds(30)));
             run.channel.pipeline().remove(StartupHandler.DECODER); // as the compute stage does when it starts
             run.handler.enter(new Authenticating(admission, compute, address, Optional.empty()));
@@ -147,17 +164,28 @@ class ProxyClockTest {
             CancelKey issued = relay.keyFromCompute(computeKey);
             assertNotEquals(first, issued);
             assertEquals(32, issued.secret().length, "a protocol 3.2 client gets a long secret");
-            assertEquals(Optional.empty(), run.services.cancelKeys().find(first), "a key sent again replaces the first");
-            assertEquals(Optional.of(new CancelKeys.Target(address, computeKey, "main")), run.services.cancelKeys().find(issued));
+            assertEquals(
+                    Optional.empty(), run.services.cancelKeys().find(first), "a key sent again replaces the first");
+            assertEquals(
+                    Optional.of(new CancelKeys.Target(address, computeKey, "main")),
+                    run.services.cancelKeys().find(issued));
 
             advance(ticker, run, 250);
             relay.ready();
             assertEquals(new Relaying(admission, compute, Optional.of(issued)), run.handler.state());
             Timer handshake = run.registry.find("sprout.proxy.handshake").timer();
-            assertEquals(250, (long) handshake.totalTime(TimeUnit.MILLISECONDS), "accept to ReadyForQuery, on the mock clock");
-            assertEquals(List.of("idle", StartupHandler.NAME),
-                    run.channel.pipeline().names().subList(run.channel.pipeline().names().indexOf("idle"),
-                            run.channel.pipeline().names().indexOf(StartupHandler.NAME) + 1));
+            assertEquals(
+                    250,
+                    (long) handshake.totalTime(TimeUnit.MILLISECONDS),
+                    "accept to ReadyForQuery, on the mock clock");
+            assertEquals(
+                    List.of("idle", StartupHandler.NAME),
+                    run.channel
+                            .pipeline()
+                            .names()
+                            .subList(
+                                    run.channel.pipeline().names().indexOf("idle"),
+                                    run.channel.pipeline().names().indexOf(StartupHandler.NAME) + 1));
             assertInstanceOf(IdleStateHandler.class, run.channel.pipeline().get("idle"));
 
             advance(ticker, run, 5_000); // past the 1 s login timeout: nothing happens to a session past ReadyForQuery
@@ -169,7 +197,10 @@ class ProxyClockTest {
             advance(ticker, run, 1);
             List<String> answers = run.drain();
             assertEquals(1, answers.size(), answers.toString());
-            assertFatal(answers.getFirst(), "57P05", "terminating connection due to idle-session timeout (10 s without traffic)");
+            assertFatal(
+                    answers.getFirst(),
+                    "57P05",
+                    "terminating connection due to idle-session timeout (10 s without traffic)");
             assertFalse(run.channel.isOpen());
             assertFalse(compute.isOpen(), "the compute connection is closed with the session");
             assertEquals(0, run.services.cancelKeys().size(), "the session's key is forgotten");
@@ -199,7 +230,8 @@ class ProxyClockTest {
         int length = b.readInt();
         assertEquals(length - 4, b.readableBytes(), "length field");
         String fields = b.toString(StandardCharsets.UTF_8);
-        String expected = "SFATAL\0VFATAL\0C" + code + "\0M" + text + "\0" + (hint == null ? "" : "H" + hint + "\0") + "\0";
+        String expected =
+                "SFATAL\0VFATAL\0C" + code + "\0M" + text + "\0" + (hint == null ? "" : "H" + hint + "\0") + "\0";
         assertEquals(expected, fields);
     }
 }

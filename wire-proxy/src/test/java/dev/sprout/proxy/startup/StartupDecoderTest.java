@@ -78,14 +78,25 @@ class StartupDecoderTest {
         for (int length : new int[] {4, 5, 255, 256}) {
             byte[] secret = new byte[length];
             Arrays.fill(secret, (byte) length);
-            assertEquals(List.of(new StartupPacket.CancelRequest(1, secret)), decodeWhole(cancel(1, secret)), "secret of " + length);
+            assertEquals(
+                    List.of(new StartupPacket.CancelRequest(1, secret)),
+                    decodeWhole(cancel(1, secret)),
+                    "secret of " + length);
         }
     }
 
     @Test
     void startupMessage30KeepsItsParametersInOrder() {
-        byte[] frame = startup(PROTOCOL_3_0, "user", "alice", "database", "db@feature-x", "options", "-c search_path=a\\ b",
-                "application_name", "psql");
+        byte[] frame = startup(
+                PROTOCOL_3_0,
+                "user",
+                "alice",
+                "database",
+                "db@feature-x",
+                "options",
+                "-c search_path=a\\ b",
+                "application_name",
+                "psql");
         SequencedMap<String, String> parameters = new LinkedHashMap<>();
         parameters.put("user", "alice");
         parameters.put("database", "db@feature-x");
@@ -93,8 +104,11 @@ class StartupDecoderTest {
         parameters.put("application_name", "psql");
         StartupPacket.Startup expected = new StartupPacket.Startup(3, 0, parameters);
         assertDecodesAtEverySplit(frame, expected);
-        StartupPacket.Startup decoded = (StartupPacket.Startup) decodeWhole(frame).getFirst();
-        assertEquals(List.of("user", "database", "options", "application_name"), List.copyOf(decoded.parameters().keySet()));
+        StartupPacket.Startup decoded =
+                (StartupPacket.Startup) decodeWhole(frame).getFirst();
+        assertEquals(
+                List.of("user", "database", "options", "application_name"),
+                List.copyOf(decoded.parameters().keySet()));
     }
 
     @Test
@@ -109,20 +123,26 @@ class StartupDecoderTest {
 
     @Test
     void startupMessageWithoutParametersIsJustTheTerminator() {
-        assertDecodesAtEverySplit(hex("00000009" + "00030000" + "00"), new StartupPacket.Startup(3, 0, new LinkedHashMap<>()));
+        assertDecodesAtEverySplit(
+                hex("00000009" + "00030000" + "00"), new StartupPacket.Startup(3, 0, new LinkedHashMap<>()));
     }
 
     @Test
     void otherProtocolVersionsAreDecodedForTheHandlerToAnswer() {
-        assertDecodesAtEverySplit(startup(2 << 16, "user", "u"), StartupPacket.Startup.of(2, 0, java.util.Map.of("user", "u")));
-        assertDecodesAtEverySplit(startup(3 << 16 | 0xFFFF, "user", "u"),
+        assertDecodesAtEverySplit(
+                startup(2 << 16, "user", "u"), StartupPacket.Startup.of(2, 0, java.util.Map.of("user", "u")));
+        assertDecodesAtEverySplit(
+                startup(3 << 16 | 0xFFFF, "user", "u"),
                 StartupPacket.Startup.of(3, 0xFFFF, java.util.Map.of("user", "u")));
     }
 
     @Test
     void packetsBackToBackInOneBufferAreAllDecoded() {
         byte[] both = concat(frame(GSSENC, new byte[0]), startup(PROTOCOL_3_0, "user", "u"));
-        assertEquals(List.of(new StartupPacket.GssEncRequest(), StartupPacket.Startup.of(3, 0, java.util.Map.of("user", "u"))),
+        assertEquals(
+                List.of(
+                        new StartupPacket.GssEncRequest(),
+                        StartupPacket.Startup.of(3, 0, java.util.Map.of("user", "u"))),
                 decodeWhole(both));
     }
 
@@ -133,7 +153,8 @@ class StartupDecoderTest {
         List<Object> decoded = decodeWhole(frame);
         StartupPacket.Startup startup = assertInstanceOf(StartupPacket.Startup.class, decoded.getFirst());
         assertEquals("u", startup.parameter("user"));
-        assertEquals(10_000 - 8 - 7 - 17 - 2, startup.parameter("application_name").length());
+        assertEquals(
+                10_000 - 8 - 7 - 17 - 2, startup.parameter("application_name").length());
     }
 
     // ---- lengths ------------------------------------------------------------------------------------------------
@@ -154,8 +175,11 @@ class StartupDecoderTest {
             channel.writeInbound(Unpooled.wrappedBuffer(start, i, 1));
             assertNull(channel.readInbound(), "nothing decoded after " + (i + 1) + " bytes");
         }
-        DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(start, 3, 1)));
-        assertEquals("invalid length of startup packet: 10001 bytes (expected: 8 to 10000)", violation(e).getMessage());
+        DecoderException e =
+                assertThrows(DecoderException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(start, 3, 1)));
+        assertEquals(
+                "invalid length of startup packet: 10001 bytes (expected: 8 to 10000)",
+                violation(e).getMessage());
         discard(channel);
     }
 
@@ -178,16 +202,19 @@ class StartupDecoderTest {
     @Test
     void missingFinalTerminator() {
         // "user\0alice\0" and no closing NUL
-        assertViolation(frame(PROTOCOL_3_0, cstrings("user", "alice")),
+        assertViolation(
+                frame(PROTOCOL_3_0, cstrings("user", "alice")),
                 "invalid startup packet layout: expected terminator as last byte");
         // no parameters and no terminator at all
-        assertViolation(hex("00000008" + "00030000"), "invalid startup packet layout: expected terminator as last byte");
+        assertViolation(
+                hex("00000008" + "00030000"), "invalid startup packet layout: expected terminator as last byte");
     }
 
     @Test
     void aValueWithoutItsNul() {
         byte[] body = concat(cstrings("user"), "alice".getBytes(StandardCharsets.US_ASCII));
-        assertViolation(frame(PROTOCOL_3_0, body),
+        assertViolation(
+                frame(PROTOCOL_3_0, body),
                 "invalid startup packet layout: value of parameter \"user\" is not NUL-terminated");
     }
 
@@ -199,14 +226,17 @@ class StartupDecoderTest {
 
     @Test
     void duplicateParameter() {
-        assertViolation(startup(PROTOCOL_3_0, "user", "alice", "database", "d", "user", "mallory"),
+        assertViolation(
+                startup(PROTOCOL_3_0, "user", "alice", "database", "d", "user", "mallory"),
                 "startup packet repeats parameter \"user\"");
     }
 
     @Test
     void nonUtf8Value() {
-        byte[] body = concat(cstrings("user"), hex("c328" + "00" + "00")); // C3 28: a lead byte without its continuation
-        assertViolation(frame(PROTOCOL_3_0, body), "invalid startup packet: value of parameter \"user\" is not valid UTF-8");
+        byte[] body =
+                concat(cstrings("user"), hex("c328" + "00" + "00")); // C3 28: a lead byte without its continuation
+        assertViolation(
+                frame(PROTOCOL_3_0, body), "invalid startup packet: value of parameter \"user\" is not valid UTF-8");
     }
 
     @Test
@@ -222,7 +252,8 @@ class StartupDecoderTest {
         // CVE-2021-23214: what arrived in the clear behind the SSLRequest must not be read as if it came over TLS.
         byte[] both = concat(frame(SSL, new byte[0]), startup(PROTOCOL_3_0, "user", "u"));
         assertViolation(both, "received unencrypted data after SSLRequest (" + (both.length - 8) + " bytes)");
-        assertViolation(concat(frame(SSL, new byte[0]), hex("00")), "received unencrypted data after SSLRequest (1 bytes)");
+        assertViolation(
+                concat(frame(SSL, new byte[0]), hex("00")), "received unencrypted data after SSLRequest (1 bytes)");
     }
 
     @Test
@@ -242,7 +273,8 @@ class StartupDecoderTest {
     @Test
     void unknownRequestCode() {
         assertViolation(frame(1234 << 16 | 9999, new byte[0]), "unsupported startup request code 1234.9999");
-        assertViolation(frame(1234 << 16 | 5681, cstrings("user", "u", "")), "unsupported startup request code 1234.5681");
+        assertViolation(
+                frame(1234 << 16 | 5681, cstrings("user", "u", "")), "unsupported startup request code 1234.5681");
     }
 
     // ---- feeding ------------------------------------------------------------------------------------------------
@@ -285,9 +317,11 @@ class StartupDecoderTest {
 
     private static void assertViolation(byte[] input, String message) {
         EmbeddedChannel channel = new EmbeddedChannel(new StartupDecoder());
-        DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(input)));
+        DecoderException e =
+                assertThrows(DecoderException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(input)));
         assertEquals(message, violation(e).getMessage());
-        assertNull(channel.readInbound(), "nothing decoded from " + HexFormat.of().formatHex(input));
+        assertNull(
+                channel.readInbound(), "nothing decoded from " + HexFormat.of().formatHex(input));
         discard(channel);
     }
 
@@ -309,7 +343,11 @@ class StartupDecoderTest {
     // ---- frames -------------------------------------------------------------------------------------------------
 
     static byte[] frame(int code, byte[] body) {
-        return ByteBuffer.allocate(8 + body.length).putInt(8 + body.length).putInt(code).put(body).array();
+        return ByteBuffer.allocate(8 + body.length)
+                .putInt(8 + body.length)
+                .putInt(code)
+                .put(body)
+                .array();
     }
 
     /** A StartupMessage: name/value pairs, each NUL-terminated, then one more NUL. */
@@ -318,7 +356,12 @@ class StartupDecoderTest {
     }
 
     static byte[] cancel(int processId, byte[] secret) {
-        return frame(CANCEL, ByteBuffer.allocate(4 + secret.length).putInt(processId).put(secret).array());
+        return frame(
+                CANCEL,
+                ByteBuffer.allocate(4 + secret.length)
+                        .putInt(processId)
+                        .put(secret)
+                        .array());
     }
 
     /** A 3.0 StartupMessage of exactly {@code total} bytes: user=u and a long application_name. */

@@ -79,15 +79,18 @@ class StartupHandlerTest {
 
     @Test
     void sslRequestWithoutTlsIsAnsweredNThenAnUnknownBranchIsRefused() {
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
-                SSL_REQUEST, startup(PROTOCOL_3_0, "user", "alice", "database", "db@nope"));
+        Exchange exchange = new Exchange(
+                Setup.plain(NO_SUCH_BRANCH),
+                SSL_REQUEST,
+                startup(PROTOCOL_3_0, "user", "alice", "database", "db@nope"));
         Outcome outcome = exchange.run();
 
         assertEquals(List.of(N), outcome.answers().get(0), "exactly one byte 'N'");
         assertTrue(outcome.openAfterTurn().get(0), "the connection stays open for the StartupMessage");
         List<String> last = outcome.answers().get(1);
         assertEquals(1, last.size());
-        assertFatal(last.getFirst(), "3D000", "branch \"nope\" does not exist", "`sprout branch list` shows the branches.");
+        assertFatal(
+                last.getFirst(), "3D000", "branch \"nope\" does not exist", "`sprout branch list` shows the branches.");
         assertFalse(outcome.open());
         assertEquals(List.of("nope"), outcome.wakes());
         assertEquals(0, outcome.admitted(), "the closed connection gave its slot back");
@@ -97,12 +100,18 @@ class StartupHandlerTest {
 
     @Test
     void gssEncRequestIsAnsweredNAndTheClientMayGoOn() {
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
-                GSSENC_REQUEST, startup(PROTOCOL_3_0, "user", "alice", "options", "branch=feature"));
+        Exchange exchange = new Exchange(
+                Setup.plain(NO_SUCH_BRANCH),
+                GSSENC_REQUEST,
+                startup(PROTOCOL_3_0, "user", "alice", "options", "branch=feature"));
         Outcome outcome = exchange.run();
         assertEquals(List.of(N), outcome.answers().get(0));
         assertTrue(outcome.openAfterTurn().get(0));
-        assertFatal(single(outcome.answers().get(1)), "3D000", "branch \"feature\" does not exist", "`sprout branch list` shows the branches.");
+        assertFatal(
+                single(outcome.answers().get(1)),
+                "3D000",
+                "branch \"feature\" does not exist",
+                "`sprout branch list` shows the branches.");
         assertEquals(List.of("feature"), outcome.wakes());
         exchange.assertSameAtEverySplit(outcome);
     }
@@ -110,12 +119,16 @@ class StartupHandlerTest {
     @Test
     void gssEncThenSslIsWhatLibpqSendsByDefaultAndBothAreRefusedPolitely() {
         // gssencmode=prefer then sslmode=prefer: one request of each kind is allowed.
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
-                GSSENC_REQUEST, SSL_REQUEST, startup(PROTOCOL_3_0, "user", "alice"));
+        Exchange exchange = new Exchange(
+                Setup.plain(NO_SUCH_BRANCH), GSSENC_REQUEST, SSL_REQUEST, startup(PROTOCOL_3_0, "user", "alice"));
         Outcome outcome = exchange.run();
         assertEquals(List.of(N), outcome.answers().get(0));
         assertEquals(List.of(N), outcome.answers().get(1));
-        assertFatal(single(outcome.answers().get(2)), "3D000", "branch \"main\" does not exist", "`sprout branch list` shows the branches.");
+        assertFatal(
+                single(outcome.answers().get(2)),
+                "3D000",
+                "branch \"main\" does not exist",
+                "`sprout branch list` shows the branches.");
         exchange.assertSameAtEverySplit(outcome);
     }
 
@@ -146,8 +159,11 @@ class StartupHandlerTest {
         byte[] startup = startup(PROTOCOL_3_0, "user", "alice");
         Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH), concat(SSL_REQUEST, startup));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "08P01",
-                "received unencrypted data after SSLRequest (" + startup.length + " bytes)", null);
+        assertFatal(
+                single(outcome.answers().get(0)),
+                "08P01",
+                "received unencrypted data after SSLRequest (" + startup.length + " bytes)",
+                null);
         assertFalse(outcome.open());
         assertEquals(List.of(), outcome.wakes());
         // (Not split: a cut right behind the SSLRequest is a client that waited for the answer, a different exchange.)
@@ -159,8 +175,11 @@ class StartupHandlerTest {
     void protocol20IsNotSupported() {
         Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH), startup(2 << 16, "user", "alice"));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "0A000",
-                "unsupported frontend protocol 2.0: the proxy supports protocol 3.0 to 3.2", null);
+        assertFatal(
+                single(outcome.answers().get(0)),
+                "0A000",
+                "unsupported frontend protocol 2.0: the proxy supports protocol 3.0 to 3.2",
+                null);
         assertFalse(outcome.open());
         assertEquals(List.of(), outcome.wakes());
         exchange.assertSameAtEverySplit(outcome);
@@ -173,26 +192,28 @@ class StartupHandlerTest {
         List<String> answers = outcome.answers().get(0);
         assertEquals(2, answers.size(), answers.toString());
         assertNegotiate(answers.get(0), 3 << 16 | 2, List.of());
-        assertFatal(answers.get(1), "3D000", "branch \"main\" does not exist", "`sprout branch list` shows the branches.");
+        assertFatal(
+                answers.get(1), "3D000", "branch \"main\" does not exist", "`sprout branch list` shows the branches.");
         exchange.assertSameAtEverySplit(outcome);
     }
 
     @Test
     void unknownProtocolOptionsAreListedAndTheVersionKept() {
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
-                startup(PROTOCOL_3_0, "user", "alice", "_pq_.foo", "1"));
+        Exchange exchange =
+                new Exchange(Setup.plain(NO_SUCH_BRANCH), startup(PROTOCOL_3_0, "user", "alice", "_pq_.foo", "1"));
         Outcome outcome = exchange.run();
         List<String> answers = outcome.answers().get(0);
         assertEquals(2, answers.size(), answers.toString());
         assertNegotiate(answers.get(0), PROTOCOL_3_0, List.of("_pq_.foo"));
-        assertFatal(answers.get(1), "3D000", "branch \"main\" does not exist", "`sprout branch list` shows the branches.");
+        assertFatal(
+                answers.get(1), "3D000", "branch \"main\" does not exist", "`sprout branch list` shows the branches.");
         exchange.assertSameAtEverySplit(outcome);
     }
 
     @Test
     void aNewerVersionAndSeveralOptionsInOneNegotiation() {
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
-                startup(3 << 16 | 9, "_pq_.b", "x", "user", "alice", "_pq_.a", "y"));
+        Exchange exchange = new Exchange(
+                Setup.plain(NO_SUCH_BRANCH), startup(3 << 16 | 9, "_pq_.b", "x", "user", "alice", "_pq_.a", "y"));
         Outcome outcome = exchange.run();
         List<String> answers = outcome.answers().get(0);
         assertNegotiate(answers.get(0), 3 << 16 | 2, List.of("_pq_.b", "_pq_.a"));
@@ -218,7 +239,11 @@ class StartupHandlerTest {
         for (byte[] startup : List.of(startup(PROTOCOL_3_0, "database", "db"), startup(PROTOCOL_3_0, "user", ""))) {
             Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH), startup);
             Outcome outcome = exchange.run();
-            assertFatal(single(outcome.answers().get(0)), "28000", "no PostgreSQL user name specified in startup packet", null);
+            assertFatal(
+                    single(outcome.answers().get(0)),
+                    "28000",
+                    "no PostgreSQL user name specified in startup packet",
+                    null);
             assertFalse(outcome.open());
             assertEquals(List.of(), outcome.wakes());
             assertEquals(0, outcome.admitted());
@@ -228,10 +253,13 @@ class StartupHandlerTest {
 
     @Test
     void anInvalidBranchNameIsRefusedBeforeTheControlPlaneIsAsked() {
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
-                startup(PROTOCOL_3_0, "user", "alice", "options", "branch=Bad!"));
+        Exchange exchange = new Exchange(
+                Setup.plain(NO_SUCH_BRANCH), startup(PROTOCOL_3_0, "user", "alice", "options", "branch=Bad!"));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "42602", "invalid branch name \"Bad!\" in the options",
+        assertFatal(
+                single(outcome.answers().get(0)),
+                "42602",
+                "invalid branch name \"Bad!\" in the options",
                 "A branch name has 1 to 63 lowercase letters, digits, '-', '_' or '/', starting with a letter or digit.");
         assertFalse(outcome.open());
         assertEquals(List.of(), outcome.wakes());
@@ -241,19 +269,23 @@ class StartupHandlerTest {
 
     @Test
     void twoNamesForTheBranchAreRefused() {
-        Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH),
+        Exchange exchange = new Exchange(
+                Setup.plain(NO_SUCH_BRANCH),
                 startup(PROTOCOL_3_0, "user", "alice", "options", "branch=a", "database", "db@b"));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "22023",
-                "the connection names two branches: \"a\" (options) and \"b\" (database name)", "Name the branch in one place only.");
+        assertFatal(
+                single(outcome.answers().get(0)),
+                "22023",
+                "the connection names two branches: \"a\" (options) and \"b\" (database name)",
+                "Name the branch in one place only.");
         assertEquals(List.of(), outcome.wakes());
         exchange.assertSameAtEverySplit(outcome);
     }
 
     @Test
     void aComputeThatCannotStart() {
-        Exchange exchange = new Exchange(Setup.plain(branch -> new WakeResult.Failed("x")),
-                startup(PROTOCOL_3_0, "user", "alice"));
+        Exchange exchange =
+                new Exchange(Setup.plain(branch -> new WakeResult.Failed("x")), startup(PROTOCOL_3_0, "user", "alice"));
         Outcome outcome = exchange.run();
         assertFatal(single(outcome.answers().get(0)), "57P03", "the compute of branch \"main\" cannot start: x", null);
         assertFalse(outcome.open());
@@ -264,11 +296,17 @@ class StartupHandlerTest {
 
     @Test
     void tooManyConnections() {
-        Setup full = new Setup(ProxyConfig.defaults(0, new TlsSettings.Disabled()).withMaxConnections(1), Optional.empty(),
-                NO_SUCH_BRANCH, 1);
+        Setup full = new Setup(
+                ProxyConfig.defaults(0, new TlsSettings.Disabled()).withMaxConnections(1),
+                Optional.empty(),
+                NO_SUCH_BRANCH,
+                1);
         Exchange exchange = new Exchange(full, startup(PROTOCOL_3_0, "user", "alice"));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "53300", "too many connections to the proxy (limit 1)",
+        assertFatal(
+                single(outcome.answers().get(0)),
+                "53300",
+                "too many connections to the proxy (limit 1)",
                 "Close idle connections or raise the proxy's limit.");
         assertFalse(outcome.open());
         assertEquals(List.of(), outcome.wakes());
@@ -282,8 +320,11 @@ class StartupHandlerTest {
         // although the decoder sees its bad bytes again when the channel closes.
         Exchange exchange = new Exchange(Setup.plain(NO_SUCH_BRANCH), hex("00002711" + "00030000" + "7573657200"));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "08P01",
-                "invalid length of startup packet: 10001 bytes (expected: 8 to 10000)", null);
+        assertFatal(
+                single(outcome.answers().get(0)),
+                "08P01",
+                "invalid length of startup packet: 10001 bytes (expected: 8 to 10000)",
+                null);
         assertFalse(outcome.open());
         assertEquals(Map.of("08P01", 1.0), outcome.errors());
         exchange.assertSameAtEverySplit(outcome);
@@ -335,7 +376,8 @@ class StartupHandlerTest {
         // The sniffer sees a first byte 0 and steps aside, passing on what it buffered (at every split, too).
         Exchange exchange = new Exchange(Setup.tls(tls(), NO_SUCH_BRANCH), startup(PROTOCOL_3_0, "database", "db"));
         Outcome outcome = exchange.run();
-        assertFatal(single(outcome.answers().get(0)), "28000", "no PostgreSQL user name specified in startup packet", null);
+        assertFatal(
+                single(outcome.answers().get(0)), "28000", "no PostgreSQL user name specified in startup packet", null);
         assertFalse(outcome.open());
         exchange.assertSameAtEverySplit(outcome);
     }
@@ -375,9 +417,13 @@ class StartupHandlerTest {
      * was open after each turn and at the end, which branches the control plane was asked for, the admitted-connection
      * count at the end, and the errors counted by SQLSTATE.
      */
-    record Outcome(List<List<String>> answers, List<Boolean> openAfterTurn, boolean open, List<String> wakes, int admitted,
-                   Map<String, Double> errors) {
-    }
+    record Outcome(
+            List<List<String>> answers,
+            List<Boolean> openAfterTurn,
+            boolean open,
+            List<String> wakes,
+            int admitted,
+            Map<String, Double> errors) {}
 
     /** A client's turns (each sent only after the server answered the previous one) against a fresh connection. */
     record Exchange(Setup setup, List<byte[]> turns) {
@@ -404,9 +450,12 @@ class StartupHandlerTest {
                     List<List<byte[]>> pieces = new ArrayList<>();
                     for (int u = 0; u < turns.size(); u++) {
                         byte[] b = turns.get(u);
-                        pieces.add(u == t
-                                ? List.of(java.util.Arrays.copyOfRange(b, 0, split), java.util.Arrays.copyOfRange(b, split, b.length))
-                                : List.of(b));
+                        pieces.add(
+                                u == t
+                                        ? List.of(
+                                                java.util.Arrays.copyOfRange(b, 0, split),
+                                                java.util.Arrays.copyOfRange(b, split, b.length))
+                                        : List.of(b));
                     }
                     assertEquals(expected, runPieces(pieces), "turn " + t + " split at byte " + split);
                 }
@@ -438,11 +487,19 @@ class StartupHandlerTest {
                     answers.add(run.drain());
                     openAfter.add(run.channel.isOpen());
                 }
-                Outcome outcome = new Outcome(answers, openAfter, run.channel.isOpen(), List.copyOf(run.wakes),
-                        run.admitted.get(), run.errors());
+                Outcome outcome = new Outcome(
+                        answers,
+                        openAfter,
+                        run.channel.isOpen(),
+                        List.copyOf(run.wakes),
+                        run.admitted.get(),
+                        run.errors());
                 for (List<String> turn : answers) {
                     for (String answer : turn) {
-                        assertNotEquals('Z', (char) HexFormat.fromHexDigits(answer, 0, 2), "a ReadyForQuery from the proxy: " + answer);
+                        assertNotEquals(
+                                'Z',
+                                (char) HexFormat.fromHexDigits(answer, 0, 2),
+                                "a ReadyForQuery from the proxy: " + answer);
                     }
                 }
                 if (!outcome.open()) {
@@ -481,11 +538,22 @@ class StartupHandlerTest {
                 gate.await();
                 return setup.endpoints().wake(branch);
             });
-            services = new Services(setup.config(), setup.tls(), wakeUp, new CancelKeys(),
-                    new ProxyMetrics(registry), admitted, NioSocketChannel.class);
+            services = new Services(
+                    setup.config(),
+                    setup.tls(),
+                    wakeUp,
+                    new CancelKeys(),
+                    new ProxyMetrics(registry),
+                    admitted,
+                    NioSocketChannel.class);
             handler = new StartupHandler(services);
-            channel = ticker.isEmpty() ? new EmbeddedChannel(false, false)
-                    : EmbeddedChannel.builder().register(false).hasDisconnect(false).ticker(ticker.get()).build();
+            channel = ticker.isEmpty()
+                    ? new EmbeddedChannel(false, false)
+                    : EmbeddedChannel.builder()
+                            .register(false)
+                            .hasDisconnect(false)
+                            .ticker(ticker.get())
+                            .build();
             channel.config().setAutoRead(false); // childOption(AUTO_READ, false), as WireProxy.bind sets it
             channel.pipeline().addLast("reads", new ChannelOutboundHandlerAdapter() {
                 @Override
@@ -595,7 +663,10 @@ class StartupHandlerTest {
         ByteBuffer b = ByteBuffer.wrap(HexFormat.of().parseHex(message));
         assertEquals('v', (char) b.get(), "NegotiateProtocolVersion: " + message);
         assertEquals(b.capacity() - 1, b.getInt(), "length field");
-        assertEquals(Integer.toHexString(version), Integer.toHexString(b.getInt()), "protocol version (major << 16 | minor)");
+        assertEquals(
+                Integer.toHexString(version),
+                Integer.toHexString(b.getInt()),
+                "protocol version (major << 16 | minor)");
         int n = b.getInt();
         List<String> options = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -610,6 +681,8 @@ class StartupHandlerTest {
         while (b.get() != 0) {
             // scan to the NUL
         }
-        return new String(b.array(), start, b.position() - start - 1, StandardCharsets.UTF_8);
+        byte[] bytes = new byte[b.position() - start - 1];
+        b.get(start, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 }
