@@ -1,11 +1,9 @@
 package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.branch.UsableBranch;
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
-import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.storage.timeline.BranchPoint;
@@ -124,8 +122,7 @@ final class CopyStep {
         }
         Map<NativeCopies.Method, List<NativeCopies.Copy>> copies = new EnumMap<>(NativeCopies.Method.class);
         Path logs = s.logs().resolve("copies");
-        try (NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
-                ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
+        try (NativeCluster cluster = new NativeCluster(install, d.nativeDir(), d.password())) {
             cluster.start();
             NativeCopies n = new NativeCopies(install, cluster, d.password(), work, logs);
             n.dropLeftovers();

@@ -1,6 +1,6 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,13 +1,12 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
 import dev.sprout.bench.compute.Pgbench;
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
-import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.testkit.Sql;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -53,11 +52,10 @@ final class WorkloadStep {
     }
 
     Result run(Dataset.Ready d) throws SQLException {
-        Pgbench base = new Pgbench(install, ComputeBench.SUPERUSER, d.password(), s.logs().resolve("pgbench"));
+        Pgbench base = new Pgbench(install, d.password(), s.logs().resolve("pgbench"));
         List<Comparison> out = new ArrayList<>();
         try (SproutRun r = SproutRun.open(d, work);
-                NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
-                        ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
+                NativeCluster cluster = new NativeCluster(install, d.nativeDir(), d.password())) {
             CurlCreates.newConnection(r.stack.pageserver.httpPort(), r.stack.pageserver.credentials().admin().value(), BRANCH);
             r.stack.control.wake(BRANCH);
             Compute compute = r.stack.control.compute(BRANCH).orElseThrow();
@@ -101,7 +99,7 @@ final class WorkloadStep {
                     side.pgbench().bench(label + "-warmup", side.port(), warmup, s.warmup());
                 }
                 try (Connection c = side.server().connect()) {
-                    ComputeBench.exec(c, "CHECKPOINT");
+                    Sql.exec(c, "CHECKPOINT");
                 }
                 BenchEnv.settleDisk();
                 Pgbench.Result res = side.pgbench().bench(label, side.port(), args, s.run());

@@ -1,8 +1,10 @@
 package dev.sprout.bench.pageserver;
 
-import dev.sprout.bench.report.Table;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.pageserver.floor.DiskSync;
 import dev.sprout.bench.pageserver.measure.ClosedLoop;
 import dev.sprout.bench.pageserver.measure.Latency;
@@ -173,7 +175,7 @@ final class CommitBench {
         if (m.counter("walWrites").isEmpty() || m.counter("walWrites").getAsLong() == 0) {
             return "–";
         }
-        return Fmt.decimal(m.counter("commits").getAsLong() / (double) m.counter("walWrites").getAsLong(), 2);
+        return Fmt.dec(m.counter("commits").getAsLong() / (double) m.counter("walWrites").getAsLong(), 2);
     }
 
     private void report(Report report) {

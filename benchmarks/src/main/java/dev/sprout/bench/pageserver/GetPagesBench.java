@@ -1,6 +1,8 @@
 package dev.sprout.bench.pageserver;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.pageserver.floor.LoopbackEcho;
 import dev.sprout.bench.pageserver.measure.ClosedLoop;
 import dev.sprout.bench.pageserver.measure.Latency;
@@ -319,7 +321,7 @@ final class GetPagesBench {
         for (Row r : rows) {
             Latency l = r.m().latency();
             String disk = r.m().counter("diskBytes").isPresent() && r.m().units() > 0
-                    ? Fmt.decimal(r.m().counter("diskBytes").getAsLong() / (double) r.m().units(), 0) : "–";
+                    ? Fmt.dec(r.m().counter("diskBytes").getAsLong() / (double) r.m().units(), 0) : "–";
             String note = r.note();
             if (r.m().counter("cacheHits").isPresent()) {
                 long h = r.m().counter("cacheHits").getAsLong();

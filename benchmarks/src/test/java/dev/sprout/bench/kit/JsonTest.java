@@ -1,4 +1,4 @@
-package dev.sprout.bench.e2e;
+package dev.sprout.bench.kit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
