@@ -12,10 +12,11 @@ import dev.sprout.bench.pageserver.measure.MachineLoad;
 import dev.sprout.bench.pageserver.measure.Measured;
 import dev.sprout.bench.pageserver.measure.Probe;
 import dev.sprout.bench.pageserver.measure.ThreadLoop;
-import dev.sprout.bench.pageserver.server.ManagementClient;
+import dev.sprout.bench.pageserver.server.Management;
 import dev.sprout.bench.pageserver.server.ServerUnderTest;
 import dev.sprout.bench.storage.dataset.PageImages;
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.client.AttachMode;
 import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
@@ -132,9 +133,9 @@ final class CommitBench {
         final ByteString[] data = new ByteString[POOL];
 
         Network(ServerUnderTest server, List<PageClient> clients) {
-            try (ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
+            try (ApiClient api = Management.client(server)) {
                 for (int c = 0; c < MAX_COMMITTERS; c++) {
-                    String timeline = api.createRoot();
+                    String timeline = Management.createRoot(api);
                     PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
                     clients.add(client);
                     sessions[c] = client.attach(timeline, AttachMode.takeOver()).join();
