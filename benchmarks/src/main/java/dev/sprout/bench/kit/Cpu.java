@@ -35,11 +35,12 @@ public final class Cpu {
     public static Optional<Sample> read() {
         try {
             ProcessHandle me = ProcessHandle.current();
-            long own = ticks(me.pid(), true);
+            String self = Files.readString(Path.of("/proc", Long.toString(me.pid()), "stat")); // read once: jvm <= own
+            long own = ticks(self, true);
             for (ProcessHandle d : me.descendants().toList()) {
                 own += ticks(d.pid(), true);
             }
-            return Optional.of(sample(Files.readAllLines(Path.of("/proc/stat")).getFirst(), own, ticks(me.pid(), false), load1()));
+            return Optional.of(sample(Files.readAllLines(Path.of("/proc/stat")).getFirst(), own, ticks(self, false), load1()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
