@@ -76,6 +76,7 @@ public final class BranchBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        options.steps(List.of()); // it has none
         boolean quick = options.quick;
         scale = scaleOption != null ? scaleOption : quick ? 7 : 70;
         branches = branchesOption != null ? branchesOption : quick ? 5 : 20;

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * ({@code PostgresServer.start} and {@code awaitReady}), timed the same way. Its files stay in the OS page cache:
  * this is PostgreSQL's own crash-restart floor, not a cold local start.
  */
-final class ColdStartBench {
+record ColdStartBench(ComputeBench.Env env, Project project) {
     private static final Logger log = LoggerFactory.getLogger(ColdStartBench.class);
 
     /** One start, in milliseconds; NaN where the log did not say. */
@@ -44,14 +44,6 @@ final class ColdStartBench {
         double totalMs() {
             return startMs + selectMs;
         }
-    }
-
-    private final ComputeBench.Env env;
-    private final Project project;
-
-    ColdStartBench(ComputeBench.Env env, Project project) {
-        this.env = env;
-        this.project = project;
     }
 
     void run(Report report) throws SQLException {

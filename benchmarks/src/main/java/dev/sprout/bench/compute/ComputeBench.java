@@ -18,7 +18,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The compute benchmarks: PostgreSQL 15 on a compute (its data directory a FUSE mount of a pageserver timeline)
@@ -52,8 +51,6 @@ public final class ComputeBench implements Callable<Integer> {
     BenchOptions.Rounds rounds;
     @Option(names = "--keep-timelines", description = "keep each initdb round's timeline and each cold-started branch until the end")
     boolean keepTimelines;
-    @Parameters(paramLabel = "STEP", description = "initdb, pgbench, coldstart (none: all)")
-    List<String> named;
 
     /** What every step shares. */
     record Env(Settings settings, Pageserver pageserver, PostgresInstall install, OsUser user, String password,
@@ -73,7 +70,7 @@ public final class ComputeBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<String> groups = options.steps(named, STEPS);
+        Set<String> groups = options.steps(STEPS);
         boolean quick = options.quick;
         Settings settings = Settings.of(quick, rounds.rounds(quick, 1, 3), options.out("compute"), options.base("compute"),
                 keepTimelines);

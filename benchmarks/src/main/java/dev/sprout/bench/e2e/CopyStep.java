@@ -32,7 +32,7 @@ import java.util.Map;
  *       the methods interleaved.</li>
  * </ol>
  */
-final class CopyStep {
+record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
     /** What one dataset gave. */
     record Result(Dataset.Ready dataset, List<Double> createMs, List<Double> keptMs, List<Double> inProcessMs,
             List<UsableBranch.Sample> firstQueries, long storeBytesAdded, long timelineBytesAdded,
@@ -69,16 +69,6 @@ final class CopyStep {
     }
 
     private static final int WARMUP_CREATES = 50;
-
-    private final E2eSettings s;
-    private final PostgresInstall install;
-    private final Path work;
-
-    CopyStep(E2eSettings s, PostgresInstall install, Path work) {
-        this.s = s;
-        this.install = install;
-        this.work = work;
-    }
 
     Result run(Dataset.Ready d) throws SQLException {
         List<Double> creates = new ArrayList<>();

@@ -18,7 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -54,8 +53,6 @@ public final class E2eBench implements Callable<Integer> {
     Path docs = Path.of("docs", "benchmarks");
     @Option(names = "--machine", paramLabel = "FILE", description = "the machine's description (Markdown) for the report")
     Path machine;
-    @Parameters(paramLabel = "STEP", description = "copy, many, workload (none: all)")
-    List<String> named;
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
@@ -65,7 +62,7 @@ public final class E2eBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         E2eSettings s = E2eSettings.of(options.quick, scales == null ? null : scales.stream().distinct().sorted().toList(),
-                options.steps(named, E2eSettings.STEPS), json, docs.toAbsolutePath().normalize(), options.out("e2e"),
+                options.steps(E2eSettings.STEPS), json, docs.toAbsolutePath().normalize(), options.out("e2e"),
                 options.base("e2e"));
         Harness.configureLogging(s.logs());
         Files.createDirectories(s.docs());

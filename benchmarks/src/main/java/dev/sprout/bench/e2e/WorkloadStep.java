@@ -28,7 +28,7 @@ import java.util.List;
  *       proxy ({@code PGOPTIONS=branch=wl}, no TLS) vs straight to the same compute.</li>
  * </ul>
  */
-final class WorkloadStep {
+record WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
     /** One comparison: tps of side A and side B per round. */
     record Comparison(String name, String command, String a, String b, List<Double> aTps, List<Double> bTps) {
         double ratio() {
@@ -40,16 +40,6 @@ final class WorkloadStep {
 
     private static final String BRANCH = "wl";
     private static final String NATIVE_DB = "e2e_wl";
-
-    private final E2eSettings s;
-    private final PostgresInstall install;
-    private final Path work;
-
-    WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
-        this.s = s;
-        this.install = install;
-        this.work = work;
-    }
 
     Result run(Dataset.Ready d) throws SQLException {
         Pgbench base = new Pgbench(install, d.password(), s.logs().resolve("pgbench"));

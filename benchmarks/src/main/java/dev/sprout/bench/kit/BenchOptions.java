@@ -11,11 +11,12 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * The options every harness main shares (a picocli mixin): {@code --quick}, {@code --out DIR} (the report and the
- * logs) and {@code --base DIR} (the data), and the check of the steps named on the command line.
+ * logs) and {@code --base DIR} (the data), and the steps named on the command line (checked against the harness's).
  */
 public final class BenchOptions {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
@@ -31,6 +32,9 @@ public final class BenchOptions {
 
     @Option(names = "--base", paramLabel = "DIR", description = "where the data go (default: $SPROUT_BENCH_DIR/NAME)")
     Path base;
+
+    @Parameters(paramLabel = "STEP", description = "the steps to run (none named: all)")
+    List<String> named;
 
     /** {@code --out}, or {@code benchmarks/target/bench-<name>/<time>}; absolute. */
     public Path out(String name) {
@@ -48,12 +52,13 @@ public final class BenchOptions {
         return base != null;
     }
 
-    /** The steps named ({@code given}), in order, each one of {@code all}; none named: all of them. */
-    public Set<String> steps(List<String> given, List<String> all) {
+    /** The steps named on the command line, in order, each one of {@code all}; none named: all of them. */
+    public Set<String> steps(List<String> all) {
         Set<String> steps = new LinkedHashSet<>();
-        for (String step : given == null ? List.<String>of() : given) {
+        for (String step : named == null ? List.<String>of() : named) {
             if (!all.contains(step)) {
-                throw new ParameterException(spec.commandLine(), "unknown argument '" + step + "' (steps: " + String.join(", ", all) + ")");
+                throw new ParameterException(spec.commandLine(), "unknown argument '" + step + "'"
+                        + (all.isEmpty() ? "" : " (steps: " + String.join(", ", all) + ")"));
             }
             steps.add(step);
         }

@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The pageserver benchmarks: a harness (not JMH: pipelined, asynchronous requests and servers that live across
@@ -44,8 +43,6 @@ public final class PageserverBench implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "in-process|child", converter = ModeConverter.class,
             description = "where the pageserver runs: in-process (default) or child (its own JVM)")
     ServerUnderTest.Mode mode = ServerUnderTest.Mode.IN_PROCESS;
-    @Parameters(paramLabel = "GROUP", description = "getpages, commit, branch (none: all three)")
-    List<String> named;
 
     public static void main(String[] args) {
         if (System.getProperty("logback.configurationFile") == null) {
@@ -56,7 +53,7 @@ public final class PageserverBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<String> groups = options.steps(named, List.of("getpages", "commit", "branch"));
+        Set<String> groups = options.steps(List.of("getpages", "commit", "branch"));
         boolean quick = options.quick;
         if (quick) {
             System.setProperty("sprout.bench.smoke", "true"); // the small datasets, under <base>/smoke

@@ -22,19 +22,9 @@ import java.util.Properties;
  * rotating from one iteration to the next, so that the samples of the paths are interleaved in time. A warm-up of
  * iterations first (class loading, the JIT, pgjdbc's and the proxy's first connections), not counted.
  */
-final class ConnectBench {
+record ConnectBench(ProxySettings s, ProxyStack stack, String password) {
     /** The goal: the proxy adds at most this much to the median connection set-up. */
     static final double GOAL_ADDED_P50_MS = 2.0;
-
-    private final ProxySettings s;
-    private final ProxyStack stack;
-    private final String password;
-
-    ConnectBench(ProxySettings s, ProxyStack stack, String password) {
-        this.s = s;
-        this.stack = stack;
-        this.password = password;
-    }
 
     void run(Report report) throws SQLException {
         List<Via> paths = stack.paths();

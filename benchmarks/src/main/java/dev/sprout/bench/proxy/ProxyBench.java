@@ -17,7 +17,6 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The wire-proxy benchmark: a compute reached directly, through {@link dev.sprout.proxy.WireProxy} (without and
@@ -54,8 +53,6 @@ public final class ProxyBench implements Callable<Integer> {
     Path pgbouncer;
     @Option(names = "--pgbouncer-missing", paramLabel = "WHY", description = "why there is no PgBouncer (said in the report)")
     String pgbouncerMissing = "no PgBouncer binary given (`--pgbouncer PATH`)";
-    @Parameters(paramLabel = "STEP", description = "select, connect (none: both)")
-    List<String> named;
 
     public static void main(String[] args) {
         Harness.main(new ProxyBench(), args);
@@ -63,7 +60,7 @@ public final class ProxyBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<String> groups = options.steps(named, STEPS);
+        Set<String> groups = options.steps(STEPS);
         boolean quick = options.quick;
         ProxySettings s = ProxySettings.of(quick, rounds.rounds(quick, 1, 3), connects != null ? connects : quick ? 50 : 300,
                 options.out("proxy"), options.base("proxy"));

@@ -23,7 +23,7 @@ import java.util.Map;
  * same path (not counted). PgBouncer's CPU time is read from its own {@code /proc/<pid>/stat} and taken out of the
  * child processes' figure.
  */
-final class SelectOnlyBench {
+record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
     /** One measured run. */
     private record Run(int round, Via via, Pgbench.Result result, Cpu.Window cpu, double pgbouncerCpuMs, long sessions,
             long bytes, long errors) {
@@ -36,16 +36,6 @@ final class SelectOnlyBench {
 
     /** The goal for the Sprout proxy against PgBouncer, like for like (Supavisor's "within 90% of PgBouncer"). */
     static final double GOAL_OF_PGBOUNCER = 0.9;
-
-    private final ProxySettings s;
-    private final ProxyStack stack;
-    private final Pgbench pgbench;
-
-    SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
-        this.s = s;
-        this.stack = stack;
-        this.pgbench = pgbench;
-    }
 
     List<String> args(long seconds) {
         return List.of("-S", "-M", "prepared", "-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()),

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 class BenchOptionsTest {
     @Command(name = "TestBench")
@@ -23,13 +22,11 @@ class BenchOptionsTest {
         BenchOptions options;
         @Mixin
         BenchOptions.Rounds rounds;
-        @Parameters
-        List<String> named;
         Set<String> steps;
 
         @Override
         public Integer call() {
-            steps = options.steps(named, List.of("a", "b", "c"));
+            steps = options.steps(List.of("a", "b", "c"));
             return 0;
         }
     }
