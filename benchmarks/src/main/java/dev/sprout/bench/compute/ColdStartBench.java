@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * ({@code PostgresServer.start} and {@code awaitReady}), timed the same way. Its files stay in the OS page cache:
  * this is PostgreSQL's own crash-restart floor, not a cold local start.
  */
-record ColdStartBench(ComputeBench.Env env, Project project) {
+record ColdStartBench(Env env, Project project) {
     private static final Logger log = LoggerFactory.getLogger(ColdStartBench.class);
 
     /** One start, in milliseconds; NaN where the log did not say. */
@@ -115,7 +115,7 @@ record ColdStartBench(ComputeBench.Env env, Project project) {
             return st;
         } finally {
             compute.close();
-            ComputeBench.keepLog(env.settings(), spec.logFile(), "postgres-cold-" + i + ".log");
+            env.keepLog(spec.logFile(), "postgres-cold-" + i + ".log");
             if (!env.settings().keepTimelines()) {
                 try {
                     env.pageserver().store().deleteTimeline(child);

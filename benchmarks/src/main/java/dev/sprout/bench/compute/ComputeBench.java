@@ -4,15 +4,11 @@ import dev.sprout.bench.kit.BenchOptions;
 import dev.sprout.bench.kit.Fmt;
 import dev.sprout.bench.kit.Harness;
 import dev.sprout.bench.support.BenchEnv;
-import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
-import dev.sprout.testkit.Ports;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,28 +48,12 @@ public final class ComputeBench implements Callable<Integer> {
     @Option(names = "--keep-timelines", description = "keep each initdb round's timeline and each cold-started branch until the end")
     boolean keepTimelines;
 
-    /** What every step shares. */
-    record Env(Settings settings, Pageserver pageserver, PostgresInstall install, OsUser user, String password,
-            Path runDir, Map<String, String> pgSettings, Pgbench pgbench) {
-
-        /** A compute on {@code timeline} in {@code runDir/name}, with the benchmark's settings. */
-        ComputeSpec computeSpec(String timeline, String name) {
-            return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline, runDir.resolve(name), Ports.free(), password)
-                    .withPageserverCredential(pageserver.credentials().pageService().value())
-                    .withSettings(pgSettings);
-        }
-    }
-
-    public static void main(String[] args) {
-        Harness.main(new ComputeBench(), args);
-    }
-
     @Override
     public Integer call() throws Exception {
-        Set<String> groups = options.steps(STEPS);
         boolean quick = options.quick;
         Settings settings = Settings.of(quick, rounds.rounds(quick, 1, 3), options.out("compute"), options.base("compute"),
                 keepTimelines);
+        Set<String> groups = options.steps(STEPS);
         Harness.Run run = Harness.Run.start("ComputeBench", settings.out(), settings.base());
         PostgresInstall install = run.install;
         BenchEnv.log("compute benchmarks: %s; PostgreSQL %d at %s; pgbench scale %d, %d clients, -j %d, %s runs, %d round(s);"
@@ -113,8 +93,7 @@ public final class ComputeBench implements Callable<Integer> {
                         : "; each initdb timeline and branch deleted when done"));
     }
 
-    /** Copies {@code file} into the log directory as {@code name}; a missing file is fine. */
-    static void keepLog(Settings settings, Path file, String name) {
-        BenchEnv.keepLog(file, settings.logs().resolve(name));
+    public static void main(String[] args) {
+        Harness.main(new ComputeBench(), args);
     }
 }

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * on the mount it then commits everything with {@code PageFs.syncAll()}, timed apart) and without it (initdb's
  * default: an fsync per file, then a sync of the data directory).
  */
-record InitdbBench(ComputeBench.Env env) {
+record InitdbBench(Env env) {
     private enum Variant {
         MOUNT_NOSYNC("mount, --no-sync, then `PageFs.syncAll()` (what the agent does)", true, true),
         LOCAL_NOSYNC("local disk, --no-sync", false, true),

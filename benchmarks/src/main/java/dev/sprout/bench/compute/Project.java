@@ -29,19 +29,19 @@ final class Project implements AutoCloseable {
             "max_wal_size", "checkpoint_timeout", "max_connections", "effective_io_concurrency", "data_checksums",
             "track_wal_io_timing", "log_timezone");
 
-    final ComputeBench.Env env;
+    final Env env;
     final TimelineId timeline;
     final Compute compute;
     final NativeCluster local;
 
-    private Project(ComputeBench.Env env, TimelineId timeline, Compute compute, NativeCluster local) {
+    private Project(Env env, TimelineId timeline, Compute compute, NativeCluster local) {
         this.env = env;
         this.timeline = timeline;
         this.compute = compute;
         this.local = local;
     }
 
-    static Project setUp(ComputeBench.Env env, Report report) throws SQLException {
+    static Project setUp(Env env, Report report) throws SQLException {
         Settings s = env.settings();
         TimelineId timeline = TimelineId.random();
         env.pageserver().store().createRoot(timeline, 0, 0);
@@ -120,8 +120,8 @@ final class Project implements AutoCloseable {
 
     @Override
     public void close() {
-        ComputeBench.keepLog(env.settings(), compute.logFile(), "postgres-compute-main.log");
-        ComputeBench.keepLog(env.settings(), local.logFile(), "postgres-local.log");
+        env.keepLog(compute.logFile(), "postgres-compute-main.log");
+        env.keepLog(local.logFile(), "postgres-local.log");
         try {
             compute.close();
         } finally {

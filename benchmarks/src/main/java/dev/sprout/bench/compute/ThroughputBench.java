@@ -74,11 +74,11 @@ final class ThroughputBench {
         }
     }
 
-    private final ComputeBench.Env env;
+    private final Env env;
     private final Project project;
     private final Settings s;
 
-    ThroughputBench(ComputeBench.Env env, Project project) {
+    ThroughputBench(Env env, Project project) {
         this.env = env;
         this.project = project;
         this.s = env.settings();
