@@ -4,6 +4,7 @@ import dev.sprout.bench.compute.Pgbench;
 import dev.sprout.bench.kit.BenchOptions;
 import dev.sprout.bench.kit.Fmt;
 import dev.sprout.bench.kit.Harness;
+import dev.sprout.bench.kit.Progress;
 import dev.sprout.bench.kit.Report;
 import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.kit.Table;
@@ -23,9 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,7 +114,7 @@ public final class BranchBench implements Callable<Integer> {
         Path pgbenchLogs = logs.resolve("pgbench");
         Pgbench pgbench = new Pgbench(install, password, pgbenchLogs);
         BenchEnv.log("pgbench -i -s %d on main (its own port); progress every %d s", scale, PROGRESS_EVERY.toSeconds());
-        Duration load = withProgress(pgbenchLogs.resolve("load.txt"), () -> pgbench.init("load", main.port(), scale));
+        Duration load = Progress.during("load", pgbenchLogs.resolve("load.txt"), PROGRESS_EVERY, () -> pgbench.init("load", main.port(), scale));
         BenchEnv.log("loaded in %s", Fmt.tenths(load));
         setup.row("`pgbench -i -s " + scale + "` through main's own port", Fmt.tenths(load));
 
@@ -224,30 +222,6 @@ public final class BranchBench implements Callable<Integer> {
         if (ran != branches) {
             report.failure("compute state", new IllegalStateException((branches - ran) + " branch compute(s) were not"
                     + " running after their first query"));
-        }
-    }
-
-    private interface Timed {
-        Duration run();
-    }
-
-    /** Runs {@code body}, logging the last line pgbench wrote to {@code output} every {@link #PROGRESS_EVERY}. */
-    private static Duration withProgress(Path output, Timed body) {
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
-        long started = System.nanoTime();
-        ticker.scheduleAtFixedRate(() -> {
-            try {
-                List<String> lines = Files.exists(output) ? Files.readAllLines(output) : List.of();
-                String last = lines.isEmpty() ? "(no output yet)" : lines.getLast().strip();
-                BenchEnv.log("  load, %d s: %s", Math.round((System.nanoTime() - started) / 1e9), last);
-            } catch (IOException | RuntimeException e) {
-                BenchEnv.log("  load: cannot read %s: %s", output, e.getMessage());
-            }
-        }, PROGRESS_EVERY.toMillis(), PROGRESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            return body.run();
-        } finally {
-            ticker.shutdownNow();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.branch.UsableBranch;
 import dev.sprout.bench.compute.NativeCluster;
+import dev.sprout.bench.kit.Progress;
 import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.postgres.PostgresInstall;

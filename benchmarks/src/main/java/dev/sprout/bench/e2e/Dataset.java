@@ -4,6 +4,7 @@ import dev.sprout.bench.branch.BranchStack;
 import dev.sprout.bench.compute.NativeCluster;
 import dev.sprout.bench.compute.Pgbench;
 import dev.sprout.bench.kit.Harness;
+import dev.sprout.bench.kit.Progress;
 import dev.sprout.bench.storage.dataset.EngineFingerprint;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;

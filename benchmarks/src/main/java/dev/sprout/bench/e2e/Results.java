@@ -341,117 +341,52 @@ final class Results {
     // ---- JSON ------------------------------------------------------------------------------------------------
 
     Map<String, Object> json() {
-        Map<String, Object> o = Json.object();
-        o.put("schema", "sprout-bench-e2e/1");
-        o.put("quick", s.quick());
-        o.put("started", started.toString());
-        o.put("seconds", seconds);
-        o.put("loadAverageBefore", loadBefore);
-        o.put("loadAverageAfter", loadAfter);
-        o.put("steps", E2eSettings.STEPS.stream().filter(s::runs).toList());
-        o.put("failures", List.copyOf(failures));
-        o.put("goals", goals().json());
-        List<Object> ds = new ArrayList<>();
-        for (Dataset.Ready d : datasets) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", d.scale());
-            x.put("databaseBytes", d.dbBytes());
-            x.put("reused", d.reused());
-            x.put("sproutLoadSeconds", d.sproutLoad().toMillis() / 1e3);
-            x.put("nativeLoadSeconds", d.nativeLoad().toMillis() / 1e3);
-            ds.add(x);
-        }
-        o.put("datasets", ds);
+        Map<String, Object> o = Json.object("schema", "sprout-bench-e2e/1", "quick", s.quick(), "started", started.toString(),
+                "seconds", seconds, "loadAverageBefore", loadBefore, "loadAverageAfter", loadAfter,
+                "steps", E2eSettings.STEPS.stream().filter(s::runs).toList(), "failures", List.copyOf(failures),
+                "goals", goals().json());
+        o.put("datasets", datasets.stream().map(d -> Json.object("scale", d.scale(), "databaseBytes", d.dbBytes(),
+                "reused", d.reused(), "sproutLoadSeconds", d.sproutLoad().toMillis() / 1e3,
+                "nativeLoadSeconds", d.nativeLoad().toMillis() / 1e3)).toList());
         List<Object> cs = new ArrayList<>();
         for (CopyStep.Result c : copies) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", c.dataset().scale());
-            x.put("databaseBytes", c.dataset().dbBytes());
-            Map<String, Object> sp = Json.object();
-            sp.put("createP50Ms", c.createP50());
-            sp.put("createP99Ms", c.createP99());
-            sp.put("createMs", Json.millis(c.createMs()));
-            sp.put("keptConnectionCreateP50Ms", c.keptP50());
-            sp.put("keptConnectionCreateP99Ms", c.keptP99());
-            sp.put("keptConnectionCreateMs", Json.millis(c.keptMs()));
-            sp.put("inProcessCreateP50Ms", Stats.percentile(c.inProcessMs(), 50));
-            sp.put("inProcessCreateP99Ms", Stats.percentile(c.inProcessMs(), 99));
-            sp.put("inProcessCreateMs", Json.millis(c.inProcessMs()));
-            sp.put("storeBytesAdded", c.storeBytesAdded());
-            sp.put("storeBytesPerBranch", c.storeBytesAdded() / (double) Math.max(1, c.createMs().size()));
-            sp.put("timelineBytesAdded", c.timelineBytesAdded());
-            sp.put("firstQueryP50Ms", Stats.percentile(c.firstQueryMs(), 50));
-            sp.put("firstQueryP99Ms", Stats.percentile(c.firstQueryMs(), 99));
-            List<Object> fq = new ArrayList<>();
-            for (UsableBranch.Sample q : c.firstQueries()) {
-                Map<String, Object> y = Json.object();
-                y.put("branch", q.name());
-                y.put("createMs", q.createMs());
-                y.put("firstQueryMs", q.firstQueryMs());
-                y.put("wakeMs", q.wakeMs());
-                y.put("totalMs", q.totalMs());
-                fq.add(y);
-            }
-            sp.put("firstQueries", fq);
-            x.put("sprout", sp);
+            Map<String, Object> x = Json.object("scale", c.dataset().scale(), "databaseBytes", c.dataset().dbBytes());
+            x.put("sprout", Json.object("createP50Ms", c.createP50(), "createP99Ms", c.createP99(),
+                    "createMs", Json.millis(c.createMs()), "keptConnectionCreateP50Ms", c.keptP50(),
+                    "keptConnectionCreateP99Ms", c.keptP99(), "keptConnectionCreateMs", Json.millis(c.keptMs()),
+                    "inProcessCreateP50Ms", Stats.percentile(c.inProcessMs(), 50),
+                    "inProcessCreateP99Ms", Stats.percentile(c.inProcessMs(), 99), "inProcessCreateMs", Json.millis(c.inProcessMs()),
+                    "storeBytesAdded", c.storeBytesAdded(),
+                    "storeBytesPerBranch", c.storeBytesAdded() / (double) Math.max(1, c.createMs().size()),
+                    "timelineBytesAdded", c.timelineBytesAdded(), "firstQueryP50Ms", Stats.percentile(c.firstQueryMs(), 50),
+                    "firstQueryP99Ms", Stats.percentile(c.firstQueryMs(), 99),
+                    "firstQueries", c.firstQueries().stream().map(q -> Json.object("branch", q.name(), "createMs", q.createMs(),
+                            "firstQueryMs", q.firstQueryMs(), "wakeMs", q.wakeMs(), "totalMs", q.totalMs())).toList()));
             for (NativeCopies.Method m : NativeCopies.Method.values()) {
-                Map<String, Object> y = Json.object();
-                y.put("method", m.label);
-                y.put("copyMedianMs", c.median(m, false));
-                y.put("firstQueryMedianMs", c.median(m, true));
-                y.put("bytesAddedMedian", c.medianBytes(m));
-                y.put("copyOverSproutCreate", c.median(m, false) / c.createP50());
-                y.put("firstQueryOverSprout", c.median(m, true) / Stats.percentile(c.firstQueryMs(), 50));
-                List<Object> samples = new ArrayList<>();
-                for (NativeCopies.Copy k : c.copies().getOrDefault(m, List.of())) {
-                    Map<String, Object> z = Json.object();
-                    z.put("copyMs", k.copyMs());
-                    z.put("firstQueryMs", k.firstQueryMs());
-                    z.put("bytesAdded", k.bytesAdded());
-                    samples.add(z);
-                }
-                y.put("samples", samples);
                 x.put(switch (m) {
                     case TEMPLATE -> "createDatabaseTemplate";
                     case DUMP_RESTORE -> "pgDumpRestore";
                     case BASEBACKUP -> "pgBasebackup";
-                }, y);
+                }, Json.object("method", m.label, "copyMedianMs", c.median(m, false), "firstQueryMedianMs", c.median(m, true),
+                        "bytesAddedMedian", c.medianBytes(m), "copyOverSproutCreate", c.median(m, false) / c.createP50(),
+                        "firstQueryOverSprout", c.median(m, true) / Stats.percentile(c.firstQueryMs(), 50),
+                        "samples", c.copies().getOrDefault(m, List.of()).stream().map(k -> Json.object("copyMs", k.copyMs(),
+                                "firstQueryMs", k.firstQueryMs(), "bytesAdded", k.bytesAdded())).toList()));
             }
             cs.add(x);
         }
         o.put("copy", cs);
         if (many != null) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", many.dataset().scale());
-            x.put("databaseBytes", many.dataset().dbBytes());
-            x.put("branches", many.createMs().size());
-            x.put("seconds", many.seconds());
-            x.put("first100P50Ms", many.firstP50());
-            x.put("last100P50Ms", many.lastP50());
-            x.put("lastOverFirst", many.ratio());
-            x.put("storeBytesBefore", many.storeBytesBefore());
-            x.put("storeBytesAdded", many.storeBytesAdded());
-            x.put("timelineBytesAdded", many.timelineBytesAdded());
-            x.put("createMs", Json.millis(many.createMs()));
-            o.put("manyBranches", x);
+            o.put("manyBranches", Json.object("scale", many.dataset().scale(), "databaseBytes", many.dataset().dbBytes(),
+                    "branches", many.createMs().size(), "seconds", many.seconds(), "first100P50Ms", many.firstP50(),
+                    "last100P50Ms", many.lastP50(), "lastOverFirst", many.ratio(), "storeBytesBefore", many.storeBytesBefore(),
+                    "storeBytesAdded", many.storeBytesAdded(), "timelineBytesAdded", many.timelineBytesAdded(),
+                    "createMs", Json.millis(many.createMs())));
         }
         if (workload != null) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", workload.dataset().scale());
-            List<Object> l = new ArrayList<>();
-            for (WorkloadStep.Comparison c : workload.comparisons()) {
-                Map<String, Object> y = Json.object();
-                y.put("workload", c.name());
-                y.put("command", c.command());
-                y.put("a", c.a());
-                y.put("aTps", c.aTps());
-                y.put("b", c.b());
-                y.put("bTps", c.bTps());
-                y.put("ratio", c.ratio());
-                l.add(y);
-            }
-            x.put("comparisons", l);
-            o.put("workload", x);
+            o.put("workload", Json.object("scale", workload.dataset().scale(),
+                    "comparisons", workload.comparisons().stream().map(c -> Json.object("workload", c.name(), "command", c.command(),
+                            "a", c.a(), "aTps", c.aTps(), "b", c.b(), "bTps", c.bTps(), "ratio", c.ratio())).toList()));
         }
         o.put("charts", List.copyOf(charts));
         return o;

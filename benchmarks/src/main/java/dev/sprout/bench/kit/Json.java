@@ -27,9 +27,16 @@ public final class Json {
 
     private Json() {}
 
-    /** A new object whose keys keep the order they are put in. */
-    public static Map<String, Object> object() {
-        return new LinkedHashMap<>();
+    /** A new object whose keys keep the order they are put in: {@code key, value, key, value, ...}. */
+    public static Map<String, Object> object(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("a key without a value: " + java.util.Arrays.toString(keysAndValues));
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            o.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return o;
     }
 
     public static String write(Object value) {
