@@ -7,7 +7,6 @@ import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.testkit.Sql;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.Properties;
@@ -98,10 +97,7 @@ public final class UsableBranch {
     /** pgjdbc through the proxy to {@code branch}, without TLS, as user postgres with the computes' password. */
     public Connection connect(String branch) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("user", Sql.SUPERUSER);
-        p.setProperty("password", password);
-        p.setProperty("sslmode", "disable");
         p.setProperty("options", "branch=" + branch);
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + stack.proxy.port() + "/postgres", p);
+        return Sql.connect(stack.proxy.port(), "postgres", password, p);
     }
 }

@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -191,11 +190,7 @@ final class NativeCopies {
     }
 
     private Connection connect(int port, String database) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", Sql.SUPERUSER);
-        p.setProperty("password", password);
-        p.setProperty("sslmode", "disable");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
+        return Sql.connect(port, database, password, new Properties());
     }
 
     private void run(List<String> command, Path output, Duration timeout) {

@@ -16,11 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -137,11 +135,7 @@ final class PgBouncer implements AutoCloseable {
                 sleep(100);
                 continue;
             }
-            Properties p = new Properties();
-            p.setProperty("user", Sql.SUPERUSER);
-            p.setProperty("password", password);
-            p.setProperty("sslmode", "disable");
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p)) {
+            try (Connection c = Sql.connect(port, password)) {
                 if ("1".equals(Sql.queryString(c, "SELECT 1"))) {
                     return;
                 }
