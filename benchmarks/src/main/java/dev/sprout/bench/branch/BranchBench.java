@@ -1,44 +1,38 @@
 package dev.sprout.bench.branch;
 
-import dev.sprout.bench.compute.ComputeBench;
-import dev.sprout.bench.compute.Cpu;
-import dev.sprout.bench.compute.Md;
 import dev.sprout.bench.compute.Pgbench;
-import dev.sprout.bench.compute.Report;
-import dev.sprout.bench.compute.Stats;
-import dev.sprout.bench.report.Table;
-import dev.sprout.bench.support.Args;
+import dev.sprout.bench.kit.BenchOptions;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Harness;
+import dev.sprout.bench.kit.Progress;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.storage.timeline.TimelineInfo;
+import dev.sprout.testkit.Sql;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Time to a usable branch as a user sees it: {@code sprout branch create} (its HTTP request) and the first
  * {@code SELECT 1} through the proxy on the new branch, over a run of branches of one loaded database, and a
  * Markdown report with p50/p99 and the verdict on the goal (p50 at most 1 s).
- *
- * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.sprout.bench.branch.BranchBench \
- *     [--quick] [--scale N] [--branches N] [--out DIR] [--base DIR]
- * </pre>
  *
  * <ol>
  *   <li>{@link BranchStack}: pageserver, control plane (its API on the pageserver's HTTP port) and proxy in this
@@ -52,85 +46,61 @@ import java.util.function.ToDoubleFunction;
  * with {@code allow_other}, PostgreSQL as user {@code postgres}). Progress lines go to stderr, the report to stdout
  * and to {@code <out>/report.md}, logs to {@code <out>/logs}.
  */
-public final class BranchBench {
+@Command(name = "BranchBench", mixinStandardHelpOptions = true,
+        description = "Time to a usable branch: `sprout branch create` plus the first SELECT 1 through the proxy.")
+public final class BranchBench implements Callable<Integer> {
     /** The goal, from the control-plane issue: a branch is usable within a second, at the median. */
     static final double GOAL_P50_MS = 1_000;
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     /** How often the load's progress is reported. */
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
     private static final int WARMUP_CONNECTIONS = 10;
 
-    private BranchBench() {}
+    @Mixin
+    BenchOptions options;
+    @Option(names = "--scale", paramLabel = "N", converter = BenchOptions.Positive.class,
+            description = "pgbench scale of main's data (default 70; 7 with --quick)")
+    Integer scaleOption;
+    @Option(names = "--branches", paramLabel = "N", converter = BenchOptions.Positive.class,
+            description = "measured branches (default 20; 5 with --quick)")
+    Integer branchesOption;
 
-    public static void main(String[] args) throws IOException {
-        boolean quick = false;
-        Integer scale = null;
-        Integer branches = null;
-        Path out = Path.of("benchmarks", "target", "bench-branch", LocalDateTime.now().format(STAMP));
-        Path base = BenchEnv.baseDir().resolve("branch");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--scale" -> scale = positive(value(args, ++i, "--scale"), "--scale");
-                case "--branches" -> branches = positive(value(args, ++i, "--branches"), "--branches");
-                case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                case "--base" -> base = Path.of(value(args, ++i, "--base"));
-                case "-h", "--help" -> {
-                    usage();
-                    return;
-                }
-                default -> {
-                    System.err.println("BranchBench: unknown argument '" + args[i] + "'");
-                    usage();
-                    System.exit(2);
-                }
-            }
-        }
-        BranchSettings s = BranchSettings.of(quick, scale, branches, out.toAbsolutePath().normalize(),
-                base.toAbsolutePath().normalize());
-        Files.createDirectories(s.logs());
-        ComputeBench.configureLogging(s.logs());
-        Args.requireRoot("BranchBench");
-        ComputeBench.traversableDir(s.base());
-        Path runDir = ComputeBench.traversableDir(s.base().resolve("run-" + LocalDateTime.now().format(STAMP)));
-        PostgresInstall install = PostgresInstall.locate();
-        String password = "bench-" + UUID.randomUUID();
+    private int scale;
+    private int branches;
+    private Path logs;
+
+    public static void main(String[] args) {
+        Harness.main(new BranchBench(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        options.steps(List.of()); // it has none
+        boolean quick = options.quick;
+        scale = scaleOption != null ? scaleOption : quick ? 7 : 70;
+        branches = branchesOption != null ? branchesOption : quick ? 5 : 20;
+        Harness.Run run = Harness.Run.start("BranchBench", options.out("branch"), options.base("branch"));
+        logs = run.logs;
         BenchEnv.log("branch benchmark: %s; PostgreSQL %d at %s; pgbench scale %d; %d branches; data under %s",
-                quick ? "quick" : "full", install.majorVersion(), install.binDir(), s.scale(), s.branches(), runDir);
-
-        long started = System.nanoTime();
-        double loadBefore = Cpu.load1();
-        Report report = new Report();
-        try {
-            BranchStack stack = BranchStack.start(runDir, password);
+                quick ? "quick" : "full", run.install.majorVersion(), run.install.binDir(), scale, branches, run.runDir);
+        try (run) {
+            BranchStack stack = BranchStack.start(run.runDir, run.password);
             try {
-                run(s, stack, install, password, report);
+                run(stack, run.install, run.password, run.report);
             } finally {
-                keepLogs(runDir.resolve("computes"), s.logs());
+                keepLogs(run.runDir.resolve("computes"), logs);
                 stack.close();
             }
         } catch (Exception e) {
             BenchEnv.log("failed: %s", e);
             e.printStackTrace();
-            report.failure("branch benchmark", e);
-        } finally {
-            BenchEnv.log("closed; deleting %s", runDir);
-            BenchEnv.deleteOrLog(runDir);
+            run.report.failure("branch benchmark", e);
         }
-        double loadAfter = Cpu.load1();
-        String text = "Pageserver, control plane, computes' FUSE filesystems and proxy in the harness's JVM; pgbench scale "
-                + s.scale() + "; " + s.branches() + " measured branches"
-                + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : "")
-                + ". Run took " + Math.round((System.nanoTime() - started) / 1e9) + " s; 1-minute load average "
-                + Md.dec(loadBefore, 2) + " before, " + Md.dec(loadAfter, 2) + " after.\n\n" + report.render();
-        Files.writeString(s.out().resolve("report.md"), text);
-        System.out.print(text);
-        System.out.flush();
-        BenchEnv.log("report in %s", s.out().resolve("report.md"));
-        System.exit(report.failed() ? 1 : 0);
+        return run.finish("Pageserver, control plane, computes' FUSE filesystems and proxy in the harness's JVM; pgbench scale "
+                + scale + "; " + branches + " measured branches"
+                + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : ""));
     }
 
-    private static void run(BranchSettings s, BranchStack stack, PostgresInstall install, String password, Report report)
+    private void run(BranchStack stack, PostgresInstall install, String password, Report report)
             throws SQLException {
         Table setup = new Table("what", "value");
         BenchEnv.log("starting main's compute with initdb (the control plane's wake)");
@@ -139,37 +109,37 @@ public final class BranchBench {
         Duration initdb = Duration.ofNanos(System.nanoTime() - t);
         Compute main = stack.control.compute(BranchName.MAIN).orElseThrow();
         BenchEnv.log("main up in %d ms on port %d", initdb.toMillis(), main.port());
-        setup.row("main's compute start with initdb (`ControlPlane.wake(\"main\")`)", Md.seconds(tenths(initdb)));
+        setup.row("main's compute start with initdb (`ControlPlane.wake(\"main\")`)", Fmt.tenths(initdb));
 
-        Path pgbenchLogs = s.logs().resolve("pgbench");
-        Pgbench pgbench = new Pgbench(install, ComputeBench.SUPERUSER, password, pgbenchLogs);
-        BenchEnv.log("pgbench -i -s %d on main (its own port); progress every %d s", s.scale(), PROGRESS_EVERY.toSeconds());
-        Duration load = withProgress(pgbenchLogs.resolve("load.txt"), () -> pgbench.init("load", main.port(), s.scale()));
-        BenchEnv.log("loaded in %s", Md.seconds(tenths(load)));
-        setup.row("`pgbench -i -s " + s.scale() + "` through main's own port", Md.seconds(tenths(load)));
+        Path pgbenchLogs = logs.resolve("pgbench");
+        Pgbench pgbench = new Pgbench(install, password, pgbenchLogs);
+        BenchEnv.log("pgbench -i -s %d on main (its own port); progress every %d s", scale, PROGRESS_EVERY.toSeconds());
+        Duration load = Progress.during("load", pgbenchLogs.resolve("load.txt"), PROGRESS_EVERY, () -> pgbench.init("load", main.port(), scale));
+        BenchEnv.log("loaded in %s", Fmt.tenths(load));
+        setup.row("`pgbench -i -s " + scale + "` through main's own port", Fmt.tenths(load));
 
         long dbBytes;
         Duration checkpoint;
         try (Connection c = main.connect()) {
-            dbBytes = Long.parseLong(ComputeBench.queryString(c, "SELECT pg_database_size(current_database())"));
+            dbBytes = Long.parseLong(Sql.queryString(c, "SELECT pg_database_size(current_database())"));
             t = System.nanoTime();
-            ComputeBench.exec(c, "CHECKPOINT");
+            Sql.exec(c, "CHECKPOINT");
             checkpoint = Duration.ofNanos(System.nanoTime() - t);
         }
         TimelineInfo mainTimeline = stack.control.get(BranchName.MAIN).timeline();
         long storeBefore = BenchEnv.treeBytes(stack.pageserver.config().dataDirectory());
-        BenchEnv.log("database size %s; CHECKPOINT %d ms; store %s on disk", mib(dbBytes), checkpoint.toMillis(), mib(storeBefore));
-        setup.row("database size (`pg_database_size`)", mib(dbBytes) + " (" + Md.count(dbBytes) + " bytes)");
-        setup.row("main's timeline", "logical " + mib(mainTimeline.logicalBytes()) + ", own bytes in the store (`physicalBytes`) "
-                + mib(mainTimeline.physicalBytes()));
+        BenchEnv.log("database size %s; CHECKPOINT %d ms; store %s on disk", Fmt.mib(dbBytes), checkpoint.toMillis(), Fmt.mib(storeBefore));
+        setup.row("database size (`pg_database_size`)", Fmt.mib(dbBytes) + " (" + Fmt.count(dbBytes) + " bytes)");
+        setup.row("main's timeline", "logical " + Fmt.mib(mainTimeline.logicalBytes()) + ", own bytes in the store (`physicalBytes`) "
+                + Fmt.mib(mainTimeline.physicalBytes()));
         setup.row("`CHECKPOINT` on main after the load (so the first branch does not pay for the load's dirty pages)",
-                Md.ms(checkpoint) + " ms");
+                Fmt.ms(checkpoint) + " ms");
 
-        UsableBranch usable = new UsableBranch(stack, password, s.scale());
+        UsableBranch usable = new UsableBranch(stack, password, scale);
         BenchEnv.log("warm-up: %d connections through the proxy to main, one GET /v1/branches, one branch", WARMUP_CONNECTIONS);
         for (int i = 0; i < WARMUP_CONNECTIONS; i++) {
             try (Connection c = usable.connect(BranchName.MAIN)) {
-                ComputeBench.queryString(c, "SELECT 1");
+                Sql.queryString(c, "SELECT 1");
             }
         }
         try (ApiClient api = UsableBranch.api(stack)) {
@@ -177,10 +147,10 @@ public final class BranchBench {
         }
         UsableBranch.Sample warm = usable.measure("warm-up");
 
-        BenchEnv.log("measuring %d branches", s.branches());
+        BenchEnv.log("measuring %d branches", branches);
         List<UsableBranch.Sample> samples = new ArrayList<>();
         long loopStarted = System.nanoTime();
-        for (int i = 1; i <= s.branches(); i++) {
+        for (int i = 1; i <= branches; i++) {
             samples.add(usable.measure("b-" + i));
         }
         long loopSeconds = Math.round((System.nanoTime() - loopStarted) / 1e9);
@@ -197,98 +167,66 @@ public final class BranchBench {
         boolean met = p50 <= GOAL_P50_MS;
         long ran = samples.stream().filter(UsableBranch.Sample::running).count();
         report.goal("time to a usable branch (`POST /v1/branches` + first `SELECT 1` through the proxy) p50 <= "
-                        + Md.ms(GOAL_P50_MS) + " ms, " + s.branches() + " branches of a " + mib(dbBytes) + " database",
-                "p50 " + Md.ms(p50) + " ms, p99 " + Md.ms(p99) + " ms (create p50 " + Md.ms(Stats.percentile(create, 50))
-                        + " ms, first query p50 " + Md.ms(Stats.percentile(first, 50)) + " ms)", met);
+                        + Fmt.ms(GOAL_P50_MS) + " ms, " + branches + " branches of a " + Fmt.mib(dbBytes) + " database",
+                "p50 " + Fmt.ms(p50) + " ms, p99 " + Fmt.ms(p99) + " ms (create p50 " + Fmt.ms(Stats.percentile(create, 50))
+                        + " ms, first query p50 " + Fmt.ms(Stats.percentile(first, 50)) + " ms)", met);
 
         setup.row("set-up", "pageserver (ephemeral ports, defaults), control plane (`ControlPlane.open`, API mounted at `"
                 + "/v1/branches` on the pageserver's HTTP port), wire proxy (`ProxyConfig.defaults`, self-signed TLS offered,"
                 + " clients use `sslmode=disable`), all in the harness's JVM, wired as `LocalStack` (`sprout up`) does;"
                 + " computes with `LocalStack`'s template (`ComputeSpec.of` defaults) but idle suspend off");
         setup.row("warm-up (not counted)", WARMUP_CONNECTIONS + " connections through the proxy to main, one `GET /v1/branches`,"
-                + " one branch `warm-up`: create " + Md.ms(warm.createMs()) + " ms, first query " + Md.ms(warm.firstQueryMs())
-                + " ms, total " + Md.ms(warm.totalMs()) + " ms");
-        setup.row("store on disk (the pageserver's data directory)", mib(storeBefore) + " before the warm-up, "
-                + mib(storeAfter) + " after the last branch (" + Md.count((storeAfter - storeBefore) / (s.branches() + 1))
+                + " one branch `warm-up`: create " + Fmt.ms(warm.createMs()) + " ms, first query " + Fmt.ms(warm.firstQueryMs())
+                + " ms, total " + Fmt.ms(warm.totalMs()) + " ms");
+        setup.row("store on disk (the pageserver's data directory)", Fmt.mib(storeBefore) + " before the warm-up, "
+                + Fmt.mib(storeAfter) + " after the last branch (" + Fmt.count((storeAfter - storeBefore) / (branches + 1))
                 + " bytes per branch, the branches' compute starts and stops included)");
         report.section("#### Set-up\n\n" + setup.render());
 
         Table summary = new Table("what", "p50 ms>", "p99 ms>", "min ms>", "max ms>");
-        summary.row("create: `POST /v1/branches` → 201", Md.ms(Stats.percentile(create, 50)), Md.ms(Stats.percentile(create, 99)),
-                Md.ms(Stats.min(create)), Md.ms(Stats.max(create)));
-        summary.row("first query: connect through the proxy (wake-up, compute start) + `SELECT 1`", Md.ms(Stats.percentile(first, 50)),
-                Md.ms(Stats.percentile(first, 99)), Md.ms(Stats.min(first)), Md.ms(Stats.max(first)));
-        summary.row("— of which the wake-up (the control plane starts the branch's compute)", Md.ms(Stats.percentile(wake, 50)),
-                Md.ms(Stats.percentile(wake, 99)), Md.ms(Stats.min(wake)), Md.ms(Stats.max(wake)));
-        summary.row("— the rest (TCP, startup, SCRAM relayed, `SELECT 1`)", Md.ms(Stats.percentile(rest, 50)),
-                Md.ms(Stats.percentile(rest, 99)), Md.ms(Stats.min(rest)), Md.ms(Stats.max(rest)));
-        summary.row("**total: time to a usable branch**", "**" + Md.ms(p50) + "**", Md.ms(p99), Md.ms(Stats.min(total)),
-                Md.ms(Stats.max(total)));
+        summary.row("create: `POST /v1/branches` → 201", Fmt.ms(Stats.percentile(create, 50)), Fmt.ms(Stats.percentile(create, 99)),
+                Fmt.ms(Stats.min(create)), Fmt.ms(Stats.max(create)));
+        summary.row("first query: connect through the proxy (wake-up, compute start) + `SELECT 1`", Fmt.ms(Stats.percentile(first, 50)),
+                Fmt.ms(Stats.percentile(first, 99)), Fmt.ms(Stats.min(first)), Fmt.ms(Stats.max(first)));
+        summary.row("— of which the wake-up (the control plane starts the branch's compute)", Fmt.ms(Stats.percentile(wake, 50)),
+                Fmt.ms(Stats.percentile(wake, 99)), Fmt.ms(Stats.min(wake)), Fmt.ms(Stats.max(wake)));
+        summary.row("— the rest (TCP, startup, SCRAM relayed, `SELECT 1`)", Fmt.ms(Stats.percentile(rest, 50)),
+                Fmt.ms(Stats.percentile(rest, 99)), Fmt.ms(Stats.min(rest)), Fmt.ms(Stats.max(rest)));
+        summary.row("**total: time to a usable branch**", "**" + Fmt.ms(p50) + "**", Fmt.ms(p99), Fmt.ms(Stats.min(total)),
+                Fmt.ms(Stats.max(total)));
         Table each = new Table("branch", "create ms>", "first query ms>", "of which wake-up ms>", "total ms>", "bytes added at create>",
                 "bytes added after compute stop>", "compute ran?");
         for (UsableBranch.Sample x : samples) {
-            each.row(x.name(), Md.ms(x.createMs()), Md.ms(x.firstQueryMs()), Md.ms(x.wakeMs()), Md.ms(x.totalMs()), Md.count(x.addedBytes()),
-                    Md.count(x.addedBytesAfter()), x.running() ? "yes" : "**no**");
+            each.row(x.name(), Fmt.ms(x.createMs()), Fmt.ms(x.firstQueryMs()), Fmt.ms(x.wakeMs()), Fmt.ms(x.totalMs()), Fmt.count(x.addedBytes()),
+                    Fmt.count(x.addedBytesAfter()), x.running() ? "yes" : "**no**");
         }
-        report.section("#### Time to a usable branch\n\n" + s.branches() + " branches `b-1`…`b-" + s.branches() + "` of main"
+        report.section("#### Time to a usable branch\n\n" + branches + " branches `b-1`…`b-" + branches + "` of main"
                 + " at its head, one after the other (" + loopSeconds + " s in all); main's compute ran throughout"
                 + (mainStillRuns ? "" : " (**it was not running at the end**)") + ", so each create checkpoints it"
                 + " (`Compute.checkpointForBranch`) before branching. For each: a new `ApiClient` (the CLI's: the JDK's"
                 + " HttpClient, HTTP/1.1, the admin token), clock, `POST /v1/branches {\"name\":\"b-i\"}` to the pageserver's HTTP port → 201,"
                 + " clock, pgjdbc `DriverManager.getConnection` to the proxy with `options=branch=b-i`, `sslmode=disable`,"
-                + " SCRAM, `SELECT 1`, clock; untimed: `SELECT count(*) FROM pgbench_branches` = " + s.scale()
+                + " SCRAM, `SELECT 1`, clock; untimed: `SELECT count(*) FROM pgbench_branches` = " + scale
                 + " (main's data is there), the compute's state, `ControlPlane.stop`. The CLI's JVM start is not included."
-                + " Nearest-rank percentiles: with " + s.branches() + " samples p99 is the maximum. Bytes added = the new"
+                + " Nearest-rank percentiles: with " + branches + " samples p99 is the maximum. Bytes added = the new"
                 + " timeline's `TimelineInfo.physicalBytes` (RocksDB's estimate of its own keys): at create, what the"
                 + " branch itself costs the store; after the compute's stop, that plus what the compute wrote while it"
                 + " started, answered and stopped. Compute running after the"
-                + " query: " + ran + " of " + s.branches() + ". The wake-up is timed in the harness's adapter between the proxy"
+                + " query: " + ran + " of " + branches + ". The wake-up is timed in the harness's adapter between the proxy"
                 + " and `ControlPlane.wake` (percentiles of each row taken separately, so the rows need not add up).\n\n" + summary.render() + "\n" + each.render());
-        report.section("#### Verdict\n\nTime to a usable branch p50 <= " + Md.ms(GOAL_P50_MS) + " ms: **"
-                + (met ? "MET" : "MISSED") + "**, p50 " + Md.ms(p50) + " ms, p99 " + Md.ms(p99) + " ms over " + s.branches()
-                + " branches of a " + mib(dbBytes) + " database (create p50 " + Md.ms(Stats.percentile(create, 50))
-                + " ms, first query p50 " + Md.ms(Stats.percentile(first, 50)) + " ms, of which the compute's wake-up p50 "
-                + Md.ms(Stats.percentile(wake, 50)) + " ms).\n");
-        if (ran != s.branches()) {
-            report.failure("compute state", new IllegalStateException((s.branches() - ran) + " branch compute(s) were not"
+        report.section("#### Verdict\n\nTime to a usable branch p50 <= " + Fmt.ms(GOAL_P50_MS) + " ms: **"
+                + (met ? "MET" : "MISSED") + "**, p50 " + Fmt.ms(p50) + " ms, p99 " + Fmt.ms(p99) + " ms over " + branches
+                + " branches of a " + Fmt.mib(dbBytes) + " database (create p50 " + Fmt.ms(Stats.percentile(create, 50))
+                + " ms, first query p50 " + Fmt.ms(Stats.percentile(first, 50)) + " ms, of which the compute's wake-up p50 "
+                + Fmt.ms(Stats.percentile(wake, 50)) + " ms).\n");
+        if (ran != branches) {
+            report.failure("compute state", new IllegalStateException((branches - ran) + " branch compute(s) were not"
                     + " running after their first query"));
-        }
-    }
-
-    private interface Timed {
-        Duration run();
-    }
-
-    /** Runs {@code body}, logging the last line pgbench wrote to {@code output} every {@link #PROGRESS_EVERY}. */
-    private static Duration withProgress(Path output, Timed body) {
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
-        long started = System.nanoTime();
-        ticker.scheduleAtFixedRate(() -> {
-            try {
-                List<String> lines = Files.exists(output) ? Files.readAllLines(output) : List.of();
-                String last = lines.isEmpty() ? "(no output yet)" : lines.getLast().strip();
-                BenchEnv.log("  load, %d s: %s", Math.round((System.nanoTime() - started) / 1e9), last);
-            } catch (IOException | RuntimeException e) {
-                BenchEnv.log("  load: cannot read %s: %s", output, e.getMessage());
-            }
-        }, PROGRESS_EVERY.toMillis(), PROGRESS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            return body.run();
-        } finally {
-            ticker.shutdownNow();
         }
     }
 
     private static List<Double> values(List<UsableBranch.Sample> samples, ToDoubleFunction<UsableBranch.Sample> f) {
         return samples.stream().map(x -> f.applyAsDouble(x)).toList();
-    }
-
-    private static Duration tenths(Duration d) {
-        return Duration.ofMillis(d.toMillis() / 100 * 100);
-    }
-
-    private static String mib(long bytes) {
-        return Md.f("%,.1f MiB", bytes / (1024.0 * 1024));
     }
 
     /** Keeps each compute's PostgreSQL log ({@code computes/NAME/postgres.log}) as {@code postgres-NAME.log}. */
@@ -300,17 +238,5 @@ public final class BranchBench {
         } catch (IOException | RuntimeException e) {
             BenchEnv.log("could not keep the computes' logs from %s: %s", computes, e.getMessage());
         }
-    }
-
-    private static int positive(String v, String flag) {
-        return Args.positive("BranchBench", v, flag);
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        return Args.value("BranchBench", args, i, flag);
-    }
-
-    private static void usage() {
-        System.err.println("usage: BranchBench [--quick] [--scale N] [--branches N] [--out DIR] [--base DIR]");
     }
 }

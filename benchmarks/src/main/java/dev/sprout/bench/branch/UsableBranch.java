@@ -1,13 +1,12 @@
 package dev.sprout.bench.branch;
 
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.v1.CreateBranchRequest;
+import dev.sprout.testkit.Sql;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.Properties;
@@ -70,12 +69,12 @@ public final class UsableBranch {
             long added = stack.control.get(name).timeline().physicalBytes();
             long t2;
             try (Connection c = connect(name)) {
-                String one = ComputeBench.queryString(c, "SELECT 1");
+                String one = Sql.queryString(c, "SELECT 1");
                 t2 = System.nanoTime();
                 if (!"1".equals(one)) {
                     throw new IllegalStateException("SELECT 1 on branch " + name + " answered '" + one + "'");
                 }
-                String branches = ComputeBench.queryString(c, "SELECT count(*) FROM pgbench_branches");
+                String branches = Sql.queryString(c, "SELECT count(*) FROM pgbench_branches");
                 if (!Integer.toString(scale).equals(branches)) {
                     throw new IllegalStateException("branch " + name + " has " + branches + " rows in pgbench_branches"
                             + " (expected: " + scale + ", main's)");
@@ -98,10 +97,7 @@ public final class UsableBranch {
     /** pgjdbc through the proxy to {@code branch}, without TLS, as user postgres with the computes' password. */
     public Connection connect(String branch) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("user", ComputeBench.SUPERUSER);
-        p.setProperty("password", password);
-        p.setProperty("sslmode", "disable");
         p.setProperty("options", "branch=" + branch);
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + stack.proxy.port() + "/postgres", p);
+        return Sql.connect(stack.proxy.port(), "postgres", password, p);
     }
 }

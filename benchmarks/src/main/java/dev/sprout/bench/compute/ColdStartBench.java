@@ -1,11 +1,15 @@
 package dev.sprout.bench.compute;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.fs.FsStats;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Sql;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * ({@code PostgresServer.start} and {@code awaitReady}), timed the same way. Its files stay in the OS page cache:
  * this is PostgreSQL's own crash-restart floor, not a cold local start.
  */
-final class ColdStartBench {
+record ColdStartBench(Env env, Project project) {
     private static final Logger log = LoggerFactory.getLogger(ColdStartBench.class);
 
     /** One start, in milliseconds; NaN where the log did not say. */
@@ -40,14 +44,6 @@ final class ColdStartBench {
         double totalMs() {
             return startMs + selectMs;
         }
-    }
-
-    private final ComputeBench.Env env;
-    private final Project project;
-
-    ColdStartBench(ComputeBench.Env env, Project project) {
-        this.env = env;
-        this.project = project;
     }
 
     void run(Report report) throws SQLException {
@@ -66,7 +62,7 @@ final class ColdStartBench {
     private Start branch(int i, int n) throws SQLException {
         long expected;
         try (Connection c = project.compute.connect()) {
-            expected = Long.parseLong(ComputeBench.queryString(c,
+            expected = Long.parseLong(Sql.queryString(c,
                     "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1 RETURNING bbalance"));
         }
         long t = System.nanoTime();
@@ -89,8 +85,8 @@ final class ColdStartBench {
             FsStats atReady = compute.fs().stats();
             long pagesReadByReady = atReady.pagesRead();
             long getPagesByReady = atReady.getPagesCalls();
-            try (Connection c = ComputeBench.connect(compute.port(), env.password())) {
-                ComputeBench.queryString(c, "SELECT 1");
+            try (Connection c = Sql.connect(compute.port(), env.password())) {
+                Sql.queryString(c, "SELECT 1");
             }
             long t2 = System.nanoTime();
             long writes = env.pageserver().store().commitStats().writes() - writesBefore;
@@ -98,8 +94,8 @@ final class ColdStartBench {
             long pagesReadBySelect = compute.fs().stats().pagesRead();
             log.info("cold start {}: first SELECT 1 answered", i);
             long seen;
-            try (Connection c = ComputeBench.connect(compute.port(), env.password())) {
-                seen = Long.parseLong(ComputeBench.queryString(c, "SELECT bbalance FROM pgbench_branches WHERE bid = 1"));
+            try (Connection c = Sql.connect(compute.port(), env.password())) {
+                seen = Long.parseLong(Sql.queryString(c, "SELECT bbalance FROM pgbench_branches WHERE bid = 1"));
             }
             if (seen != expected) {
                 throw new IllegalStateException("branch " + child + " at LSN " + lsn + " has bbalance " + seen
@@ -113,13 +109,13 @@ final class ColdStartBench {
             BenchEnv.log("cold start %d/%d: %s ms to the first SELECT 1 (Compute.start %s ms: before postgres %s,"
                             + " postgres startup %s, after ready %s; SELECT 1 %s ms; %d pages read); checkpoint %s ms,"
                             + " branch %s ms, close %s ms",
-                    i, n, Md.ms(st.totalMs()), Md.ms(st.startMs()), Md.ms(st.beforePostgresMs()), Md.ms(st.postgresStartupMs()),
-                    Md.ms(st.afterReadyMs()), Md.ms(st.selectMs()), pagesReadBySelect, Md.ms(checkpointMs), Md.ms(branchMs),
-                    Md.ms(closeMs));
+                    i, n, Fmt.ms(st.totalMs()), Fmt.ms(st.startMs()), Fmt.ms(st.beforePostgresMs()), Fmt.ms(st.postgresStartupMs()),
+                    Fmt.ms(st.afterReadyMs()), Fmt.ms(st.selectMs()), pagesReadBySelect, Fmt.ms(checkpointMs), Fmt.ms(branchMs),
+                    Fmt.ms(closeMs));
             return st;
         } finally {
             compute.close();
-            ComputeBench.keepLog(env.settings(), spec.logFile(), "postgres-cold-" + i + ".log");
+            env.keepLog(spec.logFile(), "postgres-cold-" + i + ".log");
             if (!env.settings().keepTimelines()) {
                 try {
                     env.pageserver().store().deleteTimeline(child);
@@ -133,25 +129,25 @@ final class ColdStartBench {
 
     private Start localRestart(int i, int n) throws SQLException {
         try (Connection c = project.local.connect()) {
-            ComputeBench.queryString(c, "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1 RETURNING bbalance");
+            Sql.queryString(c, "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1 RETURNING bbalance");
             long t = System.nanoTime();
-            ComputeBench.exec(c, "CHECKPOINT");
+            Sql.exec(c, "CHECKPOINT");
             double checkpointMs = ms(System.nanoTime() - t);
             project.local.kill();
             Instant wall0 = Instant.now();
             long t0 = System.nanoTime();
             project.local.start();
             long t1 = System.nanoTime();
-            try (Connection c2 = ComputeBench.connect(project.local.port(), env.password())) {
-                ComputeBench.queryString(c2, "SELECT 1");
+            try (Connection c2 = Sql.connect(project.local.port(), env.password())) {
+                Sql.queryString(c2, "SELECT 1");
             }
             long t2 = System.nanoTime();
             Start st = phases(i, project.local.logFile(), wall0, t0, t1, t2, checkpointMs, Double.NaN, Double.NaN, -1, -1, -1, -1,
                     new PageserverOps(java.util.Map.of()));
             BenchEnv.log("local restart after SIGKILL %d/%d: %s ms to the first SELECT 1 (start %s ms: before postgres %s,"
                             + " postgres startup %s, after ready %s; SELECT 1 %s ms)",
-                    i, n, Md.ms(st.totalMs()), Md.ms(st.startMs()), Md.ms(st.beforePostgresMs()), Md.ms(st.postgresStartupMs()),
-                    Md.ms(st.afterReadyMs()), Md.ms(st.selectMs()));
+                    i, n, Fmt.ms(st.totalMs()), Fmt.ms(st.startMs()), Fmt.ms(st.beforePostgresMs()), Fmt.ms(st.postgresStartupMs()),
+                    Fmt.ms(st.afterReadyMs()), Fmt.ms(st.selectMs()));
             return st;
         }
     }
@@ -175,9 +171,9 @@ final class ColdStartBench {
         List<Double> localTotal = col(local, Start::totalMs);
         double p50 = Stats.percentile(total, 50);
         report.goal("cold start of a branch taken just now (`Compute.start` to the first `SELECT 1`) p50 <= 1 s",
-                Md.ms(p50) + " ms (p99 " + Md.ms(Stats.percentile(total, 99)) + ", min " + Md.ms(Stats.min(total)) + ", max "
-                        + Md.ms(Stats.max(total)) + " ms; " + starts.size() + " starts; local-disk restart after SIGKILL p50 "
-                        + Md.ms(Stats.percentile(localTotal, 50)) + " ms)", p50 <= 1000);
+                Fmt.ms(p50) + " ms (p99 " + Fmt.ms(Stats.percentile(total, 99)) + ", min " + Fmt.ms(Stats.min(total)) + ", max "
+                        + Fmt.ms(Stats.max(total)) + " ms; " + starts.size() + " starts; local-disk restart after SIGKILL p50 "
+                        + Fmt.ms(Stats.percentile(localTotal, 50)) + " ms)", p50 <= 1000);
 
         Table summary = new Table("phase", "branch p50 ms>", "p90 ms>", "p99 ms>", "min ms>", "max ms>", "local restart p50 ms>",
                 "local max ms>");
@@ -203,11 +199,11 @@ final class ColdStartBench {
                 "pages read by SELECT 1>", "page-service requests>", "their server time ms>", "pageserver synced writes>",
                 "crash recovery?");
         for (Start s : starts) {
-            each.row(s.index(), Md.ms(s.totalMs()), Md.ms(s.startMs()), Md.ms(s.beforePostgresMs()), Md.ms(s.postgresStartupMs()),
-                    s.redoBytes() < 0 ? "–" : Md.num(s.redoBytes() / 1024.0), Md.ms(s.redoMs()),
-                    Md.ms(s.endOfRecoveryCheckpointMs()), Md.ms(s.afterReadyMs()), Md.ms(s.selectMs()),
-                    Md.count(s.pagesReadByReady()), Md.count(s.getPagesByReady()), Md.count(s.pagesReadBySelect()),
-                    Md.count(s.ops().total()), Md.ms(s.ops().serverMs()), Md.count(s.storeWrites()), s.recovery() ? "yes" : "no");
+            each.row(s.index(), Fmt.ms(s.totalMs()), Fmt.ms(s.startMs()), Fmt.ms(s.beforePostgresMs()), Fmt.ms(s.postgresStartupMs()),
+                    s.redoBytes() < 0 ? "–" : Fmt.num(s.redoBytes() / 1024.0), Fmt.ms(s.redoMs()),
+                    Fmt.ms(s.endOfRecoveryCheckpointMs()), Fmt.ms(s.afterReadyMs()), Fmt.ms(s.selectMs()),
+                    Fmt.count(s.pagesReadByReady()), Fmt.count(s.getPagesByReady()), Fmt.count(s.pagesReadBySelect()),
+                    Fmt.count(s.ops().total()), Fmt.ms(s.ops().serverMs()), Fmt.count(s.storeWrites()), s.recovery() ? "yes" : "no");
         }
         Start median = starts.stream().sorted(java.util.Comparator.comparingDouble(Start::totalMs)).toList()
                 .get((starts.size() - 1) / 2);
@@ -230,11 +226,11 @@ final class ColdStartBench {
     private static void addRow(Table table, List<Start> starts, List<Start> local, String name, ToDoubleFunction<Start> f) {
         List<Double> v = col(starts, f);
         List<Double> l = col(local, f);
-        table.row(name, ms(v, 50), ms(v, 90), ms(v, 99), Md.ms(Stats.min(v)), Md.ms(Stats.max(v)), ms(l, 50), Md.ms(Stats.max(l)));
+        table.row(name, ms(v, 50), ms(v, 90), ms(v, 99), Fmt.ms(Stats.min(v)), Fmt.ms(Stats.max(v)), ms(l, 50), Fmt.ms(Stats.max(l)));
     }
 
     private static String ms(List<Double> v, double p) {
-        return Md.ms(Stats.percentile(v, p));
+        return Fmt.ms(Stats.percentile(v, p));
     }
 
     private static List<Double> col(List<Start> starts, ToDoubleFunction<Start> f) {

@@ -1,6 +1,11 @@
 package dev.sprout.bench.compute;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Cpu;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Harness;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.fs.FsOptions;
 import dev.sprout.compute.fs.FsStats;
@@ -12,6 +17,7 @@ import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
 import dev.sprout.protocol.client.PageSession;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Sql;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * on the mount it then commits everything with {@code PageFs.syncAll()}, timed apart) and without it (initdb's
  * default: an fsync per file, then a sync of the data directory).
  */
-final class InitdbBench {
+record InitdbBench(Env env) {
     private enum Variant {
         MOUNT_NOSYNC("mount, --no-sync, then `PageFs.syncAll()` (what the agent does)", true, true),
         LOCAL_NOSYNC("local disk, --no-sync", false, true),
@@ -55,19 +61,13 @@ final class InitdbBench {
 
         /** "6,887 (others 2%, lookup 397 µs)": the initdb's time, what other processes took, the server's lookups. */
         String cell() {
-            String lookup = ops.count("lookup") == 0 ? "" : ", lookup " + Md.num(ops.meanUs("lookup")) + " µs";
-            return Md.ms(initdbMs) + " (others " + Md.percent(cpu.others()) + lookup + ")";
+            String lookup = ops.count("lookup") == 0 ? "" : ", lookup " + Fmt.num(ops.meanUs("lookup")) + " µs";
+            return Fmt.ms(initdbMs) + " (others " + Fmt.percent(cpu.others()) + lookup + ")";
         }
 
         double durableMs() {
             return initdbMs + (Double.isNaN(syncAllMs) ? 0 : syncAllMs);
         }
-    }
-
-    private final ComputeBench.Env env;
-
-    InitdbBench(ComputeBench.Env env) {
-        this.env = env;
     }
 
     void run(Report report) throws Exception {
@@ -80,7 +80,7 @@ final class InitdbBench {
         for (int round = 1; round <= rounds; round++) {
             for (int k = 0; k < variants.length; k++) {
                 Variant v = variants[(k + round - 1) % variants.length];
-                Path dir = ComputeBench.traversableDir(env.runDir().resolve("initdb").resolve(v.name().toLowerCase() + "-" + round));
+                Path dir = Harness.traversableDir(env.runDir().resolve("initdb").resolve(v.name().toLowerCase() + "-" + round));
                 Sample s;
                 try {
                     var cpuBefore = Cpu.read();
@@ -90,10 +90,10 @@ final class InitdbBench {
                     BenchEnv.deleteOrLog(dir);
                 }
                 samples.get(v).add(s);
-                BenchEnv.log("initdb round %d/%d, %s: %s ms%s; others' CPU %s%s", round, rounds, v.label, Md.ms(s.initdbMs()),
-                        Double.isNaN(s.syncAllMs()) ? "" : " + syncAll " + Md.ms(s.syncAllMs()) + " ms", Md.percent(s.cpu().others()),
+                BenchEnv.log("initdb round %d/%d, %s: %s ms%s; others' CPU %s%s", round, rounds, v.label, Fmt.ms(s.initdbMs()),
+                        Double.isNaN(s.syncAllMs()) ? "" : " + syncAll " + Fmt.ms(s.syncAllMs()) + " ms", Fmt.percent(s.cpu().others()),
                         s.ops().count("lookup") == 0 ? "" : "; lookups " + s.ops().count("lookup") + " at "
-                                + Md.num(s.ops().meanUs("lookup")) + " µs in the server");
+                                + Fmt.num(s.ops().meanUs("lookup")) + " µs in the server");
             }
         }
         report(report, samples);
@@ -101,7 +101,7 @@ final class InitdbBench {
 
     private Sample onLocalDisk(Path dir, boolean noSync) {
         env.user().chown(dir);
-        Duration took = new Initdb(env.install(), env.user(), dir.resolve("data"), ComputeBench.SUPERUSER, env.password(),
+        Duration took = new Initdb(env.install(), env.user(), dir.resolve("data"), Sql.SUPERUSER, env.password(),
                 noSync, List.of()).run();
         return new Sample(took.toNanos() / 1e6, Double.NaN, Double.NaN, 0, 0, 0, 0, new PageserverOps(Map.of()), Cpu.Window.NONE);
     }
@@ -121,7 +121,7 @@ final class InitdbBench {
             double mountMs = (System.nanoTime() - t) / 1e6;
             long writesBefore = env.pageserver().store().commitStats().writes();
             PageserverOps opsBefore = PageserverOps.read(env.pageserver());
-            Duration took = new Initdb(env.install(), env.user(), dir.resolve("mnt").resolve("pgdata"), ComputeBench.SUPERUSER,
+            Duration took = new Initdb(env.install(), env.user(), dir.resolve("mnt").resolve("pgdata"), Sql.SUPERUSER,
                     env.password(), noSync, List.of()).run();
             double syncAllMs = Double.NaN;
             if (noSync) {
@@ -158,12 +158,12 @@ final class InitdbBench {
             List<Double> durable = s.stream().map(Sample::durableMs).toList();
             List<Double> mount = s.stream().map(Sample::mountMs).filter(d -> !Double.isNaN(d)).toList();
             Sample last = s.getLast();
-            table.row(v.label, Md.ms(Stats.median(initdb)), Md.ms(Stats.min(initdb)) + "–" + Md.ms(Stats.max(initdb)),
-                    sync.isEmpty() ? "–" : Md.ms(Stats.median(sync)),
-                    v == Variant.LOCAL_NOSYNC ? "(not durable)" : Md.ms(Stats.median(durable)),
-                    mount.isEmpty() ? "–" : Md.ms(Stats.median(mount)),
-                    v.mount ? Md.count(last.commits()) : "–", v.mount ? Md.count(last.pagesCommitted()) : "–",
-                    v.mount ? Md.count(last.fsyncs()) : "–", v.mount ? Md.count(last.storeWrites()) : "–",
+            table.row(v.label, Fmt.ms(Stats.median(initdb)), Fmt.ms(Stats.min(initdb)) + "–" + Fmt.ms(Stats.max(initdb)),
+                    sync.isEmpty() ? "–" : Fmt.ms(Stats.median(sync)),
+                    v == Variant.LOCAL_NOSYNC ? "(not durable)" : Fmt.ms(Stats.median(durable)),
+                    mount.isEmpty() ? "–" : Fmt.ms(Stats.median(mount)),
+                    v.mount ? Fmt.count(last.commits()) : "–", v.mount ? Fmt.count(last.pagesCommitted()) : "–",
+                    v.mount ? Fmt.count(last.fsyncs()) : "–", v.mount ? Fmt.count(last.storeWrites()) : "–",
                     String.join("; ", s.stream().map(Sample::cell).toList()));
         }
         double mountNoSync = median(samples, Variant.MOUNT_NOSYNC, Sample::initdbMs);
@@ -178,11 +178,11 @@ final class InitdbBench {
                 + " `TimelineMount` made here as the agent makes them (mount set-up: connect, attach, mount). Counters are the last"
                 + " round's: the `PageFs`'s page commits and fsyncs, and the pageserver store's synced writes (page commits"
                 + " plus namespace changes: each create, mkdir, rename, unlink is a synced change before it returns).\n\n"
-                + table.render() + "\nSame flags (--no-sync): mount ÷ local disk " + Md.ratio(mountNoSync / localNoSync) + " ("
-                + Md.ms(mountNoSync) + " vs " + Md.ms(localNoSync) + " ms). Durable, the agent's way (--no-sync, then"
-                + " `syncAll()`) ÷ local initdb with its own fsyncs: " + Md.ratio(mountDurable / localSync) + " ("
-                + Md.ms(mountDurable) + " vs " + Md.ms(localSync) + " ms). initdb's fsyncs on the mount: "
-                + Md.ms(mountSync) + " ms, " + Md.ratio(mountSync / mountNoSync) + " the --no-sync run.\n\n"
+                + table.render() + "\nSame flags (--no-sync): mount ÷ local disk " + Fmt.ratio(mountNoSync / localNoSync) + " ("
+                + Fmt.ms(mountNoSync) + " vs " + Fmt.ms(localNoSync) + " ms). Durable, the agent's way (--no-sync, then"
+                + " `syncAll()`) ÷ local initdb with its own fsyncs: " + Fmt.ratio(mountDurable / localSync) + " ("
+                + Fmt.ms(mountDurable) + " vs " + Fmt.ms(localSync) + " ms). initdb's fsyncs on the mount: "
+                + Fmt.ms(mountSync) + " ms, " + Fmt.ratio(mountSync / mountNoSync) + " the --no-sync run.\n\n"
                 + "Page-service requests of the last mount round with --no-sync (initdb and `syncAll()`), by operation (count,"
                 + " mean time in the server): " + samples.get(Variant.MOUNT_NOSYNC).getLast().ops().summary() + ".\n");
     }

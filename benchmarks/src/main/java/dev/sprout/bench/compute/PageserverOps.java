@@ -1,5 +1,6 @@
 package dev.sprout.bench.compute;
 
+import dev.sprout.bench.kit.Fmt;
 import dev.sprout.pageserver.Pageserver;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ record PageserverOps(Map<String, long[]> byOp) {
         e.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
         List<String> parts = new ArrayList<>();
         for (var x : e) {
-            parts.add(x.getKey() + " " + Md.count(x.getValue()[0]) + " (" + Md.num(x.getValue()[1] / 1e3 / x.getValue()[0]) + " µs)");
+            parts.add(x.getKey() + " " + Fmt.count(x.getValue()[0]) + " (" + Fmt.num(x.getValue()[1] / 1e3 / x.getValue()[0]) + " µs)");
         }
         return parts.isEmpty() ? "–" : String.join(", ", parts);
     }

@@ -1,6 +1,7 @@
 package dev.sprout.bench.compute;
 
 import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.testkit.Sql;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,8 +39,9 @@ public final class Pgbench {
     /** libpq's {@code PGOPTIONS}, or null to leave it unset. */
     private final String options;
 
-    public Pgbench(PostgresInstall install, String user, String password, Path logDir) {
-        this(install, user, password, logDir, "disable", "postgres", null);
+    /** As {@link Sql#SUPERUSER} with {@code password}, the output in {@code logDir}. */
+    public Pgbench(PostgresInstall install, String password, Path logDir) {
+        this(install, Sql.SUPERUSER, password, logDir, "disable", "postgres", null);
     }
 
     private Pgbench(PostgresInstall install, String user, String password, Path logDir, String sslmode, String database,

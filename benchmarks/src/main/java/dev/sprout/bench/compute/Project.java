@@ -1,10 +1,13 @@
 package dev.sprout.bench.compute;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Sql;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,19 +29,19 @@ final class Project implements AutoCloseable {
             "max_wal_size", "checkpoint_timeout", "max_connections", "effective_io_concurrency", "data_checksums",
             "track_wal_io_timing", "log_timezone");
 
-    final ComputeBench.Env env;
+    final Env env;
     final TimelineId timeline;
     final Compute compute;
     final NativeCluster local;
 
-    private Project(ComputeBench.Env env, TimelineId timeline, Compute compute, NativeCluster local) {
+    private Project(Env env, TimelineId timeline, Compute compute, NativeCluster local) {
         this.env = env;
         this.timeline = timeline;
         this.compute = compute;
         this.local = local;
     }
 
-    static Project setUp(ComputeBench.Env env, Report report) throws SQLException {
+    static Project setUp(Env env, Report report) throws SQLException {
         Settings s = env.settings();
         TimelineId timeline = TimelineId.random();
         env.pageserver().store().createRoot(timeline, 0, 0);
@@ -47,14 +50,13 @@ final class Project implements AutoCloseable {
         long t = System.nanoTime();
         Compute compute = Compute.start(spec, true);
         Duration computeStart = Duration.ofNanos(System.nanoTime() - t);
-        BenchEnv.log("project: compute up in %s (initdb, sync, start)", Md.seconds(round(computeStart)));
+        BenchEnv.log("project: compute up in %s (initdb, sync, start)", Fmt.seconds(round(computeStart)));
 
         NativeCluster local;
         Duration localInitdb;
         Duration localStart;
         try {
-            local = new NativeCluster(env.install(), env.user(), env.runDir().resolve("local"), ComputeBench.freePort(),
-                    env.pgSettings(), ComputeBench.SUPERUSER, env.password());
+            local = new NativeCluster(env.install(), env.runDir().resolve("local"), env.password());
             t = System.nanoTime();
             localInitdb = local.initAndStart();
             localStart = Duration.ofNanos(System.nanoTime() - t);
@@ -62,14 +64,14 @@ final class Project implements AutoCloseable {
             compute.close();
             throw e;
         }
-        BenchEnv.log("project: local-disk server up in %s (port %d, %s)", Md.seconds(round(localStart)), local.port(), local.dataDir());
+        BenchEnv.log("project: local-disk server up in %s (port %d, %s)", Fmt.seconds(round(localStart)), local.port(), local.dataDir());
         Project p = new Project(env, timeline, compute, local);
         try {
             BenchEnv.log("project: pgbench -i -s %d on the compute", s.scale());
             Duration computeLoad = env.pgbench().init("init-compute", compute.port(), s.scale());
-            BenchEnv.log("project: loaded the compute in %s; pgbench -i -s %d on local disk", Md.seconds(round(computeLoad)), s.scale());
+            BenchEnv.log("project: loaded the compute in %s; pgbench -i -s %d on local disk", Fmt.seconds(round(computeLoad)), s.scale());
             Duration localLoad = env.pgbench().init("init-local", local.port(), s.scale());
-            BenchEnv.log("project: loaded local disk in %s", Md.seconds(round(localLoad)));
+            BenchEnv.log("project: loaded local disk in %s", Fmt.seconds(round(localLoad)));
             p.report(report, computeStart, localStart, localInitdb, computeLoad, localLoad);
         } catch (RuntimeException | SQLException e) {
             p.close();
@@ -89,18 +91,18 @@ final class Project implements AutoCloseable {
         long dbCompute;
         long dbLocal;
         try (Connection cc = compute.connect(); Connection lc = local.connect()) {
-            dbCompute = Long.parseLong(ComputeBench.queryString(cc, "SELECT pg_database_size('postgres')"));
-            dbLocal = Long.parseLong(ComputeBench.queryString(lc, "SELECT pg_database_size('postgres')"));
+            dbCompute = Long.parseLong(Sql.queryString(cc, "SELECT pg_database_size('postgres')"));
+            dbLocal = Long.parseLong(Sql.queryString(lc, "SELECT pg_database_size('postgres')"));
         }
         Table setup = new Table("what", "compute>", "local disk>", "compute ÷ local>");
         setup.row("start with initdb (compute: `Compute.start(spec, true)`: attach, mount, initdb --no-sync, commit, start;"
                 + " local: `Initdb.run` --no-sync, start), s", secs(computeStart), secs(localStart),
-                Md.ratio(ratio(computeStart, localStart)));
+                Fmt.ratio(ratio(computeStart, localStart)));
         setup.row("`pgbench -i -s " + env.settings().scale() + "` (load, VACUUM, primary keys), s", secs(computeLoad),
-                secs(localLoad), Md.ratio(ratio(computeLoad, localLoad)));
-        setup.row("database size after the load, MiB", Md.num(dbCompute / 1048576.0), Md.num(dbLocal / 1048576.0), "");
+                secs(localLoad), Fmt.ratio(ratio(computeLoad, localLoad)));
+        setup.row("database size after the load, MiB", Fmt.num(dbCompute / 1048576.0), Fmt.num(dbLocal / 1048576.0), "");
         report.section("#### Set-up\n\nThe project: a compute on a new root timeline and its twin on local disk ("
-                + env.runDir().resolve("local/data") + "; local initdb alone took " + Md.ms(localInitdb) + " ms).\n\n"
+                + env.runDir().resolve("local/data") + "; local initdb alone took " + Fmt.ms(localInitdb) + " ms).\n\n"
                 + setup.render() + "\nSettings as both servers report them (`pg_settings`):\n\n" + set.render());
     }
 
@@ -118,8 +120,8 @@ final class Project implements AutoCloseable {
 
     @Override
     public void close() {
-        ComputeBench.keepLog(env.settings(), compute.logFile(), "postgres-compute-main.log");
-        ComputeBench.keepLog(env.settings(), local.logFile(), "postgres-local.log");
+        env.keepLog(compute.logFile(), "postgres-compute-main.log");
+        env.keepLog(local.logFile(), "postgres-local.log");
         try {
             compute.close();
         } finally {
@@ -132,7 +134,7 @@ final class Project implements AutoCloseable {
     }
 
     static String secs(Duration d) {
-        return Md.dec(d.toMillis() / 1e3, 1);
+        return Fmt.dec(d.toMillis() / 1e3, 1);
     }
 
     private static Duration round(Duration d) {

@@ -23,12 +23,10 @@ import java.time.Duration;
 record Settings(boolean quick, int scale, int clients, int threads, Duration run, Duration warmup, int rounds,
         int coldStarts, int initdbRounds, Path out, Path base, boolean keepTimelines) {
 
-    static Settings of(boolean quick, Integer rounds, Path out, Path base, boolean keepTimelines) {
+    static Settings of(boolean quick, int rounds, Path out, Path base, boolean keepTimelines) {
         return quick
-                ? new Settings(true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds == null ? 1 : rounds, 5, 1, out,
-                        base, keepTimelines)
-                : new Settings(false, 10, 4, 2, Duration.ofSeconds(60), Duration.ofSeconds(10), rounds == null ? 3 : rounds, 20, 5,
-                        out, base, keepTimelines);
+                ? new Settings(true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds, 5, 1, out, base, keepTimelines)
+                : new Settings(false, 10, 4, 2, Duration.ofSeconds(60), Duration.ofSeconds(10), rounds, 20, 5, out, base, keepTimelines);
     }
 
     Path logs() {

@@ -1,16 +1,21 @@
 package dev.sprout.bench.compute;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Cpu;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.fs.FsStats;
 import dev.sprout.storage.PageStore;
+import dev.sprout.testkit.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * pgbench TPC-B, then select-only, on the compute and on local disk, alternating: round 1 runs the compute
@@ -69,11 +74,11 @@ final class ThroughputBench {
         }
     }
 
-    private final ComputeBench.Env env;
+    private final Env env;
     private final Project project;
     private final Settings s;
 
-    ThroughputBench(ComputeBench.Env env, Project project) {
+    ThroughputBench(Env env, Project project) {
         this.env = env;
         this.project = project;
         this.s = env.settings();
@@ -91,7 +96,7 @@ final class ThroughputBench {
                 "TPC-B on the compute >= 0.6× local disk (tps, medians)");
         List<Run> selectRuns = workload("select", select, warmup);
         section(report, "Select-only", "pgbench " + String.join(" ", select) + " after a warm-up run of "
-                + Md.seconds(s.warmup()) + " (not counted)", selectRuns, 0.9,
+                + Fmt.seconds(s.warmup()) + " (not counted)", selectRuns, 0.9,
                 "select-only (`-S`) on the compute >= 0.9× local disk (tps, medians)");
     }
 
@@ -107,7 +112,7 @@ final class ThroughputBench {
                 }
                 WalStats walBefore;
                 try (Connection c = connect(onCompute)) {
-                    ComputeBench.exec(c, "CHECKPOINT");
+                    Sql.exec(c, "CHECKPOINT");
                     walBefore = WalStats.read(c);
                 }
                 Optional<PageserverOps> opsBefore = onCompute ? Optional.of(PageserverOps.read(env.pageserver())) : Optional.empty();
@@ -132,8 +137,8 @@ final class ThroughputBench {
                 }
                 runs.add(new Run(round, onCompute, r, cpu, fs, store, ops, wal));
                 BenchEnv.log("%s round %d/%d, %s: %s tps, latency %s ms, %s failed; others' CPU %s, load %s before",
-                        name, round, s.rounds(), onCompute ? "compute" : "local disk", Md.num(r.tps()), Md.dec(r.latencyMs(), 2),
-                        Md.count(r.failed()), Md.percent(cpu.others()), Md.dec(cpu.loadBefore(), 2));
+                        name, round, s.rounds(), onCompute ? "compute" : "local disk", Fmt.num(r.tps()), Fmt.dec(r.latencyMs(), 2),
+                        Fmt.count(r.failed()), Fmt.percent(cpu.others()), Fmt.dec(cpu.loadBefore(), 2));
             }
         }
         return runs;
@@ -155,18 +160,18 @@ final class ThroughputBench {
             computeTps.add(c.result().tps());
             localTps.add(l.result().tps());
             paired.add(c.result().tps() / l.result().tps());
-            rounds.row(round, round % 2 == 1 ? "compute, local" : "local, compute", Md.num(c.result().tps()),
-                    Md.num(l.result().tps()), Md.ratio(c.result().tps() / l.result().tps()), Md.dec(c.result().latencyMs(), 2),
-                    Md.dec(l.result().latencyMs(), 2), Md.percent(c.cpu().others()), Md.percent(l.cpu().others()),
-                    Md.dec(c.cpu().loadBefore(), 2) + ", " + Md.dec(l.cpu().loadBefore(), 2));
+            rounds.row(round, round % 2 == 1 ? "compute, local" : "local, compute", Fmt.num(c.result().tps()),
+                    Fmt.num(l.result().tps()), Fmt.ratio(c.result().tps() / l.result().tps()), Fmt.dec(c.result().latencyMs(), 2),
+                    Fmt.dec(l.result().latencyMs(), 2), Fmt.percent(c.cpu().others()), Fmt.percent(l.cpu().others()),
+                    Fmt.dec(c.cpu().loadBefore(), 2) + ", " + Fmt.dec(l.cpu().loadBefore(), 2));
         }
         double mc = Stats.median(computeTps);
         double ml = Stats.median(localTps);
         double ratio = mc / ml;
-        rounds.row("**median**", "", "**" + Md.num(mc) + "**", "**" + Md.num(ml) + "**", "**" + Md.ratio(ratio) + "**",
-                Md.dec(Stats.median(latencies(runs, true)), 2), Md.dec(Stats.median(latencies(runs, false)), 2), "", "", "");
-        report.goal(goalText, Md.ratio(ratio) + " (" + Md.num(mc) + " vs " + Md.num(ml) + " tps; per-round ratios "
-                + Md.ratio(Stats.min(paired)) + "–" + Md.ratio(Stats.max(paired)) + ")", ratio >= goal);
+        rounds.row("**median**", "", "**" + Fmt.num(mc) + "**", "**" + Fmt.num(ml) + "**", "**" + Fmt.ratio(ratio) + "**",
+                Fmt.dec(Stats.median(latencies(runs, true)), 2), Fmt.dec(Stats.median(latencies(runs, false)), 2), "", "", "");
+        report.goal(goalText, Fmt.ratio(ratio) + " (" + Fmt.num(mc) + " vs " + Fmt.num(ml) + " tps; per-round ratios "
+                + Fmt.ratio(Stats.min(paired)) + "–" + Fmt.ratio(Stats.max(paired)) + ")", ratio >= goal);
 
         Table diag = new Table("round", "side", "transactions>", "CPU ms / txn: harness JVM>", "CPU ms / txn: PostgreSQL + pgbench>",
                 "WAL syncs / txn>", "WAL sync mean ms>", "WAL write mean ms>", "WAL KiB / txn>",
@@ -174,33 +179,33 @@ final class ThroughputBench {
                 "server µs / commit>", "fsyncs>", "dirty-limit flushes>", "commits / synced write>", "other page-service requests");
         for (Run r : runs) {
             long txns = r.result().transactions();
-            String jvmPerTxn = Md.dec(r.cpu().jvmCpuMs() / txns, 3);
-            String pgPerTxn = Md.dec(r.cpu().childrenCpuMs() / txns, 3);
+            String jvmPerTxn = Fmt.dec(r.cpu().jvmCpuMs() / txns, 3);
+            String pgPerTxn = Fmt.dec(r.cpu().childrenCpuMs() / txns, 3);
             WalStats w = r.wal();
-            String syncsPerTxn = Md.dec(w.syncs() / (double) txns, 2);
-            String syncMs = w.syncs() == 0 ? "–" : Md.dec(w.syncMs() / w.syncs(), 3);
-            String writeMs = w.writes() == 0 ? "–" : Md.dec(w.writeMs() / w.writes(), 3);
-            String walKib = Md.dec(w.bytes() / 1024.0 / txns, 2);
+            String syncsPerTxn = Fmt.dec(w.syncs() / (double) txns, 2);
+            String syncMs = w.syncs() == 0 ? "–" : Fmt.dec(w.syncMs() / w.syncs(), 3);
+            String writeMs = w.writes() == 0 ? "–" : Fmt.dec(w.writeMs() / w.writes(), 3);
+            String walKib = Fmt.dec(w.bytes() / 1024.0 / txns, 2);
             if (r.fs().isPresent()) {
                 FsDelta f = r.fs().get();
                 StoreDelta st = r.store().orElseThrow();
                 PageserverOps ops = r.ops().orElseThrow();
                 Map<String, long[]> others = new TreeMap<>(ops.byOp());
                 others.remove("commit");
-                diag.row(r.round(), "compute", Md.count(txns), jvmPerTxn, pgPerTxn, syncsPerTxn, syncMs, writeMs, walKib,
-                        Md.count(f.pagesRead()), Md.count(f.getPagesCalls()), Md.count(f.commits()),
-                        Md.dec(f.pagesCommitted() / (double) Math.max(1, f.commits()), 2), Md.num(ops.meanUs("commit")),
-                        Md.count(f.fsyncs()), Md.count(f.pressureFlushes()),
-                        Md.dec(st.commits() / (double) Math.max(1, st.writes()), 2), new PageserverOps(others).summary());
+                diag.row(r.round(), "compute", Fmt.count(txns), jvmPerTxn, pgPerTxn, syncsPerTxn, syncMs, writeMs, walKib,
+                        Fmt.count(f.pagesRead()), Fmt.count(f.getPagesCalls()), Fmt.count(f.commits()),
+                        Fmt.dec(f.pagesCommitted() / (double) Math.max(1, f.commits()), 2), Fmt.num(ops.meanUs("commit")),
+                        Fmt.count(f.fsyncs()), Fmt.count(f.pressureFlushes()),
+                        Fmt.dec(st.commits() / (double) Math.max(1, st.writes()), 2), new PageserverOps(others).summary());
             } else {
-                diag.row(r.round(), "local", Md.count(txns), jvmPerTxn, pgPerTxn, syncsPerTxn, syncMs, writeMs, walKib,
+                diag.row(r.round(), "local", Fmt.count(txns), jvmPerTxn, pgPerTxn, syncsPerTxn, syncMs, writeMs, walKib,
                         "", "", "", "", "", "", "", "", "");
             }
         }
         report.section("#### " + title + "\n\n`" + command + "` against each server (TCP, SCRAM), " + s.rounds()
                 + " round(s), each preceded by a `CHECKPOINT`. tps excludes the initial connection time (pgbench 15).\n\n"
-                + rounds.render() + "\nCompute ÷ local: ratio of the medians " + Md.ratio(ratio) + "; median of the per-round ratios "
-                + Md.ratio(Stats.median(paired)) + ".\n\nWhat each run cost. CPU from `/proc`: the harness JVM's own threads (the"
+                + rounds.render() + "\nCompute ÷ local: ratio of the medians " + Fmt.ratio(ratio) + "; median of the per-round ratios "
+                + Fmt.ratio(Stats.median(paired)) + ".\n\nWhat each run cost. CPU from `/proc`: the harness JVM's own threads (the"
                 + " pageserver and the compute's FUSE filesystem; idle in the local runs) and its child processes (every"
                 + " PostgreSQL process, both servers', and pgbench). WAL from `pg_stat_wal` (`track_wal_io_timing` on in"
                 + " both): a WAL sync is PostgreSQL's `fdatasync` of its WAL, on the compute a FUSE fsync, i.e. a synced"

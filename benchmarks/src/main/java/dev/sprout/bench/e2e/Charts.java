@@ -1,6 +1,6 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Stats;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,11 +1,10 @@
 package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.branch.UsableBranch;
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Progress;
+import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
-import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.storage.timeline.BranchPoint;
@@ -34,7 +33,7 @@ import java.util.Map;
  *       the methods interleaved.</li>
  * </ol>
  */
-final class CopyStep {
+record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
     /** What one dataset gave. */
     record Result(Dataset.Ready dataset, List<Double> createMs, List<Double> keptMs, List<Double> inProcessMs,
             List<UsableBranch.Sample> firstQueries, long storeBytesAdded, long timelineBytesAdded,
@@ -71,16 +70,6 @@ final class CopyStep {
     }
 
     private static final int WARMUP_CREATES = 50;
-
-    private final E2eSettings s;
-    private final PostgresInstall install;
-    private final Path work;
-
-    CopyStep(E2eSettings s, PostgresInstall install, Path work) {
-        this.s = s;
-        this.install = install;
-        this.work = work;
-    }
 
     Result run(Dataset.Ready d) throws SQLException {
         List<Double> creates = new ArrayList<>();
@@ -124,8 +113,7 @@ final class CopyStep {
         }
         Map<NativeCopies.Method, List<NativeCopies.Copy>> copies = new EnumMap<>(NativeCopies.Method.class);
         Path logs = s.logs().resolve("copies");
-        try (NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
-                ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
+        try (NativeCluster cluster = new NativeCluster(install, d.nativeDir(), d.password())) {
             cluster.start();
             NativeCopies n = new NativeCopies(install, cluster, d.password(), work, logs);
             n.dropLeftovers();

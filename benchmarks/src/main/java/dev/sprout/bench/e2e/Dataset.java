@@ -1,15 +1,16 @@
 package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.branch.BranchStack;
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
 import dev.sprout.bench.compute.Pgbench;
+import dev.sprout.bench.kit.Harness;
+import dev.sprout.bench.kit.Progress;
 import dev.sprout.bench.storage.dataset.EngineFingerprint;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
-import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.protocol.BranchName;
+import dev.sprout.testkit.Sql;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -84,12 +85,12 @@ final class Dataset {
             }
         }
         BenchEnv.deleteTree(dir);
-        ComputeBench.traversableDir(dir);
+        Harness.traversableDir(dir);
         String password = newPassword();
-        Pgbench pgbench = new Pgbench(install, ComputeBench.SUPERUSER, password, logs.resolve("pgbench"));
+        Pgbench pgbench = new Pgbench(install, password, logs.resolve("pgbench"));
 
         BenchEnv.log("dataset scale %d: building the Sprout store in %s", scale, dir.resolve("store"));
-        Path build = ComputeBench.traversableDir(dir.resolve("build"));
+        Path build = Harness.traversableDir(dir.resolve("build"));
         long dbBytes;
         Duration sproutLoad;
         try (BranchStack stack = BranchStack.start(build, password)) {
@@ -98,8 +99,8 @@ final class Dataset {
             sproutLoad = Progress.during("dataset scale " + scale + ", Sprout load", logs.resolve("pgbench").resolve("load-sprout-s" + scale + ".txt"),
                     () -> pgbench.init("load-sprout-s" + scale, main.port(), scale));
             try (Connection c = main.connect()) {
-                dbBytes = Long.parseLong(ComputeBench.queryString(c, "SELECT pg_database_size('postgres')"));
-                ComputeBench.exec(c, "CHECKPOINT");
+                dbBytes = Long.parseLong(Sql.queryString(c, "SELECT pg_database_size('postgres')"));
+                Sql.exec(c, "CHECKPOINT");
             }
             stack.control.stop(BranchName.MAIN);
         }
@@ -110,13 +111,12 @@ final class Dataset {
 
         BenchEnv.log("dataset scale %d: building the native cluster in %s", scale, dir.resolve("native"));
         Duration nativeLoad;
-        try (NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), dir.resolve("native"), ComputeBench.freePort(),
-                ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, password)) {
+        try (NativeCluster cluster = new NativeCluster(install, dir.resolve("native"), password)) {
             cluster.initAndStart();
             nativeLoad = Progress.during("dataset scale " + scale + ", native load", logs.resolve("pgbench").resolve("load-native-s" + scale + ".txt"),
                     () -> pgbench.init("load-native-s" + scale, cluster.port(), scale));
             try (Connection c = cluster.connect()) {
-                ComputeBench.exec(c, "CHECKPOINT");
+                Sql.exec(c, "CHECKPOINT");
             }
         }
         Instant built = Instant.now();

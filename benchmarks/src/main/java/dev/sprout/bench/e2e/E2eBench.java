@@ -1,30 +1,28 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.ComputeBench;
-import dev.sprout.bench.compute.Cpu;
-import dev.sprout.bench.support.Args;
+import dev.sprout.bench.kit.BenchOptions;
+import dev.sprout.bench.kit.Cpu;
+import dev.sprout.bench.kit.Harness;
+import dev.sprout.bench.kit.Json;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.postgres.PostgresInstall;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The end-to-end benchmark: a Sprout branch against the ways people copy a PostgreSQL database today, on the same
  * datasets in one run, with a Markdown report, PNG charts and (with {@code --json}) every figure as JSON.
- *
- * <pre>
- * java --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp benchmarks.jar dev.sprout.bench.e2e.E2eBench \
- *     [--quick] [--json] [--scales 7,70,700] [--docs DIR] [--logs DIR] [--base DIR] [--machine FILE] [copy] [many] [workload]
- * </pre>
  *
  * <ol>
  *   <li>{@link Dataset}: pgbench databases at each scale, as a Sprout store and as a native cluster, cached under
@@ -39,51 +37,37 @@ import java.util.TreeMap;
  * Steps may be picked by name; none named: all. The JVM must run as root (FUSE mounts with {@code allow_other},
  * PostgreSQL as user {@code postgres}). Progress lines go to stderr; the report to {@code <docs>/e2e.md} and stdout
  * (the JSON instead, with {@code --json}, also written to {@code <docs>/e2e.json}); charts {@code <docs>/e2e-*.png};
- * logs to {@code <logs>}.
+ * logs to {@code <out>}.
  */
-public final class E2eBench {
-    private E2eBench() {}
+@Command(name = "E2eBench", mixinStandardHelpOptions = true,
+        description = "A Sprout branch against the ways people copy a PostgreSQL database today, end to end.")
+public final class E2eBench implements Callable<Integer> {
+    @Mixin
+    BenchOptions options;
+    @Option(names = "--json", description = "also write <docs>/e2e.json and print it instead of the Markdown")
+    boolean json;
+    @Option(names = "--scales", paramLabel = "LIST", split = ",", converter = Scale.class,
+            description = "pgbench scales of the copy step, comma-separated (default 7,70,700; 7,20 with --quick)")
+    List<Integer> scales;
+    @Option(names = "--docs", paramLabel = "DIR", description = "where the report, the charts and the JSON go")
+    Path docs = Path.of("docs", "benchmarks");
+    @Option(names = "--machine", paramLabel = "FILE", description = "the machine's description (Markdown) for the report")
+    Path machine;
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        boolean quick = false;
-        boolean json = false;
-        List<Integer> scales = null;
-        Path docs = Path.of("docs", "benchmarks");
-        Path logs = Path.of("benchmarks", "target", "bench-e2e", "logs");
-        Path base = BenchEnv.baseDir().resolve("e2e");
-        Path machine = null;
-        Set<String> steps = new LinkedHashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--json" -> json = true;
-                case "--scales" -> scales = scales(value(args, ++i, "--scales"));
-                case "--docs" -> docs = Path.of(value(args, ++i, "--docs"));
-                case "--logs" -> logs = Path.of(value(args, ++i, "--logs"));
-                case "--base" -> base = Path.of(value(args, ++i, "--base"));
-                case "--machine" -> machine = Path.of(value(args, ++i, "--machine"));
-                case "-h", "--help" -> {
-                    usage();
-                    return;
-                }
-                default -> {
-                    if (!E2eSettings.STEPS.contains(args[i])) {
-                        System.err.println("E2eBench: unknown argument '" + args[i] + "'");
-                        usage();
-                        System.exit(2);
-                    }
-                    steps.add(args[i]);
-                }
-            }
-        }
-        E2eSettings s = E2eSettings.of(quick, scales, steps, json, docs.toAbsolutePath().normalize(),
-                logs.toAbsolutePath().normalize(), base.toAbsolutePath().normalize());
-        Files.createDirectories(s.logs());
+        Harness.main(new E2eBench(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        E2eSettings s = E2eSettings.of(options.quick, scales == null ? null : scales.stream().distinct().sorted().toList(),
+                options.steps(E2eSettings.STEPS), json, docs.toAbsolutePath().normalize(), options.out("e2e"),
+                options.base("e2e"));
+        Harness.configureLogging(s.logs());
         Files.createDirectories(s.docs());
-        ComputeBench.configureLogging(s.logs());
-        Args.requireRoot("E2eBench");
-        ComputeBench.traversableDir(s.base());
+        Harness.requireRoot("E2eBench");
+        Harness.traversableDir(s.base());
         Path work = s.base().resolve("work");
         if (Files.isDirectory(work)) {
             try (var left = Files.list(work)) {
@@ -93,7 +77,7 @@ public final class E2eBench {
                 }
             }
         }
-        ComputeBench.traversableDir(work);
+        Harness.traversableDir(work);
         PostgresInstall install = PostgresInstall.locate();
 
         Duration estimate = Estimate.of(s);
@@ -179,37 +163,26 @@ public final class E2eBench {
         System.out.flush();
         BenchEnv.log("took %d s; report %s%s; charts %s", Math.round(results.seconds), s.docs().resolve("e2e.md"),
                 s.json() ? ", JSON " + s.docs().resolve("e2e.json") : "", s.docs().resolve("e2e-*.png"));
-        System.exit(results.failed() ? 1 : 0);
+        return results.failed() ? 1 : 0;
     }
 
     private static void progress(int n, int of, long t0, String what) {
         BenchEnv.log("[%d/%d, %d s] %s", n, of, Math.round((System.nanoTime() - t0) / 1e9), what);
     }
 
-    private static List<Integer> scales(String v) {
-        List<Integer> out = new ArrayList<>();
-        for (String p : v.split(",")) {
+    /** A pgbench scale, 1 to 10,000. */
+    static final class Scale implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
             try {
-                int n = Integer.parseInt(p.strip());
+                int n = Integer.parseInt(value.strip());
                 if (n >= 1 && n <= 10_000) {
-                    out.add(n);
-                    continue;
+                    return n;
                 }
             } catch (NumberFormatException e) {
-                // reported below
+                // refused below
             }
-            System.err.println("E2eBench: --scales " + v + " (expected: pgbench scales 1..10000, comma-separated)");
-            System.exit(2);
+            throw new TypeConversionException(value + " (expected: pgbench scales 1..10000, comma-separated)");
         }
-        return out.stream().distinct().sorted().toList();
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        return Args.value("E2eBench", args, i, flag);
-    }
-
-    private static void usage() {
-        System.err.println("usage: E2eBench [--quick] [--json] [--scales 7,70,700] [--docs DIR] [--logs DIR] [--base DIR]"
-                + " [--machine FILE] [copy] [many] [workload]");
     }
 }

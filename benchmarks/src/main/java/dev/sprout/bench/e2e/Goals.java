@@ -1,6 +1,7 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Json;
+import dev.sprout.bench.kit.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import java.util.List;
  * catalog records), and the sum of the
  * new timelines' own bytes.
  */
-final class ManyBranchesStep {
+record ManyBranchesStep(E2eSettings s, Path work) {
     /** What the run gave. */
     record Result(Dataset.Ready dataset, List<Double> createMs, long storeBytesBefore, long storeBytesAdded,
             long timelineBytesAdded, double seconds) {
@@ -40,14 +40,6 @@ final class ManyBranchesStep {
 
     /** Creates before the measured ones, not counted: the first creates of a JVM pay for its JIT. */
     static final int WARMUP = 100;
-
-    private final E2eSettings s;
-    private final Path work;
-
-    ManyBranchesStep(E2eSettings s, Path work) {
-        this.s = s;
-        this.work = work;
-    }
 
     Result run(Dataset.Ready d) {
         List<Double> ms = new ArrayList<>(s.manyBranches());

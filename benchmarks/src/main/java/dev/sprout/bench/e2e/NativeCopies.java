@@ -1,19 +1,20 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
+import dev.sprout.bench.kit.Harness;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.compute.postgres.PostgresServer;
 import dev.sprout.compute.postgres.ServerSpec;
+import dev.sprout.testkit.Ports;
+import dev.sprout.testkit.Sql;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ final class NativeCopies {
         long t1;
         try (Connection admin = connect(cluster.port(), "template1")) {
             t0 = System.nanoTime();
-            ComputeBench.exec(admin, "CREATE DATABASE " + name + " TEMPLATE postgres");
+            Sql.exec(admin, "CREATE DATABASE " + name + " TEMPLATE postgres");
             t1 = System.nanoTime();
         }
         long t2 = firstQuery(cluster.port(), name);
@@ -97,9 +98,9 @@ final class NativeCopies {
         long before = clusterBytes();
         long t0 = System.nanoTime();
         try (Connection admin = connect(cluster.port(), "template1")) {
-            ComputeBench.exec(admin, "CREATE DATABASE " + name);
+            Sql.exec(admin, "CREATE DATABASE " + name);
         }
-        String host = "-h 127.0.0.1 -p " + cluster.port() + " -U " + ComputeBench.SUPERUSER;
+        String host = "-h 127.0.0.1 -p " + cluster.port() + " -U " + Sql.SUPERUSER;
         run(List.of("bash", "-c", "set -o pipefail; " + install.tool("pg_dump") + " " + host + " -Fc postgres | "
                 + install.tool("pg_restore") + " " + host + " -d " + name), logs.resolve("dump-restore-" + name + ".txt"),
                 Duration.ofHours(3));
@@ -112,8 +113,8 @@ final class NativeCopies {
 
     Copy basebackup(String name) throws SQLException {
         OsUser postgres = OsUser.forPostgres();
-        Path dir = ComputeBench.traversableDir(work.resolve(name));
-        Path sock = ComputeBench.traversableDir(dir.resolve("sock"));
+        Path dir = Harness.traversableDir(work.resolve(name));
+        Path sock = Harness.traversableDir(dir.resolve("sock"));
         postgres.chown(dir);
         postgres.chown(sock);
         Path data = dir.resolve("data");
@@ -121,11 +122,11 @@ final class NativeCopies {
         try {
             long t0 = System.nanoTime();
             run(postgres.wrap(List.of(install.tool("pg_basebackup").toString(), "-h", "127.0.0.1", "-p",
-                    Integer.toString(cluster.port()), "-U", ComputeBench.SUPERUSER, "-D", data.toString(), "-c", "fast",
+                    Integer.toString(cluster.port()), "-U", Sql.SUPERUSER, "-D", data.toString(), "-c", "fast",
                     "-X", "stream")), logs.resolve("basebackup-" + name + ".txt"), Duration.ofHours(3));
             long t1 = System.nanoTime();
-            ServerSpec spec = new ServerSpec(install, postgres, data, ComputeBench.freePort(), sock, dir.resolve("postgres.log"),
-                    ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, password);
+            ServerSpec spec = new ServerSpec(install, postgres, data, Ports.free(), sock, dir.resolve("postgres.log"),
+                    NativeCluster.pgSettings(install), Sql.SUPERUSER, password);
             server = PostgresServer.start(spec);
             server.awaitReady(Duration.ofMinutes(10));
             long t2 = firstQuery(spec.port(), "postgres");
@@ -148,7 +149,7 @@ final class NativeCopies {
     /** A database made for the workload: {@code CREATE DATABASE name TEMPLATE postgres}, dropped by {@link #drop}. */
     void createFromTemplate(String name) throws SQLException {
         try (Connection admin = connect(cluster.port(), "template1")) {
-            ComputeBench.exec(admin, "CREATE DATABASE " + name + " TEMPLATE postgres");
+            Sql.exec(admin, "CREATE DATABASE " + name + " TEMPLATE postgres");
         }
     }
 
@@ -172,14 +173,14 @@ final class NativeCopies {
 
     void drop(String name) throws SQLException {
         try (Connection admin = connect(cluster.port(), "template1")) {
-            ComputeBench.exec(admin, "DROP DATABASE IF EXISTS " + name);
-            ComputeBench.exec(admin, "CHECKPOINT");
+            Sql.exec(admin, "DROP DATABASE IF EXISTS " + name);
+            Sql.exec(admin, "CHECKPOINT");
         }
     }
 
     private long firstQuery(int port, String database) throws SQLException {
         try (Connection c = connect(port, database)) {
-            String one = ComputeBench.queryString(c, "SELECT 1");
+            String one = Sql.queryString(c, "SELECT 1");
             long t = System.nanoTime();
             if (!"1".equals(one)) {
                 throw new IllegalStateException("SELECT 1 on " + database + " answered '" + one + "'");
@@ -189,11 +190,7 @@ final class NativeCopies {
     }
 
     private Connection connect(int port, String database) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", ComputeBench.SUPERUSER);
-        p.setProperty("password", password);
-        p.setProperty("sslmode", "disable");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
+        return Sql.connect(port, database, password, new Properties());
     }
 
     private void run(List<String> command, Path output, Duration timeout) {

@@ -1,9 +1,10 @@
 package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.branch.UsableBranch;
-import dev.sprout.bench.compute.Md;
-import dev.sprout.bench.compute.Stats;
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Json;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -68,11 +69,11 @@ final class Results {
             g.notMeasured("branch creation p99 <= 10 ms through the API at every size", "step `copy` not run");
         }
         for (CopyStep.Result c : copies) {
-            g.judge("branch create p99 <= " + Md.ms(CREATE_P99_MS) + " ms through the API (curl, a new connection each), " + mib(c.dataset().dbBytes()),
-                    "p99 " + Md.dec(c.createP99(), 2) + " ms (p50 " + Md.dec(c.createP50(), 2) + " ms, " + c.createMs().size() + " creates)",
+            g.judge("branch create p99 <= " + Fmt.ms(CREATE_P99_MS) + " ms through the API (curl, a new connection each), " + mib(c.dataset().dbBytes()),
+                    "p99 " + Fmt.dec(c.createP99(), 2) + " ms (p50 " + Fmt.dec(c.createP50(), 2) + " ms, " + c.createMs().size() + " creates)",
                     c.createP99() <= CREATE_P99_MS, c.createP99(), CREATE_P99_MS);
             g.judge("the same, one connection kept for all creates (a harness's or service's client), " + mib(c.dataset().dbBytes()),
-                    "p99 " + Md.dec(c.keptP99(), 2) + " ms (p50 " + Md.dec(c.keptP50(), 2) + " ms, " + c.keptMs().size() + " creates)",
+                    "p99 " + Fmt.dec(c.keptP99(), 2) + " ms (p50 " + Fmt.dec(c.keptP50(), 2) + " ms, " + c.keptMs().size() + " creates)",
                     c.keptP99() <= CREATE_P99_MS, c.keptP99(), CREATE_P99_MS);
         }
         if (copies.size() >= 2) {
@@ -80,7 +81,7 @@ final class Results {
             CopyStep.Result big = copies.getLast();
             double r = big.createP50() / small.createP50();
             g.judge("branch create p50 at 10 GiB ÷ at 100 MiB <= " + SIZE_RATIO + tenGib(big, small),
-                    Md.ratio(r) + " (" + Md.dec(big.createP50(), 2) + " ms ÷ " + Md.dec(small.createP50(), 2) + " ms)",
+                    Fmt.ratio(r) + " (" + Fmt.dec(big.createP50(), 2) + " ms ÷ " + Fmt.dec(small.createP50(), 2) + " ms)",
                     r <= SIZE_RATIO, r, SIZE_RATIO, big.dataset().dbBytes() < TEN_GIB_ISH);
         } else {
             g.notMeasured("branch create p50 at 10 GiB ÷ at 100 MiB <= " + SIZE_RATIO, "needs two sizes in step `copy`");
@@ -89,27 +90,27 @@ final class Results {
             CopyStep.Result big = copies.getLast();
             double t = big.median(NativeCopies.Method.TEMPLATE, false);
             double r = t / big.createP50();
-            g.judge(">= " + Md.count((long) TEMPLATE_SPEEDUP) + "× faster than `CREATE DATABASE … TEMPLATE` at 10 GiB" + tenGib(big, null),
-                    Md.f("%,.0f×", r) + " (" + Md.ms(t) + " ms ÷ " + Md.dec(big.createP50(), 2) + " ms, create p50)",
+            g.judge(">= " + Fmt.count((long) TEMPLATE_SPEEDUP) + "× faster than `CREATE DATABASE … TEMPLATE` at 10 GiB" + tenGib(big, null),
+                    Fmt.f("%,.0f×", r) + " (" + Fmt.ms(t) + " ms ÷ " + Fmt.dec(big.createP50(), 2) + " ms, create p50)",
                     r >= TEMPLATE_SPEEDUP, r, TEMPLATE_SPEEDUP, big.dataset().dbBytes() < TEN_GIB_ISH);
         }
         for (CopyStep.Result c : copies) {
             List<Double> f = c.firstQueryMs();
             double p50 = Stats.percentile(f, 50);
-            g.judge("time to first query on a new branch p50 <= " + Md.ms(FIRST_QUERY_P50_MS) + " ms, " + mib(c.dataset().dbBytes()),
-                    "p50 " + Md.ms(p50) + " ms, p99 " + Md.ms(Stats.percentile(f, 99)) + " ms (" + f.size() + " branches)",
+            g.judge("time to first query on a new branch p50 <= " + Fmt.ms(FIRST_QUERY_P50_MS) + " ms, " + mib(c.dataset().dbBytes()),
+                    "p50 " + Fmt.ms(p50) + " ms, p99 " + Fmt.ms(Stats.percentile(f, 99)) + " ms (" + f.size() + " branches)",
                     p50 <= FIRST_QUERY_P50_MS, p50, FIRST_QUERY_P50_MS);
         }
         if (many != null) {
             int n = many.createMs().size();
-            g.judge("branches one after another: p50 of the last 100 ÷ the first 100 <= " + MANY_RATIO + " (" + Md.count(n)
+            g.judge("branches one after another: p50 of the last 100 ÷ the first 100 <= " + MANY_RATIO + " (" + Fmt.count(n)
                             + " branches of " + mib(many.dataset().dbBytes()) + (n < 1000 ? "; the goal says 1,000" : "") + ")",
-                    Md.ratio(many.ratio()) + " (" + Md.dec(many.lastP50(), 2) + " ms ÷ " + Md.dec(many.firstP50(), 2) + " ms)",
+                    Fmt.ratio(many.ratio()) + " (" + Fmt.dec(many.lastP50(), 2) + " ms ÷ " + Fmt.dec(many.firstP50(), 2) + " ms)",
                     many.ratio() <= MANY_RATIO, many.ratio(), MANY_RATIO, n < 1000);
             double per1000 = many.storeBytesAdded() * 1000.0 / n;
-            g.judge("<= 1 MiB of storage for 1,000 idle branches" + (n != 1000 ? " (" + Md.count(n) + " made; scaled to 1,000)" : ""),
-                    Md.count(Math.round(per1000)) + " bytes per 1,000 (" + Md.count(many.storeBytesAdded()) + " bytes for "
-                            + Md.count(n) + ", store directory, settled)", per1000 <= MANY_BYTES_PER_1000, per1000,
+            g.judge("<= 1 MiB of storage for 1,000 idle branches" + (n != 1000 ? " (" + Fmt.count(n) + " made; scaled to 1,000)" : ""),
+                    Fmt.count(Math.round(per1000)) + " bytes per 1,000 (" + Fmt.count(many.storeBytesAdded()) + " bytes for "
+                            + Fmt.count(n) + ", store directory, settled)", per1000 <= MANY_BYTES_PER_1000, per1000,
                     MANY_BYTES_PER_1000, n < 1000);
         } else {
             g.notMeasured("1,000 branches: last 100 ÷ first 100 <= 1.2; <= 1 MiB for 1,000 idle branches", "step `many` not run");
@@ -123,7 +124,7 @@ final class Results {
                 };
                 if (!Double.isNaN(goal)) {
                     g.judge("pgbench " + c.name() + " on a branch >= " + goal + "× native (tps, medians)",
-                            Md.ratio(c.ratio()) + " (" + Md.num(Stats.median(c.aTps())) + " vs " + Md.num(Stats.median(c.bTps())) + " tps)",
+                            Fmt.ratio(c.ratio()) + " (" + Fmt.num(Stats.median(c.aTps())) + " vs " + Fmt.num(Stats.median(c.bTps())) + " tps)",
                             c.ratio() >= goal, c.ratio(), goal);
                 }
             }
@@ -164,7 +165,7 @@ final class Results {
             charts.add(BYTES_CHART);
         }
         if (many != null) {
-            Charts.latencyVsCount(docs.resolve(MANY_CHART), Md.count(many.createMs().size()) + " branches of a "
+            Charts.latencyVsCount(docs.resolve(MANY_CHART), Fmt.count(many.createMs().size()) + " branches of a "
                     + mib(many.dataset().dbBytes()) + " database, one after another" + (s.quick() ? " (--quick run)" : ""), many.createMs());
             charts.add(MANY_CHART);
         }
@@ -198,7 +199,7 @@ final class Results {
         m.append("Generated by `scripts/bench-e2e").append(s.quick() ? " --quick" : "").append("` (harness `dev.sprout.bench.e2e.E2eBench`) on ")
                 .append(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC).format(started))
                 .append("; the run took ").append(Math.round(seconds)).append(" s; 1-minute load average ")
-                .append(Md.dec(loadBefore, 2)).append(" before, ").append(Md.dec(loadAfter, 2)).append(" after. Method and")
+                .append(Fmt.dec(loadBefore, 2)).append(" before, ").append(Fmt.dec(loadAfter, 2)).append(" after. Method and")
                 .append(" caveats: docs/benchmarks.md, section \"End to end\".\n\n");
         if (!machine.isBlank()) {
             m.append("## Machine\n\n").append(machine.strip()).append("\n\n");
@@ -232,14 +233,14 @@ final class Results {
             double create = c.createP50();
             double first = Stats.percentile(c.firstQueryMs(), 50);
             long perBranch = c.storeBytesAdded() / Math.max(1, c.createMs().size());
-            t.row(db, "**Sprout branch** (p50; p99 " + Md.dec(c.createP99(), 2) + " ms, " + Md.ms(Stats.percentile(c.firstQueryMs(), 99)) + " ms)",
-                    Md.dec(create, 2), Md.ms(first), Md.count(perBranch) + " (timeline " + Md.count(c.timelineBytesAdded() / Math.max(1, c.createMs().size())) + ")",
+            t.row(db, "**Sprout branch** (p50; p99 " + Fmt.dec(c.createP99(), 2) + " ms, " + Fmt.ms(Stats.percentile(c.firstQueryMs(), 99)) + " ms)",
+                    Fmt.dec(create, 2), Fmt.ms(first), Fmt.count(perBranch) + " (timeline " + Fmt.count(c.timelineBytesAdded() / Math.max(1, c.createMs().size())) + ")",
                     "1×", "1×");
             for (NativeCopies.Method meth : NativeCopies.Method.values()) {
                 double copy = c.median(meth, false);
                 double fq = c.median(meth, true);
-                t.row(db, meth.md() + " (median of " + c.copies().getOrDefault(meth, List.of()).size() + ")", Md.ms(copy), Md.ms(fq),
-                        Md.count(Math.round(c.medianBytes(meth))), Md.f("%,.0f×", copy / create), Md.ratio(fq / first));
+                t.row(db, meth.md() + " (median of " + c.copies().getOrDefault(meth, List.of()).size() + ")", Fmt.ms(copy), Fmt.ms(fq),
+                        Fmt.count(Math.round(c.medianBytes(meth))), Fmt.f("%,.0f×", copy / create), Fmt.ratio(fq / first));
             }
         }
         m.append(t.render()).append('\n');
@@ -248,13 +249,13 @@ final class Results {
                 "of which the compute's wake-up p50 ms>");
         for (CopyStep.Result c : copies) {
             List<Double> wake = c.firstQueries().stream().map(UsableBranch.Sample::wakeMs).toList();
-            d.row(mib(c.dataset().dbBytes()), c.createMs().size(), Md.dec(c.createP50(), 2), Md.dec(c.createP99(), 2),
-                    Md.dec(Stats.min(c.createMs()), 2), Md.dec(Stats.max(c.createMs()), 2),
-                    Md.dec(c.keptP50(), 2) + " / " + Md.dec(c.keptP99(), 2),
-                    Md.dec(Stats.percentile(c.inProcessMs(), 50), 2) + " / " + Md.dec(Stats.percentile(c.inProcessMs(), 99), 2),
+            d.row(mib(c.dataset().dbBytes()), c.createMs().size(), Fmt.dec(c.createP50(), 2), Fmt.dec(c.createP99(), 2),
+                    Fmt.dec(Stats.min(c.createMs()), 2), Fmt.dec(Stats.max(c.createMs()), 2),
+                    Fmt.dec(c.keptP50(), 2) + " / " + Fmt.dec(c.keptP99(), 2),
+                    Fmt.dec(Stats.percentile(c.inProcessMs(), 50), 2) + " / " + Fmt.dec(Stats.percentile(c.inProcessMs(), 99), 2),
                     c.firstQueries().size(),
-                    Md.ms(Stats.percentile(c.firstQueryMs(), 50)), Md.ms(Stats.percentile(c.firstQueryMs(), 99)),
-                    Md.ms(Stats.percentile(wake, 50)));
+                    Fmt.ms(Stats.percentile(c.firstQueryMs(), 50)), Fmt.ms(Stats.percentile(c.firstQueryMs(), 99)),
+                    Fmt.ms(Stats.percentile(wake, 50)));
         }
         m.append("Sprout in detail (nearest-rank percentiles: with ").append(s.creates()).append(" creates p99 is the ")
                 .append(s.creates() >= 100 ? "99th value" : "maximum").append("):\n\n").append(d.render()).append('\n');
@@ -282,18 +283,18 @@ final class Results {
         int n = many.createMs().size();
         m.append("![create latency against branch count](").append(MANY_CHART).append(")\n\n");
         Table t = new Table("what", "value");
-        t.row("branches", Md.count(n) + " of main of a " + mib(many.dataset().dbBytes()) + " database (scale "
-                + many.dataset().scale() + "), one after another through the API on one kept HTTP connection, none ever started, in " + Md.dec(many.seconds(), 1)
+        t.row("branches", Fmt.count(n) + " of main of a " + mib(many.dataset().dbBytes()) + " database (scale "
+                + many.dataset().scale() + "), one after another through the API on one kept HTTP connection, none ever started, in " + Fmt.dec(many.seconds(), 1)
                 + " s, after " + ManyBranchesStep.WARMUP + " creates not counted (the JIT's warm-up; they stay in the store)");
-        t.row("create p50, first 100", Md.dec(many.firstP50(), 2) + " ms");
-        t.row("create p50, last 100", Md.dec(many.lastP50(), 2) + " ms");
-        t.row("last 100 ÷ first 100", Md.ratio(many.ratio()));
-        t.row("create p50 / p99 over all", Md.dec(Stats.percentile(many.createMs(), 50), 2) + " / "
-                + Md.dec(Stats.percentile(many.createMs(), 99), 2) + " ms (max " + Md.dec(Stats.max(many.createMs()), 2) + " ms)");
-        t.row("store before (settled: flushed, no compaction running or owed)", Md.count(many.storeBytesBefore()) + " bytes");
-        t.row("store bytes added by the " + Md.count(n) + " idle branches (settled)", Md.count(many.storeBytesAdded())
-                + " bytes (" + Md.count(many.storeBytesAdded() / n) + " per branch)");
-        t.row("their timelines' own bytes (`physicalBytes`, summed)", Md.count(many.timelineBytesAdded()) + " bytes");
+        t.row("create p50, first 100", Fmt.dec(many.firstP50(), 2) + " ms");
+        t.row("create p50, last 100", Fmt.dec(many.lastP50(), 2) + " ms");
+        t.row("last 100 ÷ first 100", Fmt.ratio(many.ratio()));
+        t.row("create p50 / p99 over all", Fmt.dec(Stats.percentile(many.createMs(), 50), 2) + " / "
+                + Fmt.dec(Stats.percentile(many.createMs(), 99), 2) + " ms (max " + Fmt.dec(Stats.max(many.createMs()), 2) + " ms)");
+        t.row("store before (settled: flushed, no compaction running or owed)", Fmt.count(many.storeBytesBefore()) + " bytes");
+        t.row("store bytes added by the " + Fmt.count(n) + " idle branches (settled)", Fmt.count(many.storeBytesAdded())
+                + " bytes (" + Fmt.count(many.storeBytesAdded() / n) + " per branch)");
+        t.row("their timelines' own bytes (`physicalBytes`, summed)", Fmt.count(many.timelineBytesAdded()) + " bytes");
         m.append(t.render()).append('\n');
         m.append("For comparison, ZFS clones slow down as they accumulate: 1,000 took 90 s and 4,000 took 1,332 s in")
                 .append(" openzfs/zfs#6372.\n\n");
@@ -304,12 +305,12 @@ final class Results {
         StringBuilder m = new StringBuilder("## Workload on a branch\n\n");
         Table t = new Table("workload", "command", "side A", "A tps (per round)", "side B", "B tps (per round)", "A ÷ B (medians)>");
         for (WorkloadStep.Comparison c : workload.comparisons()) {
-            t.row(c.name(), "`" + c.command() + "`", c.a(), perRound(c.aTps()), c.b(), perRound(c.bTps()), "**" + Md.ratio(c.ratio()) + "**");
+            t.row(c.name(), "`" + c.command() + "`", c.a(), perRound(c.aTps()), c.b(), perRound(c.bTps()), "**" + Fmt.ratio(c.ratio()) + "**");
         }
         m.append("Branch `wl` of a ").append(mib(workload.dataset().dbBytes())).append(" database (scale ")
                 .append(workload.dataset().scale()).append(") against `CREATE DATABASE e2e_wl TEMPLATE postgres` on the native")
                 .append(" cluster; ").append(s.rounds()).append(" round(s), the sides alternating first; a `CHECKPOINT` before each")
-                .append(" measured run, each after a ").append(Md.seconds(s.warmup())).append(" warm-up run of the same workload (not counted).")
+                .append(" measured run, each after a ").append(Fmt.seconds(s.warmup())).append(" warm-up run of the same workload (not counted).")
                 .append(" The proxy row goes through the wire proxy (`PGOPTIONS=branch=wl`, no TLS) against straight to the")
                 .append(" same compute (no goal in this issue; the proxy's own benchmark has one).\n\n").append(t.render()).append('\n');
         return m.toString();
@@ -319,8 +320,8 @@ final class Results {
         StringBuilder m = new StringBuilder("## Datasets\n\n");
         Table t = new Table("scale", "database size", "this run", "pgbench -i through the compute", "pgbench -i native", "built");
         for (Dataset.Ready d : datasets) {
-            t.row(d.scale(), mib(d.dbBytes()), d.reused() ? "reused" : "built", Md.dec(d.sproutLoad().toMillis() / 1e3, 1) + " s",
-                    Md.dec(d.nativeLoad().toMillis() / 1e3, 1) + " s", d.built().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            t.row(d.scale(), mib(d.dbBytes()), d.reused() ? "reused" : "built", Fmt.dec(d.sproutLoad().toMillis() / 1e3, 1) + " s",
+                    Fmt.dec(d.nativeLoad().toMillis() / 1e3, 1) + " s", d.built().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         }
         m.append("Cached under `").append(s.base()).append("/s<scale>` (a Sprout store with main loaded, and a native")
                 .append(" cluster), reused while their marker matches (layout, scale, PostgreSQL major, storage engine).\n\n")
@@ -329,128 +330,63 @@ final class Results {
     }
 
     private static String perRound(List<Double> tps) {
-        return String.join(", ", tps.stream().map(Md::num).toList());
+        return String.join(", ", tps.stream().map(Fmt::num).toList());
     }
 
     static String mib(long bytes) {
         return bytes >= (1L << 30)
-                ? Md.f("%,.2f GiB", bytes / (double) (1L << 30)) : Md.f("%,.0f MiB", bytes / 1048576.0);
+                ? Fmt.f("%,.2f GiB", bytes / (double) (1L << 30)) : Fmt.f("%,.0f MiB", bytes / 1048576.0);
     }
 
     // ---- JSON ------------------------------------------------------------------------------------------------
 
     Map<String, Object> json() {
-        Map<String, Object> o = Json.object();
-        o.put("schema", "sprout-bench-e2e/1");
-        o.put("quick", s.quick());
-        o.put("started", started.toString());
-        o.put("seconds", seconds);
-        o.put("loadAverageBefore", loadBefore);
-        o.put("loadAverageAfter", loadAfter);
-        o.put("steps", E2eSettings.STEPS.stream().filter(s::runs).toList());
-        o.put("failures", List.copyOf(failures));
-        o.put("goals", goals().json());
-        List<Object> ds = new ArrayList<>();
-        for (Dataset.Ready d : datasets) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", d.scale());
-            x.put("databaseBytes", d.dbBytes());
-            x.put("reused", d.reused());
-            x.put("sproutLoadSeconds", d.sproutLoad().toMillis() / 1e3);
-            x.put("nativeLoadSeconds", d.nativeLoad().toMillis() / 1e3);
-            ds.add(x);
-        }
-        o.put("datasets", ds);
+        Map<String, Object> o = Json.object("schema", "sprout-bench-e2e/1", "quick", s.quick(), "started", started.toString(),
+                "seconds", seconds, "loadAverageBefore", loadBefore, "loadAverageAfter", loadAfter,
+                "steps", E2eSettings.STEPS.stream().filter(s::runs).toList(), "failures", List.copyOf(failures),
+                "goals", goals().json());
+        o.put("datasets", datasets.stream().map(d -> Json.object("scale", d.scale(), "databaseBytes", d.dbBytes(),
+                "reused", d.reused(), "sproutLoadSeconds", d.sproutLoad().toMillis() / 1e3,
+                "nativeLoadSeconds", d.nativeLoad().toMillis() / 1e3)).toList());
         List<Object> cs = new ArrayList<>();
         for (CopyStep.Result c : copies) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", c.dataset().scale());
-            x.put("databaseBytes", c.dataset().dbBytes());
-            Map<String, Object> sp = Json.object();
-            sp.put("createP50Ms", c.createP50());
-            sp.put("createP99Ms", c.createP99());
-            sp.put("createMs", Json.millis(c.createMs()));
-            sp.put("keptConnectionCreateP50Ms", c.keptP50());
-            sp.put("keptConnectionCreateP99Ms", c.keptP99());
-            sp.put("keptConnectionCreateMs", Json.millis(c.keptMs()));
-            sp.put("inProcessCreateP50Ms", Stats.percentile(c.inProcessMs(), 50));
-            sp.put("inProcessCreateP99Ms", Stats.percentile(c.inProcessMs(), 99));
-            sp.put("inProcessCreateMs", Json.millis(c.inProcessMs()));
-            sp.put("storeBytesAdded", c.storeBytesAdded());
-            sp.put("storeBytesPerBranch", c.storeBytesAdded() / (double) Math.max(1, c.createMs().size()));
-            sp.put("timelineBytesAdded", c.timelineBytesAdded());
-            sp.put("firstQueryP50Ms", Stats.percentile(c.firstQueryMs(), 50));
-            sp.put("firstQueryP99Ms", Stats.percentile(c.firstQueryMs(), 99));
-            List<Object> fq = new ArrayList<>();
-            for (UsableBranch.Sample q : c.firstQueries()) {
-                Map<String, Object> y = Json.object();
-                y.put("branch", q.name());
-                y.put("createMs", q.createMs());
-                y.put("firstQueryMs", q.firstQueryMs());
-                y.put("wakeMs", q.wakeMs());
-                y.put("totalMs", q.totalMs());
-                fq.add(y);
-            }
-            sp.put("firstQueries", fq);
-            x.put("sprout", sp);
+            Map<String, Object> x = Json.object("scale", c.dataset().scale(), "databaseBytes", c.dataset().dbBytes());
+            x.put("sprout", Json.object("createP50Ms", c.createP50(), "createP99Ms", c.createP99(),
+                    "createMs", Json.millis(c.createMs()), "keptConnectionCreateP50Ms", c.keptP50(),
+                    "keptConnectionCreateP99Ms", c.keptP99(), "keptConnectionCreateMs", Json.millis(c.keptMs()),
+                    "inProcessCreateP50Ms", Stats.percentile(c.inProcessMs(), 50),
+                    "inProcessCreateP99Ms", Stats.percentile(c.inProcessMs(), 99), "inProcessCreateMs", Json.millis(c.inProcessMs()),
+                    "storeBytesAdded", c.storeBytesAdded(),
+                    "storeBytesPerBranch", c.storeBytesAdded() / (double) Math.max(1, c.createMs().size()),
+                    "timelineBytesAdded", c.timelineBytesAdded(), "firstQueryP50Ms", Stats.percentile(c.firstQueryMs(), 50),
+                    "firstQueryP99Ms", Stats.percentile(c.firstQueryMs(), 99),
+                    "firstQueries", c.firstQueries().stream().map(q -> Json.object("branch", q.name(), "createMs", q.createMs(),
+                            "firstQueryMs", q.firstQueryMs(), "wakeMs", q.wakeMs(), "totalMs", q.totalMs())).toList()));
             for (NativeCopies.Method m : NativeCopies.Method.values()) {
-                Map<String, Object> y = Json.object();
-                y.put("method", m.label);
-                y.put("copyMedianMs", c.median(m, false));
-                y.put("firstQueryMedianMs", c.median(m, true));
-                y.put("bytesAddedMedian", c.medianBytes(m));
-                y.put("copyOverSproutCreate", c.median(m, false) / c.createP50());
-                y.put("firstQueryOverSprout", c.median(m, true) / Stats.percentile(c.firstQueryMs(), 50));
-                List<Object> samples = new ArrayList<>();
-                for (NativeCopies.Copy k : c.copies().getOrDefault(m, List.of())) {
-                    Map<String, Object> z = Json.object();
-                    z.put("copyMs", k.copyMs());
-                    z.put("firstQueryMs", k.firstQueryMs());
-                    z.put("bytesAdded", k.bytesAdded());
-                    samples.add(z);
-                }
-                y.put("samples", samples);
                 x.put(switch (m) {
                     case TEMPLATE -> "createDatabaseTemplate";
                     case DUMP_RESTORE -> "pgDumpRestore";
                     case BASEBACKUP -> "pgBasebackup";
-                }, y);
+                }, Json.object("method", m.label, "copyMedianMs", c.median(m, false), "firstQueryMedianMs", c.median(m, true),
+                        "bytesAddedMedian", c.medianBytes(m), "copyOverSproutCreate", c.median(m, false) / c.createP50(),
+                        "firstQueryOverSprout", c.median(m, true) / Stats.percentile(c.firstQueryMs(), 50),
+                        "samples", c.copies().getOrDefault(m, List.of()).stream().map(k -> Json.object("copyMs", k.copyMs(),
+                                "firstQueryMs", k.firstQueryMs(), "bytesAdded", k.bytesAdded())).toList()));
             }
             cs.add(x);
         }
         o.put("copy", cs);
         if (many != null) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", many.dataset().scale());
-            x.put("databaseBytes", many.dataset().dbBytes());
-            x.put("branches", many.createMs().size());
-            x.put("seconds", many.seconds());
-            x.put("first100P50Ms", many.firstP50());
-            x.put("last100P50Ms", many.lastP50());
-            x.put("lastOverFirst", many.ratio());
-            x.put("storeBytesBefore", many.storeBytesBefore());
-            x.put("storeBytesAdded", many.storeBytesAdded());
-            x.put("timelineBytesAdded", many.timelineBytesAdded());
-            x.put("createMs", Json.millis(many.createMs()));
-            o.put("manyBranches", x);
+            o.put("manyBranches", Json.object("scale", many.dataset().scale(), "databaseBytes", many.dataset().dbBytes(),
+                    "branches", many.createMs().size(), "seconds", many.seconds(), "first100P50Ms", many.firstP50(),
+                    "last100P50Ms", many.lastP50(), "lastOverFirst", many.ratio(), "storeBytesBefore", many.storeBytesBefore(),
+                    "storeBytesAdded", many.storeBytesAdded(), "timelineBytesAdded", many.timelineBytesAdded(),
+                    "createMs", Json.millis(many.createMs())));
         }
         if (workload != null) {
-            Map<String, Object> x = Json.object();
-            x.put("scale", workload.dataset().scale());
-            List<Object> l = new ArrayList<>();
-            for (WorkloadStep.Comparison c : workload.comparisons()) {
-                Map<String, Object> y = Json.object();
-                y.put("workload", c.name());
-                y.put("command", c.command());
-                y.put("a", c.a());
-                y.put("aTps", c.aTps());
-                y.put("b", c.b());
-                y.put("bTps", c.bTps());
-                y.put("ratio", c.ratio());
-                l.add(y);
-            }
-            x.put("comparisons", l);
-            o.put("workload", x);
+            o.put("workload", Json.object("scale", workload.dataset().scale(),
+                    "comparisons", workload.comparisons().stream().map(c -> Json.object("workload", c.name(), "command", c.command(),
+                            "a", c.a(), "aTps", c.aTps(), "b", c.b(), "bTps", c.bTps(), "ratio", c.ratio())).toList()));
         }
         o.put("charts", List.copyOf(charts));
         return o;

@@ -1,7 +1,7 @@
 package dev.sprout.bench.e2e;
 
 import dev.sprout.bench.branch.BranchStack;
-import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.kit.Harness;
 import dev.sprout.bench.support.BenchEnv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +31,7 @@ final class SproutRun implements AutoCloseable {
     }
 
     static SproutRun open(Dataset.Ready dataset, Path work) {
-        Path runDir = ComputeBench.traversableDir(work.resolve("sprout-s" + dataset.scale() + "-" + UUID.randomUUID().toString().substring(0, 8)));
+        Path runDir = Harness.traversableDir(work.resolve("sprout-s" + dataset.scale() + "-" + UUID.randomUUID().toString().substring(0, 8)));
         try {
             cloneTree(dataset.store(), runDir.resolve("pages"));
             SproutRun run = new SproutRun(BranchStack.start(runDir, dataset.password()), runDir, dataset);

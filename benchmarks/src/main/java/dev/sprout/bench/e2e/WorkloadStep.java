@@ -1,13 +1,12 @@
 package dev.sprout.bench.e2e;
 
-import dev.sprout.bench.compute.ComputeBench;
 import dev.sprout.bench.compute.NativeCluster;
 import dev.sprout.bench.compute.Pgbench;
-import dev.sprout.bench.compute.Stats;
+import dev.sprout.bench.kit.Stats;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
-import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.testkit.Sql;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,7 +28,7 @@ import java.util.List;
  *       proxy ({@code PGOPTIONS=branch=wl}, no TLS) vs straight to the same compute.</li>
  * </ul>
  */
-final class WorkloadStep {
+record WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
     /** One comparison: tps of side A and side B per round. */
     record Comparison(String name, String command, String a, String b, List<Double> aTps, List<Double> bTps) {
         double ratio() {
@@ -42,22 +41,11 @@ final class WorkloadStep {
     private static final String BRANCH = "wl";
     private static final String NATIVE_DB = "e2e_wl";
 
-    private final E2eSettings s;
-    private final PostgresInstall install;
-    private final Path work;
-
-    WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
-        this.s = s;
-        this.install = install;
-        this.work = work;
-    }
-
     Result run(Dataset.Ready d) throws SQLException {
-        Pgbench base = new Pgbench(install, ComputeBench.SUPERUSER, d.password(), s.logs().resolve("pgbench"));
+        Pgbench base = new Pgbench(install, d.password(), s.logs().resolve("pgbench"));
         List<Comparison> out = new ArrayList<>();
         try (SproutRun r = SproutRun.open(d, work);
-                NativeCluster cluster = new NativeCluster(install, OsUser.forPostgres(), d.nativeDir(), ComputeBench.freePort(),
-                        ComputeBench.pgSettings(install), ComputeBench.SUPERUSER, d.password())) {
+                NativeCluster cluster = new NativeCluster(install, d.nativeDir(), d.password())) {
             CurlCreates.newConnection(r.stack.pageserver.httpPort(), r.stack.pageserver.credentials().admin().value(), BRANCH);
             r.stack.control.wake(BRANCH);
             Compute compute = r.stack.control.compute(BRANCH).orElseThrow();
@@ -101,7 +89,7 @@ final class WorkloadStep {
                     side.pgbench().bench(label + "-warmup", side.port(), warmup, s.warmup());
                 }
                 try (Connection c = side.server().connect()) {
-                    ComputeBench.exec(c, "CHECKPOINT");
+                    Sql.exec(c, "CHECKPOINT");
                 }
                 BenchEnv.settleDisk();
                 Pgbench.Result res = side.pgbench().bench(label, side.port(), args, s.run());

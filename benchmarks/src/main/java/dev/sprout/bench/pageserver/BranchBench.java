@@ -1,36 +1,43 @@
 package dev.sprout.bench.pageserver;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.pageserver.floor.DiskSync;
 import dev.sprout.bench.pageserver.measure.Latency;
 import dev.sprout.bench.pageserver.measure.MachineLoad;
 import dev.sprout.bench.pageserver.measure.Measured;
 import dev.sprout.bench.pageserver.measure.Recorder;
-import dev.sprout.bench.pageserver.server.ManagementClient;
+import dev.sprout.bench.pageserver.server.Management;
 import dev.sprout.bench.pageserver.server.RawHttpClient;
-import dev.sprout.http.ApiRequest;
-import dev.sprout.http.ApiResponse;
-import dev.sprout.pageserver.http.ManagementApi;
-import dev.sprout.pageserver.http.TimelineEvents;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import dev.sprout.bench.pageserver.server.ServerUnderTest;
 import dev.sprout.bench.storage.dataset.Dataset;
 import dev.sprout.bench.storage.dataset.DatasetStore;
 import dev.sprout.bench.storage.dataset.PreparedDataset;
 import dev.sprout.bench.storage.dataset.StoreClone;
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.http.ApiRequest;
+import dev.sprout.http.ApiResponse;
+import dev.sprout.http.client.ApiClient;
+import dev.sprout.pageserver.http.ManagementApi;
+import dev.sprout.pageserver.http.TimelineEvents;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.timeline.TimelineId;
-import java.net.http.HttpResponse;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Branch creation through the management API next to {@code PageStore.branch}, on the 10 GiB parent of the
@@ -62,178 +69,113 @@ final class BranchBench {
     void run(Report report) {
         PreparedDataset ds = DatasetStore.prepare(Dataset.BRANCH_10GIB);
         Path dir = StoreClone.cloneDirectory(ds);
+        String parent = ds.timeline().toString();
+        String body = "{\"parentId\": \"" + parent + "\"}";
         try {
             Measured disk = DiskSync.measure(settings.row(), () -> MachineLoad.read(OptionalLong.empty()));
             add("disk: append 8 KiB + fdatasync", disk.latency(), MachineLoad.othersShare(disk));
-            inProcess(dir, ds.timeline(), "before");
+            inProcess(dir, ds.timeline(), body, "before");
             try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, GetPagesBench.PAGE_CACHE_ON, settings.out());
-                 ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
-                network(api, ds.timeline().toString(), server.childPid());
-                raw(server.httpPort(), server.credentials().admin().value(), ds.timeline().toString(), server.childPid(), api);
+                 ApiClient api = Management.client(server);
+                 RawHttpClient raw = new RawHttpClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
+                IntSupplier count = () -> Management.timelines(api);
+                for (int i = 0; i < settings.clientWarmup(); i++) {
+                    api.get("/healthz"); // the JDK client's own code gets compiled too
+                }
+                Timed t = branches(count, i -> api.send("POST", "/v1/timelines", body).body(),
+                        id -> api.send("DELETE", "/v1/timelines/" + id, null), server.childPid(), true);
+                add("pageserver `POST /v1/timelines`, end to end", t.create(), t.createCpu());
+                add("pageserver `DELETE /v1/timelines/{id}`, end to end", t.delete(), OptionalDouble.empty());
+
+                // Diagnostic: the same creations and deletions with a blocking socket instead of the JDK client.
+                for (int i = 0; i < settings.clientWarmup(); i++) {
+                    raw.get("/healthz");
+                }
+                t = branches(count, i -> raw.expect(raw.post("/v1/timelines", body), 201),
+                        id -> raw.expect(raw.delete("/v1/timelines/" + id), 200), server.childPid(), false);
+                add("diagnostic: `POST` with a blocking-socket client", t.create(), t.createCpu());
+                add("diagnostic: `DELETE` with a blocking-socket client", t.delete(), OptionalDouble.empty());
             }
-            inProcess(dir, ds.timeline(), "after");
+            inProcess(dir, ds.timeline(), body, "after");
         } finally {
             BenchEnv.deleteTree(dir);
         }
         report(report);
     }
 
-    private void inProcess(Path dir, TimelineId parent, String when) {
+    private void inProcess(Path dir, TimelineId parent, String body, String when) {
         try (PageStore store = PageStore.open(StoreOptions.defaults(dir))) {
             parentGiB = store.timeline(parent).logicalBytes() / (double) (1L << 30);
             long lsn = store.timeline(parent).lastLsn();
-            int before = store.timelines().size();
-            List<TimelineId> made = new ArrayList<>();
-            Recorder create = new Recorder();
-            Map<String, Long> cpu = MachineLoad.read(OptionalLong.empty());
-            for (int i = 0; i < settings.branchWarmup() + settings.branches(); i++) {
-                TimelineId id = TimelineId.random();
-                long started = System.nanoTime();
-                store.branch(id, parent, lsn);
-                long took = System.nanoTime() - started;
-                if (i >= settings.branchWarmup()) {
-                    create.add(took);
-                }
-                made.add(id);
+            IntSupplier count = () -> store.timelines().size();
+            List<TimelineId> ids = Stream.generate(TimelineId::random).limit(settings.branchWarmup() + settings.branches()).toList();
+            Map<String, TimelineId> byText = ids.stream().collect(Collectors.toMap(TimelineId::toString, id -> id));
+            Timed t = branches(count, i -> {
+                store.branch(ids.get(i), parent, lsn);
+                return ids.get(i).toString();
+            }, id -> store.deleteTimeline(byText.get(id)), OptionalLong.empty(), false);
+            add("in-process `PageStore.branch`, " + when, t.create(), t.createCpu());
+            add("in-process `PageStore.deleteTimeline`, " + when, t.delete(), OptionalDouble.empty());
+
+            // Diagnostic: the management API's own work for the same request, called in-process on the same store
+            // (ManagementApi.handle: parse the JSON, branch, describe the timeline, print the JSON), without HTTP.
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            try {
+                ManagementApi api = new ManagementApi(store, registry, TimelineEvents.NONE);
+                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                t = branches(count, i -> expect(api.handle(new ApiRequest("POST", "/v1/timelines", Map.of(), bytes)), 201),
+                        id -> expect(api.handle(ApiRequest.of("DELETE", "/v1/timelines/" + id)), 200), OptionalLong.empty(), false);
+                add("diagnostic: in-process `ManagementApi.handle` (no HTTP), " + when, t.create(), OptionalDouble.empty());
+            } finally {
+                registry.close();
             }
-            OptionalDouble createCpu = MachineLoad.othersShare(cpu, MachineLoad.read(OptionalLong.empty()));
-            Recorder delete = new Recorder();
-            for (TimelineId id : made) {
-                long started = System.nanoTime();
-                store.deleteTimeline(id);
-                delete.add(System.nanoTime() - started);
-            }
-            requireCount(store.timelines().size(), before);
-            add("in-process `PageStore.branch`, " + when, create.summary(), createCpu);
-            add("in-process `PageStore.deleteTimeline`, " + when, delete.summary(), OptionalDouble.empty());
-            api(store, parent, when);
         }
     }
+
+    private record Timed(Latency create, Latency delete, OptionalDouble createCpu) {}
 
     /**
-     * Diagnostic: the management API's own work for the same request, called in-process on the same store
-     * ({@code ManagementApi.handle}: parse the JSON, branch, describe the timeline, print the JSON), without HTTP.
+     * Creates the warm-up and the measured branches one after the other ({@code create} answers the JSON of the new
+     * timeline, or its id), timing each measured one and the machine's CPU over them; then deletes them all, each
+     * timed, and checks that the timeline {@code count} is back to what it was.
      */
-    private void api(PageStore store, TimelineId parent, String when) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try {
-            ManagementApi api = new ManagementApi(store, registry, TimelineEvents.NONE);
-            byte[] body = ManagementClient.branchRequest(parent.toString()).getBytes(StandardCharsets.UTF_8);
-            int before = store.timelines().size();
-            List<String> made = new ArrayList<>();
-            Recorder create = new Recorder();
-            for (int i = 0; i < settings.branchWarmup() + settings.branches(); i++) {
-                long started = System.nanoTime();
-                ApiResponse r = api.handle(new ApiRequest("POST", "/v1/timelines", Map.of(), body));
-                long took = System.nanoTime() - started;
-                if (r.status() != 201) {
-                    throw new IllegalStateException("ManagementApi answered " + r.status() + ": " + r.bodyText());
-                }
-                if (i >= settings.branchWarmup()) {
-                    create.add(took);
-                }
-                made.add(ManagementClient.timelineId(r.bodyText()));
-            }
-            for (String id : made) {
-                ApiResponse r = api.handle(ApiRequest.of("DELETE", "/v1/timelines/" + id));
-                if (r.status() != 200) {
-                    throw new IllegalStateException("ManagementApi answered " + r.status() + " to DELETE: " + r.bodyText());
-                }
-            }
-            requireCount(store.timelines().size(), before);
-            add("diagnostic: in-process `ManagementApi.handle` (no HTTP), " + when, create.summary(), OptionalDouble.empty());
-        } finally {
-            registry.close();
-        }
-    }
-
-    private void network(ManagementClient api, String parent, OptionalLong serverPid) {
-        for (int i = 0; i < settings.clientWarmup(); i++) {
-            ManagementClient.expect(api.get("/healthz"), 200); // the JDK client's own code gets compiled too
-        }
-        int before = countTimelines(api);
-        String body = ManagementClient.branchRequest(parent);
+    private Timed branches(IntSupplier count, IntFunction<String> create, Consumer<String> delete, OptionalLong serverPid,
+            boolean progress) {
+        int before = count.getAsInt();
+        int total = settings.branchWarmup() + settings.branches();
         List<String> made = new ArrayList<>();
-        Recorder create = new Recorder();
+        Recorder creates = new Recorder();
         Map<String, Long> cpu = MachineLoad.read(serverPid);
-        for (int i = 0; i < settings.branchWarmup() + settings.branches(); i++) {
+        for (int i = 0; i < total; i++) {
             long started = System.nanoTime();
-            HttpResponse<String> r = api.post("/v1/timelines", body);
+            String answer = create.apply(i);
             long took = System.nanoTime() - started;
-            ManagementClient.expect(r, 201);
             if (i >= settings.branchWarmup()) {
-                create.add(took);
+                creates.add(took);
             }
-            made.add(ManagementClient.timelineId(r));
-            if ((i + 1) % 250 == 0) {
-                BenchEnv.log("branch: %,d of %,d created through the API", i + 1, settings.branchWarmup() + settings.branches());
+            made.add(answer.startsWith("{") ? Management.timelineId(answer) : answer);
+            if (progress && (i + 1) % 250 == 0) {
+                BenchEnv.log("branch: %,d of %,d created through the API", i + 1, total);
             }
         }
         OptionalDouble createCpu = MachineLoad.othersShare(cpu, MachineLoad.read(serverPid));
-        Recorder delete = new Recorder();
+        Recorder deletes = new Recorder();
         for (String id : made) {
             long started = System.nanoTime();
-            HttpResponse<String> r = api.delete("/v1/timelines/" + id);
-            delete.add(System.nanoTime() - started);
-            ManagementClient.expect(r, 200);
+            delete.accept(id);
+            deletes.add(System.nanoTime() - started);
         }
-        requireCount(countTimelines(api), before);
-        add("pageserver `POST /v1/timelines`, end to end", create.summary(), createCpu);
-        add("pageserver `DELETE /v1/timelines/{id}`, end to end", delete.summary(), OptionalDouble.empty());
+        if (count.getAsInt() != before) {
+            throw new IllegalStateException(count.getAsInt() + " timelines after deleting the branches, " + before + " before");
+        }
+        return new Timed(creates.summary(), deletes.summary(), createCpu);
     }
 
-    /** Diagnostic: the same creations and deletions with a blocking socket instead of the JDK client. */
-    private void raw(int port, String token, String parent, OptionalLong serverPid, ManagementClient api) {
-        int before = countTimelines(api);
-        String body = ManagementClient.branchRequest(parent);
-        List<String> made = new ArrayList<>();
-        Recorder create = new Recorder();
-        Map<String, Long> cpu = MachineLoad.read(serverPid);
-        try (RawHttpClient raw = new RawHttpClient("127.0.0.1", port, token)) {
-            for (int i = 0; i < settings.clientWarmup(); i++) {
-                raw.get("/healthz");
-            }
-            for (int i = 0; i < settings.branchWarmup() + settings.branches(); i++) {
-                long started = System.nanoTime();
-                RawHttpClient.Answer r = raw.post("/v1/timelines", body);
-                long took = System.nanoTime() - started;
-                if (r.status() != 201) {
-                    throw new IllegalStateException("POST /v1/timelines answered " + r.status() + ": " + r.body());
-                }
-                if (i >= settings.branchWarmup()) {
-                    create.add(took);
-                }
-                made.add(ManagementClient.timelineId(r.body()));
-            }
-            OptionalDouble createCpu = MachineLoad.othersShare(cpu, MachineLoad.read(serverPid));
-            Recorder delete = new Recorder();
-            for (String id : made) {
-                long started = System.nanoTime();
-                RawHttpClient.Answer r = raw.delete("/v1/timelines/" + id);
-                delete.add(System.nanoTime() - started);
-                if (r.status() != 200) {
-                    throw new IllegalStateException("DELETE /v1/timelines/" + id + " answered " + r.status() + ": " + r.body());
-                }
-            }
-            requireCount(countTimelines(api), before);
-            add("diagnostic: `POST` with a blocking-socket client", create.summary(), createCpu);
-            add("diagnostic: `DELETE` with a blocking-socket client", delete.summary(), OptionalDouble.empty());
+    private static String expect(ApiResponse r, int status) {
+        if (r.status() != status) {
+            throw new IllegalStateException("ManagementApi answered " + r.status() + ": " + r.bodyText());
         }
-    }
-
-    private static int countTimelines(ManagementClient api) {
-        String body = ManagementClient.expect(api.get("/v1/timelines"), 200).body();
-        int n = 0;
-        for (int at = body.indexOf("\"timelineId\""); at >= 0; at = body.indexOf("\"timelineId\"", at + 1)) {
-            n++;
-        }
-        return n;
-    }
-
-    private static void requireCount(int now, int before) {
-        if (now != before) {
-            throw new IllegalStateException(now + " timelines after deleting the branches, " + before + " before");
-        }
+        return r.bodyText();
     }
 
     private void add(String what, Latency l, OptionalDouble othersCpu) {

@@ -1,8 +1,10 @@
 package dev.sprout.bench.pageserver;
 
-import dev.sprout.bench.report.Table;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.pageserver.floor.DiskSync;
 import dev.sprout.bench.pageserver.measure.ClosedLoop;
 import dev.sprout.bench.pageserver.measure.Latency;
@@ -10,10 +12,11 @@ import dev.sprout.bench.pageserver.measure.MachineLoad;
 import dev.sprout.bench.pageserver.measure.Measured;
 import dev.sprout.bench.pageserver.measure.Probe;
 import dev.sprout.bench.pageserver.measure.ThreadLoop;
-import dev.sprout.bench.pageserver.server.ManagementClient;
+import dev.sprout.bench.pageserver.server.Management;
 import dev.sprout.bench.pageserver.server.ServerUnderTest;
 import dev.sprout.bench.storage.dataset.PageImages;
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.client.AttachMode;
 import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
@@ -130,9 +133,9 @@ final class CommitBench {
         final ByteString[] data = new ByteString[POOL];
 
         Network(ServerUnderTest server, List<PageClient> clients) {
-            try (ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
+            try (ApiClient api = Management.client(server)) {
                 for (int c = 0; c < MAX_COMMITTERS; c++) {
-                    String timeline = api.createRoot();
+                    String timeline = Management.createRoot(api);
                     PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
                     clients.add(client);
                     sessions[c] = client.attach(timeline, AttachMode.takeOver()).join();
@@ -173,7 +176,7 @@ final class CommitBench {
         if (m.counter("walWrites").isEmpty() || m.counter("walWrites").getAsLong() == 0) {
             return "–";
         }
-        return Fmt.decimal(m.counter("commits").getAsLong() / (double) m.counter("walWrites").getAsLong(), 2);
+        return Fmt.dec(m.counter("commits").getAsLong() / (double) m.counter("walWrites").getAsLong(), 2);
     }
 
     private void report(Report report) {

@@ -1,6 +1,8 @@
 package dev.sprout.bench.pageserver;
 
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.pageserver.floor.LoopbackEcho;
 import dev.sprout.bench.pageserver.measure.ClosedLoop;
 import dev.sprout.bench.pageserver.measure.Latency;
@@ -8,13 +10,14 @@ import dev.sprout.bench.pageserver.measure.MachineLoad;
 import dev.sprout.bench.pageserver.measure.Measured;
 import dev.sprout.bench.pageserver.measure.Probe;
 import dev.sprout.bench.pageserver.measure.ThreadLoop;
-import dev.sprout.bench.pageserver.server.ManagementClient;
+import dev.sprout.bench.pageserver.server.Management;
 import dev.sprout.bench.pageserver.server.ServerUnderTest;
 import dev.sprout.bench.storage.dataset.Dataset;
 import dev.sprout.bench.storage.dataset.DatasetStore;
 import dev.sprout.bench.storage.dataset.PreparedDataset;
 import dev.sprout.bench.storage.dataset.StoreClone;
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.protocol.client.AttachMode;
 import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
@@ -102,7 +105,7 @@ final class GetPagesBench {
         long lsn = inProcess(dir, timeline, file, blocks, hotBlocks, "before", true);
 
         try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, 0, settings.out());
-             ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value());
+             ApiClient api = Management.client(server);
              PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
             PageSession s = client.attach(timeline.toString(), AttachMode.head()).join();
             requireHead(s, lsn);
@@ -116,7 +119,7 @@ final class GetPagesBench {
         }
 
         try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, PAGE_CACHE_ON, settings.out());
-             ManagementClient api = new ManagementClient("127.0.0.1", server.httpPort(), server.credentials().admin().value());
+             ApiClient api = Management.client(server);
              PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()))) {
             PageSession s = client.attach(timeline.toString(), AttachMode.head()).join();
             requireHead(s, lsn);
@@ -247,10 +250,10 @@ final class GetPagesBench {
     }
 
     /** Arrival-to-answer time the server itself measured for {@code op} (its Micrometer timer's sum and count). */
-    private static Map<String, Long> serverTime(ManagementClient api, String op) {
+    private static Map<String, Long> serverTime(ApiClient api, String op) {
         double seconds = 0;
         long count = 0;
-        for (var e : api.metrics("sprout_page_service_requests_seconds_sum", "sprout_page_service_requests_seconds_count").entrySet()) {
+        for (var e : Management.metrics(api, "sprout_page_service_requests_seconds_sum", "sprout_page_service_requests_seconds_count").entrySet()) {
             if (!e.getKey().contains("op=\"" + op + "\"")) {
                 continue;
             }
@@ -263,9 +266,9 @@ final class GetPagesBench {
         return Map.of("serverNanos", Math.round(seconds * 1e9), "serverCount", count);
     }
 
-    private void saveMetrics(ManagementClient api, String name) {
+    private void saveMetrics(ApiClient api, String name) {
         try {
-            java.nio.file.Files.writeString(settings.out().resolve(name + ".metrics.txt"), api.get("/metrics").body());
+            java.nio.file.Files.writeString(settings.out().resolve(name + ".metrics.txt"), api.get("/metrics"));
         } catch (java.io.IOException e) {
             BenchEnv.log("cannot save the metrics of %s: %s", name, e);
         }
@@ -276,10 +279,10 @@ final class GetPagesBench {
     }
 
     /** Hits and misses of the page cache, from the Caffeine meters in /metrics. */
-    private static Map<String, Long> cacheCounters(ManagementClient api) {
+    private static Map<String, Long> cacheCounters(ApiClient api) {
         long hits = 0;
         long misses = 0;
-        for (var e : api.metrics("cache_gets_total").entrySet()) {
+        for (var e : Management.metrics(api, "cache_gets_total").entrySet()) {
             if (!e.getKey().contains("sprout.page.cache")) {
                 continue;
             }
@@ -319,7 +322,7 @@ final class GetPagesBench {
         for (Row r : rows) {
             Latency l = r.m().latency();
             String disk = r.m().counter("diskBytes").isPresent() && r.m().units() > 0
-                    ? Fmt.decimal(r.m().counter("diskBytes").getAsLong() / (double) r.m().units(), 0) : "–";
+                    ? Fmt.dec(r.m().counter("diskBytes").getAsLong() / (double) r.m().units(), 0) : "–";
             String note = r.note();
             if (r.m().counter("cacheHits").isPresent()) {
                 long h = r.m().counter("cacheHits").getAsLong();

@@ -21,8 +21,6 @@ import java.util.Set;
 record Settings(boolean quick, ServerUnderTest.Mode server, Phases row, int branchWarmup, int branches, int clientWarmup, Path out,
         Set<String> groups) {
 
-    static final Set<String> ALL_GROUPS = Set.of("getpages", "commit", "branch");
-
     static Settings of(boolean quick, ServerUnderTest.Mode server, Path out, Set<String> groups) {
         return quick
                 ? new Settings(true, server, new Phases(Duration.ofMillis(300), Duration.ofSeconds(1)), 20, 100, 200, out, groups)

@@ -1,11 +1,11 @@
 package dev.sprout.bench.proxy;
 
-import dev.sprout.bench.compute.ComputeBench;
-import dev.sprout.bench.compute.Md;
-import dev.sprout.bench.compute.Report;
-import dev.sprout.bench.compute.Stats;
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.testkit.Sql;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -22,19 +22,9 @@ import java.util.Properties;
  * rotating from one iteration to the next, so that the samples of the paths are interleaved in time. A warm-up of
  * iterations first (class loading, the JIT, pgjdbc's and the proxy's first connections), not counted.
  */
-final class ConnectBench {
+record ConnectBench(ProxySettings s, ProxyStack stack, String password) {
     /** The goal: the proxy adds at most this much to the median connection set-up. */
     static final double GOAL_ADDED_P50_MS = 2.0;
-
-    private final ProxySettings s;
-    private final ProxyStack stack;
-    private final String password;
-
-    ConnectBench(ProxySettings s, ProxyStack stack, String password) {
-        this.s = s;
-        this.stack = stack;
-        this.password = password;
-    }
 
     void run(Report report) throws SQLException {
         List<Via> paths = stack.paths();
@@ -58,9 +48,9 @@ final class ConnectBench {
         long proxied = stack.sessionsOpened() - sessions;
         long failed = stack.errors() - errors;
         BenchEnv.log("connection set-up: done in %d s; p50 direct %s ms, proxy %s ms, proxy TLS %s ms%s", seconds,
-                Md.dec(Stats.percentile(ms.get(Via.DIRECT), 50), 2), Md.dec(Stats.percentile(ms.get(Via.PROXY), 50), 2),
-                Md.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50), 2), ms.containsKey(Via.PGBOUNCER)
-                        ? ", pgbouncer " + Md.dec(Stats.percentile(ms.get(Via.PGBOUNCER), 50), 2) + " ms" : "");
+                Fmt.dec(Stats.percentile(ms.get(Via.DIRECT), 50), 2), Fmt.dec(Stats.percentile(ms.get(Via.PROXY), 50), 2),
+                Fmt.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50), 2), ms.containsKey(Via.PGBOUNCER)
+                        ? ", pgbouncer " + Fmt.dec(Stats.percentile(ms.get(Via.PGBOUNCER), 50), 2) + " ms" : "");
 
         List<Double> direct = ms.get(Via.DIRECT);
         double directP50 = Stats.percentile(direct, 50);
@@ -68,10 +58,10 @@ final class ConnectBench {
                 "median of the per-iteration differences ms>");
         for (Via via : paths) {
             List<Double> v = ms.get(via);
-            String added = via.proxied() ? Md.dec(Stats.percentile(v, 50) - directP50, 2) : "";
-            String paired = via.proxied() ? Md.dec(Stats.median(differences(v, direct)), 2) : "";
-            t.row(via.label, Md.dec(Stats.percentile(v, 50), 2), Md.dec(Stats.percentile(v, 90), 2),
-                    Md.dec(Stats.percentile(v, 99), 2), Md.dec(Stats.min(v), 2), Md.dec(Stats.max(v), 2), added, paired);
+            String added = via.proxied() ? Fmt.dec(Stats.percentile(v, 50) - directP50, 2) : "";
+            String paired = via.proxied() ? Fmt.dec(Stats.median(differences(v, direct)), 2) : "";
+            t.row(via.label, Fmt.dec(Stats.percentile(v, 50), 2), Fmt.dec(Stats.percentile(v, 90), 2),
+                    Fmt.dec(Stats.percentile(v, 99), 2), Fmt.dec(Stats.min(v), 2), Fmt.dec(Stats.max(v), 2), added, paired);
         }
         goal(report, "sslmode=disable", ms.get(Via.PROXY), direct);
         goal(report, "sslmode=require: TLS to the proxy against a plain direct connection (the compute offers no TLS)",
@@ -91,9 +81,9 @@ final class ConnectBench {
         double d = Stats.percentile(direct, 50);
         double added = p - d;
         report.goal("connection set-up (connect + auth + `SELECT 1`) p50 added by the proxy <= "
-                        + Md.dec(GOAL_ADDED_P50_MS, 0) + " ms, " + variant,
-                "+" + Md.dec(added, 2) + " ms (p50 " + Md.dec(p, 2) + " vs " + Md.dec(d, 2) + " ms direct; p99 "
-                        + Md.dec(Stats.percentile(proxy, 99), 2) + " vs " + Md.dec(Stats.percentile(direct, 99), 2) + " ms)",
+                        + Fmt.dec(GOAL_ADDED_P50_MS, 0) + " ms, " + variant,
+                "+" + Fmt.dec(added, 2) + " ms (p50 " + Fmt.dec(p, 2) + " vs " + Fmt.dec(d, 2) + " ms direct; p99 "
+                        + Fmt.dec(Stats.percentile(proxy, 99), 2) + " vs " + Fmt.dec(Stats.percentile(direct, 99), 2) + " ms)",
                 added <= GOAL_ADDED_P50_MS);
     }
 
@@ -107,22 +97,22 @@ final class ConnectBench {
                 + " `auth_file`) and hands it a pooled server connection, kept open after the previous client's"
                 + " `close()` (reset with `DISCARD ALL`), so its set-up includes no PostgreSQL backend start, unlike the"
                 + " direct path and the proxy's. Sprout proxy p50 − PgBouncer p50: "
-                + Md.dec(Stats.percentile(ms.get(Via.PROXY), 50) - pb, 2) + " ms without TLS, "
-                + Md.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50) - pb, 2) + " ms with TLS; median of the per-iteration"
-                + " differences (proxy − PgBouncer, without TLS) " + Md.dec(Stats.median(differences(ms.get(Via.PROXY), b)), 2)
+                + Fmt.dec(Stats.percentile(ms.get(Via.PROXY), 50) - pb, 2) + " ms without TLS, "
+                + Fmt.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50) - pb, 2) + " ms with TLS; median of the per-iteration"
+                + " differences (proxy − PgBouncer, without TLS) " + Fmt.dec(Stats.median(differences(ms.get(Via.PROXY), b)), 2)
                 + " ms.";
     }
 
     /** One connection on {@code via}, in milliseconds from the connect call to the end of {@code close()}. */
     private double once(Via via) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("user", ComputeBench.SUPERUSER);
+        p.setProperty("user", Sql.SUPERUSER);
         p.setProperty("password", password);
         p.setProperty("sslmode", via.sslmode);
         String url = "jdbc:postgresql://127.0.0.1:" + via.port(stack) + "/postgres";
         long t = System.nanoTime();
         try (Connection c = DriverManager.getConnection(url, p)) {
-            String one = ComputeBench.queryString(c, "SELECT 1");
+            String one = Sql.queryString(c, "SELECT 1");
             if (!"1".equals(one)) {
                 throw new IllegalStateException("SELECT 1 " + via.label + " answered '" + one + "'");
             }

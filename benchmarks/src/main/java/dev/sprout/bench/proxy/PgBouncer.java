@@ -1,8 +1,10 @@
 package dev.sprout.bench.proxy;
 
-import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.kit.Harness;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.postgres.OsUser;
+import dev.sprout.testkit.Ports;
+import dev.sprout.testkit.Sql;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,11 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -61,13 +61,13 @@ final class PgBouncer implements AutoCloseable {
      */
     static PgBouncer start(Path binary, Path runDir, Path logs, int computePort, String password) {
         OsUser user = OsUser.forPostgres();
-        Path dir = ComputeBench.traversableDir(runDir.resolve("pgbouncer"));
-        int port = ComputeBench.freePort();
+        Path dir = Harness.traversableDir(runDir.resolve("pgbouncer"));
+        int port = Ports.free();
         Path ini = dir.resolve("pgbouncer.ini");
         Path users = dir.resolve("userlist.txt");
         String version = version(user, binary);
         try {
-            Files.writeString(users, "\"" + ComputeBench.SUPERUSER + "\" \"" + password.replace("\"", "\"\"") + "\"\n",
+            Files.writeString(users, "\"" + Sql.SUPERUSER + "\" \"" + password.replace("\"", "\"\"") + "\"\n",
                     StandardCharsets.UTF_8);
             Files.writeString(ini, String.join("\n",
                     "; written by dev.sprout.bench.proxy.PgBouncer for one benchmark run",
@@ -135,12 +135,8 @@ final class PgBouncer implements AutoCloseable {
                 sleep(100);
                 continue;
             }
-            Properties p = new Properties();
-            p.setProperty("user", ComputeBench.SUPERUSER);
-            p.setProperty("password", password);
-            p.setProperty("sslmode", "disable");
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p)) {
-                if ("1".equals(ComputeBench.queryString(c, "SELECT 1"))) {
+            try (Connection c = Sql.connect(port, password)) {
+                if ("1".equals(Sql.queryString(c, "SELECT 1"))) {
                     return;
                 }
             } catch (SQLException e) {

@@ -20,12 +20,10 @@ import java.time.Duration;
 record ProxySettings(boolean quick, int scale, int clients, int threads, Duration run, Duration warmup, int rounds,
         int connects, int connectWarmup, Path out, Path base) {
 
-    static ProxySettings of(boolean quick, Integer rounds, Integer connects, Path out, Path base) {
+    static ProxySettings of(boolean quick, int rounds, int connects, Path out, Path base) {
         return quick
-                ? new ProxySettings(true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds == null ? 1 : rounds,
-                        connects == null ? 50 : connects, 20, out, base)
-                : new ProxySettings(false, 10, 4, 2, Duration.ofSeconds(60), Duration.ofSeconds(10), rounds == null ? 3 : rounds,
-                        connects == null ? 300 : connects, 20, out, base);
+                ? new ProxySettings(true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds, connects, 20, out, base)
+                : new ProxySettings(false, 10, 4, 2, Duration.ofSeconds(60), Duration.ofSeconds(10), rounds, connects, 20, out, base);
     }
 
     Path logs() {

@@ -1,6 +1,6 @@
 package dev.sprout.bench.proxy;
 
-import dev.sprout.bench.compute.ComputeBench;
+import dev.sprout.bench.compute.NativeCluster;
 import dev.sprout.bench.support.BenchEnv;
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
@@ -13,6 +13,7 @@ import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineId;
+import dev.sprout.testkit.Ports;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.epoll.Epoll;
@@ -72,7 +73,7 @@ final class ProxyStack implements AutoCloseable {
             TimelineId timeline = TimelineId.random();
             pageserver.store().createRoot(timeline, 0, 0);
             ComputeSpec spec = ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), runDir.resolve(BRANCH),
-                    ComputeBench.freePort(), password).withSettings(ComputeBench.pgSettings(install))
+                    Ports.free(), password).withSettings(NativeCluster.pgSettings(install))
                     .withPageserverCredential(pageserver.credentials().pageService().value());
             BenchEnv.log("starting a compute with initdb on root timeline %s (port %d)", timeline, spec.port());
             long t = System.nanoTime();

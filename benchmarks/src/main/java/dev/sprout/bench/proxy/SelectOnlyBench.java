@@ -1,13 +1,13 @@
 package dev.sprout.bench.proxy;
 
-import dev.sprout.bench.compute.ComputeBench;
-import dev.sprout.bench.compute.Cpu;
-import dev.sprout.bench.compute.Md;
 import dev.sprout.bench.compute.Pgbench;
-import dev.sprout.bench.compute.Report;
-import dev.sprout.bench.compute.Stats;
-import dev.sprout.bench.report.Table;
+import dev.sprout.bench.kit.Cpu;
+import dev.sprout.bench.kit.Fmt;
+import dev.sprout.bench.kit.Report;
+import dev.sprout.bench.kit.Stats;
+import dev.sprout.bench.kit.Table;
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.testkit.Sql;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import java.util.Map;
  * same path (not counted). PgBouncer's CPU time is read from its own {@code /proc/<pid>/stat} and taken out of the
  * child processes' figure.
  */
-final class SelectOnlyBench {
+record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
     /** One measured run. */
     private record Run(int round, Via via, Pgbench.Result result, Cpu.Window cpu, double pgbouncerCpuMs, long sessions,
             long bytes, long errors) {
@@ -36,16 +36,6 @@ final class SelectOnlyBench {
 
     /** The goal for the Sprout proxy against PgBouncer, like for like (Supavisor's "within 90% of PgBouncer"). */
     static final double GOAL_OF_PGBOUNCER = 0.9;
-
-    private final ProxySettings s;
-    private final ProxyStack stack;
-    private final Pgbench pgbench;
-
-    SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
-        this.s = s;
-        this.stack = stack;
-        this.pgbench = pgbench;
-    }
 
     List<String> args(long seconds) {
         return List.of("-S", "-M", "prepared", "-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()),
@@ -64,7 +54,7 @@ final class SelectOnlyBench {
                 String label = "select-r" + round + "-" + via.slug();
                 p.bench(label + "-warmup", port, warmup, s.warmup());
                 try (Connection c = stack.compute.connect()) {
-                    ComputeBench.exec(c, "CHECKPOINT");
+                    Sql.exec(c, "CHECKPOINT");
                 }
                 long sessions = stack.sessionsOpened();
                 long bytes = stack.bytesRelayed();
@@ -79,9 +69,9 @@ final class SelectOnlyBench {
                 runs.add(run);
                 BenchEnv.log("select-only round %d/%d, %s: %s tps, latency %s ms, %s failed; JVM CPU %s ms/txn;"
                                 + " PgBouncer CPU %s ms/txn; proxy sessions %d; others' CPU %s, load %s before",
-                        round, s.rounds(), via.label, Md.num(r.tps()), Md.dec(r.latencyMs(), 3), Md.count(r.failed()),
-                        Md.dec(cpu.jvmCpuMs() / r.transactions(), 4), Md.dec(bouncer / r.transactions(), 4),
-                        run.sessions(), Md.percent(cpu.others()), Md.dec(cpu.loadBefore(), 2));
+                        round, s.rounds(), via.label, Fmt.num(r.tps()), Fmt.dec(r.latencyMs(), 3), Fmt.count(r.failed()),
+                        Fmt.dec(cpu.jvmCpuMs() / r.transactions(), 4), Fmt.dec(bouncer / r.transactions(), 4),
+                        run.sessions(), Fmt.percent(cpu.others()), Fmt.dec(cpu.loadBefore(), 2));
             }
         }
         section(report, String.join(" ", measured), runs, paths);
@@ -127,19 +117,19 @@ final class SelectOnlyBench {
             for (Via v : Via.order(round, paths)) {
                 order.add(v.slug());
             }
-            List<Object> row = new ArrayList<>(List.of(round, String.join(", ", order), Md.num(d.result().tps()),
-                    Md.num(p.result().tps()), Md.ratio(rp), Md.num(t.result().tps()), Md.ratio(rt)));
+            List<Object> row = new ArrayList<>(List.of(round, String.join(", ", order), Fmt.num(d.result().tps()),
+                    Fmt.num(p.result().tps()), Fmt.ratio(rp), Fmt.num(t.result().tps()), Fmt.ratio(rt)));
             if (bouncer) {
                 double rb = b.result().tps() / d.result().tps();
                 double pb = p.result().tps() / b.result().tps();
                 pairedBouncer.add(rb);
                 pairedProxyBouncer.add(pb);
-                row.addAll(List.of(Md.num(b.result().tps()), Md.ratio(rb), Md.ratio(pb)));
+                row.addAll(List.of(Fmt.num(b.result().tps()), Fmt.ratio(rb), Fmt.ratio(pb)));
             }
-            row.addAll(List.of(Md.dec(d.result().latencyMs(), 3), Md.dec(p.result().latencyMs(), 3),
-                    Md.dec(t.result().latencyMs(), 3)));
+            row.addAll(List.of(Fmt.dec(d.result().latencyMs(), 3), Fmt.dec(p.result().latencyMs(), 3),
+                    Fmt.dec(t.result().latencyMs(), 3)));
             if (bouncer) {
-                row.add(Md.dec(b.result().latencyMs(), 3));
+                row.add(Fmt.dec(b.result().latencyMs(), 3));
             }
             rounds.row(row.toArray());
         }
@@ -147,15 +137,15 @@ final class SelectOnlyBench {
         double mp = Stats.median(tps.get(Via.PROXY));
         double mt = Stats.median(tps.get(Via.PROXY_TLS));
         double mb = bouncer ? Stats.median(tps.get(Via.PGBOUNCER)) : Double.NaN;
-        List<Object> medians = new ArrayList<>(List.of("**median**", "", "**" + Md.num(md) + "**", "**" + Md.num(mp) + "**",
-                "**" + Md.ratio(mp / md) + "**", "**" + Md.num(mt) + "**", "**" + Md.ratio(mt / md) + "**"));
+        List<Object> medians = new ArrayList<>(List.of("**median**", "", "**" + Fmt.num(md) + "**", "**" + Fmt.num(mp) + "**",
+                "**" + Fmt.ratio(mp / md) + "**", "**" + Fmt.num(mt) + "**", "**" + Fmt.ratio(mt / md) + "**"));
         if (bouncer) {
-            medians.addAll(List.of("**" + Md.num(mb) + "**", "**" + Md.ratio(mb / md) + "**", "**" + Md.ratio(mp / mb) + "**"));
+            medians.addAll(List.of("**" + Fmt.num(mb) + "**", "**" + Fmt.ratio(mb / md) + "**", "**" + Fmt.ratio(mp / mb) + "**"));
         }
-        medians.addAll(List.of(Md.dec(Stats.median(latency.get(Via.DIRECT)), 3), Md.dec(Stats.median(latency.get(Via.PROXY)), 3),
-                Md.dec(Stats.median(latency.get(Via.PROXY_TLS)), 3)));
+        medians.addAll(List.of(Fmt.dec(Stats.median(latency.get(Via.DIRECT)), 3), Fmt.dec(Stats.median(latency.get(Via.PROXY)), 3),
+                Fmt.dec(Stats.median(latency.get(Via.PROXY_TLS)), 3)));
         if (bouncer) {
-            medians.add(Md.dec(Stats.median(latency.get(Via.PGBOUNCER)), 3));
+            medians.add(Fmt.dec(Stats.median(latency.get(Via.PGBOUNCER)), 3));
         }
         rounds.row(medians.toArray());
         goal(report, "sslmode=disable", mp, md, pairedPlain);
@@ -163,15 +153,15 @@ final class SelectOnlyBench {
         String reference;
         if (bouncer) {
             double ratio = mp / mb;
-            report.goal("Sprout proxy ≥ " + GOAL_OF_PGBOUNCER + "× PgBouncer (tps, sslmode=disable)", Md.ratio(ratio) + " ("
-                    + Md.num(mp) + " vs " + Md.num(mb) + " tps, medians; per-round ratios " + Md.ratio(Stats.min(pairedProxyBouncer))
-                    + "–" + Md.ratio(Stats.max(pairedProxyBouncer)) + "; PgBouncer ÷ direct " + Md.ratio(mb / md) + ")",
+            report.goal("Sprout proxy ≥ " + GOAL_OF_PGBOUNCER + "× PgBouncer (tps, sslmode=disable)", Fmt.ratio(ratio) + " ("
+                    + Fmt.num(mp) + " vs " + Fmt.num(mb) + " tps, medians; per-round ratios " + Fmt.ratio(Stats.min(pairedProxyBouncer))
+                    + "–" + Fmt.ratio(Stats.max(pairedProxyBouncer)) + "; PgBouncer ÷ direct " + Fmt.ratio(mb / md) + ")",
                     ratio >= GOAL_OF_PGBOUNCER);
-            reference = "\n\nPgBouncer ÷ direct: ratio of the medians " + Md.ratio(mb / md) + ", median of the per-round"
-                    + " ratios " + Md.ratio(Stats.median(pairedBouncer)) + ". **Sprout proxy ÷ PgBouncer** (both without"
+            reference = "\n\nPgBouncer ÷ direct: ratio of the medians " + Fmt.ratio(mb / md) + ", median of the per-round"
+                    + " ratios " + Fmt.ratio(Stats.median(pairedBouncer)) + ". **Sprout proxy ÷ PgBouncer** (both without"
                     + " TLS, the like-for-like comparison to Supavisor's \"within 90% of PgBouncer\"): ratio of the medians "
-                    + Md.ratio(mp / mb) + " (with TLS to the proxy: " + Md.ratio(mt / mb) + "), median of the per-round ratios "
-                    + Md.ratio(Stats.median(pairedProxyBouncer)) + ".";
+                    + Fmt.ratio(mp / mb) + " (with TLS to the proxy: " + Fmt.ratio(mt / mb) + "), median of the per-round ratios "
+                    + Fmt.ratio(Stats.median(pairedProxyBouncer)) + ".";
         } else {
             reference = "\n\nPgBouncer (the reference path): **skipped**, " + stack.pgbouncerSkipped + ".";
         }
@@ -186,19 +176,19 @@ final class SelectOnlyBench {
         for (Run r : runs) {
             long txns = r.result().transactions();
             double seconds = r.result().wall().toNanos() / 1e9;
-            List<Object> row = new ArrayList<>(List.of(r.round(), r.via().label, Md.count(txns), Md.count(r.result().failed()),
-                    Md.dec(r.cpu().jvmCpuMs() / txns, 4), Md.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2),
-                    Md.dec(r.postgresAndPgbenchCpuMs() / txns, 4)));
+            List<Object> row = new ArrayList<>(List.of(r.round(), r.via().label, Fmt.count(txns), Fmt.count(r.result().failed()),
+                    Fmt.dec(r.cpu().jvmCpuMs() / txns, 4), Fmt.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2),
+                    Fmt.dec(r.postgresAndPgbenchCpuMs() / txns, 4)));
             if (bouncer) {
-                row.addAll(List.of(Md.dec(r.pgbouncerCpuMs() / txns, 4), Md.dec(r.pgbouncerCpuMs() / 1e3 / seconds, 2)));
+                row.addAll(List.of(Fmt.dec(r.pgbouncerCpuMs() / txns, 4), Fmt.dec(r.pgbouncerCpuMs() / 1e3 / seconds, 2)));
             }
-            row.addAll(List.of(Md.percent(r.cpu().others()), Md.dec(r.cpu().loadBefore(), 2),
+            row.addAll(List.of(Fmt.percent(r.cpu().others()), Fmt.dec(r.cpu().loadBefore(), 2),
                     r.via().sprout() ? Long.toString(r.sessions()) : "",
-                    r.via().sprout() ? Md.num(r.bytes() / (double) txns) : "", r.via().sprout() ? Long.toString(r.errors()) : ""));
+                    r.via().sprout() ? Fmt.num(r.bytes() / (double) txns) : "", r.via().sprout() ? Long.toString(r.errors()) : ""));
             diag.row(row.toArray());
         }
         report.section("#### Select-only\n\n`pgbench " + command + "`, user `postgres`, database `postgres`, SCRAM, each"
-                + " run after a `CHECKPOINT` and a " + Md.seconds(s.warmup()) + " warm-up run through the same path (not"
+                + " run after a `CHECKPOINT` and a " + Fmt.seconds(s.warmup()) + " warm-up run through the same path (not"
                 + " counted); " + s.rounds() + " round(s), the order rotating" + (bouncer && s.rounds() < paths.size()
                         ? " (with " + paths.size() + " paths, only " + paths.size() + " rounds let every path go first once)" : "")
                 + ". tps excludes the initial connection time"
@@ -208,9 +198,9 @@ final class SelectOnlyBench {
                 + (bouncer ? " PgBouncer: its port, `PGSSLMODE=disable`, session pooling (each pgbench client keeps one"
                         + " server connection for the run)." : "")
                 + "\n\n" + rounds.render()
-                + "\nProxy ÷ direct: ratio of the medians " + Md.ratio(mp / md) + " without TLS, " + Md.ratio(mt / md)
-                + " with TLS; median of the per-round ratios " + Md.ratio(Stats.median(pairedPlain)) + " and "
-                + Md.ratio(Stats.median(pairedTls)) + "." + reference + "\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
+                + "\nProxy ÷ direct: ratio of the medians " + Fmt.ratio(mp / md) + " without TLS, " + Fmt.ratio(mt / md)
+                + " with TLS; median of the per-round ratios " + Fmt.ratio(Stats.median(pairedPlain)) + " and "
+                + Fmt.ratio(Stats.median(pairedTls)) + "." + reference + "\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
                 + " threads are the proxy's (the pageserver and the compute's FUSE filesystem, also in this JVM, sit idle"
                 + " once the data is in memory: the direct runs show how idle); its child processes are every PostgreSQL"
                 + " process and pgbench" + (bouncer ? ", and PgBouncer, whose CPU time is read from its own"
@@ -222,8 +212,8 @@ final class SelectOnlyBench {
     private static void goal(Report report, String variant, double proxy, double direct, List<Double> paired) {
         double ratio = proxy / direct;
         report.goal("`pgbench -S` through the proxy >= 0.9× direct (tps, medians), " + variant,
-                Md.ratio(ratio) + " (" + Md.num(proxy) + " vs " + Md.num(direct) + " tps; per-round ratios "
-                        + Md.ratio(Stats.min(paired)) + "–" + Md.ratio(Stats.max(paired)) + ")", ratio >= 0.9);
+                Fmt.ratio(ratio) + " (" + Fmt.num(proxy) + " vs " + Fmt.num(direct) + " tps; per-round ratios "
+                        + Fmt.ratio(Stats.min(paired)) + "–" + Fmt.ratio(Stats.max(paired)) + ")", ratio >= 0.9);
     }
 
     private static Run find(List<Run> runs, int round, Via via) {

@@ -1,5 +1,6 @@
 package dev.sprout.bench.report;
 
+import dev.sprout.bench.kit.Harness;
 import dev.sprout.bench.report.JmhCsv.Result;
 import dev.sprout.bench.storage.dataset.Dataset;
 import dev.sprout.bench.storage.dataset.DatasetStore;
@@ -14,6 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * Turns one run of the storage benchmarks (JMH {@code -rf csv}, {@code Mode.SampleTime}, microseconds) into
@@ -22,30 +26,31 @@ import java.util.Optional;
  *
  * <pre>java -cp benchmarks.jar dev.sprout.bench.report.StorageReport results.csv [more.csv...]</pre>
  */
-public final class StorageReport {
+@Command(name = "StorageReport", mixinStandardHelpOptions = true, description = "The storage benchmarks' Markdown report from JMH CSV files.")
+public final class StorageReport implements Callable<Integer> {
     private static final double BRANCH_P99_GOAL_US = 5_000;
     private static final double BRANCH_FLATNESS_GOAL = 1.2;
     private static final double ANCESTRY_GOAL = 2.0;
     private static final double BULK_SHARE_GOAL = 0.5;
 
-    private final JmhCsv run;
+    @Parameters(arity = "1..*", paramLabel = "CSV", description = "JMH results (-rf csv)")
+    List<Path> csv;
+    private JmhCsv run;
     private final StringBuilder out = new StringBuilder();
     private final List<String> goals = new ArrayList<>();
 
-    private StorageReport(JmhCsv run) {
-        this.run = run;
+    public static void main(String[] args) {
+        Harness.main(new StorageReport(), args);
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length == 0) {
-            System.err.println("usage: StorageReport <jmh-results.csv>...");
-            System.exit(2);
-        }
-        StorageReport r = new StorageReport(JmhCsv.read(Arrays.stream(args).map(Path::of).toList()));
-        r.branches();
-        r.getPage();
-        r.bulkLoad();
-        System.out.print(r.render());
+    @Override
+    public Integer call() throws IOException {
+        run = JmhCsv.read(csv);
+        branches();
+        getPage();
+        bulkLoad();
+        System.out.print(render());
+        return 0;
     }
 
     private String render() {

@@ -1,8 +1,9 @@
 package dev.sprout.bench.pageserver.measure;
 
+import dev.sprout.bench.kit.Stats;
+
 /**
- * A latency distribution in nanoseconds: nearest-rank percentiles of a sorted sample (the p-th percentile is
- * the smallest sample that at least p% of the samples do not exceed).
+ * A latency distribution in nanoseconds: {@link Stats}' nearest-rank percentiles of a sorted sample.
  */
 public record Latency(int count, double mean, long p50, long p90, long p99, long p999, long max) {
 
@@ -18,12 +19,7 @@ public record Latency(int count, double mean, long p50, long p90, long p99, long
         for (long v : sorted) {
             sum += v;
         }
-        return new Latency(n, sum / n, rank(sorted, 0.50), rank(sorted, 0.90), rank(sorted, 0.99), rank(sorted, 0.999),
-                sorted[n - 1]);
-    }
-
-    static long rank(long[] sorted, double q) {
-        int index = (int) Math.ceil(q * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+        return new Latency(n, sum / n, Stats.quantile(sorted, 0.50), Stats.quantile(sorted, 0.90), Stats.quantile(sorted, 0.99),
+                Stats.quantile(sorted, 0.999), sorted[n - 1]);
     }
 }

@@ -1,6 +1,7 @@
 package dev.sprout.bench.pageserver.server;
 
 import dev.sprout.bench.support.BenchEnv;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.node.PageserverMain;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.storage.PageStore;
@@ -27,7 +28,7 @@ public final class ChildServer implements ServerUnderTest {
     private final Process process;
     private final int pagePort;
     private final int httpPort;
-    private final ManagementClient management;
+    private final ApiClient management;
 
     private final Credentials credentials;
 
@@ -36,7 +37,7 @@ public final class ChildServer implements ServerUnderTest {
         this.process = process;
         this.pagePort = pagePort;
         this.httpPort = httpPort;
-        this.management = new ManagementClient("127.0.0.1", httpPort, credentials.admin().value());
+        this.management = Management.client(httpPort, credentials.admin().value());
     }
 
     static ChildServer start(Path dataDirectory, long pageCacheBytes, Path logDirectory) {
@@ -98,7 +99,7 @@ public final class ChildServer implements ServerUnderTest {
 
     @Override
     public PageStore.CommitStats commitStats() {
-        Map<String, Double> m = management.metrics("sprout_store_commits_total", "sprout_store_wal_writes_total");
+        Map<String, Double> m = Management.metrics(management, "sprout_store_commits_total", "sprout_store_wal_writes_total");
         return new PageStore.CommitStats(m.getOrDefault("sprout_store_commits_total", Double.NaN).longValue(),
                 m.getOrDefault("sprout_store_wal_writes_total", Double.NaN).longValue());
     }

@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * A diagnostic HTTP/1.1 client: one kept-alive blocking socket, TCP_NODELAY, requests written in one
- * {@code write} and answers read on the calling thread. It does nothing {@link ManagementClient}'s JDK client
+ * {@code write} and answers read on the calling thread. It does nothing {@link dev.sprout.http.client.ApiClient}'s JDK client
  * would not, minus that client's own threads (its selector and executor hand every exchange across threads),
  * so the difference between the two is what the client side costs. Understands only {@code Content-Length}
  * answers, which is all the management API sends.
@@ -58,6 +58,14 @@ public final class RawHttpClient implements AutoCloseable {
 
     public Answer delete(String path) {
         return exchange("DELETE " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Length: 0\r\n\r\n", new byte[0]);
+    }
+
+    /** The body of {@code a}; refused unless its status is {@code status}. */
+    public String expect(Answer a, int status) {
+        if (a.status() != status) {
+            throw new IllegalStateException(host + " answered " + a.status() + " (expected " + status + "): " + a.body());
+        }
+        return a.body();
     }
 
     private Answer exchange(String head, byte[] body) {

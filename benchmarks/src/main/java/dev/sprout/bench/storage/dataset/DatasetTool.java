@@ -1,10 +1,13 @@
 package dev.sprout.bench.storage.dataset;
 
+import dev.sprout.bench.kit.Harness;
 import dev.sprout.bench.support.BenchEnv;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * Prepares the persistent datasets before a JMH run, so that a one-time generation (the 10 GiB parent takes
@@ -15,28 +18,28 @@ import java.util.Optional;
  * java ... DatasetTool describe
  * </pre>
  */
-public final class DatasetTool {
-    private DatasetTool() {}
+@Command(name = "DatasetTool", mixinStandardHelpOptions = true, description = "Prepares or describes the storage benchmarks' datasets.")
+public final class DatasetTool implements Callable<Integer> {
+    enum Action { prepare, describe }
+
+    @Parameters(index = "0", paramLabel = "prepare|describe")
+    Action action;
+    @Parameters(index = "1..*", paramLabel = "DATASET", description = "10mib, 10gib, ... (none: all)")
+    List<String> names = List.of();
 
     public static void main(String[] args) {
-        if (args.length == 0 || !(args[0].equals("prepare") || args[0].equals("describe"))) {
-            System.err.println("usage: DatasetTool prepare [dataset...] | describe   (datasets: "
-                    + List.of(Dataset.values()).stream().map(Dataset::dirName).toList() + ")");
-            System.exit(2);
-        }
-        List<Dataset> chosen = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            chosen.add(Dataset.named(args[i]));
-        }
-        if (chosen.isEmpty()) {
-            chosen.addAll(List.of(Dataset.values()));
-        }
-        if (args[0].equals("prepare")) {
+        Harness.main(new DatasetTool(), args);
+    }
+
+    @Override
+    public Integer call() {
+        List<Dataset> chosen = names.isEmpty() ? List.of(Dataset.values()) : names.stream().map(Dataset::named).toList();
+        if (action == Action.prepare) {
             // Leftovers of an interrupted run; datasets are never opened in place, only cloned into work/.
             BenchEnv.deleteTree(BenchEnv.baseDir().resolve("work"));
         }
         for (Dataset d : chosen) {
-            var found = args[0].equals("prepare") ? Optional.of(DatasetStore.prepare(d)) : DatasetStore.find(d);
+            var found = action == Action.prepare ? Optional.of(DatasetStore.prepare(d)) : DatasetStore.find(d);
             if (found.isEmpty()) {
                 System.out.println(String.format(Locale.ROOT, "%-12s %s: not generated yet by this engine build", d.dirName(), d.directory()));
                 continue;
@@ -48,5 +51,6 @@ public final class DatasetTool {
                     p.shape().imageBytes() / (double) (1L << 30), p.storeBytes() / (double) (1L << 30), p.lastLsn(),
                     p.generationSeconds(), p.engine()));
         }
+        return 0;
     }
 }

@@ -1,4 +1,4 @@
-package dev.sprout.bench.e2e;
+package dev.sprout.bench.kit;
 
 import dev.sprout.bench.support.BenchEnv;
 import java.io.IOException;
@@ -12,14 +12,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** Progress lines on stderr while a long step runs (a dataset's load, a copy of 10 GiB). */
-final class Progress {
-    /** How often a long step reports. */
-    static final Duration EVERY = Duration.ofSeconds(15);
+public final class Progress {
+    /** How often a long step reports by default. */
+    public static final Duration EVERY = Duration.ofSeconds(15);
 
     private Progress() {}
 
     /** Runs {@code body}, logging every {@link #EVERY} how long it has run and the last line of {@code output}. */
-    static <T> T during(String what, Path output, Supplier<T> body) {
+    public static <T> T during(String what, Path output, Supplier<T> body) {
+        return during(what, output, EVERY, body);
+    }
+
+    /** Runs {@code body}, logging {@code every} so often how long it has run and the last line of {@code output} (null: none). */
+    public static <T> T during(String what, Path output, Duration every, Supplier<T> body) {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
         long started = System.nanoTime();
         ticker.scheduleAtFixedRate(() -> {
@@ -33,7 +38,7 @@ final class Progress {
                 }
             }
             BenchEnv.log("  %s, %d s%s", what, Math.round((System.nanoTime() - started) / 1e9), last);
-        }, EVERY.toMillis(), EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         try {
             return body.get();
         } finally {

@@ -1,4 +1,4 @@
-package dev.sprout.bench.e2e;
+package dev.sprout.bench.kit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -39,5 +39,12 @@ class JsonTest {
     @Test
     void millisKeepsThreeDecimals() {
         assertEquals(List.of(1.235, 0.0, 12.0), Json.millis(List.of(1.23456, 0.0001, 12.0)));
+    }
+
+    @Test
+    void objectsFromKeysAndValuesKeepTheirOrder() {
+        assertEquals("{\n  \"b\": 1,\n  \"a\": [\n    0.5,\n    null\n  ],\n  \"c\": {\n    \"d\": true\n  }\n}\n",
+                Json.write(Json.object("b", 1.0, "a", Arrays.asList(0.5, Double.NaN), "c", Json.object("d", true))));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Json.object("lonely"));
     }
 }

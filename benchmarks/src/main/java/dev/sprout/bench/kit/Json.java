@@ -1,4 +1,4 @@
-package dev.sprout.bench.e2e;
+package dev.sprout.bench.kit;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -14,7 +14,7 @@ import java.util.Map;
  * and null. A number that is not finite (a figure that was not measured) is written as {@code null}, never as
  * {@code NaN}, which JSON has not; a whole double as an integer.
  */
-final class Json {
+public final class Json {
     private static final JsonSerializer<Double> DOUBLES = (d, type, context) -> !Double.isFinite(d) ? JsonNull.INSTANCE
             : d == Math.rint(d) && Math.abs(d) < 1e15 ? new JsonPrimitive((long) (double) d) : new JsonPrimitive(d);
 
@@ -27,17 +27,24 @@ final class Json {
 
     private Json() {}
 
-    /** A new object whose keys keep the order they are put in. */
-    static Map<String, Object> object() {
-        return new LinkedHashMap<>();
+    /** A new object whose keys keep the order they are put in: {@code key, value, key, value, ...}. */
+    public static Map<String, Object> object(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("a key without a value: " + java.util.Arrays.toString(keysAndValues));
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            o.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return o;
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         return GSON.toJson(value) + "\n";
     }
 
     /** A list of doubles rounded to microseconds' worth of milliseconds, for raw samples. */
-    static List<Double> millis(List<Double> values) {
+    public static List<Double> millis(List<Double> values) {
         return values.stream().map(v -> Math.round(v * 1000) / 1000.0).toList();
     }
 }

@@ -1,4 +1,4 @@
-package dev.sprout.bench.report;
+package dev.sprout.bench.kit;
 
 import java.util.ArrayList;
 import java.util.List;

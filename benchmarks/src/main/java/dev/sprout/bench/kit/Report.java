@@ -1,12 +1,11 @@
-package dev.sprout.bench.compute;
+package dev.sprout.bench.kit;
 
-import dev.sprout.bench.report.Table;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Markdown report of one run: a table of goals (each met or not, with the figure), then one section per
- * step. Every ratio in it divides figures measured in this same run.
+ * The Markdown report of one run: the failures (if any), a table of goals (each met or not, with the figure), then
+ * one section per step. Every ratio in it divides figures measured in this same run.
  */
 public final class Report {
     private final Table goals = new Table("goal", "measured", "met?");
@@ -15,7 +14,7 @@ public final class Report {
     private final List<String> failures = new ArrayList<>();
 
     public void goal(String goal, String measured, boolean met) {
-        goals.row(goal, measured, Md.yesNo(met));
+        goals.row(goal, measured, Fmt.yesNo(met));
         goalCount++;
     }
 
