@@ -39,10 +39,19 @@ public final class BranchStack implements AutoCloseable {
 
     public static BranchStack start(Path runDir, String password) {
         ConcurrentHashMap<String, Long> wakeNanos = new ConcurrentHashMap<>();
-        SproutNode node = SproutNode.builder(runDir).ports(0, 0).proxy(0).password(password).idleSuspend(Duration.ZERO)
-                .mainTimeline(TimelineId.random()).decorateEndpoints(inner -> timed(inner, wakeNanos)).start();
-        BenchEnv.log("pageserver (page port %d, HTTP port %d, store %s), control plane and proxy (%s) up in this JVM",
-                node.pageserver().pagePort(), node.pageserver().httpPort(), runDir.resolve(SproutNode.PAGES),
+        SproutNode node = SproutNode.builder(runDir)
+                .ports(0, 0)
+                .proxy(0)
+                .password(password)
+                .idleSuspend(Duration.ZERO)
+                .mainTimeline(TimelineId.random())
+                .decorateEndpoints(inner -> timed(inner, wakeNanos))
+                .start();
+        BenchEnv.log(
+                "pageserver (page port %d, HTTP port %d, store %s), control plane and proxy (%s) up in this JVM",
+                node.pageserver().pagePort(),
+                node.pageserver().httpPort(),
+                runDir.resolve(SproutNode.PAGES),
                 node.proxy().orElseThrow().address());
         return new BranchStack(node, wakeNanos);
     }

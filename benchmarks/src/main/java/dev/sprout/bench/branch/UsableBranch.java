@@ -30,8 +30,14 @@ public final class UsableBranch {
      * @param addedBytesAfter the same after the compute started, answered and stopped
      * @param running        whether the control plane saw the branch's compute running after the query
      */
-    public record Sample(String name, double createMs, double firstQueryMs, double wakeMs, long addedBytes, long addedBytesAfter,
-                  boolean running) {
+    public record Sample(
+            String name,
+            double createMs,
+            double firstQueryMs,
+            double wakeMs,
+            long addedBytes,
+            long addedBytesAfter,
+            boolean running) {
         public double totalMs() {
             return createMs + firstQueryMs;
         }
@@ -52,19 +58,23 @@ public final class UsableBranch {
      * client, so the TCP connection is made inside the timed request, as the CLI makes it (not the CLI's JVM start).
      */
     static ApiClient api(BranchStack stack) {
-        return new ApiClient("127.0.0.1", stack.pageserver.httpPort(),
+        return new ApiClient(
+                "127.0.0.1",
+                stack.pageserver.httpPort(),
                 Optional.of(stack.pageserver.credentials().admin().value()));
     }
 
     public Sample measure(String name) throws SQLException {
-        String request = ApiClient.json(CreateBranchRequest.newBuilder().setName(name).build());
-        try (ApiClient api = api(stack)) { // made before the clock starts, like the CLI's, which exists before its request
+        String request =
+                ApiClient.json(CreateBranchRequest.newBuilder().setName(name).build());
+        try (ApiClient api =
+                api(stack)) { // made before the clock starts, like the CLI's, which exists before its request
             long t0 = System.nanoTime();
             ApiClient.Answer answer = api.send("POST", "/v1/branches", request); // a refusal throws, with its sentence
             long t1 = System.nanoTime();
             if (answer.status() != 201) {
-                throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered " + answer.status()
-                        + " (expected: 201, a new branch): " + answer.body());
+                throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"} answered "
+                        + answer.status() + " (expected: 201, a new branch): " + answer.body());
             }
             long added = stack.control.get(name).timeline().physicalBytes();
             long t2;
@@ -84,12 +94,21 @@ public final class UsableBranch {
             boolean running = view.endpoint().state() == Endpoint.State.RUNNING;
             stack.control.stop(name);
             long addedAfter = stack.control.get(name).timeline().physicalBytes();
-            double wake = stack.lastWakeMs(name).orElseThrow(() -> new IllegalStateException(
-                    "the proxy did not ask the control plane for branch " + name));
+            double wake = stack.lastWakeMs(name)
+                    .orElseThrow(() ->
+                            new IllegalStateException("the proxy did not ask the control plane for branch " + name));
             Sample s = new Sample(name, (t1 - t0) / 1e6, (t2 - t1) / 1e6, wake, added, addedAfter, running);
-            BenchEnv.log("%s: create %.1f ms, first query %.1f ms (wake-up %.1f ms), total %.1f ms; compute %s; %d bytes"
-                    + " added at create, %d after", name, s.createMs(), s.firstQueryMs(), wake, s.totalMs(),
-                    running ? "ran" : "did NOT run", added, addedAfter);
+            BenchEnv.log(
+                    "%s: create %.1f ms, first query %.1f ms (wake-up %.1f ms), total %.1f ms; compute %s; %d bytes"
+                            + " added at create, %d after",
+                    name,
+                    s.createMs(),
+                    s.firstQueryMs(),
+                    wake,
+                    s.totalMs(),
+                    running ? "ran" : "did NOT run",
+                    added,
+                    addedAfter);
             return s;
         }
     }

@@ -37,10 +37,25 @@ record ColdStartBench(Env env, Project project) {
     private static final Logger log = LoggerFactory.getLogger(ColdStartBench.class);
 
     /** One start, in milliseconds; NaN where the log did not say. */
-    private record Start(int index, double startMs, double selectMs, double beforePostgresMs, double postgresStartupMs,
-            double afterReadyMs, boolean recovery, double redoMs, long redoBytes, double endOfRecoveryCheckpointMs, double checkpointMs,
-            double branchMs, double closeMs, long pagesReadByReady, long getPagesByReady, long pagesReadBySelect,
-            long storeWrites, PageserverOps ops) {
+    private record Start(
+            int index,
+            double startMs,
+            double selectMs,
+            double beforePostgresMs,
+            double postgresStartupMs,
+            double afterReadyMs,
+            boolean recovery,
+            double redoMs,
+            long redoBytes,
+            double endOfRecoveryCheckpointMs,
+            double checkpointMs,
+            double branchMs,
+            double closeMs,
+            long pagesReadByReady,
+            long getPagesByReady,
+            long pagesReadBySelect,
+            long storeWrites,
+            PageserverOps ops) {
         double totalMs() {
             return startMs + selectMs;
         }
@@ -62,8 +77,8 @@ record ColdStartBench(Env env, Project project) {
     private Start branch(int i, int n) throws SQLException {
         long expected;
         try (Connection c = project.compute.connect()) {
-            expected = Long.parseLong(Sql.queryString(c,
-                    "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1 RETURNING bbalance"));
+            expected = Long.parseLong(Sql.queryString(
+                    c, "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1 RETURNING bbalance"));
         }
         long t = System.nanoTime();
         long lsn = project.compute.checkpointForBranch();
@@ -104,13 +119,36 @@ record ColdStartBench(Env env, Project project) {
             long c0 = System.nanoTime();
             compute.close();
             double closeMs = ms(System.nanoTime() - c0);
-            Start st = phases(i, spec.logFile(), wall0, t0, t1, t2, checkpointMs, branchMs, closeMs, pagesReadByReady,
-                    getPagesByReady, pagesReadBySelect, writes, ops);
-            BenchEnv.log("cold start %d/%d: %s ms to the first SELECT 1 (Compute.start %s ms: before postgres %s,"
+            Start st = phases(
+                    i,
+                    spec.logFile(),
+                    wall0,
+                    t0,
+                    t1,
+                    t2,
+                    checkpointMs,
+                    branchMs,
+                    closeMs,
+                    pagesReadByReady,
+                    getPagesByReady,
+                    pagesReadBySelect,
+                    writes,
+                    ops);
+            BenchEnv.log(
+                    "cold start %d/%d: %s ms to the first SELECT 1 (Compute.start %s ms: before postgres %s,"
                             + " postgres startup %s, after ready %s; SELECT 1 %s ms; %d pages read); checkpoint %s ms,"
                             + " branch %s ms, close %s ms",
-                    i, n, Fmt.ms(st.totalMs()), Fmt.ms(st.startMs()), Fmt.ms(st.beforePostgresMs()), Fmt.ms(st.postgresStartupMs()),
-                    Fmt.ms(st.afterReadyMs()), Fmt.ms(st.selectMs()), pagesReadBySelect, Fmt.ms(checkpointMs), Fmt.ms(branchMs),
+                    i,
+                    n,
+                    Fmt.ms(st.totalMs()),
+                    Fmt.ms(st.startMs()),
+                    Fmt.ms(st.beforePostgresMs()),
+                    Fmt.ms(st.postgresStartupMs()),
+                    Fmt.ms(st.afterReadyMs()),
+                    Fmt.ms(st.selectMs()),
+                    pagesReadBySelect,
+                    Fmt.ms(checkpointMs),
+                    Fmt.ms(branchMs),
                     Fmt.ms(closeMs));
             return st;
         } finally {
@@ -142,72 +180,184 @@ record ColdStartBench(Env env, Project project) {
                 Sql.queryString(c2, "SELECT 1");
             }
             long t2 = System.nanoTime();
-            Start st = phases(i, project.local.logFile(), wall0, t0, t1, t2, checkpointMs, Double.NaN, Double.NaN, -1, -1, -1, -1,
+            Start st = phases(
+                    i,
+                    project.local.logFile(),
+                    wall0,
+                    t0,
+                    t1,
+                    t2,
+                    checkpointMs,
+                    Double.NaN,
+                    Double.NaN,
+                    -1,
+                    -1,
+                    -1,
+                    -1,
                     new PageserverOps(java.util.Map.of()));
-            BenchEnv.log("local restart after SIGKILL %d/%d: %s ms to the first SELECT 1 (start %s ms: before postgres %s,"
+            BenchEnv.log(
+                    "local restart after SIGKILL %d/%d: %s ms to the first SELECT 1 (start %s ms: before postgres %s,"
                             + " postgres startup %s, after ready %s; SELECT 1 %s ms)",
-                    i, n, Fmt.ms(st.totalMs()), Fmt.ms(st.startMs()), Fmt.ms(st.beforePostgresMs()), Fmt.ms(st.postgresStartupMs()),
-                    Fmt.ms(st.afterReadyMs()), Fmt.ms(st.selectMs()));
+                    i,
+                    n,
+                    Fmt.ms(st.totalMs()),
+                    Fmt.ms(st.startMs()),
+                    Fmt.ms(st.beforePostgresMs()),
+                    Fmt.ms(st.postgresStartupMs()),
+                    Fmt.ms(st.afterReadyMs()),
+                    Fmt.ms(st.selectMs()));
             return st;
         }
     }
 
-    private static Start phases(int i, Path logFile, Instant wall0, long t0, long t1, long t2, double checkpointMs,
-            double branchMs, double closeMs, long pagesReadByReady, long getPagesByReady, long pagesReadBySelect,
-            long storeWrites, PageserverOps ops) {
+    private static Start phases(
+            int i,
+            Path logFile,
+            Instant wall0,
+            long t0,
+            long t1,
+            long t2,
+            double checkpointMs,
+            double branchMs,
+            double closeMs,
+            long pagesReadByReady,
+            long getPagesByReady,
+            long pagesReadBySelect,
+            long storeWrites,
+            PageserverOps ops) {
         PgLog pg = PgLog.read(logFile);
         Instant wall1 = wall0.plusNanos(t1 - t0);
-        double before = pg.starting().map(s -> ms(Duration.between(wall0, s).toNanos())).orElse(Double.NaN);
-        double startup = pg.starting().flatMap(s -> pg.ready().map(r -> ms(Duration.between(s, r).toNanos()))).orElse(Double.NaN);
-        double after = pg.ready().map(r -> ms(Duration.between(r, wall1).toNanos())).orElse(Double.NaN);
-        return new Start(i, ms(t1 - t0), ms(t2 - t1), before, startup, after, pg.crashRecovery(),
-                pg.redoSeconds().map(x -> x * 1000).orElse(Double.NaN), pg.redoBytes().orElse(-1L),
-                pg.endOfRecoveryCheckpointSeconds().map(x -> x * 1000).orElse(Double.NaN), checkpointMs, branchMs, closeMs,
-                pagesReadByReady, getPagesByReady, pagesReadBySelect, storeWrites, ops);
+        double before =
+                pg.starting().map(s -> ms(Duration.between(wall0, s).toNanos())).orElse(Double.NaN);
+        double startup = pg.starting()
+                .flatMap(s -> pg.ready().map(r -> ms(Duration.between(s, r).toNanos())))
+                .orElse(Double.NaN);
+        double after =
+                pg.ready().map(r -> ms(Duration.between(r, wall1).toNanos())).orElse(Double.NaN);
+        return new Start(
+                i,
+                ms(t1 - t0),
+                ms(t2 - t1),
+                before,
+                startup,
+                after,
+                pg.crashRecovery(),
+                pg.redoSeconds().map(x -> x * 1000).orElse(Double.NaN),
+                pg.redoBytes().orElse(-1L),
+                pg.endOfRecoveryCheckpointSeconds().map(x -> x * 1000).orElse(Double.NaN),
+                checkpointMs,
+                branchMs,
+                closeMs,
+                pagesReadByReady,
+                getPagesByReady,
+                pagesReadBySelect,
+                storeWrites,
+                ops);
     }
 
     private void report(Report report, List<Start> starts, List<Start> local) {
         List<Double> total = col(starts, Start::totalMs);
         List<Double> localTotal = col(local, Start::totalMs);
         double p50 = Stats.percentile(total, 50);
-        report.goal("cold start of a branch taken just now (`Compute.start` to the first `SELECT 1`) p50 <= 1 s",
-                Fmt.ms(p50) + " ms (p99 " + Fmt.ms(Stats.percentile(total, 99)) + ", min " + Fmt.ms(Stats.min(total)) + ", max "
-                        + Fmt.ms(Stats.max(total)) + " ms; " + starts.size() + " starts; local-disk restart after SIGKILL p50 "
-                        + Fmt.ms(Stats.percentile(localTotal, 50)) + " ms)", p50 <= 1000);
+        report.goal(
+                "cold start of a branch taken just now (`Compute.start` to the first `SELECT 1`) p50 <= 1 s",
+                Fmt.ms(p50) + " ms (p99 " + Fmt.ms(Stats.percentile(total, 99)) + ", min " + Fmt.ms(Stats.min(total))
+                        + ", max "
+                        + Fmt.ms(Stats.max(total)) + " ms; " + starts.size()
+                        + " starts; local-disk restart after SIGKILL p50 "
+                        + Fmt.ms(Stats.percentile(localTotal, 50)) + " ms)",
+                p50 <= 1000);
 
-        Table summary = new Table("phase", "branch p50 ms>", "p90 ms>", "p99 ms>", "min ms>", "max ms>", "local restart p50 ms>",
+        Table summary = new Table(
+                "phase",
+                "branch p50 ms>",
+                "p90 ms>",
+                "p99 ms>",
+                "min ms>",
+                "max ms>",
+                "local restart p50 ms>",
                 "local max ms>");
         addRow(summary, starts, local, "**start to the first `SELECT 1`**", Start::totalMs);
-        addRow(summary, starts, local, "`Compute.start(spec, false)` (local: `PostgresServer.start` + `awaitReady`)", Start::startMs);
-        addRow(summary, starts, local, "… until PostgreSQL logs \"starting PostgreSQL\" (compute: attach, mount, spawn)",
+        addRow(
+                summary,
+                starts,
+                local,
+                "`Compute.start(spec, false)` (local: `PostgresServer.start` + `awaitReady`)",
+                Start::startMs);
+        addRow(
+                summary,
+                starts,
+                local,
+                "… until PostgreSQL logs \"starting PostgreSQL\" (compute: attach, mount, spawn)",
                 Start::beforePostgresMs);
-        addRow(summary, starts, local, "… PostgreSQL: \"starting\" to \"ready to accept connections\" (crash recovery)",
+        addRow(
+                summary,
+                starts,
+                local,
+                "… PostgreSQL: \"starting\" to \"ready to accept connections\" (crash recovery)",
                 Start::postgresStartupMs);
         addRow(summary, starts, local, "… … of which redo (\"redo done … elapsed\", 10 ms resolution)", Start::redoMs);
-        addRow(summary, starts, local, "… … of which the end-of-recovery checkpoint (\"checkpoint complete … total\")",
+        addRow(
+                summary,
+                starts,
+                local,
+                "… … of which the end-of-recovery checkpoint (\"checkpoint complete … total\")",
                 Start::endOfRecoveryCheckpointMs);
-        addRow(summary, starts, local, "… \"ready\" until the start returns (the readiness probe's first session)",
+        addRow(
+                summary,
+                starts,
+                local,
+                "… \"ready\" until the start returns (the readiness probe's first session)",
                 Start::afterReadyMs);
         addRow(summary, starts, local, "first pgjdbc connection + `SELECT 1`", Start::selectMs);
         addRow(summary, starts, local, "not timed: `checkpointForBranch()` (local: `CHECKPOINT`)", Start::checkpointMs);
         addRow(summary, starts, local, "not timed: `PageStore.branch`", Start::branchMs);
         addRow(summary, starts, local, "not timed: `Compute.close()` of the branch", Start::closeMs);
 
-        Table each = new Table("#", "to first SELECT 1 ms>", "Compute.start ms>", "before postgres ms>", "postgres startup ms>",
-                "redo KiB>", "redo ms>", "end-of-recovery checkpoint ms>", "after ready ms>", "SELECT 1 ms>",
-                "pages read by ready>", "GetPages calls by ready>",
-                "pages read by SELECT 1>", "page-service requests>", "their server time ms>", "pageserver synced writes>",
+        Table each = new Table(
+                "#",
+                "to first SELECT 1 ms>",
+                "Compute.start ms>",
+                "before postgres ms>",
+                "postgres startup ms>",
+                "redo KiB>",
+                "redo ms>",
+                "end-of-recovery checkpoint ms>",
+                "after ready ms>",
+                "SELECT 1 ms>",
+                "pages read by ready>",
+                "GetPages calls by ready>",
+                "pages read by SELECT 1>",
+                "page-service requests>",
+                "their server time ms>",
+                "pageserver synced writes>",
                 "crash recovery?");
         for (Start s : starts) {
-            each.row(s.index(), Fmt.ms(s.totalMs()), Fmt.ms(s.startMs()), Fmt.ms(s.beforePostgresMs()), Fmt.ms(s.postgresStartupMs()),
-                    s.redoBytes() < 0 ? "–" : Fmt.num(s.redoBytes() / 1024.0), Fmt.ms(s.redoMs()),
-                    Fmt.ms(s.endOfRecoveryCheckpointMs()), Fmt.ms(s.afterReadyMs()), Fmt.ms(s.selectMs()),
-                    Fmt.count(s.pagesReadByReady()), Fmt.count(s.getPagesByReady()), Fmt.count(s.pagesReadBySelect()),
-                    Fmt.count(s.ops().total()), Fmt.ms(s.ops().serverMs()), Fmt.count(s.storeWrites()), s.recovery() ? "yes" : "no");
+            each.row(
+                    s.index(),
+                    Fmt.ms(s.totalMs()),
+                    Fmt.ms(s.startMs()),
+                    Fmt.ms(s.beforePostgresMs()),
+                    Fmt.ms(s.postgresStartupMs()),
+                    s.redoBytes() < 0 ? "–" : Fmt.num(s.redoBytes() / 1024.0),
+                    Fmt.ms(s.redoMs()),
+                    Fmt.ms(s.endOfRecoveryCheckpointMs()),
+                    Fmt.ms(s.afterReadyMs()),
+                    Fmt.ms(s.selectMs()),
+                    Fmt.count(s.pagesReadByReady()),
+                    Fmt.count(s.getPagesByReady()),
+                    Fmt.count(s.pagesReadBySelect()),
+                    Fmt.count(s.ops().total()),
+                    Fmt.ms(s.ops().serverMs()),
+                    Fmt.count(s.storeWrites()),
+                    s.recovery() ? "yes" : "no");
         }
-        Start median = starts.stream().sorted(java.util.Comparator.comparingDouble(Start::totalMs)).toList()
+        Start median = starts.stream()
+                .sorted(java.util.Comparator.comparingDouble(Start::totalMs))
+                .toList()
                 .get((starts.size() - 1) / 2);
-        report.section("#### Cold start of a branch\n\n" + starts.size() + " branches of the loaded project's timeline ("
+        report.section("#### Cold start of a branch\n\n" + starts.size()
+                + " branches of the loaded project's timeline ("
                 + (env.settings().keepTimelines() ? "kept until the end" : "each deleted after its start") + "), each"
                 + " taken just after a one-row UPDATE and `checkpointForBranch()` on the running project compute, then"
                 + " started on a new compute (its own mount and empty page cache; the pageserver's cache is warm). Timed"
@@ -219,14 +369,24 @@ record ColdStartBench(Env env, Project project) {
                 + "\nEach branch start (pages read: from the pageserver by the branch's `PageFs`, cumulative; synced writes:"
                 + " the pageserver store's, from `Compute.start` to the answer; requests: every page-service request in that"
                 + " window, with the sum of their times in the server):\n\n" + each.render()
-                + "\nThe page-service requests of the median start (#" + median.index() + "), by operation (count, mean time in"
+                + "\nThe page-service requests of the median start (#" + median.index()
+                + "), by operation (count, mean time in"
                 + " the server): " + median.ops().summary() + ".\n");
     }
 
-    private static void addRow(Table table, List<Start> starts, List<Start> local, String name, ToDoubleFunction<Start> f) {
+    private static void addRow(
+            Table table, List<Start> starts, List<Start> local, String name, ToDoubleFunction<Start> f) {
         List<Double> v = col(starts, f);
         List<Double> l = col(local, f);
-        table.row(name, ms(v, 50), ms(v, 90), ms(v, 99), Fmt.ms(Stats.min(v)), Fmt.ms(Stats.max(v)), ms(l, 50), Fmt.ms(Stats.max(l)));
+        table.row(
+                name,
+                ms(v, 50),
+                ms(v, 90),
+                ms(v, 99),
+                Fmt.ms(Stats.min(v)),
+                Fmt.ms(Stats.max(v)),
+                ms(l, 50),
+                Fmt.ms(Stats.max(l)));
     }
 
     private static String ms(List<Double> v, double p) {
@@ -234,7 +394,11 @@ record ColdStartBench(Env env, Project project) {
     }
 
     private static List<Double> col(List<Start> starts, ToDoubleFunction<Start> f) {
-        return starts.stream().mapToDouble(f).filter(d -> !Double.isNaN(d)).boxed().toList();
+        return starts.stream()
+                .mapToDouble(f)
+                .filter(d -> !Double.isNaN(d))
+                .boxed()
+                .toList();
     }
 
     private static double ms(long nanos) {

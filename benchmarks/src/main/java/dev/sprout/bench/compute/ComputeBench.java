@@ -35,7 +35,9 @@ import picocli.CommandLine.Option;
  * compute's tests. The JVM must run as root (FUSE mounts with {@code allow_other}, PostgreSQL as user {@code postgres}).
  * Progress lines go to stderr, the report to stdout and to {@code <out>/report.md}, logs to {@code <out>/logs}.
  */
-@Command(name = "ComputeBench", mixinStandardHelpOptions = true,
+@Command(
+        name = "ComputeBench",
+        mixinStandardHelpOptions = true,
         description = "PostgreSQL on a compute next to the same binary on local disk: initdb, pgbench, cold starts.")
 public final class ComputeBench implements Callable<Integer> {
     /** The steps one may ask for; none named: all of them. */
@@ -43,29 +45,54 @@ public final class ComputeBench implements Callable<Integer> {
 
     @Mixin
     BenchOptions options;
+
     @Mixin
     BenchOptions.Rounds rounds;
-    @Option(names = "--keep-timelines", description = "keep each initdb round's timeline and each cold-started branch until the end")
+
+    @Option(
+            names = "--keep-timelines",
+            description = "keep each initdb round's timeline and each cold-started branch until the end")
     boolean keepTimelines;
 
     @Override
     public Integer call() throws Exception {
         boolean quick = options.quick;
-        Settings settings = Settings.of(quick, rounds.rounds(quick, 1, 3), options.out("compute"), options.base("compute"),
-                keepTimelines);
+        Settings settings = Settings.of(
+                quick, rounds.rounds(quick, 1, 3), options.out("compute"), options.base("compute"), keepTimelines);
         Set<String> groups = options.steps(STEPS);
         Harness.Run run = Harness.Run.start("ComputeBench", settings.out(), settings.base());
         PostgresInstall install = run.install;
-        BenchEnv.log("compute benchmarks: %s; PostgreSQL %d at %s; pgbench scale %d, %d clients, -j %d, %s runs, %d round(s);"
+        BenchEnv.log(
+                "compute benchmarks: %s; PostgreSQL %d at %s; pgbench scale %d, %d clients, -j %d, %s runs, %d round(s);"
                         + " %d cold starts; %d initdb round(s); steps %s;%s data under %s",
-                quick ? "quick" : "full", install.majorVersion(), install.binDir(), settings.scale(), settings.clients(),
-                settings.threads(), Fmt.seconds(settings.run()), settings.rounds(), settings.coldStarts(), settings.initdbRounds(),
-                groups, keepTimelines ? " timelines kept;" : "", run.runDir);
+                quick ? "quick" : "full",
+                install.majorVersion(),
+                install.binDir(),
+                settings.scale(),
+                settings.clients(),
+                settings.threads(),
+                Fmt.seconds(settings.run()),
+                settings.rounds(),
+                settings.coldStarts(),
+                settings.initdbRounds(),
+                groups,
+                keepTimelines ? " timelines kept;" : "",
+                run.runDir);
         try (run) {
-            Pageserver pageserver = Pageserver.start(PageserverConfig.defaults(run.runDir.resolve("pages")).withEphemeralPorts());
-            BenchEnv.log("pageserver started in this JVM: page port %d, store %s", pageserver.pagePort(), run.runDir.resolve("pages"));
-            Env env = new Env(settings, pageserver, install, OsUser.forPostgres(), run.password, run.runDir,
-                    NativeCluster.pgSettings(install), new Pgbench(install, run.password, settings.logs().resolve("pgbench")));
+            Pageserver pageserver = Pageserver.start(
+                    PageserverConfig.defaults(run.runDir.resolve("pages")).withEphemeralPorts());
+            BenchEnv.log(
+                    "pageserver started in this JVM: page port %d, store %s",
+                    pageserver.pagePort(), run.runDir.resolve("pages"));
+            Env env = new Env(
+                    settings,
+                    pageserver,
+                    install,
+                    OsUser.forPostgres(),
+                    run.password,
+                    run.runDir,
+                    NativeCluster.pgSettings(install),
+                    new Pgbench(install, run.password, settings.logs().resolve("pgbench")));
             try (pageserver) {
                 if (groups.contains("initdb")) {
                     run.step("initdb", () -> new InitdbBench(env).run(run.report));
@@ -89,7 +116,8 @@ public final class ComputeBench implements Callable<Integer> {
                 + Fmt.seconds(settings.run()) + " per measured run, " + settings.rounds()
                 + " round(s) of compute and local disk alternating"
                 + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : "")
-                + (keepTimelines ? "; timelines kept until the end (--keep-timelines)"
+                + (keepTimelines
+                        ? "; timelines kept until the end (--keep-timelines)"
                         : "; each initdb timeline and branch deleted when done"));
     }
 

@@ -10,12 +10,20 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** What every step of the compute benchmarks shares. */
-record Env(Settings settings, Pageserver pageserver, PostgresInstall install, OsUser user, String password,
-        Path runDir, Map<String, String> pgSettings, Pgbench pgbench) {
+record Env(
+        Settings settings,
+        Pageserver pageserver,
+        PostgresInstall install,
+        OsUser user,
+        String password,
+        Path runDir,
+        Map<String, String> pgSettings,
+        Pgbench pgbench) {
 
     /** A compute on {@code timeline} in {@code runDir/name}, with the benchmark's settings. */
     ComputeSpec computeSpec(String timeline, String name) {
-        return ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline, runDir.resolve(name), Ports.free(), password)
+        return ComputeSpec.of(
+                        "127.0.0.1", pageserver.pagePort(), timeline, runDir.resolve(name), Ports.free(), password)
                 .withPageserverCredential(pageserver.credentials().pageService().value())
                 .withSettings(pgSettings);
     }

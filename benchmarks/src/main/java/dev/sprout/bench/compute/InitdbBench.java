@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -53,8 +54,16 @@ record InitdbBench(Env env) {
     }
 
     /** One initdb: its own time, the commit after it (mount, --no-sync), the mount set-up and what the fs sent. */
-    private record Sample(double initdbMs, double syncAllMs, double mountMs, long commits, long pagesCommitted, long fsyncs,
-            long storeWrites, PageserverOps ops, Cpu.Window cpu) {
+    private record Sample(
+            double initdbMs,
+            double syncAllMs,
+            double mountMs,
+            long commits,
+            long pagesCommitted,
+            long fsyncs,
+            long storeWrites,
+            PageserverOps ops,
+            Cpu.Window cpu) {
         Sample withCpu(Cpu.Window w) {
             return new Sample(initdbMs, syncAllMs, mountMs, commits, pagesCommitted, fsyncs, storeWrites, ops, w);
         }
@@ -80,7 +89,8 @@ record InitdbBench(Env env) {
         for (int round = 1; round <= rounds; round++) {
             for (int k = 0; k < variants.length; k++) {
                 Variant v = variants[(k + round - 1) % variants.length];
-                Path dir = Harness.traversableDir(env.runDir().resolve("initdb").resolve(v.name().toLowerCase() + "-" + round));
+                Path dir = Harness.traversableDir(
+                        env.runDir().resolve("initdb").resolve(v.name().toLowerCase(Locale.ROOT) + "-" + round));
                 Sample s;
                 try {
                     var cpuBefore = Cpu.read();
@@ -90,10 +100,18 @@ record InitdbBench(Env env) {
                     BenchEnv.deleteOrLog(dir);
                 }
                 samples.get(v).add(s);
-                BenchEnv.log("initdb round %d/%d, %s: %s ms%s; others' CPU %s%s", round, rounds, v.label, Fmt.ms(s.initdbMs()),
-                        Double.isNaN(s.syncAllMs()) ? "" : " + syncAll " + Fmt.ms(s.syncAllMs()) + " ms", Fmt.percent(s.cpu().others()),
-                        s.ops().count("lookup") == 0 ? "" : "; lookups " + s.ops().count("lookup") + " at "
-                                + Fmt.num(s.ops().meanUs("lookup")) + " µs in the server");
+                BenchEnv.log(
+                        "initdb round %d/%d, %s: %s ms%s; others' CPU %s%s",
+                        round,
+                        rounds,
+                        v.label,
+                        Fmt.ms(s.initdbMs()),
+                        Double.isNaN(s.syncAllMs()) ? "" : " + syncAll " + Fmt.ms(s.syncAllMs()) + " ms",
+                        Fmt.percent(s.cpu().others()),
+                        s.ops().count("lookup") == 0
+                                ? ""
+                                : "; lookups " + s.ops().count("lookup") + " at "
+                                        + Fmt.num(s.ops().meanUs("lookup")) + " µs in the server");
             }
         }
         report(report, samples);
@@ -101,28 +119,46 @@ record InitdbBench(Env env) {
 
     private Sample onLocalDisk(Path dir, boolean noSync) {
         env.user().chown(dir);
-        Duration took = new Initdb(env.install(), env.user(), dir.resolve("data"), Sql.SUPERUSER, env.password(),
-                noSync, List.of()).run();
-        return new Sample(took.toNanos() / 1e6, Double.NaN, Double.NaN, 0, 0, 0, 0, new PageserverOps(Map.of()), Cpu.Window.NONE);
+        Duration took = new Initdb(
+                        env.install(),
+                        env.user(),
+                        dir.resolve("data"),
+                        Sql.SUPERUSER,
+                        env.password(),
+                        noSync,
+                        List.of())
+                .run();
+        return new Sample(
+                took.toNanos() / 1e6, Double.NaN, Double.NaN, 0, 0, 0, 0, new PageserverOps(Map.of()), Cpu.Window.NONE);
     }
 
     private Sample onMount(Path dir, boolean noSync) throws Exception {
         TimelineId timeline = TimelineId.random();
         env.pageserver().store().createRoot(timeline, 0, 0);
         long t = System.nanoTime();
-        PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", env.pageserver().pagePort())
+        PageClient client = PageClient.connect(ClientOptions.defaults(
+                        "127.0.0.1", env.pageserver().pagePort())
                 .withCredential(env.pageserver().credentials().pageService().value()));
         PageSession session = null;
         TimelineMount mount = null;
         try {
             session = client.attach(timeline.toString(), AttachMode.exclusive()).get(60, TimeUnit.SECONDS);
-            PageFs fs = new PageFs(session, FsOptions.defaults(env.user().uid(), env.user().gid()));
-            mount = TimelineMount.mount(fs, dir.resolve("mnt"), timeline.toString(), new TimelineMount.Options(true, true));
+            PageFs fs = new PageFs(
+                    session, FsOptions.defaults(env.user().uid(), env.user().gid()));
+            mount = TimelineMount.mount(
+                    fs, dir.resolve("mnt"), timeline.toString(), new TimelineMount.Options(true, true));
             double mountMs = (System.nanoTime() - t) / 1e6;
             long writesBefore = env.pageserver().store().commitStats().writes();
             PageserverOps opsBefore = PageserverOps.read(env.pageserver());
-            Duration took = new Initdb(env.install(), env.user(), dir.resolve("mnt").resolve("pgdata"), Sql.SUPERUSER,
-                    env.password(), noSync, List.of()).run();
+            Duration took = new Initdb(
+                            env.install(),
+                            env.user(),
+                            dir.resolve("mnt").resolve("pgdata"),
+                            Sql.SUPERUSER,
+                            env.password(),
+                            noSync,
+                            List.of())
+                    .run();
             double syncAllMs = Double.NaN;
             if (noSync) {
                 long s = System.nanoTime();
@@ -131,8 +167,16 @@ record InitdbBench(Env env) {
             }
             FsStats st = fs.stats();
             long writes = env.pageserver().store().commitStats().writes() - writesBefore;
-            return new Sample(took.toNanos() / 1e6, syncAllMs, mountMs, st.commits(), st.pagesCommitted(), st.fsyncs(), writes,
-                    PageserverOps.read(env.pageserver()).minus(opsBefore), Cpu.Window.NONE);
+            return new Sample(
+                    took.toNanos() / 1e6,
+                    syncAllMs,
+                    mountMs,
+                    st.commits(),
+                    st.pagesCommitted(),
+                    st.fsyncs(),
+                    writes,
+                    PageserverOps.read(env.pageserver()).minus(opsBefore),
+                    Cpu.Window.NONE);
         } finally {
             if (mount != null) {
                 mount.close();
@@ -148,22 +192,42 @@ record InitdbBench(Env env) {
     }
 
     private void report(Report report, Map<Variant, List<Sample>> samples) {
-        Table table = new Table("variant", "initdb, median ms>", "min–max ms>", "then `syncAll()`, median ms>",
-                "durable, median ms>", "mount set-up, median ms>", "page commits>", "pages committed>", "fsyncs>",
-                "pageserver synced writes>", "each round: initdb ms (others' CPU, mean server time of a lookup)");
+        Table table = new Table(
+                "variant",
+                "initdb, median ms>",
+                "min–max ms>",
+                "then `syncAll()`, median ms>",
+                "durable, median ms>",
+                "mount set-up, median ms>",
+                "page commits>",
+                "pages committed>",
+                "fsyncs>",
+                "pageserver synced writes>",
+                "each round: initdb ms (others' CPU, mean server time of a lookup)");
         for (Variant v : Variant.values()) {
             List<Sample> s = samples.get(v);
             List<Double> initdb = s.stream().map(Sample::initdbMs).toList();
-            List<Double> sync = s.stream().map(Sample::syncAllMs).filter(d -> !Double.isNaN(d)).toList();
+            List<Double> sync = s.stream()
+                    .map(Sample::syncAllMs)
+                    .filter(d -> !Double.isNaN(d))
+                    .toList();
             List<Double> durable = s.stream().map(Sample::durableMs).toList();
-            List<Double> mount = s.stream().map(Sample::mountMs).filter(d -> !Double.isNaN(d)).toList();
+            List<Double> mount = s.stream()
+                    .map(Sample::mountMs)
+                    .filter(d -> !Double.isNaN(d))
+                    .toList();
             Sample last = s.getLast();
-            table.row(v.label, Fmt.ms(Stats.median(initdb)), Fmt.ms(Stats.min(initdb)) + "–" + Fmt.ms(Stats.max(initdb)),
+            table.row(
+                    v.label,
+                    Fmt.ms(Stats.median(initdb)),
+                    Fmt.ms(Stats.min(initdb)) + "–" + Fmt.ms(Stats.max(initdb)),
                     sync.isEmpty() ? "–" : Fmt.ms(Stats.median(sync)),
                     v == Variant.LOCAL_NOSYNC ? "(not durable)" : Fmt.ms(Stats.median(durable)),
                     mount.isEmpty() ? "–" : Fmt.ms(Stats.median(mount)),
-                    v.mount ? Fmt.count(last.commits()) : "–", v.mount ? Fmt.count(last.pagesCommitted()) : "–",
-                    v.mount ? Fmt.count(last.fsyncs()) : "–", v.mount ? Fmt.count(last.storeWrites()) : "–",
+                    v.mount ? Fmt.count(last.commits()) : "–",
+                    v.mount ? Fmt.count(last.pagesCommitted()) : "–",
+                    v.mount ? Fmt.count(last.fsyncs()) : "–",
+                    v.mount ? Fmt.count(last.storeWrites()) : "–",
                     String.join("; ", s.stream().map(Sample::cell).toList()));
         }
         double mountNoSync = median(samples, Variant.MOUNT_NOSYNC, Sample::initdbMs);
@@ -172,22 +236,27 @@ record InitdbBench(Env env) {
         double localSync = median(samples, Variant.LOCAL_SYNC, Sample::initdbMs);
         double mountSync = median(samples, Variant.MOUNT_SYNC, Sample::initdbMs);
         report.section("#### initdb\n\n`Initdb.run()` (the compute package's: `-U postgres --auth-local=trust"
-                + " --auth-host=scram-sha-256 -E UTF8 --no-locale`, as user postgres), " + env.settings().initdbRounds()
+                + " --auth-host=scram-sha-256 -E UTF8 --no-locale`, as user postgres), "
+                + env.settings().initdbRounds()
                 + " round(s) of four variants, rotated. On the mount: a new root timeline ("
-                + (env.settings().keepTimelines() ? "kept until the end" : "deleted after its round") + "), an exclusive session and a"
+                + (env.settings().keepTimelines() ? "kept until the end" : "deleted after its round")
+                + "), an exclusive session and a"
                 + " `TimelineMount` made here as the agent makes them (mount set-up: connect, attach, mount). Counters are the last"
                 + " round's: the `PageFs`'s page commits and fsyncs, and the pageserver store's synced writes (page commits"
                 + " plus namespace changes: each create, mkdir, rename, unlink is a synced change before it returns).\n\n"
-                + table.render() + "\nSame flags (--no-sync): mount ÷ local disk " + Fmt.ratio(mountNoSync / localNoSync) + " ("
+                + table.render() + "\nSame flags (--no-sync): mount ÷ local disk "
+                + Fmt.ratio(mountNoSync / localNoSync) + " ("
                 + Fmt.ms(mountNoSync) + " vs " + Fmt.ms(localNoSync) + " ms). Durable, the agent's way (--no-sync, then"
                 + " `syncAll()`) ÷ local initdb with its own fsyncs: " + Fmt.ratio(mountDurable / localSync) + " ("
                 + Fmt.ms(mountDurable) + " vs " + Fmt.ms(localSync) + " ms). initdb's fsyncs on the mount: "
                 + Fmt.ms(mountSync) + " ms, " + Fmt.ratio(mountSync / mountNoSync) + " the --no-sync run.\n\n"
                 + "Page-service requests of the last mount round with --no-sync (initdb and `syncAll()`), by operation (count,"
-                + " mean time in the server): " + samples.get(Variant.MOUNT_NOSYNC).getLast().ops().summary() + ".\n");
+                + " mean time in the server): "
+                + samples.get(Variant.MOUNT_NOSYNC).getLast().ops().summary() + ".\n");
     }
 
-    private static double median(Map<Variant, List<Sample>> samples, Variant v, java.util.function.ToDoubleFunction<Sample> f) {
+    private static double median(
+            Map<Variant, List<Sample>> samples, Variant v, java.util.function.ToDoubleFunction<Sample> f) {
         return Stats.median(samples.get(v).stream().mapToDouble(f).boxed().toList());
     }
 }

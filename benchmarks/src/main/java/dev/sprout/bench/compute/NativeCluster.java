@@ -37,8 +37,16 @@ public final class NativeCluster implements AutoCloseable {
         Path sock = Harness.traversableDir(dir.resolve("sock"));
         user.chown(dir);
         user.chown(sock);
-        this.spec = new ServerSpec(install, user, dir.resolve("data"), Ports.free(), sock, dir.resolve("postgres.log"),
-                pgSettings(install), Sql.SUPERUSER, password);
+        this.spec = new ServerSpec(
+                install,
+                user,
+                dir.resolve("data"),
+                Ports.free(),
+                sock,
+                dir.resolve("postgres.log"),
+                pgSettings(install),
+                Sql.SUPERUSER,
+                password);
     }
 
     /**
@@ -59,20 +67,29 @@ public final class NativeCluster implements AutoCloseable {
 
     /** initdb as the compute runs it (--no-sync; see the report), then the server started and ready. */
     public Duration initAndStart() {
-        Duration took = new Initdb(spec.install(), spec.osUser(), spec.dataDir(), spec.superuser(), spec.password(), true,
-                List.of()).run();
+        Duration took = new Initdb(
+                        spec.install(),
+                        spec.osUser(),
+                        spec.dataDir(),
+                        spec.superuser(),
+                        spec.password(),
+                        true,
+                        List.of())
+                .run();
         start();
         return took;
     }
 
     public void start() {
         server = PostgresServer.start(spec);
-        stopAtExit = new Thread(() -> {
-            PostgresServer s = server;
-            if (s != null) {
-                s.stop(Duration.ofSeconds(30));
-            }
-        }, "native-cluster-stop-at-exit");
+        stopAtExit = new Thread(
+                () -> {
+                    PostgresServer s = server;
+                    if (s != null) {
+                        s.stop(Duration.ofSeconds(30));
+                    }
+                },
+                "native-cluster-stop-at-exit");
         Runtime.getRuntime().addShutdownHook(stopAtExit);
         server.awaitReady(Duration.ofSeconds(120));
     }

@@ -63,7 +63,8 @@ record PageserverOps(Map<String, long[]> byOp) {
         e.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
         List<String> parts = new ArrayList<>();
         for (var x : e) {
-            parts.add(x.getKey() + " " + Fmt.count(x.getValue()[0]) + " (" + Fmt.num(x.getValue()[1] / 1e3 / x.getValue()[0]) + " µs)");
+            parts.add(x.getKey() + " " + Fmt.count(x.getValue()[0]) + " ("
+                    + Fmt.num(x.getValue()[1] / 1e3 / x.getValue()[0]) + " µs)");
         }
         return parts.isEmpty() ? "–" : String.join(", ", parts);
     }

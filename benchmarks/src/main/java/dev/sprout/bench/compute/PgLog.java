@@ -18,13 +18,19 @@ import java.util.regex.Pattern;
  * {@code log_timezone=UTC}): when the postmaster logged "starting PostgreSQL", when it was "ready to accept
  * connections", the redo it did (time and WAL span) and the end-of-recovery checkpoint's total time.
  */
-record PgLog(Optional<Instant> starting, Optional<Instant> ready, boolean crashRecovery, Optional<Double> redoSeconds,
-        Optional<Long> redoBytes, Optional<Double> endOfRecoveryCheckpointSeconds) {
+record PgLog(
+        Optional<Instant> starting,
+        Optional<Instant> ready,
+        boolean crashRecovery,
+        Optional<Double> redoSeconds,
+        Optional<Long> redoBytes,
+        Optional<Double> endOfRecoveryCheckpointSeconds) {
 
-    private static final Pattern LINE = Pattern.compile(
-            "^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) UTC \\[\\d+\\] \\w+:\\s+(.*)$");
+    private static final Pattern LINE =
+            Pattern.compile("^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) UTC \\[\\d+\\] \\w+:\\s+(.*)$");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
-    private static final Pattern REDO_ELAPSED = Pattern.compile("^redo done at ([0-9A-F]+/[0-9A-F]+) .*elapsed: ([0-9.]+) s");
+    private static final Pattern REDO_ELAPSED =
+            Pattern.compile("^redo done at ([0-9A-F]+/[0-9A-F]+) .*elapsed: ([0-9.]+) s");
     private static final Pattern REDO_STARTS = Pattern.compile("^redo starts at ([0-9A-F]+/[0-9A-F]+)");
     private static final Pattern CHECKPOINT_TOTAL = Pattern.compile("^checkpoint complete: .*total=([0-9.]+) s");
 
@@ -34,7 +40,8 @@ record PgLog(Optional<Instant> starting, Optional<Instant> ready, boolean crashR
         try {
             lines = Files.readAllLines(log);
         } catch (IOException e) {
-            return new PgLog(Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
+            return new PgLog(
+                    Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty());
         }
         Instant starting = null, ready = null;
         boolean recovery = false;
@@ -59,7 +66,8 @@ record PgLog(Optional<Instant> starting, Optional<Instant> ready, boolean crashR
                 inEndOfRecovery = false;
             } else if (msg.startsWith("database system is ready to accept connections")) {
                 ready = at;
-            } else if (msg.contains("automatic recovery in progress") || msg.startsWith("database system was interrupted")) {
+            } else if (msg.contains("automatic recovery in progress")
+                    || msg.startsWith("database system was interrupted")) {
                 recovery = true;
             } else if (msg.startsWith("checkpoint starting: end-of-recovery")) {
                 inEndOfRecovery = true;
@@ -80,9 +88,15 @@ record PgLog(Optional<Instant> starting, Optional<Instant> ready, boolean crashR
                 }
             }
         }
-        Optional<Long> redoBytes = redoStart != null && redoEnd != null ? Optional.of(redoEnd - redoStart) : Optional.empty();
-        return new PgLog(Optional.ofNullable(starting), Optional.ofNullable(ready), recovery, Optional.ofNullable(redo),
-                redoBytes, Optional.ofNullable(eorCheckpoint));
+        Optional<Long> redoBytes =
+                redoStart != null && redoEnd != null ? Optional.of(redoEnd - redoStart) : Optional.empty();
+        return new PgLog(
+                Optional.ofNullable(starting),
+                Optional.ofNullable(ready),
+                recovery,
+                Optional.ofNullable(redo),
+                redoBytes,
+                Optional.ofNullable(eorCheckpoint));
     }
 
     /** An LSN as PostgreSQL prints it, {@code hi/lo} in hex. */

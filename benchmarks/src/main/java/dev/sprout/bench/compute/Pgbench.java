@@ -23,11 +23,14 @@ import java.util.regex.Pattern;
  */
 public final class Pgbench {
     /** What one run printed. {@code tps} excludes the initial connection time, as pgbench 15 reports it. */
-    public record Result(String label, double tps, double latencyMs, long transactions, long failed, Duration wall, Path output) {}
+    public record Result(
+            String label, double tps, double latencyMs, long transactions, long failed, Duration wall, Path output) {}
 
-    private static final Pattern TPS = Pattern.compile("^tps = ([0-9.]+) \\(without initial connection time\\)", Pattern.MULTILINE);
+    private static final Pattern TPS =
+            Pattern.compile("^tps = ([0-9.]+) \\(without initial connection time\\)", Pattern.MULTILINE);
     private static final Pattern LATENCY = Pattern.compile("^latency average = ([0-9.]+) ms", Pattern.MULTILINE);
-    private static final Pattern PROCESSED = Pattern.compile("^number of transactions actually processed: (\\d+)", Pattern.MULTILINE);
+    private static final Pattern PROCESSED =
+            Pattern.compile("^number of transactions actually processed: (\\d+)", Pattern.MULTILINE);
     private static final Pattern FAILED = Pattern.compile("^number of failed transactions: (\\d+)", Pattern.MULTILINE);
 
     private final PostgresInstall install;
@@ -44,7 +47,13 @@ public final class Pgbench {
         this(install, Sql.SUPERUSER, password, logDir, "disable", "postgres", null);
     }
 
-    private Pgbench(PostgresInstall install, String user, String password, Path logDir, String sslmode, String database,
+    private Pgbench(
+            PostgresInstall install,
+            String user,
+            String password,
+            Path logDir,
+            String sslmode,
+            String database,
             String options) {
         this.install = install;
         this.user = user;
@@ -91,8 +100,8 @@ public final class Pgbench {
     }
 
     private String run(String label, int port, List<String> args, Duration timeout) {
-        List<String> command = new ArrayList<>(List.of(install.tool("pgbench").toString(),
-                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user));
+        List<String> command = new ArrayList<>(List.of(
+                install.tool("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user));
         command.addAll(args);
         command.add(database);
         Path output = logDir.resolve(label + ".txt");
@@ -111,13 +120,14 @@ public final class Pgbench {
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException(label + ": pgbench did not finish within " + timeout + "; see " + output);
+                throw new IllegalStateException(
+                        label + ": pgbench did not finish within " + timeout + "; see " + output);
             }
             String text = Files.readString(output);
             Files.writeString(output, "$ " + String.join(" ", command) + "\n" + text);
             if (p.exitValue() != 0) {
-                throw new IllegalStateException(label + ": pgbench exited with " + p.exitValue() + "; its output ends with:\n"
-                        + tail(text, 15));
+                throw new IllegalStateException(label + ": pgbench exited with " + p.exitValue()
+                        + "; its output ends with:\n" + tail(text, 15));
             }
             return text;
         } catch (IOException e) {
@@ -131,7 +141,8 @@ public final class Pgbench {
     private static double parseDouble(Pattern p, String out, String label) {
         Matcher m = p.matcher(out);
         if (!m.find()) {
-            throw new IllegalStateException(label + ": pgbench printed no '" + p.pattern() + "'; its output ends with:\n" + tail(out, 15));
+            throw new IllegalStateException(
+                    label + ": pgbench printed no '" + p.pattern() + "'; its output ends with:\n" + tail(out, 15));
         }
         return Double.parseDouble(m.group(1));
     }

@@ -24,10 +24,23 @@ import java.util.Map;
  */
 final class Project implements AutoCloseable {
     /** Settings compared between the two servers in the report. */
-    private static final List<String> SHOWN = List.of("server_version", "shared_buffers", "fsync", "synchronous_commit",
-            "full_page_writes", "wal_sync_method", "wal_init_zero", "wal_recycle", "recovery_init_sync_method",
-            "max_wal_size", "checkpoint_timeout", "max_connections", "effective_io_concurrency", "data_checksums",
-            "track_wal_io_timing", "log_timezone");
+    private static final List<String> SHOWN = List.of(
+            "server_version",
+            "shared_buffers",
+            "fsync",
+            "synchronous_commit",
+            "full_page_writes",
+            "wal_sync_method",
+            "wal_init_zero",
+            "wal_recycle",
+            "recovery_init_sync_method",
+            "max_wal_size",
+            "checkpoint_timeout",
+            "max_connections",
+            "effective_io_concurrency",
+            "data_checksums",
+            "track_wal_io_timing",
+            "log_timezone");
 
     final Env env;
     final TimelineId timeline;
@@ -64,12 +77,16 @@ final class Project implements AutoCloseable {
             compute.close();
             throw e;
         }
-        BenchEnv.log("project: local-disk server up in %s (port %d, %s)", Fmt.seconds(round(localStart)), local.port(), local.dataDir());
+        BenchEnv.log(
+                "project: local-disk server up in %s (port %d, %s)",
+                Fmt.seconds(round(localStart)), local.port(), local.dataDir());
         Project p = new Project(env, timeline, compute, local);
         try {
             BenchEnv.log("project: pgbench -i -s %d on the compute", s.scale());
             Duration computeLoad = env.pgbench().init("init-compute", compute.port(), s.scale());
-            BenchEnv.log("project: loaded the compute in %s; pgbench -i -s %d on local disk", Fmt.seconds(round(computeLoad)), s.scale());
+            BenchEnv.log(
+                    "project: loaded the compute in %s; pgbench -i -s %d on local disk",
+                    Fmt.seconds(round(computeLoad)), s.scale());
             Duration localLoad = env.pgbench().init("init-local", local.port(), s.scale());
             BenchEnv.log("project: loaded local disk in %s", Fmt.seconds(round(localLoad)));
             p.report(report, computeStart, localStart, localInitdb, computeLoad, localLoad);
@@ -80,8 +97,14 @@ final class Project implements AutoCloseable {
         return p;
     }
 
-    private void report(Report report, Duration computeStart, Duration localStart, Duration localInitdb, Duration computeLoad,
-            Duration localLoad) throws SQLException {
+    private void report(
+            Report report,
+            Duration computeStart,
+            Duration localStart,
+            Duration localInitdb,
+            Duration computeLoad,
+            Duration localLoad)
+            throws SQLException {
         Map<String, String> c = settings(compute.connect());
         Map<String, String> l = settings(local.connect());
         Table set = new Table("setting", "compute", "local disk");
@@ -90,17 +113,25 @@ final class Project implements AutoCloseable {
         }
         long dbCompute;
         long dbLocal;
-        try (Connection cc = compute.connect(); Connection lc = local.connect()) {
+        try (Connection cc = compute.connect();
+                Connection lc = local.connect()) {
             dbCompute = Long.parseLong(Sql.queryString(cc, "SELECT pg_database_size('postgres')"));
             dbLocal = Long.parseLong(Sql.queryString(lc, "SELECT pg_database_size('postgres')"));
         }
         Table setup = new Table("what", "compute>", "local disk>", "compute ÷ local>");
-        setup.row("start with initdb (compute: `Compute.start(spec, true)`: attach, mount, initdb --no-sync, commit, start;"
-                + " local: `Initdb.run` --no-sync, start), s", secs(computeStart), secs(localStart),
+        setup.row(
+                "start with initdb (compute: `Compute.start(spec, true)`: attach, mount, initdb --no-sync, commit, start;"
+                        + " local: `Initdb.run` --no-sync, start), s",
+                secs(computeStart),
+                secs(localStart),
                 Fmt.ratio(ratio(computeStart, localStart)));
-        setup.row("`pgbench -i -s " + env.settings().scale() + "` (load, VACUUM, primary keys), s", secs(computeLoad),
-                secs(localLoad), Fmt.ratio(ratio(computeLoad, localLoad)));
-        setup.row("database size after the load, MiB", Fmt.num(dbCompute / 1048576.0), Fmt.num(dbLocal / 1048576.0), "");
+        setup.row(
+                "`pgbench -i -s " + env.settings().scale() + "` (load, VACUUM, primary keys), s",
+                secs(computeLoad),
+                secs(localLoad),
+                Fmt.ratio(ratio(computeLoad, localLoad)));
+        setup.row(
+                "database size after the load, MiB", Fmt.num(dbCompute / 1048576.0), Fmt.num(dbLocal / 1048576.0), "");
         report.section("#### Set-up\n\nThe project: a compute on a new root timeline and its twin on local disk ("
                 + env.runDir().resolve("local/data") + "; local initdb alone took " + Fmt.ms(localInitdb) + " ms).\n\n"
                 + setup.render() + "\nSettings as both servers report them (`pg_settings`):\n\n" + set.render());
@@ -108,7 +139,8 @@ final class Project implements AutoCloseable {
 
     private static Map<String, String> settings(Connection connection) throws SQLException {
         Map<String, String> m = new LinkedHashMap<>();
-        try (Connection c = connection; Statement st = c.createStatement();
+        try (Connection c = connection;
+                Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT name, setting, unit FROM pg_settings")) {
             while (rs.next()) {
                 String unit = rs.getString(3);

@@ -20,13 +20,48 @@ import java.time.Duration;
  *                     of deleting each as soon as it is done with (deleted timelines slow the store's later
  *                     namespace lookups: see docs/benchmarks.md)
  */
-record Settings(boolean quick, int scale, int clients, int threads, Duration run, Duration warmup, int rounds,
-        int coldStarts, int initdbRounds, Path out, Path base, boolean keepTimelines) {
+record Settings(
+        boolean quick,
+        int scale,
+        int clients,
+        int threads,
+        Duration run,
+        Duration warmup,
+        int rounds,
+        int coldStarts,
+        int initdbRounds,
+        Path out,
+        Path base,
+        boolean keepTimelines) {
 
     static Settings of(boolean quick, int rounds, Path out, Path base, boolean keepTimelines) {
         return quick
-                ? new Settings(true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds, 5, 1, out, base, keepTimelines)
-                : new Settings(false, 10, 4, 2, Duration.ofSeconds(60), Duration.ofSeconds(10), rounds, 20, 5, out, base, keepTimelines);
+                ? new Settings(
+                        true,
+                        2,
+                        4,
+                        2,
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(5),
+                        rounds,
+                        5,
+                        1,
+                        out,
+                        base,
+                        keepTimelines)
+                : new Settings(
+                        false,
+                        10,
+                        4,
+                        2,
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(10),
+                        rounds,
+                        20,
+                        5,
+                        out,
+                        base,
+                        keepTimelines);
     }
 
     Path logs() {

@@ -26,39 +26,77 @@ import java.util.TreeMap;
  */
 final class ThroughputBench {
     /** One measured pgbench run and what went on meanwhile. */
-    private record Run(int round, boolean onCompute, Pgbench.Result result, Cpu.Window cpu, Optional<FsDelta> fs,
-            Optional<StoreDelta> store, Optional<PageserverOps> ops, WalStats wal) {}
+    private record Run(
+            int round,
+            boolean onCompute,
+            Pgbench.Result result,
+            Cpu.Window cpu,
+            Optional<FsDelta> fs,
+            Optional<StoreDelta> store,
+            Optional<PageserverOps> ops,
+            WalStats wal) {}
 
     /** {@code pg_stat_wal} (PostgreSQL 14+; the times need {@code track_wal_io_timing}, on in both servers). */
-    private record WalStats(long records, long fpi, long bytes, long writes, long syncs, double writeMs, double syncMs) {
+    private record WalStats(
+            long records, long fpi, long bytes, long writes, long syncs, double writeMs, double syncMs) {
         static final WalStats NONE = new WalStats(0, 0, 0, 0, 0, Double.NaN, Double.NaN);
 
         static WalStats read(Connection c) throws SQLException {
-            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT wal_records, wal_fpi, wal_bytes, wal_write,"
-                    + " wal_sync, wal_write_time, wal_sync_time FROM pg_stat_wal")) {
+            try (var st = c.createStatement();
+                    var rs = st.executeQuery("SELECT wal_records, wal_fpi, wal_bytes, wal_write,"
+                            + " wal_sync, wal_write_time, wal_sync_time FROM pg_stat_wal")) {
                 rs.next();
-                return new WalStats(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getDouble(6),
+                return new WalStats(
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        rs.getLong(4),
+                        rs.getLong(5),
+                        rs.getDouble(6),
                         rs.getDouble(7));
             }
         }
 
         WalStats minus(WalStats o) {
-            return new WalStats(records - o.records, fpi - o.fpi, bytes - o.bytes, writes - o.writes, syncs - o.syncs,
-                    writeMs - o.writeMs, syncMs - o.syncMs);
+            return new WalStats(
+                    records - o.records,
+                    fpi - o.fpi,
+                    bytes - o.bytes,
+                    writes - o.writes,
+                    syncs - o.syncs,
+                    writeMs - o.writeMs,
+                    syncMs - o.syncMs);
         }
     }
 
     /** What the compute's filesystem asked of the pageserver during a run. */
-    private record FsDelta(long pagesRead, long getPagesCalls, long commits, long pagesCommitted, long fsyncs,
-            long pressureFlushes, long bytesWritten) {
+    private record FsDelta(
+            long pagesRead,
+            long getPagesCalls,
+            long commits,
+            long pagesCommitted,
+            long fsyncs,
+            long pressureFlushes,
+            long bytesWritten) {
         static FsDelta of(FsStats s) {
-            return new FsDelta(s.pagesRead(), s.getPagesCalls(), s.commits(), s.pagesCommitted(), s.fsyncs(),
-                    s.pressureFlushes(), s.bytesWritten());
+            return new FsDelta(
+                    s.pagesRead(),
+                    s.getPagesCalls(),
+                    s.commits(),
+                    s.pagesCommitted(),
+                    s.fsyncs(),
+                    s.pressureFlushes(),
+                    s.bytesWritten());
         }
 
         FsDelta minus(FsDelta o) {
-            return new FsDelta(pagesRead - o.pagesRead, getPagesCalls - o.getPagesCalls, commits - o.commits,
-                    pagesCommitted - o.pagesCommitted, fsyncs - o.fsyncs, pressureFlushes - o.pressureFlushes,
+            return new FsDelta(
+                    pagesRead - o.pagesRead,
+                    getPagesCalls - o.getPagesCalls,
+                    commits - o.commits,
+                    pagesCommitted - o.pagesCommitted,
+                    fsyncs - o.fsyncs,
+                    pressureFlushes - o.pressureFlushes,
                     bytesWritten - o.bytesWritten);
         }
     }
@@ -85,18 +123,28 @@ final class ThroughputBench {
     }
 
     void run(Report report) throws SQLException {
-        List<String> common = List.of("-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()),
-                "-P", s.quick() ? "5" : "10");
+        List<String> common = List.of(
+                "-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()), "-P", s.quick() ? "5" : "10");
         List<String> tpcb = with(common, "-T", Long.toString(s.run().toSeconds()));
         List<String> select = with(common, "-S", "-T", Long.toString(s.run().toSeconds()));
         List<String> warmup = with(common, "-S", "-T", Long.toString(s.warmup().toSeconds()));
 
         List<Run> tpcbRuns = workload("tpcb", tpcb, null);
-        section(report, "TPC-B", "pgbench " + String.join(" ", tpcb), tpcbRuns, 0.6,
+        section(
+                report,
+                "TPC-B",
+                "pgbench " + String.join(" ", tpcb),
+                tpcbRuns,
+                0.6,
                 "TPC-B on the compute >= 0.6× local disk (tps, medians)");
         List<Run> selectRuns = workload("select", select, warmup);
-        section(report, "Select-only", "pgbench " + String.join(" ", select) + " after a warm-up run of "
-                + Fmt.seconds(s.warmup()) + " (not counted)", selectRuns, 0.9,
+        section(
+                report,
+                "Select-only",
+                "pgbench " + String.join(" ", select) + " after a warm-up run of " + Fmt.seconds(s.warmup())
+                        + " (not counted)",
+                selectRuns,
+                0.9,
                 "select-only (`-S`) on the compute >= 0.9× local disk (tps, medians)");
     }
 
@@ -115,17 +163,22 @@ final class ThroughputBench {
                     Sql.exec(c, "CHECKPOINT");
                     walBefore = WalStats.read(c);
                 }
-                Optional<PageserverOps> opsBefore = onCompute ? Optional.of(PageserverOps.read(env.pageserver())) : Optional.empty();
-                Optional<FsDelta> fsBefore = onCompute ? Optional.of(FsDelta.of(project.compute.fs().stats())) : Optional.empty();
+                Optional<PageserverOps> opsBefore =
+                        onCompute ? Optional.of(PageserverOps.read(env.pageserver())) : Optional.empty();
+                Optional<FsDelta> fsBefore =
+                        onCompute ? Optional.of(FsDelta.of(project.compute.fs().stats())) : Optional.empty();
                 StoreDelta storeBefore = StoreDelta.of(env.pageserver().store().commitStats());
                 Optional<Cpu.Sample> cpuBefore = Cpu.read();
                 Pgbench.Result r = env.pgbench().bench(name + "-r" + round + "-" + side, port, args, s.run());
                 Cpu.Window cpu = Cpu.between(cpuBefore, Cpu.read());
-                Optional<FsDelta> fs = fsBefore.map(b -> FsDelta.of(project.compute.fs().stats()).minus(b));
+                Optional<FsDelta> fs = fsBefore.map(
+                        b -> FsDelta.of(project.compute.fs().stats()).minus(b));
                 Optional<StoreDelta> store = onCompute
-                        ? Optional.of(StoreDelta.of(env.pageserver().store().commitStats()).minus(storeBefore))
+                        ? Optional.of(StoreDelta.of(env.pageserver().store().commitStats())
+                                .minus(storeBefore))
                         : Optional.empty();
-                Optional<PageserverOps> ops = opsBefore.map(b -> PageserverOps.read(env.pageserver()).minus(b));
+                Optional<PageserverOps> ops =
+                        opsBefore.map(b -> PageserverOps.read(env.pageserver()).minus(b));
                 WalStats wal = WalStats.NONE;
                 try {
                     Thread.sleep(1000); // backends report their WAL statistics as they exit
@@ -136,9 +189,17 @@ final class ThroughputBench {
                     Thread.currentThread().interrupt();
                 }
                 runs.add(new Run(round, onCompute, r, cpu, fs, store, ops, wal));
-                BenchEnv.log("%s round %d/%d, %s: %s tps, latency %s ms, %s failed; others' CPU %s, load %s before",
-                        name, round, s.rounds(), onCompute ? "compute" : "local disk", Fmt.num(r.tps()), Fmt.dec(r.latencyMs(), 2),
-                        Fmt.count(r.failed()), Fmt.percent(cpu.others()), Fmt.dec(cpu.loadBefore(), 2));
+                BenchEnv.log(
+                        "%s round %d/%d, %s: %s tps, latency %s ms, %s failed; others' CPU %s, load %s before",
+                        name,
+                        round,
+                        s.rounds(),
+                        onCompute ? "compute" : "local disk",
+                        Fmt.num(r.tps()),
+                        Fmt.dec(r.latencyMs(), 2),
+                        Fmt.count(r.failed()),
+                        Fmt.percent(cpu.others()),
+                        Fmt.dec(cpu.loadBefore(), 2));
             }
         }
         return runs;
@@ -149,8 +210,17 @@ final class ThroughputBench {
     }
 
     private void section(Report report, String title, String command, List<Run> runs, double goal, String goalText) {
-        Table rounds = new Table("round", "order", "compute tps>", "local tps>", "compute ÷ local>", "compute latency ms>",
-                "local latency ms>", "others' CPU (compute run)>", "others' CPU (local run)>", "load before (compute, local)>");
+        Table rounds = new Table(
+                "round",
+                "order",
+                "compute tps>",
+                "local tps>",
+                "compute ÷ local>",
+                "compute latency ms>",
+                "local latency ms>",
+                "others' CPU (compute run)>",
+                "others' CPU (local run)>",
+                "load before (compute, local)>");
         List<Double> computeTps = new ArrayList<>();
         List<Double> localTps = new ArrayList<>();
         List<Double> paired = new ArrayList<>();
@@ -160,23 +230,57 @@ final class ThroughputBench {
             computeTps.add(c.result().tps());
             localTps.add(l.result().tps());
             paired.add(c.result().tps() / l.result().tps());
-            rounds.row(round, round % 2 == 1 ? "compute, local" : "local, compute", Fmt.num(c.result().tps()),
-                    Fmt.num(l.result().tps()), Fmt.ratio(c.result().tps() / l.result().tps()), Fmt.dec(c.result().latencyMs(), 2),
-                    Fmt.dec(l.result().latencyMs(), 2), Fmt.percent(c.cpu().others()), Fmt.percent(l.cpu().others()),
+            rounds.row(
+                    round,
+                    round % 2 == 1 ? "compute, local" : "local, compute",
+                    Fmt.num(c.result().tps()),
+                    Fmt.num(l.result().tps()),
+                    Fmt.ratio(c.result().tps() / l.result().tps()),
+                    Fmt.dec(c.result().latencyMs(), 2),
+                    Fmt.dec(l.result().latencyMs(), 2),
+                    Fmt.percent(c.cpu().others()),
+                    Fmt.percent(l.cpu().others()),
                     Fmt.dec(c.cpu().loadBefore(), 2) + ", " + Fmt.dec(l.cpu().loadBefore(), 2));
         }
         double mc = Stats.median(computeTps);
         double ml = Stats.median(localTps);
         double ratio = mc / ml;
-        rounds.row("**median**", "", "**" + Fmt.num(mc) + "**", "**" + Fmt.num(ml) + "**", "**" + Fmt.ratio(ratio) + "**",
-                Fmt.dec(Stats.median(latencies(runs, true)), 2), Fmt.dec(Stats.median(latencies(runs, false)), 2), "", "", "");
-        report.goal(goalText, Fmt.ratio(ratio) + " (" + Fmt.num(mc) + " vs " + Fmt.num(ml) + " tps; per-round ratios "
-                + Fmt.ratio(Stats.min(paired)) + "–" + Fmt.ratio(Stats.max(paired)) + ")", ratio >= goal);
+        rounds.row(
+                "**median**",
+                "",
+                "**" + Fmt.num(mc) + "**",
+                "**" + Fmt.num(ml) + "**",
+                "**" + Fmt.ratio(ratio) + "**",
+                Fmt.dec(Stats.median(latencies(runs, true)), 2),
+                Fmt.dec(Stats.median(latencies(runs, false)), 2),
+                "",
+                "",
+                "");
+        report.goal(
+                goalText,
+                Fmt.ratio(ratio) + " (" + Fmt.num(mc) + " vs " + Fmt.num(ml) + " tps; per-round ratios "
+                        + Fmt.ratio(Stats.min(paired)) + "–" + Fmt.ratio(Stats.max(paired)) + ")",
+                ratio >= goal);
 
-        Table diag = new Table("round", "side", "transactions>", "CPU ms / txn: harness JVM>", "CPU ms / txn: PostgreSQL + pgbench>",
-                "WAL syncs / txn>", "WAL sync mean ms>", "WAL write mean ms>", "WAL KiB / txn>",
-                "pages read from the pageserver>", "GetPages calls>", "commits>", "pages / commit>",
-                "server µs / commit>", "fsyncs>", "dirty-limit flushes>", "commits / synced write>", "other page-service requests");
+        Table diag = new Table(
+                "round",
+                "side",
+                "transactions>",
+                "CPU ms / txn: harness JVM>",
+                "CPU ms / txn: PostgreSQL + pgbench>",
+                "WAL syncs / txn>",
+                "WAL sync mean ms>",
+                "WAL write mean ms>",
+                "WAL KiB / txn>",
+                "pages read from the pageserver>",
+                "GetPages calls>",
+                "commits>",
+                "pages / commit>",
+                "server µs / commit>",
+                "fsyncs>",
+                "dirty-limit flushes>",
+                "commits / synced write>",
+                "other page-service requests");
         for (Run r : runs) {
             long txns = r.result().transactions();
             String jvmPerTxn = Fmt.dec(r.cpu().jvmCpuMs() / txns, 3);
@@ -192,20 +296,53 @@ final class ThroughputBench {
                 PageserverOps ops = r.ops().orElseThrow();
                 Map<String, long[]> others = new TreeMap<>(ops.byOp());
                 others.remove("commit");
-                diag.row(r.round(), "compute", Fmt.count(txns), jvmPerTxn, pgPerTxn, syncsPerTxn, syncMs, writeMs, walKib,
-                        Fmt.count(f.pagesRead()), Fmt.count(f.getPagesCalls()), Fmt.count(f.commits()),
-                        Fmt.dec(f.pagesCommitted() / (double) Math.max(1, f.commits()), 2), Fmt.num(ops.meanUs("commit")),
-                        Fmt.count(f.fsyncs()), Fmt.count(f.pressureFlushes()),
-                        Fmt.dec(st.commits() / (double) Math.max(1, st.writes()), 2), new PageserverOps(others).summary());
+                diag.row(
+                        r.round(),
+                        "compute",
+                        Fmt.count(txns),
+                        jvmPerTxn,
+                        pgPerTxn,
+                        syncsPerTxn,
+                        syncMs,
+                        writeMs,
+                        walKib,
+                        Fmt.count(f.pagesRead()),
+                        Fmt.count(f.getPagesCalls()),
+                        Fmt.count(f.commits()),
+                        Fmt.dec(f.pagesCommitted() / (double) Math.max(1, f.commits()), 2),
+                        Fmt.num(ops.meanUs("commit")),
+                        Fmt.count(f.fsyncs()),
+                        Fmt.count(f.pressureFlushes()),
+                        Fmt.dec(st.commits() / (double) Math.max(1, st.writes()), 2),
+                        new PageserverOps(others).summary());
             } else {
-                diag.row(r.round(), "local", Fmt.count(txns), jvmPerTxn, pgPerTxn, syncsPerTxn, syncMs, writeMs, walKib,
-                        "", "", "", "", "", "", "", "", "");
+                diag.row(
+                        r.round(),
+                        "local",
+                        Fmt.count(txns),
+                        jvmPerTxn,
+                        pgPerTxn,
+                        syncsPerTxn,
+                        syncMs,
+                        writeMs,
+                        walKib,
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "");
             }
         }
         report.section("#### " + title + "\n\n`" + command + "` against each server (TCP, SCRAM), " + s.rounds()
                 + " round(s), each preceded by a `CHECKPOINT`. tps excludes the initial connection time (pgbench 15).\n\n"
-                + rounds.render() + "\nCompute ÷ local: ratio of the medians " + Fmt.ratio(ratio) + "; median of the per-round ratios "
-                + Fmt.ratio(Stats.median(paired)) + ".\n\nWhat each run cost. CPU from `/proc`: the harness JVM's own threads (the"
+                + rounds.render() + "\nCompute ÷ local: ratio of the medians " + Fmt.ratio(ratio)
+                + "; median of the per-round ratios "
+                + Fmt.ratio(Stats.median(paired))
+                + ".\n\nWhat each run cost. CPU from `/proc`: the harness JVM's own threads (the"
                 + " pageserver and the compute's FUSE filesystem; idle in the local runs) and its child processes (every"
                 + " PostgreSQL process, both servers', and pgbench). WAL from `pg_stat_wal` (`track_wal_io_timing` on in"
                 + " both): a WAL sync is PostgreSQL's `fdatasync` of its WAL, on the compute a FUSE fsync, i.e. a synced"
@@ -215,11 +352,17 @@ final class ThroughputBench {
     }
 
     private static List<Double> latencies(List<Run> runs, boolean onCompute) {
-        return runs.stream().filter(r -> r.onCompute() == onCompute).map(r -> r.result().latencyMs()).toList();
+        return runs.stream()
+                .filter(r -> r.onCompute() == onCompute)
+                .map(r -> r.result().latencyMs())
+                .toList();
     }
 
     private static Run find(List<Run> runs, int round, boolean onCompute) {
-        return runs.stream().filter(r -> r.round() == round && r.onCompute() == onCompute).findFirst().orElseThrow();
+        return runs.stream()
+                .filter(r -> r.round() == round && r.onCompute() == onCompute)
+                .findFirst()
+                .orElseThrow();
     }
 
     private static List<String> with(List<String> base, String... more) {

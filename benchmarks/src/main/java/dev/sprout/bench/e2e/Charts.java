@@ -35,8 +35,17 @@ final class Charts {
         c.getStyler().setXAxisDecimalPattern("#,##0");
         c.getStyler().setYAxisDecimalPattern("#,##0.#");
         decades(c, series);
-        double yMin = series.stream().flatMap(x -> x.points().stream()).mapToDouble(p -> p[1]).filter(v -> v > 0).min().orElse(Double.NaN);
-        double yMax = series.stream().flatMap(x -> x.points().stream()).mapToDouble(p -> p[1]).max().orElse(Double.NaN);
+        double yMin = series.stream()
+                .flatMap(x -> x.points().stream())
+                .mapToDouble(p -> p[1])
+                .filter(v -> v > 0)
+                .min()
+                .orElse(Double.NaN);
+        double yMax = series.stream()
+                .flatMap(x -> x.points().stream())
+                .mapToDouble(p -> p[1])
+                .max()
+                .orElse(Double.NaN);
         if (!Double.isNaN(yMin)) {
             c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(yMin))));
             c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(yMax * 1.0001))));
@@ -54,7 +63,11 @@ final class Charts {
         c.getStyler().setYAxisDecimalPattern("#,##0");
         List<Series> clamped = new ArrayList<>();
         for (Series s : series) {
-            clamped.add(new Series(s.name(), s.points().stream().map(p -> new double[] {p[0], Math.max(1, p[1])}).toList()));
+            clamped.add(new Series(
+                    s.name(),
+                    s.points().stream()
+                            .map(p -> new double[] {p[0], Math.max(1, p[1])})
+                            .toList()));
         }
         decades(c, clamped);
         add(c, clamped);
@@ -91,8 +104,16 @@ final class Charts {
      * axis at powers of ten only, so sizes within one decade (a quick run's) would get no label at all.
      */
     private static void decades(XYChart c, List<Series> series) {
-        double min = series.stream().flatMap(s -> s.points().stream()).mapToDouble(p -> p[0]).min().orElse(Double.NaN);
-        double max = series.stream().flatMap(s -> s.points().stream()).mapToDouble(p -> p[0]).max().orElse(Double.NaN);
+        double min = series.stream()
+                .flatMap(s -> s.points().stream())
+                .mapToDouble(p -> p[0])
+                .min()
+                .orElse(Double.NaN);
+        double max = series.stream()
+                .flatMap(s -> s.points().stream())
+                .mapToDouble(p -> p[0])
+                .max()
+                .orElse(Double.NaN);
         if (!Double.isNaN(min) && min > 0) {
             c.getStyler().setXAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
             c.getStyler().setXAxisMax(Math.pow(10, Math.ceil(Math.log10(max * 1.0001))));
@@ -100,7 +121,13 @@ final class Charts {
     }
 
     private static XYChart chart(String title, String xTitle, String yTitle) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        XYChart c = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
+                .build();
         Styler st = c.getStyler();
         st.setLegendPosition(Styler.LegendPosition.OutsideS);
         st.setChartBackgroundColor(Color.WHITE);

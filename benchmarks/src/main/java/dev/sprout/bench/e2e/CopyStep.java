@@ -35,8 +35,14 @@ import java.util.Map;
  */
 record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
     /** What one dataset gave. */
-    record Result(Dataset.Ready dataset, List<Double> createMs, List<Double> keptMs, List<Double> inProcessMs,
-            List<UsableBranch.Sample> firstQueries, long storeBytesAdded, long timelineBytesAdded,
+    record Result(
+            Dataset.Ready dataset,
+            List<Double> createMs,
+            List<Double> keptMs,
+            List<Double> inProcessMs,
+            List<UsableBranch.Sample> firstQueries,
+            long storeBytesAdded,
+            long timelineBytesAdded,
             Map<NativeCopies.Method, List<NativeCopies.Copy>> copies) {
 
         double createP50() {
@@ -61,11 +67,14 @@ record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
 
         double median(NativeCopies.Method m, boolean toFirstQuery) {
             return Stats.median(copies.getOrDefault(m, List.of()).stream()
-                    .map(c -> toFirstQuery ? c.firstQueryMs() : c.copyMs()).toList());
+                    .map(c -> toFirstQuery ? c.firstQueryMs() : c.copyMs())
+                    .toList());
         }
 
         double medianBytes(NativeCopies.Method m) {
-            return Stats.median(copies.getOrDefault(m, List.of()).stream().map(c -> (double) c.bytesAdded()).toList());
+            return Stats.median(copies.getOrDefault(m, List.of()).stream()
+                    .map(c -> (double) c.bytesAdded())
+                    .toList());
         }
     }
 
@@ -88,7 +97,9 @@ record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
             for (int i = 1; i <= s.creates(); i++) {
                 creates.add(CurlCreates.newConnection(port, token, "c-" + i));
                 if (i % 50 == 0 || i == s.creates()) {
-                    BenchEnv.log("  scale %d: %d/%d creates, p50 so far %.2f ms", d.scale(), i, s.creates(), Stats.percentile(creates, 50));
+                    BenchEnv.log(
+                            "  scale %d: %d/%d creates, p50 so far %.2f ms",
+                            d.scale(), i, s.creates(), Stats.percentile(creates, 50));
                 }
             }
             r.settle();
@@ -97,8 +108,9 @@ record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
                 timelineAdded += r.stack.control.get("c-" + i).timeline().physicalBytes();
             }
             kept.addAll(CurlCreates.keptConnection(port, token, names("k-", s.creates()), n -> {}));
-            BenchEnv.log("  scale %d: %d creates on one kept connection, p50 %.2f ms, p99 %.2f ms", d.scale(), s.creates(),
-                    Stats.percentile(kept, 50), Stats.percentile(kept, 99));
+            BenchEnv.log(
+                    "  scale %d: %d creates on one kept connection, p50 %.2f ms, p99 %.2f ms",
+                    d.scale(), s.creates(), Stats.percentile(kept, 50), Stats.percentile(kept, 99));
             for (int i = 1; i <= s.creates(); i++) {
                 long t = System.nanoTime();
                 r.stack.control.create("d-" + i, BranchName.MAIN, new BranchPoint.Head());
@@ -122,8 +134,8 @@ record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
                 for (NativeCopies.Method m : NativeCopies.Method.values()) {
                     String name = "e2e_" + m.slug().replace('-', '_') + "_" + i;
                     BenchEnv.settleDisk();
-                    NativeCopies.Copy c = Progress.during("scale " + d.scale() + ": " + m.label + " " + i + "/" + samples, null,
-                            () -> {
+                    NativeCopies.Copy c = Progress.during(
+                            "scale " + d.scale() + ": " + m.label + " " + i + "/" + samples, null, () -> {
                                 try {
                                     return switch (m) {
                                         case TEMPLATE -> n.template(name);
@@ -135,8 +147,9 @@ record CopyStep(E2eSettings s, PostgresInstall install, Path work) {
                                 }
                             });
                     copies.computeIfAbsent(m, k -> new ArrayList<>()).add(c);
-                    BenchEnv.log("  scale %d: %s %d/%d: copy %.0f ms, to first query %.0f ms, %,d bytes added", d.scale(), m.label, i,
-                            samples, c.copyMs(), c.firstQueryMs(), c.bytesAdded());
+                    BenchEnv.log(
+                            "  scale %d: %s %d/%d: copy %.0f ms, to first query %.0f ms, %,d bytes added",
+                            d.scale(), m.label, i, samples, c.copyMs(), c.firstQueryMs(), c.bytesAdded());
                 }
             }
         }

@@ -49,11 +49,17 @@ final class CurlCreates {
     private static void request(StringBuilder config, int port, String token, String name) {
         config.append("request = \"POST\"\n")
                 .append("header = \"Content-Type: application/json\"\n")
-                .append("header = \"Authorization: Bearer ").append(token).append("\"\n")
-                .append("data = \"{\\\"name\\\":\\\"").append(name).append("\\\"}\"\n")
+                .append("header = \"Authorization: Bearer ")
+                .append(token)
+                .append("\"\n")
+                .append("data = \"{\\\"name\\\":\\\"")
+                .append(name)
+                .append("\\\"}\"\n")
                 .append("output = \"/dev/null\"\n")
                 .append("write-out = \"%{http_code} %{time_total}\\n\"\n")
-                .append("url = \"http://127.0.0.1:").append(port).append("/v1/branches\"\n");
+                .append("url = \"http://127.0.0.1:")
+                .append(port)
+                .append("/v1/branches\"\n");
     }
 
     private static List<Double> run(String config, int port, List<String> names, IntConsumer progress) {
@@ -61,22 +67,25 @@ final class CurlCreates {
         Process p;
         try {
             p = new ProcessBuilder("curl", "--silent", "--show-error", "--config", "-")
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             try (var in = p.getOutputStream()) {
                 in.write(config.getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run curl (the end-to-end benchmark drives the API with it: apt-get install curl)", e);
+            throw new UncheckedIOException(
+                    "cannot run curl (the end-to-end benchmark drives the API with it: apt-get install curl)", e);
         }
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;
             while ((line = out.readLine()) != null) {
-                String[] f = line.strip().split(" ");
+                String[] f = line.strip().split(" ", -1);
                 String name = ms.size() < names.size() ? names.get(ms.size()) : "?";
                 if (f.length == 2 && f[0].equals("000")) {
                     p.destroy();
-                    throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name + "\"}: no answer from 127.0.0.1:"
-                            + port + " (curl's message is above)");
+                    throw new IllegalStateException("POST /v1/branches {\"name\":\"" + name
+                            + "\"}: no answer from 127.0.0.1:" + port + " (curl's message is above)");
                 }
                 if (f.length != 2 || !f[0].equals("201")) {
                     p.destroy();

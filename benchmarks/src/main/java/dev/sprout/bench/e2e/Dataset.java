@@ -53,7 +53,14 @@ final class Dataset {
      * @param sproutLoad {@code pgbench -i} through main's compute, when it was built
      * @param nativeLoad {@code pgbench -i} on the native cluster, when it was built
      */
-    record Ready(int scale, Path dir, String password, long dbBytes, boolean reused, Duration sproutLoad, Duration nativeLoad,
+    record Ready(
+            int scale,
+            Path dir,
+            String password,
+            long dbBytes,
+            boolean reused,
+            Duration sproutLoad,
+            Duration nativeLoad,
             Instant built) {
         Path store() {
             return dir.resolve("store");
@@ -72,14 +79,23 @@ final class Dataset {
         if (Files.exists(marker)) {
             try {
                 Properties p = load(marker);
-                if (valid(p, scale, install) && Files.isDirectory(dir.resolve("store"))
+                if (valid(p, scale, install)
+                        && Files.isDirectory(dir.resolve("store"))
                         && Files.exists(dir.resolve("native").resolve("data").resolve("PG_VERSION"))) {
                     BenchEnv.log("dataset scale %d: reusing %s (built %s)", scale, dir, p.getProperty("built"));
-                    return new Ready(scale, dir, p.getProperty("password"), Long.parseLong(p.getProperty("dbBytes")), true,
+                    return new Ready(
+                            scale,
+                            dir,
+                            p.getProperty("password"),
+                            Long.parseLong(p.getProperty("dbBytes")),
+                            true,
                             Duration.ofMillis(Long.parseLong(p.getProperty("sproutLoadMs"))),
-                            Duration.ofMillis(Long.parseLong(p.getProperty("nativeLoadMs"))), Instant.parse(p.getProperty("built")));
+                            Duration.ofMillis(Long.parseLong(p.getProperty("nativeLoadMs"))),
+                            Instant.parse(p.getProperty("built")));
                 }
-                BenchEnv.log("dataset scale %d: marker %s does not match this build (%s); building it again", scale, marker, p);
+                BenchEnv.log(
+                        "dataset scale %d: marker %s does not match this build (%s); building it again",
+                        scale, marker, p);
             } catch (IOException | RuntimeException e) {
                 BenchEnv.log("dataset scale %d: unreadable marker %s (%s); building it again", scale, marker, e);
             }
@@ -96,7 +112,9 @@ final class Dataset {
         try (BranchStack stack = BranchStack.start(build, password)) {
             stack.control.wake(BranchName.MAIN);
             Compute main = stack.control.compute(BranchName.MAIN).orElseThrow();
-            sproutLoad = Progress.during("dataset scale " + scale + ", Sprout load", logs.resolve("pgbench").resolve("load-sprout-s" + scale + ".txt"),
+            sproutLoad = Progress.during(
+                    "dataset scale " + scale + ", Sprout load",
+                    logs.resolve("pgbench").resolve("load-sprout-s" + scale + ".txt"),
                     () -> pgbench.init("load-sprout-s" + scale, main.port(), scale));
             try (Connection c = main.connect()) {
                 dbBytes = Long.parseLong(Sql.queryString(c, "SELECT pg_database_size('postgres')"));
@@ -106,14 +124,17 @@ final class Dataset {
         }
         move(build.resolve("pages"), dir.resolve("store"));
         BenchEnv.deleteTree(build);
-        BenchEnv.log("dataset scale %d: Sprout store ready (%s MiB database, loaded in %.1f s)", scale,
-                dbBytes >> 20, sproutLoad.toMillis() / 1e3);
+        BenchEnv.log(
+                "dataset scale %d: Sprout store ready (%s MiB database, loaded in %.1f s)",
+                scale, dbBytes >> 20, sproutLoad.toMillis() / 1e3);
 
         BenchEnv.log("dataset scale %d: building the native cluster in %s", scale, dir.resolve("native"));
         Duration nativeLoad;
         try (NativeCluster cluster = new NativeCluster(install, dir.resolve("native"), password)) {
             cluster.initAndStart();
-            nativeLoad = Progress.during("dataset scale " + scale + ", native load", logs.resolve("pgbench").resolve("load-native-s" + scale + ".txt"),
+            nativeLoad = Progress.during(
+                    "dataset scale " + scale + ", native load",
+                    logs.resolve("pgbench").resolve("load-native-s" + scale + ".txt"),
                     () -> pgbench.init("load-native-s" + scale, cluster.port(), scale));
             try (Connection c = cluster.connect()) {
                 Sql.exec(c, "CHECKPOINT");
@@ -138,8 +159,11 @@ final class Dataset {
                 return false;
             }
         }
-        return p.getProperty("password") != null && p.getProperty("dbBytes") != null && p.getProperty("built") != null
-                && p.getProperty("sproutLoadMs") != null && p.getProperty("nativeLoadMs") != null;
+        return p.getProperty("password") != null
+                && p.getProperty("dbBytes") != null
+                && p.getProperty("built") != null
+                && p.getProperty("sproutLoadMs") != null
+                && p.getProperty("nativeLoadMs") != null;
     }
 
     private static Properties expected(int scale, PostgresInstall install) {

@@ -39,19 +39,32 @@ import picocli.CommandLine.TypeConversionException;
  * (the JSON instead, with {@code --json}, also written to {@code <docs>/e2e.json}); charts {@code <docs>/e2e-*.png};
  * logs to {@code <out>}.
  */
-@Command(name = "E2eBench", mixinStandardHelpOptions = true,
+@Command(
+        name = "E2eBench",
+        mixinStandardHelpOptions = true,
         description = "A Sprout branch against the ways people copy a PostgreSQL database today, end to end.")
 public final class E2eBench implements Callable<Integer> {
     @Mixin
     BenchOptions options;
+
     @Option(names = "--json", description = "also write <docs>/e2e.json and print it instead of the Markdown")
     boolean json;
-    @Option(names = "--scales", paramLabel = "LIST", split = ",", converter = Scale.class,
+
+    @Option(
+            names = "--scales",
+            paramLabel = "LIST",
+            split = ",",
+            converter = Scale.class,
             description = "pgbench scales of the copy step, comma-separated (default 7,70,700; 7,20 with --quick)")
     List<Integer> scales;
+
     @Option(names = "--docs", paramLabel = "DIR", description = "where the report, the charts and the JSON go")
     Path docs = Path.of("docs", "benchmarks");
-    @Option(names = "--machine", paramLabel = "FILE", description = "the machine's description (Markdown) for the report")
+
+    @Option(
+            names = "--machine",
+            paramLabel = "FILE",
+            description = "the machine's description (Markdown) for the report")
     Path machine;
 
     public static void main(String[] args) {
@@ -61,8 +74,13 @@ public final class E2eBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        E2eSettings s = E2eSettings.of(options.quick, scales == null ? null : scales.stream().distinct().sorted().toList(),
-                options.steps(E2eSettings.STEPS), json, docs.toAbsolutePath().normalize(), options.out("e2e"),
+        E2eSettings s = E2eSettings.of(
+                options.quick,
+                scales == null ? null : scales.stream().distinct().sorted().toList(),
+                options.steps(E2eSettings.STEPS),
+                json,
+                docs.toAbsolutePath().normalize(),
+                options.out("e2e"),
                 options.base("e2e"));
         Harness.configureLogging(s.logs());
         Files.createDirectories(s.docs());
@@ -81,11 +99,17 @@ public final class E2eBench implements Callable<Integer> {
         PostgresInstall install = PostgresInstall.locate();
 
         Duration estimate = Estimate.of(s);
-        BenchEnv.log("end-to-end benchmark, %s mode: steps %s; scales %s; PostgreSQL %d at %s; datasets under %s",
-                s.quick() ? "quick" : "full", E2eSettings.STEPS.stream().filter(s::runs).toList(), s.scales(),
-                install.majorVersion(), install.binDir(), s.base());
-        BenchEnv.log("this run will take about %d minutes (%s)", Math.max(1, Math.round(estimate.toSeconds() / 60.0)),
-                Estimate.describe(s));
+        BenchEnv.log(
+                "end-to-end benchmark, %s mode: steps %s; scales %s; PostgreSQL %d at %s; datasets under %s",
+                s.quick() ? "quick" : "full",
+                E2eSettings.STEPS.stream().filter(s::runs).toList(),
+                s.scales(),
+                install.majorVersion(),
+                install.binDir(),
+                s.base());
+        BenchEnv.log(
+                "this run will take about %d minutes (%s)",
+                Math.max(1, Math.round(estimate.toSeconds() / 60.0)), Estimate.describe(s));
 
         Instant started = Instant.now();
         long t0 = System.nanoTime();
@@ -94,7 +118,9 @@ public final class E2eBench implements Callable<Integer> {
         Map<Integer, Dataset.Ready> datasets = new TreeMap<>();
         List<Integer> needed = s.datasets();
         int stepNo = 0;
-        int stepCount = needed.size() + (s.runs("copy") ? s.scales().size() : 0) + (s.runs("many") ? 1 : 0)
+        int stepCount = needed.size()
+                + (s.runs("copy") ? s.scales().size() : 0)
+                + (s.runs("many") ? 1 : 0)
                 + (s.runs("workload") ? 1 : 0);
         for (int scale : needed) {
             progress(++stepNo, stepCount, t0, "dataset, pgbench scale " + scale);
@@ -161,8 +187,12 @@ public final class E2eBench implements Callable<Integer> {
         }
         System.out.print(s.json() ? jsonText : md);
         System.out.flush();
-        BenchEnv.log("took %d s; report %s%s; charts %s", Math.round(results.seconds), s.docs().resolve("e2e.md"),
-                s.json() ? ", JSON " + s.docs().resolve("e2e.json") : "", s.docs().resolve("e2e-*.png"));
+        BenchEnv.log(
+                "took %d s; report %s%s; charts %s",
+                Math.round(results.seconds),
+                s.docs().resolve("e2e.md"),
+                s.json() ? ", JSON " + s.docs().resolve("e2e.json") : "",
+                s.docs().resolve("e2e-*.png"));
         return results.failed() ? 1 : 0;
     }
 

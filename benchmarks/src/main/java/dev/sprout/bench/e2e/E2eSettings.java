@@ -25,20 +25,68 @@ import java.util.Set;
  * @param logs           where the logs go
  * @param base           where the cached datasets and the runs' scratch directories go
  */
-record E2eSettings(boolean quick, List<Integer> scales, int creates, int firstQueries, int manyBranches, int manyScale,
-        int workloadScale, Duration run, Duration warmup, int rounds, int clients, int threads, Set<String> steps,
-        boolean json, Path docs, Path logs, Path base) {
+record E2eSettings(
+        boolean quick,
+        List<Integer> scales,
+        int creates,
+        int firstQueries,
+        int manyBranches,
+        int manyScale,
+        int workloadScale,
+        Duration run,
+        Duration warmup,
+        int rounds,
+        int clients,
+        int threads,
+        Set<String> steps,
+        boolean json,
+        Path docs,
+        Path logs,
+        Path base) {
 
     static final List<String> STEPS = List.of("copy", "many", "workload");
 
-    static E2eSettings of(boolean quick, List<Integer> scales, Set<String> steps, boolean json, Path docs, Path logs, Path base) {
+    static E2eSettings of(
+            boolean quick, List<Integer> scales, Set<String> steps, boolean json, Path docs, Path logs, Path base) {
         List<Integer> s = scales != null ? scales : quick ? List.of(7, 20) : List.of(7, 70, 700);
         Set<String> st = steps.isEmpty() ? Set.copyOf(STEPS) : Set.copyOf(steps);
         return quick
-                ? new E2eSettings(true, s, 20, 3, 200, s.getFirst(), s.getFirst(), Duration.ofSeconds(6), Duration.ofSeconds(4),
-                        1, 4, 2, st, json, docs, logs, base)
-                : new E2eSettings(false, s, 100, 10, 1000, s.contains(70) ? 70 : s.getLast(), s.contains(70) ? 70 : s.getLast(),
-                        Duration.ofSeconds(60), Duration.ofSeconds(10), 3, 4, 2, st, json, docs, logs, base);
+                ? new E2eSettings(
+                        true,
+                        s,
+                        20,
+                        3,
+                        200,
+                        s.getFirst(),
+                        s.getFirst(),
+                        Duration.ofSeconds(6),
+                        Duration.ofSeconds(4),
+                        1,
+                        4,
+                        2,
+                        st,
+                        json,
+                        docs,
+                        logs,
+                        base)
+                : new E2eSettings(
+                        false,
+                        s,
+                        100,
+                        10,
+                        1000,
+                        s.contains(70) ? 70 : s.getLast(),
+                        s.contains(70) ? 70 : s.getLast(),
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(10),
+                        3,
+                        4,
+                        2,
+                        st,
+                        json,
+                        docs,
+                        logs,
+                        base);
     }
 
     /** Copies made by each baseline per dataset: one of a 10 GiB database takes minutes. */

@@ -31,7 +31,7 @@ final class Estimate {
         if (s.runs("workload")) {
             long run = s.run().toSeconds() + 2;
             long warm = s.warmup().toSeconds() + 1;
-            sec += 10 + s.rounds() * 6 * (run + warm); // three comparisons, two sides, each run after a warm-up
+            sec += 10 + 6L * s.rounds() * (run + warm); // three comparisons, two sides, each run after a warm-up
         }
         return Duration.ofSeconds(Math.round(sec));
     }
@@ -39,7 +39,10 @@ final class Estimate {
     static String describe(E2eSettings s) {
         StringBuilder b = new StringBuilder();
         for (int scale : s.datasets()) {
-            b.append(b.isEmpty() ? "" : ", ").append("scale ").append(scale).append(cached(s, scale) ? " cached" : " to build");
+            b.append(b.isEmpty() ? "" : ", ")
+                    .append("scale ")
+                    .append(scale)
+                    .append(cached(s, scale) ? " cached" : " to build");
         }
         return "datasets: " + b;
     }

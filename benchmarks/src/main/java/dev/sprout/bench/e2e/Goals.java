@@ -11,7 +11,11 @@ import java.util.Map;
  * reason (a step not run, a size this run did not have). Not thread-safe.
  */
 final class Goals {
-    enum Verdict { MET, MISSED, NOT_MEASURED }
+    enum Verdict {
+        MET,
+        MISSED,
+        NOT_MEASURED
+    }
 
     /**
      * One goal's verdict.
@@ -28,8 +32,13 @@ final class Goals {
     }
 
     void judge(String goal, String measured, boolean met, double value, double target, boolean standIn) {
-        goals.add(new Goal(goal, measured, Double.isNaN(value) ? Verdict.NOT_MEASURED : met ? Verdict.MET : Verdict.MISSED,
-                value, target, standIn));
+        goals.add(new Goal(
+                goal,
+                measured,
+                Double.isNaN(value) ? Verdict.NOT_MEASURED : met ? Verdict.MET : Verdict.MISSED,
+                value,
+                target,
+                standIn));
     }
 
     void notMeasured(String goal, String why) {
@@ -43,11 +52,15 @@ final class Goals {
     String render() {
         Table t = new Table("goal", "measured", "verdict");
         for (Goal g : goals) {
-            t.row(g.goal(), g.measured(), switch (g.verdict()) {
-                case MET -> "MET";
-                case MISSED -> "**MISSED**";
-                case NOT_MEASURED -> "not measured";
-            } + (g.standIn() && g.verdict() != Verdict.NOT_MEASURED ? " (on a stand-in)" : ""));
+            t.row(
+                    g.goal(),
+                    g.measured(),
+                    switch (g.verdict()) {
+                                case MET -> "MET";
+                                case MISSED -> "**MISSED**";
+                                case NOT_MEASURED -> "not measured";
+                            }
+                            + (g.standIn() && g.verdict() != Verdict.NOT_MEASURED ? " (on a stand-in)" : ""));
         }
         return t.render();
     }

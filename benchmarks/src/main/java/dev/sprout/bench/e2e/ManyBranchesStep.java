@@ -20,8 +20,13 @@ import java.util.List;
  */
 record ManyBranchesStep(E2eSettings s, Path work) {
     /** What the run gave. */
-    record Result(Dataset.Ready dataset, List<Double> createMs, long storeBytesBefore, long storeBytesAdded,
-            long timelineBytesAdded, double seconds) {
+    record Result(
+            Dataset.Ready dataset,
+            List<Double> createMs,
+            long storeBytesBefore,
+            long storeBytesAdded,
+            long timelineBytesAdded,
+            double seconds) {
 
         static final int WINDOW = 100;
 
@@ -53,7 +58,9 @@ record ManyBranchesStep(E2eSettings s, Path work) {
             long t = System.nanoTime();
             ms.addAll(CurlCreates.keptConnection(port, token, CopyStep.names("m-", s.manyBranches()), n -> {
                 if (n % 100 == 0 || n == s.manyBranches()) {
-                    BenchEnv.log("  many branches: %d/%d, %.0f s so far", n, s.manyBranches(), (System.nanoTime() - t) / 1e9);
+                    BenchEnv.log(
+                            "  many branches: %d/%d, %.0f s so far",
+                            n, s.manyBranches(), (System.nanoTime() - t) / 1e9);
                 }
             }));
             double seconds = (System.nanoTime() - t) / 1e9;

@@ -101,8 +101,13 @@ final class NativeCopies {
             Sql.exec(admin, "CREATE DATABASE " + name);
         }
         String host = "-h 127.0.0.1 -p " + cluster.port() + " -U " + Sql.SUPERUSER;
-        run(List.of("bash", "-c", "set -o pipefail; " + install.tool("pg_dump") + " " + host + " -Fc postgres | "
-                + install.tool("pg_restore") + " " + host + " -d " + name), logs.resolve("dump-restore-" + name + ".txt"),
+        run(
+                List.of(
+                        "bash",
+                        "-c",
+                        "set -o pipefail; " + install.tool("pg_dump") + " " + host + " -Fc postgres | "
+                                + install.tool("pg_restore") + " " + host + " -d " + name),
+                logs.resolve("dump-restore-" + name + ".txt"),
                 Duration.ofHours(3));
         long t1 = System.nanoTime();
         long t2 = firstQuery(cluster.port(), name);
@@ -121,12 +126,34 @@ final class NativeCopies {
         PostgresServer server = null;
         try {
             long t0 = System.nanoTime();
-            run(postgres.wrap(List.of(install.tool("pg_basebackup").toString(), "-h", "127.0.0.1", "-p",
-                    Integer.toString(cluster.port()), "-U", Sql.SUPERUSER, "-D", data.toString(), "-c", "fast",
-                    "-X", "stream")), logs.resolve("basebackup-" + name + ".txt"), Duration.ofHours(3));
+            run(
+                    postgres.wrap(List.of(
+                            install.tool("pg_basebackup").toString(),
+                            "-h",
+                            "127.0.0.1",
+                            "-p",
+                            Integer.toString(cluster.port()),
+                            "-U",
+                            Sql.SUPERUSER,
+                            "-D",
+                            data.toString(),
+                            "-c",
+                            "fast",
+                            "-X",
+                            "stream")),
+                    logs.resolve("basebackup-" + name + ".txt"),
+                    Duration.ofHours(3));
             long t1 = System.nanoTime();
-            ServerSpec spec = new ServerSpec(install, postgres, data, Ports.free(), sock, dir.resolve("postgres.log"),
-                    NativeCluster.pgSettings(install), Sql.SUPERUSER, password);
+            ServerSpec spec = new ServerSpec(
+                    install,
+                    postgres,
+                    data,
+                    Ports.free(),
+                    sock,
+                    dir.resolve("postgres.log"),
+                    NativeCluster.pgSettings(install),
+                    Sql.SUPERUSER,
+                    password);
             server = PostgresServer.start(spec);
             server.awaitReady(Duration.ofMinutes(10));
             long t2 = firstQuery(spec.port(), "postgres");
@@ -160,7 +187,8 @@ final class NativeCopies {
     void dropLeftovers() throws SQLException {
         List<String> left = new ArrayList<>();
         try (Connection admin = connect(cluster.port(), "template1");
-                var rs = admin.createStatement().executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'e2e\\_%'")) {
+                var rs = admin.createStatement()
+                        .executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'e2e\\_%'")) {
             while (rs.next()) {
                 left.add(rs.getString(1));
             }
@@ -195,7 +223,9 @@ final class NativeCopies {
 
     private void run(List<String> command, Path output, Duration timeout) {
         List<String> shown = new ArrayList<>(command);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(output.toFile());
         Map<String, String> env = pb.environment();
@@ -206,7 +236,8 @@ final class NativeCopies {
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", shown) + " did not finish within " + timeout + "; see " + output);
+                throw new IllegalStateException(
+                        String.join(" ", shown) + " did not finish within " + timeout + "; see " + output);
             }
             if (p.exitValue() != 0) {
                 throw new IllegalStateException(String.join(" ", shown) + " exited with " + p.exitValue() + ": "

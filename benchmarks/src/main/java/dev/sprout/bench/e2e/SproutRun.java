@@ -31,7 +31,8 @@ final class SproutRun implements AutoCloseable {
     }
 
     static SproutRun open(Dataset.Ready dataset, Path work) {
-        Path runDir = Harness.traversableDir(work.resolve("sprout-s" + dataset.scale() + "-" + UUID.randomUUID().toString().substring(0, 8)));
+        Path runDir = Harness.traversableDir(work.resolve("sprout-s" + dataset.scale() + "-"
+                + UUID.randomUUID().toString().substring(0, 8)));
         try {
             cloneTree(dataset.store(), runDir.resolve("pages"));
             SproutRun run = new SproutRun(BranchStack.start(runDir, dataset.password()), runDir, dataset);
@@ -53,8 +54,10 @@ final class SproutRun implements AutoCloseable {
         store.flush();
         long t0 = System.nanoTime();
         long deadline = t0 + Duration.ofMinutes(10).toNanos();
-        while (store.rocksProperty("rocksdb.num-running-compactions") > 0 || store.rocksProperty("rocksdb.compaction-pending") > 0
-                || store.rocksProperty("rocksdb.num-running-flushes") > 0 || store.rocksProperty("rocksdb.mem-table-flush-pending") > 0) {
+        while (store.rocksProperty("rocksdb.num-running-compactions") > 0
+                || store.rocksProperty("rocksdb.compaction-pending") > 0
+                || store.rocksProperty("rocksdb.num-running-flushes") > 0
+                || store.rocksProperty("rocksdb.mem-table-flush-pending") > 0) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the store " + runDir + " still compacts after 10 minutes");
             }
@@ -85,10 +88,11 @@ final class SproutRun implements AutoCloseable {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Path target = to.resolve(from.relativize(f).toString());
                 String name = f.getFileName().toString();
+                boolean skipped = !Files.isRegularFile(f) || name.equals("LOCK") || name.startsWith("LOG");
                 if (Files.isDirectory(f)) {
                     Files.createDirectories(target);
-                } else if (!Files.isRegularFile(f) || name.equals("LOCK") || name.startsWith("LOG")) {
-                    continue;
+                } else if (skipped) {
+                    // not part of a store's copy: its lock, its logs, anything but a regular file
                 } else if (name.endsWith(".sst") || name.endsWith(".blob")) {
                     Files.createLink(target, f);
                 } else {

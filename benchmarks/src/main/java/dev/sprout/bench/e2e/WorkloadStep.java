@@ -46,25 +46,49 @@ record WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
         List<Comparison> out = new ArrayList<>();
         try (SproutRun r = SproutRun.open(d, work);
                 NativeCluster cluster = new NativeCluster(install, d.nativeDir(), d.password())) {
-            CurlCreates.newConnection(r.stack.pageserver.httpPort(), r.stack.pageserver.credentials().admin().value(), BRANCH);
+            CurlCreates.newConnection(
+                    r.stack.pageserver.httpPort(),
+                    r.stack.pageserver.credentials().admin().value(),
+                    BRANCH);
             r.stack.control.wake(BRANCH);
             Compute compute = r.stack.control.compute(BRANCH).orElseThrow();
             cluster.start();
-            NativeCopies natives = new NativeCopies(install, cluster, d.password(), work, s.logs().resolve("copies"));
+            NativeCopies natives = new NativeCopies(
+                    install, cluster, d.password(), work, s.logs().resolve("copies"));
             natives.dropLeftovers();
             natives.createFromTemplate(NATIVE_DB);
             try {
                 Side branch = new Side("branch compute", base, compute.port(), compute::connect);
                 Side nat = new Side("native", base.withDatabase(NATIVE_DB), cluster.port(), () -> cluster.connect());
-                Side proxy = new Side("through the proxy", base.withOptions("branch=" + BRANCH), r.stack.proxy.port(), compute::connect);
-                List<String> common = List.of("-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()),
-                        "-P", s.quick() ? "5" : "10");
+                Side proxy = new Side(
+                        "through the proxy",
+                        base.withOptions("branch=" + BRANCH),
+                        r.stack.proxy.port(),
+                        compute::connect);
+                List<String> common = List.of(
+                        "-c",
+                        Integer.toString(s.clients()),
+                        "-j",
+                        Integer.toString(s.threads()),
+                        "-P",
+                        s.quick() ? "5" : "10");
                 long t = s.run().toSeconds();
                 long w = s.warmup().toSeconds();
                 out.add(compare("tpcb", "TPC-B", with(common, "-T", t), with(common, "-T", w), branch, nat));
-                out.add(compare("select", "select-only", with(common, "-S", "-T", t), with(common, "-S", "-T", w), branch, nat));
-                out.add(compare("proxy", "select-only, prepared", with(common, "-S", "-M", "prepared", "-T", t),
-                        with(common, "-S", "-M", "prepared", "-T", w), proxy, new Side("direct", base, compute.port(), compute::connect)));
+                out.add(compare(
+                        "select",
+                        "select-only",
+                        with(common, "-S", "-T", t),
+                        with(common, "-S", "-T", w),
+                        branch,
+                        nat));
+                out.add(compare(
+                        "proxy",
+                        "select-only, prepared",
+                        with(common, "-S", "-M", "prepared", "-T", t),
+                        with(common, "-S", "-M", "prepared", "-T", w),
+                        proxy,
+                        new Side("direct", base, compute.port(), compute::connect)));
             } finally {
                 natives.drop(NATIVE_DB);
             }
@@ -78,7 +102,8 @@ record WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
 
     private record Side(String label, Pgbench pgbench, int port, Connector server) {}
 
-    private Comparison compare(String slug, String name, List<String> args, List<String> warmup, Side a, Side b) throws SQLException {
+    private Comparison compare(String slug, String name, List<String> args, List<String> warmup, Side a, Side b)
+            throws SQLException {
         List<Double> aTps = new ArrayList<>();
         List<Double> bTps = new ArrayList<>();
         for (int round = 1; round <= s.rounds(); round++) {
@@ -94,8 +119,9 @@ record WorkloadStep(E2eSettings s, PostgresInstall install, Path work) {
                 BenchEnv.settleDisk();
                 Pgbench.Result res = side.pgbench().bench(label, side.port(), args, s.run());
                 (side == a ? aTps : bTps).add(res.tps());
-                BenchEnv.log("  workload %s round %d/%d, %s: %.0f tps, latency %.2f ms", name, round, s.rounds(), side.label(),
-                        res.tps(), res.latencyMs());
+                BenchEnv.log(
+                        "  workload %s round %d/%d, %s: %.0f tps, latency %.2f ms",
+                        name, round, s.rounds(), side.label(), res.tps(), res.latencyMs());
             }
         }
         return new Comparison(name, "pgbench " + String.join(" ", args), a.label(), b.label(), aTps, bTps);

@@ -3,6 +3,7 @@ package dev.sprout.bench.kit;
 import dev.sprout.bench.support.BenchEnv;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,10 +25,15 @@ public final class BenchOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "small data and short runs: proves that everything runs; the figures mean little")
+    @Option(
+            names = "--quick",
+            description = "small data and short runs: proves that everything runs; the figures mean little")
     public boolean quick;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "where the report and the logs go (default: benchmarks/target/bench-NAME/TIME)")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "where the report and the logs go (default: benchmarks/target/bench-NAME/TIME)")
     Path out;
 
     @Option(names = "--base", paramLabel = "DIR", description = "where the data go (default: $SPROUT_BENCH_DIR/NAME)")
@@ -44,7 +50,9 @@ public final class BenchOptions {
 
     /** {@code --base}, or {@code <SPROUT_BENCH_DIR>/<name>}; absolute. */
     public Path base(String name) {
-        return (base != null ? base : BenchEnv.baseDir().resolve(name)).toAbsolutePath().normalize();
+        return (base != null ? base : BenchEnv.baseDir().resolve(name))
+                .toAbsolutePath()
+                .normalize();
     }
 
     /** Whether {@code --base} was given. */
@@ -57,8 +65,10 @@ public final class BenchOptions {
         Set<String> steps = new LinkedHashSet<>();
         for (String step : named == null ? List.<String>of() : named) {
             if (!all.contains(step)) {
-                throw new ParameterException(spec.commandLine(), "unknown argument '" + step + "'"
-                        + (all.isEmpty() ? "" : " (steps: " + String.join(", ", all) + ")"));
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "unknown argument '" + step + "'"
+                                + (all.isEmpty() ? "" : " (steps: " + String.join(", ", all) + ")"));
             }
             steps.add(step);
         }
@@ -67,7 +77,7 @@ public final class BenchOptions {
 
     /** A date and time for directory names: {@code 20260101-120000}. */
     public static String stamp() {
-        return LocalDateTime.now().format(STAMP);
+        return LocalDateTime.now(ZoneId.systemDefault()).format(STAMP); // a local time names the run
     }
 
     /** A whole number of at least 1, for counts such as {@code --rounds N}. */
@@ -88,7 +98,11 @@ public final class BenchOptions {
 
     /** {@code --rounds N}, for the harnesses that repeat their measurements in rounds (a mixin of its own). */
     public static final class Rounds {
-        @Option(names = "--rounds", paramLabel = "N", converter = Positive.class, description = "rounds of each measurement")
+        @Option(
+                names = "--rounds",
+                paramLabel = "N",
+                converter = Positive.class,
+                description = "rounds of each measurement")
         Integer rounds;
 
         /** {@code --rounds}, or {@code quick} / {@code full} as the mode asks. */

@@ -21,7 +21,8 @@ public final class Cpu {
      * benchmark's own processes used in it.
      */
     public record Window(double others, double own, double steal, double loadBefore, double ownCpuMs, double jvmCpuMs) {
-        public static final Window NONE = new Window(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        public static final Window NONE =
+                new Window(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
         /** CPU time of the tree without this JVM's own threads: PostgreSQL's processes and pgbench. */
         public double childrenCpuMs() {
@@ -40,7 +41,8 @@ public final class Cpu {
             for (ProcessHandle d : me.descendants().toList()) {
                 own += ticks(d.pid(), true);
             }
-            return Optional.of(sample(Files.readAllLines(Path.of("/proc/stat")).getFirst(), own, ticks(self, false), load1()));
+            return Optional.of(
+                    sample(Files.readAllLines(Path.of("/proc/stat")).getFirst(), own, ticks(self, false), load1()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -49,7 +51,7 @@ public final class Cpu {
     /** A sample from the {@code cpu} line of {@code /proc/stat} and the benchmark's own ticks. */
     static Sample sample(String procStatCpuLine, long own, long jvm, double load1) {
         // cpu user nice system idle iowait irq softirq steal (guest time is included in user)
-        String[] cpu = procStatCpuLine.trim().split("\\s+");
+        String[] cpu = procStatCpuLine.trim().split("\\s+", -1);
         long user = Long.parseLong(cpu[1]), nice = Long.parseLong(cpu[2]), system = Long.parseLong(cpu[3]);
         long idle = Long.parseLong(cpu[4]), iowait = Long.parseLong(cpu[5]), irq = Long.parseLong(cpu[6]);
         long softirq = Long.parseLong(cpu[7]), steal = cpu.length > 8 ? Long.parseLong(cpu[8]) : 0;
@@ -58,20 +60,29 @@ public final class Cpu {
     }
 
     public static Window between(Optional<Sample> before, Optional<Sample> after) {
-        if (before.isEmpty() || after.isEmpty() || after.get().all() <= before.get().all()) {
+        if (before.isEmpty()
+                || after.isEmpty()
+                || after.get().all() <= before.get().all()) {
             return Window.NONE;
         }
         Sample a = before.get(), b = after.get();
         double all = b.all() - a.all();
         double own = b.own() - a.own();
         double others = Math.max(0, (b.busy() - a.busy()) - own);
-        return new Window(others / all, own / all, (b.steal() - a.steal()) / all, a.load1(), own * 10.0, (b.jvm() - a.jvm()) * 10.0);
+        return new Window(
+                others / all,
+                own / all,
+                (b.steal() - a.steal()) / all,
+                a.load1(),
+                own * 10.0,
+                (b.jvm() - a.jvm()) * 10.0);
     }
 
     /** The 1-minute load average now, or NaN. */
     public static double load1() {
         try {
-            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+            return Double.parseDouble(
+                    Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", -1)[0]);
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
@@ -90,7 +101,7 @@ public final class Cpu {
     }
 
     static long ticks(String stat, boolean withChildren) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
         long own = Long.parseLong(f[11]) + Long.parseLong(f[12]);
         return withChildren ? own + Long.parseLong(f[13]) + Long.parseLong(f[14]) : own;
     }

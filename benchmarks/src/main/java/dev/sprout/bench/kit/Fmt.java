@@ -10,6 +10,7 @@ public final class Fmt {
 
     private Fmt() {}
 
+    @SuppressWarnings("AnnotateFormatMethod") // a Locale.ROOT String.format; callers pass literal formats
     public static String f(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);
     }

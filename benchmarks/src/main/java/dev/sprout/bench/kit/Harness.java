@@ -55,7 +55,8 @@ public final class Harness {
         Files.createDirectories(logs);
         if (System.getProperty("logback.configurationFile") == null) {
             Path config = logs.resolve("logback.xml");
-            Files.writeString(config, LOGBACK.replace("@LOG@", logs.resolve("harness.log").toString()));
+            Files.writeString(
+                    config, LOGBACK.replace("@LOG@", logs.resolve("harness.log").toString()));
             System.setProperty("logback.configurationFile", config.toString());
         }
     }
@@ -66,7 +67,8 @@ public final class Harness {
      */
     public static void requireRoot(String program) {
         if (!"root".equals(System.getProperty("user.name"))) {
-            System.err.println(program + ": run as root (it mounts FUSE filesystems for user postgres and runs PostgreSQL as that user)");
+            System.err.println(program
+                    + ": run as root (it mounts FUSE filesystems for user postgres and runs PostgreSQL as that user)");
             System.exit(2);
         }
     }
@@ -146,8 +148,11 @@ public final class Harness {
          * failed). Call it after {@link #close}.
          */
         public int finish(String intro) throws IOException {
-            publish(out, intro + ". Run took " + Math.round((System.nanoTime() - started) / 1e9) + " s; 1-minute load average "
-                    + Fmt.dec(loadBefore, 2) + " before, " + Fmt.dec(Cpu.load1(), 2) + " after.\n\n" + report.render());
+            publish(
+                    out,
+                    intro + ". Run took " + Math.round((System.nanoTime() - started) / 1e9)
+                            + " s; 1-minute load average " + Fmt.dec(loadBefore, 2) + " before, "
+                            + Fmt.dec(Cpu.load1(), 2) + " after.\n\n" + report.render());
             return report.failed() ? 1 : 0;
         }
 

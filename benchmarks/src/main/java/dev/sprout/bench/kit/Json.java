@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code NaN}, which JSON has not; a whole double as an integer.
  */
 public final class Json {
-    private static final JsonSerializer<Double> DOUBLES = (d, type, context) -> !Double.isFinite(d) ? JsonNull.INSTANCE
+    private static final JsonSerializer<Double> DOUBLES = (d, type, context) -> !Double.isFinite(d)
+            ? JsonNull.INSTANCE
             : d == Math.rint(d) && Math.abs(d) < 1e15 ? new JsonPrimitive((long) (double) d) : new JsonPrimitive(d);
 
     private static final Gson GSON = new GsonBuilder()

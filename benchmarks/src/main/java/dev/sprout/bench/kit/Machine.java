@@ -17,18 +17,29 @@ import picocli.CommandLine.Option;
  * JDK, and as asked PostgreSQL, libfuse, further rows, the load average and the command. The values come from the
  * same commands an operator would type ({@code nproc}, {@code free -h}, {@code df -h}, ...).
  */
-@Command(name = "Machine", mixinStandardHelpOptions = true, description = "Prints the machine's description as a Markdown table.")
+@Command(
+        name = "Machine",
+        mixinStandardHelpOptions = true,
+        description = "Prints the machine's description as a Markdown table.")
 public final class Machine implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "the benchmark directory, whose disk is described")
     Path dir = Path.of("/var/tmp");
-    @Option(names = "--postgres", paramLabel = "BIN", description = "PostgreSQL's bin directory: its postgres and pgbench versions")
+
+    @Option(
+            names = "--postgres",
+            paramLabel = "BIN",
+            description = "PostgreSQL's bin directory: its postgres and pgbench versions")
     Path postgres;
+
     @Option(names = "--fuse", description = "libfuse's version (fusermount3)")
     boolean fuse;
+
     @Option(names = "--row", paramLabel = "WHAT=VALUE", description = "a further row (repeatable, in order)")
     List<String> rows = new ArrayList<>();
+
     @Option(names = "--load", description = "the load average now")
     boolean load;
+
     @Option(names = "--command", paramLabel = "TEXT", description = "the command that ran the benchmark")
     String command;
 
@@ -46,15 +57,21 @@ public final class Machine implements Callable<Integer> {
         Table t = new Table("what", "value");
         t.row("CPUs (`nproc`)", run("nproc") + " (" + cpuModel() + ")");
         t.row("memory", field(run("free", "-h"), "Mem:", 1));
-        String[] df = last(run("df", "-h", "--output=source,fstype,size,avail", dir.toString())).split("\\s+");
-        t.row("disk (`df -h` of the benchmark directory)", df.length < 4 ? "" : df[0] + ", " + df[1] + ", " + df[2] + ", " + df[3] + " free");
+        String[] df = last(run("df", "-h", "--output=source,fstype,size,avail", dir.toString()))
+                .split("\\s+", -1);
+        t.row(
+                "disk (`df -h` of the benchmark directory)",
+                df.length < 4 ? "" : df[0] + ", " + df[1] + ", " + df[2] + ", " + df[3] + " free");
         t.row("kernel (`uname -r`)", run("uname", "-r"));
         String home = System.getProperty("java.home");
         t.row("JDK", first(run(home + "/bin/java", "-version")) + " (" + home + ")");
         if (postgres != null) {
             String pg = run(postgres + "/postgres", "--version");
             String pgbench = run(postgres + "/pgbench", "--version");
-            t.row("PostgreSQL", (pg.isEmpty() ? "not found at " + postgres : pg) + "; " + (pgbench.isEmpty() ? "no pgbench" : pgbench));
+            t.row(
+                    "PostgreSQL",
+                    (pg.isEmpty() ? "not found at " + postgres : pg) + "; "
+                            + (pgbench.isEmpty() ? "no pgbench" : pgbench));
         }
         if (fuse) {
             t.row("libfuse", first(run("fusermount3", "--version")));
@@ -75,7 +92,7 @@ public final class Machine implements Callable<Integer> {
     /** The 1-, 5- and 15-minute load averages, as {@code /proc/loadavg} has them. */
     public static String loadAverage() {
         try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", -1);
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException | RuntimeException e) {
             return "?";
@@ -84,8 +101,11 @@ public final class Machine implements Callable<Integer> {
 
     private static String cpuModel() {
         try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .orElse("?");
         } catch (IOException e) {
             return "?";
         }
@@ -93,8 +113,13 @@ public final class Machine implements Callable<Integer> {
 
     /** The {@code index}-th field of the line of {@code text} that starts with {@code label}. */
     static String field(String text, String label, int index) {
-        return text.lines().filter(l -> l.startsWith(label)).findFirst().map(l -> l.trim().split("\\s+"))
-                .filter(f -> f.length > index).map(f -> f[index]).orElse("");
+        return text.lines()
+                .filter(l -> l.startsWith(label))
+                .findFirst()
+                .map(l -> l.trim().split("\\s+"))
+                .filter(f -> f.length > index)
+                .map(f -> f[index])
+                .orElse("");
     }
 
     private static String first(String text) {

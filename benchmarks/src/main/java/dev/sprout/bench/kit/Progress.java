@@ -25,20 +25,25 @@ public final class Progress {
 
     /** Runs {@code body}, logging {@code every} so often how long it has run and the last line of {@code output} (null: none). */
     public static <T> T during(String what, Path output, Duration every, Supplier<T> body) {
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().factory());
         long started = System.nanoTime();
-        ticker.scheduleAtFixedRate(() -> {
-            String last = "";
-            if (output != null) {
-                try {
-                    List<String> lines = Files.exists(output) ? Files.readAllLines(output) : List.of();
-                    last = lines.isEmpty() ? "" : ": " + lines.getLast().strip();
-                } catch (IOException | RuntimeException e) {
-                    last = ": (cannot read " + output + ")";
-                }
-            }
-            BenchEnv.log("  %s, %d s%s", what, Math.round((System.nanoTime() - started) / 1e9), last);
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    String last = "";
+                    if (output != null) {
+                        try {
+                            List<String> lines = Files.exists(output) ? Files.readAllLines(output) : List.of();
+                            last = lines.isEmpty() ? "" : ": " + lines.getLast().strip();
+                        } catch (IOException | RuntimeException e) {
+                            last = ": (cannot read " + output + ")";
+                        }
+                    }
+                    BenchEnv.log("  %s, %d s%s", what, Math.round((System.nanoTime() - started) / 1e9), last);
+                },
+                every.toMillis(),
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
         try {
             return body.get();
         } finally {

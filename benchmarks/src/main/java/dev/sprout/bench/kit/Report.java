@@ -23,7 +23,8 @@ public final class Report {
     }
 
     public void failure(String step, Throwable e) {
-        failures.add("- **" + step + " failed**: `" + String.valueOf(e).replace("`", "'").replace("\n", " ") + "`");
+        failures.add("- **" + step + " failed**: `"
+                + String.valueOf(e).replace("`", "'").replace("\n", " ") + "`");
     }
 
     public boolean failed() {

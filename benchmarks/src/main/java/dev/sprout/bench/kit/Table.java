@@ -21,7 +21,8 @@ public final class Table {
 
     public Table row(Object... cells) {
         if (cells.length != headers.size()) {
-            throw new IllegalArgumentException(cells.length + " cells for " + headers.size() + " columns: " + List.of(cells));
+            throw new IllegalArgumentException(
+                    cells.length + " cells for " + headers.size() + " columns: " + List.of(cells));
         }
         List<String> r = new ArrayList<>();
         for (Object c : cells) {
@@ -32,7 +33,8 @@ public final class Table {
     }
 
     public String render() {
-        StringBuilder s = new StringBuilder("| ").append(String.join(" | ", headers)).append(" |\n|");
+        StringBuilder s =
+                new StringBuilder("| ").append(String.join(" | ", headers)).append(" |\n|");
         for (boolean r : right) {
             s.append(r ? " ---: |" : " --- |");
         }

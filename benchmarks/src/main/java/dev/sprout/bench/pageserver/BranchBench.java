@@ -75,15 +75,23 @@ final class BranchBench {
             Measured disk = DiskSync.measure(settings.row(), () -> MachineLoad.read(OptionalLong.empty()));
             add("disk: append 8 KiB + fdatasync", disk.latency(), MachineLoad.othersShare(disk));
             inProcess(dir, ds.timeline(), body, "before");
-            try (ServerUnderTest server = ServerUnderTest.start(settings.server(), dir, GetPagesBench.PAGE_CACHE_ON, settings.out());
-                 ApiClient api = Management.client(server);
-                 RawHttpClient raw = new RawHttpClient("127.0.0.1", server.httpPort(), server.credentials().admin().value())) {
+            try (ServerUnderTest server =
+                            ServerUnderTest.start(settings.server(), dir, GetPagesBench.PAGE_CACHE_ON, settings.out());
+                    ApiClient api = Management.client(server);
+                    RawHttpClient raw = new RawHttpClient(
+                            "127.0.0.1",
+                            server.httpPort(),
+                            server.credentials().admin().value())) {
                 IntSupplier count = () -> Management.timelines(api);
                 for (int i = 0; i < settings.clientWarmup(); i++) {
                     api.get("/healthz"); // the JDK client's own code gets compiled too
                 }
-                Timed t = branches(count, i -> api.send("POST", "/v1/timelines", body).body(),
-                        id -> api.send("DELETE", "/v1/timelines/" + id, null), server.childPid(), true);
+                Timed t = branches(
+                        count,
+                        i -> api.send("POST", "/v1/timelines", body).body(),
+                        id -> api.send("DELETE", "/v1/timelines/" + id, null),
+                        server.childPid(),
+                        true);
                 add("pageserver `POST /v1/timelines`, end to end", t.create(), t.createCpu());
                 add("pageserver `DELETE /v1/timelines/{id}`, end to end", t.delete(), OptionalDouble.empty());
 
@@ -91,8 +99,12 @@ final class BranchBench {
                 for (int i = 0; i < settings.clientWarmup(); i++) {
                     raw.get("/healthz");
                 }
-                t = branches(count, i -> raw.expect(raw.post("/v1/timelines", body), 201),
-                        id -> raw.expect(raw.delete("/v1/timelines/" + id), 200), server.childPid(), false);
+                t = branches(
+                        count,
+                        i -> raw.expect(raw.post("/v1/timelines", body), 201),
+                        id -> raw.expect(raw.delete("/v1/timelines/" + id), 200),
+                        server.childPid(),
+                        false);
                 add("diagnostic: `POST` with a blocking-socket client", t.create(), t.createCpu());
                 add("diagnostic: `DELETE` with a blocking-socket client", t.delete(), OptionalDouble.empty());
             }
@@ -108,12 +120,19 @@ final class BranchBench {
             parentGiB = store.timeline(parent).logicalBytes() / (double) (1L << 30);
             long lsn = store.timeline(parent).lastLsn();
             IntSupplier count = () -> store.timelines().size();
-            List<TimelineId> ids = Stream.generate(TimelineId::random).limit(settings.branchWarmup() + settings.branches()).toList();
+            List<TimelineId> ids = Stream.generate(TimelineId::random)
+                    .limit(settings.branchWarmup() + settings.branches())
+                    .toList();
             Map<String, TimelineId> byText = ids.stream().collect(Collectors.toMap(TimelineId::toString, id -> id));
-            Timed t = branches(count, i -> {
-                store.branch(ids.get(i), parent, lsn);
-                return ids.get(i).toString();
-            }, id -> store.deleteTimeline(byText.get(id)), OptionalLong.empty(), false);
+            Timed t = branches(
+                    count,
+                    i -> {
+                        store.branch(ids.get(i), parent, lsn);
+                        return ids.get(i).toString();
+                    },
+                    id -> store.deleteTimeline(byText.get(id)),
+                    OptionalLong.empty(),
+                    false);
             add("in-process `PageStore.branch`, " + when, t.create(), t.createCpu());
             add("in-process `PageStore.deleteTimeline`, " + when, t.delete(), OptionalDouble.empty());
 
@@ -123,9 +142,16 @@ final class BranchBench {
             try {
                 ManagementApi api = new ManagementApi(store, registry, TimelineEvents.NONE);
                 byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-                t = branches(count, i -> expect(api.handle(new ApiRequest("POST", "/v1/timelines", Map.of(), bytes)), 201),
-                        id -> expect(api.handle(ApiRequest.of("DELETE", "/v1/timelines/" + id)), 200), OptionalLong.empty(), false);
-                add("diagnostic: in-process `ManagementApi.handle` (no HTTP), " + when, t.create(), OptionalDouble.empty());
+                t = branches(
+                        count,
+                        i -> expect(api.handle(new ApiRequest("POST", "/v1/timelines", Map.of(), bytes)), 201),
+                        id -> expect(api.handle(ApiRequest.of("DELETE", "/v1/timelines/" + id)), 200),
+                        OptionalLong.empty(),
+                        false);
+                add(
+                        "diagnostic: in-process `ManagementApi.handle` (no HTTP), " + when,
+                        t.create(),
+                        OptionalDouble.empty());
             } finally {
                 registry.close();
             }
@@ -139,7 +165,11 @@ final class BranchBench {
      * timeline, or its id), timing each measured one and the machine's CPU over them; then deletes them all, each
      * timed, and checks that the timeline {@code count} is back to what it was.
      */
-    private Timed branches(IntSupplier count, IntFunction<String> create, Consumer<String> delete, OptionalLong serverPid,
+    private Timed branches(
+            IntSupplier count,
+            IntFunction<String> create,
+            Consumer<String> delete,
+            OptionalLong serverPid,
             boolean progress) {
         int before = count.getAsInt();
         int total = settings.branchWarmup() + settings.branches();
@@ -166,7 +196,8 @@ final class BranchBench {
             deletes.add(System.nanoTime() - started);
         }
         if (count.getAsInt() != before) {
-            throw new IllegalStateException(count.getAsInt() + " timelines after deleting the branches, " + before + " before");
+            throw new IllegalStateException(
+                    count.getAsInt() + " timelines after deleting the branches, " + before + " before");
         }
         return new Timed(creates.summary(), deletes.summary(), createCpu);
     }
@@ -180,34 +211,75 @@ final class BranchBench {
 
     private void add(String what, Latency l, OptionalDouble othersCpu) {
         rows.add(new Row(what, l, othersCpu));
-        BenchEnv.log("branch: %-55s p50 %s µs, p99 %s µs, max %s µs, others' CPU %s (%,d samples)", what, Fmt.us(l.p50()),
-                Fmt.us(l.p99()), Fmt.us(l.max()), Fmt.share(othersCpu), l.count());
+        BenchEnv.log(
+                "branch: %-55s p50 %s µs, p99 %s µs, max %s µs, others' CPU %s (%,d samples)",
+                what, Fmt.us(l.p50()), Fmt.us(l.p99()), Fmt.us(l.max()), Fmt.share(othersCpu), l.count());
     }
 
     private void report(Report report) {
         StringBuilder s = new StringBuilder("#### Branch creation\n\n");
-        s.append(String.format(java.util.Locale.ROOT, "Parent: the `10gib` dataset's timeline, %.2f GiB of pages (logical size).%n%n", parentGiB));
-        Table t = new Table("what", "samples>", "mean µs>", "p50 µs>", "p90 µs>", "p99 µs>", "p99.9 µs>", "max µs>", "others' CPU>");
+        s.append(String.format(
+                java.util.Locale.ROOT,
+                "Parent: the `10gib` dataset's timeline, %.2f GiB of pages (logical size).%n%n",
+                parentGiB));
+        Table t = new Table(
+                "what",
+                "samples>",
+                "mean µs>",
+                "p50 µs>",
+                "p90 µs>",
+                "p99 µs>",
+                "p99.9 µs>",
+                "max µs>",
+                "others' CPU>");
         for (Row r : rows) {
             Latency l = r.latency();
-            t.row(r.what(), Fmt.count(l.count()), Fmt.us(l.mean()), Fmt.us(l.p50()), Fmt.us(l.p90()), Fmt.us(l.p99()),
-                    Fmt.us(l.p999()), Fmt.us(l.max()), Fmt.share(r.othersCpu()));
+            t.row(
+                    r.what(),
+                    Fmt.count(l.count()),
+                    Fmt.us(l.mean()),
+                    Fmt.us(l.p50()),
+                    Fmt.us(l.p90()),
+                    Fmt.us(l.p99()),
+                    Fmt.us(l.p999()),
+                    Fmt.us(l.max()),
+                    Fmt.share(r.othersCpu()));
         }
         s.append(t.render()).append('\n');
         Latency api = latency("pageserver `POST");
-        double inP50 = rows.stream().filter(r -> r.what().startsWith("in-process `PageStore.branch`")).mapToDouble(r -> r.latency().p50()).average().orElse(Double.NaN);
-        double inP99 = rows.stream().filter(r -> r.what().startsWith("in-process `PageStore.branch`")).mapToDouble(r -> r.latency().p99()).average().orElse(Double.NaN);
+        double inP50 = rows.stream()
+                .filter(r -> r.what().startsWith("in-process `PageStore.branch`"))
+                .mapToDouble(r -> r.latency().p50())
+                .average()
+                .orElse(Double.NaN);
+        double inP99 = rows.stream()
+                .filter(r -> r.what().startsWith("in-process `PageStore.branch`"))
+                .mapToDouble(r -> r.latency().p99())
+                .average()
+                .orElse(Double.NaN);
         double diskP50 = latency("disk").p50();
-        s.append(String.format(java.util.Locale.ROOT,
+        s.append(String.format(
+                java.util.Locale.ROOT,
                 "API ÷ in-process `PageStore.branch` (mean of before and after): p50 %s (%s µs added), p99 %s. API p50 ÷ disk sync p50: %s.%n",
-                Fmt.ratio(api.p50() / inP50), Fmt.us(api.p50() - inP50), Fmt.ratio(api.p99() / inP99), Fmt.ratio(api.p50() / diskP50)));
+                Fmt.ratio(api.p50() / inP50),
+                Fmt.us(api.p50() - inP50),
+                Fmt.ratio(api.p99() / inP99),
+                Fmt.ratio(api.p50() / diskP50)));
         report.section(s.toString());
-        report.goal(String.format(java.util.Locale.ROOT, "branch creation through the API p99 <= 10 ms end to end (%.0f GiB parent)", parentGiB),
+        report.goal(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "branch creation through the API p99 <= 10 ms end to end (%.0f GiB parent)",
+                        parentGiB),
                 Fmt.us(api.p99()) + " µs (p50 " + Fmt.us(api.p50()) + " µs; in-process p99 " + Fmt.us(inP99) + " µs)",
                 api.p99() <= 10_000_000);
     }
 
     private Latency latency(String prefix) {
-        return rows.stream().filter(r -> r.what().startsWith(prefix)).findFirst().map(Row::latency).orElse(Latency.EMPTY);
+        return rows.stream()
+                .filter(r -> r.what().startsWith(prefix))
+                .findFirst()
+                .map(Row::latency)
+                .orElse(Latency.EMPTY);
     }
 }

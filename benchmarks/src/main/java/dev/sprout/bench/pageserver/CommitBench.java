@@ -72,20 +72,30 @@ final class CommitBench {
         Path serverDir = BenchEnv.newWorkDir("commit-pageserver");
         List<PageClient> clients = new ArrayList<>();
         try (PageStore store = PageStore.open(StoreOptions.defaults(storeDir));
-             ServerUnderTest server = ServerUnderTest.start(settings.server(), serverDir, GetPagesBench.PAGE_CACHE_ON, settings.out())) {
+                ServerUnderTest server = ServerUnderTest.start(
+                        settings.server(), serverDir, GetPagesBench.PAGE_CACHE_ON, settings.out())) {
             try {
                 InProcess local = new InProcess(store);
                 Network remote = new Network(server, clients);
                 Probe localProbe = cpuHere.and(() -> stats(store.commitStats()));
-                Probe remoteProbe = ((Probe) () -> MachineLoad.read(server.childPid())).and(() -> stats(server.commitStats()));
+                Probe remoteProbe =
+                        ((Probe) () -> MachineLoad.read(server.childPid())).and(() -> stats(server.commitStats()));
                 // Each shape in-process, then through the pageserver, a few seconds apart: the disk drifts.
                 for (int[] shape : SHAPES) {
                     int committers = shape[0];
                     int pages = shape[1];
-                    row("in-process", committers, pages, () -> ThreadLoop.run("commit", committers, 1, settings.row(), localProbe,
-                            t -> local.commit(t, pages)));
-                    row("pageserver", committers, pages, () -> ClosedLoop.run(committers, 1, settings.row(), remoteProbe,
-                            c -> remote.commit(c, pages)));
+                    row(
+                            "in-process",
+                            committers,
+                            pages,
+                            () -> ThreadLoop.run(
+                                    "commit", committers, 1, settings.row(), localProbe, t -> local.commit(t, pages)));
+                    row(
+                            "pageserver",
+                            committers,
+                            pages,
+                            () -> ClosedLoop.run(
+                                    committers, 1, settings.row(), remoteProbe, c -> remote.commit(c, pages)));
                 }
             } finally {
                 clients.forEach(PageClient::close); // before the server, which would otherwise make them reconnect
@@ -136,12 +146,19 @@ final class CommitBench {
             try (ApiClient api = Management.client(server)) {
                 for (int c = 0; c < MAX_COMMITTERS; c++) {
                     String timeline = Management.createRoot(api);
-                    PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential(server.credentials().pageService().value()));
+                    PageClient client = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
+                            .withCredential(server.credentials().pageService().value()));
                     clients.add(client);
                     sessions[c] = client.attach(timeline, AttachMode.takeOver()).join();
                     files[c] = sessions[c].create("/data", 0600, 0, 0).join().fileId();
-                    sessions[c].commit(List.of(), List.of(Resize.newBuilder().setFileId(files[c])
-                            .setSize((long) FILE_BLOCKS * Pages.PAGE_SIZE).build())).join();
+                    sessions[c]
+                            .commit(
+                                    List.of(),
+                                    List.of(Resize.newBuilder()
+                                            .setFileId(files[c])
+                                            .setSize((long) FILE_BLOCKS * Pages.PAGE_SIZE)
+                                            .build()))
+                            .join();
                 }
             }
             for (int i = 0; i < POOL; i++) {
@@ -153,7 +170,11 @@ final class CommitBench {
             List<PageWrite> writes = new ArrayList<>(pages);
             for (int p = 0; p < pages; p++) {
                 int n = next[c]++;
-                writes.add(PageWrite.newBuilder().setFileId(files[c]).setBlock(n % FILE_BLOCKS).setData(data[n % POOL]).build());
+                writes.add(PageWrite.newBuilder()
+                        .setFileId(files[c])
+                        .setBlock(n % FILE_BLOCKS)
+                        .setData(data[n % POOL])
+                        .build());
             }
             return sessions[c].commit(writes, List.of());
         }
@@ -167,47 +188,101 @@ final class CommitBench {
         Measured m = run.get();
         rows.add(new Row(where, committers, pages, m));
         Latency l = m.latency();
-        BenchEnv.log("commit: %-10s %2d committer(s) x %d page(s): %,8.0f commits/s, p50 %s µs, p99 %s µs, %s commits per WAL sync, others' CPU %s (%,d samples)",
-                where, committers, pages, m.unitsPerSecond(), Fmt.us(l.p50()), Fmt.us(l.p99()), perSync(m),
-                Fmt.share(MachineLoad.othersShare(m)), l.count());
+        BenchEnv.log(
+                "commit: %-10s %2d committer(s) x %d page(s): %,8.0f commits/s, p50 %s µs, p99 %s µs, %s commits per WAL sync, others' CPU %s (%,d samples)",
+                where,
+                committers,
+                pages,
+                m.unitsPerSecond(),
+                Fmt.us(l.p50()),
+                Fmt.us(l.p99()),
+                perSync(m),
+                Fmt.share(MachineLoad.othersShare(m)),
+                l.count());
     }
 
     private static String perSync(Measured m) {
         if (m.counter("walWrites").isEmpty() || m.counter("walWrites").getAsLong() == 0) {
             return "–";
         }
-        return Fmt.dec(m.counter("commits").getAsLong() / (double) m.counter("walWrites").getAsLong(), 2);
+        return Fmt.dec(
+                m.counter("commits").getAsLong()
+                        / (double) m.counter("walWrites").getAsLong(),
+                2);
     }
 
     private void report(Report report) {
         StringBuilder s = new StringBuilder("#### Commit\n\n");
-        double diskP50 = rows.stream().filter(r -> r.where().equals("disk")).mapToDouble(r -> r.m().latency().p50()).average().orElse(Double.NaN);
-        Table t = new Table("where", "committers>", "pages/commit>", "commits>", "commits/s>", "mean µs>", "p50 µs>", "p90 µs>",
-                "p99 µs>", "p99.9 µs>", "WAL syncs>", "commits per sync>", "p50 ÷ disk sync p50>", "others' CPU>");
+        double diskP50 = rows.stream()
+                .filter(r -> r.where().equals("disk"))
+                .mapToDouble(r -> r.m().latency().p50())
+                .average()
+                .orElse(Double.NaN);
+        Table t = new Table(
+                "where",
+                "committers>",
+                "pages/commit>",
+                "commits>",
+                "commits/s>",
+                "mean µs>",
+                "p50 µs>",
+                "p90 µs>",
+                "p99 µs>",
+                "p99.9 µs>",
+                "WAL syncs>",
+                "commits per sync>",
+                "p50 ÷ disk sync p50>",
+                "others' CPU>");
         for (Row r : rows) {
             Latency l = r.m().latency();
             boolean disk = r.where().equals("disk");
-            t.row(disk ? "disk: append 8 KiB + fdatasync" : r.where(), disk ? "–" : r.committers(), disk ? "–" : r.pages(),
-                    Fmt.count(l.count()), Fmt.rate(r.m().unitsPerSecond()), Fmt.us(l.mean()), Fmt.us(l.p50()), Fmt.us(l.p90()),
-                    Fmt.us(l.p99()), Fmt.us(l.p999()),
-                    r.m().counter("walWrites").isPresent() ? Fmt.count(r.m().counter("walWrites").getAsLong()) : "–", perSync(r.m()),
-                    Fmt.ratio(l.p50() / diskP50), Fmt.share(MachineLoad.othersShare(r.m())));
+            t.row(
+                    disk ? "disk: append 8 KiB + fdatasync" : r.where(),
+                    disk ? "–" : r.committers(),
+                    disk ? "–" : r.pages(),
+                    Fmt.count(l.count()),
+                    Fmt.rate(r.m().unitsPerSecond()),
+                    Fmt.us(l.mean()),
+                    Fmt.us(l.p50()),
+                    Fmt.us(l.p90()),
+                    Fmt.us(l.p99()),
+                    Fmt.us(l.p999()),
+                    r.m().counter("walWrites").isPresent()
+                            ? Fmt.count(r.m().counter("walWrites").getAsLong())
+                            : "–",
+                    perSync(r.m()),
+                    Fmt.ratio(l.p50() / diskP50),
+                    Fmt.share(MachineLoad.othersShare(r.m())));
         }
         s.append(t.render()).append('\n');
-        Table ratios = new Table("committers>", "pages/commit>", "commits/s: pageserver ÷ in-process>", "p50: pageserver ÷ in-process>",
-                "p99: pageserver ÷ in-process>", "p50 added by the network µs>");
+        Table ratios = new Table(
+                "committers>",
+                "pages/commit>",
+                "commits/s: pageserver ÷ in-process>",
+                "p50: pageserver ÷ in-process>",
+                "p99: pageserver ÷ in-process>",
+                "p50 added by the network µs>");
         for (Row n : rows) {
             if (!n.where().equals("pageserver")) {
                 continue;
             }
-            rows.stream().filter(r -> r.where().equals("in-process") && r.committers() == n.committers() && r.pages() == n.pages())
-                    .findFirst().ifPresent(b -> ratios.row(n.committers(), n.pages(),
+            rows.stream()
+                    .filter(r -> r.where().equals("in-process")
+                            && r.committers() == n.committers()
+                            && r.pages() == n.pages())
+                    .findFirst()
+                    .ifPresent(b -> ratios.row(
+                            n.committers(),
+                            n.pages(),
                             Fmt.ratio(n.m().unitsPerSecond() / b.m().unitsPerSecond()),
-                            Fmt.ratio(n.m().latency().p50() / (double) b.m().latency().p50()),
-                            Fmt.ratio(n.m().latency().p99() / (double) b.m().latency().p99()),
+                            Fmt.ratio(n.m().latency().p50()
+                                    / (double) b.m().latency().p50()),
+                            Fmt.ratio(n.m().latency().p99()
+                                    / (double) b.m().latency().p99()),
                             Fmt.us(n.m().latency().p50() - b.m().latency().p50())));
         }
-        s.append("Pageserver against in-process, same committers and pages:\n\n").append(ratios.render());
+        s.append("Pageserver against in-process, same committers and pages:\n\n")
+                .append(ratios.render());
         report.section(s.toString());
     }
 }

@@ -33,14 +33,19 @@ import picocli.CommandLine.Option;
  * {@code --quick} uses the small smoke datasets, 1 s rows and 100 branches: it proves that everything runs.
  * Progress lines go to stderr, the report to stdout and to {@code <out>/report.md}.
  */
-@Command(name = "PageserverBench", mixinStandardHelpOptions = true,
+@Command(
+        name = "PageserverBench",
+        mixinStandardHelpOptions = true,
         description = "GetPages, synced commits and branch creation on the pageserver, each next to its baseline.")
 public final class PageserverBench implements Callable<Integer> {
     @Mixin
     BenchOptions options;
     // In this JVM by default, for simplicity: runs with the server in a child JVM gave the same figures within
     // this machine's run-to-run noise (docs/benchmarks.md); --server child is there to check again.
-    @Option(names = "--server", paramLabel = "in-process|child", converter = ModeConverter.class,
+    @Option(
+            names = "--server",
+            paramLabel = "in-process|child",
+            converter = ModeConverter.class,
             description = "where the pageserver runs: in-process (default) or child (its own JVM)")
     ServerUnderTest.Mode mode = ServerUnderTest.Mode.IN_PROCESS;
 
@@ -64,8 +69,13 @@ public final class PageserverBench implements Callable<Integer> {
         Path out = options.out("pageserver");
         Files.createDirectories(out);
         Settings settings = Settings.of(quick, mode, out, groups);
-        BenchEnv.log("pageserver benchmarks: %s, server %s, rows of %s warm-up + %s measured, groups %s", quick ? "quick" : "full",
-                mode.label(), Fmt.seconds(settings.row().warmup()), Fmt.seconds(settings.row().measure()), groups);
+        BenchEnv.log(
+                "pageserver benchmarks: %s, server %s, rows of %s warm-up + %s measured, groups %s",
+                quick ? "quick" : "full",
+                mode.label(),
+                Fmt.seconds(settings.row().warmup()),
+                Fmt.seconds(settings.row().measure()),
+                groups);
 
         long started = System.nanoTime();
         Report report = new Report();
@@ -79,9 +89,14 @@ public final class PageserverBench implements Callable<Integer> {
             }
             BenchEnv.log("%s done in %.0f s", group, (System.nanoTime() - t) / 1e9);
         }
-        Harness.publish(out, "Server " + mode.label() + "; every row: " + Fmt.seconds(settings.row().warmup()) + " warm-up, "
-                + Fmt.seconds(settings.row().measure()) + " measured" + (quick ? " (quick mode: small datasets, the figures mean little)" : "")
-                + ". Run took " + Math.round((System.nanoTime() - started) / 1e9) + " s.\n\n" + report.render());
+        Harness.publish(
+                out,
+                "Server " + mode.label() + "; every row: "
+                        + Fmt.seconds(settings.row().warmup()) + " warm-up, "
+                        + Fmt.seconds(settings.row().measure()) + " measured"
+                        + (quick ? " (quick mode: small datasets, the figures mean little)" : "")
+                        + ". Run took " + Math.round((System.nanoTime() - started) / 1e9) + " s.\n\n"
+                        + report.render());
         return 0; // main exits: client and server threads are daemons, but the JDK HttpClient's selector may linger
     }
 

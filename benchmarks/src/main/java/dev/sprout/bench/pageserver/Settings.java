@@ -18,12 +18,35 @@ import java.util.Set;
  * @param out           where logs of child pageservers go
  * @param groups        the groups to run: getpages, commit, branch
  */
-record Settings(boolean quick, ServerUnderTest.Mode server, Phases row, int branchWarmup, int branches, int clientWarmup, Path out,
+record Settings(
+        boolean quick,
+        ServerUnderTest.Mode server,
+        Phases row,
+        int branchWarmup,
+        int branches,
+        int clientWarmup,
+        Path out,
         Set<String> groups) {
 
     static Settings of(boolean quick, ServerUnderTest.Mode server, Path out, Set<String> groups) {
         return quick
-                ? new Settings(true, server, new Phases(Duration.ofMillis(300), Duration.ofSeconds(1)), 20, 100, 200, out, groups)
-                : new Settings(false, server, new Phases(Duration.ofSeconds(2), Duration.ofSeconds(5)), 100, 1_000, 3_000, out, groups);
+                ? new Settings(
+                        true,
+                        server,
+                        new Phases(Duration.ofMillis(300), Duration.ofSeconds(1)),
+                        20,
+                        100,
+                        200,
+                        out,
+                        groups)
+                : new Settings(
+                        false,
+                        server,
+                        new Phases(Duration.ofSeconds(2), Duration.ofSeconds(5)),
+                        100,
+                        1_000,
+                        3_000,
+                        out,
+                        groups);
     }
 }

@@ -28,8 +28,9 @@ record ConnectBench(ProxySettings s, ProxyStack stack, String password) {
 
     void run(Report report) throws SQLException {
         List<Via> paths = stack.paths();
-        BenchEnv.log("connection set-up: %d warm-up and %d measured iterations of %d connections each", s.connectWarmup(),
-                s.connects(), paths.size());
+        BenchEnv.log(
+                "connection set-up: %d warm-up and %d measured iterations of %d connections each",
+                s.connectWarmup(), s.connects(), paths.size());
         for (int i = 0; i < s.connectWarmup(); i++) {
             for (Via via : Via.order(i + 1, paths)) {
                 once(via);
@@ -47,31 +48,54 @@ record ConnectBench(ProxySettings s, ProxyStack stack, String password) {
         long seconds = Math.round((System.nanoTime() - started) / 1e9);
         long proxied = stack.sessionsOpened() - sessions;
         long failed = stack.errors() - errors;
-        BenchEnv.log("connection set-up: done in %d s; p50 direct %s ms, proxy %s ms, proxy TLS %s ms%s", seconds,
-                Fmt.dec(Stats.percentile(ms.get(Via.DIRECT), 50), 2), Fmt.dec(Stats.percentile(ms.get(Via.PROXY), 50), 2),
-                Fmt.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50), 2), ms.containsKey(Via.PGBOUNCER)
-                        ? ", pgbouncer " + Fmt.dec(Stats.percentile(ms.get(Via.PGBOUNCER), 50), 2) + " ms" : "");
+        BenchEnv.log(
+                "connection set-up: done in %d s; p50 direct %s ms, proxy %s ms, proxy TLS %s ms%s",
+                seconds,
+                Fmt.dec(Stats.percentile(ms.get(Via.DIRECT), 50), 2),
+                Fmt.dec(Stats.percentile(ms.get(Via.PROXY), 50), 2),
+                Fmt.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50), 2),
+                ms.containsKey(Via.PGBOUNCER)
+                        ? ", pgbouncer " + Fmt.dec(Stats.percentile(ms.get(Via.PGBOUNCER), 50), 2) + " ms"
+                        : "");
 
         List<Double> direct = ms.get(Via.DIRECT);
         double directP50 = Stats.percentile(direct, 50);
-        Table t = new Table("via", "p50 ms>", "p90 ms>", "p99 ms>", "min ms>", "max ms>", "added p50 ms>",
+        Table t = new Table(
+                "via",
+                "p50 ms>",
+                "p90 ms>",
+                "p99 ms>",
+                "min ms>",
+                "max ms>",
+                "added p50 ms>",
                 "median of the per-iteration differences ms>");
         for (Via via : paths) {
             List<Double> v = ms.get(via);
             String added = via.proxied() ? Fmt.dec(Stats.percentile(v, 50) - directP50, 2) : "";
             String paired = via.proxied() ? Fmt.dec(Stats.median(differences(v, direct)), 2) : "";
-            t.row(via.label, Fmt.dec(Stats.percentile(v, 50), 2), Fmt.dec(Stats.percentile(v, 90), 2),
-                    Fmt.dec(Stats.percentile(v, 99), 2), Fmt.dec(Stats.min(v), 2), Fmt.dec(Stats.max(v), 2), added, paired);
+            t.row(
+                    via.label,
+                    Fmt.dec(Stats.percentile(v, 50), 2),
+                    Fmt.dec(Stats.percentile(v, 90), 2),
+                    Fmt.dec(Stats.percentile(v, 99), 2),
+                    Fmt.dec(Stats.min(v), 2),
+                    Fmt.dec(Stats.max(v), 2),
+                    added,
+                    paired);
         }
         goal(report, "sslmode=disable", ms.get(Via.PROXY), direct);
-        goal(report, "sslmode=require: TLS to the proxy against a plain direct connection (the compute offers no TLS)",
-                ms.get(Via.PROXY_TLS), direct);
+        goal(
+                report,
+                "sslmode=require: TLS to the proxy against a plain direct connection (the compute offers no TLS)",
+                ms.get(Via.PROXY_TLS),
+                direct);
         report.section("#### Connection set-up\n\npgjdbc in the harness's JVM: `DriverManager.getConnection` (user"
                 + " `postgres`, database `postgres`, SCRAM), `SELECT 1`, `close()`, timed together; " + s.connects()
                 + " iterations after " + s.connectWarmup() + " of warm-up, each iteration one connection per path, the"
                 + " order rotating, so that the paths' samples interleave (" + seconds + " s in all). Nearest-rank"
                 + " percentiles; with " + s.connects() + " samples p99 is the " + largest(s.connects()) + "."
-                + " Added p50 = the path's p50 − direct p50. The proxy admitted " + proxied + " connections in the measured"
+                + " Added p50 = the path's p50 − direct p50. The proxy admitted " + proxied
+                + " connections in the measured"
                 + " loop (expected " + 2L * s.connects() + ") and refused " + failed + "." + reference(ms) + "\n\n"
                 + t.render());
     }
@@ -80,10 +104,12 @@ record ConnectBench(ProxySettings s, ProxyStack stack, String password) {
         double p = Stats.percentile(proxy, 50);
         double d = Stats.percentile(direct, 50);
         double added = p - d;
-        report.goal("connection set-up (connect + auth + `SELECT 1`) p50 added by the proxy <= "
+        report.goal(
+                "connection set-up (connect + auth + `SELECT 1`) p50 added by the proxy <= "
                         + Fmt.dec(GOAL_ADDED_P50_MS, 0) + " ms, " + variant,
                 "+" + Fmt.dec(added, 2) + " ms (p50 " + Fmt.dec(p, 2) + " vs " + Fmt.dec(d, 2) + " ms direct; p99 "
-                        + Fmt.dec(Stats.percentile(proxy, 99), 2) + " vs " + Fmt.dec(Stats.percentile(direct, 99), 2) + " ms)",
+                        + Fmt.dec(Stats.percentile(proxy, 99), 2) + " vs " + Fmt.dec(Stats.percentile(direct, 99), 2)
+                        + " ms)",
                 added <= GOAL_ADDED_P50_MS);
     }
 
@@ -98,8 +124,10 @@ record ConnectBench(ProxySettings s, ProxyStack stack, String password) {
                 + " `close()` (reset with `DISCARD ALL`), so its set-up includes no PostgreSQL backend start, unlike the"
                 + " direct path and the proxy's. Sprout proxy p50 − PgBouncer p50: "
                 + Fmt.dec(Stats.percentile(ms.get(Via.PROXY), 50) - pb, 2) + " ms without TLS, "
-                + Fmt.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50) - pb, 2) + " ms with TLS; median of the per-iteration"
-                + " differences (proxy − PgBouncer, without TLS) " + Fmt.dec(Stats.median(differences(ms.get(Via.PROXY), b)), 2)
+                + Fmt.dec(Stats.percentile(ms.get(Via.PROXY_TLS), 50) - pb, 2)
+                + " ms with TLS; median of the per-iteration"
+                + " differences (proxy − PgBouncer, without TLS) "
+                + Fmt.dec(Stats.median(differences(ms.get(Via.PROXY), b)), 2)
                 + " ms.";
     }
 

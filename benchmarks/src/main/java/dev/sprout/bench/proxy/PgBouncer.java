@@ -67,27 +67,33 @@ final class PgBouncer implements AutoCloseable {
         Path users = dir.resolve("userlist.txt");
         String version = version(user, binary);
         try {
-            Files.writeString(users, "\"" + Sql.SUPERUSER + "\" \"" + password.replace("\"", "\"\"") + "\"\n",
+            Files.writeString(
+                    users,
+                    "\"" + Sql.SUPERUSER + "\" \"" + password.replace("\"", "\"\"") + "\"\n",
                     StandardCharsets.UTF_8);
-            Files.writeString(ini, String.join("\n",
-                    "; written by dev.sprout.bench.proxy.PgBouncer for one benchmark run",
-                    "[databases]",
-                    "postgres = host=127.0.0.1 port=" + computePort + " dbname=postgres",
-                    "",
-                    "[pgbouncer]",
-                    "listen_addr = 127.0.0.1",
-                    "listen_port = " + port,
-                    "unix_socket_dir =",
-                    "auth_type = scram-sha-256",
-                    "auth_file = " + users,
-                    "pool_mode = " + POOL_MODE,
-                    "max_client_conn = " + MAX_CLIENT_CONN,
-                    "default_pool_size = " + DEFAULT_POOL_SIZE,
-                    // pgjdbc sends extra_float_digits in its start-up packet; PgBouncer refuses unknown ones.
-                    "ignore_startup_parameters = extra_float_digits",
-                    "logfile = " + dir.resolve("pgbouncer.log"),
-                    "pidfile = " + dir.resolve("pgbouncer.pid"),
-                    ""), StandardCharsets.UTF_8);
+            Files.writeString(
+                    ini,
+                    String.join(
+                            "\n",
+                            "; written by dev.sprout.bench.proxy.PgBouncer for one benchmark run",
+                            "[databases]",
+                            "postgres = host=127.0.0.1 port=" + computePort + " dbname=postgres",
+                            "",
+                            "[pgbouncer]",
+                            "listen_addr = 127.0.0.1",
+                            "listen_port = " + port,
+                            "unix_socket_dir =",
+                            "auth_type = scram-sha-256",
+                            "auth_file = " + users,
+                            "pool_mode = " + POOL_MODE,
+                            "max_client_conn = " + MAX_CLIENT_CONN,
+                            "default_pool_size = " + DEFAULT_POOL_SIZE,
+                            // pgjdbc sends extra_float_digits in its start-up packet; PgBouncer refuses unknown ones.
+                            "ignore_startup_parameters = extra_float_digits",
+                            "logfile = " + dir.resolve("pgbouncer.log"),
+                            "pidfile = " + dir.resolve("pgbouncer.pid"),
+                            ""),
+                    StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
             for (Path p : List.of(dir, ini, users)) {
                 user.chown(p);
@@ -115,8 +121,9 @@ final class PgBouncer implements AutoCloseable {
             b.close();
             throw e;
         }
-        BenchEnv.log("%s up on 127.0.0.1:%d (pid %d, as user %s), pool_mode=%s, in front of 127.0.0.1:%d", version, port,
-                process.pid(), user.name(), POOL_MODE, computePort);
+        BenchEnv.log(
+                "%s up on 127.0.0.1:%d (pid %d, as user %s), pool_mode=%s, in front of 127.0.0.1:%d",
+                version, port, process.pid(), user.name(), POOL_MODE, computePort);
         return b;
     }
 
@@ -168,7 +175,7 @@ final class PgBouncer implements AutoCloseable {
     double cpuMs() {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
             return ticks * 10.0;
         } catch (IOException | RuntimeException e) {
@@ -208,7 +215,8 @@ final class PgBouncer implements AutoCloseable {
         } catch (IllegalStateException e) {
             // the JVM is shutting down: the hook runs or ran
         }
-        BenchEnv.log("PgBouncer stopped (exit status %s; 1.18 exits with 1 on SIGTERM)",
+        BenchEnv.log(
+                "PgBouncer stopped (exit status %s; 1.18 exits with 1 on SIGTERM)",
                 process.isAlive() ? "?" : Integer.toString(process.exitValue()));
     }
 
@@ -223,7 +231,9 @@ final class PgBouncer implements AutoCloseable {
 
     private static String version(OsUser user, Path binary) {
         try {
-            Process p = new ProcessBuilder(user.wrap(List.of(binary.toString(), "--version"))).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(user.wrap(List.of(binary.toString(), "--version")))
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(10, TimeUnit.SECONDS);
             String first = out.strip().lines().findFirst().orElse("");

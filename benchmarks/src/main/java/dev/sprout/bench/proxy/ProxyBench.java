@@ -37,21 +37,34 @@ import picocli.CommandLine.Option;
  * {@code allow_other}, PostgreSQL as user {@code postgres}). Progress lines go to stderr, the report to stdout and to
  * {@code <out>/report.md}, logs to {@code <out>/logs}.
  */
-@Command(name = "ProxyBench", mixinStandardHelpOptions = true,
-        description = "A compute reached directly, through the wire proxy (without and with TLS) and through PgBouncer.")
+@Command(
+        name = "ProxyBench",
+        mixinStandardHelpOptions = true,
+        description =
+                "A compute reached directly, through the wire proxy (without and with TLS) and through PgBouncer.")
 public final class ProxyBench implements Callable<Integer> {
     static final List<String> STEPS = List.of("select", "connect");
 
     @Mixin
     BenchOptions options;
+
     @Mixin
     BenchOptions.Rounds rounds;
-    @Option(names = "--connects", paramLabel = "N", converter = BenchOptions.Positive.class,
+
+    @Option(
+            names = "--connects",
+            paramLabel = "N",
+            converter = BenchOptions.Positive.class,
             description = "measured connection iterations (default 300; 50 with --quick)")
     Integer connects;
+
     @Option(names = "--pgbouncer", paramLabel = "PATH", description = "PgBouncer's binary, for the reference path")
     Path pgbouncer;
-    @Option(names = "--pgbouncer-missing", paramLabel = "WHY", description = "why there is no PgBouncer (said in the report)")
+
+    @Option(
+            names = "--pgbouncer-missing",
+            paramLabel = "WHY",
+            description = "why there is no PgBouncer (said in the report)")
     String pgbouncerMissing = "no PgBouncer binary given (`--pgbouncer PATH`)";
 
     public static void main(String[] args) {
@@ -62,25 +75,43 @@ public final class ProxyBench implements Callable<Integer> {
     public Integer call() throws Exception {
         Set<String> groups = options.steps(STEPS);
         boolean quick = options.quick;
-        ProxySettings s = ProxySettings.of(quick, rounds.rounds(quick, 1, 3), connects != null ? connects : quick ? 50 : 300,
-                options.out("proxy"), options.base("proxy"));
+        ProxySettings s = ProxySettings.of(
+                quick,
+                rounds.rounds(quick, 1, 3),
+                connects != null ? connects : quick ? 50 : 300,
+                options.out("proxy"),
+                options.base("proxy"));
         Harness.Run run = Harness.Run.start("ProxyBench", s.out(), s.base());
         PostgresInstall install = run.install;
-        BenchEnv.log("wire-proxy benchmark: %s; PostgreSQL %d at %s; pgbench scale %d, %d clients, -j %d, %s runs after %s"
+        BenchEnv.log(
+                "wire-proxy benchmark: %s; PostgreSQL %d at %s; pgbench scale %d, %d clients, -j %d, %s runs after %s"
                         + " warm-ups, %d round(s); %d connection iterations after %d; steps %s; data under %s",
-                quick ? "quick" : "full", install.majorVersion(), install.binDir(), s.scale(), s.clients(), s.threads(),
-                Fmt.seconds(s.run()), Fmt.seconds(s.warmup()), s.rounds(), s.connects(), s.connectWarmup(), groups, run.runDir);
+                quick ? "quick" : "full",
+                install.majorVersion(),
+                install.binDir(),
+                s.scale(),
+                s.clients(),
+                s.threads(),
+                Fmt.seconds(s.run()),
+                Fmt.seconds(s.warmup()),
+                s.rounds(),
+                s.connects(),
+                s.connectWarmup(),
+                groups,
+                run.runDir);
         Report report = run.report;
         String pgbouncerNote = "PgBouncer reference path skipped: " + pgbouncerMissing;
         Pgbench pgbench = new Pgbench(install, run.password, s.logs().resolve("pgbench"));
         try (run) {
-            ProxyStack stack = ProxyStack.start(run.runDir, install, run.password, pgbouncer, pgbouncerMissing, s.logs());
+            ProxyStack stack =
+                    ProxyStack.start(run.runDir, install, run.password, pgbouncer, pgbouncerMissing, s.logs());
             try {
                 pgbouncerNote = stack.pgbouncer != null
                         ? stack.pgbouncer.version() + " (session pooling) as the reference path"
                         : "PgBouncer reference path skipped: " + stack.pgbouncerSkipped;
                 if (stack.pgbouncerFailed) {
-                    report.failure("PgBouncer start (its path is skipped)", new IllegalStateException(stack.pgbouncerSkipped));
+                    report.failure(
+                            "PgBouncer start (its path is skipped)", new IllegalStateException(stack.pgbouncerSkipped));
                 }
                 BenchEnv.log("pgbench -i -s %d on the compute (direct)", s.scale());
                 Duration load = pgbench.init("init", stack.compute.port(), s.scale());
@@ -101,11 +132,13 @@ public final class ProxyBench implements Callable<Integer> {
             e.printStackTrace();
             report.failure("set-up", e);
         }
-        return run.finish("Steps " + String.join(", ", groups) + "; pageserver, compute's FUSE filesystem and proxy in the"
-                + " harness's JVM; pgbench scale " + s.scale() + ", " + s.clients() + " clients, -j " + s.threads() + ", "
-                + Fmt.seconds(s.run()) + " per measured run, " + s.rounds() + " round(s); " + s.connects()
-                + " connection iterations; " + pgbouncerNote
-                + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : ""));
+        return run.finish(
+                "Steps " + String.join(", ", groups) + "; pageserver, compute's FUSE filesystem and proxy in the"
+                        + " harness's JVM; pgbench scale " + s.scale() + ", " + s.clients() + " clients, -j "
+                        + s.threads() + ", "
+                        + Fmt.seconds(s.run()) + " per measured run, " + s.rounds() + " round(s); " + s.connects()
+                        + " connection iterations; " + pgbouncerNote
+                        + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : ""));
     }
 
     private static String setup(ProxyStack stack, Duration load, ProxySettings s) {
@@ -114,20 +147,35 @@ public final class ProxyBench implements Callable<Integer> {
         t.row("compute start with initdb (`Compute.start(spec, true)`)", Fmt.tenths(stack.computeStart));
         t.row("`pgbench -i -s " + s.scale() + "` through the compute's port", Fmt.tenths(load));
         t.row("proxy start (bind; self-signed certificate made on first start)", Fmt.ms(stack.proxyStart) + " ms");
-        t.row("proxy", c.bindAddress() + ", TLS " + (stack.proxy.tls() ? "offered (self-signed)" : "off") + ", Netty "
-                + ProxyStack.transport() + ", I/O threads " + (c.ioThreads() == 0 ? "Netty's default (2 × "
-                + Runtime.getRuntime().availableProcessors() + " cores)" : c.ioThreads()) + ", max connections "
-                + c.maxConnections());
-        t.row("PostgreSQL settings (as the compute benchmark's)", stack.compute.spec().settings().entrySet().stream()
-                .map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").sorted().collect(Collectors.joining(", ")));
-        t.row("routing", "branch `main` (the default when a connection names none) → 127.0.0.1:" + stack.compute.port());
+        t.row(
+                "proxy",
+                c.bindAddress() + ", TLS " + (stack.proxy.tls() ? "offered (self-signed)" : "off") + ", Netty "
+                        + ProxyStack.transport() + ", I/O threads "
+                        + (c.ioThreads() == 0
+                                ? "Netty's default (2 × " + Runtime.getRuntime().availableProcessors() + " cores)"
+                                : c.ioThreads())
+                        + ", max connections "
+                        + c.maxConnections());
+        t.row(
+                "PostgreSQL settings (as the compute benchmark's)",
+                stack.compute.spec().settings().entrySet().stream()
+                        .map(e -> "`" + e.getKey() + "=" + e.getValue() + "`")
+                        .sorted()
+                        .collect(Collectors.joining(", ")));
+        t.row(
+                "routing",
+                "branch `main` (the default when a connection names none) → 127.0.0.1:" + stack.compute.port());
         if (stack.pgbouncer != null) {
-            t.row("PgBouncer (reference)", stack.pgbouncer.version() + ", 127.0.0.1:" + stack.pgbouncer.port() + " (no Unix"
-                    + " socket), run as user `postgres`, a child process of the harness (pid " + stack.pgbouncer.pid()
-                    + "); `pool_mode=" + PgBouncer.POOL_MODE + "`, `max_client_conn=" + PgBouncer.MAX_CLIENT_CONN
-                    + "`, `default_pool_size=" + PgBouncer.DEFAULT_POOL_SIZE + "`, `auth_type=scram-sha-256`"
-                    + " (plain-text password in its `auth_file`), `ignore_startup_parameters=extra_float_digits`; database"
-                    + " `postgres` → 127.0.0.1:" + stack.compute.port());
+            t.row(
+                    "PgBouncer (reference)",
+                    stack.pgbouncer.version() + ", 127.0.0.1:" + stack.pgbouncer.port() + " (no Unix"
+                            + " socket), run as user `postgres`, a child process of the harness (pid "
+                            + stack.pgbouncer.pid()
+                            + "); `pool_mode=" + PgBouncer.POOL_MODE + "`, `max_client_conn="
+                            + PgBouncer.MAX_CLIENT_CONN
+                            + "`, `default_pool_size=" + PgBouncer.DEFAULT_POOL_SIZE + "`, `auth_type=scram-sha-256`"
+                            + " (plain-text password in its `auth_file`), `ignore_startup_parameters=extra_float_digits`; database"
+                            + " `postgres` → 127.0.0.1:" + stack.compute.port());
         } else {
             t.row("PgBouncer (reference)", "**skipped**: " + stack.pgbouncerSkipped);
         }

@@ -17,13 +17,35 @@ import java.time.Duration;
  * @param out               where the report and the logs go
  * @param base              where the pageserver's store, the compute's directory and the proxy's certificate go
  */
-record ProxySettings(boolean quick, int scale, int clients, int threads, Duration run, Duration warmup, int rounds,
-        int connects, int connectWarmup, Path out, Path base) {
+record ProxySettings(
+        boolean quick,
+        int scale,
+        int clients,
+        int threads,
+        Duration run,
+        Duration warmup,
+        int rounds,
+        int connects,
+        int connectWarmup,
+        Path out,
+        Path base) {
 
     static ProxySettings of(boolean quick, int rounds, int connects, Path out, Path base) {
         return quick
-                ? new ProxySettings(true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds, connects, 20, out, base)
-                : new ProxySettings(false, 10, 4, 2, Duration.ofSeconds(60), Duration.ofSeconds(10), rounds, connects, 20, out, base);
+                ? new ProxySettings(
+                        true, 2, 4, 2, Duration.ofSeconds(10), Duration.ofSeconds(5), rounds, connects, 20, out, base)
+                : new ProxySettings(
+                        false,
+                        10,
+                        4,
+                        2,
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(10),
+                        rounds,
+                        connects,
+                        20,
+                        out,
+                        base);
     }
 
     Path logs() {

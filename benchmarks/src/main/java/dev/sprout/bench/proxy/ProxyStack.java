@@ -47,8 +47,15 @@ final class ProxyStack implements AutoCloseable {
     /** Whether the skip is a failure (PgBouncer was there but did not start), not merely its absence. */
     final boolean pgbouncerFailed;
 
-    private ProxyStack(Pageserver pageserver, Compute compute, WireProxy proxy, SimpleMeterRegistry registry,
-            Duration computeStart, Duration proxyStart, PgBouncer pgbouncer, String pgbouncerSkipped,
+    private ProxyStack(
+            Pageserver pageserver,
+            Compute compute,
+            WireProxy proxy,
+            SimpleMeterRegistry registry,
+            Duration computeStart,
+            Duration proxyStart,
+            PgBouncer pgbouncer,
+            String pgbouncerSkipped,
             boolean pgbouncerFailed) {
         this.pageserver = pageserver;
         this.compute = compute;
@@ -64,17 +71,32 @@ final class ProxyStack implements AutoCloseable {
     /**
      * @param pgbouncerBinary PgBouncer's binary, or null to skip that path ({@code pgbouncerMissing} says why)
      */
-    static ProxyStack start(Path runDir, PostgresInstall install, String password, Path pgbouncerBinary,
-            String pgbouncerMissing, Path logs) {
-        Pageserver pageserver = Pageserver.start(PageserverConfig.defaults(runDir.resolve("pages")).withEphemeralPorts());
-        BenchEnv.log("pageserver started in this JVM: page port %d, store %s", pageserver.pagePort(), runDir.resolve("pages"));
+    static ProxyStack start(
+            Path runDir,
+            PostgresInstall install,
+            String password,
+            Path pgbouncerBinary,
+            String pgbouncerMissing,
+            Path logs) {
+        Pageserver pageserver = Pageserver.start(
+                PageserverConfig.defaults(runDir.resolve("pages")).withEphemeralPorts());
+        BenchEnv.log(
+                "pageserver started in this JVM: page port %d, store %s",
+                pageserver.pagePort(), runDir.resolve("pages"));
         Compute compute = null;
         try {
             TimelineId timeline = TimelineId.random();
             pageserver.store().createRoot(timeline, 0, 0);
-            ComputeSpec spec = ComputeSpec.of("127.0.0.1", pageserver.pagePort(), timeline.toString(), runDir.resolve(BRANCH),
-                    Ports.free(), password).withSettings(NativeCluster.pgSettings(install))
-                    .withPageserverCredential(pageserver.credentials().pageService().value());
+            ComputeSpec spec = ComputeSpec.of(
+                            "127.0.0.1",
+                            pageserver.pagePort(),
+                            timeline.toString(),
+                            runDir.resolve(BRANCH),
+                            Ports.free(),
+                            password)
+                    .withSettings(NativeCluster.pgSettings(install))
+                    .withPageserverCredential(
+                            pageserver.credentials().pageService().value());
             BenchEnv.log("starting a compute with initdb on root timeline %s (port %d)", timeline, spec.port());
             long t = System.nanoTime();
             compute = Compute.start(spec, true);
@@ -83,23 +105,35 @@ final class ProxyStack implements AutoCloseable {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", compute.port());
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             t = System.nanoTime();
-            WireProxy proxy = WireProxy.start(ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("tls")))
-                    .withIoThreads(Integer.getInteger("sprout.proxy.ioThreads", 0)),
+            WireProxy proxy = WireProxy.start(
+                    ProxyConfig.defaults(0, new TlsSettings.SelfSigned(runDir.resolve("tls")))
+                            .withIoThreads(Integer.getInteger("sprout.proxy.ioThreads", 0)),
                     new Endpoints() {
                         // As `sprout up` answers: a running compute at once (Endpoints.now), else the wake-up.
                         @Override
                         public WakeResult wake(String branch) {
-                            return BRANCH.equals(branch) ? new WakeResult.Ready(address) : new WakeResult.NoSuchBranch();
+                            return BRANCH.equals(branch)
+                                    ? new WakeResult.Ready(address)
+                                    : new WakeResult.NoSuchBranch();
                         }
 
                         @Override
                         public Optional<WakeResult> now(String branch) {
-                            return BRANCH.equals(branch) ? Optional.of(new WakeResult.Ready(address)) : Optional.empty();
+                            return BRANCH.equals(branch)
+                                    ? Optional.of(new WakeResult.Ready(address))
+                                    : Optional.empty();
                         }
-                    }, registry);
+                    },
+                    registry);
             Duration proxyStart = Duration.ofNanos(System.nanoTime() - t);
-            BenchEnv.log("compute up in %d ms (port %d); proxy up in %d ms on %s (TLS %s, %s)", computeStart.toMillis(),
-                    compute.port(), proxyStart.toMillis(), proxy.address(), proxy.tls() ? "offered" : "off", transport());
+            BenchEnv.log(
+                    "compute up in %d ms (port %d); proxy up in %d ms on %s (TLS %s, %s)",
+                    computeStart.toMillis(),
+                    compute.port(),
+                    proxyStart.toMillis(),
+                    proxy.address(),
+                    proxy.tls() ? "offered" : "off",
+                    transport());
             PgBouncer pgbouncer = null;
             String skipped = null;
             boolean failed = false;
@@ -115,7 +149,8 @@ final class ProxyStack implements AutoCloseable {
                     BenchEnv.log("PgBouncer path skipped: %s", skipped);
                 }
             }
-            return new ProxyStack(pageserver, compute, proxy, registry, computeStart, proxyStart, pgbouncer, skipped, failed);
+            return new ProxyStack(
+                    pageserver, compute, proxy, registry, computeStart, proxyStart, pgbouncer, skipped, failed);
         } catch (RuntimeException e) {
             if (compute != null) {
                 compute.close();
@@ -141,18 +176,23 @@ final class ProxyStack implements AutoCloseable {
 
     /** Client connections the proxy has admitted to {@code main} so far. */
     long sessionsOpened() {
-        Counter c = registry.find("sprout.proxy.connections.opened").tag("branch", BRANCH).counter();
+        Counter c = registry.find("sprout.proxy.connections.opened")
+                .tag("branch", BRANCH)
+                .counter();
         return c == null ? 0 : (long) c.count();
     }
 
     /** Connections the proxy has refused or failed so far, any SQLSTATE. */
     long errors() {
-        return (long) registry.find("sprout.proxy.errors").counters().stream().mapToDouble(Counter::count).sum();
+        return (long) registry.find("sprout.proxy.errors").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
     }
 
     /** Bytes the proxy has relayed so far, both directions. */
     long bytesRelayed() {
-        return (long) (proxy.metrics().toCompute().count() + proxy.metrics().toClient().count());
+        return (long) (proxy.metrics().toCompute().count()
+                + proxy.metrics().toClient().count());
     }
 
     @Override

@@ -25,8 +25,15 @@ import java.util.Map;
  */
 record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
     /** One measured run. */
-    private record Run(int round, Via via, Pgbench.Result result, Cpu.Window cpu, double pgbouncerCpuMs, long sessions,
-            long bytes, long errors) {
+    private record Run(
+            int round,
+            Via via,
+            Pgbench.Result result,
+            Cpu.Window cpu,
+            double pgbouncerCpuMs,
+            long sessions,
+            long bytes,
+            long errors) {
 
         /** PostgreSQL's processes and pgbench: the child processes without PgBouncer. */
         double postgresAndPgbenchCpuMs() {
@@ -38,8 +45,18 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
     static final double GOAL_OF_PGBOUNCER = 0.9;
 
     List<String> args(long seconds) {
-        return List.of("-S", "-M", "prepared", "-c", Integer.toString(s.clients()), "-j", Integer.toString(s.threads()),
-                "-T", Long.toString(seconds), "-P", s.quick() ? "5" : "10");
+        return List.of(
+                "-S",
+                "-M",
+                "prepared",
+                "-c",
+                Integer.toString(s.clients()),
+                "-j",
+                Integer.toString(s.threads()),
+                "-T",
+                Long.toString(seconds),
+                "-P",
+                s.quick() ? "5" : "10");
     }
 
     void run(Report report) throws SQLException {
@@ -64,14 +81,30 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
                 Pgbench.Result r = p.bench(label, port, measured, s.run());
                 Cpu.Window cpu = Cpu.between(before, Cpu.read());
                 double bouncer = pgbouncerCpuMs() - bouncerBefore;
-                Run run = new Run(round, via, r, cpu, bouncer, stack.sessionsOpened() - sessions,
-                        stack.bytesRelayed() - bytes, stack.errors() - errors);
+                Run run = new Run(
+                        round,
+                        via,
+                        r,
+                        cpu,
+                        bouncer,
+                        stack.sessionsOpened() - sessions,
+                        stack.bytesRelayed() - bytes,
+                        stack.errors() - errors);
                 runs.add(run);
-                BenchEnv.log("select-only round %d/%d, %s: %s tps, latency %s ms, %s failed; JVM CPU %s ms/txn;"
+                BenchEnv.log(
+                        "select-only round %d/%d, %s: %s tps, latency %s ms, %s failed; JVM CPU %s ms/txn;"
                                 + " PgBouncer CPU %s ms/txn; proxy sessions %d; others' CPU %s, load %s before",
-                        round, s.rounds(), via.label, Fmt.num(r.tps()), Fmt.dec(r.latencyMs(), 3), Fmt.count(r.failed()),
-                        Fmt.dec(cpu.jvmCpuMs() / r.transactions(), 4), Fmt.dec(bouncer / r.transactions(), 4),
-                        run.sessions(), Fmt.percent(cpu.others()), Fmt.dec(cpu.loadBefore(), 2));
+                        round,
+                        s.rounds(),
+                        via.label,
+                        Fmt.num(r.tps()),
+                        Fmt.dec(r.latencyMs(), 3),
+                        Fmt.count(r.failed()),
+                        Fmt.dec(cpu.jvmCpuMs() / r.transactions(), 4),
+                        Fmt.dec(bouncer / r.transactions(), 4),
+                        run.sessions(),
+                        Fmt.percent(cpu.others()),
+                        Fmt.dec(cpu.loadBefore(), 2));
             }
         }
         section(report, String.join(" ", measured), runs, paths);
@@ -84,8 +117,14 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
 
     private void section(Report report, String command, List<Run> runs, List<Via> paths) {
         boolean bouncer = paths.contains(Via.PGBOUNCER);
-        List<String> headers = new ArrayList<>(List.of("round", "order", "direct tps>", "proxy tps>", "proxy ÷ direct>",
-                "proxy TLS tps>", "proxy TLS ÷ direct>"));
+        List<String> headers = new ArrayList<>(List.of(
+                "round",
+                "order",
+                "direct tps>",
+                "proxy tps>",
+                "proxy ÷ direct>",
+                "proxy TLS tps>",
+                "proxy TLS ÷ direct>"));
         if (bouncer) {
             headers.addAll(List.of("pgbouncer tps>", "pgbouncer ÷ direct>", "proxy ÷ pgbouncer>"));
         }
@@ -106,8 +145,10 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
             Run t = find(runs, round, Via.PROXY_TLS);
             Run b = bouncer ? find(runs, round, Via.PGBOUNCER) : null;
             for (Run r : bouncer ? List.of(d, p, t, b) : List.of(d, p, t)) {
-                tps.computeIfAbsent(r.via(), v -> new ArrayList<>()).add(r.result().tps());
-                latency.computeIfAbsent(r.via(), v -> new ArrayList<>()).add(r.result().latencyMs());
+                tps.computeIfAbsent(r.via(), v -> new ArrayList<>())
+                        .add(r.result().tps());
+                latency.computeIfAbsent(r.via(), v -> new ArrayList<>())
+                        .add(r.result().latencyMs());
             }
             double rp = p.result().tps() / d.result().tps();
             double rt = t.result().tps() / d.result().tps();
@@ -117,8 +158,14 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
             for (Via v : Via.order(round, paths)) {
                 order.add(v.slug());
             }
-            List<Object> row = new ArrayList<>(List.of(round, String.join(", ", order), Fmt.num(d.result().tps()),
-                    Fmt.num(p.result().tps()), Fmt.ratio(rp), Fmt.num(t.result().tps()), Fmt.ratio(rt)));
+            List<Object> row = new ArrayList<>(List.of(
+                    round,
+                    String.join(", ", order),
+                    Fmt.num(d.result().tps()),
+                    Fmt.num(p.result().tps()),
+                    Fmt.ratio(rp),
+                    Fmt.num(t.result().tps()),
+                    Fmt.ratio(rt)));
             if (bouncer) {
                 double rb = b.result().tps() / d.result().tps();
                 double pb = p.result().tps() / b.result().tps();
@@ -126,7 +173,9 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
                 pairedProxyBouncer.add(pb);
                 row.addAll(List.of(Fmt.num(b.result().tps()), Fmt.ratio(rb), Fmt.ratio(pb)));
             }
-            row.addAll(List.of(Fmt.dec(d.result().latencyMs(), 3), Fmt.dec(p.result().latencyMs(), 3),
+            row.addAll(List.of(
+                    Fmt.dec(d.result().latencyMs(), 3),
+                    Fmt.dec(p.result().latencyMs(), 3),
                     Fmt.dec(t.result().latencyMs(), 3)));
             if (bouncer) {
                 row.add(Fmt.dec(b.result().latencyMs(), 3));
@@ -137,12 +186,21 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
         double mp = Stats.median(tps.get(Via.PROXY));
         double mt = Stats.median(tps.get(Via.PROXY_TLS));
         double mb = bouncer ? Stats.median(tps.get(Via.PGBOUNCER)) : Double.NaN;
-        List<Object> medians = new ArrayList<>(List.of("**median**", "", "**" + Fmt.num(md) + "**", "**" + Fmt.num(mp) + "**",
-                "**" + Fmt.ratio(mp / md) + "**", "**" + Fmt.num(mt) + "**", "**" + Fmt.ratio(mt / md) + "**"));
+        List<Object> medians = new ArrayList<>(List.of(
+                "**median**",
+                "",
+                "**" + Fmt.num(md) + "**",
+                "**" + Fmt.num(mp) + "**",
+                "**" + Fmt.ratio(mp / md) + "**",
+                "**" + Fmt.num(mt) + "**",
+                "**" + Fmt.ratio(mt / md) + "**"));
         if (bouncer) {
-            medians.addAll(List.of("**" + Fmt.num(mb) + "**", "**" + Fmt.ratio(mb / md) + "**", "**" + Fmt.ratio(mp / mb) + "**"));
+            medians.addAll(List.of(
+                    "**" + Fmt.num(mb) + "**", "**" + Fmt.ratio(mb / md) + "**", "**" + Fmt.ratio(mp / mb) + "**"));
         }
-        medians.addAll(List.of(Fmt.dec(Stats.median(latency.get(Via.DIRECT)), 3), Fmt.dec(Stats.median(latency.get(Via.PROXY)), 3),
+        medians.addAll(List.of(
+                Fmt.dec(Stats.median(latency.get(Via.DIRECT)), 3),
+                Fmt.dec(Stats.median(latency.get(Via.PROXY)), 3),
                 Fmt.dec(Stats.median(latency.get(Via.PROXY_TLS)), 3)));
         if (bouncer) {
             medians.add(Fmt.dec(Stats.median(latency.get(Via.PGBOUNCER)), 3));
@@ -153,70 +211,110 @@ record SelectOnlyBench(ProxySettings s, ProxyStack stack, Pgbench pgbench) {
         String reference;
         if (bouncer) {
             double ratio = mp / mb;
-            report.goal("Sprout proxy ≥ " + GOAL_OF_PGBOUNCER + "× PgBouncer (tps, sslmode=disable)", Fmt.ratio(ratio) + " ("
-                    + Fmt.num(mp) + " vs " + Fmt.num(mb) + " tps, medians; per-round ratios " + Fmt.ratio(Stats.min(pairedProxyBouncer))
-                    + "–" + Fmt.ratio(Stats.max(pairedProxyBouncer)) + "; PgBouncer ÷ direct " + Fmt.ratio(mb / md) + ")",
+            report.goal(
+                    "Sprout proxy ≥ " + GOAL_OF_PGBOUNCER + "× PgBouncer (tps, sslmode=disable)",
+                    Fmt.ratio(ratio) + " ("
+                            + Fmt.num(mp) + " vs " + Fmt.num(mb) + " tps, medians; per-round ratios "
+                            + Fmt.ratio(Stats.min(pairedProxyBouncer))
+                            + "–" + Fmt.ratio(Stats.max(pairedProxyBouncer)) + "; PgBouncer ÷ direct "
+                            + Fmt.ratio(mb / md) + ")",
                     ratio >= GOAL_OF_PGBOUNCER);
-            reference = "\n\nPgBouncer ÷ direct: ratio of the medians " + Fmt.ratio(mb / md) + ", median of the per-round"
-                    + " ratios " + Fmt.ratio(Stats.median(pairedBouncer)) + ". **Sprout proxy ÷ PgBouncer** (both without"
-                    + " TLS, the like-for-like comparison to Supavisor's \"within 90% of PgBouncer\"): ratio of the medians "
-                    + Fmt.ratio(mp / mb) + " (with TLS to the proxy: " + Fmt.ratio(mt / mb) + "), median of the per-round ratios "
-                    + Fmt.ratio(Stats.median(pairedProxyBouncer)) + ".";
+            reference =
+                    "\n\nPgBouncer ÷ direct: ratio of the medians " + Fmt.ratio(mb / md) + ", median of the per-round"
+                            + " ratios " + Fmt.ratio(Stats.median(pairedBouncer))
+                            + ". **Sprout proxy ÷ PgBouncer** (both without"
+                            + " TLS, the like-for-like comparison to Supavisor's \"within 90% of PgBouncer\"): ratio of the medians "
+                            + Fmt.ratio(mp / mb) + " (with TLS to the proxy: " + Fmt.ratio(mt / mb)
+                            + "), median of the per-round ratios "
+                            + Fmt.ratio(Stats.median(pairedProxyBouncer)) + ".";
         } else {
             reference = "\n\nPgBouncer (the reference path): **skipped**, " + stack.pgbouncerSkipped + ".";
         }
 
-        List<String> diagHeaders = new ArrayList<>(List.of("round", "via", "transactions>", "failed>",
-                "harness JVM CPU ms / txn>", "harness JVM CPU, cores>", "PostgreSQL + pgbench CPU ms / txn>"));
+        List<String> diagHeaders = new ArrayList<>(List.of(
+                "round",
+                "via",
+                "transactions>",
+                "failed>",
+                "harness JVM CPU ms / txn>",
+                "harness JVM CPU, cores>",
+                "PostgreSQL + pgbench CPU ms / txn>"));
         if (bouncer) {
             diagHeaders.addAll(List.of("PgBouncer CPU ms / txn>", "PgBouncer CPU, cores>"));
         }
-        diagHeaders.addAll(List.of("others' CPU>", "load before>", "proxy sessions>", "bytes relayed / txn>", "proxy errors>"));
+        diagHeaders.addAll(
+                List.of("others' CPU>", "load before>", "proxy sessions>", "bytes relayed / txn>", "proxy errors>"));
         Table diag = new Table(diagHeaders.toArray(String[]::new));
         for (Run r : runs) {
             long txns = r.result().transactions();
             double seconds = r.result().wall().toNanos() / 1e9;
-            List<Object> row = new ArrayList<>(List.of(r.round(), r.via().label, Fmt.count(txns), Fmt.count(r.result().failed()),
-                    Fmt.dec(r.cpu().jvmCpuMs() / txns, 4), Fmt.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2),
+            List<Object> row = new ArrayList<>(List.of(
+                    r.round(),
+                    r.via().label,
+                    Fmt.count(txns),
+                    Fmt.count(r.result().failed()),
+                    Fmt.dec(r.cpu().jvmCpuMs() / txns, 4),
+                    Fmt.dec(r.cpu().jvmCpuMs() / 1e3 / seconds, 2),
                     Fmt.dec(r.postgresAndPgbenchCpuMs() / txns, 4)));
             if (bouncer) {
-                row.addAll(List.of(Fmt.dec(r.pgbouncerCpuMs() / txns, 4), Fmt.dec(r.pgbouncerCpuMs() / 1e3 / seconds, 2)));
+                row.addAll(
+                        List.of(Fmt.dec(r.pgbouncerCpuMs() / txns, 4), Fmt.dec(r.pgbouncerCpuMs() / 1e3 / seconds, 2)));
             }
-            row.addAll(List.of(Fmt.percent(r.cpu().others()), Fmt.dec(r.cpu().loadBefore(), 2),
+            row.addAll(List.of(
+                    Fmt.percent(r.cpu().others()),
+                    Fmt.dec(r.cpu().loadBefore(), 2),
                     r.via().sprout() ? Long.toString(r.sessions()) : "",
-                    r.via().sprout() ? Fmt.num(r.bytes() / (double) txns) : "", r.via().sprout() ? Long.toString(r.errors()) : ""));
+                    r.via().sprout() ? Fmt.num(r.bytes() / (double) txns) : "",
+                    r.via().sprout() ? Long.toString(r.errors()) : ""));
             diag.row(row.toArray());
         }
-        report.section("#### Select-only\n\n`pgbench " + command + "`, user `postgres`, database `postgres`, SCRAM, each"
-                + " run after a `CHECKPOINT` and a " + Fmt.seconds(s.warmup()) + " warm-up run through the same path (not"
-                + " counted); " + s.rounds() + " round(s), the order rotating" + (bouncer && s.rounds() < paths.size()
-                        ? " (with " + paths.size() + " paths, only " + paths.size() + " rounds let every path go first once)" : "")
+        report.section("#### Select-only\n\n`pgbench " + command
+                + "`, user `postgres`, database `postgres`, SCRAM, each"
+                + " run after a `CHECKPOINT` and a " + Fmt.seconds(s.warmup())
+                + " warm-up run through the same path (not"
+                + " counted); " + s.rounds() + " round(s), the order rotating"
+                + (bouncer && s.rounds() < paths.size()
+                        ? " (with " + paths.size() + " paths, only " + paths.size()
+                                + " rounds let every path go first once)"
+                        : "")
                 + ". tps excludes the initial connection time"
                 + " (pgbench 15). Direct: the compute's port (it offers no TLS). Proxy: the proxy's port, branch `main` by"
                 + " default, with `PGSSLMODE=disable` and with `PGSSLMODE=require` (libpq's default `prefer` would pick TLS"
                 + " through the proxy, since the proxy offers it, hence both)."
-                + (bouncer ? " PgBouncer: its port, `PGSSLMODE=disable`, session pooling (each pgbench client keeps one"
-                        + " server connection for the run)." : "")
+                + (bouncer
+                        ? " PgBouncer: its port, `PGSSLMODE=disable`, session pooling (each pgbench client keeps one"
+                                + " server connection for the run)."
+                        : "")
                 + "\n\n" + rounds.render()
                 + "\nProxy ÷ direct: ratio of the medians " + Fmt.ratio(mp / md) + " without TLS, " + Fmt.ratio(mt / md)
                 + " with TLS; median of the per-round ratios " + Fmt.ratio(Stats.median(pairedPlain)) + " and "
-                + Fmt.ratio(Stats.median(pairedTls)) + "." + reference + "\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
+                + Fmt.ratio(Stats.median(pairedTls)) + "." + reference
+                + "\n\nWhat each run cost, CPU from `/proc`: the harness JVM's own"
                 + " threads are the proxy's (the pageserver and the compute's FUSE filesystem, also in this JVM, sit idle"
                 + " once the data is in memory: the direct runs show how idle); its child processes are every PostgreSQL"
-                + " process and pgbench" + (bouncer ? ", and PgBouncer, whose CPU time is read from its own"
-                        + " `/proc/<pid>/stat` and shown apart (the PostgreSQL + pgbench column excludes it)" : "")
+                + " process and pgbench"
+                + (bouncer
+                        ? ", and PgBouncer, whose CPU time is read from its own"
+                                + " `/proc/<pid>/stat` and shown apart (the PostgreSQL + pgbench column excludes it)"
+                        : "")
                 + ". Cores = CPU time ÷ wall time of the run. Proxy sessions, bytes and errors from"
-                + " the proxy's meters (pgbench opens one connection per client plus one of its own):\n\n" + diag.render());
+                + " the proxy's meters (pgbench opens one connection per client plus one of its own):\n\n"
+                + diag.render());
     }
 
     private static void goal(Report report, String variant, double proxy, double direct, List<Double> paired) {
         double ratio = proxy / direct;
-        report.goal("`pgbench -S` through the proxy >= 0.9× direct (tps, medians), " + variant,
+        report.goal(
+                "`pgbench -S` through the proxy >= 0.9× direct (tps, medians), " + variant,
                 Fmt.ratio(ratio) + " (" + Fmt.num(proxy) + " vs " + Fmt.num(direct) + " tps; per-round ratios "
-                        + Fmt.ratio(Stats.min(paired)) + "–" + Fmt.ratio(Stats.max(paired)) + ")", ratio >= 0.9);
+                        + Fmt.ratio(Stats.min(paired)) + "–" + Fmt.ratio(Stats.max(paired)) + ")",
+                ratio >= 0.9);
     }
 
     private static Run find(List<Run> runs, int round, Via via) {
-        return runs.stream().filter(r -> r.round() == round && r.via() == via).findFirst().orElseThrow();
+        return runs.stream()
+                .filter(r -> r.round() == round && r.via() == via)
+                .findFirst()
+                .orElseThrow();
     }
 }

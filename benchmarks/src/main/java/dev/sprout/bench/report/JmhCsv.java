@@ -27,14 +27,21 @@ public final class JmhCsv {
      * @param percentiles "0.50" -> time, "0.99" -> time, ...
      * @param params      JMH parameters that apply to this benchmark
      */
-    public record Result(String benchmark, int threads, long samples, double mean, double error, String unit,
-            Map<String, Double> percentiles, Map<String, String> params) {
+    public record Result(
+            String benchmark,
+            int threads,
+            long samples,
+            double mean,
+            double error,
+            String unit,
+            Map<String, Double> percentiles,
+            Map<String, String> params) {
 
         public double p(String quantile) {
             Double v = percentiles.get(quantile);
             if (v == null) {
-                throw new IllegalStateException(benchmark + " " + params + " has no percentile " + quantile
-                        + " (run with -bm sample)");
+                throw new IllegalStateException(
+                        benchmark + " " + params + " has no percentile " + quantile + " (run with -bm sample)");
             }
             return v;
         }
@@ -84,7 +91,9 @@ public final class JmhCsv {
             String name = f.get(bench);
             Map<String, String> params = new LinkedHashMap<>();
             for (int i = 0; i < header.size(); i++) {
-                if (header.get(i).startsWith("Param: ") && i < f.size() && !f.get(i).isEmpty()) {
+                if (header.get(i).startsWith("Param: ")
+                        && i < f.size()
+                        && !f.get(i).isEmpty()) {
                     params.put(header.get(i).substring("Param: ".length()), f.get(i));
                 }
             }
@@ -96,8 +105,17 @@ public final class JmhCsv {
             if (colon >= 0) {
                 ps.put(name.substring(colon + 2), Double.parseDouble(f.get(score)));
             } else {
-                byKey.put(key, new Result(base, Integer.parseInt(f.get(threads)), Long.parseLong(f.get(samples)),
-                        Double.parseDouble(f.get(score)), parseOrNaN(f.get(error)), f.get(unit), ps, params));
+                byKey.put(
+                        key,
+                        new Result(
+                                base,
+                                Integer.parseInt(f.get(threads)),
+                                Long.parseLong(f.get(samples)),
+                                Double.parseDouble(f.get(score)),
+                                parseOrNaN(f.get(error)),
+                                f.get(unit),
+                                ps,
+                                params));
             }
         }
         return new JmhCsv(List.copyOf(byKey.values()));
@@ -111,7 +129,8 @@ public final class JmhCsv {
     public Optional<Result> find(String benchmark, Map<String, String> params) {
         return results.stream()
                 .filter(r -> r.benchmark().equals(benchmark))
-                .filter(r -> params.entrySet().stream().allMatch(e -> e.getValue().equals(r.params().get(e.getKey()))))
+                .filter(r -> params.entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(r.params().get(e.getKey()))))
                 .findFirst();
     }
 

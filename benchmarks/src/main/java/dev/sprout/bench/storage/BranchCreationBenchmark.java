@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 4, time = 5)
 @Threads(1)
@@ -61,11 +63,13 @@ public class BranchCreationBenchmark {
 
     @Setup(Level.Trial)
     public void open() {
-        PreparedDataset dataset = DatasetStore.prepare(switch (parentSize) {
-            case "10MiB" -> Dataset.BRANCH_10MIB;
-            case "10GiB" -> Dataset.BRANCH_10GIB;
-            default -> throw new IllegalArgumentException("parentSize " + parentSize + " (expected: 10MiB or 10GiB)");
-        });
+        PreparedDataset dataset = DatasetStore.prepare(
+                switch (parentSize) {
+                    case "10MiB" -> Dataset.BRANCH_10MIB;
+                    case "10GiB" -> Dataset.BRANCH_10GIB;
+                    default ->
+                        throw new IllegalArgumentException("parentSize " + parentSize + " (expected: 10MiB or 10GiB)");
+                });
         boolean sync = switch (commits) {
             case "synced" -> true;
             case "unsynced" -> false;
@@ -75,8 +79,13 @@ public class BranchCreationBenchmark {
         store = clone.store();
         parent = dataset.timeline();
         lsn = store.timeline(parent).lastLsn();
-        BenchEnv.log("branching %s, %s (%.2f GiB of images, %.2f GiB on disk) at LSN %d in %s", parentSize, commits,
-                dataset.shape().imageBytes() / (double) (1L << 30), dataset.storeBytes() / (double) (1L << 30), lsn,
+        BenchEnv.log(
+                "branching %s, %s (%.2f GiB of images, %.2f GiB on disk) at LSN %d in %s",
+                parentSize,
+                commits,
+                dataset.shape().imageBytes() / (double) (1L << 30),
+                dataset.storeBytes() / (double) (1L << 30),
+                lsn,
                 clone.directory());
     }
 

@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 10)
 @Threads(1)
@@ -61,7 +63,8 @@ public class BulkLoadBenchmark {
     @Setup(Level.Trial)
     public void open() {
         if (SEGMENT_BLOCKS % batchPages != 0) {
-            throw new IllegalArgumentException("batchPages " + batchPages + " must divide a segment of " + SEGMENT_BLOCKS + " blocks");
+            throw new IllegalArgumentException(
+                    "batchPages " + batchPages + " must divide a segment of " + SEGMENT_BLOCKS + " blocks");
         }
         pool = new PageImages(3).pool(POOL_PAGES);
         dir = BenchEnv.newWorkDir("bulk");
@@ -72,7 +75,8 @@ public class BulkLoadBenchmark {
     }
 
     private void nextSegment() {
-        fileId = store.create(timeline, "/16384" + (segments == 0 ? "" : "." + segments), 0600, 0, 0).fileId();
+        fileId = store.create(timeline, "/16384" + (segments == 0 ? "" : "." + segments), 0600, 0, 0)
+                .fileId();
         segments++;
         nextBlock = 0;
     }
@@ -95,8 +99,12 @@ public class BulkLoadBenchmark {
     @TearDown(Level.Trial)
     public void close() {
         long pages = (long) (segments - 1) * SEGMENT_BLOCKS + nextBlock;
-        BenchEnv.log("bulk load of %d-page batches: %,d pages (%.2f GiB of images), %.2f GiB on disk", batchPages, pages,
-                pages * Pages.PAGE_SIZE / (double) (1L << 30), BenchEnv.treeBytes(dir) / (double) (1L << 30));
+        BenchEnv.log(
+                "bulk load of %d-page batches: %,d pages (%.2f GiB of images), %.2f GiB on disk",
+                batchPages,
+                pages,
+                pages * Pages.PAGE_SIZE / (double) (1L << 30),
+                BenchEnv.treeBytes(dir) / (double) (1L << 30));
         store.close();
         BenchEnv.deleteTree(dir);
     }

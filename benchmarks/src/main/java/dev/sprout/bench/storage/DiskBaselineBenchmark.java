@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 @Threads(1)
@@ -66,7 +68,8 @@ public class DiskBaselineBenchmark {
             }
             batchBytes = batchPages * Pages.PAGE_SIZE;
             dir = BenchEnv.newWorkDir("disk-seq");
-            channel = FileChannel.open(dir.resolve("sequential"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            channel = FileChannel.open(
+                    dir.resolve("sequential"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         }
 
         @TearDown(Level.Trial)

@@ -55,7 +55,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 6, time = 1)
 public class GetPageBenchmark {
@@ -86,18 +88,21 @@ public class GetPageBenchmark {
         int[] workingSet;
         /** Cold only: page reads in the current iteration, and the process's disk reads before it. */
         final LongAdder reads = new LongAdder();
+
         private long readBytesBefore;
         private boolean dropRefusedLogged;
 
         @Setup(Level.Trial)
         public void open() {
-            PreparedDataset data = DatasetStore.prepare(switch (versions) {
-                case 1 -> Dataset.GETPAGE_1V;
-                case 10 -> Dataset.GETPAGE_10V;
-                default -> throw new IllegalArgumentException("versions " + versions + " (expected: 1 or 10)");
-            });
+            PreparedDataset data = DatasetStore.prepare(
+                    switch (versions) {
+                        case 1 -> Dataset.GETPAGE_1V;
+                        case 10 -> Dataset.GETPAGE_10V;
+                        default -> throw new IllegalArgumentException("versions " + versions + " (expected: 1 or 10)");
+                    });
             boolean cold = !cache.equals("warm");
-            UnaryOperator<StoreOptions> options = cold ? o -> o.withMemory(coldCacheBytes(cache), o.writeBufferBytes()) : o -> o;
+            UnaryOperator<StoreOptions> options =
+                    cold ? o -> o.withMemory(coldCacheBytes(cache), o.writeBufferBytes()) : o -> o;
             ReadPoint point = data.readPoint(via);
             clone = StoreClone.open(data, options);
             store = clone.store();
@@ -109,13 +114,19 @@ public class GetPageBenchmark {
             read(0);
             long firstMicros = (System.nanoTime() - started) / 1_000;
             if (!cold) {
-                workingSet = new SplittableRandom(42).ints(0, readable).distinct().limit(Math.min(WARM_SET, readable)).toArray();
+                workingSet = new SplittableRandom(42)
+                        .ints(0, readable)
+                        .distinct()
+                        .limit(Math.min(WARM_SET, readable))
+                        .toArray();
                 for (int block : workingSet) {
                     read(block);
                 }
             }
-            BenchEnv.log("GetPage on %s: %d version(s), %s, %s cache; reading timeline %s at LSN %d; first read after "
-                    + "open took %,d µs", clone.directory(), versions, via, cache, timeline, lsn, firstMicros);
+            BenchEnv.log(
+                    "GetPage on %s: %d version(s), %s, %s cache; reading timeline %s at LSN %d; first read after "
+                            + "open took %,d µs",
+                    clone.directory(), versions, via, cache, timeline, lsn, firstMicros);
         }
 
         private static long coldCacheBytes(String cache) {
@@ -146,11 +157,14 @@ public class GetPageBenchmark {
             long after = BenchEnv.storageReadBytes().orElse(-1);
             long n = reads.sum();
             if (workingSet == null && readBytesBefore >= 0 && after >= 0 && n > 0) {
-                BenchEnv.log("%,d page reads, %.1f KiB read from disk per page read", n, (after - readBytesBefore) / 1024.0 / n);
+                BenchEnv.log(
+                        "%,d page reads, %.1f KiB read from disk per page read",
+                        n, (after - readBytesBefore) / 1024.0 / n);
             }
             long compactions = store.rocksProperty("rocksdb.num-running-compactions");
             if (compactions > 0) {
-                BenchEnv.log("%d RocksDB compaction(s) running in the background at the end of this iteration", compactions);
+                BenchEnv.log(
+                        "%d RocksDB compaction(s) running in the background at the end of this iteration", compactions);
             }
         }
 
@@ -158,7 +172,8 @@ public class GetPageBenchmark {
             if (store.readPage(timeline, lsn, file, block) instanceof PageRead.Found found) {
                 return found.page();
             }
-            throw new IllegalStateException("block " + block + " of file " + file + " is absent on " + timeline + " at LSN " + lsn);
+            throw new IllegalStateException(
+                    "block " + block + " of file " + file + " is absent on " + timeline + " at LSN " + lsn);
         }
 
         @TearDown(Level.Trial)

@@ -35,16 +35,20 @@ public final class BenchEnv {
     private BenchEnv() {}
 
     public static Path baseDir() {
-        return Path.of(setting("sprout.bench.dir", "SPROUT_BENCH_DIR", DEFAULT_BASE)).toAbsolutePath();
+        return Path.of(setting("sprout.bench.dir", "SPROUT_BENCH_DIR", DEFAULT_BASE))
+                .toAbsolutePath();
     }
 
     public static boolean smoke() {
-        return Boolean.parseBoolean(setting("sprout.bench.smoke", "SPROUT_BENCH_SMOKE", "false").toLowerCase(Locale.ROOT));
+        return Boolean.parseBoolean(
+                setting("sprout.bench.smoke", "SPROUT_BENCH_SMOKE", "false").toLowerCase(Locale.ROOT));
     }
 
     /** A new, empty directory under {@code <base>/work}; the caller deletes it with {@link #deleteTree}. */
     public static Path newWorkDir(String prefix) {
-        Path dir = baseDir().resolve("work").resolve(prefix + "-" + UUID.randomUUID().toString().substring(0, 8));
+        Path dir = baseDir()
+                .resolve("work")
+                .resolve(prefix + "-" + UUID.randomUUID().toString().substring(0, 8));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -129,13 +133,15 @@ public final class BenchEnv {
     /** Bytes of regular files under {@code root}. */
     public static long treeBytes(Path root) {
         try (var files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0; // deleted meanwhile (RocksDB removes obsolete files)
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0; // deleted meanwhile (RocksDB removes obsolete files)
+                        }
+                    })
+                    .sum();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot measure " + root, e);
         }
@@ -169,7 +175,8 @@ public final class BenchEnv {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
                 if (line.startsWith("read_bytes:")) {
-                    return OptionalLong.of(Long.parseLong(line.substring("read_bytes:".length()).trim()));
+                    return OptionalLong.of(Long.parseLong(
+                            line.substring("read_bytes:".length()).trim()));
                 }
             }
         } catch (IOException | NumberFormatException e) {
@@ -179,6 +186,7 @@ public final class BenchEnv {
     }
 
     /** A progress or setup line on stderr, where JMH leaves it visible next to its own output. */
+    @SuppressWarnings("AnnotateFormatMethod") // a Locale.ROOT String.format; callers pass literal formats
     public static void log(String format, Object... args) {
         System.err.println("[sprout-bench] " + String.format(Locale.ROOT, format, args));
         System.err.flush();

@@ -38,7 +38,8 @@ class CurlCreatesTest {
             requests.incrementAndGet();
             clientPorts.add(exchange.getRemoteAddress().getPort());
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            bodies.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Content-Type") + " " + body);
+            bodies.add(exchange.getRequestMethod() + " "
+                    + exchange.getRequestHeaders().getFirst("Content-Type") + " " + body);
             authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             int status = body.contains("\"taken\"") ? 409 : 201;
             byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
@@ -66,11 +67,19 @@ class CurlCreatesTest {
         assertEquals(5, ms.size());
         assertTrue(ms.stream().allMatch(x -> x > 0 && x < 10_000), ms.toString());
         assertEquals(List.of(1, 2, 3, 4, 5), seen);
-        assertEquals(List.of("POST application/json {\"name\":\"k-1\"}", "POST application/json {\"name\":\"k-2\"}",
-                "POST application/json {\"name\":\"k-3\"}", "POST application/json {\"name\":\"k-4\"}",
-                "POST application/json {\"name\":\"k-5\"}"), bodies);
+        assertEquals(
+                List.of(
+                        "POST application/json {\"name\":\"k-1\"}",
+                        "POST application/json {\"name\":\"k-2\"}",
+                        "POST application/json {\"name\":\"k-3\"}",
+                        "POST application/json {\"name\":\"k-4\"}",
+                        "POST application/json {\"name\":\"k-5\"}"),
+                bodies);
         assertEquals(1, clientPorts.size(), "one kept connection: " + clientPorts);
-        assertEquals(List.of("Bearer " + TOKEN), authorizations.stream().distinct().toList(), "every request carries the token");
+        assertEquals(
+                List.of("Bearer " + TOKEN),
+                authorizations.stream().distinct().toList(),
+                "every request carries the token");
     }
 
     @Test
@@ -86,16 +95,21 @@ class CurlCreatesTest {
 
     @Test
     void anAnswerOtherThan201StopsTheRunAndNamesTheBranch() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
                 () -> CurlCreates.keptConnection(port(), TOKEN, List.of("a", "taken", "c"), n -> {}));
-        assertTrue(e.getMessage().contains("{\"name\":\"taken\"}") && e.getMessage().contains("409"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("{\"name\":\"taken\"}")
+                        && e.getMessage().contains("409"),
+                e.getMessage());
     }
 
     @Test
     void noServerIsAClearFailure() {
         int port = port();
         server.stop(0);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> CurlCreates.newConnection(port, TOKEN, "x"));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> CurlCreates.newConnection(port, TOKEN, "x"));
         assertTrue(e.getMessage().contains("no answer from 127.0.0.1:" + port), e.getMessage());
     }
 }

@@ -12,15 +12,21 @@ class GoalsTest {
     @Test
     void verdictsFollowTheFigures() {
         Goals g = new Goals();
-        g.judge("create p99 <= 10 ms", "p99 7 ms", 7 <= 10, 7, 10);
-        g.judge("create p99 <= 10 ms, new connection", "p99 12 ms", 12 <= 10, 12, 10);
+        g.judge("create p99 <= 10 ms", "p99 7 ms", true, 7, 10);
+        g.judge("create p99 <= 10 ms, new connection", "p99 12 ms", false, 12, 10);
         g.judge("10 GiB ÷ 100 MiB <= 1.2", "0.9×", true, 0.9, 1.2, true);
         g.judge("a figure that is NaN", "nothing", true, Double.NaN, 1);
         g.notMeasured("pgbench on a branch", "step `workload` not run");
 
         List<Goals.Goal> all = g.all();
-        assertEquals(List.of(Goals.Verdict.MET, Goals.Verdict.MISSED, Goals.Verdict.MET, Goals.Verdict.NOT_MEASURED,
-                Goals.Verdict.NOT_MEASURED), all.stream().map(Goals.Goal::verdict).toList());
+        assertEquals(
+                List.of(
+                        Goals.Verdict.MET,
+                        Goals.Verdict.MISSED,
+                        Goals.Verdict.MET,
+                        Goals.Verdict.NOT_MEASURED,
+                        Goals.Verdict.NOT_MEASURED),
+                all.stream().map(Goals.Goal::verdict).toList());
 
         String md = g.render();
         assertTrue(md.contains("| create p99 <= 10 ms | p99 7 ms | MET |"), md);

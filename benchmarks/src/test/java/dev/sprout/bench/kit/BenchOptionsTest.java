@@ -20,8 +20,10 @@ class BenchOptionsTest {
     static final class TestBench implements Callable<Integer> {
         @Mixin
         BenchOptions options;
+
         @Mixin
         BenchOptions.Rounds rounds;
+
         Set<String> steps;
 
         @Override
@@ -60,7 +62,8 @@ class BenchOptionsTest {
 
     @Test
     void givenValuesWinAndTheLastOfTwoWins() {
-        Parsed p = new Parsed("--out", "/tmp/one", "--rounds", "5", "--base", "/tmp/base", "--out", "/tmp/two", "c", "a");
+        Parsed p =
+                new Parsed("--out", "/tmp/one", "--rounds", "5", "--base", "/tmp/base", "--out", "/tmp/two", "c", "a");
         assertEquals(0, p.status);
         assertEquals(Path.of("/tmp/two"), p.bench.options.out("x"));
         assertEquals(Path.of("/tmp/base"), p.bench.options.base("x"));

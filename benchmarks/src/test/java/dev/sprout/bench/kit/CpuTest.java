@@ -52,7 +52,9 @@ class CpuTest {
     void readsThisMachineOnLinux() {
         Optional<Cpu.Sample> s = Cpu.read();
         if (s.isPresent()) {
-            assertTrue(s.get().all() > 0 && s.get().busy() <= s.get().all() && s.get().jvm() <= s.get().own());
+            assertTrue(s.get().all() > 0
+                    && s.get().busy() <= s.get().all()
+                    && s.get().jvm() <= s.get().own());
         }
     }
 }

@@ -43,7 +43,8 @@ class JsonTest {
 
     @Test
     void objectsFromKeysAndValuesKeepTheirOrder() {
-        assertEquals("{\n  \"b\": 1,\n  \"a\": [\n    0.5,\n    null\n  ],\n  \"c\": {\n    \"d\": true\n  }\n}\n",
+        assertEquals(
+                "{\n  \"b\": 1,\n  \"a\": [\n    0.5,\n    null\n  ],\n  \"c\": {\n    \"d\": true\n  }\n}\n",
                 Json.write(Json.object("b", 1.0, "a", Arrays.asList(0.5, Double.NaN), "c", Json.object("d", true))));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Json.object("lonely"));
     }

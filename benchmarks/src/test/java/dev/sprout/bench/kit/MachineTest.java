@@ -11,12 +11,35 @@ class MachineTest {
     @Test
     void rowsInTheOrderTheReportsHaveThem() {
         Machine m = new Machine();
-        new CommandLine(m).parseArgs("--dir", "/", "--row", "code=compute at abc1234", "--row", "PgBouncer (reference)=none: x=y",
-                "--load", "--command", "scripts/bench-x --quick");
+        new CommandLine(m)
+                .parseArgs(
+                        "--dir",
+                        "/",
+                        "--row",
+                        "code=compute at abc1234",
+                        "--row",
+                        "PgBouncer (reference)=none: x=y",
+                        "--load",
+                        "--command",
+                        "scripts/bench-x --quick");
         String table = m.table();
-        List<String> labels = table.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| ---")).map(l -> l.substring(2, l.indexOf(" | "))).toList();
-        assertEquals(List.of("what", "CPUs (`nproc`)", "memory", "disk (`df -h` of the benchmark directory)", "kernel (`uname -r`)",
-                "JDK", "code", "PgBouncer (reference)", "load average before the run (`/proc/loadavg`)", "command"), labels);
+        List<String> labels = table.lines()
+                .filter(l -> l.startsWith("| ") && !l.startsWith("| ---"))
+                .map(l -> l.substring(2, l.indexOf(" | ")))
+                .toList();
+        assertEquals(
+                List.of(
+                        "what",
+                        "CPUs (`nproc`)",
+                        "memory",
+                        "disk (`df -h` of the benchmark directory)",
+                        "kernel (`uname -r`)",
+                        "JDK",
+                        "code",
+                        "PgBouncer (reference)",
+                        "load average before the run (`/proc/loadavg`)",
+                        "command"),
+                labels);
         assertTrue(table.startsWith("| what | value |\n| --- | --- |\n"), table);
         assertTrue(table.contains("| code | compute at abc1234 |\n| PgBouncer (reference) | none: x=y |\n"), table);
         assertTrue(table.endsWith("| command | `scripts/bench-x --quick` |\n\n"), table);

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 class StatsTest {
     private static final List<Double> ONE_TO_TWENTY = java.util.stream.IntStream.rangeClosed(1, 20)
-            .mapToObj(i -> (double) (21 - i)).toList(); // 20, 19, ..., 1: unsorted on purpose
+            .mapToObj(i -> (double) (21 - i))
+            .toList(); // 20, 19, ..., 1: unsorted on purpose
 
     @Test
     void nearestRankPercentilesOfTwentySamples() {

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 class TableTest {
     @Test
     void rendersMarkdownWithRightAlignedColumnsMarked() {
-        Table t = new Table("what", "p50 ms>", "p99 ms>").row("direct", "1.2", "3.4").row("proxy", 2, 5.5);
+        Table t = new Table("what", "p50 ms>", "p99 ms>")
+                .row("direct", "1.2", "3.4")
+                .row("proxy", 2, 5.5);
         assertEquals("""
                 | what | p50 ms | p99 ms |
                 | --- | ---: | ---: |

@@ -24,7 +24,8 @@ public final class DiskSync {
     public static Measured measure(Phases phases, Probe probe) {
         Path dir = BenchEnv.newWorkDir("disk-sync");
         ByteBuffer page = ByteBuffer.allocateDirect(Pages.PAGE_SIZE).put(new PageImages(5).next());
-        try (FileChannel channel = FileChannel.open(dir.resolve("synced"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(dir.resolve("synced"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             return ThreadLoop.run("disk-sync", 1, 1, phases, probe, t -> {
                 page.clear();
                 while (page.hasRemaining()) {

@@ -64,8 +64,12 @@ public final class ClosedLoop {
         }
         Recorder merged = new Recorder();
         all.forEach(c -> merged.addAll(c.recorder));
-        return new Measured(merged.summary(), merged.size(), (long) merged.size() * unitsPerOp,
-                (measureEnd - measureStart) / 1e9, Measured.delta(before, after));
+        return new Measured(
+                merged.summary(),
+                merged.size(),
+                (long) merged.size() * unitsPerOp,
+                (measureEnd - measureStart) / 1e9,
+                Measured.delta(before, after));
     }
 
     static void sleepUntil(long deadline) {
@@ -83,7 +87,13 @@ public final class ClosedLoop {
         final AtomicReference<Throwable> failure;
         final Recorder recorder = new Recorder();
 
-        Chain(int index, Op op, long measureStart, long measureEnd, CountDownLatch done, AtomicReference<Throwable> failure) {
+        Chain(
+                int index,
+                Op op,
+                long measureStart,
+                long measureEnd,
+                CountDownLatch done,
+                AtomicReference<Throwable> failure) {
             this.index = index;
             this.op = op;
             this.measureStart = measureStart;

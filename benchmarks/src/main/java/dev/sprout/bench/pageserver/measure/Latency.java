@@ -19,7 +19,13 @@ public record Latency(int count, double mean, long p50, long p90, long p99, long
         for (long v : sorted) {
             sum += v;
         }
-        return new Latency(n, sum / n, Stats.quantile(sorted, 0.50), Stats.quantile(sorted, 0.90), Stats.quantile(sorted, 0.99),
-                Stats.quantile(sorted, 0.999), sorted[n - 1]);
+        return new Latency(
+                n,
+                sum / n,
+                Stats.quantile(sorted, 0.50),
+                Stats.quantile(sorted, 0.90),
+                Stats.quantile(sorted, 0.99),
+                Stats.quantile(sorted, 0.999),
+                sorted[n - 1]);
     }
 }

@@ -20,7 +20,9 @@ public final class MachineLoad {
     /** The counters, counting this JVM's threads and {@code otherPid}'s (a child pageserver) as the benchmark's own. */
     public static Map<String, Long> read(OptionalLong otherPid) {
         long other = otherPid.isPresent() ? Cpu.ticks(otherPid.getAsLong(), false) : 0;
-        return Cpu.read().map(s -> Map.of(ALL, s.all(), BUSY, s.busy(), STEAL, s.steal(), OWN, s.jvm() + other)).orElse(Map.of());
+        return Cpu.read()
+                .map(s -> Map.of(ALL, s.all(), BUSY, s.busy(), STEAL, s.steal(), OWN, s.jvm() + other))
+                .orElse(Map.of());
     }
 
     /** Share of the machine's CPU time that other processes used over a window, if the counters were read. */

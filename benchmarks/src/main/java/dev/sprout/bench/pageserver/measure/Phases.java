@@ -9,8 +9,8 @@ import java.time.Duration;
 public record Phases(Duration warmup, Duration measure) {
     public Phases {
         if (warmup.isNegative() || measure.isNegative() || measure.isZero()) {
-            throw new IllegalArgumentException("warm-up " + warmup + " and measurement " + measure
-                    + " (expected: warm-up >= 0, measurement > 0)");
+            throw new IllegalArgumentException(
+                    "warm-up " + warmup + " and measurement " + measure + " (expected: warm-up >= 0, measurement > 0)");
         }
     }
 }

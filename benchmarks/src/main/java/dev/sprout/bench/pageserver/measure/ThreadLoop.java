@@ -66,7 +66,11 @@ public final class ThreadLoop {
         }
         Recorder merged = new Recorder();
         recorders.forEach(merged::addAll);
-        return new Measured(merged.summary(), merged.size(), (long) merged.size() * unitsPerOp,
-                (measureEnd - measureStart) / 1e9, Measured.delta(before, after));
+        return new Measured(
+                merged.summary(),
+                merged.size(),
+                (long) merged.size() * unitsPerOp,
+                (measureEnd - measureStart) / 1e9,
+                Measured.delta(before, after));
     }
 }

@@ -46,21 +46,38 @@ public final class ChildServer implements ServerUnderTest {
         Path log = logDirectory.resolve("pageserver-" + n + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx2g",
-                "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", "pageserver-bench-logback.xml"),
-                "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx2g",
+                "-Dlogback.configurationFile="
+                        + System.getProperty("logback.configurationFile", "pageserver-bench-logback.xml"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 PageserverMain.class.getName(),
-                "--data-dir", dataDirectory.toString(), "--page-port", "0", "--http-port", "0",
-                "--page-cache", Long.toString(pageCacheBytes), "--gc-interval", "0s",
-                "--ready-file", ready.toString()));
+                "--data-dir",
+                dataDirectory.toString(),
+                "--page-port",
+                "0",
+                "--http-port",
+                "0",
+                "--page-cache",
+                Long.toString(pageCacheBytes),
+                "--gc-interval",
+                "0s",
+                "--ready-file",
+                ready.toString()));
         try {
             Files.createDirectories(logDirectory);
             Files.deleteIfExists(ready);
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!Files.exists(ready)) {
                 if (!p.isAlive()) {
-                    throw new IllegalStateException("the pageserver exited with " + p.exitValue() + " before it was ready; see " + log);
+                    throw new IllegalStateException(
+                            "the pageserver exited with " + p.exitValue() + " before it was ready; see " + log);
                 }
                 if (System.nanoTime() > deadline) {
                     p.destroyForcibly();
@@ -68,12 +85,13 @@ public final class ChildServer implements ServerUnderTest {
                 }
                 Thread.sleep(20);
             }
-            String[] ports = Files.readString(ready).trim().split(" ");
-            BenchEnv.log("pageserver %d started in a child JVM (pid %d), page port %s, HTTP port %s, log %s", n, p.pid(),
-                    ports[0], ports[1], log);
+            String[] ports = Files.readString(ready).trim().split(" ", -1);
+            BenchEnv.log(
+                    "pageserver %d started in a child JVM (pid %d), page port %s, HTTP port %s, log %s",
+                    n, p.pid(), ports[0], ports[1], log);
             // The child made its credentials before it was ready; read them from its data directory.
-            return new ChildServer(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]),
-                    Credentials.loadOrCreate(dataDirectory));
+            return new ChildServer(
+                    p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), Credentials.loadOrCreate(dataDirectory));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the pageserver: " + command, e);
         } catch (InterruptedException e) {
@@ -99,8 +117,10 @@ public final class ChildServer implements ServerUnderTest {
 
     @Override
     public PageStore.CommitStats commitStats() {
-        Map<String, Double> m = Management.metrics(management, "sprout_store_commits_total", "sprout_store_wal_writes_total");
-        return new PageStore.CommitStats(m.getOrDefault("sprout_store_commits_total", Double.NaN).longValue(),
+        Map<String, Double> m =
+                Management.metrics(management, "sprout_store_commits_total", "sprout_store_wal_writes_total");
+        return new PageStore.CommitStats(
+                m.getOrDefault("sprout_store_commits_total", Double.NaN).longValue(),
                 m.getOrDefault("sprout_store_wal_writes_total", Double.NaN).longValue());
     }
 
@@ -114,7 +134,8 @@ public final class ChildServer implements ServerUnderTest {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "io"))) {
                 if (line.startsWith("read_bytes:")) {
-                    return OptionalLong.of(Long.parseLong(line.substring("read_bytes:".length()).trim()));
+                    return OptionalLong.of(Long.parseLong(
+                            line.substring("read_bytes:".length()).trim()));
                 }
             }
         } catch (IOException | NumberFormatException e) {

@@ -24,8 +24,19 @@ public final class InProcessServer implements ServerUnderTest {
     /** The defaults with ephemeral ports, the given page cache, synced commits and no background GC. */
     static PageserverConfig config(Path dataDirectory, long pageCacheBytes) {
         PageserverConfig d = PageserverConfig.defaults(dataDirectory);
-        return new PageserverConfig(dataDirectory, "127.0.0.1", 0, 0, pageCacheBytes, d.pitrWindow(), Duration.ZERO,
-                d.maxMessageBytes(), d.maxStagedBytes(), d.maxInFlight(), d.storageThreads(), true);
+        return new PageserverConfig(
+                dataDirectory,
+                "127.0.0.1",
+                0,
+                0,
+                pageCacheBytes,
+                d.pitrWindow(),
+                Duration.ZERO,
+                d.maxMessageBytes(),
+                d.maxStagedBytes(),
+                d.maxInFlight(),
+                d.storageThreads(),
+                true);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.sprout.bench.pageserver.server;
 
 import dev.sprout.http.client.ApiClient;
-import dev.sprout.protocol.v1.TimelineList;
 import dev.sprout.protocol.v1.TimelineInfo;
+import dev.sprout.protocol.v1.TimelineList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +50,7 @@ public final class Management {
     /** Every sample of {@code /metrics} whose name (with its labels) starts with one of {@code prefixes}. */
     public static Map<String, Double> metrics(ApiClient api, String... prefixes) {
         Map<String, Double> out = new HashMap<>();
-        for (String line : api.get("/metrics").split("\n")) {
+        for (String line : api.get("/metrics").split("\n", -1)) {
             for (String p : line.startsWith("#") ? new String[0] : prefixes) {
                 if (line.startsWith(p)) {
                     int space = line.lastIndexOf(' ');

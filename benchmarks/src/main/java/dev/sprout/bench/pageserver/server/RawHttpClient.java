@@ -48,8 +48,10 @@ public final class RawHttpClient implements AutoCloseable {
 
     public Answer post(String path, String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return exchange("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Type: application/json\r\nContent-Length: "
-                + body.length + "\r\n\r\n", body);
+        return exchange(
+                "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization
+                        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n",
+                body);
     }
 
     public Answer get(String path) {
@@ -57,13 +59,16 @@ public final class RawHttpClient implements AutoCloseable {
     }
 
     public Answer delete(String path) {
-        return exchange("DELETE " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Length: 0\r\n\r\n", new byte[0]);
+        return exchange(
+                "DELETE " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "Content-Length: 0\r\n\r\n",
+                new byte[0]);
     }
 
     /** The body of {@code a}; refused unless its status is {@code status}. */
     public String expect(Answer a, int status) {
         if (a.status() != status) {
-            throw new IllegalStateException(host + " answered " + a.status() + " (expected " + status + "): " + a.body());
+            throw new IllegalStateException(
+                    host + " answered " + a.status() + " (expected " + status + "): " + a.body());
         }
         return a.body();
     }
@@ -76,11 +81,12 @@ public final class RawHttpClient implements AutoCloseable {
             out.write(request.toByteArray());
             out.flush();
             String status = line();
-            int code = Integer.parseInt(status.split(" ")[1]);
+            int code = Integer.parseInt(status.split(" ", -1)[1]);
             int length = -1;
             for (String h = line(); !h.isEmpty(); h = line()) {
                 if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(h.substring("content-length:".length()).trim());
+                    length = Integer.parseInt(
+                            h.substring("content-length:".length()).trim());
                 }
             }
             if (length < 0) {

@@ -16,13 +16,15 @@ import java.util.OptionalLong;
 public sealed interface ServerUnderTest extends AutoCloseable permits InProcessServer, ChildServer {
 
     enum Mode {
-        IN_PROCESS, CHILD;
+        IN_PROCESS,
+        CHILD;
 
         public static Mode parse(String text) {
             return switch (text.toLowerCase(Locale.ROOT)) {
                 case "in-process", "inprocess", "same-jvm" -> IN_PROCESS;
                 case "child", "child-jvm" -> CHILD;
-                default -> throw new IllegalArgumentException("server mode \"" + text + "\" (expected: in-process or child)");
+                default ->
+                    throw new IllegalArgumentException("server mode \"" + text + "\" (expected: in-process or child)");
             };
         }
 

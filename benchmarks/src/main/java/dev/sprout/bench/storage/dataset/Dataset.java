@@ -14,6 +14,7 @@ import java.nio.file.Path;
  * <p>Each file is written in order, {@value DatasetStore#BATCH_PAGES} pages per commit; with ten versions, the
  * whole file once, then again, ten times, so a block's versions have LSNs spread over the whole load.
  */
+@SuppressWarnings("ImmutableEnumChecker") // Shape is a record of ints: immutable, though not annotated so
 public enum Dataset {
     /** The small parent for branch creation: 10 MiB of pages. */
     BRANCH_10MIB("10mib", new Shape(1, 1_280, 1), new Shape(1, 1_280, 1), false),

@@ -44,12 +44,15 @@ import java.util.TreeMap;
 public final class DatasetStore {
     /** 8 MiB of images per commit: large enough that per-commit costs vanish, small next to a 128 MiB memtable. */
     static final int BATCH_PAGES = 1024;
+
     static final int PROGRESS_SECONDS = 5;
     /** Files are PostgreSQL relation segments of at most 1 GiB. */
     static final int SEGMENT_BLOCKS = 131_072;
 
     /** Changes whenever what generation writes changes, so that older datasets are generated again. */
-    private static final String LAYOUT = "3: data, then read chains whose rewritten levels wrote the file before branching";
+    private static final String LAYOUT =
+            "3: data, then read chains whose rewritten levels wrote the file before branching";
+
     private static final String MARKER = "COMPLETE";
     private static final String STORE = "store";
 
@@ -78,7 +81,8 @@ public final class DatasetStore {
             }
             BenchEnv.log("dataset %s at %s %s: generating it again", dataset.dirName(), dir, stale.get());
         } else if (Files.exists(dir)) {
-            BenchEnv.log("dataset %s at %s has no %s marker (interrupted generation?): generating it again",
+            BenchEnv.log(
+                    "dataset %s at %s has no %s marker (interrupted generation?): generating it again",
                     dataset.dirName(), dir, MARKER);
         }
         return generate(dataset, shape, dir);
@@ -93,8 +97,8 @@ public final class DatasetStore {
         }
         String engine = EngineFingerprint.current();
         if (!found.engine().equals(engine)) {
-            return Optional.of("was written by another build of the storage engine (fingerprint "
-                    + found.engine() + ", this build " + engine + ")");
+            return Optional.of("was written by another build of the storage engine (fingerprint " + found.engine()
+                    + ", this build " + engine + ")");
         }
         return Optional.empty();
     }
@@ -106,11 +110,18 @@ public final class DatasetStore {
         BenchEnv.deleteTree(dir);
         Path storeDir = dir.resolve(STORE);
         long started = System.nanoTime();
-        BenchEnv.log("generating dataset %s (%s: %,d files x %,d blocks x %d versions, %.2f GiB of page images) in %s",
-                dataset.dirName(), dataset.name(), shape.files(), shape.blocksPerFile(), shape.versions(),
-                shape.imageBytes() / (double) (1L << 30), storeDir);
+        BenchEnv.log(
+                "generating dataset %s (%s: %,d files x %,d blocks x %d versions, %.2f GiB of page images) in %s",
+                dataset.dirName(),
+                dataset.name(),
+                shape.files(),
+                shape.blocksPerFile(),
+                shape.versions(),
+                shape.imageBytes() / (double) (1L << 30),
+                storeDir);
         TimelineId timeline = TimelineId.random();
         List<Long> fileIds = new ArrayList<>();
+        @SuppressWarnings("EnumOrdinal") // the seed every prepared dataset was made with: keep it, or caches go stale
         PageImages images = new PageImages(dataset.ordinal() * 1_000_003L + 17);
         Map<String, ReadPoint> readPoints;
         try (PageStore store = PageStore.open(StoreOptions.defaults(storeDir).withSyncCommits(false))) {
@@ -118,7 +129,8 @@ public final class DatasetStore {
             Progress progress = new Progress(dataset.dirName(), shape.imageBytes() + chainBytes, store, storeDir);
             store.createRoot(timeline, 0, 0);
             for (int f = 0; f < shape.files(); f++) {
-                fileIds.add(store.create(timeline, "/16384" + (f == 0 ? "" : "." + f), 0600, 0, 0).fileId());
+                fileIds.add(store.create(timeline, "/16384" + (f == 0 ? "" : "." + f), 0600, 0, 0)
+                        .fileId());
             }
             for (int v = 0; v < shape.versions(); v++) {
                 for (long fileId : fileIds) {
@@ -138,7 +150,8 @@ public final class DatasetStore {
             }
             long head = store.timeline(timeline).lastLsn();
             readPoints = dataset.hasReadChains()
-                    ? ReadChains.build(store, timeline, head, fileIds.getFirst(), shape.blocksPerFile(), images, progress::written)
+                    ? ReadChains.build(
+                            store, timeline, head, fileIds.getFirst(), shape.blocksPerFile(), images, progress::written)
                     : Map.of(ReadChains.DIRECT, new ReadPoint(timeline, head));
             store.flush();
             progress.awaitCompactions();
@@ -155,14 +168,31 @@ public final class DatasetStore {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        PreparedDataset prepared = new PreparedDataset(dataset, shape, storeDir, timeline, List.copyOf(fileIds),
-                readPoints.get(ReadChains.DIRECT).lsn(), BenchEnv.treeBytes(storeDir), seconds, EngineFingerprint.current(),
-                LAYOUT, Map.copyOf(readPoints));
+        PreparedDataset prepared = new PreparedDataset(
+                dataset,
+                shape,
+                storeDir,
+                timeline,
+                List.copyOf(fileIds),
+                readPoints.get(ReadChains.DIRECT).lsn(),
+                BenchEnv.treeBytes(storeDir),
+                seconds,
+                EngineFingerprint.current(),
+                LAYOUT,
+                Map.copyOf(readPoints));
         write(prepared, dir.resolve(MARKER));
-        BenchEnv.log("dataset %s complete: %.2f GiB on disk for %.2f GiB of data images%s, %.0f s", dataset.dirName(),
-                prepared.storeBytes() / (double) (1L << 30), shape.imageBytes() / (double) (1L << 30),
-                dataset.hasReadChains() ? String.format(Locale.ROOT, " and %.2f GiB written by the read chains",
-                        ReadChains.pages(shape.blocksPerFile()) * Pages.PAGE_SIZE / (double) (1L << 30)) : "", seconds);
+        BenchEnv.log(
+                "dataset %s complete: %.2f GiB on disk for %.2f GiB of data images%s, %.0f s",
+                dataset.dirName(),
+                prepared.storeBytes() / (double) (1L << 30),
+                shape.imageBytes() / (double) (1L << 30),
+                dataset.hasReadChains()
+                        ? String.format(
+                                Locale.ROOT,
+                                " and %.2f GiB written by the read chains",
+                                ReadChains.pages(shape.blocksPerFile()) * Pages.PAGE_SIZE / (double) (1L << 30))
+                        : "",
+                seconds);
         return prepared;
     }
 
@@ -170,7 +200,9 @@ public final class DatasetStore {
         Properties p = new Properties();
         p.setProperty("shape", d.shape().encode());
         p.setProperty("timeline", d.timeline().toString());
-        p.setProperty("fileIds", String.join(",", d.fileIds().stream().map(String::valueOf).toList()));
+        p.setProperty(
+                "fileIds",
+                String.join(",", d.fileIds().stream().map(String::valueOf).toList()));
         p.setProperty("lastLsn", Long.toString(d.lastLsn()));
         p.setProperty("storeBytes", Long.toString(d.storeBytes()));
         p.setProperty("generationSeconds", String.format(Locale.ROOT, "%.1f", d.generationSeconds()));
@@ -199,18 +231,30 @@ public final class DatasetStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + marker, e);
         }
-        int[] s = Arrays.stream(p.getProperty("shape").split("x")).mapToInt(Integer::parseInt).toArray();
-        List<Long> files = Arrays.stream(p.getProperty("fileIds").split(",")).map(Long::valueOf).toList();
+        int[] s = Arrays.stream(p.getProperty("shape").split("x"))
+                .mapToInt(Integer::parseInt)
+                .toArray();
+        List<Long> files = Arrays.stream(p.getProperty("fileIds").split(","))
+                .map(Long::valueOf)
+                .toList();
         Map<String, ReadPoint> points = new TreeMap<>();
         for (String key : p.stringPropertyNames()) {
             if (key.startsWith("read.")) {
                 points.put(key.substring("read.".length()), ReadPoint.decode(p.getProperty(key)));
             }
         }
-        return new PreparedDataset(dataset, new Dataset.Shape(s[0], s[1], s[2]), marker.resolveSibling(STORE),
-                TimelineId.parse(p.getProperty("timeline")), files, Long.parseLong(p.getProperty("lastLsn")),
-                Long.parseLong(p.getProperty("storeBytes")), Double.parseDouble(p.getProperty("generationSeconds")),
-                p.getProperty("engine", "unknown"), p.getProperty("layout", "1"), Map.copyOf(points));
+        return new PreparedDataset(
+                dataset,
+                new Dataset.Shape(s[0], s[1], s[2]),
+                marker.resolveSibling(STORE),
+                TimelineId.parse(p.getProperty("timeline")),
+                files,
+                Long.parseLong(p.getProperty("lastLsn")),
+                Long.parseLong(p.getProperty("storeBytes")),
+                Double.parseDouble(p.getProperty("generationSeconds")),
+                p.getProperty("engine", "unknown"),
+                p.getProperty("layout", "1"),
+                Map.copyOf(points));
     }
 
     /** Progress lines during generation. */
@@ -236,11 +280,19 @@ public final class DatasetStore {
             if (now >= nextReport) {
                 nextReport = now + PROGRESS_SECONDS * 1_000_000_000L;
                 double seconds = (now - started) / 1e9;
-                BenchEnv.log("%s: %.2f of %.2f GiB written (%.0f%%), %.0f MB/s, %.0f s; pending compaction %.2f GiB, "
-                        + "running compactions %d, writes %s, %.2f GiB on disk", name, gib(bytes), gib(totalBytes),
-                        100.0 * bytes / totalBytes, bytes / 1e6 / seconds, seconds,
+                BenchEnv.log(
+                        "%s: %.2f of %.2f GiB written (%.0f%%), %.0f MB/s, %.0f s; pending compaction %.2f GiB, "
+                                + "running compactions %d, writes %s, %.2f GiB on disk",
+                        name,
+                        gib(bytes),
+                        gib(totalBytes),
+                        100.0 * bytes / totalBytes,
+                        bytes / 1e6 / seconds,
+                        seconds,
                         gib(store.rocksProperty("rocksdb.estimate-pending-compaction-bytes")),
-                        store.rocksProperty("rocksdb.num-running-compactions"), stall(), gib(BenchEnv.treeBytes(storeDir)));
+                        store.rocksProperty("rocksdb.num-running-compactions"),
+                        stall(),
+                        gib(BenchEnv.treeBytes(storeDir)));
             }
         }
 
@@ -251,9 +303,13 @@ public final class DatasetStore {
                 long now = System.nanoTime();
                 if (now >= nextReport) {
                     nextReport = now + PROGRESS_SECONDS * 1_000_000_000L;
-                    BenchEnv.log("%s: waiting for compactions, %.0f s; pending %.2f GiB, running compactions %d, %.2f GiB on disk",
-                            name, (now - waitStarted) / 1e9, gib(store.rocksProperty("rocksdb.estimate-pending-compaction-bytes")),
-                            store.rocksProperty("rocksdb.num-running-compactions"), gib(BenchEnv.treeBytes(storeDir)));
+                    BenchEnv.log(
+                            "%s: waiting for compactions, %.0f s; pending %.2f GiB, running compactions %d, %.2f GiB on disk",
+                            name,
+                            (now - waitStarted) / 1e9,
+                            gib(store.rocksProperty("rocksdb.estimate-pending-compaction-bytes")),
+                            store.rocksProperty("rocksdb.num-running-compactions"),
+                            gib(BenchEnv.treeBytes(storeDir)));
                 }
                 try {
                     Thread.sleep(500);

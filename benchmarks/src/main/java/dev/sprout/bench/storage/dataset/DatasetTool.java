@@ -18,12 +18,19 @@ import picocli.CommandLine.Parameters;
  * java ... DatasetTool describe
  * </pre>
  */
-@Command(name = "DatasetTool", mixinStandardHelpOptions = true, description = "Prepares or describes the storage benchmarks' datasets.")
+@Command(
+        name = "DatasetTool",
+        mixinStandardHelpOptions = true,
+        description = "Prepares or describes the storage benchmarks' datasets.")
 public final class DatasetTool implements Callable<Integer> {
-    enum Action { prepare, describe }
+    enum Action {
+        prepare,
+        describe
+    }
 
     @Parameters(index = "0", paramLabel = "prepare|describe")
     Action action;
+
     @Parameters(index = "1..*", paramLabel = "DATASET", description = "10mib, 10gib, ... (none: all)")
     List<String> names = List.of();
 
@@ -33,7 +40,9 @@ public final class DatasetTool implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Dataset> chosen = names.isEmpty() ? List.of(Dataset.values()) : names.stream().map(Dataset::named).toList();
+        List<Dataset> chosen = names.isEmpty()
+                ? List.of(Dataset.values())
+                : names.stream().map(Dataset::named).toList();
         if (action == Action.prepare) {
             // Leftovers of an interrupted run; datasets are never opened in place, only cloned into work/.
             BenchEnv.deleteTree(BenchEnv.baseDir().resolve("work"));
@@ -41,15 +50,24 @@ public final class DatasetTool implements Callable<Integer> {
         for (Dataset d : chosen) {
             var found = action == Action.prepare ? Optional.of(DatasetStore.prepare(d)) : DatasetStore.find(d);
             if (found.isEmpty()) {
-                System.out.println(String.format(Locale.ROOT, "%-12s %s: not generated yet by this engine build", d.dirName(), d.directory()));
+                System.out.println(String.format(
+                        Locale.ROOT, "%-12s %s: not generated yet by this engine build", d.dirName(), d.directory()));
                 continue;
             }
             PreparedDataset p = found.get();
-            System.out.println(String.format(Locale.ROOT,
+            System.out.println(String.format(
+                    Locale.ROOT,
                     "%-12s %s: %d file(s) x %,d blocks x %d version(s) = %.2f GiB of images, %.2f GiB on disk, head LSN %d, generated in %.0f s by engine %s",
-                    d.dirName(), p.storeDir(), p.shape().files(), p.shape().blocksPerFile(), p.shape().versions(),
-                    p.shape().imageBytes() / (double) (1L << 30), p.storeBytes() / (double) (1L << 30), p.lastLsn(),
-                    p.generationSeconds(), p.engine()));
+                    d.dirName(),
+                    p.storeDir(),
+                    p.shape().files(),
+                    p.shape().blocksPerFile(),
+                    p.shape().versions(),
+                    p.shape().imageBytes() / (double) (1L << 30),
+                    p.storeBytes() / (double) (1L << 30),
+                    p.lastLsn(),
+                    p.generationSeconds(),
+                    p.engine()));
         }
         return 0;
     }

@@ -38,7 +38,11 @@ public final class EngineFingerprint {
 
     private static String compute() {
         try {
-            Path source = Path.of(PageStore.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path source = Path.of(PageStore.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             if (Files.isDirectory(source)) {
                 Path root = source.resolve(PACKAGE_DIR);

@@ -43,8 +43,14 @@ final class ReadChains {
     }
 
     /** Builds both chains over {@code data} (whose head is {@code head}) and returns the three read points. */
-    static Map<String, ReadPoint> build(PageStore store, TimelineId data, long head, long file, int blocks,
-            PageImages images, IntConsumer progress) {
+    static Map<String, ReadPoint> build(
+            PageStore store,
+            TimelineId data,
+            long head,
+            long file,
+            int blocks,
+            PageImages images,
+            IntConsumer progress) {
         int readable = blocks - LEVEL_PAGES;
         Map<String, ReadPoint> points = new LinkedHashMap<>();
         points.put(DIRECT, new ReadPoint(data, head));
@@ -75,8 +81,8 @@ final class ReadChains {
     }
 
     /** Writes blocks [readable, blocks) on {@code level}; returns the commit's LSN. */
-    private static long writeLevelPages(PageStore store, TimelineId level, long file, int readable, int blocks,
-            PageImages images) {
+    private static long writeLevelPages(
+            PageStore store, TimelineId level, long file, int readable, int blocks, PageImages images) {
         PageBatch batch = new PageBatch(level);
         for (int block = readable; block < blocks; block++) {
             batch.write(file, block, images.next());
@@ -84,8 +90,8 @@ final class ReadChains {
         return store.commit(batch);
     }
 
-    private static void rewrite(PageStore store, TimelineId timeline, long file, int readable, PageImages images,
-            IntConsumer progress) {
+    private static void rewrite(
+            PageStore store, TimelineId timeline, long file, int readable, PageImages images, IntConsumer progress) {
         for (int first = 0; first < readable; first += DatasetStore.BATCH_PAGES) {
             int end = Math.min(first + DatasetStore.BATCH_PAGES, readable);
             PageBatch batch = new PageBatch(timeline);
