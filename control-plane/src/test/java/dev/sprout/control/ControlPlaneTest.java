@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sprout.compute.ComputeSpec;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
@@ -15,7 +14,6 @@ import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.testkit.ManualClock;
-import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -58,23 +56,7 @@ class ControlPlaneTest {
     }
 
     private ControlPlane open() {
-        return ControlPlane.open(
-                pageserver.store(),
-                (branch, timeline) -> ComputeSpec.of(
-                                "127.0.0.1",
-                                pageserver.pagePort(),
-                                timeline.toString(),
-                                base.resolve("computes")
-                                        .resolve(branch.replace('/', '.') + "-"
-                                                + timeline.toString().substring(0, 8)),
-                                Ports.free(),
-                                PASSWORD)
-                        .withPageserverCredential(
-                                pageserver.credentials().pageService().value()),
-                clock,
-                MAIN,
-                0,
-                0);
+        return TestControlPlanes.open(pageserver, base, clock, MAIN, PASSWORD);
     }
 
     @AfterEach

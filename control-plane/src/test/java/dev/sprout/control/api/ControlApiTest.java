@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import dev.sprout.compute.ComputeSpec;
 import dev.sprout.control.ControlPlane;
+import dev.sprout.control.TestControlPlanes;
 import dev.sprout.http.ApiRequest;
 import dev.sprout.http.ApiResponse;
 import dev.sprout.pageserver.Pageserver;
@@ -24,7 +24,6 @@ import dev.sprout.protocol.v1.TimelineList;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.timeline.TimelineId;
-import dev.sprout.testkit.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,23 +74,7 @@ class ControlApiTest {
     private void serve() {
         pageserver = Pageserver.start(
                 PageserverConfig.defaults(base.resolve("pages")).withEphemeralPorts());
-        cp = ControlPlane.open(
-                pageserver.store(),
-                (branch, timeline) -> ComputeSpec.of(
-                                "127.0.0.1",
-                                pageserver.pagePort(),
-                                timeline.toString(),
-                                base.resolve("computes")
-                                        .resolve(branch.replace('/', '.') + "-"
-                                                + timeline.toString().substring(0, 8)),
-                                Ports.free(),
-                                PASSWORD)
-                        .withPageserverCredential(
-                                pageserver.credentials().pageService().value()),
-                Clock.systemUTC(),
-                MAIN,
-                0,
-                0);
+        cp = TestControlPlanes.open(pageserver, base, Clock.systemUTC(), MAIN, PASSWORD);
         pageserver.mountApi(ControlApi.PREFIX, new ControlApi(cp));
     }
 
