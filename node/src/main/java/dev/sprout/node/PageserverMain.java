@@ -3,6 +3,7 @@ package dev.sprout.node;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.pageserver.config.PageserverTls;
 import dev.sprout.pageserver.config.Sizes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +50,32 @@ public final class PageserverMain implements Callable<Integer> {
             names = "--listen",
             paramLabel = "ADDRESS",
             defaultValue = "127.0.0.1",
-            description = "Address both ports bind to. Default: ${DEFAULT-VALUE}.")
+            description = {
+                "Address both ports bind to. Default: ${DEFAULT-VALUE}.",
+                "An address that is not loopback (0.0.0.0 included) is refused unless TLS is on",
+                "(--tls-self-signed, or --tls-cert and --tls-key)."
+            })
     String listen;
+
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "TLS on both ports with this certificate chain (PEM; with --tls-key). Plaintext is refused.")
+    Path tlsCert;
+
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "The private key of --tls-cert (PEM, PKCS#8, unencrypted).")
+    Path tlsKey;
+
+    @Option(
+            names = "--tls-self-signed",
+            description = {
+                "TLS on both ports with a self-signed certificate made on the first start and kept in DIR/tls",
+                "(pageserver.crt: give it to clients as their trust anchor; the key 0600 in a 0700 directory)."
+            })
+    boolean tlsSelfSigned;
 
     @Option(
             names = "--page-port",
@@ -144,7 +169,8 @@ public final class PageserverMain implements Callable<Integer> {
                 Sizes.bytes(maxStaged),
                 d.maxInFlight(),
                 storageThreads == 0 ? d.storageThreads() : storageThreads,
-                !noSync);
+                !noSync,
+                PageserverTls.settings(tlsCert, tlsKey, tlsSelfSigned, PageserverConfig.selfSignedDirectory(dataDir)));
     }
 
     @Override
@@ -170,7 +196,11 @@ public final class PageserverMain implements Callable<Integer> {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         System.out.println("sprout-pageserver: page service on " + config.bindAddress() + ":" + server.pagePort()
-                + ", management API on http://" + config.bindAddress() + ":" + server.httpPort() + "/ (data in "
+                + server.tlsCertificate()
+                        .map(c -> " (TLS, certificate " + c + ")")
+                        .orElse("")
+                + ", management API on " + (server.tlsCertificate().isPresent() ? "https" : "http") + "://"
+                + config.bindAddress() + ":" + server.httpPort() + "/ (data in "
                 + config.dataDirectory().toAbsolutePath() + "; computes present " + Credentials.PAGE_SERVICE_FILE
                 + " and API clients the bearer token " + Credentials.ADMIN_TOKEN_FILE + ", both in "
                 + Credentials.directory(config.dataDirectory()) + ")");
