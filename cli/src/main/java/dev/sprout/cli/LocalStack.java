@@ -216,7 +216,9 @@ final class LocalStack implements AutoCloseable {
 
     /** {@code postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres}: {@code main} through the proxy. */
     Optional<String> connectionString() {
-        return node.proxy().map(p -> ConnectCommand.url(BranchName.MAIN, p.port(), node.password()));
+        return node.proxy()
+                .map(p -> ConnectCommand.url(
+                        BranchName.MAIN, PageserverConfig.localAddress(bindAddress()), p.port(), node.password()));
     }
 
     @Override

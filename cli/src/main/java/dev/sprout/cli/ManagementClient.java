@@ -97,6 +97,11 @@ final class ManagementClient {
         return p;
     }
 
+    /** The address the API is reached on: 127.0.0.1, or the one `sprout up --listen` named. */
+    String host() {
+        return host;
+    }
+
     /** {@code https} or {@code http}, and where, for sentences. */
     String where() {
         return api.scheme() + "://" + host + ":" + port;

@@ -28,15 +28,8 @@ import picocli.CommandLine.Spec;
         name = "up",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = {
-            "Start Sprout on the embedded default and run until Ctrl-C.",
-            "That is the pageserver (page service and HTTP/JSON management API on",
-            "127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL",
-            "running on `main` (initdb on the first run) behind the wire proxy, whose",
-            "port (--pg-port, TLS offered) is the one clients use; it prints a connection string.",
-            "--listen binds the three elsewhere; an address that is not loopback takes --tls-self-signed",
-            "or --tls-cert/--tls-key (TLS on the HTTP API and the page service; the proxy offers TLS always)."
-        })
+        description =
+                "Start Sprout on the embedded default and run until Ctrl-C. That is the pageserver (page service and HTTP/JSON management API on 127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL running on `main` (initdb on the first run) behind the wire proxy, whose port (--pg-port, TLS offered) is the one clients use; it prints a connection string. --listen binds the three elsewhere; an address that is not loopback takes TLS (--tls-self-signed or --tls-cert/--tls-key) on the HTTP API and the page service.")
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
     static final int DEFAULT_PG_PORT = 55432;
@@ -53,14 +46,14 @@ final class UpCommand implements Callable<Integer> {
             names = "--page-port",
             paramLabel = "PORT",
             defaultValue = "" + PageserverConfig.DEFAULT_PAGE_PORT,
-            description = "Page service port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
+            description = "Page service port on the --listen address (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pagePort;
 
     @Option(
             names = "--http-port",
             paramLabel = "PORT",
             defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
-            description = "Management API port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
+            description = "HTTP API port on the --listen address (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
     @Option(
@@ -68,27 +61,22 @@ final class UpCommand implements Callable<Integer> {
             paramLabel = "PORT",
             defaultValue = "" + DEFAULT_PG_PORT,
             description =
-                    "The proxy's port on 127.0.0.1, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
+                    "The proxy's port on the --listen address, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pgPort;
 
     @Option(
             names = "--listen",
             paramLabel = "ADDRESS",
             defaultValue = "127.0.0.1",
-            description = {
-                "Address the HTTP API, the page service and the proxy bind to. Default: ${DEFAULT-VALUE}.",
-                "One that is not loopback (0.0.0.0 included) is refused unless TLS is on (--tls-self-signed,",
-                "or --tls-cert and --tls-key): tokens and pages would cross the network in the clear."
-            })
+            description =
+                    "Address the HTTP API, the page service and the proxy bind to. Default: ${DEFAULT-VALUE}. One that is not loopback (0.0.0.0 included) is refused unless TLS is on (--tls-self-signed, or --tls-cert and --tls-key): tokens and pages would cross the network in the clear.")
     String listen;
 
     @Option(
             names = "--tls-cert",
             paramLabel = "FILE",
-            description = {
-                "TLS on the HTTP API and the page service with this certificate chain (PEM; with --tls-key);",
-                "they then refuse plaintext. Other `sprout` commands trust it (or $SPROUT_TLS_CA)."
-            })
+            description =
+                    "TLS on the HTTP API and the page service with this certificate chain (PEM; with --tls-key); they then refuse plaintext. Other `sprout` commands trust it (or $SPROUT_TLS_CA).")
     Path tlsCert;
 
     @Option(
@@ -99,11 +87,8 @@ final class UpCommand implements Callable<Integer> {
 
     @Option(
             names = "--tls-self-signed",
-            description = {
-                "TLS on the HTTP API and the page service with a self-signed certificate, made on the first",
-                "start and kept in DIR/pages/tls/pageserver.crt (key 0600, directory 0700). `sprout` commands",
-                "and the computes trust it; give it to remote clients as their trust anchor."
-            })
+            description =
+                    "TLS on the HTTP API and the page service with a self-signed certificate, made on the first start and kept in DIR/pages/tls/pageserver.crt (key 0600, directory 0700). `sprout` commands and the computes trust it; give it to remote clients as their trust anchor.")
     boolean tlsSelfSigned;
 
     @Override

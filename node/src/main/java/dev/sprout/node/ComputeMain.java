@@ -71,11 +71,8 @@ public final class ComputeMain implements Callable<Integer> {
     @Option(
             names = "--pageserver-tls-ca",
             paramLabel = "FILE",
-            description = {
-                "Speak TLS to the page service, trusting the certificate(s) in FILE (PEM): the pageserver's",
-                "own DATA/tls/pageserver.crt with --tls-self-signed, or the CA of its --tls-cert. The",
-                "certificate must name the host of --pageserver. Default: plaintext (a loopback pageserver)."
-            })
+            description =
+                    "Speak TLS to the page service, trusting the certificate(s) in FILE (PEM): the pageserver's own DATA/tls/pageserver.crt with --tls-self-signed, or the CA of its --tls-cert. The certificate must name the host of --pageserver. Default: plaintext (a loopback pageserver).")
     Path pageserverTlsCa;
 
     @Option(names = "--initdb", description = "Create a database cluster first if the timeline is empty.")

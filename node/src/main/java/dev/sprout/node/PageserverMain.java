@@ -5,14 +5,18 @@ import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.pageserver.config.PageserverTls;
 import dev.sprout.pageserver.config.Sizes;
+import dev.sprout.protocol.tls.TlsSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sprout-pageserver}: runs a pageserver until SIGTERM/SIGINT. Settings come from flags, then from the
@@ -37,6 +41,9 @@ import picocli.CommandLine.Option;
             "Example: sprout-pageserver --data-dir /var/lib/sprout --page-cache 1GiB --pitr-window 7d"
         })
 public final class PageserverMain implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with more settings.")
     Path configFile;
 
@@ -50,11 +57,8 @@ public final class PageserverMain implements Callable<Integer> {
             names = "--listen",
             paramLabel = "ADDRESS",
             defaultValue = "127.0.0.1",
-            description = {
-                "Address both ports bind to. Default: ${DEFAULT-VALUE}.",
-                "An address that is not loopback (0.0.0.0 included) is refused unless TLS is on",
-                "(--tls-self-signed, or --tls-cert and --tls-key)."
-            })
+            description =
+                    "Address both ports bind to. Default: ${DEFAULT-VALUE}. An address that is not loopback (0.0.0.0 included) is refused unless TLS is on (--tls-self-signed, or --tls-cert and --tls-key).")
     String listen;
 
     @Option(
@@ -71,10 +75,8 @@ public final class PageserverMain implements Callable<Integer> {
 
     @Option(
             names = "--tls-self-signed",
-            description = {
-                "TLS on both ports with a self-signed certificate made on the first start and kept in DIR/tls",
-                "(pageserver.crt: give it to clients as their trust anchor; the key 0600 in a 0700 directory)."
-            })
+            description =
+                    "TLS on both ports with a self-signed certificate made on the first start and kept in DIR/tls (pageserver.crt: give it to clients as their trust anchor; the key 0600 in a 0700 directory).")
     boolean tlsSelfSigned;
 
     @Option(
@@ -150,6 +152,18 @@ public final class PageserverMain implements Callable<Integer> {
         if (dataDir == null) {
             throw new IllegalArgumentException(
                     "no data directory: pass --data-dir DIR (or data-dir=DIR in the --config file)");
+        }
+        // Bad input, said before anything starts (exit 2): TLS flags that do not go together, or an address that is
+        // not loopback without TLS.
+        TlsSettings tls;
+        try {
+            tls = PageserverTls.settings(tlsCert, tlsKey, tlsSelfSigned, PageserverConfig.selfSignedDirectory(dataDir));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Optional<String> refused = PageserverConfig.listenRefusal(listen, tls.enabled());
+        if (refused.isPresent()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), refused.get());
         }
         PageserverConfig d = PageserverConfig.defaults(dataDir);
         long maxMessageBytes = Sizes.bytes(maxMessage);

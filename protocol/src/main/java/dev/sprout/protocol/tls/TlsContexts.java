@@ -141,9 +141,12 @@ public final class TlsContexts {
      * vouch for, or whose certificate names another host, or that does not speak TLS.
      */
     public static String handshakeFailure(String address, Path trustAnchor, Throwable cause) {
-        String detail = String.valueOf(rootCause(cause).getMessage());
+        Throwable root = rootCause(cause);
+        String detail = String.valueOf(root.getMessage());
         String why;
-        if (detail.contains("No subject alternative") || detail.contains("No name matching")) {
+        if (root instanceof NotSslRecordException) {
+            why = "it does not speak TLS (a server without TLS, or not the one meant)";
+        } else if (detail.contains("No subject alternative") || detail.contains("No name matching")) {
             why = "its certificate does not name the host connected to (" + detail + ")";
         } else if (detail.contains("PKIX") || detail.contains("certification path")) {
             why = "its certificate is not signed by the trust anchor " + trustAnchor + " (" + detail + ")";
