@@ -102,9 +102,9 @@ final class ManagementClient {
         return host;
     }
 
-    /** {@code https} or {@code http}, and where, for sentences. */
+    /** {@code HOST:PORT}, and {@code (TLS)} after it when the API is reached over https, for sentences. */
     String where() {
-        return api.scheme() + "://" + host + ":" + port;
+        return host + ":" + port + (api.scheme().equals("https") ? " (TLS)" : "");
     }
 
     /** The body of a 2xx answer to {@code GET path}, as sent. */
