@@ -149,6 +149,11 @@ public final class ComputeMain implements Callable<Integer> {
                 .withIdleSuspend(parseDuration(idleSuspend))
                 .withWritebackCache(!noWritebackCache);
         if (pageserverTlsCa != null) {
+            if (!Files.isReadable(pageserverTlsCa)) {
+                throw new CommandLine.ParameterException(
+                        command.commandLine(),
+                        "--pageserver-tls-ca " + pageserverTlsCa + " does not exist or cannot be read");
+            }
             spec = spec.withPageserverTls(pageserverTlsCa);
         }
         if (postgresBin != null) {
