@@ -150,7 +150,13 @@ final class ManagementClient {
             if (e.getCause() instanceof ConnectException) {
                 throw new Unreachable("no Sprout answers on " + host + ":" + port + ": start it with `./sprout up`", e);
             }
-            throw new SproutException(e.getMessage(), e);
+            throw new SproutException(
+                    e.getMessage()
+                            + (api.scheme().equals("http")
+                                    ? " (if that Sprout speaks TLS, this data directory's " + LocalStack.API_FILE
+                                            + " does not say so: --data-dir, or set $" + TLS_CA_ENV + ")"
+                                    : ""),
+                    e);
         } catch (ApiClient.CallException e) { // timed out, or not Sprout
             throw new SproutException(e.getMessage(), e);
         }

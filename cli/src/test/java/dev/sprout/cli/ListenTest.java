@@ -111,6 +111,26 @@ class ListenTest {
     }
 
     @Test
+    void upsTlsFlagsMakeTheListenerSettings() {
+        picocli.CommandLine.Model.CommandSpec spec = new picocli.CommandLine(new UpCommand()).getCommandSpec();
+        Path data = dir.resolve("data");
+        assertEquals(
+                new LocalStack.Listen(
+                        "0.0.0.0",
+                        new TlsSettings.SelfSigned(
+                                data.toAbsolutePath().resolve("pages").resolve("tls"))),
+                UpCommand.listen(spec, data, "0.0.0.0", null, null, true));
+        assertEquals(
+                new LocalStack.Listen("0.0.0.0", new TlsSettings.Files(Path.of("c.pem"), Path.of("k.pem"))),
+                UpCommand.listen(spec, data, "0.0.0.0", Path.of("c.pem"), Path.of("k.pem"), false));
+        assertEquals(LocalStack.Listen.LOOPBACK, UpCommand.listen(spec, data, "127.0.0.1", null, null, false));
+        assertThrows(
+                picocli.CommandLine.ParameterException.class,
+                () -> UpCommand.listen(spec, data, "0.0.0.0", Path.of("c.pem"), null, true));
+        assertFalse(Files.exists(data), "deciding makes nothing");
+    }
+
+    @Test
     void upWithASelfSignedCertificateServesTheCliAndMainsComputeOverTls() throws Exception {
         // Beyond loopback when this machine has an address of its own; else loopback with TLS.
         String address = ownAddress().map(InetAddress::getHostAddress).orElse("127.0.0.1");
@@ -160,6 +180,20 @@ class ListenTest {
                     assertThrows(IOException.class, () -> Cli.getWithoutToken(address, up.httpPort(), "/healthz"));
             // (a plaintext server answers /healthz 200 without a token; this one closes the connection unanswered)
             assertTrue(String.valueOf(plain.getMessage()).contains("received no bytes"), plain.toString());
+
+            // The CLI of a data directory that does not say TLS: no answer, and a hint at why.
+            Path stale = Files.createDirectories(dir.resolve("stale"));
+            Files.writeString(LocalStack.apiFile(stale), "host=" + address + "\n");
+            SproutException plaintext = assertThrows(
+                    SproutException.class,
+                    () -> new ManagementClient(up.httpPort(), stale, Optional.of("t"), Optional.empty())
+                            .get("/v1/branches"));
+            assertTrue(
+                    plaintext
+                            .getMessage()
+                            .endsWith("(if that Sprout speaks TLS, this data directory's api.properties does not say"
+                                    + " so: --data-dir, or set $SPROUT_TLS_CA)"),
+                    plaintext.getMessage());
 
             // A client that trusts another certificate is refused, and says why.
             Path other = SelfSignedCertificate.inDirectory(

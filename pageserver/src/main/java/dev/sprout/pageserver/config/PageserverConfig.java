@@ -67,6 +67,36 @@ public record PageserverConfig(
         }
     }
 
+    /** Without TLS (the constructor of the settings that came before TLS; the bind address must be loopback). */
+    public PageserverConfig(
+            Path dataDirectory,
+            String bindAddress,
+            int pagePort,
+            int httpPort,
+            long pageCacheBytes,
+            Duration pitrWindow,
+            Duration gcInterval,
+            int maxMessageBytes,
+            long maxStagedBytes,
+            int maxInFlight,
+            int storageThreads,
+            boolean syncCommits) {
+        this(
+                dataDirectory,
+                bindAddress,
+                pagePort,
+                httpPort,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits,
+                new TlsSettings.Disabled());
+    }
+
     /** Where the self-signed certificate of {@code --tls-self-signed} is kept: {@code DATA/tls}. */
     public static Path selfSignedDirectory(Path dataDirectory) {
         return dataDirectory.resolve("tls");
