@@ -51,9 +51,9 @@ final class ConnectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        new ManagementClient(httpPort, dir.dataDir)
-                .get(BranchCommand.path(branch)); // refused with a sentence when unknown
-        String url = url(branch, pgPort, password(dir.dataDir));
+        ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
+        client.get(BranchCommand.path(branch)); // refused with a sentence when unknown
+        String url = url(branch, client.host(), pgPort, password(dir.dataDir));
         if (!psql) {
             System.out.println(url);
             return 0;
@@ -66,7 +66,12 @@ final class ConnectCommand implements Callable<Integer> {
 
     /** {@code postgresql://postgres:PW@127.0.0.1:PORT/postgres}, naming the branch in {@code options} unless main. */
     static String url(String branch, int port, String password) {
-        return "postgresql://postgres:" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@127.0.0.1:" + port
+        return url(branch, "127.0.0.1", port, password);
+    }
+
+    /** The proxy on {@code host} (where `sprout up --listen` put it: the same address as the HTTP API's). */
+    static String url(String branch, String host, int port, String password) {
+        return "postgresql://postgres:" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@" + host + ":" + port
                 + "/postgres"
                 + (branch.equals("main")
                         ? ""

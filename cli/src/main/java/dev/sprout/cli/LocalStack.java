@@ -4,12 +4,18 @@ import dev.sprout.compute.Compute;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.node.SproutNode;
 import dev.sprout.node.SproutNode.NodeStartException;
+import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.BranchName;
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.proxy.ProxyStartException;
 import dev.sprout.proxy.WireProxy;
 import dev.sprout.storage.timeline.TimelineInfo;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -43,13 +49,42 @@ final class LocalStack implements AutoCloseable {
 
     /** {@link #startWithCompute(Path, int, int, int)} on {@code clock} (the store's and the control plane's). */
     static LocalStack startWithCompute(Path dataDir, int pagePort, int httpPort, int pgPort, Clock clock) {
+        return startWithCompute(dataDir, pagePort, httpPort, pgPort, Listen.LOOPBACK, clock);
+    }
+
+    /**
+     * Where {@code sprout up} listens ({@code --listen}) and the TLS of its HTTP API and page service
+     * ({@code --tls-*}); the address is checked by the node's start (not loopback wants TLS).
+     */
+    record Listen(String address, TlsSettings tls) {
+        static final Listen LOOPBACK = new Listen("127.0.0.1", new TlsSettings.Disabled());
+    }
+
+    /** {@link #startWithCompute(Path, int, int, int)} listening on {@code listen}. */
+    static LocalStack startWithCompute(
+            Path dataDir, int pagePort, int httpPort, int pgPort, Listen listen, Clock clock) {
         return start(
                 SproutNode.builder(dataDir)
                         .ports(pagePort, httpPort)
+                        .listen(listen.address(), listen.tls())
                         .wakeMain(true)
                         .proxy(pgPort)
                         .clock(clock),
                 dataDir,
+                PageserverConfig.localAddress(listen.address()),
+                pagePort,
+                httpPort);
+    }
+
+    /** {@link #start(Path, int, int)} listening on {@code listen}. */
+    static LocalStack start(Path dataDir, int pagePort, int httpPort, Listen listen, Clock clock) {
+        return start(
+                SproutNode.builder(dataDir)
+                        .ports(pagePort, httpPort)
+                        .listen(listen.address(), listen.tls())
+                        .clock(clock),
+                dataDir,
+                PageserverConfig.localAddress(listen.address()),
                 pagePort,
                 httpPort);
     }
@@ -68,20 +103,22 @@ final class LocalStack implements AutoCloseable {
 
     /** {@link #start(Path, int, int)} on {@code clock} (the store's, the control plane's, the tokens' expiry). */
     static LocalStack start(Path dataDir, int pagePort, int httpPort, Clock clock) {
-        return start(SproutNode.builder(dataDir).ports(pagePort, httpPort).clock(clock), dataDir, pagePort, httpPort);
+        return start(dataDir, pagePort, httpPort, Listen.LOOPBACK, clock);
     }
 
-    private static LocalStack start(SproutNode.Builder builder, Path dataDir, int pagePort, int httpPort) {
+    private static LocalStack start(
+            SproutNode.Builder builder, Path dataDir, String address, int pagePort, int httpPort) {
         try {
-            return new LocalStack(builder.start());
+            LocalStack stack = new LocalStack(builder.start());
+            stack.writeApiFile();
+            return stack;
         } catch (NodeStartException e) {
             Throwable cause = e.getCause();
             throw switch (e.part()) {
                 case PAGESERVER -> {
                     Path dir = dataDir.toAbsolutePath().normalize();
                     Optional<SproutException> said = cause instanceof RuntimeException r
-                            ? StartFailure.explain(
-                                    r, new StartFailure.Target(dir, "127.0.0.1", pagePort, httpPort, RIVAL))
+                            ? StartFailure.explain(r, new StartFailure.Target(dir, address, pagePort, httpPort, RIVAL))
                             : Optional.empty();
                     yield said.isPresent() ? said.get() : new SproutException(e.getMessage(), e);
                 }
@@ -100,6 +137,40 @@ final class LocalStack implements AutoCloseable {
 
     Path dataDir() {
         return node.dataDir();
+    }
+
+    /** The file where {@code sprout up} tells the other commands how to reach its HTTP API: {@code DATA/api.properties}. */
+    static Path apiFile(Path dataDir) {
+        return dataDir.resolve(API_FILE);
+    }
+
+    static final String API_FILE = "api.properties";
+
+    /**
+     * Writes {@link #apiFile}: the address the CLI reaches the HTTP API on ({@code host}: the one listened on,
+     * 127.0.0.1 for a wildcard) and, with TLS, the certificate it trusts ({@code tls-ca}). Rewritten on every start.
+     */
+    private void writeApiFile() {
+        Path file = apiFile(dataDir());
+        StringBuilder b =
+                new StringBuilder("# written by `sprout up` on every start: how `sprout` commands reach its API\n");
+        b.append("host=").append(PageserverConfig.localAddress(bindAddress())).append('\n');
+        node.pageserver()
+                .tlsCertificate()
+                .ifPresent(c -> b.append("tls-ca=").append(c.toAbsolutePath()).append('\n'));
+        try {
+            Path tmp = file.resolveSibling(API_FILE + ".tmp");
+            Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            node.close();
+            throw new SproutException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The certificate of the HTTP API and the page service, when they speak TLS. */
+    Optional<Path> tlsCertificate() {
+        return node.pageserver().tlsCertificate();
     }
 
     String bindAddress() {
@@ -145,7 +216,9 @@ final class LocalStack implements AutoCloseable {
 
     /** {@code postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres}: {@code main} through the proxy. */
     Optional<String> connectionString() {
-        return node.proxy().map(p -> ConnectCommand.url(BranchName.MAIN, p.port(), node.password()));
+        return node.proxy()
+                .map(p -> ConnectCommand.url(
+                        BranchName.MAIN, PageserverConfig.localAddress(bindAddress()), p.port(), node.password()));
     }
 
     @Override

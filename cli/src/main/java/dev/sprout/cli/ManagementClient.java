@@ -5,17 +5,26 @@ import dev.sprout.http.Secret;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.auth.Credentials;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Supplier;
 
 /**
- * The commands' way to a running Sprout on 127.0.0.1: an {@link ApiClient} that sends a bearer token, with every
- * failure turned into the {@link SproutException} the command prints (and its exit code: {@link Unreachable} is 3,
- * a refusal 1). The token is {@value #TOKEN_ENV} when it is set (a CI job's scoped token), else the data
- * directory's admin token.
+ * The commands' way to a running Sprout: an {@link ApiClient} that sends a bearer token, with every failure turned
+ * into the {@link SproutException} the command prints (and its exit code: {@link Unreachable} is 3, a refusal 1).
+ * The token is {@value #TOKEN_ENV} when it is set (a CI job's scoped token), else the data directory's admin token.
+ *
+ * <p>Where: 127.0.0.1 over http, unless the data directory's {@code api.properties} (written by every
+ * {@code sprout up}) says another address ({@code host}, the one {@code --listen} named) or TLS ({@code tls-ca}: the
+ * certificate to trust, the self-signed one or the {@code --tls-cert} file). {@value #TLS_CA_ENV}, when set, is the
+ * trust anchor instead and turns https on (a Sprout whose certificate was issued by a CA of one's own).
  *
  * <p>Thread-safe (the API client is).
  */
@@ -23,8 +32,11 @@ final class ManagementClient {
     static final String HOST = "127.0.0.1";
     /** The environment variable a token made by {@code sprout token create} is passed in. */
     static final String TOKEN_ENV = "SPROUT_TOKEN";
+    /** The environment variable naming the PEM certificate(s) to trust for https, overriding the data directory's. */
+    static final String TLS_CA_ENV = "SPROUT_TLS_CA";
 
     private final int port;
+    private final String host;
     private final Path tokenFile;
     /** Whether the data directory has a token (else the server's 401 is explained as a missing token). */
     private final boolean hasToken;
@@ -43,12 +55,56 @@ final class ManagementClient {
 
     /** As above, with {@code envToken} standing for {@value #TOKEN_ENV}'s value. */
     ManagementClient(int port, Path dataDir, Optional<String> envToken) {
+        this(
+                port,
+                dataDir,
+                envToken,
+                Optional.ofNullable(System.getenv(TLS_CA_ENV))
+                        .filter(t -> !t.isBlank())
+                        .map(Path::of));
+    }
+
+    /** As above, with {@code envCa} standing for {@value #TLS_CA_ENV}'s value. */
+    ManagementClient(int port, Path dataDir, Optional<String> envToken, Optional<Path> envCa) {
         this.port = port;
+        Properties where = apiFile(dataDir);
+        this.host = where.getProperty("host", HOST);
+        Optional<Path> ca =
+                envCa.or(() -> Optional.ofNullable(where.getProperty("tls-ca")).map(Path::of));
         this.tokenFile = Credentials.adminTokenFile(dataDir.resolve(SproutNode.PAGES));
         this.fromEnv = envToken.isPresent();
         Optional<String> token = fromEnv ? envToken.map(String::strip) : readToken(tokenFile);
         this.hasToken = token.isPresent();
-        this.api = new ApiClient(HOST, port, token);
+        try {
+            this.api = new ApiClient(host, port, token, ca);
+        } catch (UncheckedIOException e) {
+            throw new SproutException(
+                    e.getCause().getMessage() + (envCa.isPresent() ? " ($" + TLS_CA_ENV + ")" : ""), e);
+        }
+    }
+
+    /** What {@code sprout up} wrote in {@code DATA/api.properties}; empty when there is none. */
+    private static Properties apiFile(Path dataDir) {
+        Properties p = new Properties();
+        Path file = LocalStack.apiFile(dataDir);
+        if (Files.isRegularFile(file)) {
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new SproutException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return p;
+    }
+
+    /** The address the API is reached on: 127.0.0.1, or the one `sprout up --listen` named. */
+    String host() {
+        return host;
+    }
+
+    /** {@code HOST:PORT}, and {@code (TLS)} after it when the API is reached over https, for sentences. */
+    String where() {
+        return host + ":" + port + (api.scheme().equals("https") ? " (TLS)" : "");
     }
 
     /** The body of a 2xx answer to {@code GET path}, as sent. */
@@ -92,9 +148,15 @@ final class ManagementClient {
             throw new Refused(e.status(), e.getMessage());
         } catch (ApiClient.Unreachable e) {
             if (e.getCause() instanceof ConnectException) {
-                throw new Unreachable("no Sprout answers on " + HOST + ":" + port + ": start it with `./sprout up`", e);
+                throw new Unreachable("no Sprout answers on " + host + ":" + port + ": start it with `./sprout up`", e);
             }
-            throw new SproutException(e.getMessage(), e);
+            throw new SproutException(
+                    e.getMessage()
+                            + (api.scheme().equals("http")
+                                    ? " (if that Sprout speaks TLS, this data directory's " + LocalStack.API_FILE
+                                            + " does not say so: --data-dir, or set $" + TLS_CA_ENV + ")"
+                                    : ""),
+                    e);
         } catch (ApiClient.CallException e) { // timed out, or not Sprout
             throw new SproutException(e.getMessage(), e);
         }

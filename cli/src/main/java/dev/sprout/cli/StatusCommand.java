@@ -33,7 +33,7 @@ final class StatusCommand implements Callable<Integer> {
         long running = branches.getBranchesList().stream()
                 .filter(b -> b.getComputeState().equals("RUNNING"))
                 .count();
-        System.out.println("Sprout is up on 127.0.0.1:" + httpPort + ": " + health.getStatus() + ", "
+        System.out.println("Sprout is up on " + client.where() + ": " + health.getStatus() + ", "
                 + branches.getBranchesCount() + " branch(es), " + running + " compute(s) running, last LSN "
                 + Long.toUnsignedString(health.getLastLsn()));
         BranchCommand.table(System.out, branches.getBranchesList());

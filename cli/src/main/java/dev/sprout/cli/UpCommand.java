@@ -2,10 +2,14 @@ package dev.sprout.cli;
 
 import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.pageserver.config.PageserverTls;
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -24,13 +28,8 @@ import picocli.CommandLine.Spec;
         name = "up",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = {
-            "Start Sprout on the embedded default and run until Ctrl-C.",
-            "That is the pageserver (page service and HTTP/JSON management API on",
-            "127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL",
-            "running on `main` (initdb on the first run) behind the wire proxy, whose",
-            "port (--pg-port, TLS offered) is the one clients use; it prints a connection string."
-        })
+        description =
+                "Start Sprout on the embedded default and run until Ctrl-C. That is the pageserver (page service and HTTP/JSON management API on 127.0.0.1, store in DIR/pages), the root timeline `main`, and PostgreSQL running on `main` (initdb on the first run) behind the wire proxy, whose port (--pg-port, TLS offered) is the one clients use; it prints a connection string. --listen binds the three elsewhere; an address that is not loopback takes TLS (--tls-self-signed or --tls-cert/--tls-key) on the HTTP API and the page service.")
 final class UpCommand implements Callable<Integer> {
     /** The root timeline of the embedded store; a stable id so that every run finds it again. */
     static final int DEFAULT_PG_PORT = 55432;
@@ -47,14 +46,14 @@ final class UpCommand implements Callable<Integer> {
             names = "--page-port",
             paramLabel = "PORT",
             defaultValue = "" + PageserverConfig.DEFAULT_PAGE_PORT,
-            description = "Page service port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
+            description = "Page service port on the --listen address (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pagePort;
 
     @Option(
             names = "--http-port",
             paramLabel = "PORT",
             defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
-            description = "Management API port on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
+            description = "HTTP API port on the --listen address (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int httpPort;
 
     @Option(
@@ -62,16 +61,45 @@ final class UpCommand implements Callable<Integer> {
             paramLabel = "PORT",
             defaultValue = "" + DEFAULT_PG_PORT,
             description =
-                    "The proxy's port on 127.0.0.1, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
+                    "The proxy's port on the --listen address, where clients connect (0 = any free port). Default: ${DEFAULT-VALUE}.")
     int pgPort;
+
+    @Option(
+            names = "--listen",
+            paramLabel = "ADDRESS",
+            defaultValue = "127.0.0.1",
+            description =
+                    "Address the HTTP API, the page service and the proxy bind to. Default: ${DEFAULT-VALUE}. One that is not loopback (0.0.0.0 included) is refused unless TLS is on (--tls-self-signed, or --tls-cert and --tls-key): tokens and pages would cross the network in the clear.")
+    String listen;
+
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description =
+                    "TLS on the HTTP API and the page service with this certificate chain (PEM; with --tls-key); they then refuse plaintext. Other `sprout` commands trust it (or $SPROUT_TLS_CA).")
+    Path tlsCert;
+
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "The private key of --tls-cert (PEM, PKCS#8, unencrypted).")
+    Path tlsKey;
+
+    @Option(
+            names = "--tls-self-signed",
+            description =
+                    "TLS on the HTTP API and the page service with a self-signed certificate, made on the first start and kept in DIR/pages/tls/pageserver.crt (key 0600, directory 0700). `sprout` commands and the computes trust it; give it to remote clients as their trust anchor.")
+    boolean tlsSelfSigned;
 
     @Override
     public Integer call() throws InterruptedException {
         requirePort("--page-port", pagePort);
         requirePort("--http-port", httpPort);
         requirePort("--pg-port", pgPort);
+        LocalStack.Listen where = listen(spec, dir.dataDir, listen, tlsCert, tlsKey, tlsSelfSigned);
         System.out.println("sprout: starting (the first run creates the database cluster of `main`: a few seconds)");
-        LocalStack stack = LocalStack.startWithCompute(dir.dataDir, pagePort, httpPort, pgPort);
+        LocalStack stack =
+                LocalStack.startWithCompute(dir.dataDir, pagePort, httpPort, pgPort, where, Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         // Ctrl-C and SIGTERM start the JVM's shutdown, which runs this hook; the JVM exits when it returns.
         Runtime.getRuntime()
@@ -93,10 +121,35 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Where to listen and with which TLS, from the flags; a usage error (exit 2, nothing started) when the flags do
+     * not go together or the address is not loopback and TLS is off.
+     */
+    static LocalStack.Listen listen(
+            CommandSpec spec, Path dataDir, String address, Path cert, Path key, boolean selfSigned) {
+        TlsSettings tls;
+        try {
+            tls = PageserverTls.settings(
+                    cert,
+                    key,
+                    selfSigned,
+                    PageserverConfig.selfSignedDirectory(
+                            dataDir.toAbsolutePath().normalize().resolve(SproutNode.PAGES)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Optional<String> refused = PageserverConfig.listenRefusal(address, tls.enabled());
+        if (refused.isPresent()) {
+            throw new ParameterException(spec.commandLine(), refused.get());
+        }
+        return new LocalStack.Listen(address, tls);
+    }
+
     /** What {@code sprout up} prints once the stack runs: where everything is, and commands to try. */
     static String banner(LocalStack stack) {
         TimelineInfo main = stack.main();
-        String api = "localhost:" + stack.httpPort();
+        String host = PageserverConfig.localAddress(stack.bindAddress());
+        String api = (host.equals("127.0.0.1") ? "localhost" : host) + ":" + stack.httpPort();
         String timelines = "./sprout timelines"
                 + (stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort());
         StringBuilder b = new StringBuilder();
@@ -120,7 +173,13 @@ final class UpCommand implements Callable<Integer> {
                 .append(':')
                 .append(stack.pagePort())
                 .append('\n');
-        b.append("  management API  http://")
+        stack.tlsCertificate()
+                .ifPresent(c -> b.append("  TLS certificate ")
+                        .append(c)
+                        .append(" (the HTTP API and the page service take TLS only)\n"));
+        b.append("  management API  ")
+                .append(stack.tlsCertificate().isPresent() ? "https" : "http")
+                .append("://")
                 .append(stack.bindAddress())
                 .append(':')
                 .append(stack.httpPort())
@@ -139,7 +198,10 @@ final class UpCommand implements Callable<Integer> {
         String http = (stack.httpPort() == PageserverConfig.DEFAULT_HTTP_PORT ? "" : " --http-port " + stack.httpPort())
                 + dataDirFlag(stack);
         // The API wants the admin token; the CLI reads it from the data directory, curl is handed it.
-        String curl = "curl -s -H \"Authorization: Bearer $(cat " + stack.adminTokenFile() + ")\" " + api;
+        String curl = "curl -s"
+                + stack.tlsCertificate().map(c -> " --cacert " + c).orElse("")
+                + " -H \"Authorization: Bearer $(cat " + stack.adminTokenFile() + ")\" "
+                + (stack.tlsCertificate().isPresent() ? "https://" : "") + api;
         String[][] tries = {
             {"./sprout branch create feature-x" + http, "a full, writable copy of main; copies nothing"},
             {

@@ -47,6 +47,16 @@ final class Cli {
         return HTTP.send(HttpRequest.newBuilder(uri(port, path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code GET path} in plaintext on {@code host:port}, without a token. */
+    static HttpResponse<String> getWithoutToken(String host, int port, String path)
+            throws IOException, InterruptedException {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     static HttpResponse<String> get(LocalStack stack, String path) throws IOException, InterruptedException {
         return HTTP.send(authorized(stack, path).GET().build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -236,8 +236,11 @@ public final class Compute implements AutoCloseable {
         prepareWorkDir();
         killOrphan();
         TimelineMount.clearStale(spec.mountPoint());
-        client = PageClient.connect(ClientOptions.defaults(spec.pageserverHost(), spec.pageserverPort())
-                .withCredential(spec.pageserverCredential())
+        ClientOptions pageOptions = ClientOptions.defaults(spec.pageserverHost(), spec.pageserverPort())
+                .withCredential(spec.pageserverCredential());
+        client = PageClient.connect(spec.pageserverTlsCa()
+                .map(pageOptions::withTls)
+                .orElse(pageOptions)
                 .withMaxReconnectTime(Duration.ofSeconds(60)));
         try {
             session = attach();

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What one compute runs: PostgreSQL on timeline {@code timelineId} of the pageserver at
@@ -30,6 +31,8 @@ import java.util.Objects;
  *                    ({@code scripts/bench-compute}, docs/benchmarks.md).
  * @param pageserverCredential the pageserver's page-service secret, carried by every Attach ("" until
  *                    {@link #withPageserverCredential} sets it: the pageserver then refuses the compute)
+ * @param pageserverTlsCa TLS to the page service when present: the PEM certificate(s) the pageserver's must be
+ *                    (or be signed by), e.g. its self-signed {@code pageserver.crt}; empty: plaintext
  */
 public record ComputeSpec(
         String pageserverHost,
@@ -46,7 +49,8 @@ public record ComputeSpec(
         Duration idleSuspend,
         Duration startTimeout,
         boolean writebackCache,
-        String pageserverCredential) {
+        String pageserverCredential,
+        Optional<Path> pageserverTlsCa) {
 
     /**
      * Settings every compute runs with, and why. On a copy-on-write store zero-filling and recycling WAL
@@ -68,6 +72,7 @@ public record ComputeSpec(
         workDir = workDir.toAbsolutePath().normalize();
         settings = Map.copyOf(settings);
         Objects.requireNonNull(pageserverCredential, "pageserverCredential");
+        Objects.requireNonNull(pageserverTlsCa, "pageserverTlsCa");
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
         }
@@ -90,7 +95,8 @@ public record ComputeSpec(
                 Duration.ZERO,
                 Duration.ofSeconds(120),
                 true,
-                "");
+                "",
+                Optional.empty());
     }
 
     public ComputeSpec withSettings(Map<String, String> extra) {
@@ -109,7 +115,8 @@ public record ComputeSpec(
                 idleSuspend,
                 startTimeout,
                 writebackCache,
-                pageserverCredential);
+                pageserverCredential,
+                pageserverTlsCa);
     }
 
     public ComputeSpec withIdleSuspend(Duration idle) {
@@ -128,7 +135,8 @@ public record ComputeSpec(
                 idle,
                 startTimeout,
                 writebackCache,
-                pageserverCredential);
+                pageserverCredential,
+                pageserverTlsCa);
     }
 
     /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
@@ -148,7 +156,8 @@ public record ComputeSpec(
                 idleSuspend,
                 startTimeout,
                 writebackCache,
-                pageserverCredential);
+                pageserverCredential,
+                pageserverTlsCa);
     }
 
     public ComputeSpec withCacheBytes(long bytes) {
@@ -167,7 +176,8 @@ public record ComputeSpec(
                 idleSuspend,
                 startTimeout,
                 writebackCache,
-                pageserverCredential);
+                pageserverCredential,
+                pageserverTlsCa);
     }
 
     public ComputeSpec withWritebackCache(boolean on) {
@@ -186,7 +196,8 @@ public record ComputeSpec(
                 idleSuspend,
                 startTimeout,
                 on,
-                pageserverCredential);
+                pageserverCredential,
+                pageserverTlsCa);
     }
 
     /** The pageserver's page-service secret ({@code DATA/secrets/page-service.secret}), sent in every Attach. */
@@ -206,7 +217,29 @@ public record ComputeSpec(
                 idleSuspend,
                 startTimeout,
                 writebackCache,
-                secret);
+                secret,
+                pageserverTlsCa);
+    }
+
+    /** TLS to the page service, trusting the PEM certificate(s) in {@code ca} (the pageserver's own, if self-signed). */
+    public ComputeSpec withPageserverTls(Path ca) {
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                cacheBytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                pageserverCredential,
+                Optional.of(ca));
     }
 
     public Path mountPoint() {

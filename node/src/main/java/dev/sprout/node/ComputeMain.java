@@ -68,6 +68,13 @@ public final class ComputeMain implements Callable<Integer> {
                             + " (else $SPROUT_PAGE_SECRET).")
     Path pageSecretFile;
 
+    @Option(
+            names = "--pageserver-tls-ca",
+            paramLabel = "FILE",
+            description =
+                    "Speak TLS to the page service, trusting the certificate(s) in FILE (PEM): the pageserver's own DATA/tls/pageserver.crt with --tls-self-signed, or the CA of its --tls-cert. The certificate must name the host of --pageserver. Default: plaintext (a loopback pageserver).")
+    Path pageserverTlsCa;
+
     @Option(names = "--initdb", description = "Create a database cluster first if the timeline is empty.")
     boolean initdb;
 
@@ -141,6 +148,14 @@ public final class ComputeMain implements Callable<Integer> {
                 .withCacheBytes(cacheMib << 20)
                 .withIdleSuspend(parseDuration(idleSuspend))
                 .withWritebackCache(!noWritebackCache);
+        if (pageserverTlsCa != null) {
+            if (!Files.isReadable(pageserverTlsCa)) {
+                throw new CommandLine.ParameterException(
+                        command.commandLine(),
+                        "--pageserver-tls-ca " + pageserverTlsCa + " does not exist or cannot be read");
+            }
+            spec = spec.withPageserverTls(pageserverTlsCa);
+        }
         if (postgresBin != null) {
             spec = spec.withInstall(PostgresInstall.of(postgresBin));
         }

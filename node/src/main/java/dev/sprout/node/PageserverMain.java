@@ -3,15 +3,20 @@ package dev.sprout.node;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.pageserver.config.PageserverTls;
 import dev.sprout.pageserver.config.Sizes;
+import dev.sprout.protocol.tls.TlsSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sprout-pageserver}: runs a pageserver until SIGTERM/SIGINT. Settings come from flags, then from the
@@ -36,6 +41,9 @@ import picocli.CommandLine.Option;
             "Example: sprout-pageserver --data-dir /var/lib/sprout --page-cache 1GiB --pitr-window 7d"
         })
 public final class PageserverMain implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with more settings.")
     Path configFile;
 
@@ -49,8 +57,27 @@ public final class PageserverMain implements Callable<Integer> {
             names = "--listen",
             paramLabel = "ADDRESS",
             defaultValue = "127.0.0.1",
-            description = "Address both ports bind to. Default: ${DEFAULT-VALUE}.")
+            description =
+                    "Address both ports bind to. Default: ${DEFAULT-VALUE}. An address that is not loopback (0.0.0.0 included) is refused unless TLS is on (--tls-self-signed, or --tls-cert and --tls-key).")
     String listen;
+
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "TLS on both ports with this certificate chain (PEM; with --tls-key). Plaintext is refused.")
+    Path tlsCert;
+
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "The private key of --tls-cert (PEM, PKCS#8, unencrypted).")
+    Path tlsKey;
+
+    @Option(
+            names = "--tls-self-signed",
+            description =
+                    "TLS on both ports with a self-signed certificate made on the first start and kept in DIR/tls (pageserver.crt: give it to clients as their trust anchor; the key 0600 in a 0700 directory).")
+    boolean tlsSelfSigned;
 
     @Option(
             names = "--page-port",
@@ -126,6 +153,18 @@ public final class PageserverMain implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "no data directory: pass --data-dir DIR (or data-dir=DIR in the --config file)");
         }
+        // Bad input, said before anything starts (exit 2): TLS flags that do not go together, or an address that is
+        // not loopback without TLS.
+        TlsSettings tls;
+        try {
+            tls = PageserverTls.settings(tlsCert, tlsKey, tlsSelfSigned, PageserverConfig.selfSignedDirectory(dataDir));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Optional<String> refused = PageserverConfig.listenRefusal(listen, tls.enabled());
+        if (refused.isPresent()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), refused.get());
+        }
         PageserverConfig d = PageserverConfig.defaults(dataDir);
         long maxMessageBytes = Sizes.bytes(maxMessage);
         if (maxMessageBytes > Integer.MAX_VALUE - 8) {
@@ -144,7 +183,8 @@ public final class PageserverMain implements Callable<Integer> {
                 Sizes.bytes(maxStaged),
                 d.maxInFlight(),
                 storageThreads == 0 ? d.storageThreads() : storageThreads,
-                !noSync);
+                !noSync,
+                PageserverTls.settings(tlsCert, tlsKey, tlsSelfSigned, PageserverConfig.selfSignedDirectory(dataDir)));
     }
 
     @Override
@@ -170,7 +210,11 @@ public final class PageserverMain implements Callable<Integer> {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         System.out.println("sprout-pageserver: page service on " + config.bindAddress() + ":" + server.pagePort()
-                + ", management API on http://" + config.bindAddress() + ":" + server.httpPort() + "/ (data in "
+                + server.tlsCertificate()
+                        .map(c -> " (TLS, certificate " + c + ")")
+                        .orElse("")
+                + ", management API on " + (server.tlsCertificate().isPresent() ? "https" : "http") + "://"
+                + config.bindAddress() + ":" + server.httpPort() + "/ (data in "
                 + config.dataDirectory().toAbsolutePath() + "; computes present " + Credentials.PAGE_SERVICE_FILE
                 + " and API clients the bearer token " + Credentials.ADMIN_TOKEN_FILE + ", both in "
                 + Credentials.directory(config.dataDirectory()) + ")");

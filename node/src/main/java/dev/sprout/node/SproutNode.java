@@ -9,9 +9,9 @@ import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.BranchName;
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.WireProxy;
-import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.storage.timeline.TimelineId;
 import java.io.IOException;
@@ -116,6 +116,8 @@ public final class SproutNode implements AutoCloseable {
         private boolean proxy;
         private int pgPort;
         private Optional<TlsSettings> tls = Optional.empty();
+        private String listen = "127.0.0.1";
+        private TlsSettings pageserverTls = new TlsSettings.Disabled();
         private Duration idleSuspend = DEFAULT_IDLE_SUSPEND;
         private Optional<String> password = Optional.empty();
         private TimelineId mainTimeline = MAIN_TIMELINE;
@@ -149,6 +151,19 @@ public final class SproutNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the pageserver's HTTP API and page service and the wire proxy listen (default 127.0.0.1), and TLS for
+         * the first two ({@link TlsSettings.SelfSigned} keeps its certificate where it says; default none). An address
+         * that is not loopback without TLS fails the start ({@link PageserverConfig#listenRefusal}). The computes
+         * reach the page service on this address (127.0.0.1 for a wildcard) and, with TLS, trust its certificate.
+         */
+        public Builder listen(String address, TlsSettings settings) {
+            this.listen = Objects.requireNonNull(address, "address");
+            this.pageserverTls = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** The proxy's TLS (default: a self-signed certificate kept in {@code DATA/proxy}). */
         public Builder tls(TlsSettings settings) {
             this.tls = Optional.of(settings);
             return this;
@@ -190,8 +205,14 @@ public final class SproutNode implements AutoCloseable {
          * @throws NodeStartException naming the part that failed (everything started before it is stopped again)
          */
         public SproutNode start() {
-            PageserverConfig config =
-                    PageserverConfig.defaults(dataDir.resolve(PAGES)).withPorts(pagePort, httpPort);
+            PageserverConfig config;
+            try {
+                config = PageserverConfig.defaults(dataDir.resolve(PAGES))
+                        .withPorts(pagePort, httpPort)
+                        .withListen(listen, pageserverTls);
+            } catch (IllegalArgumentException e) {
+                throw new NodeStartException(Part.PAGESERVER, e.getMessage(), e);
+            }
             Pageserver server;
             try {
                 Files.createDirectories(config.dataDirectory());
@@ -209,21 +230,24 @@ public final class SproutNode implements AutoCloseable {
             try {
                 OsUser owner = OsUser.forPostgres();
                 String pw = password.orElseGet(() -> SproutNode.password(dataDir));
-                String host = server.config().bindAddress();
+                String host = PageserverConfig.localAddress(server.config().bindAddress());
                 int page = server.pagePort();
+                Optional<Path> pageCa = server.tlsCertificate();
                 Credentials credentials = server.credentials();
                 ControlPlane control = ControlPlane.open(
                         server.store(),
-                        (branch, timeline) -> ComputeSpec.of(
-                                        host,
-                                        page,
-                                        timeline.toString(),
-                                        computeDir(dataDir, branch.replace('/', '.')),
-                                        freePort(),
-                                        pw)
-                                .withIdleSuspend(idleSuspend)
-                                // the compute can open its own timeline only, not the whole store
-                                .withPageserverCredential(credentials.forTimeline(timeline.toString())),
+                        (branch, timeline) -> withTls(
+                                ComputeSpec.of(
+                                                host,
+                                                page,
+                                                timeline.toString(),
+                                                computeDir(dataDir, branch.replace('/', '.')),
+                                                freePort(),
+                                                pw)
+                                        .withIdleSuspend(idleSuspend)
+                                        // the compute can open its own timeline only, not the whole store
+                                        .withPageserverCredential(credentials.forTimeline(timeline.toString())),
+                                pageCa),
                         clock,
                         mainTimeline,
                         owner.uid(),
@@ -246,7 +270,8 @@ public final class SproutNode implements AutoCloseable {
             if (proxy) {
                 try {
                     ProxyConfig pc = ProxyConfig.defaults(
-                            pgPort, tls.orElseGet(() -> new TlsSettings.SelfSigned(dataDir.resolve(PROXY))));
+                                    pgPort, tls.orElseGet(() -> new TlsSettings.SelfSigned(dataDir.resolve(PROXY))))
+                            .withBindAddress(listen);
                     node.proxy =
                             WireProxy.start(pc, endpoints.apply(new ControlEndpoints(node.control)), server.metrics());
                 } catch (RuntimeException e) {
@@ -256,6 +281,11 @@ public final class SproutNode implements AutoCloseable {
             }
             return node;
         }
+    }
+
+    /** {@code spec} speaking TLS to the page service when the pageserver has a certificate ({@code ca}). */
+    private static ComputeSpec withTls(ComputeSpec spec, Optional<Path> ca) {
+        return ca.map(spec::withPageserverTls).orElse(spec);
     }
 
     public Path dataDir() {

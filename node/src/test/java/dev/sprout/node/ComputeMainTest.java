@@ -51,6 +51,22 @@ class ComputeMainTest {
         assertEquals(2, duration.exit());
         assertTrue(duration.err().contains("not a duration: \"soon\""), duration.err());
 
+        Run ca = run(
+                "--timeline",
+                "t",
+                "--work-dir",
+                "/tmp/x",
+                "--password-file",
+                "/etc/hostname",
+                "--page-secret-file",
+                "/etc/hostname",
+                "--pageserver-tls-ca",
+                "/nonexistent/pageserver.crt");
+        assertEquals(2, ca.exit());
+        assertTrue(
+                ca.err().contains("--pageserver-tls-ca /nonexistent/pageserver.crt does not exist or cannot be read"),
+                ca.err());
+
         assertEquals(0, run("--help").exit());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.tls.TlsSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -38,6 +39,34 @@ class PageserverMainTest {
         assertEquals(PageserverConfig.DEFAULT_HTTP_PORT, c.httpPort(), "the default");
         assertEquals("127.0.0.1", c.bindAddress(), "loopback unless configured");
         assertTrue(c.syncCommits());
+    }
+
+    @Test
+    void anAddressThatIsNotLoopbackTakesTls() {
+        Path data = dir.resolve("pages");
+        StringWriter err = new StringWriter();
+        CommandLine cmd = PageserverMain.commandLine(new String[0]);
+        cmd.setErr(new PrintWriter(err));
+        assertEquals(2, cmd.execute("--data-dir", data.toString(), "--listen", "0.0.0.0", "--page-port", "0"));
+        assertTrue(
+                err.toString().startsWith("refusing to listen on 0.0.0.0 without TLS: it is not a loopback address"),
+                err.toString());
+        assertTrue(Files.notExists(data), "nothing started: no data directory");
+
+        PageserverConfig selfSigned = parse("--data-dir", data.toString(), "--listen", "0.0.0.0", "--tls-self-signed");
+        assertEquals("0.0.0.0", selfSigned.bindAddress());
+        assertEquals(new TlsSettings.SelfSigned(data.resolve("tls")), selfSigned.tls());
+        PageserverConfig files = parse(
+                "--data-dir", data.toString(), "--listen", "0.0.0.0", "--tls-cert", "a.crt", "--tls-key", "a.key");
+        assertEquals(new TlsSettings.Files(Path.of("a.crt"), Path.of("a.key")), files.tls());
+        assertEquals(
+                new TlsSettings.Disabled(), parse("--data-dir", data.toString()).tls(), "plaintext by default");
+
+        err.getBuffer().setLength(0);
+        cmd = PageserverMain.commandLine(new String[0]);
+        cmd.setErr(new PrintWriter(err));
+        assertEquals(2, cmd.execute("--data-dir", data.toString(), "--tls-self-signed", "--tls-key", "a.key"));
+        assertTrue(err.toString().startsWith("--tls-self-signed makes its own certificate"), err.toString());
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.sprout.http.auth.TokensApi;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.cache.PageCache;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.pageserver.config.PageserverTls;
 import dev.sprout.pageserver.http.ManagementApi;
 import dev.sprout.pageserver.metrics.PageServiceMetrics;
 import dev.sprout.pageserver.metrics.StoreMetrics;
@@ -19,6 +20,8 @@ import dev.sprout.pageserver.page.PageServiceHandler;
 import dev.sprout.pageserver.page.TimelineGates;
 import dev.sprout.protocol.frame.FrameEncoder;
 import dev.sprout.protocol.frame.VarintFrameDecoder;
+import dev.sprout.protocol.tls.TlsContexts;
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.StoreOptions;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -39,8 +42,11 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,10 +82,14 @@ public final class Pageserver implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final Channel pageChannel;
     private final Channel httpChannel;
+    private final Optional<TlsSettings.Files> tlsFiles;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Pageserver(PageserverConfig config, InstantSource clock) throws InterruptedException {
         this.config = config;
+        // TLS first: a certificate that cannot be read or made stops the start before the store is opened.
+        this.tlsFiles = PageserverTls.files(config);
+        Optional<SslContext> tls = tlsFiles.map(TlsContexts::server);
         this.credentials = Credentials.loadOrCreate(config.dataDirectory());
         this.tokens =
                 TokenStore.open(Credentials.directory(config.dataDirectory()).resolve(TokenStore.FILE), clock);
@@ -130,6 +140,8 @@ public final class Pageserver implements AutoCloseable {
                                             "pages",
                                             new PageServiceHandler(
                                                     ops, credentials, storagePool, pageMetrics, config.maxInFlight()));
+                            // with TLS, the first bytes must be a ClientHello; no frame is read before it
+                            tls.ifPresent(t -> TlsContexts.addServerHandler(ch.pipeline(), t));
                         }
                     });
             this.pageChannel = bind(pageBootstrap, config.bindAddress(), config.pagePort(), "page service");
@@ -139,7 +151,8 @@ public final class Pageserver implements AutoCloseable {
                             new BearerAuth(credentials.admin(), tokens, new FailureLimiter(clock)),
                             audit,
                             storagePool,
-                            config.maxMessageBytes()));
+                            config.maxMessageBytes(),
+                            tls));
             this.httpChannel = bind(httpBootstrap, config.bindAddress(), config.httpPort(), "management API");
 
             if (!config.gcInterval().isZero()) {
@@ -221,9 +234,11 @@ public final class Pageserver implements AutoCloseable {
         try {
             Pageserver server = new Pageserver(config, clock);
             log.info(
-                    "pageserver on {}: page service {}, management API http://{}:{}/ (data directory {})",
+                    "pageserver on {}: page service {}{}, management API {}://{}:{}/ (data directory {})",
                     config.bindAddress(),
                     server.pagePort(),
+                    server.tlsFiles.isPresent() ? " (TLS)" : "",
+                    server.tlsFiles.isPresent() ? "https" : "http",
                     config.bindAddress(),
                     server.httpPort(),
                     config.dataDirectory());
@@ -244,6 +259,14 @@ public final class Pageserver implements AutoCloseable {
 
     public PageserverConfig config() {
         return config;
+    }
+
+    /**
+     * The certificate both ports present (PEM; the self-signed one is its own trust anchor), or empty when they
+     * speak plaintext.
+     */
+    public Optional<Path> tlsCertificate() {
+        return tlsFiles.map(TlsSettings.Files::certificateChain);
     }
 
     public PageStore store() {

@@ -1,6 +1,6 @@
 package dev.sprout.proxy;
 
-import dev.sprout.proxy.tls.TlsSettings;
+import dev.sprout.protocol.tls.TlsSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -66,6 +66,20 @@ public record ProxyConfig(
                 Duration.ZERO,
                 DEFAULT_MAX_CONNECTIONS,
                 0);
+    }
+
+    /** Listening on {@code address} instead of 127.0.0.1. */
+    public ProxyConfig withBindAddress(String address) {
+        return new ProxyConfig(
+                address,
+                port,
+                tls,
+                serverNameDomain,
+                loginTimeout,
+                wakeTimeout,
+                idleTimeout,
+                maxConnections,
+                ioThreads);
     }
 
     public ProxyConfig withTimeouts(Duration login, Duration wake, Duration idle) {

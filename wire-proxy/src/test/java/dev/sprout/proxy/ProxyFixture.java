@@ -5,7 +5,7 @@ import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
-import dev.sprout.proxy.tls.TlsSettings;
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.storage.timeline.TimelineId;

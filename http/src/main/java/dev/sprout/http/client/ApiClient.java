@@ -3,6 +3,7 @@ package dev.sprout.http.client;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.sprout.protocol.tls.TlsContexts;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.ErrorBody;
 import java.io.IOException;
@@ -13,9 +14,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 
 /**
  * A client of Sprout's HTTP/JSON APIs (the pageserver's management API and the control plane's branches API, one
@@ -43,16 +46,35 @@ public final class ApiClient implements AutoCloseable {
     private final int port;
     private final Optional<String> token;
     private final HttpClient http;
+    private final Optional<Path> trustAnchor;
+    private final String scheme;
 
     /** A client of {@code host:port} that sends {@code token} (empty: none; the server then answers 401). */
     public ApiClient(String host, int port, Optional<String> token) {
+        this(host, port, token, Optional.empty());
+    }
+
+    /**
+     * As above, over https when {@code trustAnchor} is present: the server's certificate must be signed by (or be) a
+     * certificate in that PEM file and name {@code host}.
+     *
+     * @throws java.io.UncheckedIOException when the trust anchor cannot be read
+     */
+    public ApiClient(String host, int port, Optional<String> token, Optional<Path> trustAnchor) {
         this.host = Objects.requireNonNull(host, "host");
         this.port = port;
         this.token = Objects.requireNonNull(token, "token");
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .build();
+        this.trustAnchor = Objects.requireNonNull(trustAnchor, "trustAnchor");
+        this.scheme = trustAnchor.isPresent() ? "https" : "http";
+        HttpClient.Builder builder =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT);
+        trustAnchor.ifPresent(anchor -> builder.sslContext(TlsContexts.jdkClient(anchor)));
+        this.http = builder.build();
+    }
+
+    /** {@code https} with a trust anchor, else {@code http}. */
+    public String scheme() {
+        return scheme;
     }
 
     /** A 2xx answer: its status and body, as sent. */
@@ -72,7 +94,7 @@ public final class ApiClient implements AutoCloseable {
      * @throws TimedOut    when no answer came in time
      */
     public Answer send(String method, String path, String jsonBody) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address() + path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(scheme + "://" + address() + path))
                 .timeout(method.equals("GET") ? READ_TIMEOUT : CHANGE_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .method(
@@ -92,11 +114,13 @@ public final class ApiClient implements AutoCloseable {
                     "Sprout on " + address() + " did not answer " + method + " " + path + " within "
                             + request.timeout().orElseThrow().toSeconds() + " s",
                     e);
+        } catch (SSLException e) {
+            throw new Unreachable(TlsContexts.handshakeFailure(address(), trustAnchor.orElse(Path.of("(none)")), e), e);
         } catch (IOException e) {
-            throw new Unreachable(method + " http://" + address() + path + " failed: " + e, e);
+            throw new Unreachable(method + " " + scheme + "://" + address() + path + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TimedOut("interrupted while waiting for " + method + " http://" + address() + path, e);
+            throw new TimedOut("interrupted while waiting for " + method + " " + scheme + "://" + address() + path, e);
         }
         if (response.statusCode() / 100 != 2) {
             throw refused(response);

@@ -1,8 +1,12 @@
 package dev.sprout.pageserver.config;
 
+import dev.sprout.protocol.tls.TlsSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a pageserver is started with. Made by {@code PageserverMain} from flags and a properties file,
@@ -20,6 +24,8 @@ import java.util.Objects;
  * @param maxInFlight       requests one connection may have in progress before the server stops reading it
  * @param storageThreads    threads that run storage calls (reads in parallel, commits waiting on a sync)
  * @param syncCommits       whether a commit waits for the disk (only tests and benchmarks turn this off)
+ * @param tls               TLS for both ports ({@link TlsSettings.Disabled} by default); required when
+ *                          {@code bindAddress} is not a loopback address ({@link #listenRefusal})
  */
 public record PageserverConfig(
         Path dataDirectory,
@@ -33,7 +39,8 @@ public record PageserverConfig(
         long maxStagedBytes,
         int maxInFlight,
         int storageThreads,
-        boolean syncCommits) {
+        boolean syncCommits,
+        TlsSettings tls) {
 
     public static final int DEFAULT_PAGE_PORT = 6400;
     public static final int DEFAULT_HTTP_PORT = 6401;
@@ -53,6 +60,97 @@ public record PageserverConfig(
         require(maxStagedBytes >= 8192, "max staged bytes " + maxStagedBytes + " cannot hold one page");
         require(maxInFlight >= 1, "max in-flight requests " + maxInFlight + " must be at least 1");
         require(storageThreads >= 1, "storage threads " + storageThreads + " must be at least 1");
+        Objects.requireNonNull(tls, "tls");
+        Optional<String> refused = listenRefusal(bindAddress, tls.enabled());
+        if (refused.isPresent()) {
+            throw new IllegalArgumentException(refused.get());
+        }
+    }
+
+    /** Without TLS (the constructor of the settings that came before TLS; the bind address must be loopback). */
+    public PageserverConfig(
+            Path dataDirectory,
+            String bindAddress,
+            int pagePort,
+            int httpPort,
+            long pageCacheBytes,
+            Duration pitrWindow,
+            Duration gcInterval,
+            int maxMessageBytes,
+            long maxStagedBytes,
+            int maxInFlight,
+            int storageThreads,
+            boolean syncCommits) {
+        this(
+                dataDirectory,
+                bindAddress,
+                pagePort,
+                httpPort,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits,
+                new TlsSettings.Disabled());
+    }
+
+    /** Where the self-signed certificate of {@code --tls-self-signed} is kept: {@code DATA/tls}. */
+    public static Path selfSignedDirectory(Path dataDirectory) {
+        return dataDirectory.resolve("tls");
+    }
+
+    /**
+     * Why the HTTP API and the page service may not listen on {@code address}, or empty when they may: an address
+     * that is not a loopback one (the wildcard 0.0.0.0 included) reaches the network, where plaintext would carry
+     * tokens, the page-service credentials and every page, so it takes TLS; loopback stays as it is, TLS optional.
+     */
+    public static Optional<String> listenRefusal(String address, boolean tls) {
+        InetAddress resolved;
+        try {
+            resolved = InetAddress.getByName(address);
+        } catch (UnknownHostException e) {
+            return Optional.of("cannot listen on " + address + ": not an address of this machine that resolves ("
+                    + e.getMessage() + ")");
+        }
+        if (resolved.isLoopbackAddress() || tls) {
+            return Optional.empty();
+        }
+        return Optional.of("refusing to listen on " + address + " without TLS: it is not a loopback address, and the"
+                + " HTTP API and the page service would carry tokens, credentials and pages in the clear to the"
+                + " network; add --tls-self-signed, or --tls-cert FILE --tls-key FILE, or listen on 127.0.0.1");
+    }
+
+    /**
+     * Where a client on this machine reaches a listener bound to {@code bindAddress}: the address itself, or
+     * 127.0.0.1 for a wildcard (0.0.0.0, ::).
+     */
+    public static String localAddress(String bindAddress) {
+        try {
+            return InetAddress.getByName(bindAddress).isAnyLocalAddress() ? "127.0.0.1" : bindAddress;
+        } catch (UnknownHostException e) {
+            return bindAddress;
+        }
+    }
+
+    /** TLS for both ports, on {@code address} (checked by the constructor: non-loopback wants TLS). */
+    public PageserverConfig withListen(String address, TlsSettings settings) {
+        return new PageserverConfig(
+                dataDirectory,
+                address,
+                pagePort,
+                httpPort,
+                pageCacheBytes,
+                pitrWindow,
+                gcInterval,
+                maxMessageBytes,
+                maxStagedBytes,
+                maxInFlight,
+                storageThreads,
+                syncCommits,
+                settings);
     }
 
     public static PageserverConfig defaults(Path dataDirectory) {
@@ -68,7 +166,8 @@ public record PageserverConfig(
                 256L << 20,
                 1024,
                 Math.max(16, 4 * Runtime.getRuntime().availableProcessors()),
-                true);
+                true,
+                new TlsSettings.Disabled());
     }
 
     /** Both ports chosen by the kernel (tests, several pageservers on one machine). */
@@ -85,7 +184,8 @@ public record PageserverConfig(
                 maxStagedBytes,
                 maxInFlight,
                 storageThreads,
-                syncCommits);
+                syncCommits,
+                tls);
     }
 
     public PageserverConfig withPorts(int page, int http) {
@@ -101,7 +201,8 @@ public record PageserverConfig(
                 maxStagedBytes,
                 maxInFlight,
                 storageThreads,
-                syncCommits);
+                syncCommits,
+                tls);
     }
 
     public PageserverConfig withPageCache(long bytes) {
@@ -117,7 +218,8 @@ public record PageserverConfig(
                 maxStagedBytes,
                 maxInFlight,
                 storageThreads,
-                syncCommits);
+                syncCommits,
+                tls);
     }
 
     public PageserverConfig withMaxMessageBytes(int bytes) {
@@ -133,7 +235,8 @@ public record PageserverConfig(
                 maxStagedBytes,
                 maxInFlight,
                 storageThreads,
-                syncCommits);
+                syncCommits,
+                tls);
     }
 
     public PageserverConfig withSyncCommits(boolean sync) {
@@ -149,7 +252,8 @@ public record PageserverConfig(
                 maxStagedBytes,
                 maxInFlight,
                 storageThreads,
-                sync);
+                sync,
+                tls);
     }
 
     private static void requirePort(String what, int port) {

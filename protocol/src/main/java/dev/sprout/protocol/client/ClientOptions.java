@@ -1,7 +1,9 @@
 package dev.sprout.protocol.client;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
@@ -27,6 +29,10 @@ import java.util.concurrent.Executor;
  * @param callbackExecutor       where futures are completed: {@link #EVENT_LOOP} (the default, no hand-off:
  *                               callbacks run on the client's I/O thread and must not block) or an executor of
  *                               the caller's
+ * @param tlsTrustAnchor         TLS on every connection when present: a PEM file of the certificates the
+ *                               pageserver's must be (or be signed by), e.g. its self-signed certificate; the
+ *                               certificate must also name {@code host} (a DNS name or an IP address). Empty:
+ *                               plaintext, as a loopback pageserver without TLS speaks
  */
 public record ClientOptions(
         String host,
@@ -39,7 +45,8 @@ public record ClientOptions(
         Duration maxReconnectTime,
         int maxInFlight,
         Executor callbackExecutor,
-        String credential) {
+        String credential,
+        Optional<Path> tlsTrustAnchor) {
 
     /** Completes futures on the client's event loop, with no hand-off (the lowest latency). */
     public static final Executor EVENT_LOOP = new Executor() {
@@ -86,6 +93,7 @@ public record ClientOptions(
         }
         Objects.requireNonNull(callbackExecutor, "callbackExecutor");
         Objects.requireNonNull(credential, "credential");
+        Objects.requireNonNull(tlsTrustAnchor, "tlsTrustAnchor");
     }
 
     /**
@@ -104,7 +112,8 @@ public record ClientOptions(
                 Duration.ofSeconds(30),
                 1024,
                 EVENT_LOOP,
-                "");
+                "",
+                Optional.empty());
     }
 
     public ClientOptions withConnectTimeout(Duration timeout) {
@@ -119,7 +128,8 @@ public record ClientOptions(
                 maxReconnectTime,
                 maxInFlight,
                 callbackExecutor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     public ClientOptions withRequestTimeout(Duration timeout) {
@@ -134,7 +144,8 @@ public record ClientOptions(
                 maxReconnectTime,
                 maxInFlight,
                 callbackExecutor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     public ClientOptions withMaxFrameBytes(int bytes) {
@@ -149,7 +160,8 @@ public record ClientOptions(
                 maxReconnectTime,
                 maxInFlight,
                 callbackExecutor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     public ClientOptions withReconnectBackoff(Duration min, Duration max) {
@@ -164,7 +176,8 @@ public record ClientOptions(
                 maxReconnectTime,
                 maxInFlight,
                 callbackExecutor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     public ClientOptions withMaxReconnectTime(Duration time) {
@@ -179,7 +192,8 @@ public record ClientOptions(
                 time,
                 maxInFlight,
                 callbackExecutor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     public ClientOptions withMaxInFlight(int requests) {
@@ -194,7 +208,8 @@ public record ClientOptions(
                 maxReconnectTime,
                 requests,
                 callbackExecutor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     public ClientOptions withCallbackExecutor(Executor executor) {
@@ -209,7 +224,8 @@ public record ClientOptions(
                 maxReconnectTime,
                 maxInFlight,
                 executor,
-                credential);
+                credential,
+                tlsTrustAnchor);
     }
 
     /** The pageserver's page-service secret, sent in every Attach (re-attaches too). */
@@ -225,7 +241,25 @@ public record ClientOptions(
                 maxReconnectTime,
                 maxInFlight,
                 callbackExecutor,
-                secret);
+                secret,
+                tlsTrustAnchor);
+    }
+
+    /** TLS on every connection, trusting the certificates in {@code trustAnchor} (PEM); see the record's doc. */
+    public ClientOptions withTls(Path trustAnchor) {
+        return new ClientOptions(
+                host,
+                port,
+                connectTimeout,
+                requestTimeout,
+                maxFrameBytes,
+                reconnectBackoffMin,
+                reconnectBackoffMax,
+                maxReconnectTime,
+                maxInFlight,
+                callbackExecutor,
+                credential,
+                Optional.of(trustAnchor));
     }
 
     /** Everything but the credential. */
@@ -237,7 +271,7 @@ public record ClientOptions(
                 + ".."
                 + reconnectBackoffMax + ", maxReconnectTime=" + maxReconnectTime + ", maxInFlight=" + maxInFlight
                 + ", callbackExecutor=" + callbackExecutor + ", credential=" + (credential.isEmpty() ? "none" : "set")
-                + "]";
+                + ", tls=" + tlsTrustAnchor.map(a -> "trusting " + a).orElse("off") + "]";
     }
 
     /** {@code host:port}, for messages. */

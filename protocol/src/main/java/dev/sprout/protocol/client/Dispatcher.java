@@ -1,5 +1,6 @@
 package dev.sprout.protocol.client;
 
+import dev.sprout.protocol.tls.TlsContexts;
 import dev.sprout.protocol.v1.Attach;
 import dev.sprout.protocol.v1.AttachResult;
 import dev.sprout.protocol.v1.Code;
@@ -11,6 +12,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -131,6 +133,24 @@ final class Dispatcher {
                     connect.cause());
         }
         Channel channel = connect.channel();
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls != null) { // a first connect succeeds with its handshake, or fails saying why
+            var handshake = tls.handshakeFuture();
+            if (!handshake.awaitUninterruptibly(options.connectTimeout().toMillis())) {
+                channel.close();
+                throw new ConnectionLostException(
+                        "TLS handshake with " + options.address() + " did not finish within "
+                                + options.connectTimeout().toMillis() + " ms",
+                        null);
+            }
+            if (!handshake.isSuccess()) {
+                channel.close();
+                throw new ConnectionLostException(
+                        TlsContexts.handshakeFailure(
+                                options.address(), options.tlsTrustAnchor().orElseThrow(), handshake.cause()),
+                        handshake.cause());
+            }
+        }
         boolean active = loop.submit(() -> {
                     if (channel.isActive()) {
                         state = new Ready(channel); // a close from now on reaches onClosed and reconnects

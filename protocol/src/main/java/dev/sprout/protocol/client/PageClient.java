@@ -2,6 +2,7 @@ package dev.sprout.protocol.client;
 
 import dev.sprout.protocol.frame.FrameEncoder;
 import dev.sprout.protocol.frame.VarintFrameDecoder;
+import dev.sprout.protocol.tls.TlsContexts;
 import dev.sprout.protocol.v1.Ping;
 import dev.sprout.protocol.v1.Request;
 import io.netty.bootstrap.Bootstrap;
@@ -17,6 +18,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -84,7 +86,10 @@ public final class PageClient implements AutoCloseable {
     /**
      * Connects to the pageserver. Blocks until connected.
      *
-     * @throws ConnectionLostException when the connection cannot be made within the connect timeout
+     * @throws ConnectionLostException when the connection cannot be made within the connect timeout, or (with TLS)
+     *     the handshake fails: a message that says why (the certificate is not the trust anchor's, names another
+     *     host, or the server does not speak TLS)
+     * @throws java.io.UncheckedIOException when the TLS trust anchor cannot be read
      */
     public static PageClient connect(ClientOptions options) {
         return connect(options, null);
@@ -96,6 +101,7 @@ public final class PageClient implements AutoCloseable {
      */
     static PageClient connect(ClientOptions options, ReconnectTimer timer) {
         Objects.requireNonNull(options, "options");
+        SslContext tls = options.tlsTrustAnchor().map(TlsContexts::client).orElse(null);
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(
@@ -119,6 +125,12 @@ public final class PageClient implements AutoCloseable {
                             .addLast("frames", new VarintFrameDecoder(options.maxFrameBytes()))
                             .addLast("responses", new ResponseHandler(dispatcher))
                             .addLast("encoder", FrameEncoder.INSTANCE);
+                    if (tls != null) { // first: every frame goes through TLS, nothing is written before the handshake
+                        ch.pipeline()
+                                .addFirst(
+                                        TlsContexts.HANDLER,
+                                        TlsContexts.clientHandler(tls, ch.alloc(), options.host(), options.port()));
+                    }
                 }
             });
             dispatcher.start();

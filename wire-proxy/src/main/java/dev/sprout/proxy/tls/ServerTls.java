@@ -1,5 +1,7 @@
 package dev.sprout.proxy.tls;
 
+import dev.sprout.protocol.tls.SelfSignedCertificate;
+import dev.sprout.protocol.tls.TlsSettings;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -7,7 +9,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 
@@ -19,6 +23,17 @@ import javax.net.ssl.SSLException;
  */
 public final class ServerTls {
     public static final String ALPN_POSTGRESQL = "postgresql";
+
+    /**
+     * The proxy's self-signed certificate: for {@code localhost}, {@code *.localhost} (a branch named by the TLS server
+     * name) and 127.0.0.1, kept as {@code proxy-tls.crt} and {@code proxy-tls.key}.
+     */
+    public static final SelfSignedCertificate.Subject SELF_SIGNED = new SelfSignedCertificate.Subject(
+            "proxy-tls.crt",
+            "proxy-tls.key",
+            "Sprout proxy (self-signed)",
+            List.of("localhost", "*.localhost"),
+            List.of(InetAddress.getLoopbackAddress()));
 
     private ServerTls() {}
 
@@ -40,7 +55,7 @@ public final class ServerTls {
             case TlsSettings.Files f -> f;
             case TlsSettings.SelfSigned s -> {
                 try {
-                    yield SelfSignedCertificate.inDirectory(s.directory());
+                    yield SelfSignedCertificate.inDirectory(s.directory(), SELF_SIGNED);
                 } catch (IOException e) {
                     throw new UncheckedIOException(
                             "cannot make the proxy's TLS certificate in " + s.directory() + ": " + e.getMessage(), e);

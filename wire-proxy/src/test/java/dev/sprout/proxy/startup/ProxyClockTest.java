@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.cancel.CancelKey;
 import dev.sprout.proxy.cancel.CancelKeys;
@@ -18,7 +19,6 @@ import dev.sprout.proxy.startup.ConnectionState.Authenticating;
 import dev.sprout.proxy.startup.ConnectionState.Relaying;
 import dev.sprout.proxy.startup.StartupHandlerTest.Run;
 import dev.sprout.proxy.startup.StartupHandlerTest.Setup;
-import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.Deadline;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;

@@ -13,11 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.proxy.ProxyConfig;
 import dev.sprout.proxy.ProxyMetrics;
 import dev.sprout.proxy.cancel.CancelKeys;
 import dev.sprout.proxy.tls.ServerTls;
-import dev.sprout.proxy.tls.TlsSettings;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import dev.sprout.proxy.wake.WakeUp;
