@@ -8,6 +8,8 @@ import dev.sprout.http.auth.BranchPattern;
 import dev.sprout.http.auth.FailureLimiter;
 import dev.sprout.http.auth.Scope;
 import dev.sprout.http.auth.TokenStore;
+import dev.sprout.storage.PageStore;
+import dev.sprout.storage.StoreOptions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -56,7 +58,8 @@ class AuthHeaderFuzzTest {
                 .secret();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (AuditLog audit = AuditLog.open(dir.resolve(AuditLog.FILE), Clock.systemUTC())) {
+        try (PageStore store = PageStore.open(StoreOptions.defaults(dir.resolve("store")))) {
+            AuditLog audit = AuditLog.open(store.catalog(), Clock.systemUTC());
             HttpApi echo = request -> new ApiResponse(
                     200, "text/plain", request.principal().describe().getBytes(StandardCharsets.UTF_8), Map.of());
             Channel server = new ServerBootstrap()

@@ -93,11 +93,11 @@ public final class Pageserver implements AutoCloseable {
         this.credentials = Credentials.loadOrCreate(config.dataDirectory());
         this.tokens =
                 TokenStore.open(Credentials.directory(config.dataDirectory()).resolve(TokenStore.FILE), clock);
-        this.audit = AuditLog.open(config.dataDirectory().toAbsolutePath().resolve(AuditLog.FILE), clock);
         this.store = PageStore.open(StoreOptions.defaults(config.dataDirectory())
                 .withSyncCommits(config.syncCommits())
                 .withPitrWindow(config.pitrWindow())
                 .withClock(clock));
+        this.audit = AuditLog.open(store.catalog(), clock);
         boolean started = false;
         try {
             this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -174,7 +174,6 @@ public final class Pageserver implements AutoCloseable {
                     backgroundOrNull().shutdownNow();
                 }
                 store.close();
-                audit.close();
             }
         }
     }
@@ -328,7 +327,6 @@ public final class Pageserver implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
-        audit.close();
         metrics.close();
     }
 

@@ -61,6 +61,7 @@ public final class PageStore implements AutoCloseable {
                 engine.rocks.db,
                 engine.rocks.catalog,
                 engine.rocks.commitWrite,
+                engine.rocks.unsyncedWrite,
                 engine.rocks.scanRead,
                 new Catalog.Guard() {
                     @Override

@@ -18,6 +18,8 @@ import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.Health;
 import dev.sprout.protocol.v1.TimelineList;
+import dev.sprout.storage.PageStore;
+import dev.sprout.storage.StoreOptions;
 import dev.sprout.testkit.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -56,10 +58,12 @@ class ApiClientTest {
     Path dir;
 
     private AuditLog audit;
+    private PageStore store;
 
     @BeforeEach
     void start() throws InterruptedException {
-        audit = AuditLog.open(dir.resolve("audit.log"), Clock.systemUTC());
+        store = PageStore.open(StoreOptions.defaults(dir.resolve("store")));
+        audit = AuditLog.open(store.catalog(), Clock.systemUTC());
         BearerAuth auth = new BearerAuth(
                 Secret.of(TOKEN),
                 TokenStore.open(dir.resolve("tokens.json"), Clock.systemUTC()),
@@ -103,7 +107,7 @@ class ApiClientTest {
         server.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         pool.shutdownNow();
-        audit.close();
+        store.close();
     }
 
     @Test

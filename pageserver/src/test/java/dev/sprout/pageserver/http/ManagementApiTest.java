@@ -114,7 +114,7 @@ class ManagementApiTest {
 
     private Channel serve(ManagementApi api, java.util.concurrent.Executor blocking) throws InterruptedException {
         if (audit == null) {
-            audit = AuditLog.open(authDir.resolve(AuditLog.FILE), java.time.Clock.systemUTC());
+            audit = AuditLog.open(store.catalog(), java.time.Clock.systemUTC());
         }
         BearerAuth auth = new BearerAuth(
                 Secret.of(TOKEN),
@@ -138,9 +138,7 @@ class ManagementApiTest {
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (audit != null) {
-            audit.close();
-        }
+
         client.close();
         server.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

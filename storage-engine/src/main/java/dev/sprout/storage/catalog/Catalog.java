@@ -3,10 +3,12 @@ package dev.sprout.storage.catalog;
 import dev.sprout.storage.error.InvalidArgumentException;
 import dev.sprout.storage.error.StorageIoException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
@@ -33,6 +35,7 @@ public final class Catalog {
     private final RocksDB db;
     private final ColumnFamilyHandle family;
     private final WriteOptions syncedWrite;
+    private final WriteOptions unsyncedWrite;
     private final ReadOptions scan;
     private final Guard guard;
 
@@ -42,10 +45,17 @@ public final class Catalog {
         <T> T run(Supplier<T> call);
     }
 
-    public Catalog(RocksDB db, ColumnFamilyHandle family, WriteOptions syncedWrite, ReadOptions scan, Guard guard) {
+    public Catalog(
+            RocksDB db,
+            ColumnFamilyHandle family,
+            WriteOptions syncedWrite,
+            WriteOptions unsyncedWrite,
+            ReadOptions scan,
+            Guard guard) {
         this.db = db;
         this.family = family;
         this.syncedWrite = syncedWrite;
+        this.unsyncedWrite = unsyncedWrite;
         this.scan = scan;
         this.guard = guard;
     }
@@ -80,6 +90,48 @@ public final class Catalog {
 
     public void put(String key, byte[] value) {
         write(Map.of(key, Optional.of(value)));
+    }
+
+    /**
+     * Puts one record into RocksDB's write-ahead log without waiting for the disk: it survives the process being
+     * killed, not the machine losing power. For records whose loss then costs little and whose rate the caller does
+     * not control.
+     */
+    public void putUnsynced(String key, byte[] value) {
+        guard.run(() -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                addTo(batch, Map.of(key, Optional.of(value)));
+                db.write(unsyncedWrite, batch);
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot write the catalog: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Visits the records whose key starts with {@code prefix} from the last (in key order) backwards, while
+     * {@code visitor} returns true.
+     */
+    public void scanBackward(String prefix, BiPredicate<String, byte[]> visitor) {
+        byte[] p = key(prefix);
+        byte[] past = Arrays.copyOf(p, p.length + 1);
+        past[p.length] = (byte) 0xFF;
+        guard.run(() -> {
+            try (RocksIterator it = db.newIterator(family, scan)) {
+                for (it.seekForPrev(past);
+                        it.isValid()
+                                && startsWith(it.key(), p)
+                                && visitor.test(new String(it.key(), StandardCharsets.UTF_8), it.value());
+                        it.prev()) {
+                    // the visitor did the work
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new StorageIoException("cannot scan the catalog at \"" + prefix + "\": " + e.getMessage(), e);
+            }
+            return null;
+        });
     }
 
     public void delete(String key) {
