@@ -336,6 +336,10 @@ public final class Compute implements AutoCloseable {
             }
             server = null;
             deleteQuietly(spec.pidFile());
+            if (!spec.socketDir().startsWith(spec.workDir())) {
+                // the short directory under /tmp a deep work directory needed: nothing else removes it
+                deleteQuietly(spec.socketDir());
+            }
         }
         if (mount != null) {
             mount.close();

@@ -32,6 +32,21 @@ class LocalSocketTest {
     private static final String NOBODY = "nobody";
 
     @Test
+    void theShortSocketDirectoryADeepWorkDirectoryNeedsIsRemovedWhenTheComputeStops() throws Exception {
+        try (Fixture fx = new Fixture()) {
+            TimelineId main = fx.newRoot();
+            ComputeSpec spec = fx.spec(main, "w".repeat(90));
+            assertTrue(
+                    spec.socketDir().toString().startsWith("/tmp/sprout-sock-"),
+                    spec.socketDir().toString());
+            Compute compute = fx.start(spec, true);
+            assertTrue(Files.isDirectory(spec.socketDir()), "the server's socket is there while it runs");
+            compute.close();
+            assertFalse(Files.exists(spec.socketDir()), spec.socketDir() + " is left behind");
+        }
+    }
+
+    @Test
     void anotherUserOfTheMachineIsRefusedAtTheSocketAndTheServiceUserNeedsThePassword() throws Exception {
         try (Fixture fx = new Fixture()) {
             TimelineId main = fx.newRoot();
