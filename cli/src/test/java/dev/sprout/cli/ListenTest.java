@@ -174,6 +174,16 @@ class ListenTest {
                     assertEquals(500500, rs.getLong(1));
                 }
             }
+            // Beyond loopback the proxy takes PostgreSQL clients over TLS only.
+            java.sql.SQLException clear = assertThrows(
+                    java.sql.SQLException.class,
+                    () -> DriverManager.getConnection(
+                            "jdbc:postgresql://" + address + ":"
+                                    + up.proxy().orElseThrow().port() + "/postgres?sslmode=disable",
+                            "postgres",
+                            LocalStack.password(data)));
+            assertEquals("28000", clear.getSQLState(), clear.getMessage());
+            assertTrue(clear.getMessage().contains("over TLS only"), clear.getMessage());
 
             // Plaintext on the API is refused: no answer in the clear.
             IOException plain =

@@ -109,4 +109,23 @@ public record ProxyConfig(
             throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
         }
     }
+
+    /**
+     * Whether clients must use TLS: when it listens beyond loopback (any address but 127.0.0.0/8, ::1 and
+     * {@code localhost}), a StartupMessage sent in plaintext is refused, so a password or a row never crosses a
+     * network in clear. Needs TLS on ({@link TlsSettings#enabled()}); without it nothing beyond loopback is served.
+     */
+    public boolean requiresTls() {
+        return !isLoopback(bindAddress);
+    }
+
+    /** Whether {@code address} (a literal or {@code localhost}) names this machine's loopback interface only. */
+    static boolean isLoopback(String address) {
+        String a = address.strip();
+        if (a.equalsIgnoreCase("localhost") || a.equals("::1") || a.equals("[::1]")) {
+            return true;
+        }
+        String[] parts = a.split("\\.", -1);
+        return parts.length == 4 && parts[0].equals("127");
+    }
 }

@@ -76,6 +76,12 @@ public final class WireProxy implements AutoCloseable {
      * @throws ProxyStartException          when the port cannot be bound (the message names it)
      */
     public static WireProxy start(ProxyConfig config, Endpoints endpoints, MeterRegistry registry) {
+        if (config.requiresTls() && !config.tls().enabled()) {
+            throw new ProxyStartException(
+                    "the proxy would listen on " + config.bindAddress() + ", beyond loopback,"
+                            + " without TLS: PostgreSQL traffic would cross the network in clear; give it a certificate",
+                    null);
+        }
         WireProxy proxy = new WireProxy(config, endpoints, registry);
         try {
             proxy.bind();

@@ -28,6 +28,7 @@ import java.util.Optional;
  * Encrypted --SSLRequest | GSSENCRequest--> Refuse(08P01)
  * Plaintext | Encrypted --CancelRequest--> Cancel(key)
  * Plaintext | Encrypted --StartupMessage--> Start(route) or Refuse, either after a NegotiateProtocolVersion if due
+ * Plaintext --StartupMessage--> Refuse(28000) when TLS is required (the proxy listens beyond loopback)
  * </pre>
  */
 final class ClientStage {
@@ -36,14 +37,21 @@ final class ClientStage {
 
     private final boolean tlsOffered;
     private final String serverNameDomain;
+    private final boolean tlsRequired;
 
     /**
      * @param tlsOffered       whether an SSLRequest is answered {@code S}
      * @param serverNameDomain TLS server names under this domain route to a branch ({@link Route#of})
      */
     ClientStage(boolean tlsOffered, String serverNameDomain) {
+        this(tlsOffered, serverNameDomain, false);
+    }
+
+    /** With {@code tlsRequired}, a StartupMessage in plaintext is refused (28000): the proxy listens beyond loopback. */
+    ClientStage(boolean tlsOffered, String serverNameDomain, boolean tlsRequired) {
         this.tlsOffered = tlsOffered;
         this.serverNameDomain = serverNameDomain;
+        this.tlsRequired = tlsRequired;
     }
 
     /** What to do next. */
@@ -131,6 +139,14 @@ final class ClientStage {
         Optional<Negotiation> negotiation = startup.minor() > NEWEST_MINOR || !unknownOptions.isEmpty()
                 ? Optional.of(new Negotiation(clientMinor, unknownOptions))
                 : Optional.empty();
+        if (tlsRequired && state instanceof Plaintext) {
+            return new Refuse(
+                    negotiation,
+                    new ProxyError(
+                            SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "this proxy takes connections over TLS only: it listens beyond loopback",
+                            "Connect with sslmode=require (or verify-ca/verify-full with the proxy's certificate)."));
+        }
         String user = parameters.get("user");
         if (user == null || user.isEmpty()) {
             return new Refuse(

@@ -68,8 +68,10 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
 
     public StartupHandler(Services services) {
         this.services = services;
-        this.clientStage =
-                new ClientStage(services.tls().isPresent(), services.config().serverNameDomain());
+        this.clientStage = new ClientStage(
+                services.tls().isPresent(),
+                services.config().serverNameDomain(),
+                services.config().requiresTls());
     }
 
     /** Where the connection stands now. */

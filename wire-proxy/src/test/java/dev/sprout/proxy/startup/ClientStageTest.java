@@ -6,6 +6,7 @@ import static dev.sprout.proxy.startup.StartupDecoderTest.startup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.proxy.cancel.CancelKey;
 import dev.sprout.proxy.error.SqlState;
@@ -127,6 +128,20 @@ class ClientStageTest {
         assertEquals(
                 List.of("user", "database", "application_name"),
                 List.copyOf(start.route().forwarded().keySet()));
+    }
+
+    @Test
+    void beyondLoopbackAStartupMessageInPlaintextIsRefusedAndOneOverTlsGoesOn() {
+        ClientStage required = new ClientStage(true, "localhost", true);
+        byte[] frame = startup(PROTOCOL_3_0, "user", "alice");
+        Refuse refused = assertInstanceOf(Refuse.class, required.onPacket(Plaintext.NEW, packet(frame)));
+        assertEquals(
+                SqlState.INVALID_AUTHORIZATION_SPECIFICATION, refused.error().state());
+        assertTrue(
+                refused.error().getMessage().contains("over TLS only"),
+                refused.error().getMessage());
+        assertInstanceOf(Start.class, required.onPacket(new Encrypted(Optional.empty()), packet(frame)));
+        assertInstanceOf(Start.class, WITH_TLS.onPacket(Plaintext.NEW, packet(frame)), "on loopback plaintext stays");
     }
 
     @Test
