@@ -1,6 +1,8 @@
 package dev.sprout.proxy;
 
 import dev.sprout.protocol.tls.TlsSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -119,13 +121,16 @@ public record ProxyConfig(
         return !isLoopback(bindAddress);
     }
 
-    /** Whether {@code address} (a literal or {@code localhost}) names this machine's loopback interface only. */
+    /**
+     * Whether {@code address} names this machine's loopback interface, as the pageserver's listeners decide it
+     * ({@code PageserverConfig.listenRefusal}): what the JDK resolves it to. One that does not resolve counts as
+     * beyond loopback, so TLS is required rather than waived.
+     */
     static boolean isLoopback(String address) {
-        String a = address.strip();
-        if (a.equalsIgnoreCase("localhost") || a.equals("::1") || a.equals("[::1]")) {
-            return true;
+        try {
+            return InetAddress.getByName(address.strip()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
         }
-        String[] parts = a.split("\\.", -1);
-        return parts.length == 4 && parts[0].equals("127");
     }
 }

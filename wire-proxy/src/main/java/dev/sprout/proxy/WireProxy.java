@@ -97,7 +97,8 @@ public final class WireProxy implements AutoCloseable {
         Class<? extends ServerChannel> serverChannel =
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         Class<? extends SocketChannel> computeChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        Services services = new Services(config, tls, wakeUp, cancelKeys, metrics, admitted, computeChannel);
+        Services services =
+                new Services(config, tls, wakeUp, cancelKeys, metrics, admitted, computeChannel, config.requiresTls());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
                 .channel(serverChannel)

@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every connection's {@link StartupHandler} shares: the configuration, the TLS context, the wake-up, the cancel
- * keys, the meters, the count of admitted connections, and the channel type to reach computes with (epoll or NIO,
- * whichever the proxy's event loops are). Thread-safe.
+ * keys, the meters, the count of admitted connections, the channel type to reach computes with (epoll or NIO,
+ * whichever the proxy's event loops are), and whether clients must use TLS ({@link ProxyConfig#requiresTls()},
+ * decided once at start: it may resolve the bind address). Thread-safe.
  */
 public record Services(
         ProxyConfig config,
@@ -21,7 +22,8 @@ public record Services(
         CancelKeys cancelKeys,
         ProxyMetrics metrics,
         AtomicInteger admitted,
-        Class<? extends Channel> computeChannel) {
+        Class<? extends Channel> computeChannel,
+        boolean tlsRequired) {
 
     /** Counts one more admitted connection unless the limit is reached. */
     boolean admit() {

@@ -69,9 +69,7 @@ public final class StartupHandler extends ChannelInboundHandlerAdapter {
     public StartupHandler(Services services) {
         this.services = services;
         this.clientStage = new ClientStage(
-                services.tls().isPresent(),
-                services.config().serverNameDomain(),
-                services.config().requiresTls());
+                services.tls().isPresent(), services.config().serverNameDomain(), services.tlsRequired());
     }
 
     /** Where the connection stands now. */

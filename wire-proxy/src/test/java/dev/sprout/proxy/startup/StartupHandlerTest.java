@@ -545,7 +545,8 @@ class StartupHandlerTest {
                     new CancelKeys(),
                     new ProxyMetrics(registry),
                     admitted,
-                    NioSocketChannel.class);
+                    NioSocketChannel.class,
+                    setup.config().requiresTls());
             handler = new StartupHandler(services);
             channel = ticker.isEmpty()
                     ? new EmbeddedChannel(false, false)
