@@ -23,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
             StatusCommand.class,
             TimelinesCommand.class,
             TokenCommand.class,
-            AuditCommand.class
+            AuditCommand.class,
+            ImportCommand.class
         })
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";

@@ -3,6 +3,7 @@ package dev.sprout.compute;
 import dev.sprout.compute.fs.FsOptions;
 import dev.sprout.compute.fs.PageFs;
 import dev.sprout.compute.fuse.TimelineMount;
+import dev.sprout.compute.postgres.BackupFirstStart;
 import dev.sprout.compute.postgres.Initdb;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresServer;
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: {@link #start} attaches exclusively (a second compute on the same timeline is refused with
  * {@link ComputeException}, the first keeps running), mounts, runs initdb if asked and the timeline is empty,
+ * or completes backup recovery when the timeline holds an imported base backup ({@link BackupFirstStart}),
  * and starts PostgreSQL. A PostgreSQL that exits on its own (a crash, a PANIC after an I/O error) is restarted by
  * a watchdog: the agent commits what it holds, then PostgreSQL runs crash recovery. {@link #suspend} stops
  * PostgreSQL, unmounts and detaches; {@link #resume} brings it all back. Left-overs of an agent that was
@@ -270,6 +272,17 @@ public final class Compute implements AutoCloseable {
                         .run();
                 fs.syncAll();
                 log.info("initdb on timeline {} took {} ms", spec.timelineId(), took.toMillis());
+            } else if (BackupFirstStart.needed(spec.dataDir())) {
+                // an imported base backup: recovery and the agent's role before the server's first start
+                new BackupFirstStart(
+                                spec.install(),
+                                spec.osUser(),
+                                spec.dataDir(),
+                                spec.effectiveSettings(),
+                                spec.superuser(),
+                                spec.password())
+                        .run();
+                fs.syncAll();
             }
             startPostgres(false);
             state = State.RUNNING;

@@ -1,21 +1,26 @@
 package dev.sprout.control;
 
 import dev.sprout.compute.Compute;
+import dev.sprout.compute.ComputeSpec;
 import dev.sprout.control.branch.Branch;
 import dev.sprout.control.branch.BranchCatalog;
 import dev.sprout.control.endpoint.ComputeManager;
 import dev.sprout.control.endpoint.ComputeTemplate;
 import dev.sprout.control.endpoint.Endpoint;
+import dev.sprout.control.imports.ImportCatalog;
+import dev.sprout.control.imports.PendingImport;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.error.ErrorCode;
 import dev.sprout.storage.error.StorageException;
+import dev.sprout.storage.error.UnknownTimelineException;
 import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -24,9 +29,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +62,18 @@ public final class ControlPlane implements AutoCloseable {
     private final ConcurrentHashMap<String, List<String>> rolesSeen = new ConcurrentHashMap<>();
 
     private final ComputeManager computes;
+    private final ComputeTemplate template;
+    private final ImportCatalog imports;
     private final Clock clock;
     private final ReentrantLock changes = new ReentrantLock();
+    /** Whether a read-write page session is attached to a timeline now (an importer at work). */
+    private final Predicate<TimelineId> writerAttached;
+    /** The owner of PostgreSQL's files, for new root timelines. */
+    private final int uid;
+
+    private final int gid;
+    /** Imports found unfinished at open and removed, one sentence each, until the next import is told of them. */
+    private final List<String> abandonedAtOpen = new ArrayList<>();
 
     /** A branch with what is known of it now. */
     public record BranchView(Branch branch, TimelineInfo timeline, Endpoint endpoint) {}
@@ -66,11 +84,31 @@ public final class ControlPlane implements AutoCloseable {
     /** The result of a restore: the branch as it is now, and the name under which its old state is kept. */
     public record Restored(BranchView branch, String backup) {}
 
-    private ControlPlane(PageStore store, ComputeTemplate template, Clock clock) {
+    /** An import begun: its record, how the importer reaches the page service, and earlier imports removed. */
+    public record ImportStarted(PendingImport pending, ComputeSpec access, List<String> abandoned) {}
+
+    /** An import finished: the branch it became, the backup of the name's previous state, the first start's time. */
+    public record ImportFinished(BranchView branch, Optional<String> backup, Duration firstStart) {}
+
+    /** How long a new import may go without a writer attached before another import counts it as abandoned. */
+    static final Duration IMPORT_GRACE = Duration.ofSeconds(30);
+
+    private ControlPlane(
+            PageStore store,
+            ComputeTemplate template,
+            Clock clock,
+            Predicate<TimelineId> writerAttached,
+            int uid,
+            int gid) {
         this.store = store;
         this.branches = new BranchCatalog(store.catalog());
+        this.imports = new ImportCatalog(store.catalog());
         this.computes = new ComputeManager(template, clock);
+        this.template = template;
         this.clock = clock;
+        this.writerAttached = writerAttached;
+        this.uid = uid;
+        this.gid = gid;
     }
 
     /**
@@ -79,7 +117,29 @@ public final class ControlPlane implements AutoCloseable {
      */
     public static ControlPlane open(
             PageStore store, ComputeTemplate template, Clock clock, TimelineId mainTimeline, int uid, int gid) {
-        ControlPlane cp = new ControlPlane(store, template, clock);
+        return open(store, template, clock, mainTimeline, uid, gid, t -> false);
+    }
+
+    /**
+     * As {@link #open(PageStore, ComputeTemplate, Clock, TimelineId, int, int)}; {@code writerAttached} tells whether
+     * a read-write page session is attached to a timeline (the page service knows), so that an import whose importer
+     * went away is found abandoned. Imports unfinished at open are removed: their importer's session died with the
+     * pageserver it wrote to.
+     */
+    public static ControlPlane open(
+            PageStore store,
+            ComputeTemplate template,
+            Clock clock,
+            TimelineId mainTimeline,
+            int uid,
+            int gid,
+            Predicate<TimelineId> writerAttached) {
+        ControlPlane cp = new ControlPlane(store, template, clock, writerAttached, uid, gid);
+        for (PendingImport p : cp.imports.all()) {
+            String sentence = cp.removeImport(p, "did not finish before Sprout stopped");
+            LOG.warn(sentence);
+            cp.abandonedAtOpen.add(sentence);
+        }
         if (cp.branches.find(BranchName.MAIN).isEmpty()) {
             TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
             cp.branches.put(new Branch(
@@ -173,13 +233,13 @@ public final class ControlPlane implements AutoCloseable {
 
     /**
      * Deletes branch {@code name} and its timeline; with {@code subtree}, its descendants first. {@code main} is
-     * never deleted. Returns the names deleted, deepest first.
+     * never deleted (other roots, an import or the backup of a replaced main, are). Returns the names deleted, deepest first.
      */
     public List<String> delete(String name, boolean subtree) {
         changes.lock();
         try {
             Branch b = require(name);
-            if (b.parent().isEmpty()) {
+            if (b.name().equals(BranchName.MAIN)) {
                 throw new ControlException(
                         Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be deleted");
             }
@@ -357,6 +417,159 @@ public final class ControlPlane implements AutoCloseable {
     public Optional<Boolean> admitsNow(String name, String role) {
         List<String> roles = rolesSeen.get(name);
         return roles == null ? Optional.empty() : Optional.of(roles.isEmpty() || roles.contains(role));
+    }
+
+    // ---- imports -------------------------------------------------------------------------------------------------
+
+    /**
+     * Begins an import that becomes branch {@code branch}: records it, then creates the empty root timeline the
+     * importer fills through the page service (a crash in between leaves a record whose timeline is missing, which
+     * the next open removes). With {@code replace} the branch must exist (its name moves to the import when it
+     * finishes); without, it must not. Earlier imports with no importer attached for {@link #IMPORT_GRACE} are
+     * removed first and named in the answer.
+     */
+    public ImportStarted beginImport(String branch, boolean replace, String source) {
+        requireName(branch);
+        changes.lock();
+        try {
+            List<String> abandoned = new ArrayList<>(abandonedAtOpen);
+            abandonedAtOpen.clear();
+            Instant now = clock.instant();
+            for (PendingImport p : imports.all()) {
+                boolean stale = p.startedAt().plus(IMPORT_GRACE).isBefore(now);
+                if (stale && !writerAttached.test(p.timeline())) {
+                    String sentence = removeImport(p, "lost its importer (nothing writes it)");
+                    LOG.warn(sentence);
+                    abandoned.add(sentence);
+                } else if (p.branch().equals(branch)) {
+                    throw new ControlException(
+                            Code.BRANCH_EXISTS,
+                            "an import into branch \"" + branch + "\" is already under way (from " + p.source()
+                                    + ", since " + p.startedAt() + ")");
+                }
+            }
+            requireImportTarget(branch, replace);
+            TimelineId id = TimelineId.random();
+            PendingImport pending = new PendingImport(id, branch, replace, source, now);
+            imports.put(pending);
+            store.createRoot(id, uid, gid);
+            LOG.info("import into branch {} from {} begun on timeline {}", branch, source, id);
+            return new ImportStarted(pending, template.spec(importKey(id), id), abandoned);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /** The imports under way. */
+    public List<PendingImport> imports() {
+        return imports.all();
+    }
+
+    /**
+     * Finishes import {@code timeline}: starts a compute on it once (backup recovery and the agent's role, then
+     * PostgreSQL itself, which proves the data starts) and stops it, then names the branch, all in one catalog
+     * write: with {@code replace} the name's previous state becomes branch {@code NAME-backup-yyyyMMdd-HHmmss}
+     * (with its children and roles), and the import keeps the name's roles. A failed first start leaves the
+     * import under way (the importer aborts it) and answers {@link Code#COMPUTE_FAILED} with PostgreSQL's words.
+     */
+    public ImportFinished finishImport(TimelineId timeline) {
+        changes.lock();
+        try {
+            PendingImport p = requireImport(timeline);
+            requireImportTarget(p.branch(), p.replace());
+            String key = importKey(timeline);
+            long start = System.nanoTime();
+            try {
+                computes.wake(key, timeline, false);
+            } finally {
+                computes.stop(key);
+            }
+            Duration firstStart = Duration.ofNanos(System.nanoTime() - start);
+            TimelineInfo info = store.timeline(timeline);
+            Instant now = clock.instant();
+            List<Branch> put = new ArrayList<>();
+            Optional<String> backup = Optional.empty();
+            List<String> roles = List.of();
+            if (p.replace()) {
+                Branch old = require(p.branch());
+                computes.stop(old.name());
+                String backupName = backupName(old.name());
+                backup = Optional.of(backupName);
+                roles = old.roles();
+                put.add(old.renamed(backupName));
+                for (Branch child : branches.children(old.name())) {
+                    put.add(child.withParent(Optional.of(backupName)));
+                }
+            }
+            Branch named = new Branch(
+                    p.branch(), timeline, Optional.empty(), new BranchPoint.Head(), info.lastLsn(), now, now, roles);
+            put.add(named);
+            Map<String, Optional<byte[]>> write = new TreeMap<>(BranchCatalog.changes(put, List.of()));
+            write.putAll(ImportCatalog.removal(timeline));
+            store.catalog().write(write);
+            put.forEach(b -> rolesSeen.remove(b.name()));
+            LOG.info(
+                    "import from {} is branch {} (timeline {}){}",
+                    p.source(),
+                    p.branch(),
+                    timeline,
+                    backup.map(b -> "; its previous state is branch " + b).orElse(""));
+            return new ImportFinished(view(named), backup, firstStart);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /** Abandons import {@code timeline}: its timeline and record are removed; no branch changes. */
+    public void abortImport(TimelineId timeline) {
+        changes.lock();
+        try {
+            PendingImport p = requireImport(timeline);
+            LOG.info(removeImport(p, "was aborted by its importer"));
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private PendingImport requireImport(TimelineId timeline) {
+        return imports.find(timeline)
+                .orElseThrow(() -> new ControlException(
+                        Code.UNKNOWN_TIMELINE,
+                        "no import is under way on timeline " + timeline
+                                + " (it finished, was aborted, or was removed as abandoned)"));
+    }
+
+    private void requireImportTarget(String branch, boolean replace) {
+        Optional<Branch> existing = branches.find(branch);
+        if (existing.isPresent() && !replace) {
+            throw new ControlException(
+                    Code.BRANCH_EXISTS,
+                    "branch \"" + branch + "\" already exists: import with --refresh to move its name to a new base"
+                            + " backup (its state now is kept as a backup branch), or choose another --branch");
+        }
+        if (existing.isEmpty() && replace) {
+            throw new ControlException(
+                    Code.UNKNOWN_BRANCH,
+                    "branch \"" + branch + "\" does not exist, so there is nothing to refresh: import without"
+                            + " --refresh to create it");
+        }
+    }
+
+    /** Removes an import's timeline and record; answers the sentence that says so. */
+    private String removeImport(PendingImport p, String why) {
+        try {
+            store.deleteTimeline(p.timeline());
+        } catch (UnknownTimelineException e) {
+            // begun but its timeline never made: only the record is left
+        }
+        imports.remove(p.timeline());
+        return "the import into branch \"" + p.branch() + "\" from " + p.source() + " (begun " + p.startedAt() + ") "
+                + why + "; its partial timeline " + p.timeline() + " was removed";
+    }
+
+    /** The compute name an import's first start runs under (its directory; never a branch name's). */
+    private static String importKey(TimelineId timeline) {
+        return "import-" + timeline.toString().substring(0, 8);
     }
 
     // ---- computes ------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.control.api.ControlApi;
+import dev.sprout.control.api.ImportApi;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.auth.Credentials;
 import dev.sprout.pageserver.config.PageserverConfig;
@@ -251,8 +252,10 @@ public final class SproutNode implements AutoCloseable {
                         clock,
                         mainTimeline,
                         owner.uid(),
-                        owner.gid());
+                        owner.gid(),
+                        server::writerAttached);
                 server.mountApi(ControlApi.PREFIX, new ControlApi(control));
+                server.mountApi(ImportApi.PREFIX, new ImportApi(control));
                 node = new SproutNode(dataDir, server, control, pw);
             } catch (RuntimeException e) {
                 server.close();

@@ -24,6 +24,7 @@ import dev.sprout.protocol.tls.TlsContexts;
 import dev.sprout.protocol.tls.TlsSettings;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.StoreOptions;
+import dev.sprout.storage.timeline.TimelineId;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -75,6 +76,7 @@ public final class Pageserver implements AutoCloseable {
     private final TokenStore tokens;
     private final AuditLog audit;
     private final PrometheusMeterRegistry metrics;
+    private final TimelineGates gates;
     private ApiMounts apis;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -113,7 +115,7 @@ public final class Pageserver implements AutoCloseable {
                     cache,
                     c -> c.caffeine().stats().hitRate());
             StoreMetrics.bind(store, metrics);
-            TimelineGates gates = new TimelineGates(store, cache);
+            this.gates = new TimelineGates(store, cache);
             PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());
             PageServiceMetrics pageMetrics = new PageServiceMetrics(metrics);
             this.apis = new ApiMounts(new ManagementApi(store, metrics, gates::deleted));
@@ -286,6 +288,11 @@ public final class Pageserver implements AutoCloseable {
      */
     public void mountApi(String prefix, HttpApi api) {
         apis.mount(prefix, api);
+    }
+
+    /** Whether a read-write page session holding the current writer generation is attached to {@code timeline}. */
+    public boolean writerAttached(TimelineId timeline) {
+        return gates.writerAttached(timeline);
     }
 
     public PrometheusMeterRegistry metrics() {

@@ -23,9 +23,14 @@ final class Exec {
      * null), and waits for it. Interrupting the caller kills the command.
      */
     static Result run(List<String> command, Path workDir) {
+        return run(command, workDir, new File("/dev/null"));
+    }
+
+    /** {@link #run(List, Path)} with stdin from {@code stdin}. */
+    static Result run(List<String> command, Path workDir, File stdin) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(stdin));
         if (workDir != null) {
             builder.directory(workDir.toFile());
         }

@@ -65,8 +65,17 @@ public final class ControlApi implements HttpApi {
 
     @Override
     public ApiResponse handle(ApiRequest request) {
+        return answer(request, this::route);
+    }
+
+    /**
+     * Runs {@code route} on {@code request} and turns what it throws into the API's refusals: an {@link ApiException}
+     * as it says, a {@link ControlException} with its code, a store refusal with its code, anything else a logged
+     * 500 INTERNAL. Shared by the control plane's APIs.
+     */
+    static ApiResponse answer(ApiRequest request, java.util.function.Function<ApiRequest, ApiResponse> route) {
         try {
-            return route(request);
+            return route.apply(request);
         } catch (ApiException e) {
             return e.response();
         } catch (ControlException e) {

@@ -137,6 +137,12 @@ final class TimelineGate {
         }
     }
 
+    /** Whether a read-write session of the current generation is attached. */
+    boolean writerAttached() {
+        long current = generation;
+        return writers.stream().anyMatch(s -> s.generation == current && !s.closed());
+    }
+
     void writerDetached(Session s) {
         writers.remove(s);
     }

@@ -45,6 +45,12 @@ public final class TimelineGates {
         }
     }
 
+    /** Whether a writer of {@code id}'s current generation is attached now (false for a timeline never opened). */
+    public boolean writerAttached(TimelineId id) {
+        TimelineGate gate = gates.get(id);
+        return gate != null && !gate.deleted() && gate.writerAttached();
+    }
+
     public int size() {
         return gates.size();
     }

@@ -1,0 +1,333 @@
+package dev.sprout.cli;
+
+import dev.sprout.compute.load.LoadException;
+import dev.sprout.compute.load.PhysicalImport;
+import dev.sprout.compute.load.SourceServer;
+import dev.sprout.compute.load.SourceUrl;
+import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.http.Json;
+import dev.sprout.http.client.ApiClient;
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.client.AttachMode;
+import dev.sprout.protocol.client.ClientOptions;
+import dev.sprout.protocol.client.PageClient;
+import dev.sprout.protocol.client.PageSession;
+import dev.sprout.protocol.v1.BeginImportRequest;
+import dev.sprout.protocol.v1.FinishImportResponse;
+import dev.sprout.protocol.v1.ImportSummary;
+import dev.sprout.protocol.v1.ImportTarget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code sprout import URL}: a running PostgreSQL of the computes' major version becomes a branch. The source is
+ * checked first (nothing changes in Sprout when it refuses); then the running Sprout begins an import (a new root
+ * timeline), {@code pg_basebackup}'s archive is streamed straight into that timeline through the page service
+ * ({@link PhysicalImport}), and Sprout finishes it: the first start recovers the backup, then the branch gets its
+ * name. Any failure after the begin aborts the import (its timeline is removed), Ctrl-C and SIGTERM included; an
+ * importer killed outright leaves an import that the next import or restart removes and names.
+ *
+ * <p>A progress line on stderr (bytes, MB/s, ETA), a summary at the end, {@code --json} for scripts. Exit codes: 0
+ * imported, 1 refused (the source, or Sprout; the sentence says why), 2 a usage error, 3 no Sprout answers.
+ */
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Bring a running PostgreSQL in as a branch: a base backup over the replication protocol, streamed into",
+            "the store. The source must run the computes' major version and the role needs REPLICATION.",
+            "Without --branch the import becomes main (main's state before is kept as a backup branch)."
+        })
+final class ImportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "URL", description = "The source: postgresql://USER[:PASSWORD]@HOST[:PORT]/[DB]")
+    String url;
+
+    @Option(
+            names = "--branch",
+            paramLabel = "NAME",
+            description = "The branch the import becomes (new unless --refresh). Default: main, replaced.")
+    String branch;
+
+    @Option(
+            names = "--refresh",
+            description = "Take a new base backup into an existing branch: its name moves to it, its state before is"
+                    + " kept as a backup branch (branches made from it keep working).")
+    boolean refresh;
+
+    @Option(
+            names = "--password-file",
+            paramLabel = "FILE",
+            description = "Read the source's password from FILE's first line (else the URL, PGPASSWORD, ~/.pgpass).")
+    Path passwordFile;
+
+    @Option(
+            names = "--connect-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "How long to wait for the source to answer. Default: ${DEFAULT-VALUE}.")
+    int connectTimeout;
+
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+            description = "Sprout's HTTP API port. Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--json", description = "Print the summary as JSON (ImportSummary, docs/api.md).")
+    boolean json;
+
+    @Mixin
+    StoreDirectory dir;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        SourceUrl source;
+        try {
+            source = SourceUrl.parse(url);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        source = source.withPassword(password(source));
+        String name = branch == null ? "main" : branch;
+        boolean replace = branch == null || refresh;
+        PostgresInstall install = PostgresInstall.locate();
+        ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
+        say("checking the source " + source.redacted());
+        try (SourceServer server = SourceServer.connect(source, Duration.ofSeconds(connectTimeout))) {
+            SourceServer.Facts facts = server.checkPhysical(install.majorVersion());
+            say("the source runs PostgreSQL " + facts.version() + " and holds about "
+                    + ByteSizes.format(facts.databaseBytes()) + "; role " + facts.role() + " may take base backups");
+            ImportTarget target = client.parse(
+                            "POST /v1/imports",
+                            client.send(
+                                            "POST",
+                                            "/v1/imports",
+                                            ApiClient.json(BeginImportRequest.newBuilder()
+                                                    .setBranch(name)
+                                                    .setReplace(replace)
+                                                    .setSource(source.redacted())
+                                                    .build()))
+                                    .body(),
+                            ImportTarget.newBuilder())
+                    .build();
+            target.getAbandonedList().forEach(a -> say("note: " + a));
+            return run(client, server, facts, source, install, target, name);
+        } catch (LoadException e) {
+            throw new SproutException(e.getMessage(), e);
+        }
+    }
+
+    /** From the begin on: anything that stops the import aborts it. */
+    private int run(
+            ManagementClient client,
+            SourceServer server,
+            SourceServer.Facts facts,
+            SourceUrl source,
+            PostgresInstall install,
+            ImportTarget target,
+            String name) {
+        String importPath = "/v1/imports/" + target.getTimelineId();
+        AtomicBoolean settled = new AtomicBoolean();
+        Thread abortAtExit = new Thread(() -> {
+            if (settled.compareAndSet(false, true)) {
+                System.err.println("sprout: import stopped; removing its partial timeline " + target.getTimelineId());
+                abort(client, importPath);
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(abortAtExit);
+        try {
+            Progress progress = new Progress(terminal() && !json);
+            PhysicalImport.Result result;
+            say("streaming a base backup into timeline " + target.getTimelineId());
+            try (PageClient pages = PageClient.connect(pageOptions(target))) {
+                PageSession session = pages.attach(target.getTimelineId(), AttachMode.exclusive())
+                        .get(60, TimeUnit.SECONDS);
+                result = PhysicalImport.run(
+                        server, facts, source, install, session, target.getUid(), target.getGid(), progress::update);
+                session.detach().get(30, TimeUnit.SECONDS);
+            }
+            progress.done();
+            double mbps = result.written().bytes()
+                    / 1e6
+                    / Math.max(0.001, result.took().toNanos() / 1e9);
+            say(String.format(
+                    "streamed %s (%d files) in %.1f s, %.0f MB/s; starting it once (backup recovery)",
+                    ByteSizes.format(result.written().bytes()),
+                    result.written().files(),
+                    result.took().toNanos() / 1e9,
+                    mbps));
+            FinishImportResponse done = client.parse(
+                            "POST " + importPath + "/finish",
+                            client.send("POST", importPath + "/finish", null).body(),
+                            FinishImportResponse.newBuilder())
+                    .build();
+            settled.set(true);
+            ImportSummary summary = ImportSummary.newBuilder()
+                    .setSource(source.redacted())
+                    .setSourceVersion(facts.version())
+                    .setBranch(name)
+                    .setTimelineId(target.getTimelineId())
+                    .setBackup(done.getBackup())
+                    .setArchiveBytes(result.written().bytes())
+                    .setFiles(result.written().files())
+                    .setPagesWritten(result.written().pagesWritten())
+                    .setImportMs(result.took().toMillis())
+                    .setFirstStartMs(done.getFirstStartMs())
+                    .setMbPerSecond(Math.round(mbps * 10) / 10.0)
+                    .putAllDroppedSettings(result.droppedSettings())
+                    .addAllAbandoned(target.getAbandonedList())
+                    .build();
+            if (json) {
+                System.out.println(Json.print(summary));
+            } else {
+                System.out.println("imported " + source.redacted() + " (PostgreSQL " + facts.version() + ") as branch "
+                        + name + ": " + ByteSizes.format(result.written().bytes()) + " in "
+                        + (result.took().toMillis() + done.getFirstStartMs()) + " ms");
+                if (!done.getBackup().isEmpty()) {
+                    System.out.println(name + "'s previous state is branch " + done.getBackup());
+                }
+                result.droppedSettings()
+                        .forEach((setting, why) ->
+                                System.out.println("setting left out: " + setting + " (" + why + ")"));
+                System.out.println("connect: ./sprout connect " + name
+                        + " (the source's roles and passwords; role postgres uses Sprout's password)");
+            }
+            return 0;
+        } catch (LoadException e) {
+            throw new SproutException(e.getMessage(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SproutException(
+                    "the page service refused the import: " + e.getCause().getMessage(), e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SproutException("the page service did not answer within 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SproutException("interrupted", e);
+        } finally {
+            if (settled.compareAndSet(false, true)) {
+                abort(client, importPath);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(abortAtExit);
+            } catch (IllegalStateException e) {
+                // the JVM is exiting: the hook runs (and finds the import settled)
+            }
+        }
+    }
+
+    private static void abort(ManagementClient client, String importPath) {
+        try {
+            client.send("DELETE", importPath, null);
+        } catch (RuntimeException e) {
+            System.err.println("sprout: could not abort the import (" + e.getMessage()
+                    + "); the next import or restart of Sprout removes it");
+        }
+    }
+
+    private static ClientOptions pageOptions(ImportTarget target) {
+        ClientOptions options = ClientOptions.defaults(target.getPageHost(), target.getPagePort())
+                .withCredential(target.getCredential());
+        if (target.getTlsCaPem().isEmpty()) {
+            return options;
+        }
+        try {
+            Path ca = Files.createTempFile(
+                    "sprout-import-ca-",
+                    ".pem",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            ca.toFile().deleteOnExit();
+            Files.writeString(ca, target.getTlsCaPem(), StandardCharsets.UTF_8);
+            return options.withTls(ca);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the page service's certificate in a temporary file", e);
+        }
+    }
+
+    private Optional<String> password(SourceUrl source) {
+        if (source.password().isPresent()) {
+            return source.password();
+        }
+        if (passwordFile != null) {
+            try {
+                return Optional.of(Files.readAllLines(passwordFile, StandardCharsets.UTF_8).stream()
+                        .findFirst()
+                        .orElse(""));
+            } catch (IOException e) {
+                throw new SproutException("cannot read the password file " + passwordFile + ": " + e.getMessage(), e);
+            }
+        }
+        return Optional.ofNullable(System.getenv("PGPASSWORD")).filter(p -> !p.isEmpty());
+    }
+
+    /** Whether stderr is a terminal (then the progress line is redrawn in place). */
+    private static boolean terminal() {
+        return System.console().isTerminal() && System.getenv("CI") == null;
+    }
+
+    private void say(String line) {
+        System.err.println("sprout: " + line);
+    }
+
+    /**
+     * The progress line: bytes, MB/s and ETA, redrawn in place on a terminal, else a line every 5 seconds (logs of
+     * CI jobs).
+     */
+    private static final class Progress {
+        private final boolean terminal;
+        private final long start = System.nanoTime();
+        private long lastPrint;
+        private boolean printed;
+
+        Progress(boolean terminal) {
+            this.terminal = terminal;
+        }
+
+        void update(long done, long total) {
+            long now = System.nanoTime();
+            long every = terminal ? 250_000_000L : 5_000_000_000L;
+            if (now - lastPrint < every) {
+                return;
+            }
+            lastPrint = now;
+            double seconds = Math.max(0.001, (now - start) / 1e9);
+            double rate = done / seconds;
+            String eta = total > done && rate > 0 ? String.format(", ETA %.0f s", (total - done) / rate) : "";
+            String line = String.format(
+                    "%s of about %s (%d%%), %.0f MB/s%s",
+                    ByteSizes.format(done),
+                    ByteSizes.format(total),
+                    total == 0 ? 0 : Math.min(100, done * 100 / total),
+                    rate / 1e6,
+                    eta);
+            if (terminal) {
+                System.err.print("\r  " + line + "   ");
+            } else {
+                System.err.println("sprout: " + line);
+            }
+            printed = true;
+        }
+
+        void done() {
+            if (terminal && printed) {
+                System.err.println();
+            }
+        }
+    }
+}
