@@ -1,12 +1,12 @@
 package dev.sprout.cli;
 
 import dev.sprout.compute.load.LoadException;
+import dev.sprout.compute.load.LogicalImport;
 import dev.sprout.compute.load.PhysicalImport;
 import dev.sprout.compute.load.SourceServer;
 import dev.sprout.compute.load.SourceUrl;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.http.Json;
-import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.client.AttachMode;
 import dev.sprout.protocol.client.ClientOptions;
@@ -23,10 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,8 +41,13 @@ import picocli.CommandLine.Parameters;
  * name. Any failure after the begin aborts the import (its timeline is removed), Ctrl-C and SIGTERM included; an
  * importer killed outright leaves an import that the next import or restart removes and names.
  *
- * <p>A progress line on stderr (bytes, MB/s, ETA), a summary at the end, {@code --json} for scripts. Exit codes: 0
- * imported, 1 refused (the source, or Sprout; the sentence says why), 2 a usage error, 3 no Sprout answers.
+ * <p>{@code --logical} takes another way, for a source of another major version, a managed service without
+ * replication access, or a part of the data: pg_dump and pg_restore into the branch's own compute
+ * ({@link LogicalImporter}).
+ *
+ * <p>A progress line on stderr (bytes, MB/s, ETA; a line per table with --logical), a summary at the end, {@code
+ * --json} for scripts. Exit codes: 0 imported, 1 refused (the source, or Sprout; the sentence says why), 2 a usage
+ * error, 3 no Sprout answers.
  */
 @Command(
         name = "import",
@@ -49,6 +55,8 @@ import picocli.CommandLine.Parameters;
         description = {
             "Bring a running PostgreSQL in as a branch: a base backup over the replication protocol, streamed into",
             "the store. The source must run the computes' major version and the role needs REPLICATION.",
+            "With --logical: pg_dump and pg_restore into a new cluster (any older major version, no REPLICATION",
+            "needed, --schema/--table for a part); run it on Sprout's machine. The dumps pass through java.io.tmpdir.",
             "Without --branch the import becomes main (main's state before is kept as a backup branch)."
         })
 final class ImportCommand implements Callable<Integer> {
@@ -90,6 +98,32 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as JSON (ImportSummary, docs/api.md).")
     boolean json;
 
+    @Option(
+            names = "--logical",
+            description = "Dump and restore (pg_dumpall --roles-only, pg_dump -Fd, pg_restore) instead of a base"
+                    + " backup: the roles, then every database that allows connections (only the URL's database"
+                    + " when the URL names one).")
+    boolean logical;
+
+    @Option(
+            names = "--schema",
+            paramLabel = "SCHEMA",
+            description = "With --logical: only this schema (pg_dump -n; repeatable), of the database the URL names.")
+    List<String> schemas = new ArrayList<>();
+
+    @Option(
+            names = "--table",
+            paramLabel = "TABLE",
+            description = "With --logical: only this table (pg_dump -t; repeatable), of the database the URL names.")
+    List<String> tables = new ArrayList<>();
+
+    @Option(
+            names = "--jobs",
+            paramLabel = "N",
+            description = "With --logical: parallel jobs of pg_dump and pg_restore (-j). Default: "
+                    + LogicalImporter.DEFAULT_JOBS + ".")
+    Integer jobs;
+
     @Mixin
     StoreDirectory dir;
 
@@ -107,51 +141,62 @@ final class ImportCommand implements Callable<Integer> {
         source = source.withPassword(password(source));
         String name = branch == null ? "main" : branch;
         boolean replace = branch == null || refresh;
+        if (!logical && (!schemas.isEmpty() || !tables.isEmpty() || jobs != null)) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--schema, --table and --jobs go with --logical");
+        }
+        LogicalImport.Selection selection = logical ? selection(source) : null;
         PostgresInstall install = PostgresInstall.locate();
         ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
+        if (logical) {
+            return new LogicalImporter(client, source, install, Duration.ofSeconds(connectTimeout), json)
+                    .run(name, replace, selection, dir.dataDir);
+        }
         say("checking the source " + source.redacted());
         try (SourceServer server = SourceServer.connect(source, Duration.ofSeconds(connectTimeout))) {
             SourceServer.Facts facts = server.checkPhysical(install.majorVersion());
             say("the source runs PostgreSQL " + facts.version() + " and holds about "
                     + ByteSizes.format(facts.databaseBytes()) + "; role " + facts.role() + " may take base backups");
-            ImportTarget target = client.parse(
-                            "POST /v1/imports",
-                            client.send(
-                                            "POST",
-                                            "/v1/imports",
-                                            ApiClient.json(BeginImportRequest.newBuilder()
-                                                    .setBranch(name)
-                                                    .setReplace(replace)
-                                                    .setSource(source.redacted())
-                                                    .build()))
-                                    .body(),
-                            ImportTarget.newBuilder())
-                    .build();
-            target.getAbandonedList().forEach(a -> say("note: " + a));
-            return run(client, server, facts, source, install, target, name);
+            try (ImportSession session = ImportSession.begin(
+                    client,
+                    BeginImportRequest.newBuilder()
+                            .setBranch(name)
+                            .setReplace(replace)
+                            .setSource(source.redacted())
+                            .build())) {
+                session.target().getAbandonedList().forEach(a -> say("note: " + a));
+                return run(session, server, facts, source, install, name);
+            }
         } catch (LoadException e) {
             throw new SproutException(e.getMessage(), e);
         }
     }
 
-    /** From the begin on: anything that stops the import aborts it. */
+    /** What --schema, --table and --jobs ask of a logical import. */
+    private LogicalImport.Selection selection(SourceUrl source) {
+        if ((!schemas.isEmpty() || !tables.isEmpty()) && !source.namesDatabase()) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--schema and --table select in one database: name it in the URL"
+                            + " (postgresql://USER@HOST:PORT/DATABASE)");
+        }
+        int n = jobs == null ? LogicalImporter.DEFAULT_JOBS : jobs;
+        if (n < 1 || n > LogicalImporter.MAX_JOBS) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--jobs must be 1 to " + LogicalImporter.MAX_JOBS + ", not " + n);
+        }
+        return new LogicalImport.Selection(schemas, tables, n);
+    }
+
+    /** From the begin on: anything that stops the import aborts it (the session's close). */
     private int run(
-            ManagementClient client,
+            ImportSession pending,
             SourceServer server,
             SourceServer.Facts facts,
             SourceUrl source,
             PostgresInstall install,
-            ImportTarget target,
             String name) {
-        String importPath = "/v1/imports/" + target.getTimelineId();
-        AtomicBoolean settled = new AtomicBoolean();
-        Thread abortAtExit = new Thread(() -> {
-            if (settled.compareAndSet(false, true)) {
-                System.err.println("sprout: import stopped; removing its partial timeline " + target.getTimelineId());
-                abort(client, importPath);
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(abortAtExit);
+        ImportTarget target = pending.target();
         try {
             Progress progress = new Progress(terminal() && !json);
             PhysicalImport.Result result;
@@ -173,12 +218,7 @@ final class ImportCommand implements Callable<Integer> {
                     result.written().files(),
                     result.took().toNanos() / 1e9,
                     mbps));
-            FinishImportResponse done = client.parse(
-                            "POST " + importPath + "/finish",
-                            client.send("POST", importPath + "/finish", null).body(),
-                            FinishImportResponse.newBuilder())
-                    .build();
-            settled.set(true);
+            FinishImportResponse done = pending.finish();
             ImportSummary summary = ImportSummary.newBuilder()
                     .setSource(source.redacted())
                     .setSourceVersion(facts.version())
@@ -220,24 +260,6 @@ final class ImportCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SproutException("interrupted", e);
-        } finally {
-            if (settled.compareAndSet(false, true)) {
-                abort(client, importPath);
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(abortAtExit);
-            } catch (IllegalStateException e) {
-                // the JVM is exiting: the hook runs (and finds the import settled)
-            }
-        }
-    }
-
-    private static void abort(ManagementClient client, String importPath) {
-        try {
-            client.send("DELETE", importPath, null);
-        } catch (RuntimeException e) {
-            System.err.println("sprout: could not abort the import (" + e.getMessage()
-                    + "); the next import or restart of Sprout removes it");
         }
     }
 
@@ -277,7 +299,7 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /** Whether stderr is a terminal (then the progress line is redrawn in place). */
-    private static boolean terminal() {
+    static boolean terminal() {
         return System.console().isTerminal() && System.getenv("CI") == null;
     }
 

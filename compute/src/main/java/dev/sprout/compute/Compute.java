@@ -186,8 +186,17 @@ public final class Compute implements AutoCloseable {
         return true;
     }
 
-    private int clientConnections() {
-        try (Connection c = server.connect();
+    /**
+     * How many clients are connected to PostgreSQL now (the agent's own sessions not counted); 0 when it does not
+     * run, 1 when it cannot tell (a client may be there). A logical import's importer holds one for as long as it
+     * works.
+     */
+    public int clientConnections() {
+        PostgresServer s = server;
+        if (s == null || state != State.RUNNING) {
+            return 0;
+        }
+        try (Connection c = s.connect();
                 Statement st = c.createStatement();
                 ResultSet rs =
                         st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"

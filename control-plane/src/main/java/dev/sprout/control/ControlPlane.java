@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -87,8 +88,14 @@ public final class ControlPlane implements AutoCloseable {
     /** An import begun: its record, how the importer reaches the page service, and earlier imports removed. */
     public record ImportStarted(PendingImport pending, ComputeSpec access, List<String> abandoned) {}
 
-    /** An import finished: the branch it became, the backup of the name's previous state, the first start's time. */
-    public record ImportFinished(BranchView branch, Optional<String> backup, Duration firstStart) {}
+    /**
+     * An import finished: the branch it became, the backup of the name's previous state, the first start's time (a
+     * physical import's; zero for a logical one) and the stop of its compute (a logical import's; else zero).
+     */
+    public record ImportFinished(BranchView branch, Optional<String> backup, Duration firstStart, Duration stop) {}
+
+    /** A logical import's compute, running: where it listens, the role to connect as, how long it took to start. */
+    public record ImportCompute(InetSocketAddress address, String superuser, Duration took) {}
 
     /** How long a new import may go without a writer attached before another import counts it as abandoned. */
     static final Duration IMPORT_GRACE = Duration.ofSeconds(30);
@@ -429,6 +436,15 @@ public final class ControlPlane implements AutoCloseable {
      * removed first and named in the answer.
      */
     public ImportStarted beginImport(String branch, boolean replace, String source) {
+        return beginImport(branch, replace, source, PendingImport.Kind.PHYSICAL);
+    }
+
+    /**
+     * As {@link #beginImport(String, boolean, String)}, of {@code kind}. A {@link PendingImport.Kind#LOGICAL} import
+     * is filled by a restore into its own compute ({@link #startImport}); its importer counts as gone when no client
+     * is connected to that compute (the importer holds a connection for as long as it works).
+     */
+    public ImportStarted beginImport(String branch, boolean replace, String source, PendingImport.Kind kind) {
         requireName(branch);
         changes.lock();
         try {
@@ -437,7 +453,7 @@ public final class ControlPlane implements AutoCloseable {
             Instant now = clock.instant();
             for (PendingImport p : imports.all()) {
                 boolean stale = p.startedAt().plus(IMPORT_GRACE).isBefore(now);
-                if (stale && !writerAttached.test(p.timeline())) {
+                if (stale && importerGone(p)) {
                     String sentence = removeImport(p, "lost its importer (nothing writes it)");
                     LOG.warn(sentence);
                     abandoned.add(sentence);
@@ -450,10 +466,15 @@ public final class ControlPlane implements AutoCloseable {
             }
             requireImportTarget(branch, replace);
             TimelineId id = TimelineId.random();
-            PendingImport pending = new PendingImport(id, branch, replace, source, now);
+            PendingImport pending = new PendingImport(id, branch, replace, source, now, kind);
             imports.put(pending);
             store.createRoot(id, uid, gid);
-            LOG.info("import into branch {} from {} begun on timeline {}", branch, source, id);
+            LOG.info(
+                    "{} import into branch {} from {} begun on timeline {}",
+                    kind.name().toLowerCase(Locale.ROOT),
+                    branch,
+                    source,
+                    id);
             return new ImportStarted(pending, template.spec(importKey(id), id), abandoned);
         } finally {
             changes.unlock();
@@ -466,11 +487,42 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Finishes import {@code timeline}: starts a compute on it once (backup recovery and the agent's role, then
-     * PostgreSQL itself, which proves the data starts) and stops it, then names the branch, all in one catalog
-     * write: with {@code replace} the name's previous state becomes branch {@code NAME-backup-yyyyMMdd-HHmmss}
-     * (with its children and roles), and the import keeps the name's roles. A failed first start leaves the
-     * import under way (the importer aborts it) and answers {@link Code#COMPUTE_FAILED} with PostgreSQL's words.
+     * Starts the compute of logical import {@code timeline}: initdb on its empty timeline (superuser and password as
+     * every compute's), then PostgreSQL, which the importer restores into. Starting it again while it runs answers
+     * the same address; it stays up until the import finishes or is aborted.
+     *
+     * @throws ControlException {@link Code#INVALID_ARGUMENT} for a physical import (its compute starts at finish),
+     *     {@link Code#COMPUTE_FAILED} when it cannot start
+     */
+    public ImportCompute startImport(TimelineId timeline) {
+        changes.lock();
+        try {
+            PendingImport p = requireImport(timeline);
+            if (!p.logical()) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "the import on timeline " + timeline + " is physical: its compute starts when it finishes"
+                                + " (POST /v1/imports/" + timeline + "/finish)");
+            }
+            String key = importKey(timeline);
+            long start = System.nanoTime();
+            InetSocketAddress address = computes.wake(key, timeline, true);
+            String superuser = template.spec(key, timeline).superuser();
+            LOG.info("the compute of the logical import into branch {} runs on {}", p.branch(), address);
+            return new ImportCompute(address, superuser, Duration.ofNanos(System.nanoTime() - start));
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Finishes import {@code timeline}: a physical import's compute starts once (backup recovery and the agent's
+     * role, then PostgreSQL itself, which proves the data starts) and stops; a logical import's compute, which the
+     * restore ran in, stops (its shutdown checkpoint). Then the branch is named, all in one catalog write: with
+     * {@code replace} the name's previous state becomes branch {@code NAME-backup-yyyyMMdd-HHmmss} (with its
+     * children and roles), and the import keeps the name's roles. A failed first start leaves the import under way
+     * (the importer aborts it) and answers {@link Code#COMPUTE_FAILED} with PostgreSQL's words; so does a logical
+     * import whose compute never started (nothing was restored).
      */
     public ImportFinished finishImport(TimelineId timeline) {
         changes.lock();
@@ -478,13 +530,26 @@ public final class ControlPlane implements AutoCloseable {
             PendingImport p = requireImport(timeline);
             requireImportTarget(p.branch(), p.replace());
             String key = importKey(timeline);
+            Duration firstStart = Duration.ZERO;
+            Duration stopped = Duration.ZERO;
             long start = System.nanoTime();
-            try {
-                computes.wake(key, timeline, false);
-            } finally {
+            if (p.logical()) {
+                if (computes.endpoint(key).state() == Endpoint.State.STOPPED) {
+                    throw new ControlException(
+                            Code.COMPUTE_FAILED,
+                            "the logical import on timeline " + timeline + " has no compute: it was never started"
+                                    + " (POST /v1/imports/" + timeline + "/start), so nothing was restored");
+                }
                 computes.stop(key);
+                stopped = Duration.ofNanos(System.nanoTime() - start);
+            } else {
+                try {
+                    computes.wake(key, timeline, false);
+                } finally {
+                    computes.stop(key);
+                }
+                firstStart = Duration.ofNanos(System.nanoTime() - start);
             }
-            Duration firstStart = Duration.ofNanos(System.nanoTime() - start);
             TimelineInfo info = store.timeline(timeline);
             Instant now = clock.instant();
             List<Branch> put = new ArrayList<>();
@@ -514,7 +579,7 @@ public final class ControlPlane implements AutoCloseable {
                     p.branch(),
                     timeline,
                     backup.map(b -> "; its previous state is branch " + b).orElse(""));
-            return new ImportFinished(view(named), backup, firstStart);
+            return new ImportFinished(view(named), backup, firstStart, stopped);
         } finally {
             changes.unlock();
         }
@@ -555,8 +620,22 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    /** Removes an import's timeline and record; answers the sentence that says so. */
+    /**
+     * Whether an import's importer went away: a physical import's holds a read-write page session, a logical
+     * import's a client connection to the import's compute (a compute that does not run has none).
+     */
+    private boolean importerGone(PendingImport p) {
+        if (!p.logical()) {
+            return !writerAttached.test(p.timeline());
+        }
+        return computes.running(importKey(p.timeline()))
+                .map(c -> c.clientConnections() == 0)
+                .orElse(true);
+    }
+
+    /** Removes an import's compute (a logical import's), timeline and record; answers the sentence that says so. */
     private String removeImport(PendingImport p, String why) {
+        computes.stop(importKey(p.timeline()));
         try {
             store.deleteTimeline(p.timeline());
         } catch (UnknownTimelineException e) {

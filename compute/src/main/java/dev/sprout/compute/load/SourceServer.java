@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * An ordinary SQL session on the source database, for what a base backup needs before it starts: whether the source
+ * An ordinary SQL session on the source database, for what an import needs before it starts. For a logical import
+ * ({@link #checkLogical}): the version (no newer than the computes'), the databases to dump, the roles. For a
+ * physical one, whether the source
  * can give one (version, the role's REPLICATION, {@code wal_level}, a free WAL sender and slot, no tablespace outside
  * the data directory), each refusal a sentence that names the fix; the settings the source runs with; and a
  * temporary physical replication slot, which keeps the source from removing WAL the backup still needs and goes
@@ -28,6 +30,29 @@ public final class SourceServer implements AutoCloseable {
 
     /** What the source is. */
     public record Facts(int majorVersion, String version, String role, long databaseBytes) {}
+
+    /**
+     * What a logical import reads from the source: its version, the role and whether it is a superuser (else role
+     * passwords cannot be read), the databases to import with their sizes, and those left out because the role may
+     * not connect to them.
+     */
+    public record LogicalFacts(
+            int majorVersion,
+            String version,
+            String role,
+            boolean superuser,
+            List<Database> databases,
+            List<String> notAllowed) {
+        public long databaseBytes() {
+            return databases.stream().mapToLong(Database::bytes).sum();
+        }
+    }
+
+    /** A database of the source and its size ({@code pg_database_size}). */
+    public record Database(String name, long bytes) {}
+
+    /** The oldest major version the computes' pg_dump still dumps (PostgreSQL 15's pg_dump: 9.2). */
+    static final int OLDEST_DUMPABLE = 90200;
 
     private SourceServer(SourceUrl url, Connection connection) {
         this.url = url;
@@ -129,6 +154,67 @@ public final class SourceServer implements AutoCloseable {
             return new Facts(major, version, role, size);
         } catch (SQLException e) {
             throw new LoadException("checking the source " + url.redacted() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that the source can be dumped by the pg_dump of PostgreSQL {@code computeMajor} and restored into a
+     * compute of it, and lists the databases to import: with {@code allDatabases} every database that allows
+     * connections and is no template (the role's CONNECT privilege needed; the others are named in
+     * {@link LogicalFacts#notAllowed()}), else the database of this session's URL.
+     *
+     * @throws LoadException naming what stands in the way
+     */
+    public LogicalFacts checkLogical(int computeMajor, boolean allDatabases) {
+        try {
+            int num = Integer.parseInt(one("SHOW server_version_num"));
+            int major = num >= 100000 ? num / 10000 : num / 100;
+            String version = one("SHOW server_version");
+            if (major > computeMajor) {
+                throw new LoadException("the source runs PostgreSQL " + major + " (" + version + "), newer than the"
+                        + " computes' " + computeMajor + ": pg_dump " + computeMajor + " cannot dump it, and a dump"
+                        + " restores into the same or a newer major version only");
+            }
+            if (num < OLDEST_DUMPABLE) {
+                throw new LoadException("the source runs PostgreSQL " + version + ", older than 9.2, which pg_dump "
+                        + computeMajor + " no longer dumps");
+            }
+            String role = one("SELECT current_user");
+            boolean superuser =
+                    Boolean.parseBoolean(one("SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user"));
+            List<Database> databases = new ArrayList<>();
+            List<String> notAllowed = new ArrayList<>();
+            String which = allDatabases ? "datallowconn AND NOT datistemplate" : "datname = current_database()";
+            try (Statement st = connection.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT datname, has_database_privilege(oid, 'CONNECT'),"
+                            + " CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) END"
+                            + " FROM pg_database WHERE " + which + " ORDER BY datname <> 'postgres', datname")) {
+                while (rs.next()) {
+                    if (rs.getBoolean(2)) {
+                        databases.add(new Database(rs.getString(1), rs.getLong(3)));
+                    } else {
+                        notAllowed.add(rs.getString(1));
+                    }
+                }
+            }
+            if (databases.isEmpty()) {
+                throw new LoadException("role " + role + " may connect to no database of the source "
+                        + url.address()
+                        + (notAllowed.isEmpty() ? "" : " (not to " + String.join(", ", notAllowed) + ")")
+                        + ": GRANT CONNECT ON DATABASE ... TO " + quoteIdent(role));
+            }
+            return new LogicalFacts(major, version, role, superuser, databases, notAllowed);
+        } catch (SQLException e) {
+            throw new LoadException("checking the source " + url.redacted() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The roles of the source, but the predefined ones ({@code pg_*}), by name. */
+    public List<String> roles() {
+        try {
+            return list("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1");
+        } catch (SQLException e) {
+            throw new LoadException("reading the roles of the source failed: " + e.getMessage(), e);
         }
     }
 

@@ -13,10 +13,17 @@ import java.util.Optional;
  * ({@code postgres://} too): what the importer connects to. The password is held apart and never printed:
  * {@link #toString()} and {@link #redacted()} leave it out, and the tools get it in their environment, not on their
  * command line. A missing user is the OS user's name, a missing host {@code localhost}, port 5432, database
- * {@code postgres}, as libpq has them.
+ * {@code postgres}, as libpq has them; {@code namesDatabase} tells whether the URL named one (a logical import of a
+ * URL without one takes every database).
  */
 public record SourceUrl(
-        String user, Optional<String> password, String host, int port, String database, Map<String, String> params) {
+        String user,
+        Optional<String> password,
+        String host,
+        int port,
+        String database,
+        Map<String, String> params,
+        boolean namesDatabase) {
 
     public SourceUrl {
         params = Map.copyOf(params);
@@ -55,7 +62,8 @@ public record SourceUrl(
         }
         int port = uri.getPort() < 0 ? 5432 : uri.getPort();
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        String database = path.length() > 1 ? decode(path.substring(1)) : "postgres";
+        boolean named = path.length() > 1;
+        String database = named ? decode(path.substring(1)) : "postgres";
         Map<String, String> params = new LinkedHashMap<>();
         if (uri.getRawQuery() != null) {
             for (String kv : uri.getRawQuery().split("&", -1)) {
@@ -72,12 +80,17 @@ public record SourceUrl(
         if (params.containsKey("password")) {
             password = Optional.of(params.remove("password"));
         }
-        return new SourceUrl(user, password, host, port, database, params);
+        return new SourceUrl(user, password, host, port, database, params, named);
     }
 
     /** The same source with {@code pw} as its password (from a file or the environment). */
     public SourceUrl withPassword(Optional<String> pw) {
-        return new SourceUrl(user, pw, host, port, database, params);
+        return new SourceUrl(user, pw, host, port, database, params, namesDatabase);
+    }
+
+    /** The same source, database {@code name}. */
+    public SourceUrl withDatabase(String name) {
+        return new SourceUrl(user, password, host, port, name, params, true);
     }
 
     /** The URL without its password, for messages and records. */

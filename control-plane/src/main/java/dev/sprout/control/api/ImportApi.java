@@ -14,6 +14,7 @@ import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.FinishImportResponse;
 import dev.sprout.protocol.v1.ImportList;
 import dev.sprout.protocol.v1.ImportTarget;
+import dev.sprout.protocol.v1.StartImportResponse;
 import dev.sprout.storage.timeline.TimelineId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,13 +24,17 @@ import java.util.Map;
 /**
  * The control plane's import API under {@code /v1/imports}: an importer ({@code sprout import}) begins an import,
  * gets a root timeline and a credential for that timeline alone, writes the base backup through the page service,
- * then finishes (the first start, then the branch's name) or aborts. Routes:
+ * then finishes (the first start, then the branch's name) or aborts. A logical import ({@code "logical": true},
+ * {@code sprout import --logical}) gets no page credential: it starts the import's compute (initdb on the empty
+ * timeline) and restores into it over SQL, then finishes (the compute stops, the branch gets its name) or aborts.
+ * Routes:
  *
  * <pre>
  * GET    /v1/imports                       the imports under way (ImportList)
  * POST   /v1/imports                       begin (BeginImportRequest): 201 with an ImportTarget
+ * POST   /v1/imports/{timeline}/start      a logical import's compute: StartImportResponse
  * POST   /v1/imports/{timeline}/finish     FinishImportResponse
- * DELETE /v1/imports/{timeline}            abort: the timeline is removed
+ * DELETE /v1/imports/{timeline}            abort: the compute stops, the timeline is removed
  * </pre>
  *
  * Each import needs branch-write on the branch it becomes. Thread-safe.
@@ -80,6 +85,17 @@ public final class ImportApi implements HttpApi {
             control.abortImport(timeline);
             return ApiResponse.json(200, pendingOrEmpty(p));
         }
+        if (parts.length == 2 && parts[1].equals("start") && method.equals("POST")) {
+            who.requireBranch(branch, "start the compute of an import into");
+            ControlPlane.ImportCompute compute = control.startImport(timeline);
+            return ApiResponse.json(
+                    200,
+                    StartImportResponse.newBuilder()
+                            .setHost(compute.address().getHostString())
+                            .setPort(compute.address().getPort())
+                            .setSuperuser(compute.superuser())
+                            .setStartMs(compute.took().toMillis()));
+        }
         if (parts.length == 2 && parts[1].equals("finish") && method.equals("POST")) {
             who.requireBranch(branch, "finish an import into");
             ControlPlane.ImportFinished done = control.finishImport(timeline);
@@ -88,7 +104,8 @@ public final class ImportApi implements HttpApi {
                     FinishImportResponse.newBuilder()
                             .setBranch(ControlApi.branch(done.branch(), 0))
                             .setBackup(done.backup().orElse(""))
-                            .setFirstStartMs(done.firstStart().toMillis()));
+                            .setFirstStartMs(done.firstStart().toMillis())
+                            .setStopMs(done.stop().toMillis()));
         }
         return notFound(request);
     }
@@ -98,7 +115,11 @@ public final class ImportApi implements HttpApi {
             throw ApiException.invalid("an import needs the branch it becomes (\"branch\")");
         }
         who.requireBranch(r.getBranch(), "import into");
-        ControlPlane.ImportStarted started = control.beginImport(r.getBranch(), r.getReplace(), r.getSource());
+        ControlPlane.ImportStarted started = control.beginImport(
+                r.getBranch(),
+                r.getReplace(),
+                r.getSource(),
+                r.getLogical() ? PendingImport.Kind.LOGICAL : PendingImport.Kind.PHYSICAL);
         var access = started.access();
         String pem = access.pageserverTlsCa()
                 .map(path -> {
@@ -115,7 +136,8 @@ public final class ImportApi implements HttpApi {
                         .setTimelineId(started.pending().timeline().toString())
                         .setPageHost(access.pageserverHost())
                         .setPagePort(access.pageserverPort())
-                        .setCredential(access.pageserverCredential())
+                        // a logical import restores over SQL: it has no business with the page service
+                        .setCredential(r.getLogical() ? "" : access.pageserverCredential())
                         .setTlsCaPem(pem)
                         .setUid(access.osUser().uid())
                         .setGid(access.osUser().gid())
@@ -128,7 +150,8 @@ public final class ImportApi implements HttpApi {
                 .setBranch(p.branch())
                 .setReplace(p.replace())
                 .setSource(p.source())
-                .setStartedAt(p.startedAt().toString());
+                .setStartedAt(p.startedAt().toString())
+                .setLogical(p.logical());
     }
 
     private static dev.sprout.protocol.v1.PendingImport.Builder pendingOrEmpty(PendingImport p) {
@@ -148,7 +171,8 @@ public final class ImportApi implements HttpApi {
                         404,
                         Code.MALFORMED_REQUEST,
                         request.method() + " " + request.path() + ": no such route (GET or POST /v1/imports, POST"
-                                + " /v1/imports/{timeline}/finish, DELETE /v1/imports/{timeline})",
+                                + " /v1/imports/{timeline}/start, POST /v1/imports/{timeline}/finish, DELETE"
+                                + " /v1/imports/{timeline})",
                         Map.of())
                 .response();
     }
