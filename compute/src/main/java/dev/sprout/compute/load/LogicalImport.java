@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -57,6 +58,7 @@ public final class LogicalImport implements AutoCloseable {
 
     private static final Pattern DUMPING = Pattern.compile("dumping contents of table \"(.*)\"");
     private static final Pattern RESTORING = Pattern.compile("processing data for table \"(.*)\"");
+    private static final Pattern FROM_ENTRY = Pattern.compile("from TOC entry (\\d+); \\d+ \\d+ (.*)$");
     private static final String APPLICATION = "sprout-import";
 
     private final PostgresInstall install;
@@ -296,9 +298,12 @@ public final class LogicalImport implements AutoCloseable {
         DumpToc toc = DumpToc.parse(list(data, false));
         long t1 = System.nanoTime();
         boolean intoExisting = !create;
+        String refused = "";
         if (selection.selective()) {
-            DumpToc definitions = DumpToc.parse(list(schema, create));
-            prerequisites(name, schema, definitions.prerequisites(toc), create, keepOwners, listener, notes);
+            String list = DumpToc.parse(list(schema, create)).prerequisites(toc);
+            listener.say(name + ": restoring what the selection needs ("
+                    + list.lines().count() + " definitions)");
+            refused = definitions(name, schema, list, create, keepOwners).list();
             intoExisting = true;
         }
         int total = toc.tablesWithData();
@@ -320,6 +325,13 @@ public final class LogicalImport implements AutoCloseable {
             }
         });
         restore.awaitSuccess("pg_restore into database " + name + " on the branch");
+        if (!refused.isEmpty()) {
+            // what needed the selection (a function over a selected table's rows) is there now
+            Definitions again = definitions(name, schema, refused, false, keepOwners);
+            again.sentences()
+                    .forEach(why -> notes.add("database " + name + ": left out " + why
+                            + "; it needs what the selection does not import"));
+        }
         Duration restoreTook = Duration.ofNanos(System.nanoTime() - t1);
         listener.say(String.format(
                 "%s: done, %d tables, dump %.1f s (%s), restore %.1f s",
@@ -327,61 +339,69 @@ public final class LogicalImport implements AutoCloseable {
         return new Database(name, create, total, bytes, dumpTook, restoreTook);
     }
 
+    /** Definitions the branch refused: their entries ({@code pg_restore -L}) and a sentence for each. */
+    private record Definitions(String list, List<String> sentences) {}
+
     /**
-     * The prerequisites of a selection ({@code list}, entries of the schema-only dump in {@code schema}), restored
-     * one by one ({@code --create} makes the database); what the branch refuses of them is a note.
+     * Restores the entries of {@code list} of the schema-only dump in {@code schema} ({@code --create} makes the
+     * database first); what the branch refuses is answered, not thrown: pg_restore goes on past it.
+     *
+     * @throws LoadException when the database is not there afterwards, or pg_restore stopped short
      */
-    private void prerequisites(
-            String name,
-            Path schema,
-            String list,
-            boolean create,
-            boolean keepOwners,
-            Listener listener,
-            List<String> notes) {
-        if (list.isEmpty() && !create) {
-            return;
-        }
-        Path listFile = schema.resolveSibling("prerequisites.list");
+    private Definitions definitions(String name, Path schema, String list, boolean create, boolean keepOwners) {
+        Path listFile = schema.resolveSibling("definitions.list");
         try {
             Files.writeString(listFile, list);
         } catch (IOException e) {
             throw new LoadException("cannot write " + listFile + ": " + e.getMessage(), e);
         }
-        listener.say(
-                name + ": restoring what the selection needs (" + list.lines().count() + " definitions)");
-        List<String> options = new ArrayList<>(List.of("-L", listFile.toString()));
+        List<String> options = new ArrayList<>(List.of("--use-list=" + listFile));
         if (create) {
             options.add("--create");
         }
         if (!keepOwners) {
             options.addAll(List.of("--no-owner", "--no-privileges"));
         }
-        PgTool restore = restoreTool(create ? "postgres" : name, options, schema, line -> {});
+        // pg_restore names the entry it was at ("from TOC entry ID; ...") before each error
+        Map<Integer, String> failed = new LinkedHashMap<>();
+        String[] at = {null, null};
+        PgTool restore = restoreTool(create ? "postgres" : name, options, schema, line -> {
+            Matcher m = FROM_ENTRY.matcher(line);
+            if (m.find()) {
+                at[0] = m.group(1);
+                at[1] = withoutOwner(m.group(2));
+            } else if (line.contains("ERROR:") && at[0] != null) {
+                synchronized (failed) {
+                    failed.putIfAbsent(
+                            Integer.parseInt(at[0]),
+                            at[1] + " ("
+                                    + line.substring(line.indexOf("ERROR:") + 6).strip() + ")");
+                }
+            }
+        });
         int exit = restore.await();
         boolean there = query("SELECT datname FROM pg_database").contains(name);
         if (!there || (exit != 0 && !restore.said().contains("errors ignored on restore"))) {
-            throw new LoadException("restoring the definitions database " + name + " needs on the branch failed ("
-                    + "pg_restore exited with " + exit + "):\n" + restore.said());
+            throw new LoadException("restoring the definitions database " + name + " needs on the branch failed"
+                    + " (pg_restore exited with " + exit + "):\n" + restore.said());
         }
-        List<String> log = restore.troubleLog();
-        for (int i = 0; i < log.size(); i++) {
-            String line = log.get(i);
-            int at = line.indexOf("ERROR:");
-            if (at < 0) {
-                continue;
-            }
-            String what = "";
-            for (int j = i + 1; j < log.size() && j <= i + 4; j++) {
-                if (log.get(j).startsWith("Command was:")) {
-                    what = log.get(j).substring("Command was:".length()).strip();
-                    break;
+        StringBuilder refused = new StringBuilder();
+        synchronized (failed) {
+            for (String line : list.split("\n", -1)) {
+                int semi = line.indexOf(';');
+                if (semi > 0 && failed.containsKey(Integer.parseInt(line.substring(0, semi)))) {
+                    refused.append(line).append('\n');
                 }
             }
-            notes.add("database " + name + ": left out " + (what.isEmpty() ? "a definition" : what) + " ("
-                    + line.substring(at + "ERROR:".length()).strip() + "): it needs what the selection does not"
-                    + " import");
+            return new Definitions(refused.toString(), List.copyOf(failed.values()));
         }
+    }
+
+    /** {@code DESC NAME OWNER} as pg_restore names an entry, without the owner. */
+    private static String withoutOwner(String entry) {
+        String text = entry.strip();
+        int space = text.lastIndexOf(' ');
+        return text.indexOf(' ') < space ? text.substring(0, space) : text;
     }
 
     private void dump(SourceUrl source, String name, Path into, List<String> options, int jobs, Listener tables) {
