@@ -73,6 +73,9 @@ final class LogicalImporter {
                 say("starting a new cluster for branch " + name + " (initdb on timeline "
                         + pending.target().getTimelineId() + ")");
                 StartImportResponse compute = pending.start();
+                say(String.format(
+                        "its compute runs on %s:%d (initdb and start: %.1f s)",
+                        compute.getHost(), compute.getPort(), compute.getStartMs() / 1000.0));
                 LogicalImport.Result result;
                 FinishImportResponse done;
                 try (LogicalImport restore = LogicalImport.open(
@@ -83,6 +86,7 @@ final class LogicalImporter {
                     say("restored; stopping the compute (its shutdown checkpoint) and naming the branch");
                     done = pending.finish();
                 }
+                say(String.format("branch %s is ready (the compute's stop: %.1f s)", name, done.getStopMs() / 1000.0));
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 report(name, facts, pending, compute, result, done, took);
                 return 0;

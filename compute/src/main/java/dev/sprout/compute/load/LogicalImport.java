@@ -213,7 +213,22 @@ public final class LogicalImport implements AutoCloseable {
                 deleteTree(dir);
             }
         }
+        checkpoint(listener);
         return new Result(created, databases, notes, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /**
+     * A CHECKPOINT on the branch: what the restore wrote (with {@code synchronous_commit = off}) is durable before
+     * the import finishes, whatever way its compute then stops.
+     */
+    private void checkpoint(Listener listener) {
+        long t = System.nanoTime();
+        try (Statement st = lease.createStatement()) {
+            st.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            throw new LoadException("the CHECKPOINT after the restore failed on the branch: " + e.getMessage(), e);
+        }
+        listener.say(String.format("checkpoint after the restore: %.1f s", (System.nanoTime() - t) / 1e9));
     }
 
     /** The roles: pg_dumpall's script, applied by {@link RoleScript}; the roles created. */
@@ -254,7 +269,10 @@ public final class LogicalImport implements AutoCloseable {
 
     private List<String> rolesCommand(SourceUrl source, boolean passwords) {
         List<String> command = new ArrayList<>(List.of(
-                install.tool("pg_dumpall").toString(), "--roles-only", "--dbname=" + source.conninfo(APPLICATION)));
+                install.tool("pg_dumpall").toString(),
+                "--roles-only",
+                "--no-password",
+                "--dbname=" + source.conninfo(APPLICATION)));
         if (!passwords) {
             command.add("--no-role-passwords");
         }
@@ -413,6 +431,7 @@ public final class LogicalImport implements AutoCloseable {
                 "--jobs=" + jobs,
                 "--compress=" + DUMP_COMPRESSION,
                 "--no-sync",
+                "--no-password",
                 "--verbose"));
         command.addAll(options);
         PgTool dump = sourceTool(command, source, false, false, line -> {
