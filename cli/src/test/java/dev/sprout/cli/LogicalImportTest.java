@@ -60,6 +60,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  *       templates (template1's own objects are not carried). The roles come along (alice logs in through the proxy
  *       with her password; repl keeps REPLICATION); postgres keeps Sprout's password; pg_amcheck finds the branch
  *       clean; a branch of it takes writes.
+ *   <li>A role that is no superuser (alice) imports a table it owns: role passwords are not carried (a note).
  *   <li>{@code --table shop.customers} of database app: that table alone, with the schema, types and extensions it
  *       needs.
  * </ul>
@@ -162,6 +163,7 @@ class LogicalImportTest {
         assertEquals(0, imported.exit(), imported.toString());
         System.out.printf("logical import of the zoo and pgbench -s 1 took %d ms%n", took);
         System.out.println(imported.err());
+        System.out.println(imported.out());
         ImportSummary summary = Json.parse(imported.out().getBytes(StandardCharsets.UTF_8), ImportSummary.newBuilder())
                 .build();
         assertTrue(summary.getLogical());
@@ -302,6 +304,42 @@ class LogicalImportTest {
                             "SELECT count(*) FROM pg_tables WHERE schemaname = 'shop'"
                                     + " AND tablename <> 'customers'"),
                     "no other table of shop");
+        }
+        assertNoPendingImport();
+    }
+
+    @Test
+    @Order(4)
+    void aRoleThatIsNoSuperuserImportsWhatItMayRead() throws Exception {
+        Cli.Result imported = importLogical(
+                source.url("alice", SourceData.ALICE_PASSWORD, "analytics"),
+                "--branch",
+                "logi-alice",
+                "--table",
+                "public.page_views",
+                "--json");
+        assertEquals(0, imported.exit(), imported.toString());
+        ImportSummary summary = Json.parse(imported.out().getBytes(StandardCharsets.UTF_8), ImportSummary.newBuilder())
+                .build();
+        assertTrue(
+                summary.getNotesList().stream().anyMatch(n -> n.startsWith("role passwords were not carried")),
+                summary.getNotesList().toString());
+        assertTrue(summary.getRolesCreatedList().contains("alice"), summary.toString());
+        InetSocketAddress compute = up.control().wake("logi-alice");
+        assertEquals(
+                TableChecksums.of(source.jdbcUrl("analytics"), Sql.SUPERUSER, SOURCE_PASSWORD)
+                        .get("public.page_views"),
+                TableChecksums.of(
+                                "jdbc:postgresql://127.0.0.1:" + compute.getPort() + "/analytics",
+                                Sql.SUPERUSER,
+                                password)
+                        .get("public.page_views"));
+        try (Connection c = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + compute.getPort() + "/analytics", Sql.SUPERUSER, password)) {
+            assertEquals("alice", queryString(c, "SELECT tableowner FROM pg_tables WHERE tablename = 'page_views'"));
+            assertEquals(
+                    "true",
+                    queryString(c, "SELECT (rolpassword IS NULL)::text FROM pg_authid WHERE rolname = 'alice'"));
         }
         assertNoPendingImport();
     }

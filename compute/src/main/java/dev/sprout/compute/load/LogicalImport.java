@@ -299,8 +299,15 @@ public final class LogicalImport implements AutoCloseable {
             throw new LoadException("cannot make the dump directory " + dir + ": " + e.getMessage(), e);
         }
         if (selection.selective()) {
-            // the whole database's definitions, for the prerequisites of the selection
-            dump(source, name, schema, List.of("--schema-only", "--section=pre-data"), 1, s -> {});
+            // the whole database's definitions but its relations, for the prerequisites of the selection (without
+            // the relations pg_dump locks none of them: a role may select from the selected tables alone)
+            dump(
+                    source,
+                    name,
+                    schema,
+                    List.of("--schema-only", "--section=pre-data", "--exclude-table=*.*"),
+                    1,
+                    s -> {});
         }
         listener.say(name + ": dumping (pg_dump -Fd -j " + selection.jobs() + "; " + sizeText(db.bytes())
                 + " in the source)");
