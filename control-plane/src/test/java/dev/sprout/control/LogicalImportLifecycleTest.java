@@ -2,6 +2,7 @@ package dev.sprout.control;
 
 import static dev.sprout.testkit.Sql.exec;
 import static dev.sprout.testkit.Sql.queryLong;
+import static dev.sprout.testkit.Sql.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,8 @@ class LogicalImportLifecycleTest {
                 .pending();
         int port = cp.startImport(logi.timeline()).address().getPort();
         try (Connection importer = connect(port)) {
+            assertEquals("minimal", queryString(importer, "SHOW wal_level"), "the import's compute: a bulk load");
+            assertEquals("off", queryString(importer, "SHOW autovacuum"));
             exec(importer, "CREATE TABLE restored AS SELECT i FROM generate_series(1, 1000) i");
             ControlPlane.ImportFinished done = cp.finishImport(logi.timeline());
             assertEquals("logi", done.branch().branch().name());
@@ -121,6 +124,7 @@ class LogicalImportLifecycleTest {
         int branch = cp.wake("logi").getPort();
         try (Connection c = connect(branch)) {
             assertEquals(1000, queryLong(c, "SELECT count(*) FROM restored"));
+            assertEquals("replica", queryString(c, "SHOW wal_level"), "the branch's compute: the usual settings");
         }
     }
 

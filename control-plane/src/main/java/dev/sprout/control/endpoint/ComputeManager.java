@@ -1,12 +1,15 @@
 package dev.sprout.control.endpoint;
 
 import dev.sprout.compute.Compute;
+import dev.sprout.compute.ComputeSpec;
 import dev.sprout.control.ControlException;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.TimelineId;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,6 +46,14 @@ public final class ComputeManager implements AutoCloseable {
      * @throws ControlException {@link Code#COMPUTE_FAILED} when it cannot start
      */
     public InetSocketAddress wake(String branch, TimelineId timeline, boolean initdb) {
+        return wake(branch, timeline, initdb, Map.of());
+    }
+
+    /**
+     * As {@link #wake(String, TimelineId, boolean)}; a compute it starts runs with {@code settings} over the
+     * template's (a logical import's compute: bulk-load settings for its life, which ends at the import's finish).
+     */
+    public InetSocketAddress wake(String branch, TimelineId timeline, boolean initdb, Map<String, String> settings) {
         ReentrantLock lock = lock(branch);
         lock.lock();
         try {
@@ -57,7 +68,13 @@ public final class ComputeManager implements AutoCloseable {
             try {
                 if (r == null) {
                     long started = System.nanoTime();
-                    Compute c = Compute.start(template.spec(branch, timeline), initdb);
+                    ComputeSpec spec = template.spec(branch, timeline);
+                    if (!settings.isEmpty()) {
+                        Map<String, String> merged = new LinkedHashMap<>(spec.settings());
+                        merged.putAll(settings);
+                        spec = spec.withSettings(merged);
+                    }
+                    Compute c = Compute.start(spec, initdb);
                     r = new Running(c, timeline, new Instant[] {clock.instant()});
                     computes.put(branch, r);
                     LOG.info(
