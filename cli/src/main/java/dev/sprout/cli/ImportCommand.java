@@ -278,7 +278,11 @@ final class ImportCommand implements Callable<Integer> {
 
     /** Whether stderr is a terminal (then the progress line is redrawn in place). */
     private static boolean terminal() {
-        return System.console().isTerminal() && System.getenv("CI") == null;
+        // System.console() is null when the JVM has no terminal (a test, a pipe), whatever its javadoc says now
+        return Optional.ofNullable(System.console())
+                        .map(java.io.Console::isTerminal)
+                        .orElse(false)
+                && System.getenv("CI") == null;
     }
 
     private void say(String line) {
