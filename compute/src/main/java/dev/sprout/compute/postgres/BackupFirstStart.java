@@ -1,10 +1,8 @@
 package dev.sprout.compute.postgres;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,24 +118,6 @@ public record BackupFirstStart(
     }
 
     private Path writeScript() {
-        Path file = null;
-        try {
-            file = Files.createTempFile(
-                    "sprout-first-start-",
-                    ".sql",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, statements(), StandardCharsets.UTF_8);
-            osUser.chown(file);
-            return file;
-        } catch (IOException | RuntimeException e) {
-            if (file != null) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw new PostgresException("could not write the first start's statements file " + file + ": " + e, e);
-        }
+        return osUser.privateTempFile("sprout-first-start-", ".sql", statements(), "the first start's statements file");
     }
 }
