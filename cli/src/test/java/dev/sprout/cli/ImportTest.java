@@ -267,6 +267,10 @@ class ImportTest {
                 importer.destroyForcibly().waitFor();
             }
             assertEquals(1, up.control().imports().size(), "killed mid-stream: the import is still under way");
+            Cli.Result status = sprout(up, "status");
+            assertTrue(
+                    status.out().contains("import under way: into branch half from postgresql://repl@"),
+                    status.toString());
             assertTrue(up.control().list().stream()
                     .noneMatch(v -> v.branch().name().equals("half")));
             up.close();
