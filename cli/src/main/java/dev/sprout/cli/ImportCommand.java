@@ -13,7 +13,9 @@ import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
 import dev.sprout.protocol.client.PageSession;
 import dev.sprout.protocol.v1.BeginImportRequest;
+import dev.sprout.protocol.v1.FinishImportRequest;
 import dev.sprout.protocol.v1.FinishImportResponse;
+import dev.sprout.protocol.v1.FollowRequest;
 import dev.sprout.protocol.v1.ImportSummary;
 import dev.sprout.protocol.v1.ImportTarget;
 import java.io.IOException;
@@ -96,6 +98,9 @@ final class ImportCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Set by {@code sprout follow}: the import becomes a follower of its source. */
+    boolean follow;
+
     @Override
     public Integer call() {
         SourceUrl source;
@@ -105,6 +110,12 @@ final class ImportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         source = source.withPassword(password(source));
+        if (follow && source.password().isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "a follower reconnects to its source by itself: give the role's password in the URL, PGPASSWORD or"
+                            + " --password-file (~/.pgpass is read by this command only)");
+        }
         String name = branch == null ? "main" : branch;
         boolean replace = branch == null || refresh;
         PostgresInstall install = PostgresInstall.locate();
@@ -173,9 +184,18 @@ final class ImportCommand implements Callable<Integer> {
                     result.written().files(),
                     result.took().toNanos() / 1e9,
                     mbps));
+            String finish = follow
+                    ? ApiClient.json(FinishImportRequest.newBuilder()
+                            .setFollow(FollowRequest.newBuilder()
+                                    .setConninfo(source.conninfo("sprout-follow"))
+                                    .setRole(source.user())
+                                    .setPassword(source.password().orElseThrow())
+                                    .setHeldSlot(result.heldSlot()))
+                            .build())
+                    : null;
             FinishImportResponse done = client.parse(
                             "POST " + importPath + "/finish",
-                            client.send("POST", importPath + "/finish", null).body(),
+                            client.send("POST", importPath + "/finish", finish).body(),
                             FinishImportResponse.newBuilder())
                     .build();
             settled.set(true);
@@ -206,6 +226,10 @@ final class ImportCommand implements Callable<Integer> {
                 result.droppedSettings()
                         .forEach((setting, why) ->
                                 System.out.println("setting left out: " + setting + " (" + why + ")"));
+                if (follow) {
+                    System.out.println(name + " follows " + source.redacted() + " (read-only; every branch made from"
+                            + " it is a writable copy as of its creation): ./sprout branch create NAME --from " + name);
+                }
                 System.out.println("connect: ./sprout connect " + name
                         + " (the source's roles and passwords; role postgres uses Sprout's password)");
             }

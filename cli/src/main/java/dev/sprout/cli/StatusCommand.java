@@ -39,8 +39,9 @@ final class StatusCommand implements Callable<Integer> {
                 + branches.getBranchesCount() + " branch(es), " + running + " compute(s) running, last LSN "
                 + Long.toUnsignedString(health.getLastLsn()));
         BranchCommand.table(System.out, branches.getBranchesList());
-        for (PendingImport p :
-                client.get("/v1/imports", ImportList.newBuilder()).build().getImportsList()) {
+        ImportList imports = client.get("/v1/imports", ImportList.newBuilder()).build();
+        imports.getSlotsLeftList().forEach(w -> System.out.println("WARNING: " + w));
+        for (PendingImport p : imports.getImportsList()) {
             System.out.println("import under way: into branch " + p.getBranch() + " from " + p.getSource() + " since "
                     + p.getStartedAt() + " (timeline " + p.getTimelineId() + ")");
         }

@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code log_statement} and {@code log_min_error_statement} are set so that no statement (it holds the password) is
  * logged, and the password is cut from any output kept in an error.
  *
+ * <p>The same run makes a copy of a hot standby (a branch of a follower, its {@code standby.signal} removed) a
+ * primary: crash recovery to the end of the WAL it holds, then the role.
+ *
  * <p>Concurrency: immutable; {@link #run()} once per data directory, with no server running on it.
  */
 public record BackupFirstStart(
@@ -60,6 +63,12 @@ public record BackupFirstStart(
      * @throws PostgresException when it fails (recovery, or a statement); the message holds the end of its output
      */
     public Duration run() {
+        try {
+            // a branch of a running follower inherits its postmaster.pid; the caller guarantees none runs here
+            Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+        } catch (IOException e) {
+            throw new PostgresException("could not delete the inherited postmaster.pid in " + dataDir + ": " + e, e);
+        }
         Path script = writeScript();
         try {
             List<String> command =
