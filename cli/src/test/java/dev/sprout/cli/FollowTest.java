@@ -116,6 +116,28 @@ class FollowTest {
                             "jdbc:postgresql://127.0.0.1:" + prod.getPort() + "/app", "repl", SourceData.REPL_PASSWORD),
                     "caught up: every table of app equal");
 
+            // the follower's PostgreSQL killed: the watchdog restarts it as a standby, and it streams on
+            ProcessHandle.of(up.control().compute("prod").orElseThrow().postgresPid())
+                    .orElseThrow()
+                    .destroyForcibly();
+            source.execute("app", "INSERT INTO marker SELECT g, 'third ' || g FROM generate_series(1501, 1600) g");
+            awaitReplay(prod);
+            // the source lost: the follower says so and keeps serving what it has; back, it streams again
+            source.stop();
+            try {
+                Cli.Result lost = sprout(up, "branch", "list");
+                assertTrue(
+                        lost.out().contains("prod follows") && lost.out().contains("not connected to the source"),
+                        lost.toString());
+                try (Connection c = direct(prod)) {
+                    assertEquals("1600", one(c, "SELECT count(*) FROM marker"));
+                }
+            } finally {
+                source.restart(Map.of());
+            }
+            source.execute("app", "INSERT INTO marker VALUES (1601, 'after the source came back')");
+            awaitReplay(prod);
+
             Cli.Result deleted = sprout(up, "branch", "delete", "prod", "--subtree");
             assertEquals(0, deleted.exit(), deleted.toString());
             assertEquals("0", slots(), "deleting the follower dropped its slot");
@@ -175,12 +197,17 @@ class FollowTest {
             target = one(c, "SELECT pg_current_wal_lsn()::text");
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
-        try (Connection c = direct(follower)) {
-            while (!one(c, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn")
-                    .equals("t")) {
-                assertTrue(System.nanoTime() < deadline, "the follower did not replay up to " + target + " in 60 s");
-                Thread.sleep(50);
+        while (true) {
+            try (Connection c = direct(follower)) { // a follower restarting after a crash refuses for a moment
+                if (one(c, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn")
+                        .equals("t")) {
+                    return;
+                }
+            } catch (SQLException e) {
+                // not up yet
             }
+            assertTrue(System.nanoTime() < deadline, "the follower did not replay up to " + target + " in 60 s");
+            Thread.sleep(50);
         }
     }
 
