@@ -632,6 +632,33 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the compute of every follower (after a restart nothing else would: a follower streams whether or not
+     * clients connect, and its slot holds the source's WAL until it does). A follower that cannot start is logged
+     * and left for the next connection. Answers the followers started.
+     */
+    public List<String> wakeFollowers() {
+        List<String> started = new ArrayList<>();
+        for (Follow f : follows.all()) {
+            if (f.slotLeft().isPresent()) {
+                continue;
+            }
+            Optional<Branch> b = branches.all().stream()
+                    .filter(x -> x.timeline().equals(f.timeline()))
+                    .findFirst();
+            if (b.isEmpty()) {
+                continue;
+            }
+            try {
+                wake(b.get().name());
+                started.add(b.get().name());
+            } catch (RuntimeException e) {
+                LOG.error("follower {} of {} did not start: {}", b.get().name(), f.source(), e.getMessage());
+            }
+        }
+        return started;
+    }
+
     /** Sentences for replication slots of ended followers that could not be dropped on their source. */
     public List<String> slotsLeft() {
         return follows.all().stream().flatMap(f -> f.slotLeft().stream()).toList();
