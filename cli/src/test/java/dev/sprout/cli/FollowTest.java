@@ -73,7 +73,8 @@ class FollowTest {
     @Test
     void aFollowerCatchesUpAndItsBranchesAreWritableCopiesAsOfTheirCreation() throws Exception {
         Path data = Files.createDirectories(work.resolve("sprout-a"));
-        try (LocalStack up = LocalStack.startWithCompute(data, 0, 0, 0)) {
+        LocalStack up = LocalStack.startWithCompute(data, 0, 0, 0);
+        try {
             String pw = LocalStack.password(up.dataDir());
             int proxy = up.proxy().orElseThrow().port();
             Cli.Result followed = sprout(up, "follow", replUrl(), "--branch", "prod");
@@ -138,9 +139,28 @@ class FollowTest {
             source.execute("app", "INSERT INTO marker VALUES (1601, 'after the source came back')");
             awaitReplay(prod);
 
+            // Sprout restarted: the follower starts by itself (no client asks for it) and streams what it missed
+            int page = up.pagePort();
+            int http = up.httpPort();
+            up.close();
+            source.execute("app", "INSERT INTO marker VALUES (1602, 'while Sprout was down')");
+            up = LocalStack.startWithCompute(data, page, http, 0);
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (up.control().compute("prod").isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "the follower was not started after the restart");
+                Thread.sleep(100);
+            }
+            prod = new InetSocketAddress(
+                    "127.0.0.1", up.control().compute("prod").orElseThrow().port());
+            awaitReplay(prod);
+            try (Connection c = direct(prod)) {
+                assertEquals("1602", one(c, "SELECT count(*) FROM marker"));
+            }
             Cli.Result deleted = sprout(up, "branch", "delete", "prod", "--subtree");
             assertEquals(0, deleted.exit(), deleted.toString());
             assertEquals("0", slots(), "deleting the follower dropped its slot");
+        } finally {
+            up.close();
         }
     }
 
