@@ -92,6 +92,15 @@ final class BranchCommand implements Runnable {
     }
 
     static void table(PrintStream out, List<Branch> branches) {
+        rows(out, branches);
+        for (Branch b : branches) {
+            if (!b.getFollows().isEmpty()) {
+                out.println(b.getName() + " follows " + b.getFollows() + " (read-only): " + b.getFollowState());
+            }
+        }
+    }
+
+    private static void rows(PrintStream out, List<Branch> branches) {
         int nameWidth = "BRANCH".length();
         int parentWidth = "PARENT".length();
         for (Branch b : branches) {
@@ -293,6 +302,7 @@ final class BranchCommand implements Runnable {
                 DeleteBranchResponse r = client.parse("DELETE " + path(name), body, DeleteBranchResponse.newBuilder())
                         .build();
                 System.out.println("deleted " + String.join(", ", r.getDeletedList()));
+                r.getWarningsList().forEach(w -> System.err.println("sprout: WARNING: " + w));
             }
             return 0;
         }

@@ -7,13 +7,16 @@ import dev.sprout.compute.load.SourceServer;
 import dev.sprout.compute.load.SourceUrl;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.http.Json;
+import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.client.AttachMode;
 import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
 import dev.sprout.protocol.client.PageSession;
 import dev.sprout.protocol.v1.BeginImportRequest;
+import dev.sprout.protocol.v1.FinishImportRequest;
 import dev.sprout.protocol.v1.FinishImportResponse;
+import dev.sprout.protocol.v1.FollowRequest;
 import dev.sprout.protocol.v1.ImportSummary;
 import dev.sprout.protocol.v1.ImportTarget;
 import java.io.IOException;
@@ -130,6 +133,9 @@ final class ImportCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Set by {@code sprout follow}: the import becomes a follower of its source. */
+    boolean follow;
+
     @Override
     public Integer call() {
         SourceUrl source;
@@ -139,6 +145,12 @@ final class ImportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         source = source.withPassword(password(source));
+        if (follow && source.password().isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "a follower reconnects to its source by itself: give the role's password in the URL, PGPASSWORD or"
+                            + " --password-file (~/.pgpass is read by this command only)");
+        }
         String name = branch == null ? "main" : branch;
         boolean replace = branch == null || refresh;
         if (!logical && (!schemas.isEmpty() || !tables.isEmpty() || jobs != null)) {
@@ -218,7 +230,16 @@ final class ImportCommand implements Callable<Integer> {
                     result.written().files(),
                     result.took().toNanos() / 1e9,
                     mbps));
-            FinishImportResponse done = pending.finish();
+            String finish = follow
+                    ? ApiClient.json(FinishImportRequest.newBuilder()
+                            .setFollow(FollowRequest.newBuilder()
+                                    .setConninfo(source.conninfo("sprout-follow"))
+                                    .setRole(source.user())
+                                    .setPassword(source.password().orElseThrow())
+                                    .setHeldSlot(result.heldSlot()))
+                            .build())
+                    : null;
+            FinishImportResponse done = pending.finish(finish);
             ImportSummary summary = ImportSummary.newBuilder()
                     .setSource(source.redacted())
                     .setSourceVersion(facts.version())
@@ -246,6 +267,10 @@ final class ImportCommand implements Callable<Integer> {
                 result.droppedSettings()
                         .forEach((setting, why) ->
                                 System.out.println("setting left out: " + setting + " (" + why + ")"));
+                if (follow) {
+                    System.out.println(name + " follows " + source.redacted() + " (read-only; every branch made from"
+                            + " it is a writable copy as of its creation): ./sprout branch create NAME --from " + name);
+                }
                 System.out.println("connect: ./sprout connect " + name
                         + " (the source's roles and passwords; role postgres uses Sprout's password)");
             }
@@ -299,8 +324,12 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /** Whether stderr is a terminal (then the progress line is redrawn in place). */
-    static boolean terminal() {
-        return System.console().isTerminal() && System.getenv("CI") == null;
+    private static boolean terminal() {
+        // System.console() is null when the JVM has no terminal (a test, a pipe), whatever its javadoc says now
+        return Optional.ofNullable(System.console())
+                        .map(java.io.Console::isTerminal)
+                        .orElse(false)
+                && System.getenv("CI") == null;
     }
 
     private void say(String line) {

@@ -65,9 +65,14 @@ final class ImportSession implements AutoCloseable {
 
     /** Finishes the import: the branch gets its name ({@code POST /v1/imports/{timeline}/finish}). */
     FinishImportResponse finish() {
+        return finish(null);
+    }
+
+    /** As {@link #finish()}, with {@code jsonBody} (a FinishImportRequest as JSON; null: none). */
+    FinishImportResponse finish(String jsonBody) {
         FinishImportResponse done = client.parse(
                         "POST " + path + "/finish",
-                        client.send("POST", path + "/finish", null).body(),
+                        client.send("POST", path + "/finish", jsonBody).body(),
                         FinishImportResponse.newBuilder())
                 .build();
         settled.set(true);

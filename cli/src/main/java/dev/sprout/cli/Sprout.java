@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
             TimelinesCommand.class,
             TokenCommand.class,
             AuditCommand.class,
-            ImportCommand.class
+            ImportCommand.class,
+            FollowCommand.class
         })
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";

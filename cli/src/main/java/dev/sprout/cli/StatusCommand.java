@@ -3,12 +3,14 @@ package dev.sprout.cli;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Health;
+import dev.sprout.protocol.v1.ImportList;
+import dev.sprout.protocol.v1.PendingImport;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code sprout status}: is Sprout up, and what runs: branches and their computes. */
+/** {@code sprout status}: is Sprout up, and what runs: branches and their computes, imports under way. */
 @Command(
         name = "status",
         mixinStandardHelpOptions = true,
@@ -37,6 +39,12 @@ final class StatusCommand implements Callable<Integer> {
                 + branches.getBranchesCount() + " branch(es), " + running + " compute(s) running, last LSN "
                 + Long.toUnsignedString(health.getLastLsn()));
         BranchCommand.table(System.out, branches.getBranchesList());
+        ImportList imports = client.get("/v1/imports", ImportList.newBuilder()).build();
+        imports.getSlotsLeftList().forEach(w -> System.out.println("WARNING: " + w));
+        for (PendingImport p : imports.getImportsList()) {
+            System.out.println("import under way: into branch " + p.getBranch() + " from " + p.getSource() + " since "
+                    + p.getStartedAt() + " (timeline " + p.getTimelineId() + ")");
+        }
         return 0;
     }
 }

@@ -60,6 +60,7 @@ public final class Compute implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Compute.class);
     private static final Duration WATCH_INTERVAL = Duration.ofMillis(100);
+    private static final String STANDBY_SIGNAL = "standby.signal";
 
     private final ComputeSpec spec;
     private final Clock clock;
@@ -149,6 +150,15 @@ public final class Compute implements AutoCloseable {
      * returns an LSN at which the timeline holds everything that checkpoint made durable.
      */
     public long checkpointForBranch() {
+        if (spec.standby().isPresent()) {
+            // a hot standby takes no CHECKPOINT from its agent (a role of the source, not a superuser): the branch
+            // starts from what the store holds, crash-consistent, after the pages the filesystem holds are committed
+            synchronized (this) {
+                requireRunning("checkpointForBranch");
+                mount.fs().syncAll();
+                return mount.fs().lastLsn();
+            }
+        }
         try (Connection c = connect();
                 Statement st = c.createStatement()) {
             st.execute("CHECKPOINT");
@@ -281,8 +291,10 @@ public final class Compute implements AutoCloseable {
                         .run();
                 fs.syncAll();
                 log.info("initdb on timeline {} took {} ms", spec.timelineId(), took.toMillis());
-            } else if (BackupFirstStart.needed(spec.dataDir())) {
-                // an imported base backup: recovery and the agent's role before the server's first start
+            } else if (spec.standby().isPresent()) {
+                prepareStandby();
+            } else if (BackupFirstStart.needed(spec.dataDir()) || promoteCopyOfStandby()) {
+                // an imported base backup, or a branch of a follower: recovery and the agent's role first
                 new BackupFirstStart(
                                 spec.install(),
                                 spec.osUser(),
@@ -345,6 +357,42 @@ public final class Compute implements AutoCloseable {
             log.warn("cannot record the postmaster's pid in {}: {}", spec.pidFile(), e.getMessage());
         }
         server.awaitReady(spec.startTimeout());
+    }
+
+    /**
+     * A follower's data directory: {@code standby.signal} in it (PostgreSQL then streams WAL from the source as a hot
+     * standby), and the source role's password in a passfile of the work directory, PostgreSQL's user's alone.
+     */
+    private void prepareStandby() {
+        try {
+            Path signal = spec.dataDir().resolve(STANDBY_SIGNAL);
+            if (!Files.exists(signal)) {
+                Files.createFile(signal);
+            }
+            Path passfile = spec.primaryPassfile();
+            Files.deleteIfExists(passfile);
+            Files.createFile(
+                    passfile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(
+                    passfile, "*:*:*:*:" + spec.password().replace("\\", "\\\\").replace(":", "\\:") + "\n");
+            spec.osUser().chown(passfile);
+        } catch (IOException e) {
+            throw new ComputeException("cannot prepare the follower's standby files: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A branch of a follower inherits its {@code standby.signal}: removed here, so that PostgreSQL ends recovery at the
+     * end of the WAL the branch holds and becomes a primary of its own (its first start runs once in single-user
+     * mode, which also gives the agent's role its password). Answers whether there was one.
+     */
+    private boolean promoteCopyOfStandby() {
+        Path signal = spec.dataDir().resolve(STANDBY_SIGNAL);
+        try {
+            return Files.deleteIfExists(signal);
+        } catch (IOException e) {
+            throw new ComputeException("cannot remove " + signal + " of a branch of a follower: " + e.getMessage(), e);
+        }
     }
 
     /** Stops whatever runs; never throws (each step logs its failure and the next runs). */

@@ -33,6 +33,7 @@ import java.util.Optional;
  *                    {@link #withPageserverCredential} sets it: the pageserver then refuses the compute)
  * @param pageserverTlsCa TLS to the page service when present: the PEM certificate(s) the pageserver's must be
  *                    (or be signed by), e.g. its self-signed {@code pageserver.crt}; empty: plaintext
+ * @param standby     present for a follower: the compute is a hot standby of another PostgreSQL ({@link Standby})
  */
 public record ComputeSpec(
         String pageserverHost,
@@ -50,7 +51,21 @@ public record ComputeSpec(
         Duration startTimeout,
         boolean writebackCache,
         String pageserverCredential,
-        Optional<Path> pageserverTlsCa) {
+        Optional<Path> pageserverTlsCa,
+        Optional<Standby> standby) {
+
+    /**
+     * A compute that is a hot standby of another PostgreSQL (a follower): it streams WAL from {@code conninfo}
+     * (libpq keywords without the password: the compute gives PostgreSQL the spec's password in a passfile of its
+     * own directory) through replication slot {@code slot}; the agent logs in as the spec's superuser, a role of the
+     * source.
+     */
+    public record Standby(String conninfo, String slot) {
+        public Standby {
+            Objects.requireNonNull(conninfo, "conninfo");
+            Objects.requireNonNull(slot, "slot");
+        }
+    }
 
     /**
      * Settings every compute runs with, and why. On a copy-on-write store zero-filling and recycling WAL
@@ -73,6 +88,7 @@ public record ComputeSpec(
         settings = Map.copyOf(settings);
         Objects.requireNonNull(pageserverCredential, "pageserverCredential");
         Objects.requireNonNull(pageserverTlsCa, "pageserverTlsCa");
+        Objects.requireNonNull(standby, "standby");
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
         }
@@ -96,6 +112,7 @@ public record ComputeSpec(
                 Duration.ofSeconds(120),
                 true,
                 "",
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -116,7 +133,8 @@ public record ComputeSpec(
                 startTimeout,
                 writebackCache,
                 pageserverCredential,
-                pageserverTlsCa);
+                pageserverTlsCa,
+                standby);
     }
 
     public ComputeSpec withIdleSuspend(Duration idle) {
@@ -136,7 +154,8 @@ public record ComputeSpec(
                 startTimeout,
                 writebackCache,
                 pageserverCredential,
-                pageserverTlsCa);
+                pageserverTlsCa,
+                standby);
     }
 
     /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
@@ -157,7 +176,8 @@ public record ComputeSpec(
                 startTimeout,
                 writebackCache,
                 pageserverCredential,
-                pageserverTlsCa);
+                pageserverTlsCa,
+                standby);
     }
 
     public ComputeSpec withCacheBytes(long bytes) {
@@ -177,7 +197,8 @@ public record ComputeSpec(
                 startTimeout,
                 writebackCache,
                 pageserverCredential,
-                pageserverTlsCa);
+                pageserverTlsCa,
+                standby);
     }
 
     public ComputeSpec withWritebackCache(boolean on) {
@@ -197,7 +218,8 @@ public record ComputeSpec(
                 startTimeout,
                 on,
                 pageserverCredential,
-                pageserverTlsCa);
+                pageserverTlsCa,
+                standby);
     }
 
     /** The pageserver's page-service secret ({@code DATA/secrets/page-service.secret}), sent in every Attach. */
@@ -218,7 +240,8 @@ public record ComputeSpec(
                 startTimeout,
                 writebackCache,
                 secret,
-                pageserverTlsCa);
+                pageserverTlsCa,
+                standby);
     }
 
     /** TLS to the page service, trusting the PEM certificate(s) in {@code ca} (the pageserver's own, if self-signed). */
@@ -239,7 +262,35 @@ public record ComputeSpec(
                 startTimeout,
                 writebackCache,
                 pageserverCredential,
-                Optional.of(ca));
+                Optional.of(ca),
+                standby);
+    }
+
+    /** This spec as a hot standby of {@code of}, the agent logging in as {@code role} with {@code rolePassword}. */
+    public ComputeSpec asStandby(Standby of, String role, String rolePassword) {
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                role,
+                rolePassword,
+                install,
+                osUser,
+                cacheBytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                pageserverCredential,
+                pageserverTlsCa,
+                Optional.of(of));
+    }
+
+    /** The passfile a standby gives PostgreSQL for its connection to the source (in the work directory). */
+    public Path primaryPassfile() {
+        return workDir.resolve("primary.pgpass");
     }
 
     public Path mountPoint() {
@@ -282,6 +333,11 @@ public record ComputeSpec(
             all.remove("recovery_init_sync_method");
         }
         all.putAll(settings);
+        standby.ifPresent(of -> {
+            all.put("primary_conninfo", of.conninfo() + " passfile='" + primaryPassfile() + "'");
+            all.put("primary_slot_name", of.slot());
+            all.put("hot_standby", "on");
+        });
         return all;
     }
 

@@ -2,11 +2,16 @@ package dev.sprout.control;
 
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
+import dev.sprout.compute.load.LoadException;
+import dev.sprout.compute.load.SourceServer;
+import dev.sprout.compute.load.SourceUrl;
 import dev.sprout.control.branch.Branch;
 import dev.sprout.control.branch.BranchCatalog;
 import dev.sprout.control.endpoint.ComputeManager;
 import dev.sprout.control.endpoint.ComputeTemplate;
 import dev.sprout.control.endpoint.Endpoint;
+import dev.sprout.control.follow.Follow;
+import dev.sprout.control.follow.FollowCatalog;
 import dev.sprout.control.imports.ImportCatalog;
 import dev.sprout.control.imports.PendingImport;
 import dev.sprout.protocol.BranchName;
@@ -65,6 +70,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ComputeManager computes;
     private final ComputeTemplate template;
     private final ImportCatalog imports;
+    private final FollowCatalog follows;
     private final Clock clock;
     private final ReentrantLock changes = new ReentrantLock();
     /** Whether a read-write page session is attached to a timeline now (an importer at work). */
@@ -77,7 +83,16 @@ public final class ControlPlane implements AutoCloseable {
     private final List<String> abandonedAtOpen = new ArrayList<>();
 
     /** A branch with what is known of it now. */
-    public record BranchView(Branch branch, TimelineInfo timeline, Endpoint endpoint) {}
+    public record BranchView(Branch branch, TimelineInfo timeline, Endpoint endpoint, Optional<FollowView> follow) {}
+
+    /** A follower as seen now: its source, and how its streaming goes ({@link #followState}). */
+    public record FollowView(String source, String state) {}
+
+    /** What a delete removed, deepest first, and what it could not clean up (a follower's slot), said as sentences. */
+    public record Deleted(List<String> names, List<String> warnings) {}
+
+    /** The follow part of an import's finish: how the follower reaches its source (see FollowRequest). */
+    public record FollowSource(String conninfo, String role, String password, String heldSlot) {}
 
     /** The result of a create: the branch, and whether this request made it (false: it existed as asked). */
     public record Created(BranchView branch, boolean created) {}
@@ -120,7 +135,11 @@ public final class ControlPlane implements AutoCloseable {
         this.store = store;
         this.branches = new BranchCatalog(store.catalog());
         this.imports = new ImportCatalog(store.catalog());
-        this.computes = new ComputeManager(template, clock);
+        this.follows =
+                new FollowCatalog(store.catalog(), store.options().directory().resolve("secrets"));
+        // a follower's compute is a hot standby of its source
+        this.computes =
+                new ComputeManager((name, timeline) -> followerSpec(template.spec(name, timeline), timeline), clock);
         this.template = template;
         this.clock = clock;
         this.writerAttached = writerAttached;
@@ -252,7 +271,7 @@ public final class ControlPlane implements AutoCloseable {
      * Deletes branch {@code name} and its timeline; with {@code subtree}, its descendants first. {@code main} is
      * never deleted (other roots, an import or the backup of a replaced main, are). Returns the names deleted, deepest first.
      */
-    public List<String> delete(String name, boolean subtree) {
+    public Deleted delete(String name, boolean subtree) {
         changes.lock();
         try {
             Branch b = require(name);
@@ -275,8 +294,10 @@ public final class ControlPlane implements AutoCloseable {
                                 + "): delete them first, or delete the whole subtree");
             }
             List<String> deleted = new ArrayList<>();
+            List<String> warnings = new ArrayList<>();
             for (Branch d : doomed) { // deepest first: collect() adds children before their parent
                 computes.stop(d.name());
+                follows.find(d.timeline()).ifPresent(f -> endFollow(f).ifPresent(warnings::add));
                 branches.write(List.of(), List.of(d.name()));
                 rolesSeen.remove(d.name());
                 storage(() -> {
@@ -286,7 +307,7 @@ public final class ControlPlane implements AutoCloseable {
                 deleted.add(d.name());
                 LOG.info("branch {} deleted", d.name());
             }
-            return deleted;
+            return new Deleted(deleted, warnings);
         } finally {
             changes.unlock();
         }
@@ -535,10 +556,27 @@ public final class ControlPlane implements AutoCloseable {
      * import whose compute never started (nothing was restored).
      */
     public ImportFinished finishImport(TimelineId timeline) {
+        return finishImport(timeline, Optional.empty());
+    }
+
+    /**
+     * As {@link #finishImport(TimelineId)}; with {@code follow} the import becomes a follower: a permanent replication
+     * slot is made on the source from the importer's held one (so no WAL is missed), the source role's password is
+     * kept in a secret file, and the compute starts as a hot standby streaming from the source (and is not
+     * suspended when idle). When the first start fails, the slot is dropped again.
+     */
+    public ImportFinished finishImport(TimelineId timeline, Optional<FollowSource> follow) {
         changes.lock();
         try {
             PendingImport p = requireImport(timeline);
             requireImportTarget(p.branch(), p.replace());
+            if (p.logical() && follow.isPresent()) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "a logical import cannot follow its source (a follower streams the WAL of a base backup):"
+                                + " import it physically to follow it");
+            }
+            Optional<Follow> made = follow.map(f -> startFollow(p, f));
             String key = importKey(timeline);
             Duration firstStart = Duration.ZERO;
             Duration stopped = Duration.ZERO;
@@ -555,6 +593,9 @@ public final class ControlPlane implements AutoCloseable {
             } else {
                 try {
                     computes.wake(key, timeline, false);
+                } catch (RuntimeException e) {
+                    made.ifPresent(f -> endFollow(f).ifPresent(LOG::warn));
+                    throw e;
                 } finally {
                     computes.stop(key);
                 }
@@ -661,6 +702,140 @@ public final class ControlPlane implements AutoCloseable {
         return "import-" + timeline.toString().substring(0, 8);
     }
 
+    // ---- followers -----------------------------------------------------------------------------------------------
+
+    /**
+     * Ends the following of branch {@code name}: its compute stops, the replication slot on the source is dropped,
+     * and the branch stays with what it holds; its next start ends recovery and makes it a primary of its own.
+     * Answers the branch and, when the slot could not be dropped, the sentence saying so (also shown by
+     * {@link #slotsLeft} until dropped).
+     */
+    public Restored unfollow(String name) {
+        changes.lock();
+        try {
+            Branch b = require(name);
+            Follow f = follows.find(b.timeline())
+                    .filter(x -> x.slotLeft().isEmpty())
+                    .orElseThrow(() ->
+                            new ControlException(Code.INVALID_ARGUMENT, "branch \"" + name + "\" follows no source"));
+            computes.stop(name);
+            Optional<String> warning = endFollow(f);
+            LOG.info("branch {} no longer follows {}", name, f.source());
+            return new Restored(view(b), warning.orElse(""));
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Starts the compute of every follower (after a restart nothing else would: a follower streams whether or not
+     * clients connect, and its slot holds the source's WAL until it does). A follower that cannot start is logged
+     * and left for the next connection. Answers the followers started.
+     */
+    public List<String> wakeFollowers() {
+        List<String> started = new ArrayList<>();
+        for (Follow f : follows.all()) {
+            if (f.slotLeft().isPresent()) {
+                continue;
+            }
+            Optional<Branch> b = branches.all().stream()
+                    .filter(x -> x.timeline().equals(f.timeline()))
+                    .findFirst();
+            if (b.isEmpty()) {
+                continue;
+            }
+            try {
+                wake(b.get().name());
+                started.add(b.get().name());
+            } catch (RuntimeException e) {
+                LOG.error("follower {} of {} did not start: {}", b.get().name(), f.source(), e.getMessage());
+            }
+        }
+        return started;
+    }
+
+    /** Sentences for replication slots of ended followers that could not be dropped on their source. */
+    public List<String> slotsLeft() {
+        return follows.all().stream().flatMap(f -> f.slotLeft().stream()).toList();
+    }
+
+    private Follow startFollow(PendingImport p, FollowSource f) {
+        String slot = slotName(p.branch(), p.timeline());
+        try (SourceServer server = SourceServer.connect(
+                SourceUrl.parse(p.source()).withPassword(Optional.of(f.password())), Duration.ofSeconds(10))) {
+            server.copySlot(f.heldSlot(), slot);
+        } catch (LoadException e) {
+            throw new ControlException(Code.INVALID_ARGUMENT, e.getMessage(), e);
+        }
+        Follow made = new Follow(
+                p.timeline(), p.branch(), p.source(), f.conninfo(), f.role(), slot, clock.instant(), Optional.empty());
+        follows.savePassword(p.timeline(), f.password());
+        follows.write(made);
+        LOG.info("branch {} follows {} through replication slot {}", p.branch(), p.source(), slot);
+        return made;
+    }
+
+    /**
+     * Drops the follower's slot on its source and forgets the follower; when the slot cannot be dropped the record
+     * stays, marked with the sentence that is answered (the source fills its disk with WAL until someone drops it).
+     */
+    private Optional<String> endFollow(Follow f) {
+        try (SourceServer server = SourceServer.connect(
+                SourceUrl.parse(f.source()).withPassword(Optional.of(follows.password(f.timeline()))),
+                Duration.ofSeconds(10))) {
+            server.dropSlot(f.slot());
+            follows.remove(f.timeline());
+            return Optional.empty();
+        } catch (LoadException | java.io.UncheckedIOException e) {
+            String sentence = "replication slot " + f.slot() + " of ended follower " + f.branch() + " is still on "
+                    + f.source() + " and keeps its WAL (" + e.getMessage() + "): drop it there, as a superuser or "
+                    + f.role() + ": SELECT pg_drop_replication_slot('" + f.slot() + "');";
+            LOG.error(sentence);
+            follows.write(f.withSlotLeft(sentence));
+            return Optional.of(sentence);
+        }
+    }
+
+    /** {@code spec} as a hot standby of its source when {@code timeline} is a follower's. */
+    private ComputeSpec followerSpec(ComputeSpec spec, TimelineId timeline) {
+        return follows.find(timeline)
+                .filter(f -> f.slotLeft().isEmpty())
+                .map(f -> spec.withIdleSuspend(Duration.ZERO)
+                        .asStandby(
+                                new ComputeSpec.Standby(f.conninfo(), f.slot()), f.role(), follows.password(timeline)))
+                .orElse(spec);
+    }
+
+    /** How a running follower streams: the WAL receiver's status, replay behind receive, and the last replay. */
+    private String followState(String branch) {
+        Optional<Compute> c = computes.running(branch);
+        if (c.isEmpty()) {
+            return "compute not running (it streams again when started)";
+        }
+        try (java.sql.Connection conn = c.get().connect();
+                java.sql.Statement st = conn.createStatement();
+                // a role without pg_read_all_stats sees only the receiver's pid: a row with a pid is a receiver
+                java.sql.ResultSet rs = st.executeQuery("SELECT coalesce((SELECT coalesce(status, 'streaming')"
+                        + " FROM pg_stat_wal_receiver WHERE pid IS NOT NULL), 'not connected to the source'),"
+                        + " coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)::bigint,"
+                        + " coalesce(pg_last_xact_replay_timestamp()::text, 'never')")) {
+            rs.next();
+            return rs.getString(1) + ", replay " + rs.getLong(2) + " bytes behind receive, last transaction replayed "
+                    + rs.getString(3);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            return "state unknown: " + e.getMessage();
+        }
+    }
+
+    /** A slot name PostgreSQL takes ([a-z0-9_], at most 63): the branch's, and the timeline's first 8 digits. */
+    private static String slotName(String branch, TimelineId timeline) {
+        String b = branch.replaceAll("[^a-z0-9_]", "_");
+        if (b.length() > 40) {
+            b = b.substring(0, 40);
+        }
+        return "sprout_" + b + "_" + timeline.toString().substring(0, 8);
+    }
+
     // ---- computes ------------------------------------------------------------------------------------------------
 
     /**
@@ -744,7 +919,10 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private BranchView view(Branch b) {
-        return new BranchView(b, store.timeline(b.timeline()), computes.endpoint(b.name()));
+        Optional<FollowView> follow = follows.find(b.timeline())
+                .filter(f -> f.slotLeft().isEmpty())
+                .map(f -> new FollowView(f.source(), followState(b.name())));
+        return new BranchView(b, store.timeline(b.timeline()), computes.endpoint(b.name()), follow);
     }
 
     /** Runs a store call, turning its range refusals into {@link Code#LSN_OUT_OF_RANGE}. */

@@ -175,7 +175,9 @@ class ControlPlaneTest {
             assertEquals(1500, queryLong(f, "SELECT count(*) FROM items"));
         }
 
-        assertEquals(List.of("feature-x", restored.backup()), cp.delete(restored.backup(), true));
+        assertEquals(
+                List.of("feature-x", restored.backup()),
+                cp.delete(restored.backup(), true).names());
         assertEquals(
                 List.of("main"), cp.list().stream().map(v -> v.branch().name()).toList());
     }

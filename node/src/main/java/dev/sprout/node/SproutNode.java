@@ -270,6 +270,8 @@ public final class SproutNode implements AutoCloseable {
                             Part.MAIN_COMPUTE, "PostgreSQL on main did not start: " + e.getMessage(), e);
                 }
             }
+            // followers stream whether or not clients connect: started in the background, not before the ports open
+            Thread.ofVirtual().name("sprout-followers").start(node.control::wakeFollowers);
             if (proxy) {
                 try {
                     ProxyConfig pc = ProxyConfig.defaults(

@@ -29,12 +29,16 @@ public final class PhysicalImport {
 
     private PhysicalImport() {}
 
-    /** What an import did. */
+    /**
+     * What an import did; {@code heldSlot} is the temporary slot that holds the source's WAL from before the backup
+     * for as long as the importer's SQL session lasts (a follower's permanent slot is copied from it).
+     */
     public record Result(
             SourceServer.Facts source,
             TarIntoTimeline.Stats written,
             Map<String, String> droppedSettings,
-            Duration took) {}
+            Duration took,
+            String heldSlot) {}
 
     /** Told what happens, for a progress line. */
     public interface Listener {
@@ -62,7 +66,8 @@ public final class PhysicalImport {
                 new ComputeConfigFiles(server.settings(), install.binDir().resolveSibling("lib"));
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
-        server.holdWal("sprout_import_" + HexFormat.of().formatHex(random));
+        String heldSlot = "sprout_import_" + HexFormat.of().formatHex(random);
+        server.holdWal(heldSlot);
         long[] total = {facts.databaseBytes()};
         try (BaseBackup backup = BaseBackup.start(install, source, t -> total[0] = t)) {
             TarIntoTimeline.Stats stats;
@@ -88,7 +93,7 @@ public final class PhysicalImport {
             if (!stats.backupLabel()) {
                 throw new LoadException("pg_basebackup's archive held no backup_label: not a base backup");
             }
-            return new Result(facts, stats, config.dropped(), Duration.ofNanos(System.nanoTime() - start));
+            return new Result(facts, stats, config.dropped(), Duration.ofNanos(System.nanoTime() - start), heldSlot);
         }
     }
 }

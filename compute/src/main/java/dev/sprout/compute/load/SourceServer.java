@@ -247,6 +247,34 @@ public final class SourceServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes a permanent physical slot {@code to} that reserves WAL from where slot {@code from} (say, a temporary one
+     * of the importer's session) does: a follower made from a base backup misses nothing.
+     */
+    public void copySlot(String from, String to) {
+        try (PreparedStatement st =
+                connection.prepareStatement("SELECT pg_copy_physical_replication_slot(?, ?, false)")) {
+            st.setString(1, from);
+            st.setString(2, to);
+            st.execute();
+        } catch (SQLException e) {
+            throw new LoadException("cannot create replication slot " + to + " on the source: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops replication slot {@code name}; one that does not exist is gone already. */
+    public void dropSlot(String name) {
+        try (PreparedStatement st = connection.prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, name);
+            st.execute();
+        } catch (SQLException e) {
+            throw new LoadException(
+                    "cannot drop replication slot " + name + " on the source " + url.redacted() + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
     @Override
     public void close() {
         try {

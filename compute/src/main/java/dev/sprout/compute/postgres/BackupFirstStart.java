@@ -1,10 +1,8 @@
 package dev.sprout.compute.postgres;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>The statements reach PostgreSQL on stdin from a file readable by {@code osUser} only, deleted afterwards;
  * {@code log_statement} and {@code log_min_error_statement} are set so that no statement (it holds the password) is
  * logged, and the password is cut from any output kept in an error.
+ *
+ * <p>The same run makes a copy of a hot standby (a branch of a follower, its {@code standby.signal} removed) a
+ * primary: crash recovery to the end of the WAL it holds, then the role.
  *
  * <p>Concurrency: immutable; {@link #run()} once per data directory, with no server running on it.
  */
@@ -62,6 +63,12 @@ public record BackupFirstStart(
      * @throws PostgresException when it fails (recovery, or a statement); the message holds the end of its output
      */
     public Duration run() {
+        try {
+            // a branch of a running follower inherits its postmaster.pid; the caller guarantees none runs here
+            Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+        } catch (IOException e) {
+            throw new PostgresException("could not delete the inherited postmaster.pid in " + dataDir + ": " + e, e);
+        }
         Path script = writeScript();
         try {
             List<String> command =
@@ -120,24 +127,6 @@ public record BackupFirstStart(
     }
 
     private Path writeScript() {
-        Path file = null;
-        try {
-            file = Files.createTempFile(
-                    "sprout-first-start-",
-                    ".sql",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, statements(), StandardCharsets.UTF_8);
-            osUser.chown(file);
-            return file;
-        } catch (IOException | RuntimeException e) {
-            if (file != null) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw new PostgresException("could not write the first start's statements file " + file + ": " + e, e);
-        }
+        return osUser.privateTempFile("sprout-first-start-", ".sql", statements(), "the first start's statements file");
     }
 }

@@ -1,10 +1,8 @@
 package dev.sprout.compute.postgres;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,24 +101,6 @@ public record Initdb(
     }
 
     private Path writePasswordFile() {
-        Path pwfile = null;
-        try {
-            pwfile = Files.createTempFile(
-                    "sprout-initdb-",
-                    ".pw",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(pwfile, password + "\n", StandardCharsets.UTF_8);
-            osUser.chown(pwfile);
-            return pwfile;
-        } catch (IOException | RuntimeException e) {
-            if (pwfile != null) {
-                try {
-                    Files.deleteIfExists(pwfile);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw new PostgresException("could not write the initdb password file " + pwfile + ": " + e, e);
-        }
+        return osUser.privateTempFile("sprout-initdb-", ".pw", password + "\n", "the initdb password file");
     }
 }

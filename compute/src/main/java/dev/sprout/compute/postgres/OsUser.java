@@ -2,9 +2,11 @@ package dev.sprout.compute.postgres;
 
 import com.sun.security.auth.module.UnixSystem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -102,5 +104,31 @@ public record OsUser(String name, int uid, int gid) {
     private static OsUser lookUpCurrent() {
         UnixSystem me = new UnixSystem();
         return new OsUser(me.getUsername(), (int) me.getUid(), (int) me.getGid());
+    }
+
+    /**
+     * A new file in the JVM's temporary directory holding {@code content}, mode 0600 and owned by this user: for a
+     * secret a tool run as this user reads (a password, statements holding one). The caller deletes it.
+     *
+     * @throws PostgresException naming {@code what} when it cannot be written (nothing is left behind)
+     */
+    public Path privateTempFile(String prefix, String suffix, String content, String what) {
+        Path file = null;
+        try {
+            file = Files.createTempFile(
+                    prefix, suffix, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+            chown(file);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw new PostgresException("could not write " + what + " " + file + ": " + e, e);
+        }
     }
 }

@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * POST   /v1/branches/{name}/restore       to a time (RestoreBranchRequest); the old state kept as a backup branch
  * POST   /v1/branches/{name}/start|stop|suspend   the branch's compute
  * POST   /v1/branches/{name}/roles     the roles the proxy lets connect (SetRolesRequest); [] for every role
+ * POST   /v1/branches/{name}/unfollow  a follower stops following (its slot on the source is dropped)
  * </pre>
  *
  * A branch name may contain {@code /} and is written as it is in the path ({@code /v1/branches/team/feature-x}).
@@ -55,7 +56,8 @@ import org.slf4j.LoggerFactory;
 public final class ControlApi implements HttpApi {
     public static final String PREFIX = "/v1/branches";
     private static final Logger LOG = LoggerFactory.getLogger(ControlApi.class);
-    private static final List<String> ACTIONS = List.of("reset", "restore", "start", "stop", "suspend", "roles");
+    private static final List<String> ACTIONS =
+            List.of("reset", "restore", "start", "stop", "suspend", "roles", "unfollow");
 
     private final ControlPlane control;
 
@@ -127,8 +129,12 @@ public final class ControlApi implements HttpApi {
                                 .forEach(child ->
                                         who.requireBranch(child, "delete (with the subtree of \"" + tail + "\")"));
                     }
+                    ControlPlane.Deleted deleted = control.delete(tail, subtree);
                     yield ApiResponse.json(
-                            200, DeleteBranchResponse.newBuilder().addAllDeleted(control.delete(tail, subtree)));
+                            200,
+                            DeleteBranchResponse.newBuilder()
+                                    .addAllDeleted(deleted.names())
+                                    .addAllWarnings(deleted.warnings()));
                 }
                 default -> notAllowed(method, "GET, DELETE", "; POST to /v1/branches/{name}/{action}");
             };
@@ -164,6 +170,15 @@ public final class ControlApi implements HttpApi {
             case "stop" -> {
                 control.stop(name);
                 yield ApiResponse.json(200, branch(control.get(name), 0));
+            }
+            case "unfollow" -> {
+                ControlPlane.Restored r = control.unfollow(name);
+                // backup carries the warning when the slot could not be dropped
+                yield ApiResponse.json(
+                        200,
+                        RestoreBranchResponse.newBuilder()
+                                .setBranch(branch(r.branch(), 0))
+                                .setBackup(r.backup()));
             }
             case "roles" -> {
                 SetRolesRequest r =
@@ -244,7 +259,9 @@ public final class ControlApi implements HttpApi {
                         .orElse(""))
                 .setLastActivity(e.lastActivity().map(Instant::toString).orElse(""))
                 .setDepth(depth)
-                .addAllRoles(v.branch().roles());
+                .addAllRoles(v.branch().roles())
+                .setFollows(v.follow().map(ControlPlane.FollowView::source).orElse(""))
+                .setFollowState(v.follow().map(ControlPlane.FollowView::state).orElse(""));
     }
 
     private static Instant time(String field, String text) {

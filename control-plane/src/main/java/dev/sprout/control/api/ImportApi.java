@@ -11,6 +11,7 @@ import dev.sprout.http.auth.Principal;
 import dev.sprout.http.auth.Scope;
 import dev.sprout.protocol.v1.BeginImportRequest;
 import dev.sprout.protocol.v1.Code;
+import dev.sprout.protocol.v1.FinishImportRequest;
 import dev.sprout.protocol.v1.FinishImportResponse;
 import dev.sprout.protocol.v1.ImportList;
 import dev.sprout.protocol.v1.ImportTarget;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The control plane's import API under {@code /v1/imports}: an importer ({@code sprout import}) begins an import,
@@ -63,6 +65,7 @@ public final class ImportApi implements HttpApi {
                     who.require(Scope.READ, "list imports");
                     ImportList.Builder list = ImportList.newBuilder();
                     control.imports().forEach(p -> list.addImports(pending(p)));
+                    list.addAllSlotsLeft(control.slotsLeft());
                     yield ApiResponse.json(200, list);
                 }
                 case "POST" ->
@@ -98,7 +101,18 @@ public final class ImportApi implements HttpApi {
         }
         if (parts.length == 2 && parts[1].equals("finish") && method.equals("POST")) {
             who.requireBranch(branch, "finish an import into");
-            ControlPlane.ImportFinished done = control.finishImport(timeline);
+            FinishImportRequest body = request.body().length == 0
+                    ? FinishImportRequest.getDefaultInstance()
+                    : Json.parse(request.body(), FinishImportRequest.newBuilder())
+                            .build();
+            Optional<ControlPlane.FollowSource> follow = body.hasFollow()
+                    ? Optional.of(new ControlPlane.FollowSource(
+                            body.getFollow().getConninfo(),
+                            body.getFollow().getRole(),
+                            body.getFollow().getPassword(),
+                            body.getFollow().getHeldSlot()))
+                    : Optional.empty();
+            ControlPlane.ImportFinished done = control.finishImport(timeline, follow);
             return ApiResponse.json(
                     200,
                     FinishImportResponse.newBuilder()

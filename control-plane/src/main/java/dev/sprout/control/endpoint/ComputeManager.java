@@ -77,6 +77,10 @@ public final class ComputeManager implements AutoCloseable {
                     Compute c = Compute.start(spec, initdb);
                     r = new Running(c, timeline, new Instant[] {clock.instant()});
                     computes.put(branch, r);
+                    if (closed) { // close() ran meanwhile and may not have seen this compute: stop it here
+                        stopLocked(branch);
+                        throw new ControlException(Code.COMPUTE_FAILED, "the control plane is shutting down");
+                    }
                     LOG.info(
                             "compute of branch {} started on port {} in {} ms",
                             branch,
