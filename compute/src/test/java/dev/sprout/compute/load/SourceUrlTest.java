@@ -62,4 +62,18 @@ class SourceUrlTest {
                 .getMessage()
                 .contains("has no value"));
     }
+
+    @Test
+    void whetherTheUrlNamesItsDatabase() {
+        assertTrue(SourceUrl.parse("postgresql://u@h:1/app").namesDatabase());
+        assertFalse(SourceUrl.parse("postgresql://u@h:1/").namesDatabase(), "libpq's default, postgres, not named");
+        assertFalse(SourceUrl.parse("postgresql://u@h:1").namesDatabase());
+        SourceUrl other =
+                SourceUrl.parse("postgresql://u:pw@h:1/?sslmode=require").withDatabase("analytics");
+        assertEquals("analytics", other.database());
+        assertTrue(other.namesDatabase());
+        assertEquals(Optional.of("pw"), other.password());
+        assertTrue(other.conninfo("x").contains("dbname='analytics'"), other.conninfo("x"));
+        assertTrue(other.conninfo("x").contains("sslmode='require'"), other.conninfo("x"));
+    }
 }
