@@ -1,8 +1,6 @@
 package dev.sprout.cli;
 
-import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,31 +39,8 @@ final class FollowCommand implements Callable<Integer> {
     @Option(names = "--unfollow", paramLabel = "NAME", description = "Stop following on branch NAME.")
     String unfollow;
 
-    @Option(
-            names = "--password-file",
-            paramLabel = "FILE",
-            description = "Read the source's password from FILE's first line (else the URL or PGPASSWORD).")
-    Path passwordFile;
-
-    @Option(
-            names = "--connect-timeout",
-            paramLabel = "SECONDS",
-            defaultValue = "10",
-            description = "How long to wait for the source to answer. Default: ${DEFAULT-VALUE}.")
-    int connectTimeout;
-
-    @Option(
-            names = "--http-port",
-            paramLabel = "PORT",
-            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
-            description = "Sprout's HTTP API port. Default: ${DEFAULT-VALUE}.")
-    int httpPort;
-
-    @Option(names = "--json", description = "Print the answer as JSON.")
-    boolean json;
-
     @Mixin
-    StoreDirectory dir;
+    SourceOptions options;
 
     @Spec
     CommandSpec spec;
@@ -77,12 +52,12 @@ final class FollowCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(
                         spec.commandLine(), "give a URL to follow, or --unfollow NAME, not both");
             }
-            ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
+            ManagementClient client = new ManagementClient(options.httpPort, options.dir.dataDir);
             String path = BranchCommand.path(unfollow) + "/unfollow";
             String body = client.send("POST", path, null).body();
             RestoreBranchResponse r = client.parse("POST " + path, body, RestoreBranchResponse.newBuilder())
                     .build();
-            if (json) {
+            if (options.json) {
                 System.out.print(body);
             } else {
                 System.out.println(unfollow + " no longer follows its source; it keeps what it holds and becomes"
@@ -100,11 +75,7 @@ final class FollowCommand implements Callable<Integer> {
         ImportCommand importer = new ImportCommand();
         importer.url = url;
         importer.branch = branch;
-        importer.passwordFile = passwordFile;
-        importer.connectTimeout = connectTimeout;
-        importer.httpPort = httpPort;
-        importer.json = json;
-        importer.dir = dir;
+        importer.options = options;
         importer.spec = spec;
         importer.follow = true;
         return importer.call();

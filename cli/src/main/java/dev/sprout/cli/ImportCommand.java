@@ -8,7 +8,6 @@ import dev.sprout.compute.load.SourceUrl;
 import dev.sprout.compute.postgres.PostgresInstall;
 import dev.sprout.http.Json;
 import dev.sprout.http.client.ApiClient;
-import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.client.AttachMode;
 import dev.sprout.protocol.client.ClientOptions;
 import dev.sprout.protocol.client.PageClient;
@@ -78,28 +77,8 @@ final class ImportCommand implements Callable<Integer> {
                     + " kept as a backup branch (branches made from it keep working).")
     boolean refresh;
 
-    @Option(
-            names = "--password-file",
-            paramLabel = "FILE",
-            description = "Read the source's password from FILE's first line (else the URL, PGPASSWORD, ~/.pgpass).")
-    Path passwordFile;
-
-    @Option(
-            names = "--connect-timeout",
-            paramLabel = "SECONDS",
-            defaultValue = "10",
-            description = "How long to wait for the source to answer. Default: ${DEFAULT-VALUE}.")
-    int connectTimeout;
-
-    @Option(
-            names = "--http-port",
-            paramLabel = "PORT",
-            defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
-            description = "Sprout's HTTP API port. Default: ${DEFAULT-VALUE}.")
-    int httpPort;
-
-    @Option(names = "--json", description = "Print the summary as JSON (ImportSummary, docs/api.md).")
-    boolean json;
+    @Mixin
+    SourceOptions options;
 
     @Option(
             names = "--logical",
@@ -126,9 +105,6 @@ final class ImportCommand implements Callable<Integer> {
             description = "With --logical: parallel jobs of pg_dump and pg_restore (-j). Default: "
                     + LogicalImporter.DEFAULT_JOBS + ".")
     Integer jobs;
-
-    @Mixin
-    StoreDirectory dir;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -159,13 +135,14 @@ final class ImportCommand implements Callable<Integer> {
         }
         LogicalImport.Selection selection = logical ? selection(source) : null;
         PostgresInstall install = PostgresInstall.locate();
-        ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
+        ManagementClient client = new ManagementClient(options.httpPort, options.dir.dataDir);
         if (logical) {
-            return new LogicalImporter(client, source, install, Duration.ofSeconds(connectTimeout), json)
-                    .run(name, replace, selection, dir.dataDir);
+            return new LogicalImporter(
+                            client, source, install, Duration.ofSeconds(options.connectTimeout), options.json)
+                    .run(name, replace, selection, options.dir.dataDir);
         }
         say("checking the source " + source.redacted());
-        try (SourceServer server = SourceServer.connect(source, Duration.ofSeconds(connectTimeout))) {
+        try (SourceServer server = SourceServer.connect(source, Duration.ofSeconds(options.connectTimeout))) {
             SourceServer.Facts facts = server.checkPhysical(install.majorVersion());
             say("the source runs PostgreSQL " + facts.version() + " and holds about "
                     + ByteSizes.format(facts.databaseBytes()) + "; role " + facts.role() + " may take base backups");
@@ -210,7 +187,7 @@ final class ImportCommand implements Callable<Integer> {
             String name) {
         ImportTarget target = pending.target();
         try {
-            Progress progress = new Progress(terminal() && !json);
+            Progress progress = new Progress(terminal() && !options.json);
             PhysicalImport.Result result;
             say("streaming a base backup into timeline " + target.getTimelineId());
             try (PageClient pages = PageClient.connect(pageOptions(target))) {
@@ -255,7 +232,7 @@ final class ImportCommand implements Callable<Integer> {
                     .putAllDroppedSettings(result.droppedSettings())
                     .addAllAbandoned(target.getAbandonedList())
                     .build();
-            if (json) {
+            if (options.json) {
                 System.out.println(Json.print(summary));
             } else {
                 System.out.println("imported " + source.redacted() + " (PostgreSQL " + facts.version() + ") as branch "
@@ -311,13 +288,14 @@ final class ImportCommand implements Callable<Integer> {
         if (source.password().isPresent()) {
             return source.password();
         }
-        if (passwordFile != null) {
+        if (options.passwordFile != null) {
             try {
-                return Optional.of(Files.readAllLines(passwordFile, StandardCharsets.UTF_8).stream()
+                return Optional.of(Files.readAllLines(options.passwordFile, StandardCharsets.UTF_8).stream()
                         .findFirst()
                         .orElse(""));
             } catch (IOException e) {
-                throw new SproutException("cannot read the password file " + passwordFile + ": " + e.getMessage(), e);
+                throw new SproutException(
+                        "cannot read the password file " + options.passwordFile + ": " + e.getMessage(), e);
             }
         }
         return Optional.ofNullable(System.getenv("PGPASSWORD")).filter(p -> !p.isEmpty());
