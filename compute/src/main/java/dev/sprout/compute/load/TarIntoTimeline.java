@@ -26,7 +26,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Writes a data directory read as a tar stream (what {@code pg_basebackup -Ft -D -} writes) into a timeline through
  * a read-write page session, under the directory {@code root} of the timeline: a directory per directory, a file per
  * regular file with its pages that are not all zeros and its exact size, committed in batches of
- * {@link #COMMIT_BYTES}. Pages that are all zeros are not sent: a file reads as zeros where nothing was written.
+ * {@link #COMMIT_BYTES} (a large file across several). Pages that are all zeros are not sent: a file reads as zeros where nothing was written.
  *
  * <p>Files named in {@code replacements} (paths relative to the data directory) get the given content instead of
  * the archive's, and are added when the archive lacks them; files named in {@code skip} are left out. An entry that
@@ -177,6 +177,9 @@ public final class TarIntoTimeline {
         mkdirs(path.substring(0, slash), 0700);
         long fileId =
                 await(session.create(path, mode, uid, gid), "create " + path).fileId();
+        // The size goes first, with the file's first commit: a file larger than a batch is committed in pieces,
+        // and the store refuses a block past the size a commit leaves.
+        resizes.add(Resize.newBuilder().setFileId(fileId).setSize(size).build());
         long left = size;
         int block = 0;
         while (left > 0) {
@@ -199,12 +202,14 @@ public final class TarIntoTimeline {
                 staged += PAGE;
                 if (batch.size() == PAGES_PER_PUT) {
                     put();
+                    if (staged >= COMMIT_BYTES) {
+                        commit(); // within a file too: a 1 GiB segment would overflow the session's staging
+                    }
                 }
             }
             left -= n;
             block++;
         }
-        resizes.add(Resize.newBuilder().setFileId(fileId).setSize(size).build());
         backupLabel |= name.equals("backup_label");
         files++;
         bytes += size;
