@@ -26,7 +26,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Writes a data directory read as a tar stream (what {@code pg_basebackup -Ft -D -} writes) into a timeline through
  * a read-write page session, under the directory {@code root} of the timeline: a directory per directory, a file per
  * regular file with its pages that are not all zeros and its exact size, committed in batches of
- * {@link #COMMIT_BYTES} (a large file across several). Pages that are all zeros are not sent: a file reads as zeros where nothing was written.
+ * {@link #COMMIT_BYTES} (a large file across several), each batch read while the one before it commits. Pages that
+ * are all zeros are not sent: a file reads as zeros where nothing was written.
  *
  * <p>Files named in {@code replacements} (paths relative to the data directory) get the given content instead of
  * the archive's, and are added when the archive lacks them; files named in {@code skip} are left out. An entry that
@@ -58,6 +59,10 @@ public final class TarIntoTimeline {
     private final List<CompletableFuture<Integer>> puts = new ArrayList<>();
     private List<PageWrite> batch = new ArrayList<>();
     private List<Resize> resizes = new ArrayList<>();
+    /** The commit sent last, not yet awaited, and the puts of the pages it committed; null when none. */
+    private CompletableFuture<Long> inFlight;
+
+    private List<CompletableFuture<Integer>> inFlightPuts = List.of();
     private long staged;
     private long archiveBytes;
     private long files;
@@ -138,6 +143,7 @@ public final class TarIntoTimeline {
             writeFile(r.getKey(), 0600, new java.io.ByteArrayInputStream(r.getValue()), r.getValue().length);
         }
         commit();
+        awaitCommitInFlight();
         return new Stats(files, dirs.size(), bytes, pages, zeroPages, lastLsn, backupLabel);
     }
 
@@ -223,16 +229,33 @@ public final class TarIntoTimeline {
         batch = new ArrayList<>();
     }
 
+    /**
+     * Sends the commit of what is staged, after awaiting the commit sent before it (and the pages that commit closed):
+     * the archive is read and the next batch sent while the page service commits the last one, instead of the two
+     * taking turns. The page service applies a session's changes in the order they arrive, so the next batch's pages
+     * queue behind this commit and belong to the next one; one commit at most is in flight, so the session never
+     * stages more than a batch. A refusal surfaces at the next commit or at the end of the load.
+     */
     private void commit() {
-        CompletableFuture<Long> committed = session.commit(batch, resizes);
+        awaitCommitInFlight();
+        inFlight = session.commit(batch, resizes);
+        inFlightPuts = List.copyOf(puts);
         batch = new ArrayList<>();
         resizes = new ArrayList<>();
-        for (CompletableFuture<Integer> p : puts) {
+        puts.clear();
+        staged = 0;
+    }
+
+    private void awaitCommitInFlight() {
+        if (inFlight == null) {
+            return;
+        }
+        for (CompletableFuture<Integer> p : inFlightPuts) {
             await(p, "stage pages");
         }
-        puts.clear();
-        lastLsn = await(committed, "commit");
-        staged = 0;
+        lastLsn = await(inFlight, "commit");
+        inFlight = null;
+        inFlightPuts = List.of();
     }
 
     private static <T> T await(CompletableFuture<T> f, String what) {
