@@ -1,6 +1,6 @@
 package dev.sprout.cli;
 
-import dev.sprout.protocol.v1.RestoreBranchResponse;
+import dev.sprout.protocol.v1.UnfollowResponse;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,7 +55,7 @@ final class FollowCommand implements Callable<Integer> {
             ManagementClient client = new ManagementClient(options.httpPort, options.dir.dataDir);
             String path = BranchCommand.path(unfollow) + "/unfollow";
             String body = client.send("POST", path, null).body();
-            RestoreBranchResponse r = client.parse("POST " + path, body, RestoreBranchResponse.newBuilder())
+            UnfollowResponse r = client.parse("POST " + path, body, UnfollowResponse.newBuilder())
                     .build();
             if (options.json) {
                 System.out.print(body);
@@ -63,8 +63,8 @@ final class FollowCommand implements Callable<Integer> {
                 System.out.println(unfollow + " no longer follows its source; it keeps what it holds and becomes"
                         + " writable on its next start");
             }
-            if (!r.getBackup().isEmpty()) {
-                System.err.println("sprout: WARNING: " + r.getBackup());
+            if (!r.getWarning().isEmpty()) {
+                System.err.println("sprout: WARNING: " + r.getWarning());
             }
             return 0;
         }

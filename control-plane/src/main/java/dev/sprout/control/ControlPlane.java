@@ -88,6 +88,9 @@ public final class ControlPlane implements AutoCloseable {
     /** A follower as seen now: its source, and how its streaming goes ({@link #followState}). */
     public record FollowView(String source, String state) {}
 
+    /** A follower that no longer follows, and why its slot is still on the source when it could not be dropped. */
+    public record Unfollowed(BranchView branch, Optional<String> warning) {}
+
     /** What a delete removed, deepest first, and what it could not clean up (a follower's slot), said as sentences. */
     public record Deleted(List<String> names, List<String> warnings) {}
 
@@ -710,7 +713,7 @@ public final class ControlPlane implements AutoCloseable {
      * Answers the branch and, when the slot could not be dropped, the sentence saying so (also shown by
      * {@link #slotsLeft} until dropped).
      */
-    public Restored unfollow(String name) {
+    public Unfollowed unfollow(String name) {
         changes.lock();
         try {
             Branch b = require(name);
@@ -721,7 +724,7 @@ public final class ControlPlane implements AutoCloseable {
             computes.stop(name);
             Optional<String> warning = endFollow(f);
             LOG.info("branch {} no longer follows {}", name, f.source());
-            return new Restored(view(b), warning.orElse(""));
+            return new Unfollowed(view(b), warning);
         } finally {
             changes.unlock();
         }

@@ -19,6 +19,7 @@ import dev.sprout.protocol.v1.DeleteBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import dev.sprout.protocol.v1.SetRolesRequest;
+import dev.sprout.protocol.v1.UnfollowResponse;
 import dev.sprout.storage.error.StorageException;
 import dev.sprout.storage.timeline.BranchPoint;
 import java.time.Instant;
@@ -172,13 +173,12 @@ public final class ControlApi implements HttpApi {
                 yield ApiResponse.json(200, branch(control.get(name), 0));
             }
             case "unfollow" -> {
-                ControlPlane.Restored r = control.unfollow(name);
-                // backup carries the warning when the slot could not be dropped
+                ControlPlane.Unfollowed r = control.unfollow(name);
                 yield ApiResponse.json(
                         200,
-                        RestoreBranchResponse.newBuilder()
+                        UnfollowResponse.newBuilder()
                                 .setBranch(branch(r.branch(), 0))
-                                .setBackup(r.backup()));
+                                .setWarning(r.warning().orElse("")));
             }
             case "roles" -> {
                 SetRolesRequest r =
