@@ -97,8 +97,23 @@ class FollowTest {
                     list.out().contains("prod follows postgresql://repl@127.0.0.1:" + source.port()), list.toString());
             assertTrue(list.out().contains("streaming"), list.toString());
 
+            // a follow role that may CHECKPOINT (pg_checkpoint): a branch is made after a restartpoint at the
+            // source's last checkpoint, so that the branch replays only the WAL since then
+            source.execute("postgres", "GRANT pg_checkpoint TO repl", "CHECKPOINT");
+            String sourceRedo;
+            try (Connection c = source.connect("postgres")) {
+                sourceRedo = one(c, "SELECT redo_lsn::text FROM pg_control_checkpoint()");
+            }
+            awaitReplay(prod);
             Cli.Result snap = sprout(up, "branch", "create", "snap", "--from", "prod");
             assertEquals(0, snap.exit(), snap.toString());
+            try (Connection c = DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + prod.getPort() + "/postgres", "postgres", PW)) {
+                assertEquals(
+                        "t",
+                        one(c, "SELECT redo_lsn >= '" + sourceRedo + "'::pg_lsn FROM pg_control_checkpoint()"),
+                        "the follower made a restartpoint at the source's checkpoint before the branch");
+            }
             try (Connection c = proxied(proxy, "snap", "postgres", pw)) {
                 assertEquals("1000", one(c, "SELECT count(*) FROM marker"), "as of the create");
                 exec(c, "INSERT INTO marker VALUES (0, 'written on the branch')");

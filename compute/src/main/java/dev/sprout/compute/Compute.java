@@ -71,6 +71,9 @@ public final class Compute implements AutoCloseable {
     private volatile PostgresServer server;
     private volatile Instant lastActivity;
     private volatile int crashRestarts;
+    /** Whether the follower refused a CHECKPOINT once (said once in the log). */
+    private volatile boolean restartpointRefused;
+
     private final Thread watchdog;
 
     private Compute(ComputeSpec spec, Clock clock) {
@@ -151,8 +154,11 @@ public final class Compute implements AutoCloseable {
      */
     public long checkpointForBranch() {
         if (spec.standby().isPresent()) {
-            // a hot standby takes no CHECKPOINT from its agent (a role of the source, not a superuser): the branch
-            // starts from what the store holds, crash-consistent, after the pages the filesystem holds are committed
+            // On a hot standby CHECKPOINT makes a restartpoint at the last checkpoint of the source it replayed, so
+            // that the branch replays the WAL since then only; the agent's role (the follow role) may lack the
+            // right (superuser or pg_checkpoint), and then the branch replays from the follower's last restartpoint.
+            restartpoint();
+            // the branch starts from what the store holds, after the pages the filesystem holds are committed
             synchronized (this) {
                 requireRunning("checkpointForBranch");
                 mount.fs().syncAll();
@@ -168,6 +174,22 @@ public final class Compute implements AutoCloseable {
         synchronized (this) {
             requireRunning("checkpointForBranch");
             return mount.fs().lastLsn();
+        }
+    }
+
+    private void restartpoint() {
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            if (!restartpointRefused) {
+                log.info(
+                        "the follower on timeline {} cannot make a restartpoint before a branch ({}); its branches"
+                                + " replay the WAL since its last one",
+                        spec.timelineId(),
+                        e.getMessage());
+            }
+            restartpointRefused = true;
         }
     }
 

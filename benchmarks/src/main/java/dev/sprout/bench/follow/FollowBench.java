@@ -20,10 +20,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -34,8 +38,8 @@ import picocli.CommandLine.Option;
  * disk under {@code pgbench -c 4 -j 2} TPC-B for {@code --seconds}, followed by a Sprout node ({@code sprout follow},
  * the real CLI in a child JVM). The lag of each probe is the time from reading the source's {@code
  * pg_current_wal_lsn()} to the follower's {@code pg_last_wal_replay_lsn()} reaching it (probes every 100 ms, the
- * follower polled every 10 ms). Meanwhile, {@code --branches} times: a branch made from the follower and its first
- * query through the proxy ({@code SELECT count(*) FROM pgbench_branches}), from the create request to the answer.
+ * follower polled every 10 ms). Meanwhile, on a thread of its own so that the probes go on, {@code --branches}
+ * times: a branch made from the follower and its first query through the proxy ({@code SELECT count(*) FROM pgbench_branches}), from the create request to the answer.
  * Prints a Markdown report on stdout; everything it started is stopped and its directory removed, also on Ctrl-C.
  */
 @Command(name = "follow-bench", mixinStandardHelpOptions = true, description = "Follower lag and branch-from-follower.")
@@ -139,8 +143,32 @@ public final class FollowBench implements Callable<Integer> {
                         pw,
                         base.resolve("pgbench.log"));
                 List<Double> lags = new ArrayList<>();
-                List<Double> firstQuery = new ArrayList<>();
-                List<Double> createMs = new ArrayList<>();
+                List<Double> firstQuery = Collections.synchronizedList(new ArrayList<>());
+                List<Double> createMs = Collections.synchronizedList(new ArrayList<>());
+                // branches on a thread of their own: the lag probes go on while a branch starts
+                ExecutorService brancher = Executors.newSingleThreadExecutor();
+                Future<?> branching = brancher.submit(() -> {
+                    long every = TimeUnit.SECONDS.toNanos(seconds) / (branches + 1);
+                    for (int made = 1; made <= branches; made++) {
+                        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(every));
+                        String name = "from-live-" + made;
+                        long t0 = System.nanoTime();
+                        node.control().create(name, "live", new BranchPoint.Head());
+                        long t1 = System.nanoTime();
+                        try (Connection b = DriverManager.getConnection(
+                                "jdbc:postgresql://127.0.0.1:" + proxy + "/postgres?sslmode=disable&options=branch%3D"
+                                        + name,
+                                Sql.SUPERUSER,
+                                node.password())) {
+                            one(b, "SELECT count(*) FROM pgbench_branches");
+                        }
+                        long t2 = System.nanoTime();
+                        createMs.add((t1 - t0) / 1e6);
+                        firstQuery.add((t2 - t0) / 1e6);
+                        node.control().delete(name, false);
+                    }
+                    return null;
+                });
                 try (Connection src = DriverManager.getConnection(
                                 "jdbc:postgresql://127.0.0.1:" + source.port() + "/postgres", Sql.SUPERUSER, pw);
                         Connection fol = DriverManager.getConnection(
@@ -149,9 +177,6 @@ public final class FollowBench implements Callable<Integer> {
                     Deque<Probe> pending = new ArrayDeque<>();
                     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
                     long nextProbe = 0;
-                    long branchEvery = TimeUnit.SECONDS.toNanos(seconds) / (branches + 1);
-                    long nextBranch = System.nanoTime() + branchEvery;
-                    int made = 0;
                     while (System.nanoTime() < end) {
                         long now = System.nanoTime();
                         if (now >= nextProbe) {
@@ -167,28 +192,11 @@ public final class FollowBench implements Callable<Integer> {
                                         .equals("t")) {
                             lags.add((System.nanoTime() - pending.removeFirst().at()) / 1e6);
                         }
-                        if (made < branches && now >= nextBranch) {
-                            nextBranch = now + branchEvery;
-                            made++;
-                            String name = "from-live-" + made;
-                            long t0 = System.nanoTime();
-                            node.control().create(name, "live", new BranchPoint.Head());
-                            long t1 = System.nanoTime();
-                            try (Connection b = DriverManager.getConnection(
-                                    "jdbc:postgresql://127.0.0.1:" + proxy
-                                            + "/postgres?sslmode=disable&options=branch%3D" + name,
-                                    Sql.SUPERUSER,
-                                    node.password())) {
-                                one(b, "SELECT count(*) FROM pgbench_branches");
-                            }
-                            long t2 = System.nanoTime();
-                            createMs.add((t1 - t0) / 1e6);
-                            firstQuery.add((t2 - t0) / 1e6);
-                            node.control().delete(name, false);
-                        }
                         Thread.sleep(10);
                     }
+                    branching.get(10, TimeUnit.MINUTES);
                 } finally {
+                    brancher.shutdownNow();
                     load.destroy();
                     load.waitFor(30, TimeUnit.SECONDS);
                 }
@@ -201,7 +209,8 @@ public final class FollowBench implements Callable<Integer> {
                     try (Statement st = src.createStatement()) {
                         st.execute("CHECKPOINT");
                     }
-                    Thread.sleep(2000); // the checkpoint record reaches the follower, which makes a restartpoint
+                    Thread.sleep(
+                            2000); // the checkpoint record reaches the follower; a branch makes a restartpoint at it
                     for (int i = 1; i <= Math.max(3, branches / 2); i++) {
                         String name = "quiet-" + i;
                         long t0 = System.nanoTime();

@@ -83,7 +83,9 @@ public record BackupFirstStart(
                     "-c",
                     "log_min_error_statement=panic",
                     "-c",
-                    "log_min_messages=warning"));
+                    "log_min_messages=log",
+                    "-c",
+                    "log_checkpoints=on"));
             command.add("template1");
             long start = System.nanoTime();
             Exec.Result result = Exec.run(osUser.wrap(command), dataDir, script.toFile());
@@ -100,7 +102,12 @@ public record BackupFirstStart(
                         + " ended without completing backup recovery (backup_label is still there); output:\n"
                         + Tail.lastLines(output, OUTPUT_TAIL_LINES));
             }
-            LOG.info("backup recovery and role {} on {} took {} ms", superuser, dataDir, took.toMillis());
+            LOG.info(
+                    "backup recovery and role {} on {} took {} ms{}",
+                    superuser,
+                    dataDir,
+                    took.toMillis(),
+                    recoveryLines(output));
             return took;
         } finally {
             try {
@@ -109,6 +116,19 @@ public record BackupFirstStart(
                 LOG.warn("could not delete the statements file {}: {}", script, e.toString());
             }
         }
+    }
+
+    /** PostgreSQL's own account of the recovery (where redo started and ended, its checkpoint), for the log. */
+    static String recoveryLines(String output) {
+        StringBuilder out = new StringBuilder();
+        for (String line : output.split("\n", -1)) {
+            if (line.contains("redo ")
+                    || line.contains("checkpoint complete")
+                    || line.contains("checkpoint starting")) {
+                out.append("\n  ").append(line.strip());
+            }
+        }
+        return out.toString();
     }
 
     /** Everything but the password. */
