@@ -1,0 +1,17 @@
+CREATE SCHEMA app;
+CREATE TABLE app.country (
+    code text PRIMARY KEY,
+    name text
+);
+CREATE TABLE app.city (
+    id   integer,
+    name text
+);
+CREATE TABLE app.line_item (
+    order_id integer NOT NULL,
+    line_no  integer NOT NULL,
+    CONSTRAINT line_item_pkey PRIMARY KEY (order_id)
+);
+INSERT INTO app.country VALUES ('de', 'Germany');
+INSERT INTO app.city VALUES (1, 'Berlin'), (2, 'Paris');
+INSERT INTO app.line_item VALUES (1, 1), (2, 1);

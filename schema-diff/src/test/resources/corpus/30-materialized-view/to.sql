@@ -1,0 +1,16 @@
+-- Materialized view definition changed (extra aggregate; needs DROP + CREATE
+-- and re-creating its index), one dropped, one added (with an index) in public.
+CREATE SCHEMA app;
+CREATE TABLE app.sale (
+    id     integer PRIMARY KEY,
+    region text NOT NULL,
+    amount numeric NOT NULL
+);
+INSERT INTO app.sale VALUES (1, 'n', 10), (2, 's', 20), (3, 'n', 5);
+CREATE MATERIALIZED VIEW app.sale_summary AS
+    SELECT region, sum(amount) AS total, count(*) AS n
+    FROM app.sale GROUP BY region;
+CREATE UNIQUE INDEX sale_summary_region_idx ON app.sale_summary (region);
+CREATE MATERIALIZED VIEW public.top_sale AS
+    SELECT id, amount FROM app.sale WHERE amount >= 10;
+CREATE INDEX top_sale_amount_idx ON public.top_sale (amount);
