@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
             TokenCommand.class,
             AuditCommand.class,
             ImportCommand.class,
-            FollowCommand.class
+            FollowCommand.class,
+            DiffCommand.class
         })
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";

@@ -1,0 +1,399 @@
+package dev.sprout.cli;
+
+import dev.sprout.compute.load.SourceUrl;
+import dev.sprout.diff.schema.CatalogReader;
+import dev.sprout.diff.schema.Include;
+import dev.sprout.diff.schema.Report;
+import dev.sprout.diff.schema.SchemaDiff;
+import dev.sprout.diff.schema.Snapshot;
+import dev.sprout.diff.schema.SqlScript;
+import dev.sprout.http.client.ApiClient;
+import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.CreateBranchRequest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sprout diff}: what differs between two branches, points in time or databases. */
+@Command(
+        name = "diff",
+        mixinStandardHelpOptions = true,
+        description = "Compare two branches, points in time (BRANCH@TIME, BRANCH@LSN) or databases (postgresql://...).",
+        subcommands = {DiffCommand.Schema.class})
+final class DiffCommand implements Runnable {
+    /** The two sides are equal. */
+    static final int EXIT_EQUAL = 0;
+    /** They differ. */
+    static final int EXIT_DIFFERENT = 1;
+    /** Bad input: a flag, an unknown branch, a point Sprout no longer holds, a database one side lacks. */
+    static final int EXIT_USAGE = 2;
+    /** A side cannot be reached (Sprout, or the PostgreSQL of a URL). */
+    static final int EXIT_UNREACHABLE = 3;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** A failure that ends the command with a sentence and an exit code. */
+    static final class Failure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int exit;
+
+        Failure(int exit, String sentence, Throwable cause) {
+            super(sentence, cause);
+            this.exit = exit;
+        }
+    }
+
+    @Command(
+            name = "schema",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Object-level schema diff, read from the catalogs: what TO has that FROM lacks, and how objects on",
+                "both sides differ. Exit 0 when equal, 1 when different, 2 on bad input, 3 when a side cannot be",
+                "reached. --format sql prints the DDL that turns FROM into TO."
+            })
+    static final class Schema implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FROM", description = "A branch, BRANCH@TIME, BRANCH@LSN or a URL.")
+        String from;
+
+        @Parameters(index = "1", paramLabel = "TO", description = "The same kinds as FROM.")
+        String to;
+
+        @Option(
+                names = "--database",
+                paramLabel = "NAME",
+                description = "The database on both sides. Default: postgres (a URL's own database for a URL).")
+        String database;
+
+        @Option(names = "--all-databases", description = "Every database either side has.")
+        boolean allDatabases;
+
+        @Option(
+                names = "--format",
+                paramLabel = "FORMAT",
+                defaultValue = "text",
+                description = "text (default), markdown, json or sql.")
+        String format;
+
+        @Option(
+                names = "--include",
+                paramLabel = "LIST",
+                defaultValue = "",
+                description = "Compare also: owners, privileges, comments, column-order (comma-separated).")
+        String include;
+
+        @Option(
+                names = "--color",
+                paramLabel = "WHEN",
+                defaultValue = "auto",
+                description = "auto (a terminal, unless $NO_COLOR), always or never.")
+        String color;
+
+        @Option(
+                names = "--connect-timeout",
+                paramLabel = "SECONDS",
+                defaultValue = "10",
+                description = "How long to wait for a side. Default: ${DEFAULT-VALUE}.")
+        int connectTimeout;
+
+        @Option(
+                names = "--http-port",
+                paramLabel = "PORT",
+                defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+                description = "Sprout's HTTP API port. Default: ${DEFAULT-VALUE}.")
+        int httpPort;
+
+        @Option(
+                names = "--pg-port",
+                paramLabel = "PORT",
+                defaultValue = "" + UpCommand.DEFAULT_PG_PORT,
+                description = "The proxy's port (sprout up --pg-port). Default: ${DEFAULT-VALUE}.")
+        int pgPort;
+
+        @Mixin
+        StoreDirectory dir;
+
+        @Override
+        public Integer call() {
+            try {
+                return diff();
+            } catch (Failure f) {
+                System.err.println("sprout: " + f.getMessage());
+                return f.exit;
+            }
+        }
+
+        private int diff() {
+            if (!Set.of("text", "markdown", "json", "sql").contains(format)) {
+                throw new Failure(EXIT_USAGE, "--format takes text, markdown, json or sql; not '" + format + "'", null);
+            }
+            if (allDatabases && database != null) {
+                throw new Failure(EXIT_USAGE, "give --database or --all-databases, not both", null);
+            }
+            Set<Include> includes;
+            try {
+                includes = Include.parse(include);
+            } catch (IllegalArgumentException e) {
+                throw new Failure(EXIT_USAGE, e.getMessage(), e);
+            }
+            List<Side> made = new ArrayList<>();
+            Thread cleanup = new Thread(() -> made.forEach(Side::close), "sprout-diff-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try {
+                Side a = Side.resolve(from, this);
+                made.add(a);
+                Side b = Side.resolve(to, this);
+                made.add(b);
+                CatalogReader reader = new CatalogReader(includes);
+                List<String> databases = allDatabases ? union(a, b) : List.of(database(a), database(b));
+                boolean different = false;
+                StringBuilder out = new StringBuilder();
+                List<String> jsons = new ArrayList<>();
+                for (int i = 0; i < (allDatabases ? databases.size() : 1); i++) {
+                    String dbA = allDatabases ? databases.get(i) : databases.get(0);
+                    String dbB = allDatabases ? databases.get(i) : databases.get(1);
+                    Snapshot sa = a.read(dbA, reader);
+                    Snapshot sb = b.read(dbB, reader);
+                    SchemaDiff d = SchemaDiff.compare(sa, sb);
+                    different |= !d.equal();
+                    switch (format) {
+                        case "markdown" -> out.append(Report.markdown(d, a.label, b.label));
+                        case "json" ->
+                            jsons.add(Report.json(d, a.label, b.label).strip());
+                        case "sql" -> out.append(SqlScript.render(d, a.label, b.label));
+                        default -> out.append(Report.text(d, a.label, b.label, colour()));
+                    }
+                }
+                if (format.equals("json")) {
+                    out.append(allDatabases ? "[\n" + String.join(",\n", jsons) + "\n]\n" : jsons.getFirst() + "\n");
+                }
+                System.out.print(out);
+                System.out.flush();
+                return different ? EXIT_DIFFERENT : EXIT_EQUAL;
+            } finally {
+                made.forEach(Side::close);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException e) {
+                    // shutting down: the hook runs anyway
+                }
+            }
+        }
+
+        private String database(Side s) {
+            if (database != null) {
+                return database;
+            }
+            return s.url.filter(SourceUrl::namesDatabase)
+                    .map(SourceUrl::database)
+                    .orElse("postgres");
+        }
+
+        /** Databases both sides list; one that only one side has fails the read with a sentence. */
+        private List<String> union(Side a, Side b) {
+            Set<String> all = new TreeSet<>(a.databases());
+            all.addAll(b.databases());
+            return List.copyOf(all);
+        }
+
+        private boolean colour() {
+            return switch (color.toLowerCase(Locale.ROOT)) {
+                case "always" -> true;
+                case "never" -> false;
+                // stdout a terminal (System.console() is null when the JVM has none, a pipe or a test)
+                default ->
+                    Optional.ofNullable(System.console())
+                                    .map(java.io.Console::isTerminal)
+                                    .orElse(false)
+                            && System.getenv("NO_COLOR") == null;
+            };
+        }
+    }
+
+    /**
+     * One side of a diff: a URL (read directly), a branch (read through the proxy, its compute woken as for any
+     * client), or a point of a branch (a short-lived branch made at that point, deleted when the diff ends).
+     */
+    static final class Side implements AutoCloseable {
+        final String label;
+        final Optional<SourceUrl> url;
+        private final Optional<String> branch;
+        private final Optional<String> temporary;
+        private final Schema options;
+        private final ManagementClient client;
+        private boolean closed;
+
+        private Side(
+                String label,
+                Optional<SourceUrl> url,
+                Optional<String> branch,
+                Optional<String> temporary,
+                Schema options,
+                ManagementClient client) {
+            this.label = label;
+            this.url = url;
+            this.branch = branch;
+            this.temporary = temporary;
+            this.options = options;
+            this.client = client;
+        }
+
+        static Side resolve(String arg, Schema options) {
+            if (arg.startsWith("postgresql://") || arg.startsWith("postgres://")) {
+                SourceUrl u;
+                try {
+                    u = SourceUrl.parse(arg);
+                } catch (IllegalArgumentException e) {
+                    throw new Failure(EXIT_USAGE, e.getMessage(), e);
+                }
+                if (u.password().isEmpty()) {
+                    u = u.withPassword(
+                            Optional.ofNullable(System.getenv("PGPASSWORD")).filter(p -> !p.isEmpty()));
+                }
+                return new Side(u.redacted(), Optional.of(u), Optional.empty(), Optional.empty(), options, null);
+            }
+            ManagementClient client = new ManagementClient(options.httpPort, options.dir.dataDir);
+            int at = arg.indexOf('@');
+            String name = at < 0 ? arg : arg.substring(0, at);
+            call(() -> client.get(BranchCommand.path(name)), "branch " + name);
+            if (at < 0) {
+                return new Side(arg, Optional.empty(), Optional.of(name), Optional.empty(), options, client);
+            }
+            String point = arg.substring(at + 1);
+            CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder()
+                    .setName("diff-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)))
+                    .setParent(name);
+            if (!point.isEmpty() && point.chars().allMatch(Character::isDigit)) {
+                r.setAtLsn(Long.parseUnsignedLong(point));
+            } else {
+                r.setAtTime(point);
+            }
+            call(() -> client.send("POST", "/v1/branches", ApiClient.json(r.build())), arg);
+            return new Side(arg, Optional.empty(), Optional.of(r.getName()), Optional.of(r.getName()), options, client);
+        }
+
+        private static <T> T call(java.util.function.Supplier<T> request, String what) {
+            try {
+                return request.get();
+            } catch (ManagementClient.Refused e) {
+                throw new Failure(EXIT_USAGE, what + ": " + e.getMessage(), e);
+            } catch (ManagementClient.Unreachable e) {
+                throw new Failure(EXIT_UNREACHABLE, e.getMessage(), e);
+            }
+        }
+
+        Connection connect(String db) {
+            Properties p = new Properties();
+            p.setProperty("connectTimeout", Integer.toString(Math.max(1, options.connectTimeout)));
+            p.setProperty("ApplicationName", "sprout-diff");
+            String jdbc;
+            if (url.isPresent()) {
+                SourceUrl u = url.get();
+                p.setProperty("user", u.user());
+                u.password().ifPresent(pw -> p.setProperty("password", pw));
+                for (String k : List.of("sslmode", "sslrootcert", "sslcert", "sslkey")) {
+                    if (u.params().containsKey(k)) {
+                        p.setProperty(k, u.params().get(k));
+                    }
+                }
+                jdbc = "jdbc:postgresql://" + u.address() + "/" + URLEncoder.encode(db, StandardCharsets.UTF_8);
+            } else {
+                p.setProperty("user", "postgres");
+                p.setProperty("password", ConnectCommand.password(options.dir.dataDir));
+                p.setProperty("options", "branch=" + branch.orElseThrow());
+                jdbc = "jdbc:postgresql://" + client.host() + ":" + options.pgPort + "/"
+                        + URLEncoder.encode(db, StandardCharsets.UTF_8);
+            }
+            try {
+                return DriverManager.getConnection(jdbc, p);
+            } catch (SQLException e) {
+                throw explain(db, e);
+            }
+        }
+
+        private Failure explain(String db, SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            String where = url.isPresent() ? url.get().address() : "the Sprout proxy on port " + options.pgPort;
+            return switch (state) {
+                case "3D000" ->
+                    new Failure(EXIT_USAGE, "database \"" + db + "\" does not exist on " + label + " (--database)", e);
+                case "28P01", "28000" ->
+                    new Failure(
+                            EXIT_USAGE,
+                            label + " refused the login: " + e.getMessage()
+                                    + (url.isPresent() ? " (give the password in the URL or PGPASSWORD)" : ""),
+                            e);
+                default ->
+                    state.startsWith("08") || state.isEmpty()
+                            ? new Failure(
+                                    EXIT_UNREACHABLE,
+                                    "cannot reach " + label + " at " + where + ": " + e.getMessage(),
+                                    e)
+                            : new Failure(EXIT_UNREACHABLE, "cannot read " + label + ": " + e.getMessage(), e);
+            };
+        }
+
+        Snapshot read(String db, CatalogReader reader) {
+            try (Connection c = connect(db)) {
+                return reader.read(c);
+            } catch (SQLException e) {
+                throw new Failure(
+                        EXIT_UNREACHABLE, "reading the catalogs of " + label + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        List<String> databases() {
+            try (Connection c = connect(url.map(SourceUrl::database).orElse("postgres"));
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1")) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+                return out;
+            } catch (SQLException e) {
+                throw new Failure(
+                        EXIT_UNREACHABLE, "listing the databases of " + label + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        /** Deletes the short-lived branch of a point (once); says so when it cannot. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            temporary.ifPresent(t -> {
+                try {
+                    client.send("DELETE", BranchCommand.path(t), null);
+                } catch (RuntimeException e) {
+                    System.err.println("sprout: WARNING: could not delete the temporary branch " + t + " made for "
+                            + label + ": " + e.getMessage() + " (sprout branch delete " + t + ")");
+                }
+            });
+        }
+    }
+}
