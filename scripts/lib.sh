@@ -129,3 +129,30 @@ maven() {
   [ -n "$MAVEN_CMD" ] || ensure_maven
   MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" "$MAVEN_CMD" -B -ntp "$@"
 }
+
+# A throwaway `./sprout up` for scripts that measure or check through the real CLI: data in $1, on free ports
+# (SPROUT_PAGE_PORT, SPROUT_HTTP_PORT, SPROUT_PG_PORT are set), its pid in SPROUT_UP_PID, the superuser's password
+# in PGPASSWORD. The caller stops it with stop_sprout_up (in its EXIT trap).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+start_sprout_up() {
+  local data="$1"
+  SPROUT_PAGE_PORT=$(free_port); SPROUT_HTTP_PORT=$(free_port); SPROUT_PG_PORT=$(free_port)
+  mkdir -p "$data"
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar cli/target/sprout.jar up --data-dir "$data" --page-port "$SPROUT_PAGE_PORT" \
+    --http-port "$SPROUT_HTTP_PORT" --pg-port "$SPROUT_PG_PORT" > "$data.up.log" 2>&1 &
+  SPROUT_UP_PID=$!
+  for _ in $(seq 1 180); do
+    grep -q "Ctrl-C stops it" "$data.up.log" 2>/dev/null && break
+    kill -0 "$SPROUT_UP_PID" 2>/dev/null || { cat "$data.up.log" >&2; die "sprout up failed (its output is above)"; }
+    sleep 1
+  done
+  grep -q "Ctrl-C stops it" "$data.up.log" || die "sprout up did not start within 3 minutes ($data.up.log)"
+  export PGPASSWORD; PGPASSWORD="$(cat "$data/password")"
+}
+stop_sprout_up() {
+  if [ -n "${SPROUT_UP_PID:-}" ]; then
+    kill "$SPROUT_UP_PID" 2>/dev/null || true
+    wait "$SPROUT_UP_PID" 2>/dev/null || true
+    SPROUT_UP_PID=""
+  fi
+}

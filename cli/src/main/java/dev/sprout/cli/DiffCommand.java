@@ -166,16 +166,29 @@ final class DiffCommand implements Runnable {
                 Side b = Side.resolve(to, this);
                 made.add(b);
                 CatalogReader reader = new CatalogReader(includes);
-                List<String> databases = allDatabases ? union(a, b) : List.of(database(a), database(b));
-                boolean different = false;
+                // pairs of databases to compare: one pair, or every name either side has (--all-databases)
+                List<String[]> pairs = new ArrayList<>();
+                List<String> onlyA = new ArrayList<>();
+                List<String> onlyB = new ArrayList<>();
+                if (allDatabases) {
+                    List<String> inA = a.databases();
+                    List<String> inB = b.databases();
+                    for (String db : new TreeSet<>(inA)) {
+                        if (inB.contains(db)) {
+                            pairs.add(new String[] {db, db});
+                        } else {
+                            onlyA.add(db);
+                        }
+                    }
+                    inB.stream().filter(db -> !inA.contains(db)).sorted().forEach(onlyB::add);
+                } else {
+                    pairs.add(new String[] {database(a), database(b)});
+                }
+                boolean different = !onlyA.isEmpty() || !onlyB.isEmpty();
                 StringBuilder out = new StringBuilder();
                 List<String> jsons = new ArrayList<>();
-                for (int i = 0; i < (allDatabases ? databases.size() : 1); i++) {
-                    String dbA = allDatabases ? databases.get(i) : databases.get(0);
-                    String dbB = allDatabases ? databases.get(i) : databases.get(1);
-                    Snapshot sa = a.read(dbA, reader);
-                    Snapshot sb = b.read(dbB, reader);
-                    SchemaDiff d = SchemaDiff.compare(sa, sb);
+                for (String[] pair : pairs) {
+                    SchemaDiff d = SchemaDiff.compare(a.read(pair[0], reader), b.read(pair[1], reader));
                     different |= !d.equal();
                     switch (format) {
                         case "markdown" -> out.append(Report.markdown(d, a.label, b.label));
@@ -184,6 +197,12 @@ final class DiffCommand implements Runnable {
                         case "sql" -> out.append(SqlScript.render(d, a.label, b.label));
                         default -> out.append(Report.text(d, a.label, b.label, colour()));
                     }
+                }
+                for (String db : onlyA) {
+                    oneSided(out, jsons, db, a.label);
+                }
+                for (String db : onlyB) {
+                    oneSided(out, jsons, db, b.label);
                 }
                 if (format.equals("json")) {
                     out.append(allDatabases ? "[\n" + String.join(",\n", jsons) + "\n]\n" : jsons.getFirst() + "\n");
@@ -210,11 +229,22 @@ final class DiffCommand implements Runnable {
                     .orElse("postgres");
         }
 
-        /** Databases both sides list; one that only one side has fails the read with a sentence. */
-        private List<String> union(Side a, Side b) {
-            Set<String> all = new TreeSet<>(a.databases());
-            all.addAll(b.databases());
-            return List.copyOf(all);
+        /** A database that only one side has (--all-databases): a difference, said in the chosen format. */
+        private void oneSided(StringBuilder out, List<String> jsons, String db, String side) {
+            String sentence = "database " + db + " exists only on " + side;
+            switch (format) {
+                case "markdown" ->
+                    out.append("**Database** `")
+                            .append(db)
+                            .append("` exists only on `")
+                            .append(side)
+                            .append("`\n");
+                case "json" ->
+                    jsons.add("{\"database\": " + Report.jsonString(db) + ", \"only_on\": " + Report.jsonString(side)
+                            + ", \"equal\": false}");
+                case "sql" -> out.append("-- ").append(sentence).append(": CREATE/DROP DATABASE is not generated\n");
+                default -> out.append(sentence).append('\n');
+            }
         }
 
         private boolean colour() {

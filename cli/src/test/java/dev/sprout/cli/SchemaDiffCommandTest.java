@@ -82,6 +82,15 @@ class SchemaDiffCommandTest {
             assertTrue(md.out().startsWith("**Schema diff** `main` → `feature`"), md.toString());
             assertTrue(md.out().contains("#### Columns"), md.toString());
 
+            // every database: one that only one side has is a difference too
+            try (Connection c = SchemaDiffCorpusTest.connect(proxy, "feature", "postgres", pw)) {
+                exec(c, "CREATE DATABASE only_here");
+            }
+            Cli.Result all = sprout(up, "diff", "schema", "main", "feature", "--all-databases");
+            assertEquals(1, all.exit(), all.toString());
+            assertTrue(all.out().contains("database only_here exists only on feature"), all.toString());
+            assertTrue(all.out().contains("+ column public.orders.note"), all.toString());
+
             // a point in time: feature before its migration equals main; the short-lived branch is gone afterwards
             Cli.Result past = sprout(up, "diff", "schema", "main", "feature@" + before);
             assertEquals(0, past.exit(), past.toString());

@@ -151,21 +151,9 @@ public final class FollowBench implements Callable<Integer> {
                     long every = TimeUnit.SECONDS.toNanos(seconds) / (branches + 1);
                     for (int made = 1; made <= branches; made++) {
                         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(every));
-                        String name = "from-live-" + made;
-                        long t0 = System.nanoTime();
-                        node.control().create(name, "live", new BranchPoint.Head());
-                        long t1 = System.nanoTime();
-                        try (Connection b = DriverManager.getConnection(
-                                "jdbc:postgresql://127.0.0.1:" + proxy + "/postgres?sslmode=disable&options=branch%3D"
-                                        + name,
-                                Sql.SUPERUSER,
-                                node.password())) {
-                            one(b, "SELECT count(*) FROM pgbench_branches");
-                        }
-                        long t2 = System.nanoTime();
-                        createMs.add((t1 - t0) / 1e6);
-                        firstQuery.add((t2 - t0) / 1e6);
-                        node.control().delete(name, false);
+                        double[] took = branchAndQuery(node, proxy, "from-live-" + made);
+                        createMs.add(took[0]);
+                        firstQuery.add(took[1]);
                     }
                     return null;
                 });
@@ -212,18 +200,7 @@ public final class FollowBench implements Callable<Integer> {
                     Thread.sleep(
                             2000); // the checkpoint record reaches the follower; a branch makes a restartpoint at it
                     for (int i = 1; i <= Math.max(3, branches / 2); i++) {
-                        String name = "quiet-" + i;
-                        long t0 = System.nanoTime();
-                        node.control().create(name, "live", new BranchPoint.Head());
-                        try (Connection b = DriverManager.getConnection(
-                                "jdbc:postgresql://127.0.0.1:" + proxy + "/postgres?sslmode=disable&options=branch%3D"
-                                        + name,
-                                Sql.SUPERUSER,
-                                node.password())) {
-                            one(b, "SELECT count(*) FROM pgbench_branches");
-                        }
-                        quietFirstQuery.add((System.nanoTime() - t0) / 1e6);
-                        node.control().delete(name, false);
+                        quietFirstQuery.add(branchAndQuery(node, proxy, "quiet-" + i)[1]);
                     }
                 }
                 report(followTook, lags, createMs, firstQuery, quietFirstQuery);
@@ -261,6 +238,25 @@ public final class FollowBench implements Callable<Integer> {
         List<Double> sorted = ms.stream().sorted().toList();
         System.out.println("| " + what + " | " + ms.size() + " | " + Fmt.ms(Stats.percentile(sorted, 50)) + " | "
                 + Fmt.ms(Stats.percentile(sorted, 99)) + " | " + Fmt.ms(sorted.getLast()) + " | " + goal + " |");
+    }
+
+    /**
+     * Makes branch {@code name} of the follower, runs its first query through the proxy and deletes it; answers the
+     * milliseconds of the create (server side) and from the create request to the query's answer.
+     */
+    private static double[] branchAndQuery(SproutNode node, int proxy, String name) throws SQLException {
+        long t0 = System.nanoTime();
+        node.control().create(name, "live", new BranchPoint.Head());
+        long t1 = System.nanoTime();
+        try (Connection b = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + proxy + "/postgres?sslmode=disable&options=branch%3D" + name,
+                Sql.SUPERUSER,
+                node.password())) {
+            one(b, "SELECT count(*) FROM pgbench_branches");
+        }
+        long t2 = System.nanoTime();
+        node.control().delete(name, false);
+        return new double[] {(t1 - t0) / 1e6, (t2 - t0) / 1e6};
     }
 
     private static String one(Connection c, String sql) throws SQLException {

@@ -436,12 +436,15 @@ public final class CatalogReader {
                 st,
                 "SELECT format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS name,"
                         + " p.prokind, pg_get_functiondef(p.oid) AS def, pg_get_function_arguments(p.oid) AS args,"
-                        + " pg_get_function_result(p.oid) AS result, (SELECT json_agg(DISTINCT CASE rc.relkind WHEN 'v' THEN"
-                        + " 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'table ' END || format('%I.%I', rn.nspname,"
-                        + " rc.relname)) FROM pg_depend d JOIN pg_class rc ON rc.oid = d.refobjid JOIN pg_namespace rn ON"
-                        + " rn.oid = rc.relnamespace WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND"
-                        + " d.refclassid = 'pg_class'::regclass AND d.deptype = 'n' AND rc.relkind IN ('r', 'p', 'v',"
-                        + " 'm'))::text AS deps, pg_get_userbyid(p.proowner) AS owner, p.proacl::text AS"
+                        + " pg_get_function_result(p.oid) AS result, (SELECT json_agg(DISTINCT CASE rc.relkind WHEN 'v'"
+                        + " THEN 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'table ' END || format('%I.%I',"
+                        + " rn.nspname, rc.relname)) FROM pg_depend d JOIN pg_class rc ON rc.oid = CASE d.refclassid WHEN"
+                        + " 'pg_class'::regclass THEN d.refobjid ELSE (SELECT COALESCE(NULLIF(ty.typrelid, 0), (SELECT"
+                        + " e.typrelid FROM pg_type e WHERE e.oid = ty.typelem)) FROM pg_type ty WHERE ty.oid ="
+                        + " d.refobjid) END JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE d.classid ="
+                        + " 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid IN ('pg_class'::regclass,"
+                        + " 'pg_type'::regclass) AND d.deptype = 'n' AND rc.relkind IN ('r', 'p', 'v', 'm'))::text AS"
+                        + " deps, pg_get_userbyid(p.proowner) AS owner, p.proacl::text AS"
                         + " acl, obj_description(p.oid, 'pg_proc') AS comment FROM pg_proc p JOIN pg_namespace n ON n.oid ="
                         + " p.pronamespace WHERE p.prokind IN ('f', 'p') AND " + SCHEMAS + " AND "
                         + own("pg_proc", "p.oid"),
@@ -452,7 +455,8 @@ public final class CatalogReader {
                     p.put("definition", rs.getString("def").strip());
                     common(rs, p);
                     Kind kind = rs.getString("prokind").equals("p") ? Kind.PROCEDURE : Kind.FUNCTION;
-                    // the relations a SQL-standard body (BEGIN ATOMIC, RETURN) reads: it is parsed at creation
+                    // the relations a SQL-standard body (BEGIN ATOMIC, RETURN) reads (it is parsed at creation),
+                    // and those whose row type the signature names: both must exist first
                     List<String> deps = strings(rs.getString("deps"));
                     out.add(new DbObject(kind, rs.getString("name"), Optional.empty(), p, List.of(), deps));
                 });

@@ -154,6 +154,11 @@ public final class Report {
                         .toJson(root) + "\n";
     }
 
+    /** {@code s} as a JSON string literal. */
+    public static String jsonString(String s) {
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(s);
+    }
+
     private static String paint(boolean colour, String code, String s) {
         return colour ? code + s + RESET : s;
     }

@@ -417,6 +417,7 @@ public final class SqlScript {
                 Kind.SEQUENCE)) {
             createOrAlter(steps, kind, o -> o.dependsOn().isEmpty());
         }
+        domainConstraints(steps);
         for (DbObject t : byDepth(created(k -> k == Kind.TABLE), to, false)) {
             steps.add(new Step(createTable(t), why(create.get(t.key()))));
             tableFlags(steps, t.name(), Optional.empty(), t);
@@ -549,12 +550,7 @@ public final class SqlScript {
                 "CREATE DOMAIN " + o.name() + " AS " + o.require("type")
                         + o.get("collation").map(c -> " COLLATE " + c).orElse("")
                         + o.get("default").map(d -> " DEFAULT " + d).orElse("")
-                        + (o.require("not null").equals("true") ? " NOT NULL" : "")
-                        + String.join(
-                                "",
-                                o.parts().stream()
-                                        .map(p -> " CONSTRAINT " + p.replace("\t", " "))
-                                        .toList());
+                        + (o.require("not null").equals("true") ? " NOT NULL" : "");
             case COMPOSITE -> "CREATE TYPE " + o.name() + " AS (" + o.require("attributes") + ")";
             case SEQUENCE -> "CREATE SEQUENCE " + o.name() + sequenceOptions(o);
             case TABLE -> createTable(o);
@@ -616,8 +612,14 @@ public final class SqlScript {
                             o -> Integer.parseInt(o.parts().getFirst())))
                     .toList();
             sql.append(" (");
+            List<String> parents = list(t.get("inherits"));
             for (int i = 0; i < columns.size(); i++) {
-                sql.append(i == 0 ? "\n    " : ",\n    ").append(columnDef(columns.get(i)));
+                DbObject c = columns.get(i);
+                // a column merged with a parent's generated column takes the parent's generation expression
+                boolean inherited = parents.stream()
+                        .map(p -> to.asMap().get(DbObject.key(Kind.COLUMN, p + "." + local(c))))
+                        .anyMatch(pc -> pc != null && pc.get("generated").isPresent());
+                sql.append(i == 0 ? "\n    " : ",\n    ").append(columnDef(c, !inherited));
             }
             sql.append(columns.isEmpty() ? ")" : "\n)");
             t.get("inherits").ifPresent(p -> sql.append(" INHERITS (").append(p).append(')'));
@@ -629,10 +631,15 @@ public final class SqlScript {
     }
 
     private static String columnDef(DbObject c) {
+        return columnDef(c, true);
+    }
+
+    private static String columnDef(DbObject c, boolean generated) {
         StringBuilder def = new StringBuilder(local(c)).append(' ').append(c.require("type"));
         c.get("collation").ifPresent(x -> def.append(" COLLATE ").append(x));
         c.get("default").ifPresent(x -> def.append(" DEFAULT ").append(x));
         c.get("generated")
+                .filter(x -> generated)
                 .ifPresent(x -> def.append(" GENERATED ALWAYS AS (").append(x).append(") STORED"));
         c.get("identity")
                 .ifPresent(x -> def.append(" GENERATED ").append(identity(x)).append(" AS IDENTITY"));
@@ -817,19 +824,6 @@ public final class SqlScript {
                                     + (b.require("not null").equals("true") ? " SET NOT NULL" : " DROP NOT NULL"),
                             Optional.empty()));
                 }
-                Map<String, String> before = namedParts(a);
-                Map<String, String> after = namedParts(b);
-                before.forEach((name, def) -> {
-                    if (!def.equals(after.get(name))) {
-                        steps.add(new Step("ALTER DOMAIN " + b.name() + " DROP CONSTRAINT " + name, Optional.empty()));
-                    }
-                });
-                after.forEach((name, def) -> {
-                    if (!def.equals(before.get(name))) {
-                        steps.add(new Step(
-                                "ALTER DOMAIN " + b.name() + " ADD CONSTRAINT " + name + " " + def, Optional.empty()));
-                    }
-                });
             }
             case COMPOSITE -> {
                 Map<String, String> before = namedParts(a);
@@ -868,6 +862,34 @@ public final class SqlScript {
             default -> {
                 // SCHEMA, and kinds that are recreated when more than their owner, privileges or comment changed
             }
+        }
+    }
+
+    /**
+     * A domain's CHECK constraints, after the routines (a check may call one, and a routine may take the domain):
+     * every constraint of a created domain, and those that differ on a changed one.
+     */
+    private void domainConstraints(List<Step> steps) {
+        for (DbObject d : created(k -> k == Kind.DOMAIN)) {
+            namedParts(d)
+                    .forEach((name, def) -> steps.add(new Step(
+                            "ALTER DOMAIN " + d.name() + " ADD CONSTRAINT " + name + " " + def, Optional.empty())));
+        }
+        for (Change.Changed ch : alters(Kind.DOMAIN)) {
+            Map<String, String> before = namedParts(ch.before());
+            Map<String, String> after = namedParts(ch.after());
+            String domain = ch.after().name();
+            before.forEach((name, def) -> {
+                if (!def.equals(after.get(name))) {
+                    steps.add(new Step("ALTER DOMAIN " + domain + " DROP CONSTRAINT " + name, Optional.empty()));
+                }
+            });
+            after.forEach((name, def) -> {
+                if (!def.equals(before.get(name))) {
+                    steps.add(new Step(
+                            "ALTER DOMAIN " + domain + " ADD CONSTRAINT " + name + " " + def, Optional.empty()));
+                }
+            });
         }
     }
 
