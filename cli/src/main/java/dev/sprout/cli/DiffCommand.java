@@ -27,6 +27,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -188,7 +190,10 @@ final class DiffCommand implements Runnable {
                 StringBuilder out = new StringBuilder();
                 List<String> jsons = new ArrayList<>();
                 for (String[] pair : pairs) {
-                    SchemaDiff d = SchemaDiff.compare(a.read(pair[0], reader), b.read(pair[1], reader));
+                    // the two sides are read at once (each on its own connection): the diff waits for the slower
+                    CompletableFuture<Snapshot> sideB = CompletableFuture.supplyAsync(() -> b.read(pair[1], reader));
+                    Snapshot sideA = a.read(pair[0], reader);
+                    SchemaDiff d = SchemaDiff.compare(sideA, join(sideB));
                     different |= !d.equal();
                     switch (format) {
                         case "markdown" -> out.append(Report.markdown(d, a.label, b.label));
@@ -227,6 +232,17 @@ final class DiffCommand implements Runnable {
             return s.url.filter(SourceUrl::namesDatabase)
                     .map(SourceUrl::database)
                     .orElse("postgres");
+        }
+
+        private static Snapshot join(CompletableFuture<Snapshot> side) {
+            try {
+                return side.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e;
+            }
         }
 
         /** A database that only one side has (--all-databases): a difference, said in the chosen format. */

@@ -23,7 +23,7 @@ import java.util.Set;
  * <p>Written for PostgreSQL 15 (what Sprout's computes run); catalog columns that differ between versions are read
  * through {@code to_jsonb} so that an older or newer server is read as far as it goes.
  *
- * <p>Not thread-safe: one read at a time per connection.
+ * <p>Thread-safe (immutable): reads on different connections may run at once; one read at a time per connection.
  */
 public final class CatalogReader {
     private static final Gson GSON = new Gson();
