@@ -1,6 +1,9 @@
 package dev.sprout.cli;
 
 import dev.sprout.compute.load.SourceUrl;
+import dev.sprout.diff.data.DataDiff;
+import dev.sprout.diff.data.DataReport;
+import dev.sprout.diff.data.TableDiff;
 import dev.sprout.diff.schema.CatalogReader;
 import dev.sprout.diff.schema.Include;
 import dev.sprout.diff.schema.Report;
@@ -40,8 +43,8 @@ import picocli.CommandLine.Parameters;
         name = "diff",
         mixinStandardHelpOptions = true,
         description = "Compare two branches, points in time (BRANCH@TIME, BRANCH@LSN) or databases (postgresql://...).",
-        subcommands = {DiffCommand.Schema.class})
-final class DiffCommand implements Runnable {
+        subcommands = {DiffCommand.Schema.class, DiffCommand.Data.class})
+final class DiffCommand implements Callable<Integer> {
     /** The two sides are equal. */
     static final int EXIT_EQUAL = 0;
     /** They differ. */
@@ -51,9 +54,180 @@ final class DiffCommand implements Runnable {
     /** A side cannot be reached (Sprout, or the PostgreSQL of a URL). */
     static final int EXIT_UNREACHABLE = 3;
 
+    @Parameters(
+            arity = "0..2",
+            paramLabel = "FROM TO",
+            description = "With two sides and no subcommand: the schema and data summaries in one Markdown comment.")
+    List<String> sides = new ArrayList<>();
+
+    @Option(
+            names = "--database",
+            paramLabel = "NAME",
+            description = "The database on both sides. Default: postgres (a URL's own database for a URL).")
+    String database;
+
+    @Mixin
+    Where where;
+
+    /** {@code sprout diff FROM TO}: a pull-request comment of what the schema and the data did. */
     @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    public Integer call() {
+        if (sides.size() != 2) {
+            new CommandLine(this).usage(System.out);
+            return sides.isEmpty() ? 0 : EXIT_USAGE;
+        }
+        List<Side> made = new ArrayList<>();
+        try {
+            Side a = Side.resolve(sides.get(0), where);
+            made.add(a);
+            Side b = Side.resolve(sides.get(1), where);
+            made.add(b);
+            String dbA = databaseOf(a, database);
+            String dbB = databaseOf(b, database);
+            SchemaDiff schema = SchemaDiff.compare(
+                    a.read(dbA, new CatalogReader(Set.of())), b.read(dbB, new CatalogReader(Set.of())));
+            List<TableDiff> data = Data.compare(a, b, dbA, dbB, DataDiff.Filter.all());
+            System.out.print("### Sprout diff `" + a.label + "` → `" + b.label + "`\n\n"
+                    + Report.markdown(schema, a.label, b.label) + "\n"
+                    + DataReport.markdown(data, a.label, b.label, 10));
+            return schema.equal() && DataReport.equal(data) ? EXIT_EQUAL : EXIT_DIFFERENT;
+        } catch (Failure f) {
+            System.err.println("sprout: " + f.getMessage());
+            return f.exit;
+        } finally {
+            made.forEach(Side::close);
+        }
+    }
+
+    /** The database to read on a side: --database, else a URL's own, else postgres. */
+    static String databaseOf(Side s, String database) {
+        if (database != null) {
+            return database;
+        }
+        return s.url.filter(SourceUrl::namesDatabase).map(SourceUrl::database).orElse("postgres");
+    }
+
+    @Command(
+            name = "data",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Row-level data diff: per table, the rows inserted, deleted and updated (matched by primary key, a",
+                "unique NOT NULL index, or whole rows), and for updated rows the columns that changed. Exit 0 when",
+                "equal, 1 when different, 2 on bad input, 3 when a side cannot be reached. Each table is read whole",
+                "on both sides (a full scan)."
+            })
+    static final class Data implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FROM", description = "A branch, BRANCH@TIME, BRANCH@LSN or a URL.")
+        String from;
+
+        @Parameters(index = "1", paramLabel = "TO", description = "The same kinds as FROM.")
+        String to;
+
+        @Option(names = "--table", paramLabel = "TABLE", description = "Only this table (repeatable; schema.table).")
+        List<String> tables = new ArrayList<>();
+
+        @Option(names = "--schema", paramLabel = "SCHEMA", description = "Only this schema's tables (repeatable).")
+        List<String> schemas = new ArrayList<>();
+
+        @Option(
+                names = "--database",
+                paramLabel = "NAME",
+                description = "The database on both sides. Default: postgres (a URL's own database for a URL).")
+        String database;
+
+        @Option(
+                names = "--format",
+                paramLabel = "FORMAT",
+                defaultValue = "text",
+                description = "text (default), markdown, json or csv.")
+        String format;
+
+        @Option(
+                names = "--limit",
+                paramLabel = "N",
+                defaultValue = "20",
+                description = "Rows shown per table in text and markdown (json and csv have all). Default: 20.")
+        int limit;
+
+        @Mixin
+        Where where;
+
+        @Override
+        public Integer call() {
+            if (!Set.of("text", "markdown", "json", "csv").contains(format)) {
+                System.err.println("sprout: --format takes text, markdown, json or csv; not '" + format + "'");
+                return EXIT_USAGE;
+            }
+            if (limit < 0) {
+                System.err.println("sprout: --limit must be 0 or more");
+                return EXIT_USAGE;
+            }
+            List<Side> made = new ArrayList<>();
+            try {
+                Side a = Side.resolve(from, where);
+                made.add(a);
+                Side b = Side.resolve(to, where);
+                made.add(b);
+                List<TableDiff> diffs = compare(
+                        a,
+                        b,
+                        databaseOf(a, database),
+                        databaseOf(b, database),
+                        new DataDiff.Filter(Set.copyOf(schemas), Set.copyOf(tables)));
+                System.out.print(
+                        switch (format) {
+                            case "markdown" -> DataReport.markdown(diffs, a.label, b.label, limit);
+                            case "json" -> DataReport.json(diffs, a.label, b.label);
+                            case "csv" -> DataReport.csv(diffs);
+                            default -> DataReport.text(diffs, a.label, b.label, limit);
+                        });
+                System.out.flush();
+                return DataReport.equal(diffs) ? EXIT_EQUAL : EXIT_DIFFERENT;
+            } catch (Failure f) {
+                System.err.println("sprout: " + f.getMessage());
+                return f.exit;
+            } finally {
+                made.forEach(Side::close);
+            }
+        }
+
+        static List<TableDiff> compare(Side a, Side b, String dbA, String dbB, DataDiff.Filter filter) {
+            try (Connection ca = a.connect(dbA);
+                    Connection cb = b.connect(dbB)) {
+                return DataDiff.compare(ca, cb, filter);
+            } catch (DataDiff.UnknownTableException e) {
+                throw new Failure(EXIT_USAGE, e.getMessage(), e);
+            } catch (SQLException e) {
+                throw new Failure(EXIT_UNREACHABLE, "reading the rows failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Where the sides are: Sprout's API and proxy, its data directory, how long to wait for a side. */
+    static final class Where {
+        @Option(
+                names = "--connect-timeout",
+                paramLabel = "SECONDS",
+                defaultValue = "10",
+                description = "How long to wait for a side. Default: ${DEFAULT-VALUE}.")
+        int connectTimeout;
+
+        @Option(
+                names = "--http-port",
+                paramLabel = "PORT",
+                defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
+                description = "Sprout's HTTP API port. Default: ${DEFAULT-VALUE}.")
+        int httpPort;
+
+        @Option(
+                names = "--pg-port",
+                paramLabel = "PORT",
+                defaultValue = "" + UpCommand.DEFAULT_PG_PORT,
+                description = "The proxy's port (sprout up --pg-port). Default: ${DEFAULT-VALUE}.")
+        int pgPort;
+
+        @Mixin
+        StoreDirectory dir;
     }
 
     /** A failure that ends the command with a sentence and an exit code. */
@@ -112,29 +286,8 @@ final class DiffCommand implements Runnable {
                 description = "auto (a terminal, unless $NO_COLOR), always or never.")
         String color;
 
-        @Option(
-                names = "--connect-timeout",
-                paramLabel = "SECONDS",
-                defaultValue = "10",
-                description = "How long to wait for a side. Default: ${DEFAULT-VALUE}.")
-        int connectTimeout;
-
-        @Option(
-                names = "--http-port",
-                paramLabel = "PORT",
-                defaultValue = "" + PageserverConfig.DEFAULT_HTTP_PORT,
-                description = "Sprout's HTTP API port. Default: ${DEFAULT-VALUE}.")
-        int httpPort;
-
-        @Option(
-                names = "--pg-port",
-                paramLabel = "PORT",
-                defaultValue = "" + UpCommand.DEFAULT_PG_PORT,
-                description = "The proxy's port (sprout up --pg-port). Default: ${DEFAULT-VALUE}.")
-        int pgPort;
-
         @Mixin
-        StoreDirectory dir;
+        Where where;
 
         @Override
         public Integer call() {
@@ -163,9 +316,9 @@ final class DiffCommand implements Runnable {
             Thread cleanup = new Thread(() -> made.forEach(Side::close), "sprout-diff-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             try {
-                Side a = Side.resolve(from, this);
+                Side a = Side.resolve(from, where);
                 made.add(a);
-                Side b = Side.resolve(to, this);
+                Side b = Side.resolve(to, where);
                 made.add(b);
                 CatalogReader reader = new CatalogReader(includes);
                 // pairs of databases to compare: one pair, or every name either side has (--all-databases)
@@ -184,7 +337,7 @@ final class DiffCommand implements Runnable {
                     }
                     inB.stream().filter(db -> !inA.contains(db)).sorted().forEach(onlyB::add);
                 } else {
-                    pairs.add(new String[] {database(a), database(b)});
+                    pairs.add(new String[] {databaseOf(a, database), databaseOf(b, database)});
                 }
                 boolean different = !onlyA.isEmpty() || !onlyB.isEmpty();
                 StringBuilder out = new StringBuilder();
@@ -223,15 +376,6 @@ final class DiffCommand implements Runnable {
                     // shutting down: the hook runs anyway
                 }
             }
-        }
-
-        private String database(Side s) {
-            if (database != null) {
-                return database;
-            }
-            return s.url.filter(SourceUrl::namesDatabase)
-                    .map(SourceUrl::database)
-                    .orElse("postgres");
         }
 
         private static Snapshot join(CompletableFuture<Snapshot> side) {
@@ -286,7 +430,7 @@ final class DiffCommand implements Runnable {
         final Optional<SourceUrl> url;
         private final Optional<String> branch;
         private final Optional<String> temporary;
-        private final Schema options;
+        private final Where options;
         private final ManagementClient client;
         private boolean closed;
 
@@ -295,7 +439,7 @@ final class DiffCommand implements Runnable {
                 Optional<SourceUrl> url,
                 Optional<String> branch,
                 Optional<String> temporary,
-                Schema options,
+                Where options,
                 ManagementClient client) {
             this.label = label;
             this.url = url;
@@ -305,7 +449,7 @@ final class DiffCommand implements Runnable {
             this.client = client;
         }
 
-        static Side resolve(String arg, Schema options) {
+        static Side resolve(String arg, Where options) {
             if (arg.startsWith("postgresql://") || arg.startsWith("postgres://")) {
                 SourceUrl u;
                 try {

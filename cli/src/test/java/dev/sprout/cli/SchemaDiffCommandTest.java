@@ -32,6 +32,8 @@ class SchemaDiffCommandTest {
             try (Connection c = SchemaDiffCorpusTest.connect(proxy, "main", "postgres", pw)) {
                 exec(c, "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10,2) NOT NULL)");
                 exec(c, "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g");
+                exec(c, "CREATE TABLE items (id int PRIMARY KEY, name text)");
+                exec(c, "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 10) g");
             }
             Cli.Result created = sprout(up, "branch", "create", "feature");
             assertEquals(0, created.exit(), created.toString());
@@ -106,6 +108,36 @@ class SchemaDiffCommandTest {
                     "feature");
             assertEquals(1, url.exit(), url.toString());
             assertFalse(url.out().contains(pw), "the password is not printed");
+
+            // the data: rows inserted, deleted, updated (with the columns that changed); a table whose schema
+            // differs is compared on the columns both sides have alike, and the output says so
+            try (Connection c = SchemaDiffCorpusTest.connect(proxy, "feature", "postgres", pw)) {
+                exec(c, "UPDATE items SET name = 'renamed' WHERE id = 3");
+                exec(c, "DELETE FROM items WHERE id = 4");
+                exec(c, "INSERT INTO items VALUES (11, 'new')");
+            }
+            Cli.Result data = sprout(up, "diff", "data", "main", "feature");
+            assertEquals(1, data.exit(), data.toString());
+            assertTrue(data.out().contains("public.items: +1 -1 ~1"), data.toString());
+            assertTrue(data.out().contains("~ id=3: name: \"item 3\" → \"renamed\""), data.toString());
+            assertTrue(data.out().contains("note: the schemas differ"), data.toString());
+            Cli.Result dataJson = sprout(up, "diff", "data", "main", "feature", "--table", "items", "--format", "json");
+            assertEquals(1, dataJson.exit(), dataJson.toString());
+            JsonObject items = JsonParser.parseString(dataJson.out())
+                    .getAsJsonObject()
+                    .getAsJsonArray("tables")
+                    .get(0)
+                    .getAsJsonObject();
+            assertEquals("public.items", items.get("table").getAsString());
+            assertEquals(1, items.getAsJsonArray("updated").size());
+            Cli.Result sameData = sprout(up, "diff", "data", "main", "main", "--table", "items");
+            assertEquals(0, sameData.exit(), sameData.toString());
+            Cli.Result noTable = sprout(up, "diff", "data", "main", "feature", "--table", "nosuch");
+            assertEquals(2, noTable.exit(), noTable.toString());
+            assertTrue(noTable.err().contains("neither side has a table public.nosuch"), noTable.toString());
+            Cli.Result both = sprout(up, "diff", "main", "feature");
+            assertEquals(1, both.exit(), both.toString());
+            assertTrue(both.out().contains("**Schema diff**") && both.out().contains("**Data diff**"), both.toString());
 
             // bad input: a sentence and exit 2; a side out of reach: exit 3
             Cli.Result unknown = sprout(up, "diff", "schema", "main", "nosuch");

@@ -1,0 +1,276 @@
+package dev.sprout.diff.data;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Compares the rows of the tables of two databases, table by table.
+ *
+ * <p>A table on both sides is read whole on each (a full scan, streamed): one side's rows are held in memory by
+ * key (or by whole row, counted), the other's streamed past them. Rows are compared as {@code to_jsonb} of the
+ * columns both sides have with the same type, so values compare as PostgreSQL writes them. A key matches rows when
+ * both sides have the same one (primary key, else a unique index over NOT NULL columns) within those columns; a
+ * table without one is compared by whole rows, with multiplicity (an update is then a deletion and an insertion).
+ * A table on one side only is counted.
+ *
+ * <p>Each side is read in one {@code REPEATABLE READ} read-only transaction, so each is one moment.
+ *
+ * <p>Not thread-safe: one comparison at a time per pair of connections.
+ */
+public final class DataDiff {
+    /** Which tables: every one when both sets are empty; a table named without a schema is in {@code public}. */
+    public record Filter(Set<String> schemas, Set<String> tables) {
+        public Filter {
+            schemas = Set.copyOf(schemas);
+            tables = Set.copyOf(tables);
+        }
+
+        public static Filter all() {
+            return new Filter(Set.of(), Set.of());
+        }
+
+        boolean wants(String table) {
+            if (schemas.isEmpty() && tables.isEmpty()) {
+                return true;
+            }
+            String schema = table.substring(0, table.indexOf('.'));
+            return schemas.contains(schema) || tables.contains(table);
+        }
+
+        /** {@code orders} is {@code public.orders}. */
+        static String qualified(String name) {
+            return name.contains(".") ? name : "public." + name;
+        }
+    }
+
+    /** A table named in the filter that neither side has. */
+    public static final class UnknownTableException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UnknownTableException(String sentence) {
+            super(sentence);
+        }
+    }
+
+    private static final int FETCH = 2000;
+
+    private DataDiff() {}
+
+    /**
+     * Compares every table the filter wants.
+     *
+     * @throws UnknownTableException when {@code filter} names a table neither side has
+     */
+    public static List<TableDiff> compare(Connection from, Connection to, Filter filter) throws SQLException {
+        Filter f = new Filter(
+                filter.schemas(),
+                filter.tables().stream().map(Filter::qualified).collect(java.util.stream.Collectors.toSet()));
+        begin(from);
+        begin(to);
+        try {
+            Map<String, TableInfo> a = TableInfo.read(from);
+            Map<String, TableInfo> b = TableInfo.read(to);
+            for (String t : f.tables()) {
+                if (!a.containsKey(t) && !b.containsKey(t)) {
+                    throw new UnknownTableException("neither side has a table " + t
+                            + (t.startsWith("public.") ? " (a name without a schema is looked for in public)" : ""));
+                }
+            }
+            Set<String> names = new TreeSet<>(a.keySet());
+            names.addAll(b.keySet());
+            List<TableDiff> out = new ArrayList<>();
+            for (String name : names) {
+                if (!f.wants(name)) {
+                    continue;
+                }
+                TableInfo ta = a.get(name);
+                TableInfo tb = b.get(name);
+                if (ta == null) {
+                    out.add(oneSided(name, TableDiff.Status.ONLY_TO, -1, count(to, name)));
+                } else if (tb == null) {
+                    out.add(oneSided(name, TableDiff.Status.ONLY_FROM, count(from, name), -1));
+                } else {
+                    out.add(table(from, to, ta, tb));
+                }
+            }
+            return out;
+        } finally {
+            end(from);
+            end(to);
+        }
+    }
+
+    private static TableDiff oneSided(String name, TableDiff.Status status, long rowsFrom, long rowsTo) {
+        return new TableDiff(
+                name, status, "", "count", false, List.of(), List.of(), List.of(), List.of(), rowsFrom, rowsTo);
+    }
+
+    private static TableDiff table(Connection from, Connection to, TableInfo a, TableInfo b) throws SQLException {
+        List<String> notes = new ArrayList<>();
+        List<String> columns = a.commonColumns(b);
+        Set<String> differing = new LinkedHashSet<>(a.columns().keySet());
+        differing.addAll(b.columns().keySet());
+        differing.removeAll(columns);
+        if (!differing.isEmpty()) {
+            notes.add("the schemas differ (" + String.join(", ", differing) + "): compared on the " + columns.size()
+                    + " columns both sides have with the same type");
+        }
+        boolean keyed = a.keyed() && a.key().equals(b.key()) && columns.containsAll(a.key());
+        if (!keyed) {
+            notes.add(
+                    a.keyed() || b.keyed()
+                            ? "the sides do not share a key within the compared columns: rows are matched whole"
+                            : "no primary key or unique NOT NULL index: rows are matched whole, with multiplicity");
+        }
+        String keyedBy = keyed ? a.keySource() + " (" + String.join(", ", a.key()) + ")" : "whole row";
+        List<Map<String, String>> inserted = new ArrayList<>();
+        List<Map<String, String>> deleted = new ArrayList<>();
+        List<TableDiff.Update> updated = new ArrayList<>();
+        long[] rows = new long[2];
+        if (columns.isEmpty()) {
+            notes.add("no column in common: rows not compared");
+            return new TableDiff(
+                    a.name(),
+                    TableDiff.Status.BOTH,
+                    keyedBy,
+                    "none",
+                    !differing.isEmpty(),
+                    notes,
+                    inserted,
+                    deleted,
+                    updated,
+                    -1,
+                    -1);
+        }
+        String select = select(a.name(), columns, keyed ? a.key() : List.of());
+        if (keyed) {
+            Map<String, String> before = new HashMap<>();
+            rows[0] = scan(from, select, (k, r) -> before.put(k, r));
+            rows[1] = scan(to, select, (k, r) -> {
+                String old = before.remove(k);
+                if (old == null) {
+                    inserted.add(ordered(Json.row(r), columns));
+                } else if (!old.equals(r)) {
+                    updated.add(update(Json.row(k, a.key()), Json.row(old), Json.row(r), columns));
+                }
+            });
+            before.values().forEach(r -> deleted.add(ordered(Json.row(r), columns)));
+        } else {
+            Map<String, Integer> before = new HashMap<>();
+            rows[0] = scan(from, select, (k, r) -> before.merge(r, 1, Integer::sum));
+            rows[1] = scan(to, select, (k, r) -> {
+                Integer n = before.get(r);
+                if (n == null) {
+                    inserted.add(ordered(Json.row(r), columns));
+                } else if (n == 1) {
+                    before.remove(r);
+                } else {
+                    before.put(r, n - 1);
+                }
+            });
+            before.forEach((r, n) -> {
+                for (int i = 0; i < n; i++) {
+                    deleted.add(ordered(Json.row(r), columns));
+                }
+            });
+        }
+        return new TableDiff(
+                a.name(),
+                TableDiff.Status.BOTH,
+                keyedBy,
+                "full scan",
+                !differing.isEmpty(),
+                notes,
+                inserted,
+                deleted,
+                updated,
+                rows[0],
+                rows[1]);
+    }
+
+    private static String select(String table, List<String> columns, List<String> key) {
+        String cols = String.join(", ", columns);
+        String k = key.isEmpty() ? "NULL::text" : "jsonb_build_array(" + String.join(", ", key) + ")::text";
+        return "SELECT " + k + ", to_jsonb(r.*)::text FROM (SELECT " + cols + " FROM " + table + ") r";
+    }
+
+    private interface RowSink {
+        void accept(String key, String row);
+    }
+
+    private static long scan(Connection c, String sql, RowSink sink) throws SQLException {
+        long n = 0;
+        try (Statement st = c.createStatement()) {
+            st.setFetchSize(FETCH);
+            try (ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    sink.accept(rs.getString(1), rs.getString(2));
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static long count(Connection c, String table) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static TableDiff.Update update(
+            Map<String, String> key, Map<String, String> before, Map<String, String> after, List<String> columns) {
+        Map<String, List<String>> changed = new LinkedHashMap<>();
+        for (String col : columns) {
+            String name = unquoted(col);
+            String x = before.get(name);
+            String y = after.get(name);
+            if (!Objects.equals(x, y)) {
+                changed.put(col, List.of(x, y));
+            }
+        }
+        return new TableDiff.Update(key, changed);
+    }
+
+    /** A row's values in the table's column order (jsonb orders keys its own way), under the quoted names. */
+    private static Map<String, String> ordered(Map<String, String> row, List<String> columns) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String col : columns) {
+            out.put(col, row.get(unquoted(col)));
+        }
+        return out;
+    }
+
+    /** {@code "Odd Name"} is {@code Odd Name} in JSON; a plain name is itself. */
+    static String unquoted(String quoted) {
+        if (quoted.length() >= 2 && quoted.startsWith("\"") && quoted.endsWith("\"")) {
+            return quoted.substring(1, quoted.length() - 1).replace("\"\"", "\"");
+        }
+        return quoted;
+    }
+
+    private static void begin(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        }
+    }
+
+    private static void end(Connection c) throws SQLException {
+        c.rollback();
+        c.setAutoCommit(true);
+    }
+}
