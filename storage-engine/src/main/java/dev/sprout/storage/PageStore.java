@@ -2,12 +2,14 @@ package dev.sprout.storage;
 
 import dev.sprout.storage.catalog.Catalog;
 import dev.sprout.storage.error.InvalidArgumentException;
+import dev.sprout.storage.error.LsnOutOfRangeException;
 import dev.sprout.storage.error.NotDirectoryException;
 import dev.sprout.storage.error.StorageIoException;
 import dev.sprout.storage.error.StoreClosedException;
 import dev.sprout.storage.gc.GcReport;
 import dev.sprout.storage.gc.Lease;
 import dev.sprout.storage.internal.Engine;
+import dev.sprout.storage.internal.Keys;
 import dev.sprout.storage.internal.PageCommit;
 import dev.sprout.storage.internal.TimelineState;
 import dev.sprout.storage.namespace.AttrChange;
@@ -189,6 +191,57 @@ public final class PageStore implements AutoCloseable {
         return guarded(() -> engine.namespace
                 .resolve(readable(timeline, lsn), lsn, PathName.parse(path))
                 .fileId());
+    }
+
+    /**
+     * The blocks that have a version (an image, or a truncation marker) written on {@code timeline} itself at an LSN
+     * in ({@code afterLsn}, {@code upToLsn}], by file id. Read from the change log, so it costs the number of those
+     * versions, not the size of the files; what the timeline reads through from its ancestors is not there (ask
+     * them for their own ranges).
+     *
+     * @throws LsnOutOfRangeException when the range starts below what the change log holds: before the store
+     *     kept one, or below the timeline's GC horizon; or ends past the store's last commit
+     */
+    public java.util.SortedMap<Long, java.util.SortedSet<Integer>> changedBlocks(
+            TimelineId timeline, long afterLsn, long upToLsn) {
+        return guarded(() -> {
+            long horizon = timeline(timeline).gcHorizon();
+            if (upToLsn > engine.writer.lastLsn()) {
+                throw new LsnOutOfRangeException(
+                        "LSN " + upToLsn + " is beyond the store's last commit (LSN " + engine.writer.lastLsn() + ")");
+            }
+            if (afterLsn + 1 < engine.changeLogStart) {
+                throw new LsnOutOfRangeException("the change log starts at LSN " + engine.changeLogStart
+                        + " (when this store first ran a build that keeps one); changes since LSN " + afterLsn
+                        + " are not in it");
+            }
+            if (afterLsn + 1 < horizon) {
+                throw new LsnOutOfRangeException("changes since LSN " + afterLsn + " on timeline " + timeline
+                        + " are below its GC horizon (LSN " + horizon + "): history before it was collected");
+            }
+            java.util.SortedMap<Long, java.util.SortedSet<Integer>> out = new java.util.TreeMap<>();
+            if (upToLsn <= afterLsn) {
+                return out;
+            }
+            byte[] end = Keys.metaChangeFrom(timeline, upToLsn + 1);
+            try (var it = engine.rocks.db.newIterator(engine.rocks.meta, engine.rocks.scanRead)) {
+                for (it.seek(Keys.metaChangeFrom(timeline, afterLsn + 1)); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (java.util.Arrays.compareUnsigned(key, end) >= 0) {
+                        break;
+                    }
+                    long file = Keys.getLong(key, 25);
+                    int block = Keys.getInt(key, 33);
+                    out.computeIfAbsent(file, f -> new java.util.TreeSet<>()).add(block);
+                }
+                try {
+                    it.status();
+                } catch (RocksDBException e) {
+                    throw new StorageIoException("reading the change log failed: " + e.getMessage(), e);
+                }
+            }
+            return out;
+        });
     }
 
     /** The entries of a directory at {@code lsn}, sorted by name. */

@@ -2,8 +2,10 @@ package dev.sprout.storage.internal;
 
 import dev.sprout.storage.StoreOptions;
 import dev.sprout.storage.error.LsnOutOfRangeException;
+import dev.sprout.storage.error.StorageIoException;
 import dev.sprout.storage.gc.Lease;
 import java.time.Duration;
+import org.rocksdb.RocksDBException;
 
 /** Wires the engine's parts together over one open RocksDB. Owned by {@code PageStore}. */
 public final class Engine {
@@ -18,6 +20,8 @@ public final class Engine {
     public final TimelineOps timelines;
     public final GarbageCollector gc;
     private final BlockMaps blockMaps;
+    /** Every commit from this LSN on is in the change log (a store made before it existed starts it later). */
+    public final long changeLogStart;
 
     public Engine(StoreOptions options) {
         this.rocks = RocksHandles.open(options);
@@ -27,6 +31,7 @@ public final class Engine {
             this.registry = loaded.registry();
             Globals g = loaded.globals();
             this.writer = new Writer(rocks, options.clock(), g.lastLsn(), g.lastTimeMicros(), g.nextFileId());
+            this.changeLogStart = changeLogStart(rocks, g.lastLsn());
             this.blockMaps = new BlockMaps(rocks, writer);
             this.reader = new VersionedReader(rocks, blockMaps);
             this.timeIndex = new TimeIndex(rocks);
@@ -39,6 +44,22 @@ public final class Engine {
         } catch (RuntimeException e) {
             rocks.close();
             throw e;
+        }
+    }
+
+    /** Reads, or records for a store that has none, the LSN from which on the change log is complete. */
+    private static long changeLogStart(RocksHandles rocks, long lastLsn) {
+        try {
+            byte[] v = rocks.db.get(rocks.meta, Keys.metaChangeStart());
+            if (v != null) {
+                return Keys.getLong(v, 0);
+            }
+            byte[] start = new byte[8];
+            Keys.putLong(start, 0, lastLsn + 1);
+            rocks.db.put(rocks.meta, rocks.commitWrite, Keys.metaChangeStart(), start);
+            return lastLsn + 1;
+        } catch (RocksDBException e) {
+            throw new StorageIoException("cannot read the change log's start: " + e.getMessage(), e);
         }
     }
 

@@ -99,6 +99,14 @@ public final class GarbageCollector {
     private long[] collect(TimelineState t) {
         long horizon = t.gcHorizon();
         long[] total = new long[2];
+        // the change log below the horizon answers no question any more (no point there is readable)
+        writer.writeDurably(wb -> {
+            try {
+                wb.deleteRange(rocks.meta, Keys.metaChangeFrom(t.id, 0), Keys.metaChangeFrom(t.id, horizon));
+            } catch (org.rocksdb.RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         if (horizon <= t.branchLsn) {
             return total; // every own version is above the branch point, hence above the horizon
         }

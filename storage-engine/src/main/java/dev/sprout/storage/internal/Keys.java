@@ -23,6 +23,8 @@ import java.util.UUID;
  *           'W' time(8) lsn(8)                              -> (time index)
  *           'R' timeline(16)                                -> (deleted timeline awaiting compaction)
  *           'S' timeline(16) lsn(8)                         -> logical size (bytes of files) from that LSN on
+ *           'C' timeline(16) lsn(8) file(8) block(4)        -> (empty) a page version written: the change log
+ *           'c'                                             -> the LSN from which on the change log is complete
  * </pre>
  * Names never contain 0x00 (refused on input), so the separator keeps one name's versions contiguous and
  * before any longer name that shares its prefix.
@@ -46,6 +48,8 @@ public final class Keys {
     static final byte META_RECLAIM = 'R';
     static final byte META_LOGICAL_SIZE = 'S';
     static final byte META_WRITER = 'X';
+    static final byte META_CHANGE = 'C';
+    static final byte META_CHANGE_START = 'c';
 
     /**
      * End of every key range that starts with a timeline id: no key of a timeline reaches 300 bytes of 0xFF
@@ -152,6 +156,37 @@ public final class Keys {
         k[0] = META_WRITER;
         putTimeline(k, 1, tl);
         return k;
+    }
+
+    /** A change-log entry: a version of the block was written on the timeline at the LSN. */
+    public static byte[] metaChange(TimelineId tl, long lsn, long file, int block) {
+        byte[] k = new byte[1 + TIMELINE_BYTES + LSN_BYTES + 8 + 4];
+        k[0] = META_CHANGE;
+        putTimeline(k, 1, tl);
+        putLong(k, 17, lsn);
+        putLong(k, 25, file);
+        putInt(k, 33, block);
+        return k;
+    }
+
+    /** The first change-log key of the timeline at or after {@code lsn}. */
+    public static byte[] metaChangeFrom(TimelineId tl, long lsn) {
+        byte[] k = new byte[1 + TIMELINE_BYTES + LSN_BYTES];
+        k[0] = META_CHANGE;
+        putTimeline(k, 1, tl);
+        putLong(k, 17, lsn);
+        return k;
+    }
+
+    public static byte[] metaChangePrefix(TimelineId tl) {
+        byte[] k = new byte[1 + TIMELINE_BYTES];
+        k[0] = META_CHANGE;
+        putTimeline(k, 1, tl);
+        return k;
+    }
+
+    public static byte[] metaChangeStart() {
+        return new byte[] {META_CHANGE_START};
     }
 
     public static byte[] metaGlobal() {

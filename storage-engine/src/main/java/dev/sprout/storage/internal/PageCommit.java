@@ -27,6 +27,7 @@ import java.util.TreeMap;
  */
 public final class PageCommit {
     private static final byte[] CUT = new byte[0];
+    private static final byte[] NO_VALUE = new byte[0];
 
     private final RocksHandles rocks;
     private final Registry registry;
@@ -111,6 +112,7 @@ public final class PageCommit {
             zeroTail(t, file, size, written, false);
             for (var page : written.entrySet()) {
                 txn.put(rocks.pages, Keys.page(t.id, file, page.getKey(), txn.lsn), page.getValue());
+                txn.put(rocks.meta, Keys.metaChange(t.id, txn.lsn, file, page.getKey()), NO_VALUE);
                 versions++;
                 bytes += page.getValue().length;
             }

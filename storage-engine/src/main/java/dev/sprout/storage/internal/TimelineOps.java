@@ -223,6 +223,8 @@ public final class TimelineOps {
                 deleteRange(wb, rocks.meta, filePrefix, Keys.rangeEnd(filePrefix));
                 byte[] sizePrefix = Keys.metaLogicalSizePrefix(id);
                 deleteRange(wb, rocks.meta, sizePrefix, Keys.rangeEnd(sizePrefix));
+                byte[] changePrefix = Keys.metaChangePrefix(id);
+                deleteRange(wb, rocks.meta, changePrefix, Keys.rangeEnd(changePrefix));
                 try {
                     wb.delete(rocks.meta, Keys.metaTimeline(id));
                     wb.delete(rocks.meta, Keys.metaWriter(id));
