@@ -900,6 +900,111 @@ public final class ControlPlane implements AutoCloseable {
         out.add(b);
     }
 
+    /** A point of a branch's history resolved to its timeline and LSN. */
+    public record Point(String branch, TimelineId timeline, long lsn) {}
+
+    /** What one point wrote since the common ancestor point: blocks by file name in its database directory. */
+    public record SideChanges(Point point, Map<String, java.util.SortedSet<Integer>> files, long pageVersions) {}
+
+    /** See {@link #changes}. */
+    public record Changes(String ancestorBranch, long ancestorLsn, SideChanges from, SideChanges to) {}
+
+    /**
+     * The blocks of the relation files in directory {@code fromDir} (of {@code from}'s data directory, e.g.
+     * {@code base/5}) and {@code toDir} that each point wrote since the last point of history they share, from the
+     * store's change log: for each side, what its own timeline and every timeline between it and the shared one
+     * wrote, and on the shared timeline what it wrote after the other side left it. A head of a running branch is
+     * checkpointed first (as for a branch), so what its compute holds is in the store.
+     *
+     * @throws ControlException {@link Code#INVALID_ARGUMENT} when the points share no history;
+     *     {@link Code#LSN_OUT_OF_RANGE} when a range is below what the change log holds
+     */
+    public Changes changes(String from, BranchPoint fromAt, String to, BranchPoint toAt, String fromDir, String toDir) {
+        Point a = point(from, fromAt);
+        Point b = point(to, toAt);
+        List<Map.Entry<TimelineId, Long>> chainA = chain(a);
+        List<Map.Entry<TimelineId, Long>> chainB = chain(b);
+        Map<TimelineId, Long> inB = new java.util.LinkedHashMap<>();
+        chainB.forEach(e -> inB.put(e.getKey(), e.getValue()));
+        int common = -1;
+        for (int i = 0; i < chainA.size(); i++) {
+            if (inB.containsKey(chainA.get(i).getKey())) {
+                common = i;
+                break;
+            }
+        }
+        if (common < 0) {
+            throw new ControlException(
+                    Code.INVALID_ARGUMENT,
+                    from + " and " + to + " share no history (neither descends from the other's root): compare them"
+                            + " by scanning (--full)");
+        }
+        TimelineId shared = chainA.get(common).getKey();
+        long upA = chainA.get(common).getValue();
+        long upB = inB.get(shared);
+        long ancestorLsn = Math.min(upA, upB);
+        String ancestor = branches.all().stream()
+                .filter(x -> x.timeline().equals(shared))
+                .map(Branch::name)
+                .findFirst()
+                .orElse(shared.toString());
+        return new Changes(
+                ancestor,
+                ancestorLsn,
+                side(a, chainA, shared, ancestorLsn, fromDir),
+                side(b, chainB, shared, ancestorLsn, toDir));
+    }
+
+    private Point point(String name, BranchPoint at) {
+        Branch br = require(name);
+        long lsn = branchLsn(br, at);
+        return new Point(name, br.timeline(), lsn);
+    }
+
+    /** The point's timeline and its ancestors, each with the last LSN of it that the point sees. */
+    private List<Map.Entry<TimelineId, Long>> chain(Point p) {
+        List<Map.Entry<TimelineId, Long>> out = new ArrayList<>();
+        TimelineId t = p.timeline();
+        long upTo = p.lsn();
+        while (true) {
+            out.add(Map.entry(t, upTo));
+            TimelineInfo info = store.timeline(t);
+            if (info.parent().isEmpty()) {
+                return out;
+            }
+            upTo = info.branchLsn();
+            t = info.parent().get();
+        }
+    }
+
+    private SideChanges side(
+            Point p, List<Map.Entry<TimelineId, Long>> chain, TimelineId shared, long ancestorLsn, String dir) {
+        Map<Long, java.util.SortedSet<Integer>> byFile = new TreeMap<>();
+        long versions = 0;
+        for (Map.Entry<TimelineId, Long> e : chain) {
+            TimelineId t = e.getKey();
+            long after = t.equals(shared) ? ancestorLsn : store.timeline(t).branchLsn();
+            var changed = storage(() -> store.changedBlocks(t, after, e.getValue()));
+            for (var f : changed.entrySet()) {
+                byFile.computeIfAbsent(f.getKey(), k -> new java.util.TreeSet<>())
+                        .addAll(f.getValue());
+                versions += f.getValue().size();
+            }
+            if (t.equals(shared)) {
+                break;
+            }
+        }
+        Map<String, java.util.SortedSet<Integer>> files = new TreeMap<>();
+        String path = dev.sprout.compute.load.PhysicalImport.DATA_ROOT + "/" + dir;
+        for (var entry : storage(() -> store.readdir(p.timeline(), p.lsn(), path))) {
+            var blocks = byFile.get(entry.fileId());
+            if (blocks != null) {
+                files.put(entry.name(), blocks);
+            }
+        }
+        return new SideChanges(p, files, versions);
+    }
+
     private long branchLsn(Branch parent, BranchPoint at) {
         return switch (at) {
             case BranchPoint.Head _ ->

@@ -4,6 +4,7 @@ import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.control.ControlPlane;
+import dev.sprout.control.api.ChangesApi;
 import dev.sprout.control.api.ControlApi;
 import dev.sprout.control.api.ImportApi;
 import dev.sprout.pageserver.Pageserver;
@@ -256,6 +257,7 @@ public final class SproutNode implements AutoCloseable {
                         server::writerAttached);
                 server.mountApi(ControlApi.PREFIX, new ControlApi(control));
                 server.mountApi(ImportApi.PREFIX, new ImportApi(control));
+                server.mountApi(ChangesApi.PREFIX, new ChangesApi(control));
                 node = new SproutNode(dataDir, server, control, pw);
             } catch (RuntimeException e) {
                 server.close();
