@@ -12,7 +12,11 @@ import dev.sprout.diff.schema.Snapshot;
 import dev.sprout.diff.schema.SqlScript;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.ChangesRequest;
+import dev.sprout.protocol.v1.ChangesResponse;
 import dev.sprout.protocol.v1.CreateBranchRequest;
+import dev.sprout.protocol.v1.PointRef;
+import dev.sprout.protocol.v1.SideChanges;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -25,9 +29,12 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -86,7 +93,7 @@ final class DiffCommand implements Callable<Integer> {
             String dbB = databaseOf(b, database);
             SchemaDiff schema = SchemaDiff.compare(
                     a.read(dbA, new CatalogReader(Set.of())), b.read(dbB, new CatalogReader(Set.of())));
-            List<TableDiff> data = Data.compare(a, b, dbA, dbB, DataDiff.Filter.all());
+            List<TableDiff> data = Data.compare(a, b, dbA, dbB, DataDiff.Filter.all(), false);
             System.out.print("### Sprout diff `" + a.label + "` → `" + b.label + "`\n\n"
                     + Report.markdown(schema, a.label, b.label) + "\n"
                     + DataReport.markdown(data, a.label, b.label, 10));
@@ -143,6 +150,11 @@ final class DiffCommand implements Callable<Integer> {
         String format;
 
         @Option(
+                names = "--full",
+                description = "Scan every table whole on both sides instead of reading only the changed blocks.")
+        boolean full;
+
+        @Option(
                 names = "--limit",
                 paramLabel = "N",
                 defaultValue = "20",
@@ -173,7 +185,8 @@ final class DiffCommand implements Callable<Integer> {
                         b,
                         databaseOf(a, database),
                         databaseOf(b, database),
-                        new DataDiff.Filter(Set.copyOf(schemas), Set.copyOf(tables)));
+                        new DataDiff.Filter(Set.copyOf(schemas), Set.copyOf(tables)),
+                        full);
                 System.out.print(
                         switch (format) {
                             case "markdown" -> DataReport.markdown(diffs, a.label, b.label, limit);
@@ -191,16 +204,66 @@ final class DiffCommand implements Callable<Integer> {
             }
         }
 
-        static List<TableDiff> compare(Side a, Side b, String dbA, String dbB, DataDiff.Filter filter) {
+        static List<TableDiff> compare(Side a, Side b, String dbA, String dbB, DataDiff.Filter filter, boolean full) {
             try (Connection ca = a.connect(dbA);
                     Connection cb = b.connect(dbB)) {
-                return DataDiff.compare(ca, cb, filter);
+                long oidA = databaseOid(ca);
+                long oidB = databaseOid(cb);
+                return DataDiff.compare(ca, cb, filter, () -> changes(a, b, oidA, oidB, full));
             } catch (DataDiff.UnknownTableException e) {
                 throw new Failure(EXIT_USAGE, e.getMessage(), e);
             } catch (SQLException e) {
                 throw new Failure(EXIT_UNREACHABLE, "reading the rows failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The database's OID: its directory in the data directory is base/OID. */
+    static long databaseOid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT oid FROM pg_database WHERE datname = current_database()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * The blocks each side wrote since their shared history, from Sprout (both sides Sprout points); a full scan
+     * when a side is a URL, with --full, or when Sprout cannot tell (no shared history, a point before its change
+     * log), and the reason goes in the output.
+     */
+    static DataDiff.Changes changes(Side a, Side b, long oidA, long oidB, boolean full) {
+        if (full) {
+            return new DataDiff.Changes.Unknown("full scan (--full)");
+        }
+        if (a.point.isEmpty() || b.point.isEmpty()) {
+            return new DataDiff.Changes.Unknown("full scan (a side is a connection string)");
+        }
+        ChangesRequest request = ChangesRequest.newBuilder()
+                .setFrom(a.point.get())
+                .setTo(b.point.get())
+                .setFromDir("base/" + oidA)
+                .setToDir("base/" + oidB)
+                .build();
+        try {
+            ChangesResponse r = a.client
+                    .parse(
+                            "POST /v1/changes",
+                            a.client
+                                    .send("POST", "/v1/changes", ApiClient.json(request))
+                                    .body(),
+                            ChangesResponse.newBuilder())
+                    .build();
+            return new DataDiff.Changes.Known(new DataDiff.ChangedBlocks(files(r.getFrom()), files(r.getTo())));
+        } catch (ManagementClient.Refused e) {
+            return new DataDiff.Changes.Unknown("full scan (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Map<String, SortedSet<Integer>> files(SideChanges side) {
+        Map<String, SortedSet<Integer>> out = new TreeMap<>();
+        side.getFilesMap().forEach((name, list) -> out.put(name, new TreeSet<>(list.getBlocksList())));
+        return out;
     }
 
     /** Where the sides are: Sprout's API and proxy, its data directory, how long to wait for a side. */
@@ -430,6 +493,9 @@ final class DiffCommand implements Callable<Integer> {
         final Optional<SourceUrl> url;
         private final Optional<String> branch;
         private final Optional<String> temporary;
+        /** The point of history this side is (a branch's head, or a branch at an LSN or time); none for a URL. */
+        final Optional<PointRef> point;
+
         private final Where options;
         private final ManagementClient client;
         private boolean closed;
@@ -440,11 +506,13 @@ final class DiffCommand implements Callable<Integer> {
                 Optional<String> branch,
                 Optional<String> temporary,
                 Where options,
-                ManagementClient client) {
+                ManagementClient client,
+                Optional<PointRef> point) {
             this.label = label;
             this.url = url;
             this.branch = branch;
             this.temporary = temporary;
+            this.point = point;
             this.options = options;
             this.client = client;
         }
@@ -461,14 +529,28 @@ final class DiffCommand implements Callable<Integer> {
                     u = u.withPassword(
                             Optional.ofNullable(System.getenv("PGPASSWORD")).filter(p -> !p.isEmpty()));
                 }
-                return new Side(u.redacted(), Optional.of(u), Optional.empty(), Optional.empty(), options, null);
+                return new Side(
+                        u.redacted(),
+                        Optional.of(u),
+                        Optional.empty(),
+                        Optional.empty(),
+                        options,
+                        null,
+                        Optional.empty());
             }
             ManagementClient client = new ManagementClient(options.httpPort, options.dir.dataDir);
             int at = arg.indexOf('@');
             String name = at < 0 ? arg : arg.substring(0, at);
             call(() -> client.get(BranchCommand.path(name)), "branch " + name);
             if (at < 0) {
-                return new Side(arg, Optional.empty(), Optional.of(name), Optional.empty(), options, client);
+                return new Side(
+                        arg,
+                        Optional.empty(),
+                        Optional.of(name),
+                        Optional.empty(),
+                        options,
+                        client,
+                        Optional.of(PointRef.newBuilder().setBranch(name).build()));
             }
             String point = arg.substring(at + 1);
             CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder()
@@ -480,7 +562,18 @@ final class DiffCommand implements Callable<Integer> {
                 r.setAtTime(point);
             }
             call(() -> client.send("POST", "/v1/branches", ApiClient.json(r.build())), arg);
-            return new Side(arg, Optional.empty(), Optional.of(r.getName()), Optional.of(r.getName()), options, client);
+            return new Side(
+                    arg,
+                    Optional.empty(),
+                    Optional.of(r.getName()),
+                    Optional.of(r.getName()),
+                    options,
+                    client,
+                    Optional.of(PointRef.newBuilder()
+                            .setBranch(name)
+                            .setAtLsn(r.getAtLsn())
+                            .setAtTime(r.getAtTime())
+                            .build()));
         }
 
         private static <T> T call(java.util.function.Supplier<T> request, String what) {

@@ -121,6 +121,14 @@ class SchemaDiffCommandTest {
             assertTrue(data.out().contains("public.items: +1 -1 ~1"), data.toString());
             assertTrue(data.out().contains("~ id=3: name: \"item 3\" → \"renamed\""), data.toString());
             assertTrue(data.out().contains("note: the schemas differ"), data.toString());
+            assertTrue(
+                    data.out().contains("public.items: +1 -1 ~1 (by primary key (id), changed blocks ("),
+                    data.toString());
+            Cli.Result scanned = sprout(up, "diff", "data", "main", "feature", "--table", "items", "--full");
+            assertEquals(1, scanned.exit(), scanned.toString());
+            assertTrue(
+                    scanned.out().contains("public.items: +1 -1 ~1 (by primary key (id), full scan (--full))"),
+                    scanned.toString());
             Cli.Result dataJson = sprout(up, "diff", "data", "main", "feature", "--table", "items", "--format", "json");
             assertEquals(1, dataJson.exit(), dataJson.toString());
             JsonObject items = JsonParser.parseString(dataJson.out())

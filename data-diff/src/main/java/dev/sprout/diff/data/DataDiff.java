@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -63,6 +64,46 @@ public final class DataDiff {
         }
     }
 
+    /**
+     * The blocks of the database's relation files each side wrote since their shared history (from Sprout's change
+     * log): file name in the database directory ({@code 16384}, {@code 16384.1}) to block numbers within that file.
+     */
+    public record ChangedBlocks(Map<String, SortedSet<Integer>> from, Map<String, SortedSet<Integer>> to) {
+        public ChangedBlocks {
+            from = Map.copyOf(from);
+            to = Map.copyOf(to);
+        }
+
+        /** The blocks of relation file {@code node} (all its 1 GiB segments) that either side wrote. */
+        SortedSet<Integer> of(long node) {
+            SortedSet<Integer> out = new TreeSet<>();
+            for (Map<String, SortedSet<Integer>> side : List.of(from, to)) {
+                side.forEach((name, blocks) -> {
+                    String base = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+                    if (base.equals(Long.toString(node))) {
+                        int segment = name.contains(".") ? Integer.parseInt(name.substring(name.indexOf('.') + 1)) : 0;
+                        blocks.forEach(b -> out.add(segment * SEGMENT_BLOCKS + b));
+                    }
+                });
+            }
+            return out;
+        }
+    }
+
+    /** How the changed blocks came, or why there are none (the comparison then scans every table). */
+    public sealed interface Changes {
+        /** From Sprout's change log: only rows on the changed blocks are read (and their keys looked up). */
+        record Known(ChangedBlocks blocks) implements Changes {}
+
+        /** Not known: {@code why} goes in each table's notes. */
+        record Unknown(String why) implements Changes {}
+    }
+
+    /** Blocks per 1 GiB segment file of a relation (PostgreSQL's RELSEG_SIZE with 8 KiB blocks). */
+    static final int SEGMENT_BLOCKS = 131_072;
+    /** Above this many runs of changed blocks in one table, one full scan is cheaper than the TID range scans. */
+    static final int MAX_RANGES = 2_000;
+
     private static final int FETCH = 2000;
 
     private DataDiff() {}
@@ -73,6 +114,21 @@ public final class DataDiff {
      * @throws UnknownTableException when {@code filter} names a table neither side has
      */
     public static List<TableDiff> compare(Connection from, Connection to, Filter filter) throws SQLException {
+        return compare(from, to, filter, () -> new Changes.Unknown("compared by a full scan"));
+    }
+
+    /**
+     * Compares every table the filter wants, reading on each side only the rows on the blocks that {@code changes}
+     * names (asked for after both sides' snapshots are taken, so that everything they see is in it) where it can:
+     * a table whose relation file is the same on both sides. A table rewritten on one side (a new file:
+     * {@code VACUUM FULL}, {@code CLUSTER}, {@code TRUNCATE}, a rewriting {@code ALTER TABLE}) is scanned whole, and
+     * its notes say so.
+     *
+     * @throws UnknownTableException when {@code filter} names a table neither side has
+     */
+    public static List<TableDiff> compare(
+            Connection from, Connection to, Filter filter, java.util.function.Supplier<Changes> changes)
+            throws SQLException {
         Filter f = new Filter(
                 filter.schemas(),
                 filter.tables().stream().map(Filter::qualified).collect(java.util.stream.Collectors.toSet()));
@@ -81,6 +137,7 @@ public final class DataDiff {
         try {
             Map<String, TableInfo> a = TableInfo.read(from);
             Map<String, TableInfo> b = TableInfo.read(to);
+            Changes known = changes.get();
             for (String t : f.tables()) {
                 if (!a.containsKey(t) && !b.containsKey(t)) {
                     throw new UnknownTableException("neither side has a table " + t
@@ -101,7 +158,7 @@ public final class DataDiff {
                 } else if (tb == null) {
                     out.add(oneSided(name, TableDiff.Status.ONLY_FROM, count(from, name), -1));
                 } else {
-                    out.add(table(from, to, ta, tb));
+                    out.add(table(from, to, ta, tb, known));
                 }
             }
             return out;
@@ -116,7 +173,8 @@ public final class DataDiff {
                 name, status, "", "count", false, List.of(), List.of(), List.of(), List.of(), rowsFrom, rowsTo);
     }
 
-    private static TableDiff table(Connection from, Connection to, TableInfo a, TableInfo b) throws SQLException {
+    private static TableDiff table(Connection from, Connection to, TableInfo a, TableInfo b, Changes changes)
+            throws SQLException {
         List<String> notes = new ArrayList<>();
         List<String> columns = a.commonColumns(b);
         Set<String> differing = new LinkedHashSet<>(a.columns().keySet());
@@ -154,6 +212,18 @@ public final class DataDiff {
                     -1);
         }
         String select = select(a.name(), columns, keyed ? a.key() : List.of());
+        String method = "full scan";
+        if (changes instanceof Changes.Known(ChangedBlocks blocks) && a.fileNode() == b.fileNode()) {
+            List<int[]> ranges = ranges(blocks.of(a.fileNode()));
+            if (ranges.size() <= MAX_RANGES) {
+                return changedRows(from, to, a, columns, keyed, keyedBy, notes, !differing.isEmpty(), ranges);
+            }
+            notes.add(ranges.size() + " runs of changed blocks: scanned whole");
+        } else if (changes instanceof Changes.Known) {
+            notes.add("rewritten on one side (a new relation file): compared by a full scan");
+        } else if (changes instanceof Changes.Unknown(String why)) {
+            method = why;
+        }
         if (keyed) {
             Map<String, String> before = new HashMap<>();
             rows[0] = scan(from, select, (k, r) -> before.put(k, r));
@@ -189,7 +259,7 @@ public final class DataDiff {
                 a.name(),
                 TableDiff.Status.BOTH,
                 keyedBy,
-                "full scan",
+                method,
                 !differing.isEmpty(),
                 notes,
                 inserted,
@@ -197,6 +267,140 @@ public final class DataDiff {
                 updated,
                 rows[0],
                 rows[1]);
+    }
+
+    /** Contiguous runs of blocks, each [first, last + 1). */
+    static List<int[]> ranges(SortedSet<Integer> blocks) {
+        List<int[]> out = new ArrayList<>();
+        for (int b : blocks) {
+            if (!out.isEmpty() && out.getLast()[1] == b) {
+                out.getLast()[1] = b + 1;
+            } else {
+                out.add(new int[] {b, b + 1});
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The fast path: the rows on the changed blocks of each side (TID range scans), then, for a keyed table, every
+     * candidate key looked up on both sides (rows that moved off those blocks are found by key); for a table without
+     * a key, the rows on those blocks compared as multisets (blocks nobody wrote hold the same rows on both sides).
+     */
+    private static TableDiff changedRows(
+            Connection from,
+            Connection to,
+            TableInfo a,
+            List<String> columns,
+            boolean keyed,
+            String keyedBy,
+            List<String> notes,
+            boolean schemaDiffers,
+            List<int[]> ranges)
+            throws SQLException {
+        List<Map<String, String>> inserted = new ArrayList<>();
+        List<Map<String, String>> deleted = new ArrayList<>();
+        List<TableDiff.Update> updated = new ArrayList<>();
+        long blocks = ranges.stream().mapToLong(r -> r[1] - r[0]).sum();
+        String method = "changed blocks (" + blocks + ")";
+        if (ranges.isEmpty()) {
+            return new TableDiff(
+                    a.name(),
+                    TableDiff.Status.BOTH,
+                    keyedBy,
+                    method,
+                    schemaDiffers,
+                    notes,
+                    inserted,
+                    deleted,
+                    updated,
+                    0,
+                    0);
+        }
+        String onBlocks = onBlocks(a.name(), columns, keyed ? a.key() : List.of(), ranges);
+        long[] rows = new long[2];
+        if (keyed) {
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+            scan(from, onBlocks, (k, r) -> keys.add(k));
+            scan(to, onBlocks, (k, r) -> keys.add(k));
+            String byKey = byKey(a, columns, keys);
+            Map<String, String> before = new HashMap<>();
+            rows[0] = scan(from, byKey, before::put);
+            rows[1] = scan(to, byKey, (k, r) -> {
+                String old = before.remove(k);
+                if (old == null) {
+                    inserted.add(ordered(Json.row(r), columns));
+                } else if (!old.equals(r)) {
+                    updated.add(update(Json.row(k, a.key()), Json.row(old), Json.row(r), columns));
+                }
+            });
+            before.values().forEach(r -> deleted.add(ordered(Json.row(r), columns)));
+        } else {
+            Map<String, Integer> before = new HashMap<>();
+            rows[0] = scan(from, onBlocks, (k, r) -> before.merge(r, 1, Integer::sum));
+            rows[1] = scan(to, onBlocks, (k, r) -> {
+                Integer n = before.get(r);
+                if (n == null) {
+                    inserted.add(ordered(Json.row(r), columns));
+                } else if (n == 1) {
+                    before.remove(r);
+                } else {
+                    before.put(r, n - 1);
+                }
+            });
+            before.forEach((r, n) -> {
+                for (int i = 0; i < n; i++) {
+                    deleted.add(ordered(Json.row(r), columns));
+                }
+            });
+        }
+        return new TableDiff(
+                a.name(),
+                TableDiff.Status.BOTH,
+                keyedBy,
+                method,
+                schemaDiffers,
+                notes,
+                inserted,
+                deleted,
+                updated,
+                rows[0],
+                rows[1]);
+    }
+
+    /** The rows on the given runs of blocks: one TID range scan per run. */
+    private static String onBlocks(String table, List<String> columns, List<String> key, List<int[]> ranges) {
+        String cols = String.join(", ", columns);
+        String k = key.isEmpty() ? "NULL::text" : "jsonb_build_array(" + String.join(", ", key) + ")::text";
+        List<String> parts = new ArrayList<>();
+        for (int[] r : ranges) {
+            parts.add("SELECT " + cols + " FROM " + table + " WHERE ctid >= '(" + r[0] + ",0)'::tid AND ctid < '("
+                    + r[1] + ",0)'::tid");
+        }
+        return "SELECT " + k + ", to_jsonb(r.*)::text FROM (" + String.join(" UNION ALL ", parts) + ") r";
+    }
+
+    /** The rows whose key is one of {@code keys} (each a JSON array of the key's values), found by index. */
+    private static String byKey(TableInfo t, List<String> columns, java.util.Set<String> keys) {
+        com.google.gson.JsonArray objects = new com.google.gson.JsonArray();
+        for (String k : keys) {
+            com.google.gson.JsonArray values =
+                    com.google.gson.JsonParser.parseString(k).getAsJsonArray();
+            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+            for (int i = 0; i < t.key().size(); i++) {
+                o.add(unquoted(t.key().get(i)), values.get(i));
+            }
+            objects.add(o);
+        }
+        List<String> defs = new ArrayList<>();
+        for (String col : t.key()) {
+            defs.add(col + " " + t.columns().get(col));
+        }
+        String keyList = String.join(", ", t.key());
+        String literal = "'" + objects.toString().replace("'", "''") + "'::jsonb";
+        return "SELECT jsonb_build_array(" + keyList + ")::text, to_jsonb(r.*)::text FROM (SELECT "
+                + String.join(", ", columns) + " FROM " + t.name() + " WHERE (" + keyList + ") IN (SELECT " + keyList
+                + " FROM jsonb_to_recordset(" + literal + ") AS x(" + String.join(", ", defs) + "))) r";
     }
 
     private static String select(String table, List<String> columns, List<String> key) {
