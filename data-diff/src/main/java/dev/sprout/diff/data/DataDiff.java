@@ -283,9 +283,9 @@ public final class DataDiff {
     }
 
     /**
-     * The fast path: the rows on the changed blocks of each side (TID range scans), then, for a keyed table, every
-     * candidate key looked up on both sides (rows that moved off those blocks are found by key); for a table without
-     * a key, the rows on those blocks compared as multisets (blocks nobody wrote hold the same rows on both sides).
+     * The fast path: the rows on the changed blocks of each side (TID range scans), matched by key; a key found on
+     * one side's blocks only is looked up by index on the other. For a table without a key, the rows on those blocks
+     * are compared as multisets. Blocks that neither side wrote hold the same rows on both sides.
      */
     private static TableDiff changedRows(
             Connection from,
@@ -320,20 +320,30 @@ public final class DataDiff {
         String onBlocks = onBlocks(a.name(), columns, keyed ? a.key() : List.of(), ranges);
         long[] rows = new long[2];
         if (keyed) {
-            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
-            scan(from, onBlocks, (k, r) -> keys.add(k));
-            scan(to, onBlocks, (k, r) -> keys.add(k));
-            String byKey = byKey(a, columns, keys);
+            // a key on the changed blocks of one side only is looked up on the other (a row there on a block
+            // nobody wrote); every other key is on both sides' changed blocks already
             Map<String, String> before = new HashMap<>();
-            rows[0] = scan(from, byKey, before::put);
-            rows[1] = scan(to, byKey, (k, r) -> {
-                String old = before.remove(k);
+            Map<String, String> after = new HashMap<>();
+            rows[0] = scan(from, onBlocks, before::put);
+            rows[1] = scan(to, onBlocks, after::put);
+            java.util.Set<String> onlyBefore = new java.util.LinkedHashSet<>(before.keySet());
+            onlyBefore.removeAll(after.keySet());
+            java.util.Set<String> onlyAfter = new java.util.LinkedHashSet<>(after.keySet());
+            onlyAfter.removeAll(before.keySet());
+            if (!onlyAfter.isEmpty()) {
+                rows[0] += scan(from, byKey(a, columns, onlyAfter), before::put);
+            }
+            if (!onlyBefore.isEmpty()) {
+                rows[1] += scan(to, byKey(a, columns, onlyBefore), after::put);
+            }
+            for (Map.Entry<String, String> e : after.entrySet()) {
+                String old = before.remove(e.getKey());
                 if (old == null) {
-                    inserted.add(ordered(Json.row(r), columns));
-                } else if (!old.equals(r)) {
-                    updated.add(update(Json.row(k, a.key()), Json.row(old), Json.row(r), columns));
+                    inserted.add(ordered(Json.row(e.getValue()), columns));
+                } else if (!old.equals(e.getValue())) {
+                    updated.add(update(Json.row(e.getKey(), a.key()), Json.row(old), Json.row(e.getValue()), columns));
                 }
-            });
+            }
             before.values().forEach(r -> deleted.add(ordered(Json.row(r), columns)));
         } else {
             Map<String, Integer> before = new HashMap<>();
