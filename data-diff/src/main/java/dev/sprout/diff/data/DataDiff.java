@@ -317,24 +317,38 @@ public final class DataDiff {
                     0,
                     0);
         }
-        String onBlocks = onBlocks(a.name(), columns, keyed ? a.key() : List.of(), ranges);
         long[] rows = new long[2];
         if (keyed) {
-            // a key on the changed blocks of one side only is looked up on the other (a row there on a block
-            // nobody wrote); every other key is on both sides' changed blocks already
-            Map<String, String> before = new HashMap<>();
-            Map<String, String> after = new HashMap<>();
-            rows[0] = scan(from, onBlocks, before::put);
-            rows[1] = scan(to, onBlocks, after::put);
-            java.util.Set<String> onlyBefore = new java.util.LinkedHashSet<>(before.keySet());
-            onlyBefore.removeAll(after.keySet());
-            java.util.Set<String> onlyAfter = new java.util.LinkedHashSet<>(after.keySet());
-            onlyAfter.removeAll(before.keySet());
+            // first each row's key and a hash of its values: a key on the changed blocks of one side only is looked
+            // up on the other (a row there on a block nobody wrote); every other key is on both sides' changed
+            // blocks already. Then the whole rows of the keys whose hashes differ.
+            String hashes = onBlocks(a.name(), columns, a.key(), ranges, true);
+            Map<String, String> hashBefore = new HashMap<>();
+            Map<String, String> hashAfter = new HashMap<>();
+            rows[0] = scan(from, hashes, hashBefore::put);
+            rows[1] = scan(to, hashes, hashAfter::put);
+            java.util.Set<String> onlyBefore = new java.util.LinkedHashSet<>(hashBefore.keySet());
+            onlyBefore.removeAll(hashAfter.keySet());
+            java.util.Set<String> onlyAfter = new java.util.LinkedHashSet<>(hashAfter.keySet());
+            onlyAfter.removeAll(hashBefore.keySet());
             if (!onlyAfter.isEmpty()) {
-                rows[0] += scan(from, byKey(a, columns, onlyAfter), before::put);
+                rows[0] += scan(from, byKey(a, columns, onlyAfter, true), hashBefore::put);
             }
             if (!onlyBefore.isEmpty()) {
-                rows[1] += scan(to, byKey(a, columns, onlyBefore), after::put);
+                rows[1] += scan(to, byKey(a, columns, onlyBefore, true), hashAfter::put);
+            }
+            java.util.Set<String> differing = new java.util.LinkedHashSet<>();
+            hashBefore.forEach((k, h) -> {
+                if (!h.equals(hashAfter.get(k))) {
+                    differing.add(k);
+                }
+            });
+            hashAfter.keySet().stream().filter(k -> !hashBefore.containsKey(k)).forEach(differing::add);
+            Map<String, String> before = new HashMap<>();
+            Map<String, String> after = new HashMap<>();
+            if (!differing.isEmpty()) {
+                scan(from, byKey(a, columns, differing, false), before::put);
+                scan(to, byKey(a, columns, differing, false), after::put);
             }
             for (Map.Entry<String, String> e : after.entrySet()) {
                 String old = before.remove(e.getKey());
@@ -346,6 +360,7 @@ public final class DataDiff {
             }
             before.values().forEach(r -> deleted.add(ordered(Json.row(r), columns)));
         } else {
+            String onBlocks = onBlocks(a.name(), columns, List.of(), ranges, false);
             Map<String, Integer> before = new HashMap<>();
             rows[0] = scan(from, onBlocks, (k, r) -> before.merge(r, 1, Integer::sum));
             rows[1] = scan(to, onBlocks, (k, r) -> {
@@ -378,8 +393,12 @@ public final class DataDiff {
                 rows[1]);
     }
 
-    /** The rows on the given runs of blocks: one TID range scan per run. */
-    private static String onBlocks(String table, List<String> columns, List<String> key, List<int[]> ranges) {
+    /**
+     * The rows on the given runs of blocks: one TID range scan per run; with {@code hashed}, each row's values as an
+     * MD5 of their JSON instead of the JSON.
+     */
+    private static String onBlocks(
+            String table, List<String> columns, List<String> key, List<int[]> ranges, boolean hashed) {
         String cols = String.join(", ", columns);
         String k = key.isEmpty() ? "NULL::text" : "jsonb_build_array(" + String.join(", ", key) + ")::text";
         List<String> parts = new ArrayList<>();
@@ -387,11 +406,11 @@ public final class DataDiff {
             parts.add("SELECT " + cols + " FROM " + table + " WHERE ctid >= '(" + r[0] + ",0)'::tid AND ctid < '("
                     + r[1] + ",0)'::tid");
         }
-        return "SELECT " + k + ", to_jsonb(r.*)::text FROM (" + String.join(" UNION ALL ", parts) + ") r";
+        return "SELECT " + k + ", " + rowExpression(hashed) + " FROM (" + String.join(" UNION ALL ", parts) + ") r";
     }
 
     /** The rows whose key is one of {@code keys} (each a JSON array of the key's values), found by index. */
-    private static String byKey(TableInfo t, List<String> columns, java.util.Set<String> keys) {
+    private static String byKey(TableInfo t, List<String> columns, java.util.Set<String> keys, boolean hashed) {
         com.google.gson.JsonArray objects = new com.google.gson.JsonArray();
         for (String k : keys) {
             com.google.gson.JsonArray values =
@@ -408,9 +427,13 @@ public final class DataDiff {
         }
         String keyList = String.join(", ", t.key());
         String literal = "'" + objects.toString().replace("'", "''") + "'::jsonb";
-        return "SELECT jsonb_build_array(" + keyList + ")::text, to_jsonb(r.*)::text FROM (SELECT "
+        return "SELECT jsonb_build_array(" + keyList + ")::text, " + rowExpression(hashed) + " FROM (SELECT "
                 + String.join(", ", columns) + " FROM " + t.name() + " WHERE (" + keyList + ") IN (SELECT " + keyList
                 + " FROM jsonb_to_recordset(" + literal + ") AS x(" + String.join(", ", defs) + "))) r";
+    }
+
+    private static String rowExpression(boolean hashed) {
+        return hashed ? "md5(to_jsonb(r.*)::text)" : "to_jsonb(r.*)::text";
     }
 
     private static String select(String table, List<String> columns, List<String> key) {
