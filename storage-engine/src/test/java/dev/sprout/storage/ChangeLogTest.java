@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The change log answers "which blocks got a version on this timeline between two LSNs" from its own index: equal
  * to what the commits wrote (checked against a model of random commits on a parent and a branch, the seed printed),
- * truncation markers included, each timeline's own only, empty for an empty range; refused below the GC horizon
- * and past the last commit; gone with a deleted timeline.
+ * truncation markers included, each timeline's own only, empty for an empty range; refused past the last commit;
+ * gone with a deleted timeline.
  */
 class ChangeLogTest {
     @TempDir

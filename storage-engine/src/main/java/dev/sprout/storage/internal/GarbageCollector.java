@@ -33,6 +33,10 @@ public final class GarbageCollector {
     private final TimeIndex timeIndex;
     private final Leases leases;
     private final InstantSource clock;
+    /** The horizon up to which each timeline's change log was last pruned (in memory: a restart prunes once more). */
+    private final java.util.Map<dev.sprout.storage.timeline.TimelineId, Long> changeLogPruned =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private volatile Duration pitrWindow;
 
     public GarbageCollector(
@@ -99,14 +103,19 @@ public final class GarbageCollector {
     private long[] collect(TimelineState t) {
         long horizon = t.gcHorizon();
         long[] total = new long[2];
-        // the change log below the horizon answers no question any more (no point there is readable)
-        writer.writeDurably(wb -> {
-            try {
-                wb.deleteRange(rocks.meta, Keys.metaChangeFrom(t.id, 0), Keys.metaChangeFrom(t.id, horizon));
-            } catch (org.rocksdb.RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        // the change log below the horizon answers no question any more (no point there is readable); one range
+        // deletion each time the horizon moves, not one per pass
+        Long pruned = changeLogPruned.get(t.id);
+        if (pruned == null || pruned < horizon) {
+            writer.writeDurably(wb -> {
+                try {
+                    wb.deleteRange(rocks.meta, Keys.metaChangeFrom(t.id, 0), Keys.metaChangeFrom(t.id, horizon));
+                } catch (org.rocksdb.RocksDBException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            changeLogPruned.put(t.id, horizon);
+        }
         if (horizon <= t.branchLsn) {
             return total; // every own version is above the branch point, hence above the horizon
         }
