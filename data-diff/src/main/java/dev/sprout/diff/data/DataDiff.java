@@ -351,20 +351,6 @@ public final class DataDiff {
         List<TableDiff.Update> updated = new ArrayList<>();
         long blocks = ranges.stream().mapToLong(r -> r[1] - r[0]).sum();
         String method = "changed blocks (" + blocks + ")";
-        if (ranges.isEmpty()) {
-            return new TableDiff(
-                    a.name(),
-                    TableDiff.Status.BOTH,
-                    keyedBy,
-                    method,
-                    schemaDiffers,
-                    notes,
-                    inserted,
-                    deleted,
-                    updated,
-                    0,
-                    0);
-        }
         long[] rows = new long[2];
         if (keyed) {
             // first each row's key and a hash of its values: a key on the changed blocks of one side only is looked
