@@ -586,6 +586,11 @@ final class DiffCommand implements Callable<Integer> {
             }
         }
 
+        /** The host of Sprout's proxy (a branch side). */
+        String host() {
+            return client.host();
+        }
+
         Connection connect(String db) {
             Properties p = new Properties();
             p.setProperty("connectTimeout", Integer.toString(Math.max(1, options.connectTimeout)));

@@ -26,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
             AuditCommand.class,
             ImportCommand.class,
             FollowCommand.class,
-            DiffCommand.class
+            DiffCommand.class,
+            MigrateCommand.class
         })
 public final class Sprout implements Runnable {
     static final String PAGESERVER = "pageserver";

@@ -31,17 +31,41 @@ import java.util.TreeSet;
  */
 public final class DataDiff {
     /** Which tables: every one when both sets are empty; a table named without a schema is in {@code public}. */
-    public record Filter(Set<String> schemas, Set<String> tables) {
+    public record Filter(Set<String> schemas, Set<String> tables, Set<String> excluded, boolean scanRewritten) {
         public Filter {
             schemas = Set.copyOf(schemas);
             tables = Set.copyOf(tables);
+            excluded = Set.copyOf(excluded);
+        }
+
+        /** Only these schemas' and tables' (none: every table), rewritten tables scanned whole. */
+        public Filter(Set<String> schemas, Set<String> tables) {
+            this(schemas, tables, Set.of(), true);
         }
 
         public static Filter all() {
             return new Filter(Set.of(), Set.of());
         }
 
+        /** The same without {@code names} ({@code schema.table}). */
+        public Filter excluding(Set<String> names) {
+            Set<String> all = new java.util.HashSet<>(excluded);
+            all.addAll(names);
+            return new Filter(schemas, tables, all, scanRewritten);
+        }
+
+        /**
+         * The same, but a table rewritten on one side (a new relation file) is not compared (its notes say so)
+         * instead of scanned whole: for callers that know its changes otherwise and cannot wait for a full scan.
+         */
+        public Filter withoutFullScans() {
+            return new Filter(schemas, tables, excluded, false);
+        }
+
         boolean wants(String table) {
+            if (excluded.contains(table)) {
+                return false;
+            }
             if (schemas.isEmpty() && tables.isEmpty()) {
                 return true;
             }
@@ -133,7 +157,9 @@ public final class DataDiff {
             throws SQLException {
         Filter f = new Filter(
                 filter.schemas(),
-                filter.tables().stream().map(Filter::qualified).collect(java.util.stream.Collectors.toSet()));
+                filter.tables().stream().map(Filter::qualified).collect(java.util.stream.Collectors.toSet()),
+                filter.excluded(),
+                filter.scanRewritten());
         begin(from);
         begin(to);
         try {
@@ -160,7 +186,7 @@ public final class DataDiff {
                 } else if (tb == null) {
                     out.add(oneSided(name, TableDiff.Status.ONLY_FROM, count(from, name), -1));
                 } else {
-                    out.add(table(from, to, ta, tb, known));
+                    out.add(table(from, to, ta, tb, known, f.scanRewritten()));
                 }
             }
             return out;
@@ -175,7 +201,8 @@ public final class DataDiff {
                 name, status, "", "count", false, List.of(), List.of(), List.of(), List.of(), rowsFrom, rowsTo);
     }
 
-    private static TableDiff table(Connection from, Connection to, TableInfo a, TableInfo b, Changes changes)
+    private static TableDiff table(
+            Connection from, Connection to, TableInfo a, TableInfo b, Changes changes, boolean scanRewritten)
             throws SQLException {
         List<String> notes = new ArrayList<>();
         List<String> columns = a.commonColumns(b);
@@ -221,6 +248,20 @@ public final class DataDiff {
                 return changedRows(from, to, a, columns, keyed, keyedBy, notes, !differing.isEmpty(), ranges);
             }
             notes.add(ranges.size() + " runs of changed blocks: scanned whole");
+        } else if (changes instanceof Changes.Known && !scanRewritten) {
+            notes.add("rewritten on one side (a new relation file): rows not compared");
+            return new TableDiff(
+                    a.name(),
+                    TableDiff.Status.BOTH,
+                    keyedBy,
+                    "not compared (rewritten)",
+                    !differing.isEmpty(),
+                    notes,
+                    inserted,
+                    deleted,
+                    updated,
+                    -1,
+                    -1);
         } else if (changes instanceof Changes.Known) {
             notes.add("rewritten on one side (a new relation file): compared by a full scan");
         } else if (changes instanceof Changes.Unknown(String why)) {

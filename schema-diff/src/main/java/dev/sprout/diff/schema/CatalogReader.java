@@ -47,34 +47,49 @@ public final class CatalogReader {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            String database = one(st, "SELECT current_database()");
-            String version = one(st, "SELECT current_setting('server_version')");
-            List<DbObject> out = new ArrayList<>();
-            schemas(st, out);
-            extensions(st, out);
-            collations(st, out);
-            enums(st, out);
-            ranges(st, out);
-            domains(st, out);
-            composites(st, out);
-            sequences(st, out);
-            tables(st, out);
-            columns(st, out);
-            constraints(st, out);
-            indexes(st, out);
-            views(st, out);
-            functions(st, out);
-            triggers(st, out);
-            eventTriggers(st, out);
-            policies(st, out);
+            Snapshot s = read(st);
             c.commit();
-            return Snapshot.of(database, version, out);
+            return s;
         } catch (SQLException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(autoCommit);
         }
+    }
+
+    /**
+     * Reads the catalogs inside the transaction {@code c} is in, leaving it open: what it has changed and not
+     * committed is seen (the migration check compares a migration's second run this way, then rolls it back).
+     */
+    public Snapshot readInTransaction(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            return read(st);
+        }
+    }
+
+    private Snapshot read(Statement st) throws SQLException {
+        String database = one(st, "SELECT current_database()");
+        String version = one(st, "SELECT current_setting('server_version')");
+        List<DbObject> out = new ArrayList<>();
+        schemas(st, out);
+        extensions(st, out);
+        collations(st, out);
+        enums(st, out);
+        ranges(st, out);
+        domains(st, out);
+        composites(st, out);
+        sequences(st, out);
+        tables(st, out);
+        columns(st, out);
+        constraints(st, out);
+        indexes(st, out);
+        views(st, out);
+        functions(st, out);
+        triggers(st, out);
+        eventTriggers(st, out);
+        policies(st, out);
+        return Snapshot.of(database, version, out);
     }
 
     // ---- one method per kind ---------------------------------------------------------------------------------

@@ -1,0 +1,2 @@
+-- Emails move to the identity provider.
+ALTER TABLE customers DROP COLUMN email;

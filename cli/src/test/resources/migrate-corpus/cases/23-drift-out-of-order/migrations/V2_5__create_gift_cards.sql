@@ -1,0 +1,5 @@
+CREATE TABLE gift_cards (
+    code text PRIMARY KEY,
+    customer_id bigint REFERENCES customers (id),
+    balance numeric(10,2) NOT NULL
+);

@@ -1,0 +1,2 @@
+-- The purged entries cannot be brought back.
+SELECT 1;

@@ -1,0 +1,1 @@
+ALTER TABLE customers ADD COLUMN gift_card_balance numeric(10,2);

@@ -1,0 +1,2 @@
+-- Cannot run inside a transaction.
+VACUUM FULL order_items;

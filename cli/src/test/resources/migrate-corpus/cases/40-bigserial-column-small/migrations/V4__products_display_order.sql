@@ -1,0 +1,1 @@
+ALTER TABLE products ADD COLUMN display_order bigserial;

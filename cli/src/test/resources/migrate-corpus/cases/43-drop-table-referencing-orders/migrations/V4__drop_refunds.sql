@@ -1,0 +1,2 @@
+-- Refunds moved to the payment service.
+DROP TABLE refunds;

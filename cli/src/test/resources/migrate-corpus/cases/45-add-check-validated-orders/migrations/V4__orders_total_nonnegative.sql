@@ -1,0 +1,1 @@
+ALTER TABLE orders ADD CONSTRAINT orders_total_nonnegative CHECK (total >= 0);

@@ -1,0 +1,1 @@
+ALTER TABLE orders ALTER COLUMN tracking_code TYPE varchar(64);

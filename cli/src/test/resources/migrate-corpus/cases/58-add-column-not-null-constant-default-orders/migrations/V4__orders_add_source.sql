@@ -1,0 +1,1 @@
+ALTER TABLE orders ADD COLUMN source text NOT NULL DEFAULT 'web';
