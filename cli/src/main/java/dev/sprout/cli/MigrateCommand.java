@@ -223,7 +223,10 @@ final class MigrateCommand implements Runnable {
                     made.remove(name);
                     progress("kept branch " + name + " (sprout branch delete " + name + " when done)");
                 }
+                long d0 = System.nanoTime();
+                int n = made.size();
                 delete(client, made);
+                progress("deleted " + n + " branches in " + (System.nanoTime() - d0) / 1_000_000 + " ms");
                 try {
                     Runtime.getRuntime().removeShutdownHook(cleanup);
                 } catch (IllegalStateException e) {
@@ -330,7 +333,7 @@ final class MigrateCommand implements Runnable {
             for (Runner.Run u : applied) {
                 MigrationSet.Migration m = u.migration();
                 if (m.kind() == MigrationSet.Kind.PLAIN || m.kind() == MigrationSet.Kind.REPEATABLE) {
-                    SecondRun.Result a = SecondRun.check(c, second, m, reader);
+                    SecondRun.Result a = SecondRun.check(c, m, reader);
                     again.add(a);
                     if (a.outcome() == SecondRun.Outcome.CHANGED) {
                         findings.add(new Finding(

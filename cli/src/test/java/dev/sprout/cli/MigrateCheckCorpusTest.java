@@ -112,7 +112,7 @@ class MigrateCheckCorpusTest {
                         "migrate",
                         "check",
                         "--base",
-                        "main",
+                        "corpus",
                         "--migrations",
                         dir.toString(),
                         "--format",
@@ -184,6 +184,92 @@ class MigrateCheckCorpusTest {
                 }
                 System.out.println("migrate corpus " + said + (wrong.isEmpty() ? " ok" : " MISMATCH") + "\n" + r.err());
             }
+            String[] where = {
+                "--http-port",
+                Integer.toString(up.httpPort()),
+                "--pg-port",
+                Integer.toString(proxy),
+                "--data-dir",
+                up.dataDir().toString()
+            };
+            Path one = layout(CORPUS.resolve("cases/02-create-index-orders"), work.resolve("one"));
+            // the other formats, and --keep
+            Cli.Result md = Cli.sprout(concat(
+                    where,
+                    "migrate",
+                    "check",
+                    "--base",
+                    "corpus",
+                    "--migrations",
+                    one.toString(),
+                    "--format",
+                    "markdown",
+                    "--keep"));
+            assertEquals(0, md.exit(), md.toString());
+            assertTrue(md.out().startsWith("### ⚠️ Migration check passed: 1 warning"), md.toString());
+            assertTrue(md.out().contains("| `V4__orders_created_at_index.sql` | ✅ applied |"), md.toString());
+            assertTrue(md.out().contains("`index-not-concurrent`"), md.toString());
+            java.util.regex.Matcher kept = java.util.regex.Pattern.compile("kept branch (corpus-check-[0-9a-f]{8})")
+                    .matcher(md.err());
+            assertTrue(kept.find(), md.toString());
+            Cli.Result keptIndex = Cli.sprout(concat(where, "diff", "schema", "corpus", kept.group(1)));
+            assertEquals(1, keptIndex.exit(), "the kept branch has the migration: " + keptIndex);
+            assertTrue(keptIndex.out().contains("orders_created_at_idx"), keptIndex.toString());
+            Cli.Result gone = Cli.sprout(
+                    "branch",
+                    "delete",
+                    kept.group(1),
+                    "--http-port",
+                    Integer.toString(up.httpPort()),
+                    "--data-dir",
+                    up.dataDir().toString());
+            assertEquals(0, gone.exit(), gone.toString());
+            Cli.Result text = Cli.sprout(concat(
+                    where,
+                    "migrate",
+                    "check",
+                    "--base",
+                    "corpus",
+                    "--migrations",
+                    one.toString(),
+                    "--fail-on",
+                    "warning"));
+            assertEquals(1, text.exit(), "a warning fails with --fail-on warning: " + text);
+            assertTrue(text.out().startsWith("migration check failed: 1 warning"), text.toString());
+            // bad input: exit 2 and a sentence, nothing made
+            Cli.Result unknown =
+                    Cli.sprout(concat(where, "migrate", "check", "--base", "nope", "--migrations", one.toString()));
+            assertEquals(2, unknown.exit(), unknown.toString());
+            assertTrue(unknown.err().contains("base branch nope"), unknown.toString());
+            Cli.Result noDir = Cli.sprout(concat(
+                    where,
+                    "migrate",
+                    "check",
+                    "--base",
+                    "corpus",
+                    "--migrations",
+                    work.resolve("none").toString()));
+            assertEquals(2, noDir.exit(), noDir.toString());
+            assertTrue(noDir.err().contains("no such directory"), noDir.toString());
+            Cli.Result format = Cli.sprout(concat(
+                    where, "migrate", "check", "--base", "corpus", "--migrations", one.toString(), "--format", "xml"));
+            assertEquals(2, format.exit(), format.toString());
+            Cli.Result level = Cli.sprout(concat(
+                    where, "migrate", "check", "--base", "corpus", "--migrations", one.toString(), "--fail-on", "x"));
+            assertEquals(2, level.exit(), level.toString());
+            // Sprout out of reach: exit 3
+            Cli.Result away = Cli.sprout(
+                    "migrate",
+                    "check",
+                    "--base",
+                    "corpus",
+                    "--migrations",
+                    one.toString(),
+                    "--http-port",
+                    Integer.toString(dev.sprout.testkit.Ports.free()),
+                    "--data-dir",
+                    up.dataDir().toString());
+            assertEquals(3, away.exit(), away.toString());
             Cli.Result list = Cli.sprout(
                     "branch",
                     "list",
@@ -199,6 +285,10 @@ class MigrateCheckCorpusTest {
         } finally {
             delete(work);
         }
+    }
+
+    private static String[] concat(String[] where, String... args) {
+        return Stream.concat(Stream.of(args), Stream.of(where)).toArray(String[]::new);
     }
 
     private static void check(List<String> wrong, String what, String expected, String actual) {

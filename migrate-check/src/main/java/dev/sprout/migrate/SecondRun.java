@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Idempotency: runs a migration a second time, in a transaction that is rolled back afterwards, and tells whether
- * that second run changed anything. The schema is compared inside the transaction (before and after the run); the
- * rows of each table the run wrote to are compared, by a hash of the whole table, with what another connection sees
- * (the committed state, from before the run). A second run that fails is fine when it changes nothing, which the
- * rollback guarantees; one that succeeds must change nothing.
+ * Idempotency: runs a migration a second time inside a transaction that is rolled back afterwards, and tells whether
+ * that second run changed anything. The schema is read inside the transaction before and after the run; the rows of
+ * each table the run wrote to are hashed (all rows, in any order) after the run, then again after a rollback to a
+ * savepoint taken before it, which also releases every lock the run took. All of it on the migration's own
+ * connection: a second session would wait for the run's locks. A second run that fails is fine when it changes
+ * nothing, which the rollback guarantees; one that succeeds must change nothing.
  */
 public final class SecondRun {
     private SecondRun() {}
@@ -43,12 +44,8 @@ public final class SecondRun {
      */
     public record Result(MigrationSet.Migration migration, Outcome outcome, String detail) {}
 
-    /**
-     * Runs {@code m} again on {@code c} and rolls it back; {@code committed} is another connection to the same
-     * database, outside any transaction.
-     */
-    public static Result check(Connection c, Connection committed, MigrationSet.Migration m, CatalogReader reader)
-            throws SQLException {
+    /** Runs {@code m} again on {@code c} (not in a transaction) and rolls it back. */
+    public static Result check(Connection c, MigrationSet.Migration m, CatalogReader reader) throws SQLException {
         List<Statements.Statement> statements = Statements.split(m.sql()).stream()
                 .filter(s -> !s.transactionControl())
                 .toList();
@@ -61,6 +58,7 @@ public final class SecondRun {
         c.setAutoCommit(false);
         try {
             var before = reader.readInTransaction(c);
+            java.sql.Savepoint start = c.setSavepoint();
             try (Statement st = c.createStatement()) {
                 for (Statements.Statement s : statements) {
                     try {
@@ -82,10 +80,14 @@ public final class SecondRun {
                                     case dev.sprout.diff.schema.Change.Changed x -> "changed";
                                 }));
             }
-            for (Map.Entry<String, long[]> t : Catalog.rowsThisTransaction(c).entrySet()) {
-                String now = hash(c, t.getKey());
-                String was = hash(committed, t.getKey());
-                if (!now.equals(was)) {
+            Map<String, long[]> written = Catalog.rowsThisTransaction(c);
+            Map<String, String> after = new java.util.TreeMap<>();
+            for (String t : written.keySet()) {
+                after.put(t, hash(c, t));
+            }
+            c.rollback(start);
+            for (Map.Entry<String, long[]> t : written.entrySet()) {
+                if (!after.get(t.getKey()).equals(hash(c, t.getKey()))) {
                     long[] n = t.getValue();
                     changed.add("rows of " + t.getKey() + " (" + n[0] + " inserted, " + n[1] + " updated, " + n[2]
                             + " deleted)");

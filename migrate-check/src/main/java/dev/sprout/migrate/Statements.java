@@ -124,9 +124,19 @@ public final class Statements {
         if (words(text).isEmpty()) {
             return; // only white space and comments
         }
+        // the statement starts at its first word: white space and comments before it are not part of it
         int lead = 0;
-        while (lead < text.length() && Character.isWhitespace(text.charAt(lead))) {
-            lead++;
+        while (lead < text.length()) {
+            char c = text.charAt(lead);
+            if (Character.isWhitespace(c)) {
+                lead++;
+            } else if (text.startsWith("--", lead)) {
+                lead = lineEnd(text, lead);
+            } else if (text.startsWith("/*", lead)) {
+                lead = blockCommentEnd(text, lead);
+            } else {
+                break;
+            }
         }
         int line = 1;
         for (int k = 0; k < from + lead; k++) {
@@ -134,7 +144,7 @@ public final class Statements {
                 line++;
             }
         }
-        out.add(new Statement(text.strip(), line));
+        out.add(new Statement(text.substring(lead).strip(), line));
     }
 
     /** The words of {@code sql}: comments dropped, white space runs made one space, words outside quotes upper case. */
