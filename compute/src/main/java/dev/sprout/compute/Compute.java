@@ -263,11 +263,23 @@ public final class Compute implements AutoCloseable {
 
     @Override
     public void close() {
+        close(FAST_STOP);
+    }
+
+    /**
+     * Closes the compute of a branch being deleted: PostgreSQL stops at once (immediate shutdown, no shutdown
+     * checkpoint: what it would write is about to be deleted with the timeline).
+     */
+    public void discard() {
+        close(Duration.ZERO);
+    }
+
+    private void close(Duration fastTimeout) {
         synchronized (this) {
             if (state == State.CLOSED) {
                 return;
             }
-            tearDown();
+            tearDown(fastTimeout);
             state = State.CLOSED;
         }
         watchdog.interrupt();
@@ -417,12 +429,22 @@ public final class Compute implements AutoCloseable {
         }
     }
 
-    /** Stops whatever runs; never throws (each step logs its failure and the next runs). */
+    /** How long a fast shutdown may take before the stop turns immediate. */
+    private static final Duration FAST_STOP = Duration.ofSeconds(30);
+
     private void tearDown() {
+        tearDown(FAST_STOP);
+    }
+
+    /**
+     * Stops whatever runs, PostgreSQL by a fast shutdown given up to {@code fastTimeout} (none: immediate); never
+     * throws (each step logs its failure and the next runs).
+     */
+    private void tearDown(Duration fastTimeout) {
         PostgresServer s = server;
         if (s != null) {
             try {
-                s.stop(Duration.ofSeconds(30));
+                s.stop(fastTimeout);
             } catch (RuntimeException e) {
                 log.error("stopping PostgreSQL on timeline {} failed: {}", spec.timelineId(), e.getMessage());
             }

@@ -210,7 +210,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /**
-     * Stops the server: fast shutdown (SIGINT) and up to {@code fastTimeout} for it; then immediate shutdown
+     * Stops the server: fast shutdown (SIGINT) and up to {@code fastTimeout} for it (none when zero); then immediate shutdown
      * (SIGQUIT) and up to 5 s; then SIGKILL to the postmaster and all its processes, as {@link #kill()}. If the
      * calling thread is interrupted while waiting, goes straight to SIGKILL and returns with its interrupt
      * status set.
@@ -223,9 +223,11 @@ public final class PostgresServer implements AutoCloseable {
             return StopMode.ALREADY_EXITED;
         }
         try {
-            signal("INT");
-            if (process.waitFor(fastTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return stopped(StopMode.FAST);
+            if (!fastTimeout.isZero()) {
+                signal("INT");
+                if (process.waitFor(fastTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                    return stopped(StopMode.FAST);
+                }
             }
             signal("QUIT");
             if (process.waitFor(IMMEDIATE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)) {

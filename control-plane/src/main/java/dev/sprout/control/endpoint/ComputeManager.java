@@ -160,6 +160,23 @@ public final class ComputeManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the compute of a branch being deleted, and forgets it: PostgreSQL stops at once, without the shutdown
+     * checkpoint a fast stop writes (its data goes with the branch).
+     */
+    public void discard(String branch) {
+        ReentrantLock lock = lock(branch);
+        lock.lock();
+        try {
+            Running r = computes.remove(branch);
+            if (r != null) {
+                r.compute.discard();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private boolean stopLocked(String branch) {
         Running r = computes.remove(branch);
         if (r == null) {
