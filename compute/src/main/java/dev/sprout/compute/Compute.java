@@ -263,23 +263,51 @@ public final class Compute implements AutoCloseable {
 
     @Override
     public void close() {
-        close(FAST_STOP);
+        close(false);
     }
 
     /**
      * Closes the compute of a branch being deleted: PostgreSQL stops at once (immediate shutdown, no shutdown
-     * checkpoint: what it would write is about to be deleted with the timeline).
+     * checkpoint) and the pages it wrote that are not committed yet are dropped (they would be deleted with the
+     * timeline); then its work directory goes ({@link #deleteWorkDir}).
      */
     public void discard() {
-        close(Duration.ZERO);
+        close(true);
+        deleteWorkDir(spec);
     }
 
-    private void close(Duration fastTimeout) {
+    /**
+     * Removes a compute's work directory (its log, pid file, empty mount point, socket directory) for a branch that
+     * is deleted, whether or not a compute ran on it in this process. Nothing is removed while the mount point is
+     * still mounted (a compute that did not stop): the walk would go through the filesystem.
+     */
+    public static void deleteWorkDir(ComputeSpec spec) {
+        Path dir = spec.workDir();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (TimelineMount.isMounted(spec.mountPoint())) {
+            log.warn("not removing {}: {} is still mounted", dir, spec.mountPoint());
+            return;
+        }
+        try (var walk = Files.walk(dir)) { // links are not followed
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.warn("cannot remove the work directory {} of a deleted compute: {}", dir, e.getMessage());
+        }
+        if (!spec.socketDir().startsWith(dir)) {
+            deleteQuietly(spec.socketDir());
+        }
+    }
+
+    private void close(boolean discard) {
         synchronized (this) {
             if (state == State.CLOSED) {
                 return;
             }
-            tearDown(fastTimeout);
+            tearDown(discard);
             state = State.CLOSED;
         }
         watchdog.interrupt();
@@ -433,18 +461,20 @@ public final class Compute implements AutoCloseable {
     private static final Duration FAST_STOP = Duration.ofSeconds(30);
 
     private void tearDown() {
-        tearDown(FAST_STOP);
+        tearDown(false);
     }
 
     /**
-     * Stops whatever runs, PostgreSQL by a fast shutdown given up to {@code fastTimeout} (none: immediate); never
-     * throws (each step logs its failure and the next runs).
+     * Stops whatever runs, never throwing (each step logs its failure and the next runs). PostgreSQL stops by a fast
+     * shutdown given up to {@link #FAST_STOP}, then the pending pages are committed; when {@code discard} (the
+     * timeline is being deleted) it stops at once (immediate shutdown, no checkpoint) and nothing pending is
+     * committed.
      */
-    private void tearDown(Duration fastTimeout) {
+    private void tearDown(boolean discard) {
         PostgresServer s = server;
         if (s != null) {
             try {
-                s.stop(fastTimeout);
+                s.stop(discard ? Duration.ZERO : FAST_STOP);
             } catch (RuntimeException e) {
                 log.error("stopping PostgreSQL on timeline {} failed: {}", spec.timelineId(), e.getMessage());
             }
@@ -456,7 +486,11 @@ public final class Compute implements AutoCloseable {
             }
         }
         if (mount != null) {
-            mount.close();
+            if (discard) {
+                mount.discard();
+            } else {
+                mount.close();
+            }
             mount = null;
         }
         if (session != null) {

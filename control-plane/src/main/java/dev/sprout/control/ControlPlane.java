@@ -299,7 +299,7 @@ public final class ControlPlane implements AutoCloseable {
             List<String> deleted = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
             for (Branch d : doomed) { // deepest first: collect() adds children before their parent
-                computes.discard(d.name());
+                computes.discard(d.name(), d.timeline());
                 follows.find(d.timeline()).ifPresent(f -> endFollow(f).ifPresent(warnings::add));
                 branches.write(List.of(), List.of(d.name()));
                 rolesSeen.remove(d.name());

@@ -174,12 +174,20 @@ class ControlPlaneTest {
         try (Connection f = connect("feature-x")) {
             assertEquals(1500, queryLong(f, "SELECT count(*) FROM items"));
         }
+        // the work directory of feature-x's compute (this test's computes are named by branch and timeline)
+        Path workDir = base.resolve("computes")
+                .resolve("feature-x-"
+                        + cp.get("feature-x").branch().timeline().toString().substring(0, 8));
+        assertTrue(Files.isDirectory(workDir.resolve("mnt")), workDir + " holds the running compute's mount point");
 
         assertEquals(
                 List.of("feature-x", restored.backup()),
                 cp.delete(restored.backup(), true).names());
         assertEquals(
                 List.of("main"), cp.list().stream().map(v -> v.branch().name()).toList());
+        assertFalse(
+                Files.exists(workDir),
+                "a deleted branch's compute leaves no work directory (log, mount point, sockets) behind");
     }
 
     private Connection connect(String branch) throws SQLException {

@@ -326,6 +326,15 @@ public final class PageFs {
         buffer.syncAll();
     }
 
+    /**
+     * Stops committing pages for good (the timeline is being deleted): what is pending and whatever is written
+     * from now on stays readable here and never reaches the pageserver; fsync and syncAll return at once. Names
+     * (create, unlink, rename) still go to the pageserver.
+     */
+    public void discard() {
+        buffer.discard();
+    }
+
     // ---- pageserver calls ------------------------------------------------------------------------------------
 
     private <T> T await(CompletableFuture<T> call, String what) {

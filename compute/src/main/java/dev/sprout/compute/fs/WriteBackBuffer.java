@@ -93,6 +93,8 @@ final class WriteBackBuffer {
     private final ConcurrentHashMap<Long, FileState> files = new ConcurrentHashMap<>();
     private final AtomicLong dirtyBytes = new AtomicLong();
     private final ReentrantLock flushAll = new ReentrantLock();
+    /** Set by {@link #discard}: nothing is committed from then on. */
+    private volatile boolean discarded;
 
     WriteBackBuffer(PageSource source, FsOptions options, FsStats stats) {
         this.source = source;
@@ -359,6 +361,9 @@ final class WriteBackBuffer {
     /** Commits every page and size change of the file written so far, and waits for the synced answer. */
     void fsync(long fileId) {
         FileState f = file(fileId);
+        if (discarded) {
+            return;
+        }
         f.flushLock.lock();
         try {
             commit(f);
@@ -373,6 +378,9 @@ final class WriteBackBuffer {
      * commit, so a thousand small files cost a few commits rather than a thousand.
      */
     void syncAll() {
+        if (discarded) {
+            return;
+        }
         flushAll.lock();
         try {
             List<FileState> locked = new ArrayList<>();
@@ -403,7 +411,20 @@ final class WriteBackBuffer {
         }
     }
 
+    /**
+     * Stops committing for good: what is dirty now and whatever is written later stays dirty in memory (reads
+     * still see it; the dirty limit no longer applies) and never reaches the page source; fsync and syncAll return
+     * at once, a truncation applies in memory only. For a filesystem whose timeline is
+     * being deleted, so that stopping it does not first push pages nobody will read.
+     */
+    void discard() {
+        discarded = true;
+    }
+
     private void relieveDirtyPressure() {
+        if (discarded) {
+            return; // nothing is committed any more: dirty pages stay until the filesystem goes
+        }
         // One writer commits everything; the others go on unless far over the limit, then they wait for it.
         if (dirtyBytes.get() > 2 * options.dirtyLimitBytes()) {
             flushAll.lock();
@@ -456,6 +477,11 @@ final class WriteBackBuffer {
      */
     private void send(List<Pending> pending) {
         if (pending.isEmpty()) {
+            return;
+        }
+        if (discarded) {
+            // the timeline is going away: the pages stay dirty (readable here) and never reach the page source
+            pending.forEach(this::failed);
             return;
         }
         try {

@@ -105,6 +105,22 @@ public final class TimelineMount implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        unmount();
+    }
+
+    /**
+     * Unmounts without committing what is pending (the timeline is being deleted): the pages PostgreSQL wrote and
+     * the kernel writes back while unmounting stay in memory and are dropped with the filesystem.
+     */
+    public void discard() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        fs.discard();
+        unmount();
+    }
+
+    private void unmount() {
         try {
             fs.syncAll();
         } catch (RuntimeException e) {

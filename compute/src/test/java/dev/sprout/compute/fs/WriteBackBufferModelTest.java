@@ -157,6 +157,33 @@ class WriteBackBufferModelTest {
         assertRead(fresh, 1, expected, 0, expected.length);
     }
 
+    @Test
+    void aDiscardedBufferCommitsNothingMoreAndStillReadsWhatWasWritten() {
+        MemorySource source = new MemorySource(new Random(2));
+        WriteBackBuffer buffer = new WriteBackBuffer(source, OPTIONS, new FsStats());
+        buffer.created(1);
+        byte[] committed = new byte[3 * PAGE_SIZE];
+        Arrays.fill(committed, (byte) 1);
+        buffer.write(1, ByteBuffer.wrap(committed), committed.length, 0);
+        buffer.fsync(1);
+        long lsn = source.lsn();
+
+        buffer.discard();
+        // far past the dirty limit (96 KiB), which would otherwise commit everything
+        byte[] model = Arrays.copyOf(committed, 30 * PAGE_SIZE);
+        Arrays.fill(model, PAGE_SIZE, model.length, (byte) 7);
+        byte[] sevens = Arrays.copyOfRange(model, PAGE_SIZE, model.length);
+        buffer.write(1, ByteBuffer.wrap(sevens), sevens.length, PAGE_SIZE);
+        buffer.fsync(1);
+        buffer.truncate(1, 20 * PAGE_SIZE + 10);
+        buffer.syncAll();
+        model = Arrays.copyOf(model, 20 * PAGE_SIZE + 10);
+
+        assertEquals(lsn, source.lsn(), "a discarded buffer committed something");
+        assertEquals(3L * PAGE_SIZE, source.size(1));
+        assertRead(buffer, 1, model, 0, model.length);
+    }
+
     private static long id(int f) {
         return 100L + f;
     }
@@ -201,6 +228,10 @@ class WriteBackBufferModelTest {
 
         MemorySource(Random rnd) {
             this.rnd = rnd;
+        }
+
+        synchronized long lsn() {
+            return lsn;
         }
 
         synchronized long size(long fileId) {

@@ -161,10 +161,11 @@ public final class ComputeManager implements AutoCloseable {
     }
 
     /**
-     * Stops the compute of a branch being deleted, and forgets it: PostgreSQL stops at once, without the shutdown
-     * checkpoint a fast stop writes (its data goes with the branch).
+     * Stops the compute of a branch being deleted (on {@code timeline}), and forgets it: PostgreSQL stops at once,
+     * without the shutdown checkpoint a fast stop writes, and what it wrote that is not committed is dropped (its
+     * data goes with the branch). Its work directory is removed, also when no compute ran in this process.
      */
-    public void discard(String branch) {
+    public void discard(String branch, TimelineId timeline) {
         ReentrantLock lock = lock(branch);
         lock.lock();
         try {
@@ -172,6 +173,7 @@ public final class ComputeManager implements AutoCloseable {
             if (r != null) {
                 r.compute.discard();
             }
+            Compute.deleteWorkDir(template.spec(branch, timeline));
         } finally {
             lock.unlock();
         }
