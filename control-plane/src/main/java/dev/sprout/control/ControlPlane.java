@@ -299,7 +299,9 @@ public final class ControlPlane implements AutoCloseable {
             List<String> deleted = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
             for (Branch d : doomed) { // deepest first: collect() adds children before their parent
+                long started = System.nanoTime();
                 computes.discard(d.name(), d.timeline());
+                long discarded = System.nanoTime();
                 follows.find(d.timeline()).ifPresent(f -> endFollow(f).ifPresent(warnings::add));
                 branches.write(List.of(), List.of(d.name()));
                 rolesSeen.remove(d.name());
@@ -308,7 +310,11 @@ public final class ControlPlane implements AutoCloseable {
                     return null;
                 });
                 deleted.add(d.name());
-                LOG.info("branch {} deleted", d.name());
+                LOG.info(
+                        "branch {} deleted in {} ms (its compute stopped in {} ms)",
+                        d.name(),
+                        (System.nanoTime() - started) / 1_000_000,
+                        (discarded - started) / 1_000_000);
             }
             return new Deleted(deleted, warnings);
         } finally {

@@ -65,6 +65,7 @@ public final class Engine {
 
     /** Stops background work, then closes RocksDB. */
     public void close() {
+        timelines.close();
         blockMaps.close();
         rocks.close();
     }

@@ -14,8 +14,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.Range;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Slice;
@@ -39,6 +44,11 @@ public final class TimelineOps {
     private final TimeIndex timeIndex;
     private final Leases leases;
     private final BlockMaps blockMaps;
+    /** Compacts deleted timelines' ranges after {@link #delete} returned, one at a time. */
+    private final ExecutorService compactions = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("sprout-compact-deleted").daemon().factory());
+    /** The compactions' options: {@link #close} cancels the one under way through them. */
+    private final CompactRangeOptions compactOptions = new CompactRangeOptions();
 
     TimelineOps(
             RocksHandles rocks,
@@ -202,8 +212,9 @@ public final class TimelineOps {
     }
 
     /**
-     * Deletes a timeline and, in the same atomic write, every key it owns (RocksDB range deletions), then
-     * compacts those ranges (see {@link #compactDeleted}). Refused while children read through it.
+     * Deletes a timeline and, in the same atomic write, every key it owns (RocksDB range deletions); those ranges
+     * are compacted in the background right after (see {@link #compactDeleted}: seconds for a timeline that wrote a
+     * few hundred MB, which the caller does not wait for). Refused while children read through it.
      */
     public void delete(TimelineId id) {
         writer.exclusive(() -> {
@@ -238,7 +249,26 @@ public final class TimelineOps {
             blockMaps.forget(t);
             return null;
         });
-        compactDeleted(Keys.timelinePrefix(id));
+        try {
+            compactions.execute(() -> compactDeleted(id));
+        } catch (RejectedExecutionException e) {
+            // closing: the reclaim marker written above leaves the work to the next GC pass
+        }
+    }
+
+    /** Stops compacting: a compaction under way is cancelled (GC's pass finishes it) and awaited. */
+    void close() {
+        compactOptions.setCanceled(true);
+        compactions.shutdownNow();
+        try {
+            if (compactions.awaitTermination(30, TimeUnit.SECONDS)) {
+                compactOptions.close();
+            } else {
+                log.warn("a deleted timeline's compaction did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -248,13 +278,24 @@ public final class TimelineOps {
      * after a few deletions). The reclaim marker stays; GC's pass then finds nothing left and drops it. A failure
      * here only leaves the work to GC.
      */
-    private void compactDeleted(byte[] prefix) {
+    private void compactDeleted(TimelineId id) {
+        long started = System.nanoTime();
+        byte[] prefix = Keys.timelinePrefix(id);
         try {
             for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
-                rocks.db.compactRange(cf, prefix, Keys.rangeEnd(prefix));
+                rocks.db.compactRange(cf, prefix, Keys.rangeEnd(prefix), compactOptions);
             }
+            log.info("deleted timeline {}'s keys compacted in {} ms", id, (System.nanoTime() - started) / 1_000_000);
         } catch (RocksDBException e) {
-            log.warn("compacting a deleted timeline's keys failed ({}); the next GC pass will retry", e.getMessage());
+            if (compactOptions.canceled()) {
+                log.info(
+                        "the compaction of deleted timeline {}'s keys stopped with the store; GC's pass will finish it",
+                        id);
+            } else {
+                log.warn(
+                        "compacting a deleted timeline's keys failed ({}); the next GC pass will retry",
+                        e.getMessage());
+            }
         }
     }
 
