@@ -32,6 +32,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -194,15 +196,26 @@ final class MigrateCommand implements Runnable {
                 progress("made branch " + name + " of " + base + (at == null ? "" : " at " + at) + " in "
                         + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 DiffCommand.Side work = DiffCommand.Side.resolve(name, where);
-                progress("resolved");
                 sides.add(work);
                 DiffCommand.Side before = DiffCommand.Side.resolve(pristine, where);
                 sides.add(before);
                 CatalogReader reader = new CatalogReader(Set.of());
                 CheckResult result;
+                // Flyway's history is read on a connection of its own while the check connects and reads the catalogs
+                // (flyway-core takes a few hundred ms to start)
+                CompletableFuture<Optional<History.State>> history = set.layout() == MigrationSet.Layout.FLYWAY
+                        ? CompletableFuture.supplyAsync(
+                                () -> Optional.of(History.read(dataSource(work, name), set)),
+                                task -> Thread.ofVirtual()
+                                        .name("sprout-flyway-history")
+                                        .start(task))
+                        : CompletableFuture.completedFuture(Optional.empty());
+                long c0 = System.nanoTime();
                 try (Connection c = work.connect(database);
                         Connection second = work.connect(database)) {
-                    result = run(c, second, work, before, reader, set, failLevel, big, name, started);
+                    progress("connected to " + name + " (its compute started) in "
+                            + (System.nanoTime() - c0) / 1_000_000 + " ms");
+                    result = run(c, second, work, before, reader, history, set, failLevel, big, name, started);
                 } catch (SQLException e) {
                     throw new DiffCommand.Failure(
                             DiffCommand.EXIT_UNREACHABLE,
@@ -241,30 +254,42 @@ final class MigrateCommand implements Runnable {
                 DiffCommand.Side work,
                 DiffCommand.Side before,
                 CatalogReader reader,
+                CompletableFuture<Optional<History.State>> flyway,
                 MigrationSet set,
                 Optional<Finding.Severity> failLevel,
                 long big,
                 String name,
                 long started)
                 throws SQLException {
-            progress("connected");
-            Catalog.State base = Catalog.read(c);
+            long r0 = System.nanoTime();
             // the schema before anything runs, the baseline of the schema diffs (the pristine branch holds the same,
-            // and its compute starts only when rows are compared)
-            Snapshot pristine = reader.read(c);
-            progress("catalog read");
+            // and its compute starts only when rows are compared), read on the second connection meanwhile
+            CompletableFuture<Snapshot> schemaBefore = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return reader.read(second);
+                        } catch (SQLException e) {
+                            throw new CompletionException(e);
+                        }
+                    },
+                    task -> Thread.ofVirtual().name("sprout-schema-read").start(task));
+            Catalog.State base = Catalog.read(c);
+            Snapshot pristine = join(schemaBefore);
+            progress("read the catalogs of " + name + " (" + base.tables().size() + " tables) in "
+                    + (System.nanoTime() - r0) / 1_000_000 + " ms");
             List<MigrationSet.Migration> pending;
             List<History.Drift> drift = List.of();
             int appliedBefore = 0;
             java.util.Map<String, Integer> checksums = java.util.Map.of();
-            if (set.layout() == MigrationSet.Layout.FLYWAY) {
-                History.State h = History.read(dataSource(work, name), set);
+            Optional<History.State> read = join(flyway);
+            if (read.isPresent()) {
+                History.State h = read.get();
                 pending = h.pending();
                 drift = h.drift();
                 appliedBefore = h.applied();
                 checksums = h.checksums();
-                progress("history: " + appliedBefore + " applied, " + pending.size() + " pending"
-                        + (drift.isEmpty() ? "" : ", " + drift.size() + " drift"));
+                progress("Flyway history of " + base() + ": " + appliedBefore + " applied, " + pending.size()
+                        + " pending" + (drift.isEmpty() ? "" : ", " + drift.size() + " drifted"));
             } else {
                 pending = set.ups();
             }
@@ -280,7 +305,8 @@ final class MigrateCommand implements Runnable {
                     continue;
                 }
                 Integer sum = checksums.get(m.file());
-                Runner.Run u = Runner.run(c, m, watched, Optional.of(second), (conn, ms) -> {
+                Catalog.State now = ups.isEmpty() ? base : ups.getLast().after();
+                Runner.Run u = Runner.run(c, m, now, watched, Optional.of(second), (conn, ms) -> {
                     if (sum != null) {
                         History.record(conn, m, sum, ms);
                     }
@@ -302,6 +328,7 @@ final class MigrateCommand implements Runnable {
             Set<String> history = Set.of("public." + History.TABLE);
             Optional<SchemaDiff> schema = Optional.empty();
             List<TableDiff> data = List.of();
+            long d0 = System.nanoTime();
             if (anyApplied) {
                 schema = Optional.of(withoutHistory(SchemaDiff.compare(pristine, reader.read(c))));
             }
@@ -323,7 +350,11 @@ final class MigrateCommand implements Runnable {
                         new DataDiff.Filter(Set.of(), written).withoutFullScans(),
                         false);
             }
-            progress("diffs done");
+            if (anyApplied) {
+                progress("compared the schema with " + base()
+                        + (written.isEmpty() ? "" : " and the rows of " + written.size() + " tables written") + " in "
+                        + (System.nanoTime() - d0) / 1_000_000 + " ms");
+            }
             List<SecondRun.Result> again = new ArrayList<>();
             List<Runner.Run> applied = ups.stream()
                     .filter(u -> u.status() == Runner.Status.APPLIED)
@@ -352,7 +383,10 @@ final class MigrateCommand implements Runnable {
                 for (Runner.Run u : applied.reversed()) {
                     Optional<MigrationSet.Migration> d = set.downOf(u.migration());
                     if (d.isPresent()) {
-                        Runner.Run dr = Runner.run(c, d.get(), watched, Optional.of(second), (conn, ms) -> {});
+                        Catalog.State now = downs.isEmpty()
+                                ? applied.getLast().after()
+                                : downs.getLast().after();
+                        Runner.Run dr = Runner.run(c, d.get(), now, watched, Optional.of(second), (conn, ms) -> {});
                         downs.add(dr);
                         progress("down " + d.get().file() + ": " + dr.status().label + " in " + dr.millis() + " ms");
                         dr.failure()
@@ -433,6 +467,20 @@ final class MigrateCommand implements Runnable {
                     findings,
                     failLevel,
                     (System.nanoTime() - started) / 1_000_000);
+        }
+
+        /** The future's value; its failure thrown as it was (an SQLException as such, a runtime one unwrapped). */
+        private static <T> T join(CompletableFuture<T> f) throws SQLException {
+            try {
+                return f.join();
+            } catch (CompletionException e) {
+                switch (e.getCause()) {
+                    case SQLException q -> throw q;
+                    case RuntimeException r -> throw r;
+                    case Error r -> throw r;
+                    default -> throw e;
+                }
+            }
         }
 
         private String base() {

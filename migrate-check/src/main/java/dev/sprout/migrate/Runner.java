@@ -125,19 +125,20 @@ public final class Runner {
     }
 
     /**
-     * Runs {@code m} on {@code c} (which must not be in a transaction), watching {@code watched} tables' catalogs.
+     * Runs {@code m} on {@code c} (which must not be in a transaction), watching {@code watched} tables' catalogs;
+     * {@code before} is the catalogs as they are now (the previous run's {@link Run#after}, or a fresh read).
      *
      * @throws SQLException when the connection fails (not when a migration statement fails: that is a run's result)
      */
     public static Run run(
             Connection c,
             MigrationSet.Migration m,
+            Catalog.State before,
             Collection<Long> watched,
             Optional<Connection> monitor,
             BeforeCommit beforeCommit)
             throws SQLException {
         c.setAutoCommit(true);
-        Catalog.State before = Catalog.read(c);
         List<Statements.Statement> all = Statements.split(m.sql());
         List<String> notes = new ArrayList<>();
         List<Statements.Statement> statements = new ArrayList<>();
