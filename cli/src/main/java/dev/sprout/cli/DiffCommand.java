@@ -517,6 +517,18 @@ final class DiffCommand implements Callable<Integer> {
             this.client = client;
         }
 
+        /** A branch known to exist (this command made it, or looked it up), read at its head. */
+        static Side madeBranch(String name, Where options, ManagementClient client) {
+            return new Side(
+                    name,
+                    Optional.empty(),
+                    Optional.of(name),
+                    Optional.empty(),
+                    options,
+                    client,
+                    Optional.of(PointRef.newBuilder().setBranch(name).build()));
+        }
+
         static Side resolve(String arg, Where options) {
             if (arg.startsWith("postgresql://") || arg.startsWith("postgres://")) {
                 SourceUrl u;
@@ -543,14 +555,7 @@ final class DiffCommand implements Callable<Integer> {
             String name = at < 0 ? arg : arg.substring(0, at);
             call(() -> client.get(BranchCommand.path(name)), "branch " + name);
             if (at < 0) {
-                return new Side(
-                        arg,
-                        Optional.empty(),
-                        Optional.of(name),
-                        Optional.empty(),
-                        options,
-                        client,
-                        Optional.of(PointRef.newBuilder().setBranch(name).build()));
+                return madeBranch(name, options, client);
             }
             String point = arg.substring(at + 1);
             CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder()
@@ -591,6 +596,19 @@ final class DiffCommand implements Callable<Integer> {
             return client.host();
         }
 
+        /**
+         * The sslmode for the CLI's own connections through the proxy: {@code disable} on a loopback address, where
+         * TLS is optional and buys nothing (the proxy relays scram-sha-256, so no password crosses in the clear;
+         * the handshake costs the CLI's JVM a few hundred ms), else pgjdbc's {@code prefer}.
+         */
+        String proxySslMode() {
+            try {
+                return java.net.InetAddress.getByName(client.host()).isLoopbackAddress() ? "disable" : "prefer";
+            } catch (java.net.UnknownHostException e) {
+                return "prefer";
+            }
+        }
+
         Connection connect(String db) {
             Properties p = new Properties();
             p.setProperty("connectTimeout", Integer.toString(Math.max(1, options.connectTimeout)));
@@ -610,6 +628,7 @@ final class DiffCommand implements Callable<Integer> {
                 p.setProperty("user", "postgres");
                 p.setProperty("password", ConnectCommand.password(options.dir.dataDir));
                 p.setProperty("options", "branch=" + branch.orElseThrow());
+                p.setProperty("sslmode", proxySslMode());
                 jdbc = "jdbc:postgresql://" + client.host() + ":" + options.pgPort + "/"
                         + URLEncoder.encode(db, StandardCharsets.UTF_8);
             }

@@ -160,7 +160,6 @@ final class MigrateCommand implements Runnable {
                     "found " + set.ups().size() + " migrations in " + migrations + " (" + set.layout().label + " layout"
                             + (set.downs().isEmpty() ? "" : ", " + set.downs().size() + " down scripts") + ")");
             ManagementClient client = new ManagementClient(where.httpPort, where.dir.dataDir);
-            call(() -> client.get(BranchCommand.path(base)), "base branch " + base);
             // named under the base (pr-7-check-1a2b3c4d) so that a token scoped to the base's names may run it
             String suffix = "check-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
             String name = base.length() + suffix.length() + 6 <= 63 ? base + "-" + suffix : suffix;
@@ -180,7 +179,8 @@ final class MigrateCommand implements Runnable {
                     }
                 }
                 long t0 = System.nanoTime();
-                call(() -> client.send("POST", "/v1/branches", ApiClient.json(r.build())), "branch " + base);
+                // an unknown base is refused here, before anything is made
+                call(() -> client.send("POST", "/v1/branches", ApiClient.json(r.build())), "base branch " + base);
                 made.add(name);
                 // the base as it was, for the diffs: a child of the check branch before anything runs on it
                 call(
@@ -195,9 +195,9 @@ final class MigrateCommand implements Runnable {
                 made.add(pristine);
                 progress("made branch " + name + " of " + base + (at == null ? "" : " at " + at) + " in "
                         + (System.nanoTime() - t0) / 1_000_000 + " ms");
-                DiffCommand.Side work = DiffCommand.Side.resolve(name, where);
+                DiffCommand.Side work = DiffCommand.Side.madeBranch(name, where, client);
                 sides.add(work);
-                DiffCommand.Side before = DiffCommand.Side.resolve(pristine, where);
+                DiffCommand.Side before = DiffCommand.Side.madeBranch(pristine, where, client);
                 sides.add(before);
                 CatalogReader reader = new CatalogReader(Set.of());
                 CheckResult result;
@@ -525,6 +525,7 @@ final class MigrateCommand implements Runnable {
             ds.setUser("postgres");
             ds.setPassword(ConnectCommand.password(where.dir.dataDir));
             ds.setOptions("branch=" + branch);
+            ds.setSslMode(side.proxySslMode());
             ds.setApplicationName("sprout-migrate");
             ds.setConnectTimeout(Math.max(1, where.connectTimeout));
             return ds;

@@ -2,6 +2,7 @@ package dev.sprout.cli;
 
 import dev.sprout.node.PageserverMain;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,8 +16,10 @@ import picocli.CommandLine.Model.CommandSpec;
         name = "sprout",
         mixinStandardHelpOptions = true,
         version = "sprout 0.1.0-SNAPSHOT",
-        description = "Instant copy-on-write branches of PostgreSQL.",
-        subcommands = {
+        description = "Instant copy-on-write branches of PostgreSQL.")
+public final class Sprout implements Runnable {
+    /** The subcommands, in the order the usage lists them ({@code pageserver} comes last). */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
             UpCommand.class,
             BranchCommand.class,
             ConnectCommand.class,
@@ -27,9 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
             ImportCommand.class,
             FollowCommand.class,
             DiffCommand.class,
-            MigrateCommand.class
-        })
-public final class Sprout implements Runnable {
+            MigrateCommand.class);
+
     static final String PAGESERVER = "pageserver";
     /** Sprout refused the request (unknown or invalid name, a conflict): nothing changed. */
     static final int EXIT_REFUSED = 1;
@@ -61,7 +63,22 @@ public final class Sprout implements Runnable {
      */
     static CommandLine commandLine(String... args) {
         CommandLine cmd = new CommandLine(new Sprout());
-        boolean pageserverArgs = args.length > 0 && args[0].equals(PAGESERVER);
+        // Picocli reads every option of every command it is given, loading their types: a third of a short
+        // command's start. So only the command named is given; the usage (no command, --help, an unknown one)
+        // gets them all, --version none.
+        String first = args.length > 0 ? args[0] : "";
+        List<Class<?>> named = SUBCOMMANDS.stream()
+                .filter(c -> c.getAnnotation(Command.class).name().equals(first))
+                .toList();
+        boolean version = first.equals("-V") || first.equals("--version");
+        for (Class<?> c : !named.isEmpty() || version || first.equals(PAGESERVER) ? named : SUBCOMMANDS) {
+            cmd.addSubcommand(c);
+        }
+        if (version || !named.isEmpty()) {
+            setExceptionHandler(cmd);
+            return cmd;
+        }
+        boolean pageserverArgs = first.equals(PAGESERVER);
         CommandLine pageserver =
                 PageserverMain.commandLine(pageserverArgs ? Arrays.copyOfRange(args, 1, args.length) : new String[0]);
         CommandSpec spec = pageserver.getCommandSpec().name(PAGESERVER);
@@ -73,7 +90,12 @@ public final class Sprout implements Runnable {
                 // PageserverMain's description is broken into lines of up to 100 characters.
                 .width(Math.max(spec.usageMessage().width(), 100));
         cmd.addSubcommand(PAGESERVER, pageserver);
-        // Set after addSubcommand: picocli hands the handler to the subcommands present at this moment.
+        setExceptionHandler(cmd);
+        return cmd;
+    }
+
+    /** Set after the subcommands are added: picocli hands the handler to those present at this moment. */
+    private static void setExceptionHandler(CommandLine cmd) {
         cmd.setExecutionExceptionHandler((e, failed, parsed) -> {
             Throwable said = e;
             if (failed.getCommandSpec().userObject() instanceof PageserverMain) {
@@ -87,11 +109,10 @@ public final class Sprout implements Runnable {
             }
             return said instanceof ManagementClient.Unreachable ? EXIT_UNREACHABLE : CommandLine.ExitCode.SOFTWARE;
         });
-        return cmd;
     }
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        commandLine().usage(System.out);
     }
 }
