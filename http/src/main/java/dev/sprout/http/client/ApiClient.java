@@ -7,30 +7,34 @@ import dev.sprout.protocol.tls.TlsContexts;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.ErrorBody;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A client of Sprout's HTTP/JSON APIs (the pageserver's management API and the control plane's branches API, one
- * port in {@code sprout up}): the JDK's {@link HttpClient} over HTTP/1.1 (the server speaks no h2c), the admin token
- * as {@code Authorization: Bearer}, answers parsed into the messages of {@code management.proto} and
- * {@code control.proto}. Used by the CLI and the benchmarks, so neither writes HTTP or JSON by hand.
+ * port in {@code sprout up}): HTTP/1.1 through the JDK's {@link HttpURLConnection} (whose connections are kept
+ * alive and reused between calls; the JDK's {@code java.net.http.HttpClient} costs a short command's JVM about half a
+ * second to build and send its first request, this about 30 ms), the admin token as {@code Authorization: Bearer},
+ * answers parsed into the messages of {@code management.proto} and {@code control.proto}. Used by the CLI and the
+ * benchmarks, so neither writes HTTP or JSON by hand.
  *
  * <p>Every failure is one of four exceptions, each with a sentence to show: {@link Refused} (Sprout answered with a
  * refusal: its status, code and sentence), {@link Unreachable} (nothing listens), {@link TimedOut}, and
  * {@link NotSprout} (something answered that is not Sprout). Tokens never appear in them.
  *
- * <p>Thread-safe (the JDK's client is); one instance keeps its connection alive between calls.
+ * <p>Thread-safe: each call has a connection of its own (the JDK keeps idle ones alive for the next).
  */
 public final class ApiClient implements AutoCloseable {
     /** Connecting to loopback takes microseconds; longer means the port is filtered or the machine stalls. */
@@ -45,7 +49,7 @@ public final class ApiClient implements AutoCloseable {
     private final String host;
     private final int port;
     private final Optional<String> token;
-    private final HttpClient http;
+    private final Optional<SSLSocketFactory> tls;
     private final Optional<Path> trustAnchor;
     private final String scheme;
 
@@ -66,10 +70,7 @@ public final class ApiClient implements AutoCloseable {
         this.token = Objects.requireNonNull(token, "token");
         this.trustAnchor = Objects.requireNonNull(trustAnchor, "trustAnchor");
         this.scheme = trustAnchor.isPresent() ? "https" : "http";
-        HttpClient.Builder builder =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT);
-        trustAnchor.ifPresent(anchor -> builder.sslContext(TlsContexts.jdkClient(anchor)));
-        this.http = builder.build();
+        this.tls = trustAnchor.map(anchor -> TlsContexts.jdkClient(anchor).getSocketFactory());
     }
 
     /** {@code https} with a trust anchor, else {@code http}. */
@@ -94,38 +95,57 @@ public final class ApiClient implements AutoCloseable {
      * @throws TimedOut    when no answer came in time
      */
     public Answer send(String method, String path, String jsonBody) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(scheme + "://" + address() + path))
-                .timeout(method.equals("GET") ? READ_TIMEOUT : CHANGE_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .method(
-                        method,
-                        jsonBody == null
-                                ? HttpRequest.BodyPublishers.noBody()
-                                : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
-        token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
-        HttpRequest request = builder.build();
-        HttpResponse<String> response;
+        Duration timeout = method.equals("GET") ? READ_TIMEOUT : CHANGE_TIMEOUT;
+        HttpURLConnection c = null;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            c = (HttpURLConnection)
+                    URI.create(scheme + "://" + address() + path).toURL().openConnection();
+            if (c instanceof HttpsURLConnection https) {
+                https.setSSLSocketFactory(tls.orElseThrow()); // the default verifier checks the name against host
+            }
+            c.setRequestMethod(method);
+            c.setInstanceFollowRedirects(false);
+            c.setUseCaches(false);
+            c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            c.setReadTimeout((int) timeout.toMillis());
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setRequestProperty("Accept", "application/json");
+            if (token.isPresent()) {
+                c.setRequestProperty("Authorization", "Bearer " + token.get());
+            }
+            byte[] body = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
+            if (body != null || (!method.equals("GET") && !method.equals("DELETE"))) {
+                byte[] out = body == null ? new byte[0] : body;
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(out.length);
+                try (OutputStream o = c.getOutputStream()) {
+                    o.write(out);
+                }
+            }
+            int status = c.getResponseCode();
+            String answer;
+            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                answer = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (status / 100 != 2) {
+                throw refused(status, answer);
+            }
+            return new Answer(status, answer);
         } catch (ConnectException e) {
             throw new Unreachable("nothing answers on " + address(), e);
-        } catch (HttpTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             throw new TimedOut(
                     "Sprout on " + address() + " did not answer " + method + " " + path + " within "
-                            + request.timeout().orElseThrow().toSeconds() + " s",
+                            + timeout.toSeconds() + " s",
                     e);
         } catch (SSLException e) {
             throw new Unreachable(TlsContexts.handshakeFailure(address(), trustAnchor.orElse(Path.of("(none)")), e), e);
         } catch (IOException e) {
+            if (c != null) {
+                c.disconnect(); // not back to the pool of idle connections
+            }
             throw new Unreachable(method + " " + scheme + "://" + address() + path + " failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TimedOut("interrupted while waiting for " + method + " " + scheme + "://" + address() + path, e);
         }
-        if (response.statusCode() / 100 != 2) {
-            throw refused(response);
-        }
-        return new Answer(response.statusCode(), response.body());
     }
 
     /** {@code body} (a 2xx answer to {@code what}, e.g. "GET /v1/branches") parsed into {@code builder}. */
@@ -169,30 +189,26 @@ public final class ApiClient implements AutoCloseable {
         }
     }
 
+    /** Nothing to release: the JDK keeps idle connections alive for a while and closes them itself. */
     @Override
-    public void close() {
-        http.close();
-    }
+    public void close() {}
 
     /** "404 UNKNOWN_BRANCH: branch … does not exist", or the status and the start of a body that is no ErrorBody. */
-    private static Refused refused(HttpResponse<String> response) {
+    private static Refused refused(int status, String answer) {
         try {
             ErrorBody.Builder error = ErrorBody.newBuilder();
-            PARSER.merge(response.body(), error);
+            PARSER.merge(answer, error);
             if (!error.getMessage().isEmpty()) {
-                return new Refused(
-                        response.statusCode(),
-                        error.getCode(),
-                        response.statusCode() + " " + error.getCode() + ": " + error.getMessage());
+                return new Refused(status, error.getCode(), status + " " + error.getCode() + ": " + error.getMessage());
             }
         } catch (InvalidProtocolBufferException notAnErrorBody) {
             // not from Sprout, or not JSON: show what came
         }
-        String body = response.body().strip();
+        String body = answer.strip();
         return new Refused(
-                response.statusCode(),
+                status,
                 Code.UNRECOGNIZED,
-                "HTTP " + response.statusCode()
+                "HTTP " + status
                         + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) + "…" : body)));
     }
 
