@@ -480,10 +480,11 @@ public final class Compute implements AutoCloseable {
             }
             server = null;
             deleteQuietly(spec.pidFile());
-            if (!spec.socketDir().startsWith(spec.workDir())) {
-                // the short directory under /tmp a deep work directory needed: nothing else removes it
-                deleteQuietly(spec.socketDir());
-            }
+        }
+        if (!spec.socketDir().startsWith(spec.workDir())) {
+            // the short directory under /tmp a deep work directory needed (made before PostgreSQL starts, so also
+            // when it never did): nothing else removes it
+            deleteQuietly(spec.socketDir());
         }
         if (mount != null) {
             if (discard) {
