@@ -171,9 +171,10 @@ public final class ComputeManager implements AutoCloseable {
         try {
             Running r = computes.remove(branch);
             if (r != null) {
-                r.compute.discard();
+                r.compute.discard(); // removes its work directory too
+            } else {
+                Compute.deleteWorkDir(template.spec(branch, timeline));
             }
-            Compute.deleteWorkDir(template.spec(branch, timeline));
         } finally {
             lock.unlock();
         }
