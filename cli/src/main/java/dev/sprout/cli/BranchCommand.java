@@ -7,12 +7,16 @@ import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.DeleteBranchResponse;
+import dev.sprout.protocol.v1.ProtectBranchRequest;
+import dev.sprout.protocol.v1.RenewBranchRequest;
+import dev.sprout.protocol.v1.ResetBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import dev.sprout.protocol.v1.SetRolesRequest;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -24,14 +28,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code sprout branch create|list|get|delete|reset|restore}: the running Sprout's branches, through its HTTP API
+ * {@code sprout branch create|list|get|delete|reset|restore|renew|protect|roles}: the running Sprout's branches, through its HTTP API
  * (docs/api.md). Tables for people, {@code --json} (the API's answer as it came) for scripts. Exit codes: 0 done,
  * 1 Sprout refused (nothing changed; the message says why), 2 a usage error, 3 no Sprout answers.
  */
 @Command(
         name = "branch",
         mixinStandardHelpOptions = true,
-        description = "Create, list, inspect, reset, restore and delete branches of the running Sprout.",
+        description =
+                "Create, list, inspect, reset, restore, renew, protect and delete branches of the running Sprout.",
         subcommands = {
             BranchCommand.Create.class,
             BranchCommand.ListBranches.class,
@@ -39,6 +44,8 @@ import picocli.CommandLine.Parameters;
             BranchCommand.Delete.class,
             BranchCommand.Reset.class,
             BranchCommand.Restore.class,
+            BranchCommand.Renew.class,
+            BranchCommand.Protect.class,
             BranchCommand.Roles.class
         })
 final class BranchCommand implements Runnable {
@@ -107,8 +114,8 @@ final class BranchCommand implements Runnable {
             nameWidth = Math.max(nameWidth, 2 * b.getDepth() + b.getName().length());
             parentWidth = Math.max(parentWidth, b.getParent().length());
         }
-        String row = "%-" + nameWidth + "s  %-" + parentWidth + "s  %10s  %-19s  %10s  %10s  %s%n";
-        out.printf(row, "BRANCH", "PARENT", "AT LSN", "AT TIME (UTC)", "LOGICAL", "ADDS", "COMPUTE");
+        String row = "%-" + nameWidth + "s  %-" + parentWidth + "s  %10s  %-19s  %10s  %10s  %-9s  %s%n";
+        out.printf(row, "BRANCH", "PARENT", "AT LSN", "AT TIME (UTC)", "LOGICAL", "ADDS", "COMPUTE", "LIFECYCLE");
         for (Branch b : branches) {
             String time = b.getBranchTime().length() >= 19
                     ? b.getBranchTime().substring(0, 19).replace('T', ' ')
@@ -121,7 +128,32 @@ final class BranchCommand implements Runnable {
                     time,
                     ByteSizes.format(b.getLogicalBytes()),
                     ByteSizes.format(b.getAddedBytes()),
-                    b.getComputeState().toLowerCase(Locale.ROOT));
+                    b.getComputeState().toLowerCase(Locale.ROOT),
+                    lifecycle(b));
+        }
+    }
+
+    /** "protected", "expires 2026-12-10 10:00 (ttl 3d)", or "-" for a branch that lives until deleted. */
+    static String lifecycle(Branch b) {
+        if (b.getProtect()) {
+            return "protected";
+        }
+        if (b.getExpiresAt().isEmpty()) {
+            return "-";
+        }
+        String at = b.getExpiresAt().length() >= 16
+                ? b.getExpiresAt().substring(0, 16).replace('T', ' ')
+                : b.getExpiresAt();
+        return "expires " + at
+                + (b.getRenewSeconds() > 0
+                        ? " (" + b.getExpiry() + " " + Lifetimes.format(Duration.ofSeconds(b.getRenewSeconds())) + ")"
+                        : "");
+    }
+
+    /** A line on stderr when an operation ended client connections (a script's --json has the count). */
+    static void connectionsEnded(Api api, int n, String what) {
+        if (n > 0 && !api.json) {
+            System.err.println("sprout: " + n + " client connection(s) " + what + " were open and have been ended");
         }
     }
 
@@ -161,10 +193,42 @@ final class BranchCommand implements Runnable {
                 description = "An LSN (digits) or a time (2026-11-28T09:00:00Z).")
         String at;
 
+        @Option(
+                names = "--ttl",
+                paramLabel = "LIFETIME",
+                description = "Delete it this long after its creation, its last renew or reset (10m, 2h, 3d, 1w).")
+        String ttl;
+
+        @Option(
+                names = "--lease",
+                paramLabel = "LIFETIME",
+                description = {
+                    "Keep it only while its owner renews it (sprout branch renew) within this time, as a CI job",
+                    "does while it runs: a job that dies leaves nothing behind."
+                })
+        String lease;
+
+        @Option(names = "--expires-at", paramLabel = "TIME", description = "Delete it at this RFC 3339 time.")
+        String expiresAt;
+
+        @Option(names = "--protect", description = "Refuse delete, reset and restore without --force.")
+        boolean protect;
+
         @Override
         public Integer call() {
-            CreateBranchRequest.Builder r =
-                    CreateBranchRequest.newBuilder().setName(name).setParent(parent);
+            CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder()
+                    .setName(name)
+                    .setParent(parent)
+                    .setProtect(protect);
+            if (ttl != null) {
+                r.setTtlSeconds(Lifetimes.parse("--ttl", ttl).toSeconds());
+            }
+            if (lease != null) {
+                r.setLeaseSeconds(Lifetimes.parse("--lease", lease).toSeconds());
+            }
+            if (expiresAt != null) {
+                r.setExpiresAt(rfc3339(this, "--expires-at", expiresAt));
+            }
             if (at != null) {
                 if (at.chars().allMatch(Character::isDigit) && !at.isEmpty()) {
                     r.setAtLsn(Long.parseUnsignedLong(at));
@@ -290,18 +354,24 @@ final class BranchCommand implements Runnable {
         @Option(names = "--subtree", description = "Delete the branch's descendants too.")
         boolean subtree;
 
+        @Option(names = "--force", description = "Delete a protected branch too.")
+        boolean force;
+
         @Override
         public Integer call() {
             ManagementClient client = api.client();
             progress(api, "deleting branch " + name + (subtree ? " and its descendants" : ""));
-            String body = client.send("DELETE", path(name) + (subtree ? "?subtree=true" : ""), null)
-                    .body();
+            String query = subtree && force
+                    ? "?subtree=true&force=true"
+                    : subtree ? "?subtree=true" : force ? "?force=true" : "";
+            String body = client.send("DELETE", path(name) + query, null).body();
             if (api.json) {
                 System.out.print(body);
             } else {
                 DeleteBranchResponse r = client.parse("DELETE " + path(name), body, DeleteBranchResponse.newBuilder())
                         .build();
                 System.out.println("deleted " + String.join(", ", r.getDeletedList()));
+                connectionsEnded(api, r.getConnectionsEnded(), "to the deleted branches");
                 r.getWarningsList().forEach(w -> System.err.println("sprout: WARNING: " + w));
             }
             return 0;
@@ -322,16 +392,25 @@ final class BranchCommand implements Runnable {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        @Option(names = "--force", description = "Reset a protected branch too.")
+        boolean force;
+
         @Override
         public Integer call() {
             ManagementClient client = api.client();
             progress(api, "resetting branch " + name + " to its parent's head");
-            return print(
-                    api,
-                    client.send("POST", path(name) + "/reset", null).body(),
-                    Branch.newBuilder(),
-                    client,
-                    "POST " + path(name) + "/reset");
+            String body = client.send("POST", path(name) + "/reset" + (force ? "?force=true" : ""), null)
+                    .body();
+            if (api.json) {
+                System.out.print(body);
+            } else {
+                ResetBranchResponse r = client.parse(
+                                "POST " + path(name) + "/reset", body, ResetBranchResponse.newBuilder())
+                        .build();
+                table(System.out, List.of(r.getBranch()));
+                connectionsEnded(api, r.getConnectionsEnded(), "to " + name);
+            }
+            return 0;
         }
     }
 
@@ -356,20 +435,17 @@ final class BranchCommand implements Runnable {
                 description = "An RFC 3339 time, e.g. 2026-11-28T09:00:00Z.")
         String at;
 
+        @Option(names = "--force", description = "Restore a protected branch (main is one) too.")
+        boolean force;
+
         @Override
         public Integer call() {
-            try {
-                OffsetDateTime.parse(at);
-            } catch (DateTimeParseException e) {
-                throw new picocli.CommandLine.ParameterException(
-                        new picocli.CommandLine(this),
-                        "--at " + at + " is not an RFC 3339 time with an offset (e.g. 2026-11-28T09:00:00Z)");
-            }
+            rfc3339(this, "--at", at);
             ManagementClient client = api.client();
             progress(api, "restoring branch " + name + " to " + at);
             String body = client.send(
                             "POST",
-                            path(name) + "/restore",
+                            path(name) + "/restore" + (force ? "?force=true" : ""),
                             ApiClient.json(RestoreBranchRequest.newBuilder()
                                     .setTime(at)
                                     .build()))
@@ -382,8 +458,103 @@ final class BranchCommand implements Runnable {
                         .build();
                 table(System.out, List.of(r.getBranch()));
                 System.out.println("its state before the restore is branch " + r.getBackup());
+                connectionsEnded(api, r.getConnectionsEnded(), "to " + name);
             }
             return 0;
+        }
+    }
+
+    @Command(
+            name = "renew",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Renew a branch that expires: its TTL or lease counts again from now, or --ttl gives it a new",
+                "one; --never makes it live until deleted."
+            })
+    static final class Renew implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--ttl", paramLabel = "LIFETIME", description = "Expire this long from now (10m, 2h, 3d).")
+        String ttl;
+
+        @Option(names = "--never", description = "Never expire.")
+        boolean never;
+
+        @Override
+        public Integer call() {
+            if (ttl != null && never) {
+                throw new SproutException("give --ttl LIFETIME or --never, not both");
+            }
+            RenewBranchRequest.Builder r = RenewBranchRequest.newBuilder().setNever(never);
+            if (ttl != null) {
+                r.setTtlSeconds(Lifetimes.parse("--ttl", ttl).toSeconds());
+            }
+            ManagementClient client = api.client();
+            String body = client.send("POST", path(name) + "/renew", ApiClient.json(r.build()))
+                    .body();
+            if (api.json) {
+                System.out.print(body);
+            } else {
+                Branch b = client.parse("POST " + path(name) + "/renew", body, Branch.newBuilder())
+                        .build();
+                System.out.println(
+                        b.getExpiresAt().isEmpty()
+                                ? "branch " + name + " lives until it is deleted"
+                                : "branch " + name + " " + lifecycle(b));
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "protect",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Protect a branch: delete, reset and restore are refused without --force. main is protected",
+                "from its creation. --off unprotects."
+            })
+    static final class Protect implements Callable<Integer> {
+        @Mixin
+        Api api;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--off", description = "Unprotect it.")
+        boolean off;
+
+        @Override
+        public Integer call() {
+            ManagementClient client = api.client();
+            String body = client.send(
+                            "POST",
+                            path(name) + "/protect",
+                            ApiClient.json(ProtectBranchRequest.newBuilder()
+                                    .setProtect(!off)
+                                    .build()))
+                    .body();
+            if (api.json) {
+                System.out.print(body);
+            } else {
+                System.out.println("branch " + name + (off ? " is no longer protected" : " is protected"));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code text}, refused with a usage error naming {@code option} when it is not an RFC 3339 time. */
+    static String rfc3339(Object command, String option, String text) {
+        try {
+            OffsetDateTime.parse(text);
+            return text;
+        } catch (DateTimeParseException e) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(command),
+                    option + " " + text + " is not an RFC 3339 time with an offset (e.g. 2026-11-28T09:00:00Z)");
         }
     }
 }

@@ -132,6 +132,30 @@ class DeveloperDayTest {
                 assertEquals(200_000, queryLong(f, "SELECT count(*) FROM inventory"));
             }
 
+            // A CI job's branch lives while its lease is renewed; its lifecycle shows in the list.
+            Cli.Result leased =
+                    Cli.sprout("branch", "create", "ci-42", "--lease", "10m", "--http-port", http, "--data-dir", dir);
+            assertEquals(0, leased.exit(), leased.toString());
+            assertTrue(leased.out().contains("(lease 10m)"), leased.out());
+            Cli.Result renewed =
+                    Cli.sprout("branch", "renew", "ci-42", "--ttl", "2h30m", "--http-port", http, "--data-dir", dir);
+            assertEquals(0, renewed.exit(), renewed.toString());
+            assertTrue(renewed.out().contains("(lease 2h30m)"), renewed.out());
+            assertRefused(
+                    Cli.sprout("branch", "protect", "ci-42", "--http-port", http, "--data-dir", dir), "cannot expire");
+            Cli.Result badTtl =
+                    Cli.sprout("branch", "create", "ci-43", "--ttl", "3 days", "--http-port", http, "--data-dir", dir);
+            assertNotEquals(0, badTtl.exit(), badTtl.toString());
+            assertTrue(badTtl.err().contains("is not a lifetime"), badTtl.toString());
+            assertTrue(Cli.sprout("branch", "list", "--http-port", http, "--data-dir", dir)
+                    .out()
+                    .lines()
+                    .anyMatch(l -> l.startsWith("main ") && l.endsWith("protected")));
+            assertEquals(
+                    0,
+                    Cli.sprout("branch", "delete", "ci-42", "--http-port", http, "--data-dir", dir)
+                            .exit());
+
             // Restore to a time before a DELETE brings the rows back.
             clock.advance(Duration.ofSeconds(1));
             Instant before = clock.instant();
@@ -198,6 +222,18 @@ class DeveloperDayTest {
                     Cli.sprout("branch", "create", "too-old", "--at", "1", "--http-port", http, "--data-dir", dir),
                     "LSN_OUT_OF_RANGE");
             assertRefused(Cli.sprout("branch", "delete", "main", "--http-port", http, "--data-dir", dir), "root");
+            assertRefused(
+                    Cli.sprout(
+                            "branch",
+                            "restore",
+                            "main",
+                            "--at",
+                            "2026-12-07T10:00:00Z",
+                            "--http-port",
+                            http,
+                            "--data-dir",
+                            dir),
+                    "is protected");
             assertEquals(
                     branchesBefore,
                     shape(Cli.sprout("branch", "list", "--json", "--http-port", http, "--data-dir", dir)

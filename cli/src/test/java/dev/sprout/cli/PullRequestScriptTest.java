@@ -114,6 +114,8 @@ class PullRequestScriptTest {
             assertTrue(body.contains("migration check passed"), body);
             assertTrue(body.contains("tests passed"), body);
             assertTrue(body.contains("`pr-7`, created from `main`"), body);
+            Cli.Result made = branchGet(up, "pr-7");
+            assertTrue(made.out().contains("(ttl 14d)"), "pr-7 expires by itself unless closed: " + made);
             assertFalse(body.contains(pw), "the password is not in the comment");
             for (Request r : github.requests()) {
                 assertEquals("Bearer test-token", r.authorization(), r.toString());

@@ -7,6 +7,7 @@ import dev.sprout.compute.load.SourceServer;
 import dev.sprout.compute.load.SourceUrl;
 import dev.sprout.control.branch.Branch;
 import dev.sprout.control.branch.BranchCatalog;
+import dev.sprout.control.branch.Expiry;
 import dev.sprout.control.endpoint.ComputeManager;
 import dev.sprout.control.endpoint.ComputeTemplate;
 import dev.sprout.control.endpoint.Endpoint;
@@ -79,6 +80,9 @@ public final class ControlPlane implements AutoCloseable {
     private final int uid;
 
     private final int gid;
+    /** Expired branches kept for a child that does not expire, already warned of (once each). */
+    private final java.util.Set<String> expiryHeld = ConcurrentHashMap.newKeySet();
+
     /** Imports found unfinished at open and removed, one sentence each, until the next import is told of them. */
     private final List<String> abandonedAtOpen = new ArrayList<>();
 
@@ -91,8 +95,55 @@ public final class ControlPlane implements AutoCloseable {
     /** A follower that no longer follows, and why its slot is still on the source when it could not be dropped. */
     public record Unfollowed(BranchView branch, Optional<String> warning) {}
 
-    /** What a delete removed, deepest first, and what it could not clean up (a follower's slot), said as sentences. */
-    public record Deleted(List<String> names, List<String> warnings) {}
+    /**
+     * What a delete removed, deepest first, what it could not clean up (a follower's slot), said as sentences, and
+     * how many client connections were open on the computes it stopped (they were ended).
+     */
+    public record Deleted(List<String> names, List<String> warnings, int connectionsEnded) {}
+
+    /** The result of a reset: the branch as it is now, and how many client connections its old compute ended. */
+    public record Reset(BranchView branch, int connectionsEnded) {}
+
+    /**
+     * A new branch's lifecycle as asked: at most one of a TTL, a lease and a fixed expiry time, and whether it is
+     * protected (then none of them).
+     */
+    public record Lifecycle(
+            Optional<Duration> ttl, Optional<Duration> lease, Optional<Instant> expiresAt, boolean protect) {
+        public static final Lifecycle NONE = new Lifecycle(Optional.empty(), Optional.empty(), Optional.empty(), false);
+
+        /** The expiry this asks for, counted from {@code now}; refuses what makes no sense, saying why. */
+        Expiry expiry(Instant now) {
+            int given = (ttl.isPresent() ? 1 : 0) + (lease.isPresent() ? 1 : 0) + (expiresAt.isPresent() ? 1 : 0);
+            if (given > 1) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT, "give one of a TTL, a lease and an expiry time, not " + given);
+            }
+            if (protect && given > 0) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "a protected branch cannot expire: give --protect or a TTL, a lease or an expiry time");
+            }
+            for (Optional<Duration> d : List.of(ttl, lease)) {
+                if (d.isPresent() && (d.get().isNegative() || d.get().isZero())) {
+                    throw new ControlException(
+                            Code.INVALID_ARGUMENT, "a branch's lifetime must be positive, not " + d.get());
+                }
+            }
+            if (expiresAt.isPresent() && !expiresAt.get().isAfter(now)) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "expiry time " + expiresAt.get() + " is not in the future (it is " + now + " now)");
+            }
+            if (ttl.isPresent()) {
+                return new Expiry.Ttl(ttl.get(), now.plus(ttl.get()));
+            }
+            if (lease.isPresent()) {
+                return new Expiry.Lease(lease.get(), now.plus(lease.get()));
+            }
+            return expiresAt.<Expiry>map(Expiry.At::new).orElse(new Expiry.Never());
+        }
+    }
 
     /** The follow part of an import's finish: how the follower reaches its source (see FollowRequest). */
     public record FollowSource(String conninfo, String role, String password, String heldSlot) {}
@@ -100,8 +151,11 @@ public final class ControlPlane implements AutoCloseable {
     /** The result of a create: the branch, and whether this request made it (false: it existed as asked). */
     public record Created(BranchView branch, boolean created) {}
 
-    /** The result of a restore: the branch as it is now, and the name under which its old state is kept. */
-    public record Restored(BranchView branch, String backup) {}
+    /**
+     * The result of a restore: the branch as it is now, the name under which its old state is kept, and how many
+     * client connections its old compute ended.
+     */
+    public record Restored(BranchView branch, String backup, int connectionsEnded) {}
 
     /** An import begun: its record, how the importer reaches the page service, and earlier imports removed. */
     public record ImportStarted(PendingImport pending, ComputeSpec access, List<String> abandoned) {}
@@ -182,13 +236,14 @@ public final class ControlPlane implements AutoCloseable {
         if (cp.branches.find(BranchName.MAIN).isEmpty()) {
             TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
             cp.branches.put(new Branch(
-                    BranchName.MAIN,
-                    root.id(),
-                    Optional.empty(),
-                    new BranchPoint.Head(),
-                    root.branchLsn(),
-                    root.createdAt(),
-                    clock.instant()));
+                            BranchName.MAIN,
+                            root.id(),
+                            Optional.empty(),
+                            new BranchPoint.Head(),
+                            root.branchLsn(),
+                            root.createdAt(),
+                            clock.instant())
+                    .withProtect(true));
         }
         return cp;
     }
@@ -230,8 +285,17 @@ public final class ControlPlane implements AutoCloseable {
      * branch it made ({@link Created#created()} false); a different request for an existing name is refused.
      */
     public Created create(String name, String parent, BranchPoint at) {
+        return create(name, parent, at, Lifecycle.NONE);
+    }
+
+    /**
+     * As {@link #create(String, String, BranchPoint)}, with a lifecycle: when the control plane deletes the branch by
+     * itself ({@link #expire}), or that it is protected. A repeated request answers the branch as it is.
+     */
+    public Created create(String name, String parent, BranchPoint at, Lifecycle lifecycle) {
         requireName(name);
         requireName(parent);
+        Expiry expiry = lifecycle.expiry(clock.instant());
         changes.lock();
         try {
             Optional<Branch> existing = branches.find(name);
@@ -260,10 +324,13 @@ public final class ControlPlane implements AutoCloseable {
                         at,
                         timeline.branchLsn(),
                         branchTime.orElse(timeline.createdAt()),
-                        clock.instant());
+                        clock.instant(),
+                        List.of(),
+                        expiry,
+                        lifecycle.protect());
                 return BranchCatalog.changes(List.of(created[0]), List.of());
             }));
-            LOG.info("branch {} created from {} at {} (LSN {})", name, parent, at, lsn);
+            LOG.info("branch {} created from {} at {} (LSN {}){}", name, parent, at, lsn, describe(created[0]));
             return new Created(view(created[0]), true);
         } finally {
             changes.unlock();
@@ -275,15 +342,28 @@ public final class ControlPlane implements AutoCloseable {
      * never deleted (other roots, an import or the backup of a replaced main, are). Returns the names deleted, deepest first.
      */
     public Deleted delete(String name, boolean subtree) {
+        return delete(name, subtree, false);
+    }
+
+    /**
+     * As {@link #delete(String, boolean)}; a protected branch (in the subtree too) is deleted only with {@code force}.
+     * The computes of the deleted branches stop at once: their open client connections end, and are counted.
+     */
+    public Deleted delete(String name, boolean subtree, boolean force) {
         changes.lock();
         try {
             Branch b = require(name);
             if (b.name().equals(BranchName.MAIN)) {
-                throw new ControlException(
-                        Code.INVALID_ARGUMENT, "branch \"" + name + "\" is the root and cannot be deleted");
+                throw new ControlException(Code.INVALID_ARGUMENT, "branch \"main\" is the root and is never deleted");
             }
             List<Branch> doomed = new ArrayList<>();
             collect(b, doomed);
+            if (doomed.stream().anyMatch(d -> d.name().equals(BranchName.MAIN))) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "branch \"" + name + "\" holds the state main was restored from: main descends from it,"
+                                + " and main is never deleted");
+            }
             if (doomed.size() > 1 && !subtree) {
                 throw new ControlException(
                         Code.BRANCH_HAS_CHILDREN,
@@ -296,30 +376,42 @@ public final class ControlPlane implements AutoCloseable {
                                                 .toList())
                                 + "): delete them first, or delete the whole subtree");
             }
-            List<String> deleted = new ArrayList<>();
-            List<String> warnings = new ArrayList<>();
-            for (Branch d : doomed) { // deepest first: collect() adds children before their parent
-                long started = System.nanoTime();
-                computes.discard(d.name(), d.timeline());
-                long discarded = System.nanoTime();
-                follows.find(d.timeline()).ifPresent(f -> endFollow(f).ifPresent(warnings::add));
-                branches.write(List.of(), List.of(d.name()));
-                rolesSeen.remove(d.name());
-                storage(() -> {
-                    store.deleteTimeline(d.timeline());
-                    return null;
-                });
-                deleted.add(d.name());
-                LOG.info(
-                        "branch {} deleted in {} ms (its compute stopped in {} ms)",
-                        d.name(),
-                        (System.nanoTime() - started) / 1_000_000,
-                        (discarded - started) / 1_000_000);
+            if (!force) {
+                for (Branch d : doomed) {
+                    requireUnprotected(d, "deleted");
+                }
             }
-            return new Deleted(deleted, warnings);
+            return deleteLocked(doomed);
         } finally {
             changes.unlock();
         }
+    }
+
+    /** Deletes {@code doomed}, deepest first, under the lock of changes. */
+    private Deleted deleteLocked(List<Branch> doomed) {
+        List<String> deleted = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        int connections = 0;
+        for (Branch d : doomed) { // deepest first: collect() adds children before their parent
+            long started = System.nanoTime();
+            connections += openConnections(d.name());
+            computes.discard(d.name(), d.timeline());
+            long discarded = System.nanoTime();
+            follows.find(d.timeline()).ifPresent(f -> endFollow(f).ifPresent(warnings::add));
+            branches.write(List.of(), List.of(d.name()));
+            rolesSeen.remove(d.name());
+            storage(() -> {
+                store.deleteTimeline(d.timeline());
+                return null;
+            });
+            deleted.add(d.name());
+            LOG.info(
+                    "branch {} deleted in {} ms (its compute stopped in {} ms)",
+                    d.name(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    (discarded - started) / 1_000_000);
+        }
+        return new Deleted(deleted, warnings, connections);
     }
 
     /**
@@ -328,6 +420,14 @@ public final class ControlPlane implements AutoCloseable {
      * dropped. Refused for a branch with children (they would lose their parent's history).
      */
     public BranchView reset(String name) {
+        return reset(name, false).branch();
+    }
+
+    /**
+     * As {@link #reset(String)}; a protected branch is reset only with {@code force}. A TTL or a lease is renewed
+     * (the branch keeps its lifecycle); client connections open on its compute end, and are counted.
+     */
+    public Reset reset(String name, boolean force) {
         changes.lock();
         try {
             Branch b = require(name);
@@ -335,14 +435,22 @@ public final class ControlPlane implements AutoCloseable {
                     .orElseThrow(() -> new ControlException(
                             Code.INVALID_ARGUMENT,
                             "branch \"" + name + "\" is the root: it has no parent to reset to"));
+            if (!force) {
+                requireUnprotected(b, "reset");
+            }
             requireNoChildren(b, "reset");
             Branch parent = require(parentName);
             long lsn = branchLsn(parent, new BranchPoint.Head());
             TimelineId id = TimelineId.random();
             TimelineInfo timeline = storage(() -> store.branch(id, parent.timeline(), lsn));
+            int connections = openConnections(name);
             boolean wasRunning = computes.stop(name);
             Branch reset = b.withTimeline(
-                    id, b.parent(), timeline.branchLsn(), store.timeOf(lsn).orElse(timeline.createdAt()));
+                            id,
+                            b.parent(),
+                            timeline.branchLsn(),
+                            store.timeOf(lsn).orElse(timeline.createdAt()))
+                    .withExpiry(b.expiry().renewedAt(clock.instant()));
             branches.put(reset);
             storage(() -> {
                 store.deleteTimeline(b.timeline());
@@ -351,8 +459,14 @@ public final class ControlPlane implements AutoCloseable {
             if (wasRunning) {
                 computes.wake(name, id, false);
             }
-            LOG.info("branch {} reset to {} at LSN {}", name, parentName, lsn);
-            return view(reset);
+            LOG.info(
+                    "branch {} reset to {} at LSN {} ({} client connection(s) ended){}",
+                    name,
+                    parentName,
+                    lsn,
+                    connections,
+                    describe(reset));
+            return new Reset(view(reset), connections);
         } finally {
             changes.unlock();
         }
@@ -364,21 +478,27 @@ public final class ControlPlane implements AutoCloseable {
      * also keeps the branch's children).
      */
     public Restored restore(String name, Instant time) {
+        return restore(name, time, false);
+    }
+
+    /**
+     * As {@link #restore(String, Instant)}, for every branch, a root ({@code main}) too: the backup then becomes the
+     * root and the branch its child. A protected branch is restored only with {@code force}; the branch keeps its
+     * lifecycle (a TTL or a lease is renewed), the backup neither expires nor is protected. Client connections open
+     * on its compute end, and are counted.
+     */
+    public Restored restore(String name, Instant time, boolean force) {
         changes.lock();
         try {
             Branch b = require(name);
-            if (b.parent().isEmpty()) {
-                // The root stays the root: a restored main would hang under its own backup.
-                throw new ControlException(
-                        Code.INVALID_ARGUMENT,
-                        "branch \"" + name + "\" is the root and cannot be restored;"
-                                + " make a branch of it as it was then instead (sprout branch create NAME --from "
-                                + name + " --at TIME)");
+            if (!force) {
+                requireUnprotected(b, "restored");
             }
             long lsn = storage(() -> store.lsnAt(b.timeline(), time));
             String backup = backupName(name);
             TimelineId id = TimelineId.random();
             TimelineInfo timeline = storage(() -> store.branch(id, b.timeline(), lsn));
+            int connections = openConnections(name);
             boolean wasRunning = computes.stop(name);
             List<Branch> put = new ArrayList<>();
             put.add(b.renamed(backup));
@@ -386,18 +506,26 @@ public final class ControlPlane implements AutoCloseable {
                 put.add(child.withParent(Optional.of(backup)));
             }
             Branch restored = b.withTimeline(
-                    id,
-                    Optional.of(backup),
-                    timeline.branchLsn(),
-                    store.timeOf(lsn).orElse(time));
+                            id,
+                            Optional.of(backup),
+                            timeline.branchLsn(),
+                            store.timeOf(lsn).orElse(time))
+                    .withExpiry(b.expiry().renewedAt(clock.instant()));
             put.add(restored);
             branches.write(put, List.of());
             put.forEach(p -> rolesSeen.remove(p.name()));
             if (wasRunning) {
                 computes.wake(name, id, false);
             }
-            LOG.info("branch {} restored to {} (LSN {}); its previous state is branch {}", name, time, lsn, backup);
-            return new Restored(view(restored), backup);
+            LOG.info(
+                    "branch {} restored to {} (LSN {}); its previous state is branch {} ({} client connection(s)"
+                            + " ended)",
+                    name,
+                    time,
+                    lsn,
+                    backup,
+                    connections);
+            return new Restored(view(restored), backup, connections);
         } finally {
             changes.unlock();
         }
@@ -413,6 +541,164 @@ public final class ControlPlane implements AutoCloseable {
             candidate = base.substring(0, Math.max(1, base.length() - 3)) + suffix + "-" + i;
         }
         return candidate;
+    }
+
+    /**
+     * Renews branch {@code name}: with {@code ttl}, it expires that long from now (a lease stays a lease of that
+     * length; any other branch gets that TTL); without, its own TTL or lease counts again from now. Refused for a
+     * protected branch (it never expires) and, without {@code ttl}, for one that has no TTL or lease.
+     */
+    public BranchView renew(String name, Optional<Duration> ttl) {
+        ttl.filter(d -> d.isNegative() || d.isZero()).ifPresent(d -> {
+            throw new ControlException(Code.INVALID_ARGUMENT, "a branch's lifetime must be positive, not " + d);
+        });
+        changes.lock();
+        try {
+            Branch b = require(name);
+            if (b.protect()) {
+                throw new ControlException(
+                        Code.BRANCH_PROTECTED,
+                        "branch \"" + name + "\" is protected and never expires; unprotect it first (sprout branch"
+                                + " protect " + name + " --off)");
+            }
+            Instant now = clock.instant();
+            Expiry renewed = ttl.<Expiry>map(d -> b.expiry() instanceof Expiry.Lease
+                            ? new Expiry.Lease(d, now.plus(d))
+                            : new Expiry.Ttl(d, now.plus(d)))
+                    .orElseGet(() -> {
+                        if (b.expiry().renewBy().isEmpty()) {
+                            throw new ControlException(
+                                    Code.INVALID_ARGUMENT,
+                                    "branch \"" + name + "\" has no TTL or lease to renew by ("
+                                            + b.expiry()
+                                                    .deadline()
+                                                    .map(d -> "it expires at " + d)
+                                                    .orElse("it never expires")
+                                            + "): give one (--ttl)");
+                        }
+                        return b.expiry().renewedAt(now);
+                    });
+            Branch renewedBranch = b.withExpiry(renewed);
+            branches.put(renewedBranch);
+            LOG.info("branch {} renewed{}", name, describe(renewedBranch));
+            return view(renewedBranch);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /** Makes branch {@code name} live until it is deleted: its TTL, lease or expiry time is removed. */
+    public BranchView keepForever(String name) {
+        changes.lock();
+        try {
+            Branch b = require(name).withExpiry(new Expiry.Never());
+            branches.put(b);
+            LOG.info("branch {} no longer expires", name);
+            return view(b);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Protects branch {@code name} (delete, reset and restore then need force) or unprotects it. Refused for a
+     * branch that expires: remove its expiry first ({@link #keepForever}).
+     */
+    public BranchView protect(String name, boolean protect) {
+        changes.lock();
+        try {
+            Branch b = require(name);
+            if (protect && b.expiry().deadline().isPresent()) {
+                throw new ControlException(
+                        Code.INVALID_ARGUMENT,
+                        "branch \"" + name + "\" expires at "
+                                + b.expiry().deadline().get()
+                                + " and a protected branch cannot expire: make it live until deleted first (sprout"
+                                + " branch renew " + name + " --never)");
+            }
+            Branch changed = b.withProtect(protect);
+            branches.put(changed);
+            LOG.info("branch {} {}", name, protect ? "protected" : "no longer protected");
+            return view(changed);
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Deletes every branch whose expiry has come ({@link Expiry#expiredAt}), with its compute, and answers the
+     * names deleted. A branch with a child that does not expire with it is kept (with a warning, once) until that
+     * child is gone; its expired descendants go with it. Called by the node every few seconds; tests call it with
+     * their own clock.
+     */
+    public List<String> expire() {
+        Instant now = clock.instant();
+        List<String> gone = new ArrayList<>();
+        changes.lock();
+        try {
+            List<Branch> all = branches.all();
+            for (Branch b : all) {
+                if (!b.expiry().expiredAt(now) || b.name().equals(BranchName.MAIN) || gone.contains(b.name())) {
+                    continue;
+                }
+                List<Branch> subtree = new ArrayList<>();
+                collect(b, subtree);
+                List<String> keeping = subtree.stream()
+                        .filter(d -> !d.expiry().expiredAt(now) || d.name().equals(BranchName.MAIN))
+                        .map(Branch::name)
+                        .toList();
+                if (!keeping.isEmpty()) {
+                    if (expiryHeld.add(b.name())) {
+                        LOG.warn(
+                                "branch {} expired at {} but is kept: its descendant(s) {} do not expire with it",
+                                b.name(),
+                                b.expiry().deadline().orElseThrow(),
+                                String.join(", ", keeping));
+                    }
+                    continue;
+                }
+                Deleted d = deleteLocked(subtree);
+                d.names().forEach(expiryHeld::remove);
+                LOG.info(
+                        "branch {} expired at {}: deleted {} ({} client connection(s) ended)",
+                        b.name(),
+                        b.expiry().deadline().orElseThrow(),
+                        String.join(", ", d.names()),
+                        d.connectionsEnded());
+                d.warnings().forEach(LOG::warn);
+                gone.addAll(d.names());
+            }
+        } finally {
+            changes.unlock();
+        }
+        return gone;
+    }
+
+    /** ", expires at T (ttl PT72H)" and ", protected", as a log line's tail. */
+    private static String describe(Branch b) {
+        String expiry = b.expiry()
+                .deadline()
+                .map(d -> ", expires at " + d
+                        + b.expiry()
+                                .renewBy()
+                                .map(r -> " (" + b.expiry().kind() + " " + r + ")")
+                                .orElse(""))
+                .orElse("");
+        return expiry + (b.protect() ? ", protected" : "");
+    }
+
+    private static void requireUnprotected(Branch b, String what) {
+        if (b.protect()) {
+            throw new ControlException(
+                    Code.BRANCH_PROTECTED,
+                    "branch \"" + b.name() + "\" is protected and is not " + what + " without --force (or unprotect"
+                            + " it: sprout branch protect " + b.name() + " --off)");
+        }
+    }
+
+    /** The client connections open on {@code name}'s compute now (0 when it does not run). */
+    private int openConnections(String name) {
+        return computes.running(name).map(Compute::clientConnections).orElse(0);
     }
 
     /**
@@ -615,8 +901,12 @@ public final class ControlPlane implements AutoCloseable {
             List<Branch> put = new ArrayList<>();
             Optional<String> backup = Optional.empty();
             List<String> roles = List.of();
+            Expiry expiry = new Expiry.Never();
+            boolean protect = false;
             if (p.replace()) {
                 Branch old = require(p.branch());
+                expiry = old.expiry().renewedAt(now);
+                protect = old.protect();
                 computes.stop(old.name());
                 String backupName = backupName(old.name());
                 backup = Optional.of(backupName);
@@ -627,7 +917,16 @@ public final class ControlPlane implements AutoCloseable {
                 }
             }
             Branch named = new Branch(
-                    p.branch(), timeline, Optional.empty(), new BranchPoint.Head(), info.lastLsn(), now, now, roles);
+                    p.branch(),
+                    timeline,
+                    Optional.empty(),
+                    new BranchPoint.Head(),
+                    info.lastLsn(),
+                    now,
+                    now,
+                    roles,
+                    expiry,
+                    protect);
             put.add(named);
             Map<String, Optional<byte[]>> write = new TreeMap<>(BranchCatalog.changes(put, List.of()));
             write.putAll(ImportCatalog.removal(timeline));

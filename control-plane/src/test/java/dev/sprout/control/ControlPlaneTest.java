@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sprout.control.branch.Expiry;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -160,9 +162,10 @@ class ControlPlaneTest {
                 assertThrows(ControlException.class, () -> cp.delete("main", true))
                         .code());
         assertEquals(
-                Code.INVALID_ARGUMENT,
+                Code.BRANCH_PROTECTED,
                 assertThrows(ControlException.class, () -> cp.restore("main", beforeDelete))
-                        .code());
+                        .code(),
+                "main is protected from its creation");
         assertEquals(3, cp.list().size());
 
         // branches survive a restart of the control plane (computes start again on the next connection)
@@ -188,6 +191,148 @@ class ControlPlaneTest {
         assertFalse(
                 Files.exists(workDir),
                 "a deleted branch's compute leaves no work directory (log, mount point, sockets) behind");
+    }
+
+    @Test
+    void branchesExpireByTtlLeaseOrTimeAndProtectedOnesNeedForce() throws Exception {
+        Instant t0 = clock.instant();
+        ControlPlane.Lifecycle none = ControlPlane.Lifecycle.NONE;
+        cp.create("ci-job", "main", new BranchPoint.Head(), lifecycle(null, Duration.ofMinutes(10), null, false));
+        cp.create("pr-7", "main", new BranchPoint.Head(), lifecycle(Duration.ofDays(3), null, null, false));
+        cp.create("demo", "main", new BranchPoint.Head(), lifecycle(null, null, t0.plusSeconds(3600), false));
+        cp.create("keep", "main", new BranchPoint.Head(), none);
+        cp.create("prod-copy", "main", new BranchPoint.Head(), lifecycle(null, null, null, true));
+        assertEquals(
+                Optional.of(t0.plus(Duration.ofDays(3))),
+                cp.get("pr-7").branch().expiry().deadline());
+
+        // a lease lives while it is renewed
+        clock.advance(Duration.ofMinutes(9));
+        cp.renew("ci-job", Optional.empty());
+        clock.advance(Duration.ofMinutes(9));
+        assertEquals(List.of(), cp.expire(), "renewed 9 minutes ago: the 10-minute lease holds");
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals(List.of("ci-job"), cp.expire(), "a lease not renewed for 10 minutes lapses");
+        assertEquals(
+                Code.UNKNOWN_BRANCH,
+                assertThrows(ControlException.class, () -> cp.get("ci-job")).code());
+
+        // an expiry time comes; a branch that expires under a branch that does not is kept until the child is gone
+        cp.create("demo-child", "demo", new BranchPoint.Head(), none);
+        clock.advance(Duration.ofMinutes(45));
+        assertEquals(List.of(), cp.expire(), "demo has a child that does not expire: kept");
+        assertTrue(cp.get("demo").branch().expiry().expiredAt(clock.instant()));
+        cp.delete("demo-child", false);
+        assertEquals(List.of("demo"), cp.expire());
+
+        // a reset keeps the TTL and renews it; a renew with a TTL replaces it
+        clock.advance(Duration.ofDays(2));
+        cp.reset("pr-7");
+        assertEquals(
+                Optional.of(clock.instant().plus(Duration.ofDays(3))),
+                cp.get("pr-7").branch().expiry().deadline());
+        cp.renew("pr-7", Optional.of(Duration.ofHours(1)));
+        assertEquals(
+                new Expiry.Ttl(Duration.ofHours(1), clock.instant().plusSeconds(3600)),
+                cp.get("pr-7").branch().expiry());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(ControlException.class, () -> cp.renew("keep", Optional.empty()))
+                        .code(),
+                "a branch without a TTL has nothing to renew by");
+
+        // protected: delete, reset and restore need force; it cannot expire
+        for (Runnable refused : List.<Runnable>of(
+                () -> cp.delete("prod-copy", false, false),
+                () -> cp.reset("prod-copy", false),
+                () -> cp.restore("prod-copy", clock.instant(), false),
+                () -> cp.renew("prod-copy", Optional.of(Duration.ofHours(1))))) {
+            assertEquals(
+                    Code.BRANCH_PROTECTED,
+                    assertThrows(ControlException.class, refused::run).code());
+        }
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(ControlException.class, () -> cp.protect("pr-7", true))
+                        .code(),
+                "a branch that expires cannot be protected");
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(
+                                ControlException.class,
+                                () -> cp.create(
+                                        "both",
+                                        "main",
+                                        new BranchPoint.Head(),
+                                        lifecycle(Duration.ofDays(1), null, null, true)))
+                        .code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(
+                                ControlException.class,
+                                () -> cp.create(
+                                        "past", "main", new BranchPoint.Head(), lifecycle(null, null, t0, false)))
+                        .code());
+        cp.reset("prod-copy", true);
+        assertTrue(cp.get("prod-copy").branch().protect(), "a reset keeps the protection");
+
+        // a lifecycle survives a restart of the control plane
+        cp.close();
+        cp = open();
+        assertTrue(cp.get("prod-copy").branch().protect());
+        assertTrue(cp.get("main").branch().protect());
+        clock.advance(Duration.ofHours(1));
+        assertEquals(List.of("pr-7"), cp.expire());
+        assertEquals(
+                List.of("keep", "main", "prod-copy"),
+                cp.list().stream().map(v -> v.branch().name()).sorted().toList());
+        assertEquals(List.of("prod-copy"), cp.delete("prod-copy", false, true).names());
+    }
+
+    @Test
+    void mainIsRestoredInPlaceAndOpenConnectionsAreCounted() throws Exception {
+        try (Connection main = connect("main")) {
+            exec(main, "CREATE TABLE orders (id int PRIMARY KEY)");
+            exec(main, "INSERT INTO orders SELECT generate_series(1, 500)");
+        }
+        clock.advance(Duration.ofSeconds(1));
+        Instant beforeDrop = clock.instant();
+        clock.advance(Duration.ofSeconds(1));
+        Connection open = connect("main");
+        exec(open, "DROP TABLE orders");
+
+        ControlPlane.Restored restored = cp.restore("main", beforeDrop, true);
+        assertEquals(1, restored.connectionsEnded(), "the connection that dropped the table was open");
+        assertThrows(SQLException.class, () -> exec(open, "SELECT 1"), "and it was ended");
+        open.close();
+        try (Connection main = connect("main")) {
+            assertEquals(500, queryLong(main, "SELECT count(*) FROM orders"), "the dropped table is back on main");
+        }
+        try (Connection b = connect(restored.backup())) {
+            assertEquals(0, queryLong(b, "SELECT count(*) FROM pg_class WHERE relname = 'orders'"));
+        }
+        assertEquals(Optional.of(restored.backup()), cp.get("main").branch().parent());
+        assertTrue(cp.get("main").branch().protect(), "main stays protected");
+        assertEquals(Optional.empty(), cp.get(restored.backup()).branch().parent(), "the backup is the root now");
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(ControlException.class, () -> cp.delete(restored.backup(), true, true))
+                        .code(),
+                "main descends from its backup and is never deleted");
+
+        // a delete counts what it ended too
+        cp.create("scratch", "main", new BranchPoint.Head());
+        try (Connection a = connect("scratch");
+                Connection b = connect("scratch")) {
+            exec(a, "SELECT 1");
+            exec(b, "SELECT 1");
+            assertEquals(2, cp.delete("scratch", false, false).connectionsEnded());
+        }
+    }
+
+    private static ControlPlane.Lifecycle lifecycle(Duration ttl, Duration lease, Instant at, boolean protect) {
+        return new ControlPlane.Lifecycle(
+                Optional.ofNullable(ttl), Optional.ofNullable(lease), Optional.ofNullable(at), protect);
     }
 
     private Connection connect(String branch) throws SQLException {

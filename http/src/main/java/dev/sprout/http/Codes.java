@@ -51,7 +51,8 @@ public final class Codes {
                     NOT_ATTACHED,
                     READ_ONLY,
                     BRANCH_EXISTS,
-                    BRANCH_HAS_CHILDREN -> 409;
+                    BRANCH_HAS_CHILDREN,
+                    BRANCH_PROTECTED -> 409;
             // "the server does not meet one of the preconditions": the timeline must have no children first
             case TIMELINE_HAS_CHILDREN -> 412;
             case LSN_OUT_OF_RANGE, INVALID_PAGE, INVALID_NAME, INVALID_ARGUMENT, MALFORMED_REQUEST -> 400;

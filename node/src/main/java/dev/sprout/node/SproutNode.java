@@ -36,7 +36,12 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One Sprout in one process, assembled once for everyone who runs it ({@code sprout up}, the benchmark stacks, the
@@ -54,6 +59,7 @@ import java.util.function.UnaryOperator;
  * fixed at start.
  */
 public final class SproutNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SproutNode.class);
     /** Where the store lives inside the data directory. */
     public static final String PAGES = "pages";
     /** The superuser's password of every compute of this data directory. */
@@ -67,18 +73,35 @@ public final class SproutNode implements AutoCloseable {
             new TimelineId(UUID.nameUUIDFromBytes("sprout:main".getBytes(StandardCharsets.UTF_8)));
     /** A compute with no client connection for this long is suspended; the next connection wakes it. */
     public static final Duration DEFAULT_IDLE_SUSPEND = Duration.ofMinutes(5);
+    /** How often the control plane looks for expired branches (a TTL, a lease or an expiry time that has come). */
+    public static final Duration EXPIRY_SWEEP = Duration.ofSeconds(5);
 
     private final Path dataDir;
     private final Pageserver pageserver;
     private final ControlPlane control;
     private final String password;
     private volatile WireProxy proxy;
+    /** Deletes expired branches every {@link #EXPIRY_SWEEP}. */
+    private final ScheduledExecutorService expiry;
 
-    private SproutNode(Path dataDir, Pageserver pageserver, ControlPlane control, String password) {
+    private SproutNode(
+            Path dataDir, Pageserver pageserver, ControlPlane control, String password, Duration expirySweep) {
         this.dataDir = dataDir;
         this.pageserver = pageserver;
         this.control = control;
         this.password = password;
+        this.expiry = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("sprout-expiry").factory());
+        expiry.scheduleWithFixedDelay(
+                this::expireBranches, expirySweep.toMillis(), expirySweep.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void expireBranches() {
+        try {
+            control.expire();
+        } catch (RuntimeException e) { // logged and tried again at the next sweep; the executor must not stop
+            LOG.error("deleting expired branches failed", e);
+        }
     }
 
     /** A node on {@code dataDir}; the builder's defaults are {@code sprout up}'s. */
@@ -125,6 +148,7 @@ public final class SproutNode implements AutoCloseable {
         private TimelineId mainTimeline = MAIN_TIMELINE;
         private UnaryOperator<Endpoints> endpoints = UnaryOperator.identity();
         private Clock clock = Clock.systemUTC();
+        private Duration expirySweep = EXPIRY_SWEEP;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir.toAbsolutePath().normalize();
@@ -201,6 +225,15 @@ public final class SproutNode implements AutoCloseable {
             return this;
         }
 
+        /** How often expired branches are looked for (default {@link #EXPIRY_SWEEP}). */
+        public Builder expirySweep(Duration every) {
+            if (every.isNegative() || every.isZero()) {
+                throw new IllegalArgumentException("the expiry sweep's period must be positive, not " + every);
+            }
+            this.expirySweep = every;
+            return this;
+        }
+
         /**
          * Starts the parts in order and returns once every port accepts connections.
          *
@@ -258,7 +291,7 @@ public final class SproutNode implements AutoCloseable {
                 server.mountApi(ControlApi.PREFIX, new ControlApi(control));
                 server.mountApi(ImportApi.PREFIX, new ImportApi(control));
                 server.mountApi(ChangesApi.PREFIX, new ChangesApi(control));
-                node = new SproutNode(dataDir, server, control, pw);
+                node = new SproutNode(dataDir, server, control, pw, expirySweep);
             } catch (RuntimeException e) {
                 server.close();
                 throw new NodeStartException(Part.CONTROL_PLANE, e.getMessage(), e);
@@ -324,6 +357,14 @@ public final class SproutNode implements AutoCloseable {
 
     @Override
     public void close() {
+        expiry.shutdown(); // a sweep under way finishes its delete: an interrupt could cut one short
+        try {
+            if (!expiry.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("a sweep of expired branches still runs after 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         WireProxy p = proxy;
         try {
             if (p != null) {

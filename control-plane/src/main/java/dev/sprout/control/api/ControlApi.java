@@ -16,12 +16,16 @@ import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.CreateBranchRequest;
 import dev.sprout.protocol.v1.DeleteBranchResponse;
+import dev.sprout.protocol.v1.ProtectBranchRequest;
+import dev.sprout.protocol.v1.RenewBranchRequest;
+import dev.sprout.protocol.v1.ResetBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchRequest;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import dev.sprout.protocol.v1.SetRolesRequest;
 import dev.sprout.protocol.v1.UnfollowResponse;
 import dev.sprout.storage.error.StorageException;
 import dev.sprout.storage.timeline.BranchPoint;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -31,6 +35,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/branches                      list (parents before children)
  * POST   /v1/branches                      create (CreateBranchRequest): 201, or 200 when repeated
  * GET    /v1/branches/{name}               one branch
- * DELETE /v1/branches/{name}[?subtree=true]
- * POST   /v1/branches/{name}/reset         back to the parent's head, same name
- * POST   /v1/branches/{name}/restore       to a time (RestoreBranchRequest); the old state kept as a backup branch
+ * DELETE /v1/branches/{name}[?subtree=true][&amp;force=true]
+ * POST   /v1/branches/{name}/reset[?force=true]    back to the parent's head, same name
+ * POST   /v1/branches/{name}/restore[?force=true]  to a time (RestoreBranchRequest); the old state kept as a backup
+ * POST   /v1/branches/{name}/renew         its TTL or lease counts again from now (RenewBranchRequest)
+ * POST   /v1/branches/{name}/protect       protect or unprotect (ProtectBranchRequest)
  * POST   /v1/branches/{name}/start|stop|suspend   the branch's compute
  * POST   /v1/branches/{name}/roles     the roles the proxy lets connect (SetRolesRequest); [] for every role
  * POST   /v1/branches/{name}/unfollow  a follower stops following (its slot on the source is dropped)
@@ -58,7 +65,9 @@ public final class ControlApi implements HttpApi {
     public static final String PREFIX = "/v1/branches";
     private static final Logger LOG = LoggerFactory.getLogger(ControlApi.class);
     private static final List<String> ACTIONS =
-            List.of("reset", "restore", "start", "stop", "suspend", "roles", "unfollow");
+            List.of("reset", "restore", "start", "stop", "suspend", "roles", "unfollow", "renew", "protect");
+
+    private static final Duration TEN_YEARS = Duration.ofDays(3653);
 
     private final ControlPlane control;
 
@@ -121,21 +130,20 @@ public final class ControlApi implements HttpApi {
             return switch (method) {
                 case "GET" -> ApiResponse.json(200, branch(control.get(tail), 0));
                 case "DELETE" -> {
-                    boolean subtree = request.query()
-                            .getOrDefault("subtree", List.of("false"))
-                            .contains("true");
+                    boolean subtree = flag(request, "subtree");
                     who.requireBranch(tail, "delete");
                     if (subtree) {
                         descendants(tail)
                                 .forEach(child ->
                                         who.requireBranch(child, "delete (with the subtree of \"" + tail + "\")"));
                     }
-                    ControlPlane.Deleted deleted = control.delete(tail, subtree);
+                    ControlPlane.Deleted deleted = control.delete(tail, subtree, flag(request, "force"));
                     yield ApiResponse.json(
                             200,
                             DeleteBranchResponse.newBuilder()
                                     .addAllDeleted(deleted.names())
-                                    .addAllWarnings(deleted.warnings()));
+                                    .addAllWarnings(deleted.warnings())
+                                    .setConnectionsEnded(deleted.connectionsEnded()));
                 }
                 default -> notAllowed(method, "GET, DELETE", "; POST to /v1/branches/{name}/{action}");
             };
@@ -153,16 +161,41 @@ public final class ControlApi implements HttpApi {
         String name = tail.substring(0, slash);
         who.requireBranch(name, action);
         return switch (action) {
-            case "reset" -> ApiResponse.json(200, branch(control.reset(name), 0));
+            case "reset" -> {
+                ControlPlane.Reset reset = control.reset(name, flag(request, "force"));
+                yield ApiResponse.json(
+                        200,
+                        ResetBranchResponse.newBuilder()
+                                .setBranch(branch(reset.branch(), 0))
+                                .setConnectionsEnded(reset.connectionsEnded()));
+            }
             case "restore" -> {
                 RestoreBranchRequest r = Json.parse(request.body(), RestoreBranchRequest.newBuilder())
                         .build();
-                ControlPlane.Restored restored = control.restore(name, time("time", r.getTime()));
+                ControlPlane.Restored restored =
+                        control.restore(name, time("time", r.getTime()), flag(request, "force"));
                 yield ApiResponse.json(
                         200,
                         RestoreBranchResponse.newBuilder()
                                 .setBranch(branch(restored.branch(), 0))
-                                .setBackup(restored.backup()));
+                                .setBackup(restored.backup())
+                                .setConnectionsEnded(restored.connectionsEnded()));
+            }
+            case "renew" -> {
+                RenewBranchRequest r = Json.parse(request.body(), RenewBranchRequest.newBuilder())
+                        .build();
+                if (r.getNever() && r.getTtlSeconds() != 0) {
+                    throw ApiException.invalid("give ttlSeconds or never, not both");
+                }
+                ControlPlane.BranchView renewed = r.getNever()
+                        ? control.keepForever(name)
+                        : control.renew(name, seconds("ttlSeconds", r.getTtlSeconds()));
+                yield ApiResponse.json(200, branch(renewed, 0));
+            }
+            case "protect" -> {
+                ProtectBranchRequest r = Json.parse(request.body(), ProtectBranchRequest.newBuilder())
+                        .build();
+                yield ApiResponse.json(200, branch(control.protect(name, r.getProtect()), 0));
             }
             case "start" -> {
                 control.wake(name);
@@ -221,7 +254,12 @@ public final class ControlApi implements HttpApi {
                         ? new BranchPoint.Head()
                         : new BranchPoint.AtTime(time("atTime", r.getAtTime()));
         String parent = r.getParent().isEmpty() ? "main" : r.getParent();
-        ControlPlane.Created created = control.create(r.getName(), parent, at);
+        ControlPlane.Lifecycle lifecycle = new ControlPlane.Lifecycle(
+                seconds("ttlSeconds", r.getTtlSeconds()),
+                seconds("leaseSeconds", r.getLeaseSeconds()),
+                r.getExpiresAt().isEmpty() ? Optional.empty() : Optional.of(time("expiresAt", r.getExpiresAt())),
+                r.getProtect());
+        ControlPlane.Created created = control.create(r.getName(), parent, at, lifecycle);
         return ApiResponse.json(created.created() ? 201 : 200, branch(created.branch(), 0));
     }
 
@@ -261,7 +299,30 @@ public final class ControlApi implements HttpApi {
                 .setDepth(depth)
                 .addAllRoles(v.branch().roles())
                 .setFollows(v.follow().map(ControlPlane.FollowView::source).orElse(""))
-                .setFollowState(v.follow().map(ControlPlane.FollowView::state).orElse(""));
+                .setFollowState(v.follow().map(ControlPlane.FollowView::state).orElse(""))
+                .setExpiresAt(
+                        v.branch().expiry().deadline().map(Instant::toString).orElse(""))
+                .setExpiry(v.branch().expiry().kind())
+                .setRenewSeconds(
+                        v.branch().expiry().renewBy().map(Duration::toSeconds).orElse(0L))
+                .setProtect(v.branch().protect());
+    }
+
+    /** Whether query parameter {@code name} is {@code true}. */
+    private static boolean flag(ApiRequest request, String name) {
+        return request.query().getOrDefault(name, List.of("false")).contains("true");
+    }
+
+    /** A duration field in seconds: empty when 0 (not given); refused beyond ten years. */
+    private static Optional<Duration> seconds(String field, long value) {
+        if (value == 0) {
+            return Optional.empty();
+        }
+        if (value < 0 || value > TEN_YEARS.toSeconds()) {
+            throw ApiException.invalid("\"" + field + "\" " + Long.toUnsignedString(value)
+                    + " is not a lifetime in seconds (1 to " + TEN_YEARS.toSeconds() + ")");
+        }
+        return Optional.of(Duration.ofSeconds(value));
     }
 
     private static Instant time(String field, String text) {

@@ -1,5 +1,6 @@
 package dev.sprout.control.branch;
 
+import dev.sprout.protocol.BranchName;
 import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import java.io.ByteArrayInputStream;
@@ -8,6 +9,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,9 @@ import java.util.UUID;
  * repeated create is recognized as the same request; {@code branchLsn} and {@code branchTime} are where it
  * actually starts in its parent (for a root: its creation). {@code roles} are the PostgreSQL roles the proxy lets
  * connect to it (checked before its compute is woken); empty: every role. A reset or restore keeps them, and the
- * backup a restore makes carries them too (it holds the same data); a new branch starts without.
+ * backup a restore makes carries them too (it holds the same data); a new branch starts without. {@code expiry}
+ * says when the control plane deletes it by itself; {@code protect} makes delete, reset and restore need force
+ * ({@code main} is protected from its creation; a branch that expires is never protected).
  */
 public record Branch(
         String name,
@@ -29,12 +33,20 @@ public record Branch(
         long branchLsn,
         Instant branchTime,
         Instant createdAt,
-        List<String> roles) {
-    /** Format 1 had no roles; it is still read (as "every role"). */
-    private static final byte FORMAT = 2;
+        List<String> roles,
+        Expiry expiry,
+        boolean protect) {
+    /**
+     * Format 1 had no roles (read as "every role"), format 2 no lifecycle (read as never expiring, and protected
+     * for main only): both are still read.
+     */
+    private static final byte FORMAT = 3;
 
     public Branch {
         roles = List.copyOf(roles);
+        if (protect && expiry.deadline().isPresent()) {
+            throw new IllegalArgumentException("branch " + name + " cannot both expire and be protected");
+        }
     }
 
     /** A branch that every role may connect to. */
@@ -46,11 +58,22 @@ public record Branch(
             long branchLsn,
             Instant branchTime,
             Instant createdAt) {
-        this(name, timeline, parent, requested, branchLsn, branchTime, createdAt, List.of());
+        this(name, timeline, parent, requested, branchLsn, branchTime, createdAt, List.of(), new Expiry.Never(), false);
     }
 
     public Branch withRoles(List<String> newRoles) {
-        return new Branch(name, timeline, parent, requested, branchLsn, branchTime, createdAt, newRoles);
+        return new Branch(
+                name, timeline, parent, requested, branchLsn, branchTime, createdAt, newRoles, expiry, protect);
+    }
+
+    public Branch withExpiry(Expiry newExpiry) {
+        return new Branch(
+                name, timeline, parent, requested, branchLsn, branchTime, createdAt, roles, newExpiry, protect);
+    }
+
+    public Branch withProtect(boolean newProtect) {
+        return new Branch(
+                name, timeline, parent, requested, branchLsn, branchTime, createdAt, roles, expiry, newProtect);
     }
 
     /** Whether PostgreSQL role {@code role} may connect to this branch. */
@@ -59,15 +82,27 @@ public record Branch(
     }
 
     public Branch withTimeline(TimelineId newTimeline, Optional<String> newParent, long lsn, Instant time) {
-        return new Branch(name, newTimeline, newParent, requested, lsn, time, createdAt, roles);
+        return new Branch(name, newTimeline, newParent, requested, lsn, time, createdAt, roles, expiry, protect);
     }
 
+    /** The same state under {@code newName}, never expiring and unprotected (a restore's backup). */
     public Branch renamed(String newName) {
-        return new Branch(newName, timeline, parent, requested, branchLsn, branchTime, createdAt, roles);
+        return new Branch(
+                newName,
+                timeline,
+                parent,
+                requested,
+                branchLsn,
+                branchTime,
+                createdAt,
+                roles,
+                new Expiry.Never(),
+                false);
     }
 
     public Branch withParent(Optional<String> newParent) {
-        return new Branch(name, timeline, newParent, requested, branchLsn, branchTime, createdAt, roles);
+        return new Branch(
+                name, timeline, newParent, requested, branchLsn, branchTime, createdAt, roles, expiry, protect);
     }
 
     /** The catalog's encoding: a format byte, then the fields in order. */
@@ -101,6 +136,24 @@ public record Branch(
             for (String role : roles) {
                 out.writeUTF(role);
             }
+            switch (expiry) {
+                case Expiry.Never _ -> out.writeByte('N');
+                case Expiry.At(Instant at) -> {
+                    out.writeByte('A');
+                    writeInstant(out, at);
+                }
+                case Expiry.Ttl(Duration ttl, Instant at) -> {
+                    out.writeByte('T');
+                    out.writeLong(ttl.toMillis());
+                    writeInstant(out, at);
+                }
+                case Expiry.Lease(Duration lease, Instant at) -> {
+                    out.writeByte('L');
+                    out.writeLong(lease.toMillis());
+                    writeInstant(out, at);
+                }
+            }
+            out.writeBoolean(protect);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -110,7 +163,7 @@ public record Branch(
     static Branch decode(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte format = in.readByte();
-            if (format != 1 && format != FORMAT) {
+            if (format < 1 || format > FORMAT) {
                 throw new IllegalStateException("branch record of unknown format " + format);
             }
             String name = in.readUTF();
@@ -131,6 +184,18 @@ public record Branch(
                     roles.add(in.readUTF());
                 }
             }
+            Expiry expiry = new Expiry.Never();
+            boolean protect = name.equals(BranchName.MAIN);
+            if (format >= 3) {
+                expiry = switch (in.readByte()) {
+                    case 'N' -> new Expiry.Never();
+                    case 'A' -> new Expiry.At(readInstant(in));
+                    case 'T' -> new Expiry.Ttl(Duration.ofMillis(in.readLong()), readInstant(in));
+                    case 'L' -> new Expiry.Lease(Duration.ofMillis(in.readLong()), readInstant(in));
+                    default -> throw new IllegalStateException("branch record of " + name + " has an unknown expiry");
+                };
+                protect = in.readBoolean();
+            }
             return new Branch(
                     name,
                     timeline,
@@ -139,9 +204,20 @@ public record Branch(
                     lsn,
                     time,
                     created,
-                    roles);
+                    roles,
+                    expiry,
+                    protect);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt branch record", e);
         }
+    }
+
+    private static void writeInstant(DataOutputStream out, Instant t) throws IOException {
+        out.writeLong(t.getEpochSecond());
+        out.writeInt(t.getNano());
+    }
+
+    private static Instant readInstant(DataInputStream in) throws IOException {
+        return Instant.ofEpochSecond(in.readLong(), in.readInt());
     }
 }

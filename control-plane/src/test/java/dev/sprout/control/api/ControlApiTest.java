@@ -1,6 +1,7 @@
 package dev.sprout.control.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.DeleteBranchResponse;
 import dev.sprout.protocol.v1.ErrorBody;
+import dev.sprout.protocol.v1.ResetBranchResponse;
 import dev.sprout.protocol.v1.RestoreBranchResponse;
 import dev.sprout.protocol.v1.TimelineInfo;
 import dev.sprout.protocol.v1.TimelineList;
@@ -257,7 +259,9 @@ class ControlApiTest {
         // the action is the last segment; the name is everything before it
         error(call("POST", "/v1/branches/team/feature-x/reset", null), 409, Code.BRANCH_HAS_CHILDREN);
         Branch reset = parse(
-                expect(call("POST", "/v1/branches/team/feature-x/fix/reset", null), 200), Branch.getDefaultInstance());
+                        expect(call("POST", "/v1/branches/team/feature-x/fix/reset", null), 200),
+                        ResetBranchResponse.getDefaultInstance())
+                .getBranch();
         assertEquals("team/feature-x/fix", reset.getName());
         assertEquals("team/feature-x", reset.getParent());
         assertNotEquals(child.getTimelineId(), reset.getTimelineId());
@@ -267,7 +271,9 @@ class ControlApiTest {
                 DeleteBranchResponse.getDefaultInstance());
         assertEquals(List.of("team/feature-x/fix"), deleted.getDeletedList());
         Branch resetParent = parse(
-                expect(call("POST", "/v1/branches/team/feature-x/reset", null), 200), Branch.getDefaultInstance());
+                        expect(call("POST", "/v1/branches/team/feature-x/reset", null), 200),
+                        ResetBranchResponse.getDefaultInstance())
+                .getBranch();
         assertEquals("team/feature-x", resetParent.getName());
         assertNotEquals(made.getTimelineId(), resetParent.getTimelineId());
         assertEquals(
@@ -354,7 +360,10 @@ class ControlApiTest {
     @Test
     void resetGivesANewTimelineUnderTheSameName() throws Exception {
         Branch a = parse(expect(call("POST", "/v1/branches", "{\"name\": \"a\"}"), 201), Branch.getDefaultInstance());
-        Branch reset = parse(expect(call("POST", "/v1/branches/a/reset", null), 200), Branch.getDefaultInstance());
+        ResetBranchResponse answer = parse(
+                expect(call("POST", "/v1/branches/a/reset", null), 200), ResetBranchResponse.getDefaultInstance());
+        assertEquals(0, answer.getConnectionsEnded(), "no compute ran");
+        Branch reset = answer.getBranch();
         assertEquals("a", reset.getName());
         assertEquals("main", reset.getParent());
         assertEquals("STOPPED", reset.getComputeState(), "a reset starts no compute");
@@ -366,13 +375,87 @@ class ControlApiTest {
         assertEquals(
                 200, call("GET", "/v1/timelines/" + reset.getTimelineId(), null).statusCode());
 
-        ErrorBody main = error(call("POST", "/v1/branches/main/reset", null), 400, Code.INVALID_ARGUMENT);
+        ErrorBody main = error(call("POST", "/v1/branches/main/reset?force=true", null), 400, Code.INVALID_ARGUMENT);
         assertTrue(main.getMessage().contains("main"), main.getMessage());
         expect(call("POST", "/v1/branches", "{\"name\": \"kid\", \"parent\": \"a\"}"), 201);
         ErrorBody children = error(call("POST", "/v1/branches/a/reset", null), 409, Code.BRANCH_HAS_CHILDREN);
         assertTrue(children.getMessage().contains("kid"), children.getMessage());
         assertEquals(reset.getTimelineId(), get("a").getTimelineId(), "a refused reset changes nothing");
         error(call("POST", "/v1/branches/nope/reset", null), 404, Code.UNKNOWN_BRANCH);
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------------------
+
+    @Test
+    void lifecyclesAreSetRenewedAndProtectedThroughTheApi() throws Exception {
+        Branch lease = parse(
+                expect(call("POST", "/v1/branches", "{\"name\": \"ci-1\", \"leaseSeconds\": 600}"), 201),
+                Branch.getDefaultInstance());
+        assertEquals("lease", lease.getExpiry());
+        assertEquals(600, lease.getRenewSeconds());
+        assertFalse(lease.getExpiresAt().isEmpty());
+        Branch renewed = parse(
+                expect(call("POST", "/v1/branches/ci-1/renew", "{\"ttlSeconds\": 60}"), 200),
+                Branch.getDefaultInstance());
+        assertEquals("lease", renewed.getExpiry(), "a lease renewed with a length stays a lease");
+        assertEquals(60, renewed.getRenewSeconds());
+        Branch forever = parse(
+                expect(call("POST", "/v1/branches/ci-1/renew", "{\"never\": true}"), 200), Branch.getDefaultInstance());
+        assertEquals("", forever.getExpiresAt());
+        assertEquals("", forever.getExpiry());
+        Branch fixed = parse(
+                expect(
+                        call("POST", "/v1/branches", "{\"name\": \"demo\", \"expiresAt\": \"2999-01-01T00:00:00Z\"}"),
+                        201),
+                Branch.getDefaultInstance());
+        assertEquals("fixed", fixed.getExpiry());
+        assertEquals("2999-01-01T00:00:00Z", fixed.getExpiresAt());
+        error(call("POST", "/v1/branches/demo/renew", "{}"), 400, Code.INVALID_ARGUMENT);
+        error(
+                call("POST", "/v1/branches/demo/renew", "{\"ttlSeconds\": 5, \"never\": true}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        error(
+                call("POST", "/v1/branches", "{\"name\": \"x\", \"ttlSeconds\": 5, \"leaseSeconds\": 5}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        error(
+                call("POST", "/v1/branches", "{\"name\": \"x\", \"ttlSeconds\": 5, \"protect\": true}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        error(
+                call("POST", "/v1/branches", "{\"name\": \"x\", \"ttlSeconds\": \"999999999999\"}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        error(
+                call("POST", "/v1/branches", "{\"name\": \"x\", \"expiresAt\": \"tomorrow\"}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        assertTrue(get("main").getProtect(), "main is protected from its creation");
+
+        Branch guarded = parse(
+                expect(call("POST", "/v1/branches", "{\"name\": \"guarded\", \"protect\": true}"), 201),
+                Branch.getDefaultInstance());
+        assertTrue(guarded.getProtect());
+        ErrorBody refused = error(call("DELETE", "/v1/branches/guarded", null), 409, Code.BRANCH_PROTECTED);
+        assertTrue(refused.getMessage().contains("--force"), refused.getMessage());
+        error(call("POST", "/v1/branches/guarded/reset", null), 409, Code.BRANCH_PROTECTED);
+        error(
+                call("POST", "/v1/branches/guarded/restore", "{\"time\": \"" + java.time.Instant.now() + "\"}"),
+                409,
+                Code.BRANCH_PROTECTED);
+        expect(call("POST", "/v1/branches/guarded/reset?force=true", null), 200);
+        error(call("POST", "/v1/branches/demo/protect", "{\"protect\": true}"), 400, Code.INVALID_ARGUMENT);
+        Branch unguarded = parse(
+                expect(call("POST", "/v1/branches/guarded/protect", "{\"protect\": false}"), 200),
+                Branch.getDefaultInstance());
+        assertFalse(unguarded.getProtect());
+        expect(call("POST", "/v1/branches/guarded/protect", "{\"protect\": true}"), 200);
+        DeleteBranchResponse deleted = parse(
+                expect(call("DELETE", "/v1/branches/guarded?force=true", null), 200),
+                DeleteBranchResponse.getDefaultInstance());
+        assertEquals(List.of("guarded"), deleted.getDeletedList());
+        assertEquals(0, deleted.getConnectionsEnded());
     }
 
     // ---- roles ---------------------------------------------------------------------------------------------------

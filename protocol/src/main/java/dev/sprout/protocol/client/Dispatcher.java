@@ -616,6 +616,7 @@ final class Dispatcher {
                     PERMISSION_DENIED,
                     RATE_LIMITED,
                     UNKNOWN_TOKEN,
+                    BRANCH_PROTECTED,
                     UNRECOGNIZED -> false;
         };
     }
