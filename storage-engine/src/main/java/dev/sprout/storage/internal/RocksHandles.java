@@ -34,7 +34,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class RocksHandles implements AutoCloseable {
     static {
-        RocksDB.loadLibrary();
+        NativeRocks.load();
     }
 
     public final RocksDB db;
