@@ -4,6 +4,7 @@ import dev.sprout.compute.fs.FsOptions;
 import dev.sprout.compute.fs.PageFs;
 import dev.sprout.compute.fuse.TimelineMount;
 import dev.sprout.compute.postgres.BackupFirstStart;
+import dev.sprout.compute.postgres.ClientBackends;
 import dev.sprout.compute.postgres.Initdb;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresServer;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -219,14 +221,20 @@ public final class Compute implements AutoCloseable {
     }
 
     /**
-     * How many clients are connected to PostgreSQL now (the agent's own sessions not counted); 0 when it does not
-     * run, 1 when it cannot tell (a client may be there). A logical import's importer holds one for as long as it
-     * works.
+     * How many clients are connected to PostgreSQL now; 0 when it does not run, 1 when it cannot tell (a client may
+     * be there). Counted from the backends' process titles ({@link ClientBackends}): no connection is opened, so an
+     * idle compute costs nothing to watch (the agent's own short sessions count while they last). Where the titles
+     * cannot be read, asked of PostgreSQL (the agent's sessions not counted). A logical import's importer holds one
+     * for as long as it works.
      */
     public int clientConnections() {
         PostgresServer s = server;
         if (s == null || state != State.RUNNING) {
             return 0;
+        }
+        OptionalInt counted = ClientBackends.of(s.pid());
+        if (counted.isPresent()) {
+            return counted.getAsInt();
         }
         try (Connection c = s.connect();
                 Statement st = c.createStatement();
