@@ -43,7 +43,7 @@ class IntegrityTest {
                 run(
                         fx,
                         "pgbench-init",
-                        List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"),
+                        List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "5", "-q"),
                         parent.port(),
                         600);
                 assertInvariant(parent, 0);
@@ -52,13 +52,13 @@ class IntegrityTest {
                 fx.pageserver.store().branch(feature, main, lsn);
                 child = fx.start(fx.spec(feature, "feature"), false);
                 try (Connection b = connect(child.port())) {
-                    assertEquals(1_000_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
+                    assertEquals(500_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
                     assertEquals(0, queryLong(b, "SELECT count(*) FROM pgbench_history"));
                 }
 
                 // The branch under 4 clients, the parent under 1, at the same time.
-                Process onBranch = pgbench(fx, "pgbench-branch", child.port(), "-c", "4", "-j", "2", "-T", "30");
-                Process onParent = pgbench(fx, "pgbench-parent", parent.port(), "-c", "1", "-T", "30");
+                Process onBranch = pgbench(fx, "pgbench-branch", child.port(), "-c", "4", "-j", "2", "-T", "20");
+                Process onParent = pgbench(fx, "pgbench-parent", parent.port(), "-c", "1", "-T", "20");
                 awaitSuccess(onBranch, "pgbench-branch", fx, 300);
                 awaitSuccess(onParent, "pgbench-parent", fx, 300);
 
@@ -78,8 +78,8 @@ class IntegrityTest {
                 assertEquals(branchTx, assertInvariant(child, -1), "the branch kept every committed transaction");
                 try (Connection b = connect(child.port());
                         Connection p = connect(parent.port())) {
-                    assertEquals(1_000_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
-                    assertEquals(1_000_000, queryLong(p, "SELECT count(*) FROM pgbench_accounts"));
+                    assertEquals(500_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
+                    assertEquals(500_000, queryLong(p, "SELECT count(*) FROM pgbench_accounts"));
                 }
             } finally {
                 keepLog(parent, "parent");
@@ -103,7 +103,7 @@ class IntegrityTest {
             run(
                     fx,
                     "pgbench-init-past",
-                    List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "10", "-q"),
+                    List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "5", "-q"),
                     parent.port(),
                     600);
             Process load = pgbench(fx, "pgbench-past", parent.port(), "-c", "4", "-j", "2", "-T", "15");
