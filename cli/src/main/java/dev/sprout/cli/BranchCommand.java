@@ -24,8 +24,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sprout branch create|list|get|delete|reset|restore|renew|protect|roles}: the running Sprout's branches, through its HTTP API
@@ -36,22 +38,26 @@ import picocli.CommandLine.Parameters;
         name = "branch",
         mixinStandardHelpOptions = true,
         description =
-                "Create, list, inspect, reset, restore, renew, protect and delete branches of the running Sprout.",
-        subcommands = {
-            BranchCommand.Create.class,
-            BranchCommand.ListBranches.class,
-            BranchCommand.Get.class,
-            BranchCommand.Delete.class,
-            BranchCommand.Reset.class,
-            BranchCommand.Restore.class,
-            BranchCommand.Renew.class,
-            BranchCommand.Protect.class,
-            BranchCommand.Roles.class
-        })
+                "Create, list, inspect, reset, restore, renew, protect and delete branches of the running Sprout.")
 final class BranchCommand implements Runnable {
+    /** Given to picocli by {@link Sprout#commandLine}: only the one named, all of them for the usage. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            Create.class,
+            ListBranches.class,
+            Get.class,
+            Delete.class,
+            Reset.class,
+            Restore.class,
+            Renew.class,
+            Protect.class,
+            Roles.class);
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 
     /** What every branch subcommand shares: where the API is, and --json. */

@@ -3,6 +3,7 @@ package dev.sprout.cli;
 import dev.sprout.node.PageserverMain;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,6 +32,10 @@ public final class Sprout implements Runnable {
             FollowCommand.class,
             DiffCommand.class,
             MigrateCommand.class);
+
+    /** Commands whose own subcommands are given to picocli only when named, as the top level's are. */
+    private static final Map<Class<?>, List<Class<?>>> NESTED =
+            Map.of(BranchCommand.class, BranchCommand.SUBCOMMANDS, TokenCommand.class, TokenCommand.SUBCOMMANDS);
 
     static final String PAGESERVER = "pageserver";
     /** Sprout refused the request (unknown or invalid name, a conflict): nothing changed. */
@@ -71,8 +76,22 @@ public final class Sprout implements Runnable {
                 .filter(c -> c.getAnnotation(Command.class).name().equals(first))
                 .toList();
         boolean version = first.equals("-V") || first.equals("--version");
+        String second = !named.isEmpty() && args.length > 1 ? args[1] : "";
         for (Class<?> c : !named.isEmpty() || version || first.equals(PAGESERVER) ? named : SUBCOMMANDS) {
-            cmd.addSubcommand(c);
+            List<Class<?>> nested = NESTED.getOrDefault(c, List.of());
+            if (nested.isEmpty()) {
+                cmd.addSubcommand(c);
+                continue;
+            }
+            // the same one level down: `sprout branch list` reads the options of list only
+            CommandLine group = new CommandLine(c);
+            List<Class<?>> chosen = nested.stream()
+                    .filter(n -> n.getAnnotation(Command.class).name().equals(second))
+                    .toList();
+            for (Class<?> n : chosen.isEmpty() ? nested : chosen) {
+                group.addSubcommand(n);
+            }
+            cmd.addSubcommand(group);
         }
         if (version || !named.isEmpty()) {
             setExceptionHandler(cmd);

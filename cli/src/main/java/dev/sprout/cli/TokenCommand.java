@@ -19,12 +19,17 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "token",
         mixinStandardHelpOptions = true,
-        description = "Make, list and revoke the bearer tokens of the HTTP APIs (needs the admin token).",
-        subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
+        description = "Make, list and revoke the bearer tokens of the HTTP APIs (needs the admin token).")
 final class TokenCommand implements Runnable {
+    /** Given to picocli by {@link Sprout#commandLine}: only the one named, all of them for the usage. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Create.class, ListTokens.class, Revoke.class);
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 
     @Command(
