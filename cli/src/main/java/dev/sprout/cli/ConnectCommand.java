@@ -2,6 +2,7 @@ package dev.sprout.cli;
 
 import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.PastPoint;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -49,11 +50,29 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--psql", description = "Open psql on the branch instead of printing the string.")
     boolean psql;
 
+    @Option(
+            names = "--at",
+            paramLabel = "TIME|lsn:N",
+            description = {
+                "The branch as it was at an RFC 3339 time or a Sprout LSN: a read-only PostgreSQL at that point,",
+                "started on the first connection and removed once idle."
+            })
+    String at;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        String target = branch;
+        if (at != null) {
+            try {
+                target = PastPoint.parse(branch + "@" + at).orElseThrow().target();
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(
+                        new picocli.CommandLine(this), "--at " + at + ": " + e.getMessage());
+            }
+        }
         ManagementClient client = new ManagementClient(httpPort, dir.dataDir);
         client.get(BranchCommand.path(branch)); // refused with a sentence when unknown
-        String url = url(branch, client.host(), pgPort, password(dir.dataDir));
+        String url = url(target, client.host(), pgPort, password(dir.dataDir));
         if (!psql) {
             System.out.println(url);
             return 0;

@@ -2,11 +2,14 @@ package dev.sprout.cli;
 
 import static dev.sprout.testkit.Sql.exec;
 import static dev.sprout.testkit.Sql.queryLong;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.testkit.ManualClock;
+import java.net.URLEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -163,6 +166,36 @@ class DeveloperDayTest {
             try (Connection f = connect(pg, "feature-x", password)) {
                 exec(f, "DELETE FROM inventory WHERE id > 1000");
             }
+            // The branch as it was before the DELETE, read-only, through the proxy, in both spellings.
+            Cli.Result past = Cli.sprout(
+                    "connect", "feature-x", "--at", before.toString(), "--http-port", http, "--data-dir", dir);
+            assertEquals(0, past.exit(), past.toString());
+            assertTrue(
+                    past.out().contains("options=" + URLEncoder.encode("branch=feature-x@" + before, UTF_8)),
+                    past.toString());
+            try (Connection p = connect(pg, URLEncoder.encode("feature-x@" + before, UTF_8), password)) {
+                assertEquals(200_000, queryLong(p, "SELECT count(*) FROM inventory"), "as it was before the DELETE");
+                assertEquals(
+                        "25006",
+                        assertThrows(SQLException.class, () -> exec(p, "DELETE FROM inventory"))
+                                .getSQLState(),
+                        "a point of history is read-only");
+            }
+            try (Connection p = DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + pg + "/" + URLEncoder.encode("postgres@feature-x@" + before, UTF_8)
+                            + "?sslmode=disable",
+                    "postgres",
+                    password)) {
+                assertEquals(200_000, queryLong(p, "SELECT count(*) FROM inventory"), "db@branch@time");
+            }
+            SQLException tooOld = assertThrows(
+                    SQLException.class,
+                    () -> connect(pg, URLEncoder.encode("feature-x@2020-01-01T00:00:00Z", UTF_8), password));
+            assertTrue(tooOld.getMessage().contains("is before timeline"), tooOld.getMessage());
+            try (Connection f = connect(pg, "feature-x", password)) {
+                assertEquals(1000, queryLong(f, "SELECT count(*) FROM inventory"), "the head is as the DELETE left it");
+            }
+
             Cli.Result restored = Cli.sprout(
                     "branch",
                     "restore",

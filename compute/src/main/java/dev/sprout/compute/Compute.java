@@ -96,7 +96,8 @@ public final class Compute implements AutoCloseable {
         return start(spec, initdb, Clock.systemUTC());
     }
 
-    static Compute start(ComputeSpec spec, boolean initdb, Clock clock) {
+    /** As {@link #start(ComputeSpec, boolean)}; the idle period is measured on {@code clock}. */
+    public static Compute start(ComputeSpec spec, boolean initdb, Clock clock) {
         Compute c = new Compute(spec, clock);
         c.bringUp(initdb);
         c.watchdog.start();

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
  * the branch comes back clean from the pageserver's state alone after a suspend and resume.
  */
 class IntegrityTest {
+    /** pgbench's scale: 500,000 accounts, 5 branches, 50 tellers. */
+    private static final int SCALE = 5;
+
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     /** pg_amcheck --verbose's own lines; a corruption report looks different (and makes it exit 2). */
     private static final Pattern PROGRESS =
@@ -43,7 +46,7 @@ class IntegrityTest {
                 run(
                         fx,
                         "pgbench-init",
-                        List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "5", "-q"),
+                        List.of(BIN.resolve("pgbench").toString(), "-i", "-s", Integer.toString(SCALE), "-q"),
                         parent.port(),
                         600);
                 assertInvariant(parent, 0);
@@ -52,7 +55,7 @@ class IntegrityTest {
                 fx.pageserver.store().branch(feature, main, lsn);
                 child = fx.start(fx.spec(feature, "feature"), false);
                 try (Connection b = connect(child.port())) {
-                    assertEquals(500_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
+                    assertEquals(100_000 * SCALE, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
                     assertEquals(0, queryLong(b, "SELECT count(*) FROM pgbench_history"));
                 }
 
@@ -78,8 +81,8 @@ class IntegrityTest {
                 assertEquals(branchTx, assertInvariant(child, -1), "the branch kept every committed transaction");
                 try (Connection b = connect(child.port());
                         Connection p = connect(parent.port())) {
-                    assertEquals(500_000, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
-                    assertEquals(500_000, queryLong(p, "SELECT count(*) FROM pgbench_accounts"));
+                    assertEquals(100_000 * SCALE, queryLong(b, "SELECT count(*) FROM pgbench_accounts"));
+                    assertEquals(100_000 * SCALE, queryLong(p, "SELECT count(*) FROM pgbench_accounts"));
                 }
             } finally {
                 keepLog(parent, "parent");
@@ -103,7 +106,7 @@ class IntegrityTest {
             run(
                     fx,
                     "pgbench-init-past",
-                    List.of(BIN.resolve("pgbench").toString(), "-i", "-s", "5", "-q"),
+                    List.of(BIN.resolve("pgbench").toString(), "-i", "-s", Integer.toString(SCALE), "-q"),
                     parent.port(),
                     600);
             Process load = pgbench(fx, "pgbench-past", parent.port(), "-c", "4", "-j", "2", "-T", "15");
@@ -148,8 +151,8 @@ class IntegrityTest {
             assertEquals(a, b, "sum(abalance) = sum(bbalance) on " + where);
             assertEquals(a, t, "sum(abalance) = sum(tbalance) on " + where);
             assertEquals(a, h, "sum(abalance) = sum(delta) on " + where);
-            assertEquals(10, queryLong(conn, "SELECT count(*) FROM pgbench_branches"), where);
-            assertEquals(100, queryLong(conn, "SELECT count(*) FROM pgbench_tellers"), where);
+            assertEquals(SCALE, queryLong(conn, "SELECT count(*) FROM pgbench_branches"), where);
+            assertEquals(10 * SCALE, queryLong(conn, "SELECT count(*) FROM pgbench_tellers"), where);
             long history = queryLong(conn, "SELECT count(*) FROM pgbench_history");
             if (expectedHistory >= 0) {
                 assertEquals(expectedHistory, history, "pgbench_history rows on " + where);

@@ -16,6 +16,7 @@ import dev.sprout.control.follow.FollowCatalog;
 import dev.sprout.control.imports.ImportCatalog;
 import dev.sprout.control.imports.PendingImport;
 import dev.sprout.protocol.BranchName;
+import dev.sprout.protocol.PastPoint;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.error.ErrorCode;
@@ -25,6 +26,7 @@ import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
 import dev.sprout.storage.timeline.TimelineInfo;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,6 +82,9 @@ public final class ControlPlane implements AutoCloseable {
     private final int uid;
 
     private final int gid;
+    /** The read-only computes of past points running now ({@link #wakeAt}): {@code NAME@lsn:N} to its timeline. */
+    private final ConcurrentHashMap<String, TimelineId> points = new ConcurrentHashMap<>();
+
     /** Expired branches kept for a child that does not expire, already warned of (once each). */
     private final java.util.Set<String> expiryHeld = ConcurrentHashMap.newKeySet();
 
@@ -179,6 +184,15 @@ public final class ControlPlane implements AutoCloseable {
     static final Map<String, String> LOGICAL_IMPORT_SETTINGS =
             Map.of("wal_level", "minimal", "max_wal_senders", "0", "autovacuum", "off");
 
+    /**
+     * Catalog records of the timelines made for past points' computes ({@code point/TIMELINE}, the point's key):
+     * they live only while their compute runs, and one found at open (the process stopped) is removed.
+     */
+    static final String POINT_PREFIX = "point/";
+
+    /** What a past point's compute runs with: every transaction read-only unless a session asks otherwise. */
+    static final Map<String, String> POINT_SETTINGS = Map.of("default_transaction_read_only", "on");
+
     /** How long a new import may go without a writer attached before another import counts it as abandoned. */
     static final Duration IMPORT_GRACE = Duration.ofSeconds(30);
 
@@ -233,6 +247,7 @@ public final class ControlPlane implements AutoCloseable {
             LOG.warn(sentence);
             cp.abandonedAtOpen.add(sentence);
         }
+        cp.removePointsLeft();
         if (cp.branches.find(BranchName.MAIN).isEmpty()) {
             TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
             cp.branches.put(new Branch(
@@ -395,6 +410,7 @@ public final class ControlPlane implements AutoCloseable {
         for (Branch d : doomed) { // deepest first: collect() adds children before their parent
             long started = System.nanoTime();
             connections += openConnections(d.name());
+            dropPoints(d.name());
             computes.discard(d.name(), d.timeline());
             long discarded = System.nanoTime();
             follows.find(d.timeline()).ifPresent(f -> endFollow(f).ifPresent(warnings::add));
@@ -445,6 +461,7 @@ public final class ControlPlane implements AutoCloseable {
             TimelineInfo timeline = storage(() -> store.branch(id, parent.timeline(), lsn));
             int connections = openConnections(name);
             boolean wasRunning = computes.stop(name);
+            dropPoints(name); // they read through the timeline the reset deletes
             Branch reset = b.withTimeline(
                             id,
                             b.parent(),
@@ -500,6 +517,7 @@ public final class ControlPlane implements AutoCloseable {
             TimelineInfo timeline = storage(() -> store.branch(id, b.timeline(), lsn));
             int connections = openConnections(name);
             boolean wasRunning = computes.stop(name);
+            dropPoints(name); // NAME@POINT now means the restored history
             List<Branch> put = new ArrayList<>();
             put.add(b.renamed(backup));
             for (Branch child : branches.children(name)) {
@@ -636,6 +654,11 @@ public final class ControlPlane implements AutoCloseable {
         List<String> gone = new ArrayList<>();
         changes.lock();
         try {
+            for (Map.Entry<String, TimelineId> p : points.entrySet()) {
+                if (computes.endpoint(p.getKey()).state() != Endpoint.State.RUNNING) {
+                    dropPoint(p.getKey(), p.getValue(), "its compute was idle");
+                }
+            }
             List<Branch> all = branches.all();
             for (Branch b : all) {
                 if (!b.expiry().expiredAt(now) || b.name().equals(BranchName.MAIN) || gone.contains(b.name())) {
@@ -1154,6 +1177,87 @@ public final class ControlPlane implements AutoCloseable {
     public InetSocketAddress wake(String name) {
         Branch b = require(name);
         return computes.wake(name, b.timeline(), b.parent().isEmpty());
+    }
+
+    /**
+     * The address of a read-only compute of branch {@code point.branch()} as it was at {@code point}: a timeline made
+     * at that LSN (recorded in the catalog, removed with its compute), whose PostgreSQL runs with every transaction
+     * read-only ({@link #POINT_SETTINGS}); what a session writes after turning that off goes with the point's
+     * timeline, never to the branch. One compute per resolved LSN, started on the first connection and removed by
+     * {@link #expire} once it has been idle (suspended), or when the branch is deleted, reset or restored.
+     *
+     * @throws ControlException {@link Code#UNKNOWN_BRANCH}; {@link Code#LSN_OUT_OF_RANGE} for a point outside the
+     *     branch's history (below its GC horizon: the sentence names the horizon); {@link Code#COMPUTE_FAILED}
+     */
+    public InetSocketAddress wakeAt(PastPoint point) {
+        String key;
+        TimelineId timeline;
+        changes.lock();
+        try {
+            Branch b = require(point.branch());
+            long lsn = switch (point) {
+                case PastPoint.AtTime(String _, Instant t) -> branchLsn(b, new BranchPoint.AtTime(t));
+                case PastPoint.AtLsn(String _, long l) -> l;
+            };
+            key = point.branch() + "@lsn:" + lsn;
+            timeline = points.get(key);
+            if (timeline == null) {
+                TimelineId id = TimelineId.random();
+                String recordKey = key;
+                storage(() -> store.branch(
+                        id,
+                        b.timeline(),
+                        lsn,
+                        t -> Map.of(POINT_PREFIX + id, Optional.of(recordKey.getBytes(StandardCharsets.UTF_8)))));
+                points.put(key, id);
+                timeline = id;
+                LOG.info("branch {} at {}: a read-only compute on timeline {}", point.branch(), point.target(), id);
+            }
+        } finally {
+            changes.unlock();
+        }
+        return computes.wake(key, timeline, false, POINT_SETTINGS);
+    }
+
+    /** The past points with a compute now ({@code NAME@lsn:N}). */
+    public List<String> points() {
+        return points.keySet().stream().sorted().toList();
+    }
+
+    /** Removes the computes of past points of branch {@code name} and their timelines (under the lock of changes). */
+    private void dropPoints(String name) {
+        for (Map.Entry<String, TimelineId> p : points.entrySet()) {
+            if (p.getKey().startsWith(name + "@")) {
+                dropPoint(p.getKey(), p.getValue(), "branch " + name + " changed");
+            }
+        }
+    }
+
+    private void dropPoint(String key, TimelineId timeline, String why) {
+        computes.discard(key, timeline);
+        storage(() -> {
+            store.deleteTimeline(timeline);
+            return null;
+        });
+        store.catalog().write(Map.of(POINT_PREFIX + timeline, Optional.empty()));
+        points.remove(key);
+        LOG.info("the read-only compute of {} is removed: {}", key, why);
+    }
+
+    /** Timelines of past points left by a process that stopped (their computes stopped with it). */
+    private void removePointsLeft() {
+        for (Map.Entry<String, byte[]> r : store.catalog().scan(POINT_PREFIX).entrySet()) {
+            TimelineId id = TimelineId.parse(r.getKey().substring(POINT_PREFIX.length()));
+            try {
+                store.deleteTimeline(id);
+            } catch (UnknownTimelineException e) {
+                // deleted before the record: only the record is left
+            }
+            store.catalog().write(Map.of(r.getKey(), Optional.empty()));
+            LOG.info(
+                    "removed the timeline of past point {} left by the previous run",
+                    new String(r.getValue(), StandardCharsets.UTF_8));
+        }
     }
 
     /** The running compute of {@code name}, if any. */

@@ -11,6 +11,7 @@ import dev.sprout.control.branch.Expiry;
 import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.PastPoint;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
@@ -328,6 +329,81 @@ class ControlPlaneTest {
             exec(b, "SELECT 1");
             assertEquals(2, cp.delete("scratch", false, false).connectionsEnded());
         }
+    }
+
+    @Test
+    void aPastPointGetsAReadOnlyComputeThatGoesOnceIdle() throws Exception {
+        cp.close();
+        cp = TestControlPlanes.open(pageserver, base, clock, MAIN, PASSWORD, Duration.ofMinutes(5));
+        try (Connection main = connect("main")) {
+            exec(main, "CREATE TABLE t (id int PRIMARY KEY)");
+            exec(main, "INSERT INTO t SELECT generate_series(1, 100)");
+        }
+        cp.suspend("main"); // commits everything: the store's times are the test clock's
+        clock.advance(Duration.ofSeconds(1));
+        Instant then = clock.instant();
+        clock.advance(Duration.ofSeconds(1));
+        try (Connection main = connect("main")) {
+            exec(main, "INSERT INTO t SELECT generate_series(101, 200)");
+        }
+
+        InetSocketAddress at = cp.wakeAt(new PastPoint.AtTime("main", then));
+        assertEquals(1, cp.points().size());
+        String key = cp.points().getFirst();
+        assertTrue(key.startsWith("main@lsn:"), key);
+        try (Connection past = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + at.getPort() + "/postgres?sslmode=disable", "postgres", PASSWORD)) {
+            assertEquals(100, queryLong(past, "SELECT count(*) FROM t"), "main as it was then");
+            SQLException readOnly = assertThrows(SQLException.class, () -> exec(past, "INSERT INTO t VALUES (0)"));
+            assertEquals("25006", readOnly.getSQLState(), "read-only: " + readOnly.getMessage());
+        }
+        long lsn = Long.parseLong(key.substring("main@lsn:".length()));
+        assertEquals(at, cp.wakeAt(new PastPoint.AtLsn("main", lsn)), "the same point by its LSN: the same compute");
+        try (Connection main = connect("main")) {
+            assertEquals(200, queryLong(main, "SELECT count(*) FROM t"), "main itself is untouched");
+        }
+
+        // points outside the history are refused, saying where it starts
+        ControlException before = assertThrows(
+                ControlException.class,
+                () -> cp.wakeAt(new PastPoint.AtTime("main", Instant.parse("2020-01-01T00:00:00Z"))));
+        assertEquals(Code.LSN_OUT_OF_RANGE, before.code());
+        assertEquals(
+                Code.UNKNOWN_BRANCH,
+                assertThrows(ControlException.class, () -> cp.wakeAt(new PastPoint.AtLsn("nope", 5)))
+                        .code());
+
+        // idle: suspended by its watchdog, then removed with its timeline by the sweep
+        TimelineId pointTimeline = TimelineId.parse(pageserver
+                .store()
+                .catalog()
+                .scan(ControlPlane.POINT_PREFIX)
+                .firstEntry()
+                .getKey()
+                .substring(ControlPlane.POINT_PREFIX.length()));
+        clock.advance(Duration.ofMinutes(6));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!cp.points().isEmpty() && System.nanoTime() < deadline) {
+            cp.expire();
+            Thread.sleep(100); // the compute's watchdog checks for idleness every second, on real time
+        }
+        assertEquals(List.of(), cp.points(), "an idle point's compute is removed");
+        assertThrows(RuntimeException.class, () -> pageserver.store().timeline(pointTimeline), "with its timeline");
+        assertTrue(pageserver.store().catalog().scan(ControlPlane.POINT_PREFIX).isEmpty());
+
+        // a branch with a point running can be reset and deleted (the point goes first); a restart removes leftovers
+        cp.create("f", "main", new BranchPoint.Head());
+        long fLsn = cp.get("f").branch().branchLsn();
+        cp.wakeAt(new PastPoint.AtLsn("f", fLsn));
+        cp.reset("f");
+        assertEquals(List.of(), cp.points());
+        cp.wakeAt(new PastPoint.AtLsn("main", lsn));
+        cp.close();
+        cp = open();
+        assertTrue(pageserver.store().catalog().scan(ControlPlane.POINT_PREFIX).isEmpty(), "removed at open");
+        cp.wakeAt(new PastPoint.AtLsn("f", cp.get("f").branch().branchLsn()));
+        assertEquals(List.of("f"), cp.delete("f", false).names());
+        assertEquals(List.of(), cp.points());
     }
 
     private static ControlPlane.Lifecycle lifecycle(Duration ttl, Duration lease, Instant at, boolean protect) {

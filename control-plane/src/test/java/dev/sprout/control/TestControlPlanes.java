@@ -16,6 +16,17 @@ public final class TestControlPlanes {
 
     /** Opens a control plane on {@code pageserver}'s store, with {@code main} as the root's timeline. */
     public static ControlPlane open(Pageserver pageserver, Path base, Clock clock, TimelineId main, String password) {
+        return open(pageserver, base, clock, main, password, java.time.Duration.ZERO);
+    }
+
+    /** As above, computes suspended after {@code idleSuspend} without a client (zero: never). */
+    public static ControlPlane open(
+            Pageserver pageserver,
+            Path base,
+            Clock clock,
+            TimelineId main,
+            String password,
+            java.time.Duration idleSuspend) {
         return ControlPlane.open(
                 pageserver.store(),
                 (branch, timeline) -> ComputeSpec.of(
@@ -27,7 +38,8 @@ public final class TestControlPlanes {
                                                 + timeline.toString().substring(0, 8)),
                                 Ports.free(),
                                 password)
-                        .withPageserverCredential(pageserver.credentials().forTimeline(timeline.toString())),
+                        .withPageserverCredential(pageserver.credentials().forTimeline(timeline.toString()))
+                        .withIdleSuspend(idleSuspend),
                 clock,
                 main,
                 0,

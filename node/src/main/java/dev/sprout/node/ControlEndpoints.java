@@ -2,6 +2,7 @@ package dev.sprout.node;
 
 import dev.sprout.control.ControlException;
 import dev.sprout.control.ControlPlane;
+import dev.sprout.protocol.PastPoint;
 import dev.sprout.proxy.wake.Endpoints;
 import dev.sprout.proxy.wake.WakeResult;
 import java.util.Objects;
@@ -15,6 +16,8 @@ import java.util.Optional;
  * the mount said).
  *
  * <p>A branch with an allow list of roles ({@code sprout branch roles}) is woken, or answered, only for those roles.
+ * A target {@code NAME@POINT} ({@link PastPoint}) wakes the read-only compute of that point
+ * ({@link ControlPlane#wakeAt}), always through {@link #wake} (resolving a time to an LSN reads the store).
  *
  * <p>Thread-safe: the control plane is.
  */
@@ -28,7 +31,10 @@ public final class ControlEndpoints implements Endpoints {
     @Override
     public WakeResult wake(String branch) {
         try {
-            return new WakeResult.Ready(control.wake(branch));
+            Optional<PastPoint> point = PastPoint.parse(branch);
+            return new WakeResult.Ready(point.isPresent() ? control.wakeAt(point.get()) : control.wake(branch));
+        } catch (IllegalArgumentException e) { // the proxy checks targets first; a caller that did not is told why
+            return new WakeResult.Failed(e.getMessage());
         } catch (ControlException e) {
             return switch (e.code()) {
                 case UNKNOWN_BRANCH, INVALID_NAME -> new WakeResult.NoSuchBranch();
@@ -43,6 +49,9 @@ public final class ControlEndpoints implements Endpoints {
 
     @Override
     public Optional<WakeResult> now(String branch) {
+        if (PastPoint.names(branch)) {
+            return Optional.empty();
+        }
         return control.runningNow(branch).map(WakeResult.Ready::new);
     }
 
@@ -50,7 +59,8 @@ public final class ControlEndpoints implements Endpoints {
     @Override
     public WakeResult wake(String branch, String role) {
         try {
-            if (!control.admits(branch, role)) {
+            String name = PastPoint.names(branch) ? branch.substring(0, branch.indexOf('@')) : branch;
+            if (!control.admits(name, role)) {
                 return new WakeResult.NotAllowed(role);
             }
         } catch (ControlException e) {

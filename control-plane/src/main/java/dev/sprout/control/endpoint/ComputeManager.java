@@ -74,7 +74,7 @@ public final class ComputeManager implements AutoCloseable {
                         merged.putAll(settings);
                         spec = spec.withSettings(merged);
                     }
-                    Compute c = Compute.start(spec, initdb);
+                    Compute c = Compute.start(spec, initdb, clock); // its idle check on the same clock
                     r = new Running(c, timeline, new Instant[] {clock.instant()});
                     computes.put(branch, r);
                     if (closed) { // close() ran meanwhile and may not have seen this compute: stop it here

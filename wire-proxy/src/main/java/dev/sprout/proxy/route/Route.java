@@ -1,6 +1,7 @@
 package dev.sprout.proxy.route;
 
 import dev.sprout.protocol.BranchName;
+import dev.sprout.protocol.PastPoint;
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
 import java.util.ArrayList;
@@ -23,6 +24,10 @@ import java.util.SequencedMap;
  *   <li>the database name {@code DB@NAME} (forwarded as {@code DB}).</li>
  * </ol>
  * None means {@value #DEFAULT_BRANCH}. Two that name different branches are an error, never a silent choice.
+ *
+ * <p>A branch may be named as it was at a point of its history, {@code NAME@TIME} or {@code NAME@lsn:N}
+ * ({@link PastPoint}; {@code DB@NAME@TIME} in the database name): {@link #branch} is then the point's canonical
+ * target, and the connection gets a read-only PostgreSQL at that point.
  */
 public record Route(String branch, Source source, SequencedMap<String, String> forwarded) {
     public static final String DEFAULT_BRANCH = "main";
@@ -87,6 +92,9 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
         String database = parameters.get("database");
         if (database != null) {
             int at = database.lastIndexOf('@');
+            if (at > 0 && looksLikePoint(database.substring(at + 1))) {
+                at = database.lastIndexOf('@', at - 1); // DB@NAME@TIME
+            }
             if (at >= 0) {
                 named.add(new Named(requireBranch(database.substring(at + 1), "database name"), Source.DATABASE));
                 forwarded.put("database", database.substring(0, at));
@@ -113,6 +121,12 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
     }
 
     private record Named(String branch, Source source) {}
+
+    /** Whether what follows an {@code @} is a point ({@code 2026-...}, {@code lsn:N}) rather than a branch name. */
+    private static boolean looksLikePoint(String s) {
+        return s.startsWith("lsn:")
+                || (s.length() > 10 && Character.isDigit(s.charAt(0)) && s.charAt(4) == '-' && s.charAt(7) == '-');
+    }
 
     /** {@code feature-x} for {@code feature-x.localhost} under domain {@code localhost}; empty for anything else. */
     static Optional<String> label(String host, String domain) {
@@ -159,6 +173,16 @@ public record Route(String branch, Source source, SequencedMap<String, String> f
      * proxy checks a name before it asks anyone about it.
      */
     static String requireBranch(String name, String source) {
+        if (PastPoint.names(name)) {
+            try {
+                return PastPoint.parse(name).orElseThrow().target();
+            } catch (IllegalArgumentException e) {
+                throw new ProxyError(
+                        SqlState.INVALID_NAME,
+                        "invalid branch target \"" + printable(name) + "\" in the " + source + ": " + e.getMessage(),
+                        "Name a branch, or a branch as it was: NAME@2026-12-06T10:00:00Z or NAME@lsn:N.");
+            }
+        }
         if (!BranchName.isValid(name)) {
             throw new ProxyError(
                     SqlState.INVALID_NAME,

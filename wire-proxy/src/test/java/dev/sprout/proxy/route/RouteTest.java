@@ -2,6 +2,7 @@ package dev.sprout.proxy.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprout.proxy.error.ProxyError;
 import dev.sprout.proxy.error.SqlState;
@@ -119,6 +120,57 @@ class RouteTest {
         ProxyError e = assertThrows(ProxyError.class, () -> route(params("database", "db@"), null));
         assertEquals(SqlState.INVALID_NAME, e.state());
         assertEquals("invalid branch name \"\" in the database name", e.getMessage());
+    }
+
+    // ---- a branch as it was -------------------------------------------------------------------------------------
+
+    @Test
+    void aPointInTheOptionsIsCanonical() {
+        assertEquals(
+                "main@2026-12-06T10:00:00Z",
+                route(params("options", "branch=main@2026-12-06T11:00:00+01:00"), null)
+                        .branch());
+        assertEquals(
+                "team/x@lsn:12345",
+                route(params("options", "branch=team/x@lsn:12345"), null).branch());
+    }
+
+    @Test
+    void aPointInTheDatabaseName() {
+        Route route = route(params("database", "shop@main@2026-12-06T10:00:00Z"), null);
+        assertEquals("main@2026-12-06T10:00:00Z", route.branch());
+        assertEquals("shop", route.forwarded().get("database"));
+        Route lsn = route(params("database", "shop@main@lsn:77"), null);
+        assertEquals("main@lsn:77", lsn.branch());
+        assertEquals("shop", lsn.forwarded().get("database"));
+        Route noDb = route(params("user", "u", "database", "@main@lsn:77"), null);
+        assertEquals("main@lsn:77", noDb.branch());
+        assertEquals(params("user", "u"), noDb.forwarded());
+    }
+
+    @Test
+    void aPointThatIsNotOneIsRefusedSayingWhy() {
+        for (String bad : List.of(
+                "main@yesterday",
+                "main@lsn:",
+                "main@lsn:-4",
+                "main@lsn:0",
+                "Main@lsn:4",
+                "main@2026-12-06T10:00:00",
+                "main@lsn:99999999999999999999")) {
+            ProxyError e = assertThrows(ProxyError.class, () -> route(params("options", "branch=" + bad), null), bad);
+            assertEquals(SqlState.INVALID_NAME, e.state());
+            assertTrue(
+                    e.getMessage().startsWith("invalid branch target \"" + bad + "\" in the options: "),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void thePointAndTheHeadOfOneBranchAreTwoTargets() {
+        ProxyError e = assertThrows(
+                ProxyError.class, () -> route(params("options", "branch=main@lsn:5", "database", "db@main"), null));
+        assertEquals(SqlState.INVALID_PARAMETER_VALUE, e.state());
     }
 
     // ---- TLS server name ----------------------------------------------------------------------------------------
