@@ -2,6 +2,7 @@ package dev.sprout.node;
 
 import dev.sprout.compute.Compute;
 import dev.sprout.compute.ComputeSpec;
+import dev.sprout.compute.postgres.Leftovers;
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.control.ControlPlane;
 import dev.sprout.control.api.ChangesApi;
@@ -269,6 +270,8 @@ public final class SproutNode implements AutoCloseable {
                 int page = server.pagePort();
                 Optional<Path> pageCa = server.tlsCertificate();
                 Credentials credentials = server.credentials();
+                // the store is open, so this data directory is ours: what an earlier run left running goes
+                Leftovers.kill(computeDir(dataDir, "x").getParent());
                 ControlPlane control = ControlPlane.open(
                         server.store(),
                         (branch, timeline) -> withTls(
