@@ -190,6 +190,9 @@ public final class ControlPlane implements AutoCloseable {
      */
     static final String POINT_PREFIX = "point/";
 
+    /** Catalog records of timelines made by a reset or restore and not yet named by its branch ({@link #pending}). */
+    static final String PENDING_PREFIX = "pending/";
+
     /** What a past point's compute runs with: every transaction read-only unless a session asks otherwise. */
     static final Map<String, String> POINT_SETTINGS = Map.of("default_transaction_read_only", "on");
 
@@ -248,6 +251,7 @@ public final class ControlPlane implements AutoCloseable {
             cp.abandonedAtOpen.add(sentence);
         }
         cp.removePointsLeft();
+        cp.removeUnnamedLeft();
         if (cp.branches.find(BranchName.MAIN).isEmpty()) {
             TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
             cp.branches.put(new Branch(
@@ -458,7 +462,8 @@ public final class ControlPlane implements AutoCloseable {
             Branch parent = require(parentName);
             long lsn = branchLsn(parent, new BranchPoint.Head());
             TimelineId id = TimelineId.random();
-            TimelineInfo timeline = storage(() -> store.branch(id, parent.timeline(), lsn));
+            TimelineInfo timeline =
+                    storage(() -> store.branch(id, parent.timeline(), lsn, pending(id, "reset of " + name)));
             int connections = openConnections(name);
             boolean wasRunning = computes.stop(name);
             dropPoints(name); // they read through the timeline the reset deletes
@@ -468,7 +473,7 @@ public final class ControlPlane implements AutoCloseable {
                             timeline.branchLsn(),
                             store.timeOf(lsn).orElse(timeline.createdAt()))
                     .withExpiry(b.expiry().renewedAt(clock.instant()));
-            branches.put(reset);
+            store.catalog().write(named(List.of(reset), id));
             storage(() -> {
                 store.deleteTimeline(b.timeline());
                 return null;
@@ -514,7 +519,8 @@ public final class ControlPlane implements AutoCloseable {
             long lsn = storage(() -> store.lsnAt(b.timeline(), time));
             String backup = backupName(name);
             TimelineId id = TimelineId.random();
-            TimelineInfo timeline = storage(() -> store.branch(id, b.timeline(), lsn));
+            TimelineInfo timeline =
+                    storage(() -> store.branch(id, b.timeline(), lsn, pending(id, "restore of " + name)));
             int connections = openConnections(name);
             boolean wasRunning = computes.stop(name);
             dropPoints(name); // NAME@POINT now means the restored history
@@ -530,7 +536,7 @@ public final class ControlPlane implements AutoCloseable {
                             store.timeOf(lsn).orElse(time))
                     .withExpiry(b.expiry().renewedAt(clock.instant()));
             put.add(restored);
-            branches.write(put, List.of());
+            store.catalog().write(named(put, id));
             put.forEach(p -> rolesSeen.remove(p.name()));
             if (wasRunning) {
                 computes.wake(name, id, false);
@@ -1242,6 +1248,40 @@ public final class ControlPlane implements AutoCloseable {
         store.catalog().write(Map.of(POINT_PREFIX + timeline, Optional.empty()));
         points.remove(key);
         LOG.info("the read-only compute of {} is removed: {}", key, why);
+    }
+
+    /**
+     * The catalog record that marks timeline {@code id}, made for {@code what} (a reset, a restore), as not named by
+     * a branch yet: written with the timeline, removed with the write that names it ({@link #named}). One found at
+     * open is the timeline of an operation the process did not finish: it is removed.
+     */
+    private static java.util.function.Function<TimelineInfo, Map<String, Optional<byte[]>>> pending(
+            TimelineId id, String what) {
+        return t -> Map.of(PENDING_PREFIX + id, Optional.of(what.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The catalog write that puts {@code put} and removes timeline {@code id}'s pending record. */
+    private static Map<String, Optional<byte[]>> named(List<Branch> put, TimelineId id) {
+        Map<String, Optional<byte[]>> write = new TreeMap<>(BranchCatalog.changes(put, List.of()));
+        write.put(PENDING_PREFIX + id, Optional.empty());
+        return write;
+    }
+
+    /** Timelines of resets and restores a process did not finish (made, never named). */
+    private void removeUnnamedLeft() {
+        for (Map.Entry<String, byte[]> r : store.catalog().scan(PENDING_PREFIX).entrySet()) {
+            TimelineId id = TimelineId.parse(r.getKey().substring(PENDING_PREFIX.length()));
+            try {
+                store.deleteTimeline(id);
+            } catch (UnknownTimelineException e) {
+                // only the record is left
+            }
+            store.catalog().write(Map.of(r.getKey(), Optional.empty()));
+            LOG.warn(
+                    "removed timeline {}, made for a {} that did not finish",
+                    id,
+                    new String(r.getValue(), StandardCharsets.UTF_8));
+        }
     }
 
     /** Timelines of past points left by a process that stopped (their computes stopped with it). */

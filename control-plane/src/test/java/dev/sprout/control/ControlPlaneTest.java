@@ -406,6 +406,33 @@ class ControlPlaneTest {
         assertEquals(List.of(), cp.points());
     }
 
+    @Test
+    void aTimelineOfAResetThatDidNotFinishIsRemovedAtOpen() {
+        // as a reset leaves it when the process dies between making the timeline and naming it
+        TimelineId orphan = TimelineId.random();
+        long lsn = pageserver.store().timeline(MAIN).lastLsn();
+        pageserver
+                .store()
+                .branch(
+                        orphan,
+                        MAIN,
+                        lsn,
+                        t -> java.util.Map.of(
+                                ControlPlane.PENDING_PREFIX + orphan,
+                                Optional.of("reset of x".getBytes(StandardCharsets.UTF_8))));
+        cp.create("kept", "main", new BranchPoint.Head());
+        cp.reset("kept"); // a reset that finishes leaves no record
+        cp.close();
+        cp = open();
+        assertThrows(RuntimeException.class, () -> pageserver.store().timeline(orphan), "removed");
+        assertTrue(
+                pageserver.store().catalog().scan(ControlPlane.PENDING_PREFIX).isEmpty());
+        assertEquals(
+                cp.get("kept").branch().timeline(),
+                pageserver.store().timeline(cp.get("kept").branch().timeline()).id(),
+                "the reset's own timeline stays");
+    }
+
     private static ControlPlane.Lifecycle lifecycle(Duration ttl, Duration lease, Instant at, boolean protect) {
         return new ControlPlane.Lifecycle(
                 Optional.ofNullable(ttl), Optional.ofNullable(lease), Optional.ofNullable(at), protect);
