@@ -357,7 +357,10 @@ final class BranchCommand implements Runnable {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(names = "--subtree", description = "Delete the branch's descendants too.")
+        @Option(
+                names = {"--subtree", "--recursive"},
+                description =
+                        "Delete the branch's descendants too (without it, a branch with some is refused, naming them).")
         boolean subtree;
 
         @Option(names = "--force", description = "Delete a protected branch too.")
