@@ -250,8 +250,12 @@ public final class ControlPlane implements AutoCloseable {
             LOG.warn(sentence);
             cp.abandonedAtOpen.add(sentence);
         }
-        cp.removePointsLeft();
-        cp.removeUnnamedLeft();
+        cp.removeTimelinesLeft(
+                POINT_PREFIX,
+                (id, point) -> LOG.info("removed the timeline of past point {} left by the previous run", point));
+        cp.removeTimelinesLeft(
+                PENDING_PREFIX,
+                (id, what) -> LOG.warn("removed timeline {}, made for a {} that did not finish", id, what));
         if (cp.branches.find(BranchName.MAIN).isEmpty()) {
             TimelineInfo root = store.createRoot(mainTimeline, uid, gid);
             cp.branches.put(new Branch(
@@ -1267,36 +1271,20 @@ public final class ControlPlane implements AutoCloseable {
         return write;
     }
 
-    /** Timelines of resets and restores a process did not finish (made, never named). */
-    private void removeUnnamedLeft() {
-        for (Map.Entry<String, byte[]> r : store.catalog().scan(PENDING_PREFIX).entrySet()) {
-            TimelineId id = TimelineId.parse(r.getKey().substring(PENDING_PREFIX.length()));
-            try {
-                store.deleteTimeline(id);
-            } catch (UnknownTimelineException e) {
-                // only the record is left
-            }
-            store.catalog().write(Map.of(r.getKey(), Optional.empty()));
-            LOG.warn(
-                    "removed timeline {}, made for a {} that did not finish",
-                    id,
-                    new String(r.getValue(), StandardCharsets.UTF_8));
-        }
-    }
-
-    /** Timelines of past points left by a process that stopped (their computes stopped with it). */
-    private void removePointsLeft() {
-        for (Map.Entry<String, byte[]> r : store.catalog().scan(POINT_PREFIX).entrySet()) {
-            TimelineId id = TimelineId.parse(r.getKey().substring(POINT_PREFIX.length()));
+    /**
+     * Deletes the timelines recorded under catalog prefix {@code prefix} ({@code PREFIX + TIMELINE}, the value
+     * saying what it was for), and the records: what a process that stopped left. {@code said} logs each.
+     */
+    private void removeTimelinesLeft(String prefix, java.util.function.BiConsumer<TimelineId, String> said) {
+        for (Map.Entry<String, byte[]> r : store.catalog().scan(prefix).entrySet()) {
+            TimelineId id = TimelineId.parse(r.getKey().substring(prefix.length()));
             try {
                 store.deleteTimeline(id);
             } catch (UnknownTimelineException e) {
                 // deleted before the record: only the record is left
             }
             store.catalog().write(Map.of(r.getKey(), Optional.empty()));
-            LOG.info(
-                    "removed the timeline of past point {} left by the previous run",
-                    new String(r.getValue(), StandardCharsets.UTF_8));
+            said.accept(id, new String(r.getValue(), StandardCharsets.UTF_8));
         }
     }
 
