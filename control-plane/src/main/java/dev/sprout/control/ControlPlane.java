@@ -85,6 +85,9 @@ public final class ControlPlane implements AutoCloseable {
     /** The read-only computes of past points running now ({@link #wakeAt}): {@code NAME@lsn:N} to its timeline. */
     private final ConcurrentHashMap<String, TimelineId> points = new ConcurrentHashMap<>();
 
+    /** When each past point was last asked for: the sweep leaves one alone for {@link #POINT_GRACE} after that. */
+    private final ConcurrentHashMap<String, Instant> pointsAsked = new ConcurrentHashMap<>();
+
     /** Expired branches kept for a child that does not expire, already warned of (once each). */
     private final java.util.Set<String> expiryHeld = ConcurrentHashMap.newKeySet();
 
@@ -189,6 +192,12 @@ public final class ControlPlane implements AutoCloseable {
      * they live only while their compute runs, and one found at open (the process stopped) is removed.
      */
     static final String POINT_PREFIX = "point/";
+
+    /**
+     * How long after a connection asked for a past point its compute counts as starting, not idle: the sweep runs
+     * while {@link #wakeAt} starts it (outside the lock of changes) and must not remove it under the connection.
+     */
+    static final Duration POINT_GRACE = Duration.ofMinutes(2);
 
     /** Catalog records of timelines made by a reset or restore and not yet named by its branch ({@link #pending}). */
     static final String PENDING_PREFIX = "pending/";
@@ -665,7 +674,11 @@ public final class ControlPlane implements AutoCloseable {
         changes.lock();
         try {
             for (Map.Entry<String, TimelineId> p : points.entrySet()) {
-                if (computes.endpoint(p.getKey()).state() != Endpoint.State.RUNNING) {
+                boolean starting = pointsAsked
+                        .getOrDefault(p.getKey(), Instant.MIN)
+                        .plus(POINT_GRACE)
+                        .isAfter(now);
+                if (!starting && computes.endpoint(p.getKey()).state() != Endpoint.State.RUNNING) {
                     dropPoint(p.getKey(), p.getValue(), "its compute was idle");
                 }
             }
@@ -1210,6 +1223,7 @@ public final class ControlPlane implements AutoCloseable {
                 case PastPoint.AtLsn(String _, long l) -> l;
             };
             key = point.branch() + "@lsn:" + lsn;
+            pointsAsked.put(key, clock.instant());
             timeline = points.get(key);
             if (timeline == null) {
                 TimelineId id = TimelineId.random();
@@ -1251,6 +1265,7 @@ public final class ControlPlane implements AutoCloseable {
         });
         store.catalog().write(Map.of(POINT_PREFIX + timeline, Optional.empty()));
         points.remove(key);
+        pointsAsked.remove(key);
         LOG.info("the read-only compute of {} is removed: {}", key, why);
     }
 
