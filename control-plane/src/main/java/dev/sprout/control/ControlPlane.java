@@ -132,12 +132,8 @@ public final class ControlPlane implements AutoCloseable {
                         Code.INVALID_ARGUMENT,
                         "a protected branch cannot expire: give --protect or a TTL, a lease or an expiry time");
             }
-            for (Optional<Duration> d : List.of(ttl, lease)) {
-                if (d.isPresent() && (d.get().isNegative() || d.get().isZero())) {
-                    throw new ControlException(
-                            Code.INVALID_ARGUMENT, "a branch's lifetime must be positive, not " + d.get());
-                }
-            }
+            ttl.ifPresent(ControlPlane::requireLifetime);
+            lease.ifPresent(ControlPlane::requireLifetime);
             if (expiresAt.isPresent() && !expiresAt.get().isAfter(now)) {
                 throw new ControlException(
                         Code.INVALID_ARGUMENT,
@@ -586,9 +582,7 @@ public final class ControlPlane implements AutoCloseable {
      * protected branch (it never expires) and, without {@code ttl}, for one that has no TTL or lease.
      */
     public BranchView renew(String name, Optional<Duration> ttl) {
-        ttl.filter(d -> d.isNegative() || d.isZero()).ifPresent(d -> {
-            throw new ControlException(Code.INVALID_ARGUMENT, "a branch's lifetime must be positive, not " + d);
-        });
+        ttl.ifPresent(ControlPlane::requireLifetime);
         changes.lock();
         try {
             Branch b = require(name);
@@ -731,6 +725,13 @@ public final class ControlPlane implements AutoCloseable {
                                 .orElse(""))
                 .orElse("");
         return expiry + (b.protect() ? ", protected" : "");
+    }
+
+    /** Refuses a TTL or lease that is not positive. */
+    private static void requireLifetime(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new ControlException(Code.INVALID_ARGUMENT, "a branch's lifetime must be positive, not " + d);
+        }
     }
 
     private static void requireUnprotected(Branch b, String what) {
