@@ -1,7 +1,13 @@
 # Shared by the repository's scripts (source it). Finds or installs what Sprout needs and says clearly
 # what is missing when it cannot.
 
-SPROUT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# (no `dirname`: the launcher sources this on every call)
+_lib_dir="${BASH_SOURCE[0]%/*}"
+[ "$_lib_dir" = "${BASH_SOURCE[0]}" ] && _lib_dir=.
+# (and no subshell: into the directory and back, which leaves $PWD as it was for relative arguments)
+_lib_from="$PWD"
+CDPATH='' builtin cd -- "$_lib_dir/.." && SPROUT_ROOT="$PWD"
+CDPATH='' builtin cd -- "$_lib_from" 2>/dev/null || true
 
 die() {
   echo "sprout: $*" >&2
@@ -10,20 +16,31 @@ die() {
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
-# The Java feature version of the JDK at $1 (25 for "25.0.3"), or nothing.
+# Sets JAVA_FEATURE to the Java feature version of the JDK at $1 (25 for "25.0.3"), or to nothing. The JDK's
+# release file says it; it is read with bash alone (the launcher runs this on every call, and each subprocess costs
+# a few ms), and the JVM is asked only when there is no release file (about 80 ms).
 java_feature() {
-  # the JDK's release file says it without starting a JVM (about 80 ms each); the JVM itself when there is none
-  if [ -f "$1/release" ] && grep -q '^JAVA_VERSION=' "$1/release"; then
-    sed -n 's/^JAVA_VERSION="\{0,1\}\([0-9]*\)\.\{0,1\}\([0-9]*\).*/\1 \2/p' "$1/release" \
-      | awk '{ print ($1 == 1 ? $2 : $1) }'
-    return
+  JAVA_FEATURE=""
+  local line
+  if [ -f "$1/release" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [[ $line =~ ^JAVA_VERSION=\"?([0-9]+)(\.([0-9]+))? ]]; then
+        JAVA_FEATURE="${BASH_REMATCH[1]}"
+        [ "$JAVA_FEATURE" = 1 ] && JAVA_FEATURE="${BASH_REMATCH[3]}"
+        return 0
+      fi
+    done < "$1/release"
   fi
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
-    | awk -F'= ' '/java.specification.version/ { split($2, v, "."); print (v[1] == 1 ? v[2] : v[1]) }'
+  [ -x "$1/bin/java" ] || return 0
+  JAVA_FEATURE="$("$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ { split($2, v, "."); print (v[1] == 1 ? v[2] : v[1]) }')"
 }
 
+# Whether $1 is a JDK (java and javac) of feature version 25 or newer; leaves its version in JAVA_FEATURE.
 jdk_ok() {
-  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] && [ "$(java_feature "$1")" -ge 25 ] 2>/dev/null
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 1
+  java_feature "$1"
+  [ -n "$JAVA_FEATURE" ] && [ "$JAVA_FEATURE" -ge 25 ] 2>/dev/null
 }
 
 # Exports JAVA_HOME: $JAVA_HOME when it is a JDK >= 25, else the newest such JDK under /usr/lib/jvm.
@@ -32,15 +49,12 @@ find_jdk() {
     export JAVA_HOME
     return
   fi
-  local candidate best="" best_version=0 version
+  local candidate best="" best_version=0
   for candidate in /usr/lib/jvm/*; do
     [ -d "$candidate" ] || continue
-    if jdk_ok "$candidate"; then
-      version="$(java_feature "$candidate")"
-      if [ "$version" -gt "$best_version" ]; then
-        best="$candidate"
-        best_version="$version"
-      fi
+    if jdk_ok "$candidate" && [ "$JAVA_FEATURE" -gt "$best_version" ]; then
+      best="$candidate"
+      best_version="$JAVA_FEATURE"
     fi
   done
   [ -n "$best" ] || die "no JDK 25 or newer found (JAVA_HOME=${JAVA_HOME:-unset}, nothing suitable under /usr/lib/jvm).

@@ -3,6 +3,7 @@ package dev.sprout.cli;
 import dev.sprout.http.Json;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.WalLsn;
 import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.CreateBranchRequest;
@@ -95,11 +96,16 @@ final class BranchCommand implements Runnable {
         if (api.json) {
             System.out.print(body);
         } else {
-            Branch b = client.parse(what, body, branch).build();
-            table(System.out, List.of(b));
-            if (b.getRolesCount() > 0) {
-                System.out.println("only these roles may connect: " + String.join(", ", b.getRolesList()));
-            }
+            show(client.parse(what, body, branch).build());
+        }
+        return 0;
+    }
+
+    /** One branch for people: its row of the table, and the roles that may connect when they are limited. */
+    private static int show(Branch b) {
+        table(System.out, List.of(b));
+        if (b.getRolesCount() > 0) {
+            System.out.println("only these roles may connect: " + String.join(", ", b.getRolesList()));
         }
         return 0;
     }
@@ -120,14 +126,25 @@ final class BranchCommand implements Runnable {
             nameWidth = Math.max(nameWidth, 2 * b.getDepth() + b.getName().length());
             parentWidth = Math.max(parentWidth, b.getParent().length());
         }
-        String row = "%-" + nameWidth + "s  %-" + parentWidth + "s  %10s  %-19s  %10s  %10s  %-9s  %s%n";
-        out.printf(row, "BRANCH", "PARENT", "AT LSN", "AT TIME (UTC)", "LOGICAL", "ADDS", "COMPUTE", "LIFECYCLE");
+        // padded by hand: java.util.Formatter costs a short-lived JVM tens of ms the first time it is used
+        out.print(row(
+                nameWidth,
+                parentWidth,
+                "BRANCH",
+                "PARENT",
+                "AT LSN",
+                "AT TIME (UTC)",
+                "LOGICAL",
+                "ADDS",
+                "COMPUTE",
+                "LIFECYCLE"));
         for (Branch b : branches) {
             String time = b.getBranchTime().length() >= 19
                     ? b.getBranchTime().substring(0, 19).replace('T', ' ')
                     : b.getBranchTime();
-            out.printf(
-                    row,
+            out.print(row(
+                    nameWidth,
+                    parentWidth,
                     "  ".repeat(b.getDepth()) + b.getName(),
                     b.getParent().isEmpty() ? "-" : b.getParent(),
                     Long.toUnsignedString(b.getBranchLsn()),
@@ -135,8 +152,33 @@ final class BranchCommand implements Runnable {
                     ByteSizes.format(b.getLogicalBytes()),
                     ByteSizes.format(b.getAddedBytes()),
                     b.getComputeState().toLowerCase(Locale.ROOT),
-                    lifecycle(b));
+                    lifecycle(b)));
         }
+    }
+
+    /** One line of the table: name and parent left-aligned in their widths, then the fixed-width columns. */
+    private static String row(
+            int nameWidth,
+            int parentWidth,
+            String name,
+            String parent,
+            String lsn,
+            String time,
+            String logical,
+            String adds,
+            String compute,
+            String lifecycle) {
+        return left(name, nameWidth) + "  " + left(parent, parentWidth) + "  " + right(lsn, 10) + "  " + left(time, 19)
+                + "  " + right(logical, 10) + "  " + right(adds, 10) + "  " + left(compute, 9) + "  " + lifecycle
+                + System.lineSeparator();
+    }
+
+    private static String left(String s, int width) {
+        return s.length() >= width ? s : s + " ".repeat(width - s.length());
+    }
+
+    private static String right(String s, int width) {
+        return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
     }
 
     /** "protected", "expires 2026-12-10 10:00 (ttl 3d)", or "-" for a branch that lives until deleted. */
@@ -154,6 +196,16 @@ final class BranchCommand implements Runnable {
                 + (b.getRenewSeconds() > 0
                         ? " (" + b.getExpiry() + " " + Lifetimes.format(Duration.ofSeconds(b.getRenewSeconds())) + ")"
                         : "");
+    }
+
+    /** {@code text} as a PostgreSQL WAL position, or picocli's usage error naming --at. */
+    static WalLsn walLsn(Object command, String text) {
+        try {
+            return WalLsn.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(command), "--at " + e.getMessage());
+        }
     }
 
     /** A line on stderr when an operation ended client connections (a script's --json has the count). */
@@ -174,8 +226,9 @@ final class BranchCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Create a branch: a full, writable copy of its parent that copies nothing.",
-                "From the parent's head by default (a running parent is checkpointed first), or --at an LSN or",
-                "an RFC 3339 time. Repeating the same command is not an error."
+                "From the parent's head by default (a running parent is checkpointed first),",
+                "or --at a Sprout LSN, a PostgreSQL WAL position or an RFC 3339 time.",
+                "Repeating the same command is not an error."
             })
     static final class Create implements Callable<Integer> {
         @Mixin
@@ -194,9 +247,14 @@ final class BranchCommand implements Runnable {
         String parent;
 
         @Option(
-                names = "--at",
-                paramLabel = "LSN|TIME",
-                description = "An LSN (digits) or a time (2026-11-28T09:00:00Z).")
+                names = {"--at", "--at-lsn"},
+                paramLabel = "LSN|WAL|TIME",
+                description = {
+                    "A Sprout LSN (digits, as branch list shows them);",
+                    "a PostgreSQL WAL position (0/16B3748, from pg_current_wal_lsn() or the server log):",
+                    "  the commit that made the WAL durable through it;",
+                    "or a time (2026-11-28T09:00:00Z)."
+                })
         String at;
 
         @Option(
@@ -238,6 +296,8 @@ final class BranchCommand implements Runnable {
             if (at != null) {
                 if (at.chars().allMatch(Character::isDigit) && !at.isEmpty()) {
                     r.setAtLsn(Long.parseUnsignedLong(at));
+                } else if (WalLsn.looksLike(at)) {
+                    r.setAtWalLsn(walLsn(this, at).toString());
                 } else {
                     r.setAtTime(at);
                 }
@@ -262,14 +322,12 @@ final class BranchCommand implements Runnable {
         @Override
         public Integer call() {
             ManagementClient client = api.client();
-            String body = client.get("/v1/branches");
             if (api.json) {
-                System.out.print(body);
+                System.out.print(client.get("/v1/branches"));
             } else {
                 table(
                         System.out,
-                        client.parse("GET /v1/branches", body, BranchList.newBuilder())
-                                .getBranchesList());
+                        client.get("/v1/branches", BranchList.newBuilder()).getBranchesList());
             }
             return 0;
         }
@@ -286,7 +344,11 @@ final class BranchCommand implements Runnable {
         @Override
         public Integer call() {
             ManagementClient client = api.client();
-            return print(api, client.get(path(name)), Branch.newBuilder(), client, "GET " + path(name));
+            if (api.json) {
+                System.out.print(client.get(path(name)));
+                return 0;
+            }
+            return show(client.get(path(name), Branch.newBuilder()).build());
         }
     }
 

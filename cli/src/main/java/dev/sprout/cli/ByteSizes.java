@@ -14,12 +14,19 @@ final class ByteSizes {
             // a uint64 from the management API above 2^63 - 1; no store holds that, but print what was said
             return Long.toUnsignedString(bytes) + " B";
         }
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < UNITS.length - 1) {
-            value /= 1024;
+        // one decimal rounded half up, in integers (java.util.Formatter is slow to start in a short-lived JVM)
+        int unit = 0;
+        long scale = 1024;
+        while (unit < UNITS.length - 1 && bytes / scale >= 1024) {
+            scale *= 1024;
             unit++;
         }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", value, UNITS[unit]);
+        long tenths = Math.round(bytes * 10.0 / scale);
+        if (tenths >= 10240 && unit < UNITS.length - 1) {
+            // 1023.96 KiB rounds to 1024.0 KiB: say 1.0 MiB
+            tenths = Math.round(bytes * 10.0 / (scale * 1024));
+            unit++;
+        }
+        return tenths / 10 + "." + tenths % 10 + " " + UNITS[unit];
     }
 }

@@ -3,6 +3,7 @@ package dev.sprout.cli;
 import dev.sprout.node.SproutNode;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.PastPoint;
+import dev.sprout.protocol.WalLsn;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -51,11 +52,12 @@ final class ConnectCommand implements Callable<Integer> {
     boolean psql;
 
     @Option(
-            names = "--at",
-            paramLabel = "TIME|lsn:N",
+            names = {"--at", "--at-lsn"},
+            paramLabel = "TIME|lsn:N|WAL",
             description = {
-                "The branch as it was at an RFC 3339 time or a Sprout LSN: a read-only PostgreSQL at that point,",
-                "started on the first connection and removed once idle."
+                "The branch as it was at an RFC 3339 time, a Sprout LSN (lsn:N)",
+                "or a PostgreSQL WAL position (0/16B3748, from pg_current_wal_lsn()):",
+                "a read-only PostgreSQL at that point, started on the first connection, removed once idle."
             })
     String at;
 
@@ -64,7 +66,8 @@ final class ConnectCommand implements Callable<Integer> {
         String target = branch;
         if (at != null) {
             try {
-                target = PastPoint.parse(branch + "@" + at).orElseThrow().target();
+                String point = WalLsn.looksLike(at) && !at.startsWith("lsn:") ? "lsn:" + at : at;
+                target = PastPoint.parse(branch + "@" + point).orElseThrow().target();
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(
                         new picocli.CommandLine(this), "--at " + at + ": " + e.getMessage());

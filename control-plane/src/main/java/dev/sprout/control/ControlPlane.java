@@ -17,6 +17,7 @@ import dev.sprout.control.imports.ImportCatalog;
 import dev.sprout.control.imports.PendingImport;
 import dev.sprout.protocol.BranchName;
 import dev.sprout.protocol.PastPoint;
+import dev.sprout.protocol.WalLsn;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.PageStore;
 import dev.sprout.storage.error.ErrorCode;
@@ -66,6 +67,7 @@ public final class ControlPlane implements AutoCloseable {
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final PageStore store;
+    private final WalPoints walPoints;
     private final BranchCatalog branches;
     /** The roles of branches read since they last changed, for {@link #admitsNow} (the proxy's event loop). */
     private final ConcurrentHashMap<String, List<String>> rolesSeen = new ConcurrentHashMap<>();
@@ -212,6 +214,7 @@ public final class ControlPlane implements AutoCloseable {
             int uid,
             int gid) {
         this.store = store;
+        this.walPoints = new WalPoints(store);
         this.branches = new BranchCatalog(store.catalog());
         this.imports = new ImportCatalog(store.catalog());
         this.follows =
@@ -1204,6 +1207,26 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
+     * The Sprout LSN at which branch {@code name}'s PostgreSQL WAL was first durable through {@code wal} (a position
+     * from {@code pg_current_wal_lsn()} or PostgreSQL's log): a branch made there holds every transaction committed
+     * by then, and nothing written after the WAL fsync that made it durable ({@link WalPoints}).
+     *
+     * @throws ControlException {@link Code#UNKNOWN_BRANCH}; {@link Code#INVALID_ARGUMENT} when the position is not in
+     *     the branch's own history (not yet durable, before the branch started, or its WAL no longer kept);
+     *     {@link Code#LSN_OUT_OF_RANGE} when it was made durable below the GC horizon
+     */
+    public long walPoint(String name, WalLsn wal) {
+        Branch b;
+        changes.lock();
+        try {
+            b = require(name);
+        } finally {
+            changes.unlock();
+        }
+        return walPoints.lsnOf(name, b.timeline(), wal);
+    }
+
+    /**
      * The address of a read-only compute of branch {@code point.branch()} as it was at {@code point}: a timeline made
      * at that LSN (recorded in the catalog, removed with its compute), whose PostgreSQL runs with every transaction
      * read-only ({@link #POINT_SETTINGS}); what a session writes after turning that off goes with the point's
@@ -1222,6 +1245,7 @@ public final class ControlPlane implements AutoCloseable {
             long lsn = switch (point) {
                 case PastPoint.AtTime(String _, Instant t) -> branchLsn(b, new BranchPoint.AtTime(t));
                 case PastPoint.AtLsn(String _, long l) -> l;
+                case PastPoint.AtWal(String _, WalLsn w) -> walPoints.lsnOf(b.name(), b.timeline(), w);
             };
             key = point.branch() + "@lsn:" + lsn;
             pointsAsked.put(key, clock.instant());

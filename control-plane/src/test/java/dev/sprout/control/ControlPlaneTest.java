@@ -2,6 +2,7 @@ package dev.sprout.control;
 
 import static dev.sprout.testkit.Sql.exec;
 import static dev.sprout.testkit.Sql.queryLong;
+import static dev.sprout.testkit.Sql.queryString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +13,7 @@ import dev.sprout.control.endpoint.Endpoint;
 import dev.sprout.pageserver.Pageserver;
 import dev.sprout.pageserver.config.PageserverConfig;
 import dev.sprout.protocol.PastPoint;
+import dev.sprout.protocol.WalLsn;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.storage.timeline.BranchPoint;
 import dev.sprout.storage.timeline.TimelineId;
@@ -431,6 +433,53 @@ class ControlPlaneTest {
                 cp.get("kept").branch().timeline(),
                 pageserver.store().timeline(cp.get("kept").branch().timeline()).id(),
                 "the reset's own timeline stays");
+    }
+
+    @Test
+    void aPostgresWalPositionMapsToTheCommitThatMadeItDurable() throws Exception {
+        // positions taken with pg_current_wal_lsn() right after each commit, as a user takes them from psql or a log
+        List<WalLsn> after = new java.util.ArrayList<>();
+        try (Connection main = connect("main")) {
+            exec(main, "CREATE TABLE w (id int PRIMARY KEY, filler text)");
+            for (int i = 1; i <= 4; i++) {
+                // the third row is big enough that its WAL runs over several pages
+                exec(main, "INSERT INTO w VALUES (" + i + ", repeat('x', " + (i == 3 ? 30_000 : 10) + "))");
+                after.add(WalLsn.parse(queryString(main, "SELECT pg_current_wal_lsn()")));
+            }
+            // a branch made at each position has exactly the rows committed by then, with the compute still running
+            long previous = 0;
+            for (int i = 1; i <= 4; i++) {
+                long lsn = cp.walPoint("main", after.get(i - 1));
+                assertTrue(lsn > previous, "later positions map to later commits: " + lsn + " after " + previous);
+                previous = lsn;
+                cp.create("wal-" + i, "main", new BranchPoint.AtLsn(lsn));
+                try (Connection branch = connect("wal-" + i)) {
+                    assertEquals(i, queryLong(branch, "SELECT count(*) FROM w"), "branch at " + after.get(i - 1));
+                    assertEquals(i, queryLong(branch, "SELECT max(id) FROM w"));
+                }
+            }
+            // a read-only connection at a WAL position: the same point as the branch's
+            InetSocketAddress past = cp.wakeAt(new PastPoint.AtWal("main", after.get(1)));
+            try (Connection c = DriverManager.getConnection(
+                    "jdbc:postgresql://127.0.0.1:" + past.getPort() + "/postgres?sslmode=disable",
+                    "postgres",
+                    PASSWORD)) {
+                assertEquals(2, queryLong(c, "SELECT count(*) FROM w"));
+            }
+            // refusals: a position PostgreSQL has not written yet, an unknown branch, a branch that began after it
+            ControlException ahead =
+                    assertThrows(ControlException.class, () -> cp.walPoint("main", WalLsn.parse("FF/0")));
+            assertEquals(Code.INVALID_ARGUMENT, ahead.code());
+            assertTrue(ahead.getMessage().contains("FF/0"), ahead.getMessage());
+            assertEquals(
+                    Code.UNKNOWN_BRANCH,
+                    assertThrows(ControlException.class, () -> cp.walPoint("nope", after.getFirst()))
+                            .code());
+            ControlException before =
+                    assertThrows(ControlException.class, () -> cp.walPoint("wal-4", after.getFirst()));
+            assertEquals(Code.INVALID_ARGUMENT, before.code());
+            assertTrue(before.getMessage().contains("before branch \"wal-4\" started"), before.getMessage());
+        }
     }
 
     private static ControlPlane.Lifecycle lifecycle(Duration ttl, Duration lease, Instant at, boolean protect) {

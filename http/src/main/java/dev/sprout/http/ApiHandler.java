@@ -97,9 +97,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         ApiRequest authenticated = request.as(principal);
+        String accept = http.headers().get(HttpHeaderNames.ACCEPT);
         ctx.channel().config().setAutoRead(false);
         try {
-            blocking.execute(() -> answer(ctx, version, keepAlive, authenticated, remote));
+            blocking.execute(() -> answer(ctx, version, keepAlive, authenticated, accept, remote));
         } catch (RejectedExecutionException e) {
             HttpResponses.write(
                     ctx,
@@ -114,7 +115,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void answer(
-            ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, ApiRequest request, InetAddress remote) {
+            ChannelHandlerContext ctx,
+            HttpVersion version,
+            boolean keepAlive,
+            ApiRequest request,
+            String accept,
+            InetAddress remote) {
         ApiResponse response;
         try {
             response = api.handle(request);
@@ -131,7 +137,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     code(response),
                     remote.getHostAddress());
         }
-        HttpResponses.write(ctx, version, keepAlive, response);
+        HttpResponses.write(ctx, version, keepAlive, response.negotiated(accept));
     }
 
     /** Changes (anything but GET and HEAD) and refusals of who asked are recorded; reads that succeed are not. */

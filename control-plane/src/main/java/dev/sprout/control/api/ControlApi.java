@@ -11,6 +11,7 @@ import dev.sprout.http.HttpApi;
 import dev.sprout.http.Json;
 import dev.sprout.http.auth.Principal;
 import dev.sprout.http.auth.Scope;
+import dev.sprout.protocol.WalLsn;
 import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.BranchList;
 import dev.sprout.protocol.v1.Code;
@@ -248,12 +249,17 @@ public final class ControlApi implements HttpApi {
         if (r.getAtLsn() != 0 && !r.getAtTime().isEmpty()) {
             throw ApiException.invalid("give atLsn or atTime, not both");
         }
+        if (!r.getAtWalLsn().isEmpty() && (r.getAtLsn() != 0 || !r.getAtTime().isEmpty())) {
+            throw ApiException.invalid("give atWalLsn alone, without atLsn or atTime");
+        }
+        String parent = r.getParent().isEmpty() ? "main" : r.getParent();
         BranchPoint at = r.getAtLsn() != 0
                 ? new BranchPoint.AtLsn(r.getAtLsn())
-                : r.getAtTime().isEmpty()
-                        ? new BranchPoint.Head()
-                        : new BranchPoint.AtTime(time("atTime", r.getAtTime()));
-        String parent = r.getParent().isEmpty() ? "main" : r.getParent();
+                : !r.getAtWalLsn().isEmpty()
+                        ? new BranchPoint.AtLsn(control.walPoint(parent, walLsn(r.getAtWalLsn())))
+                        : r.getAtTime().isEmpty()
+                                ? new BranchPoint.Head()
+                                : new BranchPoint.AtTime(time("atTime", r.getAtTime()));
         ControlPlane.Lifecycle lifecycle = new ControlPlane.Lifecycle(
                 seconds("ttlSeconds", r.getTtlSeconds()),
                 seconds("leaseSeconds", r.getLeaseSeconds()),
@@ -261,6 +267,14 @@ public final class ControlApi implements HttpApi {
                 r.getProtect());
         ControlPlane.Created created = control.create(r.getName(), parent, at, lifecycle);
         return ApiResponse.json(created.created() ? 201 : 200, branch(created.branch(), 0));
+    }
+
+    private static WalLsn walLsn(String text) {
+        try {
+            return WalLsn.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("\"atWalLsn\" " + e.getMessage());
+        }
     }
 
     /** Every branch below {@code name} (children, their children...), from the catalog as it is now. */

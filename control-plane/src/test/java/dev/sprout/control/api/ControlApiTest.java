@@ -203,6 +203,18 @@ class ControlApiTest {
                 Code.INVALID_ARGUMENT);
         assertTrue(noOffset.getMessage().contains("2026-05-01T12:00:00"), noOffset.getMessage());
 
+        ErrorBody badWal = error(
+                call("POST", "/v1/branches", "{\"name\": \"w\", \"atWalLsn\": \"0/xyz\"}"), 400, Code.INVALID_ARGUMENT);
+        assertTrue(badWal.getMessage().contains("pg_current_wal_lsn()"), badWal.getMessage());
+        ErrorBody walAndLsn = error(
+                call("POST", "/v1/branches", "{\"name\": \"w\", \"atWalLsn\": \"0/1\", \"atLsn\": \"1\"}"),
+                400,
+                Code.INVALID_ARGUMENT);
+        assertTrue(walAndLsn.getMessage().contains("atWalLsn alone"), walAndLsn.getMessage());
+        ErrorBody walAhead = error(
+                call("POST", "/v1/branches", "{\"name\": \"w\", \"atWalLsn\": \"FF/0\"}"), 400, Code.INVALID_ARGUMENT);
+        assertTrue(walAhead.getMessage().contains("FF/0"), walAhead.getMessage());
+
         ErrorBody unknownParent = error(
                 call("POST", "/v1/branches", "{\"name\": \"x\", \"parent\": \"nope\"}"), 404, Code.UNKNOWN_BRANCH);
         assertEquals("branch \"nope\" does not exist", unknownParent.getMessage());

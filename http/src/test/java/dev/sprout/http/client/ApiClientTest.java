@@ -81,6 +81,16 @@ class ApiClientTest {
                                 case "/v1/timelines" -> ApiResponse.json(200, TimelineList.getDefaultInstance());
                                 case "/v1/branches" ->
                                     ApiResponse.json(201, Health.newBuilder().setStatus("made"));
+                                case "/health" ->
+                                    ApiResponse.json(200, Health.newBuilder().setStatus("up"));
+                                case "/json-only" -> // a server from before binary answers
+                                    new ApiResponse(
+                                            200,
+                                            ApiResponse.JSON,
+                                            "{\"status\": \"old\"}".getBytes(StandardCharsets.UTF_8),
+                                            Map.of());
+                                case "/garbage" ->
+                                    new ApiResponse(200, ApiResponse.PROTOBUF, new byte[] {(byte) 0xff, 1}, Map.of());
                                 case "/odd" ->
                                     new ApiResponse(
                                             200,
@@ -157,6 +167,52 @@ class ApiClientTest {
             ApiClient.NotSprout odd =
                     assertThrows(ApiClient.NotSprout.class, () -> client.get("/odd", Health.newBuilder()));
             assertTrue(odd.getMessage().contains("GET /odd did not return a Health"), odd.getMessage());
+            ApiClient.NotSprout garbage =
+                    assertThrows(ApiClient.NotSprout.class, () -> client.get("/garbage", Health.newBuilder()));
+            assertTrue(garbage.getMessage().contains("GET /garbage sent no Health in protobuf"), garbage.getMessage());
+        }
+    }
+
+    @Test
+    void answersComeInTheEncodingAsked() throws Exception {
+        Health expected = Health.newBuilder().setStatus("up").build();
+        Exchange binary = exchange("/health", "application/x-protobuf, application/json;q=0.5");
+        assertEquals(ApiResponse.PROTOBUF, binary.contentType());
+        assertEquals(expected, Health.parseFrom(binary.body()));
+        Exchange json = exchange("/health", "application/json");
+        assertEquals(ApiResponse.JSON, json.contentType());
+        assertTrue(new String(json.body(), StandardCharsets.UTF_8).contains("\"status\": \"up\""));
+        assertEquals(ApiResponse.JSON, exchange("/health", "*/*").contentType(), "JSON unless protobuf is named");
+        Exchange refusal = exchange("/v1/branches/x", ApiResponse.PROTOBUF);
+        assertEquals(404, refusal.status());
+        assertEquals(ApiResponse.JSON, refusal.contentType(), "a refusal's ErrorBody is always JSON");
+        try (ApiClient client = new ApiClient("127.0.0.1", port, Optional.of(TOKEN))) {
+            assertEquals(expected, client.get("/health", Health.newBuilder()).build());
+            assertEquals("old", client.get("/json-only", Health.newBuilder()).getStatus(), "a JSON-only server");
+            assertTrue(client.get("/health").contains("\"status\": \"up\""), "get(path) is the JSON as sent");
+        }
+    }
+
+    @Test
+    void acceptHeadersAreReadByMediaType() {
+        assertTrue(ApiResponse.accepts("application/x-protobuf", ApiResponse.PROTOBUF));
+        assertTrue(ApiResponse.accepts("application/json;q=0.5, Application/X-Protobuf ;q=1", ApiResponse.PROTOBUF));
+        assertFalse(ApiResponse.accepts("application/json", ApiResponse.PROTOBUF));
+        assertFalse(ApiResponse.accepts("application/x-protobuffer", ApiResponse.PROTOBUF));
+        assertFalse(ApiResponse.accepts("", ApiResponse.PROTOBUF));
+    }
+
+    private record Exchange(int status, String contentType, byte[] body) {}
+
+    /** A GET with the admin token and {@code accept}, by hand: what came back, as it came. */
+    private Exchange exchange(String path, String accept) throws Exception {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection)
+                java.net.URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+        c.setRequestProperty("Authorization", "Bearer " + TOKEN);
+        c.setRequestProperty("Accept", accept);
+        int status = c.getResponseCode();
+        try (java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            return new Exchange(status, c.getContentType(), in.readAllBytes());
         }
     }
 }
