@@ -198,13 +198,19 @@ final class BranchCommand implements Runnable {
                         : "");
     }
 
-    /** {@code text} as a PostgreSQL WAL position, or picocli's usage error naming --at. */
-    static WalLsn walLsn(Object command, String text) {
-        try {
-            return WalLsn.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(
-                    new picocli.CommandLine(command), "--at " + e.getMessage());
+    /**
+     * Sets where {@code r} branches from, as {@code at} says: digits are a Sprout LSN, {@code X/Y} a PostgreSQL WAL
+     * position, anything else a time (the server checks it).
+     *
+     * @throws IllegalArgumentException for a WAL position that is not {@code X/Y} in hex, with a sentence
+     */
+    static void at(CreateBranchRequest.Builder r, String at) {
+        if (!at.isEmpty() && at.chars().allMatch(Character::isDigit)) {
+            r.setAtLsn(Long.parseUnsignedLong(at));
+        } else if (WalLsn.looksLike(at)) {
+            r.setAtWalLsn(WalLsn.parse(at).toString());
+        } else {
+            r.setAtTime(at);
         }
     }
 
@@ -294,12 +300,11 @@ final class BranchCommand implements Runnable {
                 r.setExpiresAt(rfc3339(this, "--expires-at", expiresAt));
             }
             if (at != null) {
-                if (at.chars().allMatch(Character::isDigit) && !at.isEmpty()) {
-                    r.setAtLsn(Long.parseUnsignedLong(at));
-                } else if (WalLsn.looksLike(at)) {
-                    r.setAtWalLsn(walLsn(this, at).toString());
-                } else {
-                    r.setAtTime(at);
+                try {
+                    at(r, at);
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(
+                            new picocli.CommandLine(this), "--at " + e.getMessage());
                 }
             }
             ManagementClient client = api.client();

@@ -12,6 +12,7 @@ import dev.sprout.diff.schema.Snapshot;
 import dev.sprout.diff.schema.SqlScript;
 import dev.sprout.http.client.ApiClient;
 import dev.sprout.pageserver.config.PageserverConfig;
+import dev.sprout.protocol.v1.Branch;
 import dev.sprout.protocol.v1.ChangesRequest;
 import dev.sprout.protocol.v1.ChangesResponse;
 import dev.sprout.protocol.v1.CreateBranchRequest;
@@ -561,12 +562,18 @@ final class DiffCommand implements Callable<Integer> {
             CreateBranchRequest.Builder r = CreateBranchRequest.newBuilder()
                     .setName("diff-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)))
                     .setParent(name);
-            if (!point.isEmpty() && point.chars().allMatch(Character::isDigit)) {
-                r.setAtLsn(Long.parseUnsignedLong(point));
-            } else {
-                r.setAtTime(point);
+            try {
+                BranchCommand.at(r, point);
+            } catch (IllegalArgumentException e) {
+                throw new Failure(EXIT_USAGE, arg + ": " + e.getMessage(), e);
             }
-            call(() -> client.send("POST", "/v1/branches", ApiClient.json(r.build())), arg);
+            String made = call(() -> client.send("POST", "/v1/branches", ApiClient.json(r.build())), arg)
+                    .body();
+            // a WAL position is resolved by the server: the change log is asked at the LSN it chose
+            long lsn = r.getAtWalLsn().isEmpty()
+                    ? r.getAtLsn()
+                    : client.parse("POST /v1/branches", made, Branch.newBuilder())
+                            .getBranchLsn();
             return new Side(
                     arg,
                     Optional.empty(),
@@ -576,7 +583,7 @@ final class DiffCommand implements Callable<Integer> {
                     client,
                     Optional.of(PointRef.newBuilder()
                             .setBranch(name)
-                            .setAtLsn(r.getAtLsn())
+                            .setAtLsn(lsn)
                             .setAtTime(r.getAtTime())
                             .build()));
         }

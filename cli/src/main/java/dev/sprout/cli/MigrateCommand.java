@@ -172,10 +172,11 @@ final class MigrateCommand implements Runnable {
                 CreateBranchRequest.Builder r =
                         CreateBranchRequest.newBuilder().setName(name).setParent(base);
                 if (at != null) {
-                    if (!at.isEmpty() && at.chars().allMatch(Character::isDigit)) {
-                        r.setAtLsn(Long.parseUnsignedLong(at));
-                    } else {
-                        r.setAtTime(at);
+                    try {
+                        BranchCommand.at(r, at);
+                    } catch (IllegalArgumentException e) {
+                        throw new picocli.CommandLine.ParameterException(
+                                new picocli.CommandLine(this), "--at " + e.getMessage());
                     }
                 }
                 long t0 = System.nanoTime();
