@@ -50,7 +50,9 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "diff",
         mixinStandardHelpOptions = true,
-        description = "Compare two branches, points in time (BRANCH@TIME, BRANCH@LSN) or databases (postgresql://...).",
+        description =
+                "Compare two branches, points of their history (BRANCH@TIME, BRANCH@LSN, BRANCH@0/16B3748) or databases"
+                        + " (postgresql://...).",
         subcommands = {DiffCommand.Schema.class, DiffCommand.Data.class})
 final class DiffCommand implements Callable<Integer> {
     /** The two sides are equal. */
@@ -125,7 +127,10 @@ final class DiffCommand implements Callable<Integer> {
                 "on both sides (a full scan)."
             })
     static final class Data implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FROM", description = "A branch, BRANCH@TIME, BRANCH@LSN or a URL.")
+        @Parameters(
+                index = "0",
+                paramLabel = "FROM",
+                description = "A branch, BRANCH@TIME, BRANCH@LSN, BRANCH@WAL (0/16B3748) or a URL.")
         String from;
 
         @Parameters(index = "1", paramLabel = "TO", description = "The same kinds as FROM.")
@@ -314,7 +319,10 @@ final class DiffCommand implements Callable<Integer> {
                 "reached. --format sql prints the DDL that turns FROM into TO."
             })
     static final class Schema implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FROM", description = "A branch, BRANCH@TIME, BRANCH@LSN or a URL.")
+        @Parameters(
+                index = "0",
+                paramLabel = "FROM",
+                description = "A branch, BRANCH@TIME, BRANCH@LSN, BRANCH@WAL (0/16B3748) or a URL.")
         String from;
 
         @Parameters(index = "1", paramLabel = "TO", description = "The same kinds as FROM.")

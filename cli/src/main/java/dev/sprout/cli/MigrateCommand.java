@@ -75,8 +75,9 @@ final class MigrateCommand implements Runnable {
 
         @Option(
                 names = "--at",
-                paramLabel = "LSN|TIME",
-                description = "Check against BASE at this point, not its head.")
+                paramLabel = "LSN|WAL|TIME",
+                description = "Check against BASE at this point (a Sprout LSN, a PostgreSQL WAL position such as"
+                        + " 0/16B3748, or a time), not its head.")
         String at;
 
         @Option(
