@@ -1511,7 +1511,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** Runs a store call, turning its range refusals into {@link Code#LSN_OUT_OF_RANGE}. */
-    private static <T> T storage(Supplier<T> call) {
+    static <T> T storage(Supplier<T> call) {
         try {
             return call.get();
         } catch (StorageException e) {

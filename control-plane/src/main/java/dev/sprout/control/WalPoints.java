@@ -132,7 +132,8 @@ final class WalPoints {
     private Optional<Long> segmentSize(TimelineId timeline, long lsn) {
         for (DirEntry e : walFiles(timeline, lsn)) {
             if (WalReader.segmentNumber(e.name(), 16L << 20).isPresent()) {
-                long size = read(() -> store.getAttr(timeline, lsn, e.fileId())).size();
+                long size = ControlPlane.storage(() -> store.getAttr(timeline, lsn, e.fileId()))
+                        .size();
                 if (size >= WalReader.PAGE && Long.bitCount(size) == 1) {
                     return Optional.of(size);
                 }
@@ -144,7 +145,7 @@ final class WalPoints {
     /** What {@code pg_wal} holds at {@code lsn}; nothing before PostgreSQL made it. */
     private java.util.List<DirEntry> walFiles(TimelineId timeline, long lsn) {
         try {
-            return read(() -> store.readdir(timeline, lsn, PG_WAL));
+            return ControlPlane.storage(() -> store.readdir(timeline, lsn, PG_WAL));
         } catch (StorageException e) {
             if (e.code() == ErrorCode.NO_SUCH_FILE) {
                 return java.util.List.of();
@@ -154,20 +155,9 @@ final class WalPoints {
     }
 
     private Optional<byte[]> page(TimelineId timeline, long lsn, long fileId, int block) {
-        return switch (read(() -> store.readPage(timeline, lsn, fileId, block))) {
+        return switch (ControlPlane.storage(() -> store.readPage(timeline, lsn, fileId, block))) {
             case PageRead.Found(byte[] bytes, long _) -> Optional.of(bytes);
             case PageRead.Absent _ -> Optional.empty();
         };
-    }
-
-    private static <T> T read(java.util.function.Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (StorageException e) {
-            if (e.code() == ErrorCode.LSN_OUT_OF_RANGE) {
-                throw new ControlException(Code.LSN_OUT_OF_RANGE, e.getMessage(), e);
-            }
-            throw e;
-        }
     }
 }
