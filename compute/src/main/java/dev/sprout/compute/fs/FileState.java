@@ -48,6 +48,15 @@ final class FileState {
     long deletedAt;
     /** Unlinked for good: every cached page of it is gone and no operation may use it. */
     boolean gone;
+    /** The block after the last one the previous read covered: a read starting there is sequential. */
+    int readNext = -1;
+    /** Blocks fetched ahead of a sequential read that misses: grows while reads stay sequential. */
+    int readahead;
+    /**
+     * The block after the last one a readahead asked for (landed or still on its way): the kernel sends FUSE several
+     * reads of one sequence at once, and each must not fetch the others' blocks again.
+     */
+    int aheadTo;
 
     FileState(long fileId, long size) {
         this.fileId = fileId;

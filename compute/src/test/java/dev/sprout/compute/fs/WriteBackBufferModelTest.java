@@ -67,6 +67,7 @@ class WriteBackBufferModelTest {
         FsStats stats = new FsStats();
         WriteBackBuffer buffer = new WriteBackBuffer(source, OPTIONS, stats);
         byte[][] model = new byte[FILES][];
+        int[] nextRead = new int[FILES];
         for (int f = 0; f < FILES; f++) {
             buffer.created(id(f));
             model[f] = new byte[0];
@@ -92,8 +93,12 @@ class WriteBackBufferModelTest {
                     int size = rnd.nextInt(MAX_SIZE);
                     model[f] = Arrays.copyOf(model[f], size);
                     buffer.truncate(id(f), size);
-                } else if (kind < 90) { // read a range, sometimes running past the end
+                } else if (kind < 72) { // read a range, sometimes running past the end
                     assertRead(buffer, id(f), model[f], rnd.nextInt(MAX_SIZE), 1 + rnd.nextInt(2 * PAGE_SIZE));
+                } else if (kind < 90) { // read on from where this file's last such read ended: readahead's case
+                    int length = 1 + rnd.nextInt(2 * PAGE_SIZE);
+                    assertRead(buffer, id(f), model[f], nextRead[f], length);
+                    nextRead[f] = nextRead[f] + length >= MAX_SIZE ? 0 : nextRead[f] + length;
                 } else if (kind < 97) {
                     buffer.fsync(id(f));
                 } else {
@@ -127,6 +132,41 @@ class WriteBackBufferModelTest {
         assertTrue(stats.pressureFlushes() > 0, "the dirty limit forced commits: " + stats);
         assertTrue(stats.pagesRead() > 0, "pages were read from the source: " + stats);
         assertTrue(injectedFailures > 0, "some commits failed");
+    }
+
+    /**
+     * A cold file read 8 KiB at a time from its start, as PostgreSQL reads a WAL segment in recovery or a table in a
+     * sequential scan: the blocks after each miss come in the same round trip, the window growing from
+     * {@link WriteBackBuffer#READAHEAD_MIN} to {@link WriteBackBuffer#READAHEAD_MAX}; a read elsewhere does not.
+     */
+    @Test
+    void aSequentialReadFetchesAheadInFewRoundTrips() {
+        MemorySource source = new MemorySource(new Random(2));
+        int blocks = 200;
+        byte[] data = new byte[blocks * PAGE_SIZE];
+        new Random(3).nextBytes(data);
+        WriteBackBuffer writer = new WriteBackBuffer(source, FsOptions.defaults(0, 0), new FsStats());
+        writer.created(1);
+        writer.write(1, ByteBuffer.wrap(data), data.length, 0);
+        writer.fsync(1);
+
+        FsStats stats = new FsStats();
+        WriteBackBuffer cold = new WriteBackBuffer(source, FsOptions.defaults(0, 0), stats);
+        cold.found(1, source.size(1));
+        for (int b = 0; b < blocks; b++) {
+            assertRead(cold, 1, data, b * PAGE_SIZE, PAGE_SIZE);
+        }
+        // 1 block, then 1 + 16, 1 + 32, 1 + 64 and the 85 left: five round trips instead of 200
+        assertEquals(5, stats.getPagesCalls(), stats.toString());
+        assertEquals(blocks, stats.pagesRead(), "every block fetched once: " + stats);
+
+        FsStats scattered = new FsStats();
+        WriteBackBuffer random = new WriteBackBuffer(source, FsOptions.defaults(0, 0), scattered);
+        random.found(1, source.size(1));
+        for (int b = 0; b < blocks; b += 3) {
+            assertRead(random, 1, data, b * PAGE_SIZE, PAGE_SIZE);
+        }
+        assertEquals(scattered.getPagesCalls(), scattered.pagesRead(), "no readahead off the sequence: " + scattered);
     }
 
     /**
