@@ -258,6 +258,14 @@ public final class Compute implements AutoCloseable {
         state = State.SUSPENDED;
     }
 
+    /**
+     * The state once a start, suspend or close under way has finished (they hold this compute's monitor): after a
+     * call that failed because the compute stopped running under it, this says whether it was suspended meanwhile.
+     */
+    public synchronized State settledState() {
+        return state;
+    }
+
     /** Starts a suspended compute again (a no-op when it runs). */
     public synchronized void resume() {
         if (state == State.RUNNING) {

@@ -1490,6 +1490,10 @@ public final class ControlPlane implements AutoCloseable {
                             try {
                                 return c.checkpointForBranch();
                             } catch (RuntimeException e) {
+                                if (c.settledState() == Compute.State.SUSPENDED) {
+                                    // its idle watchdog suspended it meanwhile: a suspend commits all it held
+                                    return store.timeline(parent.timeline()).lastLsn();
+                                }
                                 throw new ControlException(
                                         Code.COMPUTE_FAILED,
                                         "cannot checkpoint the compute of branch \"" + parent.name()
