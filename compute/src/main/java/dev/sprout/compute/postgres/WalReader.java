@@ -153,12 +153,6 @@ public final class WalReader {
         }
     }
 
-    /** {@code pg_wal}'s name of segment {@code segno} on PostgreSQL timeline {@code tli}. */
-    public static String segmentName(int tli, long segno, long segmentSize) {
-        long perId = 0x1_0000_0000L / segmentSize;
-        return String.format(java.util.Locale.ROOT, "%08X%08X%08X", tli, segno / perId, segno % perId);
-    }
-
     /** The segment number a {@code pg_wal} file name stands for, if it is one (24 hex digits). */
     public static Optional<Long> segmentNumber(String name, long segmentSize) {
         if (name.length() != 24 || !name.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {

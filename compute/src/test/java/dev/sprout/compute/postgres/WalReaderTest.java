@@ -85,8 +85,7 @@ class WalReaderTest {
     @Test
     void segmentNamesAsPgWalHasThem() {
         long sixteen = 16L << 20;
-        assertEquals("000000010000000000000001", WalReader.segmentName(1, 1, sixteen));
-        assertEquals("0000000200000001000000FF", WalReader.segmentName(2, 256 + 255, sixteen));
+        assertEquals(Optional.of(1L), WalReader.segmentNumber("000000010000000000000001", sixteen));
         assertEquals(Optional.of(256L + 255), WalReader.segmentNumber("0000000200000001000000FF", sixteen));
         assertEquals(Optional.empty(), WalReader.segmentNumber("00000002.history", sixteen));
         assertEquals(Optional.empty(), WalReader.segmentNumber("archive_status", sixteen));

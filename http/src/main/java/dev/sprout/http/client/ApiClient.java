@@ -173,10 +173,8 @@ public final class ApiClient implements AutoCloseable {
             Parser.JSON.merge(body, builder);
             return builder;
         } catch (InvalidProtocolBufferException e) {
-            throw new NotSprout(
-                    "what answers on " + address() + " is not Sprout: " + what + " did not return a "
-                            + builder.getDescriptorForType().getName() + " (" + e.getMessage() + ")",
-                    e);
+            throw notSprout(
+                    what + " did not return a " + builder.getDescriptorForType().getName(), e);
         }
     }
 
@@ -201,11 +199,14 @@ public final class ApiClient implements AutoCloseable {
             builder.mergeFrom(reply.body());
             return builder;
         } catch (InvalidProtocolBufferException e) {
-            throw new NotSprout(
-                    "what answers on " + address() + " is not Sprout: " + what + " sent no "
-                            + builder.getDescriptorForType().getName() + " in protobuf (" + e.getMessage() + ")",
-                    e);
+            throw notSprout(what + " sent no " + builder.getDescriptorForType().getName() + " in protobuf", e);
         }
+    }
+
+    /** An answer that does not parse as the message asked for: {@code what} did not come, and why. */
+    private NotSprout notSprout(String what, InvalidProtocolBufferException e) {
+        return new NotSprout(
+                "what answers on " + address() + " is not Sprout: " + what + " (" + e.getMessage() + ")", e);
     }
 
     /** {@code message} as the APIs read it (protobuf JSON). */
