@@ -34,8 +34,10 @@ class GcAndLeaseTest {
                 .withPitrWindow(WINDOW));
     }
 
+    /** Version {@code v} of a page: every byte differs from version v - 1, so each is stored whole, not as a delta. */
     private static byte[] page(int v) {
         byte[] p = new byte[Pages.PAGE_SIZE];
+        java.util.Arrays.fill(p, (byte) v);
         p[0] = (byte) v;
         p[100] = (byte) (v >> 8);
         return p;

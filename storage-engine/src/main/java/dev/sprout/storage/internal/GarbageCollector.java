@@ -122,12 +122,13 @@ public final class GarbageCollector {
         byte[] prefix = Keys.timelinePrefix(t.id);
         for (ColumnFamilyHandle cf : rocks.dataFamilies()) {
             boolean pages = cf.equals(rocks.pages);
-            List<byte[]> doomed = new ArrayList<>();
-            long doomedBytes = 0;
+            Sweep sweep = new Sweep();
             byte[] previous = null; // the newest version at or below the horizon seen so far for the current key
             int previousLength = 0;
+            boolean previousDoomsOthers = false; // an older version of the current key is doomed
             byte[] probe = new byte[1];
-            try (RocksIterator it = rocks.db.newIterator(cf, rocks.scanRead)) {
+            try (RocksIterator it = rocks.db.newIterator(cf, rocks.scanRead);
+                    RocksIterator chains = rocks.db.newIterator(cf, rocks.scanRead)) {
                 for (it.seek(prefix); it.isValid(); it.next()) {
                     byte[] key = it.key();
                     if (!Keys.startsWith(key, prefix)) {
@@ -137,37 +138,79 @@ public final class GarbageCollector {
                         continue;
                     }
                     if (previous != null && sameKey(previous, key)) {
-                        doomed.add(previous);
-                        doomedBytes += previousLength;
+                        sweep.doomed.add(previous);
+                        sweep.bytes += previousLength;
+                        previousDoomsOthers = true;
+                    } else if (previous != null) {
+                        // a new key: the last one's kept version is known; commit only between keys, so that a
+                        // chunk never removes the base of a delta that stays without making that delta whole
+                        keep(chains, pages, previous, previousLength, previousDoomsOthers, sweep);
+                        previousDoomsOthers = false;
+                        if (sweep.doomed.size() >= CHUNK) {
+                            commitDeletes(t, cf, sweep, pages, total);
+                        }
                     }
                     previous = key;
                     previousLength = pages ? it.value(probe) : 0;
-                    if (doomed.size() >= CHUNK) {
-                        commitDeletes(t, cf, doomed, pages, doomedBytes, total);
-                        doomed.clear();
-                        doomedBytes = 0;
-                    }
                 }
                 VersionedReader.check(it);
+                if (previous != null) {
+                    keep(chains, pages, previous, previousLength, previousDoomsOthers, sweep);
+                }
             }
-            commitDeletes(t, cf, doomed, pages, doomedBytes, total);
+            commitDeletes(t, cf, sweep, pages, total);
         }
         return total;
     }
 
-    private void commitDeletes(
-            TimelineState t, ColumnFamilyHandle cf, List<byte[]> keys, boolean pages, long bytes, long[] total) {
-        if (keys.isEmpty()) {
+    /** One chunk of GC's changes to a family: versions to delete, and kept deltas rewritten as whole images. */
+    private static final class Sweep {
+        final List<byte[]> doomed = new ArrayList<>();
+        final List<byte[][]> wholes = new ArrayList<>(); // {key, image}
+        long bytes;
+
+        void clear() {
+            doomed.clear();
+            wholes.clear();
+            bytes = 0;
+        }
+    }
+
+    /**
+     * The version {@code key} stays: when it is a page delta and the versions before it go, it is rewritten as the
+     * whole image it stands for, in the same write as their deletion ({@link PageDelta}'s invariant).
+     */
+    private static void keep(
+            RocksIterator chains, boolean pages, byte[] key, int length, boolean doomsOthers, Sweep sweep) {
+        if (!pages || !doomsOthers || length == 0 || length == dev.sprout.storage.page.Pages.PAGE_SIZE) {
             return;
         }
+        chains.seekForPrev(key);
+        if (!chains.isValid() || !Arrays.equals(chains.key(), key)) {
+            VersionedReader.check(chains);
+            throw new StorageIoException("GC lost sight of a page version it was keeping", null);
+        }
+        byte[] image = VersionedReader.fold(chains, chains.value(), key).image();
+        sweep.wholes.add(new byte[][] {key, image});
+        sweep.bytes -= dev.sprout.storage.page.Pages.PAGE_SIZE - length; // the kept version grows to a page
+    }
+
+    private void commitDeletes(TimelineState t, ColumnFamilyHandle cf, Sweep sweep, boolean pages, long[] total) {
+        if (sweep.doomed.isEmpty() && sweep.wholes.isEmpty()) {
+            return;
+        }
+        long bytes = sweep.bytes;
+        long versions = pages ? sweep.doomed.size() : 0;
         writer.exclusive(() -> {
             if (registry.find(t.id).orElse(null) != t) {
                 return null; // deleted meanwhile: its keys are gone with it
             }
-            long versions = pages ? keys.size() : 0;
             try (WriteBatch wb = new WriteBatch()) {
-                for (byte[] k : keys) {
+                for (byte[] k : sweep.doomed) {
                     wb.delete(cf, k);
+                }
+                for (byte[][] whole : sweep.wholes) {
+                    wb.put(cf, whole[0], whole[1]);
                 }
                 TimelineState.Progress p = t.progress.collected(versions, bytes);
                 wb.put(rocks.meta, Keys.metaTimeline(t.id), t.encode(p));
@@ -178,8 +221,9 @@ public final class GarbageCollector {
             }
             return null;
         });
-        total[0] += keys.size();
+        total[0] += sweep.doomed.size();
         total[1] += bytes;
+        sweep.clear();
     }
 
     private static boolean sameKey(byte[] a, byte[] b) {

@@ -11,8 +11,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.rocksdb.RocksIterator;
 
 /**
  * Turns a {@link PageBatch} into keys at one LSN: page versions, truncation markers (empty values) for every
@@ -94,39 +96,60 @@ public final class PageCommit {
         long versions = 0;
         long bytes = 0;
         long logicalDelta = 0;
-        for (var e : blocks.entrySet()) {
-            long file = e.getKey();
-            FileAttr attr = attrs.get(file);
-            long size = sizes.getOrDefault(file, attr.size());
-            TreeMap<Integer, byte[]> written = e.getValue();
-            for (var page : written.descendingMap().entrySet()) {
-                if ((long) page.getKey() * Pages.PAGE_SIZE < size) {
-                    break;
+        try (RocksIterator heads = rocks.db.newIterator(rocks.pages, rocks.pageRead)) {
+            for (var e : blocks.entrySet()) {
+                long file = e.getKey();
+                FileAttr attr = attrs.get(file);
+                long size = sizes.getOrDefault(file, attr.size());
+                TreeMap<Integer, byte[]> written = e.getValue();
+                for (var page : written.descendingMap().entrySet()) {
+                    if ((long) page.getKey() * Pages.PAGE_SIZE < size) {
+                        break;
+                    }
+                    if (page.getValue().length > 0) {
+                        throw new InvalidPageException(
+                                "block " + page.getKey() + " of file " + file + " lies beyond the file's size of "
+                                        + size + " bytes after this batch (resize the file in the same batch)");
+                    }
                 }
-                if (page.getValue().length > 0) {
-                    throw new InvalidPageException(
-                            "block " + page.getKey() + " of file " + file + " lies beyond the file's size of " + size
-                                    + " bytes after this batch (resize the file in the same batch)");
+                zeroTail(t, file, size, written, false);
+                for (var page : written.entrySet()) {
+                    byte[] stored = stored(heads, t, file, page.getKey(), page.getValue(), attr.size());
+                    txn.put(rocks.pages, Keys.page(t.id, file, page.getKey(), txn.lsn), stored);
+                    txn.put(rocks.meta, Keys.metaChange(t.id, txn.lsn, file, page.getKey()), NO_VALUE);
+                    versions++;
+                    bytes += stored.length;
                 }
+                if (size != attr.size()) {
+                    logicalDelta += size - attr.size();
+                    FileAttr resized = new FileAttr(
+                            file, attr.type(), size, attr.mode(), attr.uid(), attr.gid(), attr.mtimeMicros(), txn.lsn);
+                    txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
+                }
+                txn.touch(t, file);
+                txn.afterCommit(() -> written.keySet().forEach(block -> blockMaps.written(t, file, block, txn.lsn)));
             }
-            zeroTail(t, file, size, written, false);
-            for (var page : written.entrySet()) {
-                txn.put(rocks.pages, Keys.page(t.id, file, page.getKey(), txn.lsn), page.getValue());
-                txn.put(rocks.meta, Keys.metaChange(t.id, txn.lsn, file, page.getKey()), NO_VALUE);
-                versions++;
-                bytes += page.getValue().length;
-            }
-            if (size != attr.size()) {
-                logicalDelta += size - attr.size();
-                FileAttr resized = new FileAttr(
-                        file, attr.type(), size, attr.mode(), attr.uid(), attr.gid(), attr.mtimeMicros(), txn.lsn);
-                txn.put(rocks.attrs, Keys.attr(t.id, file, txn.lsn), Values.attr(resized));
-            }
-            txn.touch(t, file);
-            txn.afterCommit(() -> written.keySet().forEach(block -> blockMaps.written(t, file, block, txn.lsn)));
         }
         txn.changes(t, versions, bytes, logicalDelta);
         return txn.lsn;
+    }
+
+    /**
+     * What to store for a new version {@code page} of a block: a delta against the timeline's own newest version
+     * of the block when that is small and the chain short ({@link PageDelta}), else the page itself. A block at
+     * or past the file's size before the batch has no visible version to build on (the store keeps none there,
+     * or a cut marker), so an appended or imported page costs no lookup.
+     */
+    private byte[] stored(RocksIterator heads, TimelineState t, long file, int block, byte[] page, long sizeBefore) {
+        if (page.length != Pages.PAGE_SIZE || (long) block * Pages.PAGE_SIZE >= sizeBefore) {
+            return page;
+        }
+        Optional<VersionedReader.Chain> head = reader.ownHead(heads, t, file, block);
+        if (head.isEmpty() || head.get().depth() >= PageDelta.MAX_CHAIN) {
+            return page;
+        }
+        int budget = Pages.PAGE_SIZE - head.get().deltaBytes(); // a chain never stores more than one image's bytes
+        return PageDelta.encode(head.get().image(), page, budget).orElse(page);
     }
 
     /**

@@ -23,7 +23,14 @@ public final class Registry {
      * The layout of keys and values this build reads and writes. A store of another layout is refused at open
      * rather than misread; bump it with every incompatible change.
      */
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+
+    /**
+     * An older layout this build reads and upgrades at open by recording {@link #FORMAT_VERSION}: version 1 had no
+     * page deltas ({@link PageDelta}), so every version-1 value reads the same; a version-1 build must not open
+     * the store once deltas may be in it.
+     */
+    static final int UPGRADED_FORMAT_VERSION = 1;
 
     /** Checks (or, for a new store, records) the on-disk format version. */
     static void checkFormat(RocksHandles rocks, java.nio.file.Path dir) {
@@ -37,6 +44,10 @@ public final class Registry {
                                     + "); open it with that build, or delete it",
                             null);
                 }
+                byte[] mine = new byte[4];
+                Keys.putInt(mine, 0, FORMAT_VERSION);
+                rocks.db.put(rocks.meta, rocks.commitWrite, Keys.metaFormat(), mine);
+            } else if (v.length == 4 && Keys.getInt(v, 0) == UPGRADED_FORMAT_VERSION) {
                 byte[] mine = new byte[4];
                 Keys.putInt(mine, 0, FORMAT_VERSION);
                 rocks.db.put(rocks.meta, rocks.commitWrite, Keys.metaFormat(), mine);

@@ -57,12 +57,81 @@ public final class VersionedReader {
                 Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
                 if (v.isPresent()) {
                     byte[] value = v.get().value;
-                    return value.length == 0 ? PageRead.absent() : new PageRead.Found(value, v.get().lsn);
+                    if (value.length == 0) {
+                        return PageRead.absent();
+                    }
+                    return new PageRead.Found(
+                            PageDelta.isDelta(value) ? fold(it, value, target).image() : value, v.get().lsn);
                 }
             }
             lsn = Math.min(lsn, t.branchLsn);
         }
         return PageRead.absent();
+    }
+
+    /**
+     * A block's newest version on timeline {@code t} itself (never an ancestor's) at its head, with the length of
+     * the delta chain it is stored as: what a commit encodes a new version of the block against. Empty when the
+     * timeline holds no version of the block, or holds a cut marker as its newest.
+     */
+    Optional<Chain> ownHead(RocksIterator it, TimelineState t, long file, int block) {
+        if (!t.mayHold(file, Long.MAX_VALUE) || !blockMaps.mayHold(t, file, block, Long.MAX_VALUE)) {
+            return Optional.empty();
+        }
+        byte[] target = Keys.page(t.id, file, block, -1L); // LSN 0xff…ff: the newest version of any LSN
+        Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
+        if (v.isEmpty() || v.get().value.length == 0) {
+            return Optional.empty();
+        }
+        byte[] value = v.get().value;
+        return Optional.of(PageDelta.isDelta(value) ? fold(it, value, target) : new Chain(value, 0, 0));
+    }
+
+    /** A whole image, with the number of deltas it was folded from and their stored bytes. */
+    record Chain(byte[] image, int depth, int deltaBytes) {}
+
+    /**
+     * Folds the delta the iterator stands on ({@code newest}) with the versions before it, back to the whole image
+     * its chain starts from. {@code target} names the block (its first {@link Keys#PAGE_PREFIX_BYTES} bytes).
+     */
+    static Chain fold(RocksIterator it, byte[] newest, byte[] target) {
+        java.util.ArrayDeque<byte[]> deltas = new java.util.ArrayDeque<>();
+        deltas.push(newest);
+        int bytes = newest.length;
+        while (true) {
+            it.prev();
+            if (!it.isValid()) {
+                check(it);
+                throw brokenChain(target);
+            }
+            byte[] key = it.key();
+            if (key.length != target.length
+                    || !Arrays.equals(key, 0, Keys.PAGE_PREFIX_BYTES, target, 0, Keys.PAGE_PREFIX_BYTES)) {
+                throw brokenChain(target);
+            }
+            byte[] value = it.value();
+            if (value.length == 0) {
+                throw brokenChain(target);
+            }
+            if (!PageDelta.isDelta(value)) {
+                int depth = deltas.size();
+                byte[] image = Arrays.copyOf(value, value.length);
+                while (!deltas.isEmpty()) {
+                    PageDelta.apply(deltas.pop(), image);
+                }
+                return new Chain(image, depth, bytes);
+            }
+            deltas.push(value);
+            bytes += value.length;
+        }
+    }
+
+    private static StorageIoException brokenChain(byte[] target) {
+        return new StorageIoException(
+                "a stored page delta of timeline/file/block "
+                        + java.util.HexFormat.of().formatHex(target, 0, Keys.PAGE_PREFIX_BYTES)
+                        + " has no whole image before it on its timeline",
+                null);
     }
 
     /**

@@ -191,9 +191,11 @@ class ModelBasedTest {
         for (int i = 0; i < ops; i++) {
             if (rnd.nextInt(100) < 65) {
                 int block = rnd.nextInt((int) Pages.pagesFor(size) + 2);
-                long token = ++tokens;
-                batch.write(node.id(), block, new Page(token, Pages.PAGE_SIZE).bytes());
-                blocks.put(block, new Page(token, Pages.PAGE_SIZE));
+                Page old = blocks.get(block);
+                // half the rewrites of a stored block change a few bytes of it (stored as a delta), the others all
+                Page page = old != null && rnd.nextBoolean() ? old.edited() : new Page(++tokens, Pages.PAGE_SIZE);
+                batch.write(node.id(), block, page.bytes());
+                blocks.put(block, page);
                 if (!allowBeyond && (long) block * Pages.PAGE_SIZE >= size) {
                     size = (long) block * Pages.PAGE_SIZE + 1 + rnd.nextInt(Pages.PAGE_SIZE);
                     batch.resize(node.id(), size);
@@ -241,7 +243,7 @@ class ModelBasedTest {
         int block = (int) (size / Pages.PAGE_SIZE);
         Page p = blocks.get(block);
         if (off != 0 && p != null && p.zeroFrom() > off) {
-            blocks.put(block, new Page(p.token(), off));
+            blocks.put(block, new Page(p.token(), off, p.edits()));
         }
     }
 

@@ -19,13 +19,25 @@ import java.util.TreeMap;
  */
 final class ReferenceModel {
 
-    /** Stand-in for an 8 KiB image: a token that generates the bytes, with the tail from {@code zeroFrom} zeroed. */
-    record Page(long token, int zeroFrom) {
-        /** 64 bytes unique to the token, then runs that compress (the test writes hundreds of MB otherwise). */
+    /**
+     * A page's content: 64 bytes unique to the token, then runs that compress (the test writes hundreds of MB
+     * otherwise); then {@code edits} small changes (1 to 64 bytes each at places drawn from the token), so that a
+     * page written again with one more edit is stored as a delta of the one before; zeros from {@code zeroFrom}.
+     */
+    record Page(long token, int zeroFrom, int edits) {
+        Page(long token, int zeroFrom) {
+            this(token, zeroFrom, 0);
+        }
+
+        /** The same page with one more small change. */
+        Page edited() {
+            return new Page(token, zeroFrom, edits + 1);
+        }
+
         byte[] bytes() {
             byte[] b = new byte[Pages.PAGE_SIZE];
             long x = token * 0x9E3779B97F4A7C15L + 1;
-            for (int i = 0; i < zeroFrom; i++) {
+            for (int i = 0; i < Pages.PAGE_SIZE; i++) {
                 if (i < 64) {
                     x ^= x << 13;
                     x ^= x >>> 7;
@@ -35,6 +47,16 @@ final class ReferenceModel {
                     b[i] = (byte) (token + i / 64 + 1);
                 }
             }
+            for (int k = 0; k < edits; k++) {
+                long e = (token + 1) * 0xD1B54A32D192ED03L + (k + 1) * 0x9E3779B97F4A7C15L;
+                e ^= e >>> 29;
+                int length = 1 + (int) Long.remainderUnsigned(e, 64);
+                int offset = (int) Long.remainderUnsigned(e >>> 8, Pages.PAGE_SIZE - length);
+                for (int i = 0; i < length; i++) {
+                    b[offset + i] = (byte) (e >>> ((i % 8) + k));
+                }
+            }
+            java.util.Arrays.fill(b, zeroFrom, Pages.PAGE_SIZE, (byte) 0);
             return b;
         }
     }
