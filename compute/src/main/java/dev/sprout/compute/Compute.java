@@ -338,10 +338,12 @@ public final class Compute implements AutoCloseable {
         TimelineMount.clearStale(spec.mountPoint());
         ClientOptions pageOptions = ClientOptions.defaults(spec.pageserverHost(), spec.pageserverPort())
                 .withCredential(spec.pageserverCredential());
-        client = PageClient.connect(spec.pageserverTlsCa()
-                .map(pageOptions::withTls)
-                .orElse(pageOptions)
-                .withMaxReconnectTime(Duration.ofSeconds(60)));
+        client = spec.inProcessPages().isPresent()
+                ? PageClient.inProcess(spec.inProcessPages().get(), pageOptions)
+                : PageClient.connect(spec.pageserverTlsCa()
+                        .map(pageOptions::withTls)
+                        .orElse(pageOptions)
+                        .withMaxReconnectTime(Duration.ofSeconds(60)));
         try {
             session = attach();
             PageFs fs = new PageFs(

@@ -2,6 +2,7 @@ package dev.sprout.compute;
 
 import dev.sprout.compute.postgres.OsUser;
 import dev.sprout.compute.postgres.PostgresInstall;
+import dev.sprout.protocol.client.InProcessPageService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -34,6 +35,9 @@ import java.util.Optional;
  * @param pageserverTlsCa TLS to the page service when present: the PEM certificate(s) the pageserver's must be
  *                    (or be signed by), e.g. its self-signed {@code pageserver.crt}; empty: plaintext
  * @param standby     present for a follower: the compute is a hot standby of another PostgreSQL ({@link Standby})
+ * @param inProcessPages present when the pageserver runs in this process ({@code sprout up}): the compute reaches
+ *                    it by direct calls instead of the page port (same contract, no socket, encoding or thread
+ *                    hand-off); host, port and TLS then do not apply, the credential still does
  */
 public record ComputeSpec(
         String pageserverHost,
@@ -52,7 +56,8 @@ public record ComputeSpec(
         boolean writebackCache,
         String pageserverCredential,
         Optional<Path> pageserverTlsCa,
-        Optional<Standby> standby) {
+        Optional<Standby> standby,
+        Optional<InProcessPageService> inProcessPages) {
 
     /**
      * A compute that is a hot standby of another PostgreSQL (a follower): it streams WAL from {@code conninfo}
@@ -89,6 +94,7 @@ public record ComputeSpec(
         Objects.requireNonNull(pageserverCredential, "pageserverCredential");
         Objects.requireNonNull(pageserverTlsCa, "pageserverTlsCa");
         Objects.requireNonNull(standby, "standby");
+        Objects.requireNonNull(inProcessPages, "inProcessPages");
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 1..65535)");
         }
@@ -113,6 +119,7 @@ public record ComputeSpec(
                 true,
                 "",
                 Optional.empty(),
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -134,7 +141,8 @@ public record ComputeSpec(
                 writebackCache,
                 pageserverCredential,
                 pageserverTlsCa,
-                standby);
+                standby,
+                inProcessPages);
     }
 
     public ComputeSpec withIdleSuspend(Duration idle) {
@@ -155,7 +163,8 @@ public record ComputeSpec(
                 writebackCache,
                 pageserverCredential,
                 pageserverTlsCa,
-                standby);
+                standby,
+                inProcessPages);
     }
 
     /** Another PostgreSQL (13-17) than the one {@link PostgresInstall#locate()} found. */
@@ -177,7 +186,8 @@ public record ComputeSpec(
                 writebackCache,
                 pageserverCredential,
                 pageserverTlsCa,
-                standby);
+                standby,
+                inProcessPages);
     }
 
     public ComputeSpec withCacheBytes(long bytes) {
@@ -198,7 +208,8 @@ public record ComputeSpec(
                 writebackCache,
                 pageserverCredential,
                 pageserverTlsCa,
-                standby);
+                standby,
+                inProcessPages);
     }
 
     public ComputeSpec withWritebackCache(boolean on) {
@@ -219,7 +230,8 @@ public record ComputeSpec(
                 on,
                 pageserverCredential,
                 pageserverTlsCa,
-                standby);
+                standby,
+                inProcessPages);
     }
 
     /** The pageserver's page-service secret ({@code DATA/secrets/page-service.secret}), sent in every Attach. */
@@ -241,7 +253,8 @@ public record ComputeSpec(
                 writebackCache,
                 secret,
                 pageserverTlsCa,
-                standby);
+                standby,
+                inProcessPages);
     }
 
     /** TLS to the page service, trusting the PEM certificate(s) in {@code ca} (the pageserver's own, if self-signed). */
@@ -263,7 +276,8 @@ public record ComputeSpec(
                 writebackCache,
                 pageserverCredential,
                 Optional.of(ca),
-                standby);
+                standby,
+                inProcessPages);
     }
 
     /** This spec as a hot standby of {@code of}, the agent logging in as {@code role} with {@code rolePassword}. */
@@ -285,7 +299,31 @@ public record ComputeSpec(
                 writebackCache,
                 pageserverCredential,
                 pageserverTlsCa,
-                Optional.of(of));
+                Optional.of(of),
+                inProcessPages);
+    }
+
+    /** This spec reaching the pageserver of this process by direct calls ({@link #inProcessPages}). */
+    public ComputeSpec withInProcessPages(InProcessPageService service) {
+        return new ComputeSpec(
+                pageserverHost,
+                pageserverPort,
+                timelineId,
+                workDir,
+                port,
+                superuser,
+                password,
+                install,
+                osUser,
+                cacheBytes,
+                settings,
+                idleSuspend,
+                startTimeout,
+                writebackCache,
+                pageserverCredential,
+                pageserverTlsCa,
+                standby,
+                Optional.of(service));
     }
 
     /** The passfile a standby gives PostgreSQL for its connection to the source (in the work directory). */
@@ -343,7 +381,8 @@ public record ComputeSpec(
 
     @Override
     public String toString() {
-        return "ComputeSpec[timeline=" + timelineId + ", pageserver=" + pageserverHost + ":" + pageserverPort
+        return "ComputeSpec[timeline=" + timelineId + ", pageserver="
+                + (inProcessPages.isPresent() ? "in-process" : pageserverHost + ":" + pageserverPort)
                 + ", port=" + port + ", workDir=" + workDir + ", postgres=" + install.majorVersion() + "]";
     }
 }

@@ -150,6 +150,7 @@ public final class SproutNode implements AutoCloseable {
         private UnaryOperator<Endpoints> endpoints = UnaryOperator.identity();
         private Clock clock = Clock.systemUTC();
         private Duration expirySweep = EXPIRY_SWEEP;
+        private boolean inProcessPages = true;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir.toAbsolutePath().normalize();
@@ -236,6 +237,15 @@ public final class SproutNode implements AutoCloseable {
         }
 
         /**
+         * Whether computes reach the pageserver of this process by direct calls (the default) or through its page
+         * port like a compute on another host would (for comparisons, and tests of the network path).
+         */
+        public Builder inProcessPages(boolean on) {
+            this.inProcessPages = on;
+            return this;
+        }
+
+        /**
          * Starts the parts in order and returns once every port accepts connections.
          *
          * @throws NodeStartException naming the part that failed (everything started before it is stopped again)
@@ -274,7 +284,7 @@ public final class SproutNode implements AutoCloseable {
                 Leftovers.kill(computeDir(dataDir, "x").getParent());
                 ControlPlane control = ControlPlane.open(
                         server.store(),
-                        (branch, timeline) -> withTls(
+                        (branch, timeline) -> reaching(
                                 ComputeSpec.of(
                                                 host,
                                                 page,
@@ -285,7 +295,8 @@ public final class SproutNode implements AutoCloseable {
                                         .withIdleSuspend(idleSuspend)
                                         // the compute can open its own timeline only, not the whole store
                                         .withPageserverCredential(credentials.forTimeline(timeline.toString())),
-                                pageCa),
+                                pageCa,
+                                inProcessPages ? Optional.of(server.inProcess()) : Optional.empty()),
                         clock,
                         mainTimeline,
                         owner.uid(),
@@ -326,9 +337,14 @@ public final class SproutNode implements AutoCloseable {
         }
     }
 
-    /** {@code spec} speaking TLS to the page service when the pageserver has a certificate ({@code ca}). */
-    private static ComputeSpec withTls(ComputeSpec spec, Optional<Path> ca) {
-        return ca.map(spec::withPageserverTls).orElse(spec);
+    /**
+     * {@code spec} reaching the pageserver by direct calls when {@code inProcess} is given, else through its page
+     * port, speaking TLS when the pageserver has a certificate ({@code ca}).
+     */
+    private static ComputeSpec reaching(
+            ComputeSpec spec, Optional<Path> ca, Optional<dev.sprout.protocol.client.InProcessPageService> inProcess) {
+        ComputeSpec reached = ca.map(spec::withPageserverTls).orElse(spec);
+        return inProcess.map(reached::withInProcessPages).orElse(reached);
     }
 
     public Path dataDir() {

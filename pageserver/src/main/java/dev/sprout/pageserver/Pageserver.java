@@ -84,6 +84,9 @@ public final class Pageserver implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final Channel pageChannel;
     private final Channel httpChannel;
+    /** The page service for computes of this process: direct calls instead of the page port. */
+    private final dev.sprout.pageserver.page.InProcessPageServer inProcess;
+
     private final Optional<TlsSettings.Files> tlsFiles;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -118,6 +121,8 @@ public final class Pageserver implements AutoCloseable {
             this.gates = new TimelineGates(store, cache);
             PageOperations ops = new PageOperations(store, cache, gates, config.maxStagedBytes());
             PageServiceMetrics pageMetrics = new PageServiceMetrics(metrics);
+            this.inProcess =
+                    new dev.sprout.pageserver.page.InProcessPageServer(ops, credentials, storagePool, pageMetrics);
             this.apis = new ApiMounts(new ManagementApi(store, metrics, gates::deleted));
             TokensApi tokensApi = new TokensApi(tokens, audit);
             apis.mount(TokensApi.TOKENS, tokensApi);
@@ -270,6 +275,14 @@ public final class Pageserver implements AutoCloseable {
         return tlsFiles.map(TlsSettings.Files::certificateChain);
     }
 
+    /**
+     * The page service as direct calls, for a compute in this process ({@code PageClient.inProcess}): the same
+     * contract as the page port (credentials included) without its socket, encoding and thread hand-offs.
+     */
+    public dev.sprout.protocol.client.InProcessPageService inProcess() {
+        return inProcess;
+    }
+
     public PageStore store() {
         return store;
     }
@@ -318,6 +331,7 @@ public final class Pageserver implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        inProcess.close();
         pageChannel.close().syncUninterruptibly();
         httpChannel.close().syncUninterruptibly();
         background.shutdownNow();

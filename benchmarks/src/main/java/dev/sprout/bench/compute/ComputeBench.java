@@ -54,9 +54,21 @@ public final class ComputeBench implements Callable<Integer> {
             description = "keep each initdb round's timeline and each cold-started branch until the end")
     boolean keepTimelines;
 
+    @Option(
+            names = "--page-transport",
+            description = "how computes reach the pageserver of this JVM: in-process (direct calls, as in `sprout up`;"
+                    + " the default) or tcp (its page port, as a compute on another host)")
+    String pageTransport = "in-process";
+
     @Override
     public Integer call() throws Exception {
         boolean quick = options.quick;
+        if (!pageTransport.equals("in-process") && !pageTransport.equals("tcp")) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this),
+                    "--page-transport is in-process or tcp, not \"" + pageTransport + "\"");
+        }
+        boolean inProcessPages = pageTransport.equals("in-process");
         Settings settings = Settings.of(
                 quick, rounds.rounds(quick, 1, 3), options.out("compute"), options.base("compute"), keepTimelines);
         Set<String> groups = options.steps(STEPS);
@@ -82,8 +94,10 @@ public final class ComputeBench implements Callable<Integer> {
             Pageserver pageserver = Pageserver.start(
                     PageserverConfig.defaults(run.runDir.resolve("pages")).withEphemeralPorts());
             BenchEnv.log(
-                    "pageserver started in this JVM: page port %d, store %s",
-                    pageserver.pagePort(), run.runDir.resolve("pages"));
+                    "pageserver started in this JVM: page port %d, store %s; computes reach it %s",
+                    pageserver.pagePort(),
+                    run.runDir.resolve("pages"),
+                    inProcessPages ? "by direct calls" : "through the page port");
             Env env = new Env(
                     settings,
                     pageserver,
@@ -92,7 +106,8 @@ public final class ComputeBench implements Callable<Integer> {
                     run.password,
                     run.runDir,
                     NativeCluster.pgSettings(install),
-                    new Pgbench(install, run.password, settings.logs().resolve("pgbench")));
+                    new Pgbench(install, run.password, settings.logs().resolve("pgbench")),
+                    inProcessPages);
             try (pageserver) {
                 if (groups.contains("initdb")) {
                     run.step("initdb", () -> new InitdbBench(env).run(run.report));
@@ -111,14 +126,16 @@ public final class ComputeBench implements Callable<Integer> {
                 }
             }
         }
-        return run.finish("Steps " + String.join(", ", groups) + "; pageserver in the harness's JVM; pgbench scale "
-                + settings.scale() + ", " + settings.clients() + " clients, -j " + settings.threads() + ", "
-                + Fmt.seconds(settings.run()) + " per measured run, " + settings.rounds()
-                + " round(s) of compute and local disk alternating"
-                + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : "")
-                + (keepTimelines
-                        ? "; timelines kept until the end (--keep-timelines)"
-                        : "; each initdb timeline and branch deleted when done"));
+        return run.finish(
+                "Steps " + String.join(", ", groups) + "; pageserver in the harness's JVM, computes reaching it "
+                        + (inProcessPages ? "by direct calls" : "through its page port (TCP)") + "; pgbench scale "
+                        + settings.scale() + ", " + settings.clients() + " clients, -j " + settings.threads() + ", "
+                        + Fmt.seconds(settings.run()) + " per measured run, " + settings.rounds()
+                        + " round(s) of compute and local disk alternating"
+                        + (quick ? " (quick mode: it proves that everything runs; the figures mean little)" : "")
+                        + (keepTimelines
+                                ? "; timelines kept until the end (--keep-timelines)"
+                                : "; each initdb timeline and branch deleted when done"));
     }
 
     public static void main(String[] args) {

@@ -18,14 +18,19 @@ record Env(
         String password,
         Path runDir,
         Map<String, String> pgSettings,
-        Pgbench pgbench) {
+        Pgbench pgbench,
+        boolean inProcessPages) {
 
-    /** A compute on {@code timeline} in {@code runDir/name}, with the benchmark's settings. */
+    /**
+     * A compute on {@code timeline} in {@code runDir/name}, with the benchmark's settings, reaching the pageserver
+     * by direct calls ({@code sprout up}'s way) or through its page port ({@code --page-transport}).
+     */
     ComputeSpec computeSpec(String timeline, String name) {
-        return ComputeSpec.of(
+        ComputeSpec spec = ComputeSpec.of(
                         "127.0.0.1", pageserver.pagePort(), timeline, runDir.resolve(name), Ports.free(), password)
                 .withPageserverCredential(pageserver.credentials().pageService().value())
                 .withSettings(pgSettings);
+        return inProcessPages ? spec.withInProcessPages(pageserver.inProcess()) : spec;
     }
 
     /** Copies {@code file} into the log directory as {@code name}; a missing file is fine. */

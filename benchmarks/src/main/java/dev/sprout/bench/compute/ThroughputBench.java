@@ -101,14 +101,45 @@ final class ThroughputBench {
         }
     }
 
-    /** The pageserver store's commits and the synced writes that carried them during a run. */
-    private record StoreDelta(long commits, long writes) {
-        static StoreDelta of(PageStore.CommitStats s) {
-            return new StoreDelta(s.commits(), s.writes());
+    /**
+     * The pageserver store during a run: its commits and the synced writes that carried them, the page versions
+     * and stored page bytes (compressed by nothing: what the timelines' counters hold) it gained, and the bytes
+     * this JVM had written to the disk ({@code write_bytes} of {@code /proc/self/io}: the store's RocksDB WAL,
+     * flushes and compactions; the harness itself writes little meanwhile).
+     */
+    private record StoreDelta(long commits, long writes, long pageVersions, long pageBytes, long diskBytes) {
+        static StoreDelta of(PageStore store) {
+            PageStore.CommitStats s = store.commitStats();
+            long versions = 0;
+            long bytes = 0;
+            for (var t : store.timelines()) {
+                versions += t.ownPageVersions();
+                bytes += t.ownPageBytes();
+            }
+            return new StoreDelta(s.commits(), s.writes(), versions, bytes, diskWriteBytes());
         }
 
         StoreDelta minus(StoreDelta o) {
-            return new StoreDelta(commits - o.commits, writes - o.writes);
+            return new StoreDelta(
+                    commits - o.commits,
+                    writes - o.writes,
+                    pageVersions - o.pageVersions,
+                    pageBytes - o.pageBytes,
+                    diskBytes - o.diskBytes);
+        }
+
+        private static long diskWriteBytes() {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io"))) {
+                    if (line.startsWith("write_bytes:")) {
+                        return Long.parseLong(
+                                line.substring("write_bytes:".length()).trim());
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // not Linux, or /proc not readable: the column says 0
+            }
+            return 0;
         }
     }
 
@@ -167,15 +198,14 @@ final class ThroughputBench {
                         onCompute ? Optional.of(PageserverOps.read(env.pageserver())) : Optional.empty();
                 Optional<FsDelta> fsBefore =
                         onCompute ? Optional.of(FsDelta.of(project.compute.fs().stats())) : Optional.empty();
-                StoreDelta storeBefore = StoreDelta.of(env.pageserver().store().commitStats());
+                StoreDelta storeBefore = StoreDelta.of(env.pageserver().store());
                 Optional<Cpu.Sample> cpuBefore = Cpu.read();
                 Pgbench.Result r = env.pgbench().bench(name + "-r" + round + "-" + side, port, args, s.run());
                 Cpu.Window cpu = Cpu.between(cpuBefore, Cpu.read());
                 Optional<FsDelta> fs = fsBefore.map(
                         b -> FsDelta.of(project.compute.fs().stats()).minus(b));
                 Optional<StoreDelta> store = onCompute
-                        ? Optional.of(StoreDelta.of(env.pageserver().store().commitStats())
-                                .minus(storeBefore))
+                        ? Optional.of(StoreDelta.of(env.pageserver().store()).minus(storeBefore))
                         : Optional.empty();
                 Optional<PageserverOps> ops =
                         opsBefore.map(b -> PageserverOps.read(env.pageserver()).minus(b));
@@ -280,6 +310,9 @@ final class ThroughputBench {
                 "fsyncs>",
                 "dirty-limit flushes>",
                 "commits / synced write>",
+                "page versions / txn>",
+                "stored page bytes / txn>",
+                "pageserver disk writes / txn>",
                 "other page-service requests");
         for (Run r : runs) {
             long txns = r.result().transactions();
@@ -314,6 +347,9 @@ final class ThroughputBench {
                         Fmt.count(f.fsyncs()),
                         Fmt.count(f.pressureFlushes()),
                         Fmt.dec(st.commits() / (double) Math.max(1, st.writes()), 2),
+                        Fmt.dec(st.pageVersions() / (double) txns, 2),
+                        Fmt.count(st.pageBytes() / txns),
+                        Fmt.count(st.diskBytes() / txns),
                         new PageserverOps(others).summary());
             } else {
                 diag.row(
@@ -326,6 +362,9 @@ final class ThroughputBench {
                         syncMs,
                         writeMs,
                         walKib,
+                        "",
+                        "",
+                        "",
                         "",
                         "",
                         "",
@@ -348,7 +387,9 @@ final class ThroughputBench {
                 + " both): a WAL sync is PostgreSQL's `fdatasync` of its WAL, on the compute a FUSE fsync, i.e. a synced"
                 + " commit through the pageserver. The compute's counters from its `PageFs`; server µs / commit and the"
                 + " other requests from the page service's meters (arrival to answer); commits / synced write from"
-                + " `PageStore.commitStats()`:\n\n" + diag.render());
+                + " `PageStore.commitStats()`; page versions and stored page bytes (before RocksDB's compression) from"
+                + " the timelines' counters; pageserver disk writes: `write_bytes` of the harness JVM's `/proc/self/io`"
+                + " (RocksDB's WAL, flushes and compactions):\n\n" + diag.render());
     }
 
     private static List<Double> latencies(List<Run> runs, boolean onCompute) {

@@ -514,9 +514,11 @@ class ManagementApiTest {
         long file = store.create(main, "/f", 0600, 0, 0).fileId();
         for (int v = 0; v < 3; v++) {
             clock.advance(Duration.ofMinutes(1));
+            byte[] page = new byte[dev.sprout.storage.page.Pages.PAGE_SIZE];
+            java.util.Arrays.fill(page, (byte) (v + 1)); // every byte new: stored whole, not as a delta
             store.commit(new dev.sprout.storage.page.PageBatch(main)
                     .resize(file, 8192)
-                    .write(file, 0, new byte[dev.sprout.storage.page.Pages.PAGE_SIZE]));
+                    .write(file, 0, page));
         }
         clock.advance(Duration.ofHours(2));
         Reply gc = post("/v1/gc", "");

@@ -32,11 +32,35 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The Java client against a real pageserver: fencing between two real clients, pipelining, reconnect across a restart. */
+/**
+ * The Java client against a real pageserver: fencing between two real clients, pipelining, reconnect across a
+ * restart. The contract tests run over the page port, over direct calls in the pageserver's process
+ * ({@link PageClient#inProcess}), and with one client of each.
+ */
 class ClientAgainstPageserverTest {
     @TempDir
     Path dir;
+
+    /** How the two clients of a test reach the pageserver. */
+    enum Transport {
+        TCP,
+        IN_PROCESS,
+        /** The first client by direct calls, the second through the page port. */
+        MIXED;
+
+        PageClient client(Pageserver server, int which, ClientOptions options) {
+            boolean direct = this == IN_PROCESS || (this == MIXED && which == 1);
+            return direct ? PageClient.inProcess(server.inProcess(), options) : PageClient.connect(options);
+        }
+    }
+
+    private static ClientOptions options(Pageserver server) {
+        return ClientOptions.defaults("127.0.0.1", server.pagePort())
+                .withCredential(server.credentials().pageService().value());
+    }
 
     static byte[] page(int seed) {
         byte[] p = new byte[8192];
@@ -70,11 +94,14 @@ class ClientAgainstPageserverTest {
         return e.getCause();
     }
 
-    @Test
-    void aClientWithoutThePageserversSecretIsRefusedWithASentence() {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aClientWithoutThePageserversSecretIsRefusedWithASentence(Transport transport) {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient none = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort()));
-                PageClient wrong = PageClient.connect(
+                PageClient none = transport.client(server, 1, ClientOptions.defaults("127.0.0.1", server.pagePort()));
+                PageClient wrong = transport.client(
+                        server,
+                        2,
                         ClientOptions.defaults("127.0.0.1", server.pagePort()).withCredential("not-the-secret"))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
@@ -95,13 +122,12 @@ class ClientAgainstPageserverTest {
         }
     }
 
-    @Test
-    void aSecondComputeFencesTheFirstWhichGetsFencedExceptionsAndTheSecondKeepsWorking() {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aSecondComputeFencesTheFirstWhichGetsFencedExceptionsAndTheSecondKeepsWorking(Transport transport) {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
-                        .withCredential(server.credentials().pageService().value()));
-                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
-                        .withCredential(server.credentials().pageService().value()))) {
+                PageClient first = transport.client(server, 1, options(server));
+                PageClient second = transport.client(server, 2, options(server))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
             PageSession a = first.attach(main.toString(), AttachMode.takeOver()).join();
@@ -144,15 +170,14 @@ class ClientAgainstPageserverTest {
         }
     }
 
-    @Test
-    void anExclusiveAttachIsRefusedWhileAWriterIsConnectedAndSucceedsOnceItsConnectionIsGone() {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void anExclusiveAttachIsRefusedWhileAWriterIsConnectedAndSucceedsOnceItsConnectionIsGone(Transport transport) {
         try (Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
-                PageClient second = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
-                        .withCredential(server.credentials().pageService().value()))) {
+                PageClient second = transport.client(server, 2, options(server))) {
             TimelineId main = TimelineId.random();
             server.store().createRoot(main, 0, 0);
-            PageClient first = PageClient.connect(ClientOptions.defaults("127.0.0.1", server.pagePort())
-                    .withCredential(server.credentials().pageService().value()));
+            PageClient first = transport.client(server, 1, options(server));
             PageSession a =
                     first.attach(main.toString(), AttachMode.exclusive()).join();
             long file = a.create("/rel", 0600, 0, 0).join().fileId();
@@ -188,6 +213,31 @@ class ClientAgainstPageserverTest {
             assertNotNull(b, "the exclusive attach was still refused 2 s after the first writer disconnected");
             assertTrue(b.generation() > a.generation());
             assertArrayEquals(page(1), read(b, file, 0));
+        }
+    }
+
+    @Test
+    void anInProcessSessionIsRefusedAfterDetachAndAfterThePageserverStops() {
+        Pageserver server = Pageserver.start(PageserverConfig.defaults(dir).withEphemeralPorts());
+        try (PageClient client = PageClient.inProcess(server.inProcess(), options(server))) {
+            TimelineId main = TimelineId.random();
+            server.store().createRoot(main, 0, 0);
+            PageSession a =
+                    client.attach(main.toString(), AttachMode.takeOver()).join();
+            long file = a.create("/rel", 0600, 0, 0).join().fileId();
+            PageSession b = client.attach(main.toString(), AttachMode.head()).join();
+            b.detach().join();
+            RefusedException detached = assertInstanceOf(RefusedException.class, cause(b.lookup(0, "/rel")));
+            assertEquals(Code.NOT_ATTACHED, detached.code());
+            assertTrue(a.lookup(0, "/rel").join().isPresent(), "the other session goes on");
+
+            server.close();
+            RefusedException closed = assertInstanceOf(
+                    RefusedException.class, cause(a.commit(List.of(write(file, 0, page(1))), List.of())));
+            assertEquals(Code.CLOSED, closed.code());
+            assertTrue(closed.getMessage().contains("shutting down"), closed.getMessage());
+        } finally {
+            server.close();
         }
     }
 

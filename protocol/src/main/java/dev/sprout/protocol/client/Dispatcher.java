@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * belongs to the event loop: {@code call} only takes an in-flight slot and hands the request over with
  * {@link EventLoop#execute}, so no lock is needed and requests of one thread are written in call order.
  */
-final class Dispatcher {
+final class Dispatcher implements Calls {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     private final ClientOptions options;
@@ -172,7 +172,9 @@ final class Dispatcher {
      * Sends a request and returns the future of its decoded answer. Waits for an in-flight slot when
      * {@code maxInFlight} requests are pending (see {@link PageClient}); never waits otherwise.
      */
-    <T> CompletableFuture<T> call(PageSession session, Request.Builder request, PendingRequest.Decoder<T> decoder) {
+    @Override
+    public <T> CompletableFuture<T> call(
+            PageSession session, Request.Builder request, PendingRequest.Decoder<T> decoder) {
         long start = System.nanoTime();
         PendingRequest<T> p = new PendingRequest<>(
                 ids.getAndIncrement(), session, request, decoder, false, start, requestTimeoutNanos);
@@ -193,7 +195,8 @@ final class Dispatcher {
     }
 
     /** Runs {@code task} on the event loop, behind every call already made by this thread. */
-    void execute(Runnable task) {
+    @Override
+    public void execute(Runnable task) {
         try {
             loop.execute(task);
         } catch (RejectedExecutionException e) {
@@ -394,7 +397,8 @@ final class Dispatcher {
     // ---- sessions (event loop) -----------------------------------------------------------------------------------
 
     /** The decoder of a user's Attach: registers the new session on the connection that answered. */
-    PendingRequest.Decoder<PageSession> sessionFactory(PageClient client, String timelineId, AttachMode mode) {
+    @Override
+    public PendingRequest.Decoder<PageSession> sessionFactory(PageClient client, String timelineId, AttachMode mode) {
         return response -> {
             PageSession session = new PageSession(client, this, timelineId, mode);
             session.attached(currentChannel().orElse(null), response.getAttached());
@@ -652,7 +656,8 @@ final class Dispatcher {
     // ---- close ---------------------------------------------------------------------------------------------------
 
     /** Fails every pending and later call with {@link ClientClosedException} and closes the connection. Idempotent. */
-    void close() {
+    @Override
+    public void close() {
         if (!closing.compareAndSet(false, true)) {
             return;
         }

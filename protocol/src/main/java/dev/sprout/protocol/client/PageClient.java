@@ -71,16 +71,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class PageClient implements AutoCloseable {
     private final ClientOptions options;
+    /** The I/O thread of a connected client; null for an in-process one. */
     private final EventLoopGroup group;
+
     private final EventLoop loop;
-    private final Dispatcher dispatcher;
+    private final Calls dispatcher;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PageClient(ClientOptions options, EventLoopGroup group, EventLoop loop, Dispatcher dispatcher) {
+    private PageClient(ClientOptions options, EventLoopGroup group, EventLoop loop, Calls dispatcher) {
         this.options = options;
         this.group = group;
         this.loop = loop;
         this.dispatcher = dispatcher;
+    }
+
+    /**
+     * A client of the page service of this process: every call runs on its caller's thread, with no socket,
+     * encoding or hand-off, and answers as a connection to that pageserver would ({@link InProcessPageService}).
+     * {@code options} gives the credential its Attach carries and the address its messages name; its timeouts
+     * and TLS settings do not apply.
+     */
+    public static PageClient inProcess(InProcessPageService service, ClientOptions options) {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(options, "options");
+        return new PageClient(options, null, null, new InProcessCalls(service.open(), "the in-process page service"));
     }
 
     /**
@@ -180,6 +194,9 @@ public final class PageClient implements AutoCloseable {
             return;
         }
         dispatcher.close();
+        if (group == null) {
+            return;
+        }
         var terminated = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (!loop.inEventLoop()) {
             terminated.awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -188,6 +205,7 @@ public final class PageClient implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PageClient[" + options.address() + (closed.get() ? ", closed" : "") + "]";
+        return "PageClient[" + (group == null ? "in-process" : options.address()) + (closed.get() ? ", closed" : "")
+                + "]";
     }
 }

@@ -65,7 +65,7 @@ public final class PageSession {
     public static final long SESSION_LSN = 0;
 
     private final PageClient client;
-    private final Dispatcher dispatcher;
+    private final Calls calls;
     private final String timelineId;
     private final AttachMode mode;
 
@@ -93,9 +93,9 @@ public final class PageSession {
 
     private record Disconnected(String reason) implements Ended {}
 
-    PageSession(PageClient client, Dispatcher dispatcher, String timelineId, AttachMode mode) {
+    PageSession(PageClient client, Calls calls, String timelineId, AttachMode mode) {
         this.client = client;
-        this.dispatcher = dispatcher;
+        this.calls = calls;
         this.timelineId = timelineId;
         this.mode = mode;
     }
@@ -258,7 +258,7 @@ public final class PageSession {
      * Commit made after this call are sent again. Does nothing when no batch was lost.
      */
     public void resetBatch() {
-        dispatcher.execute(() -> stagingLost = null);
+        calls.execute(() -> stagingLost = null);
     }
 
     public CompletableFuture<Created> create(String path, int mode, int uid, int gid) {
@@ -334,7 +334,7 @@ public final class PageSession {
     }
 
     private <T> CompletableFuture<T> call(Request.Builder request, PendingRequest.Decoder<T> decoder) {
-        return dispatcher.call(this, request, decoder);
+        return calls.call(this, request, decoder);
     }
 
     @Override
@@ -417,17 +417,21 @@ public final class PageSession {
 
     /** Why {@code p} must not be sent on this session, if it must not. */
     Optional<PageServiceException> refusal(PendingRequest<?> p) {
+        return refusal(p.describe());
+    }
+
+    /** Why the request {@code described} must not be sent on this session, if it must not. */
+    Optional<PageServiceException> refusal(String described) {
         return switch (ended) {
             case null -> Optional.empty();
-            case Fenced f -> Optional.of(new FencedException(f.reason() + "; " + p.describe() + " was not sent"));
-            case Lost l ->
-                Optional.of(new RefusedException(l.code(), l.reason() + "; " + p.describe() + " was not sent"));
+            case Fenced f -> Optional.of(new FencedException(f.reason() + "; " + described + " was not sent"));
+            case Lost l -> Optional.of(new RefusedException(l.code(), l.reason() + "; " + described + " was not sent"));
             case Detached d ->
                 Optional.of(new RefusedException(
                         Code.NOT_ATTACHED,
-                        "session on timeline " + timelineId + " was detached; " + p.describe() + " was not sent"));
+                        "session on timeline " + timelineId + " was detached; " + described + " was not sent"));
             case Disconnected d ->
-                Optional.of(new ConnectionLostException(d.reason() + "; " + p.describe() + " was not sent", null));
+                Optional.of(new ConnectionLostException(d.reason() + "; " + described + " was not sent", null));
         };
     }
 

@@ -125,6 +125,7 @@ public final class GarbageCollector {
             Sweep sweep = new Sweep();
             byte[] previous = null; // the newest version at or below the horizon seen so far for the current key
             int previousLength = 0;
+            byte previousTag = 0; // its first byte: tells a delta on zeros, which needs no base, from one that does
             boolean previousDoomsOthers = false; // an older version of the current key is doomed
             byte[] probe = new byte[1];
             try (RocksIterator it = rocks.db.newIterator(cf, rocks.scanRead);
@@ -144,7 +145,7 @@ public final class GarbageCollector {
                     } else if (previous != null) {
                         // a new key: the last one's kept version is known; commit only between keys, so that a
                         // chunk never removes the base of a delta that stays without making that delta whole
-                        keep(chains, pages, previous, previousLength, previousDoomsOthers, sweep);
+                        keep(chains, pages, previous, previousLength, previousTag, previousDoomsOthers, sweep);
                         previousDoomsOthers = false;
                         if (sweep.doomed.size() >= CHUNK) {
                             commitDeletes(t, cf, sweep, pages, total);
@@ -152,10 +153,11 @@ public final class GarbageCollector {
                     }
                     previous = key;
                     previousLength = pages ? it.value(probe) : 0;
+                    previousTag = probe[0];
                 }
                 VersionedReader.check(it);
                 if (previous != null) {
-                    keep(chains, pages, previous, previousLength, previousDoomsOthers, sweep);
+                    keep(chains, pages, previous, previousLength, previousTag, previousDoomsOthers, sweep);
                 }
             }
             commitDeletes(t, cf, sweep, pages, total);
@@ -181,8 +183,12 @@ public final class GarbageCollector {
      * whole image it stands for, in the same write as their deletion ({@link PageDelta}'s invariant).
      */
     private static void keep(
-            RocksIterator chains, boolean pages, byte[] key, int length, boolean doomsOthers, Sweep sweep) {
-        if (!pages || !doomsOthers || length == 0 || length == dev.sprout.storage.page.Pages.PAGE_SIZE) {
+            RocksIterator chains, boolean pages, byte[] key, int length, byte tag, boolean doomsOthers, Sweep sweep) {
+        if (!pages
+                || !doomsOthers
+                || length == 0
+                || length == dev.sprout.storage.page.Pages.PAGE_SIZE
+                || tag == PageDelta.ZERO_TAG) {
             return;
         }
         chains.seekForPrev(key);

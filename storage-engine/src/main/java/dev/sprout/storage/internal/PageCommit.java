@@ -136,19 +136,23 @@ public final class PageCommit {
 
     /**
      * What to store for a new version {@code page} of a block: a delta against the timeline's own newest version
-     * of the block when that is small and the chain short ({@link PageDelta}), else the page itself. A block at
-     * or past the file's size before the batch has no visible version to build on (the store keeps none there,
-     * or a cut marker), so an appended or imported page costs no lookup.
+     * of the block when that is small and the chain short ({@link PageDelta}), else a delta on zeros when the page
+     * is mostly zeros, else the page itself. A block at or past the file's size before the batch has no visible
+     * version to build on (the store keeps none there, or a cut marker), so an appended or imported page costs no
+     * lookup.
      */
     private byte[] stored(RocksIterator heads, TimelineState t, long file, int block, byte[] page, long sizeBefore) {
-        if (page.length != Pages.PAGE_SIZE || (long) block * Pages.PAGE_SIZE >= sizeBefore) {
+        if (page.length != Pages.PAGE_SIZE) {
             return page;
         }
-        Optional<VersionedReader.Chain> head = reader.ownHead(heads, t, file, block);
+        Optional<VersionedReader.Chain> head =
+                (long) block * Pages.PAGE_SIZE >= sizeBefore ? Optional.empty() : reader.ownHead(heads, t, file, block);
         if (head.isEmpty() || head.get().depth() >= PageDelta.MAX_CHAIN) {
-            return page;
+            return PageDelta.encodeOnZeros(page).orElse(page); // a mostly empty page: its bytes, not 8 KiB
         }
-        int budget = Pages.PAGE_SIZE - head.get().deltaBytes(); // a chain never stores more than one image's bytes
+        // a chain holds at most two pages' worth of delta bytes, so a read folds little; a WAL page appended to
+        // by a few hundred bytes per commit fills up before its chain does
+        int budget = PageDelta.MAX_CHAIN_BYTES - head.get().deltaBytes();
         return PageDelta.encode(head.get().image(), page, budget).orElse(page);
     }
 

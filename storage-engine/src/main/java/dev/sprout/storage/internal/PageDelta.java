@@ -10,20 +10,28 @@ import java.util.Optional;
  * page with one tuple changed. Only the changed ranges are stored, and a read folds them onto the older image.
  *
  * <p>Value layout in the {@code pages} family, told apart by length: 0 bytes a cut marker, exactly
- * {@link Pages#PAGE_SIZE} bytes a whole image, anything else a delta: the byte {@link #TAG}, then ranges, each
- * offset (2 bytes, big-endian), length (2 bytes) and that many bytes. A delta is never 8 KiB long
- * ({@link #MAX_BYTES}), so the lengths never collide.
+ * {@link Pages#PAGE_SIZE} bytes a whole image, anything else a delta: the byte {@link #TAG} (on the version before
+ * it) or {@link #ZERO_TAG} (on a page of zeros: a mostly empty page, such as a WAL page's first write, stored
+ * without a base), then ranges, each offset (2 bytes, big-endian), length (2 bytes) and that many bytes. A delta is
+ * never 8 KiB long ({@link #MAX_BYTES}), so the lengths never collide.
  *
- * <p>Invariant kept by writers ({@code PageCommit}) and GC: a delta's base is the version just before it in key
- * order, which is a version of the same block on the same timeline, and every chain ends in a whole image within
- * {@link #MAX_CHAIN} versions, with at most a page's worth of delta bytes, so a read folds little.
+ * <p>Invariant kept by writers ({@code PageCommit}) and GC: the base of a {@link #TAG} delta is the version just
+ * before it in key order, which is a version of the same block on the same timeline, and every chain ends in a
+ * whole image or a {@link #ZERO_TAG} delta within {@link #MAX_CHAIN} versions, with at most {@link #MAX_CHAIN_BYTES}
+ * delta bytes, so a read folds little.
  */
 final class PageDelta {
     static final byte TAG = 'D';
+    /** A delta on a page of zeros: needs no version before it. */
+    static final byte ZERO_TAG = 'Z';
+
+    private static final byte[] ZEROS = new byte[Pages.PAGE_SIZE];
     /** Longest delta stored; a larger difference is stored as a whole image. */
     static final int MAX_BYTES = Pages.PAGE_SIZE / 2;
     /** Most deltas on top of one whole image. */
     static final int MAX_CHAIN = 32;
+    /** Most delta bytes in one chain (what a read folds at most). */
+    static final int MAX_CHAIN_BYTES = 2 * Pages.PAGE_SIZE;
     /** Equal bytes between two differing runs up to which one range covers both (a range header costs 4). */
     private static final int MERGE_GAP = 8;
 
@@ -31,6 +39,25 @@ final class PageDelta {
 
     static boolean isDelta(byte[] value) {
         return value.length != 0 && value.length != Pages.PAGE_SIZE;
+    }
+
+    /** A delta on zeros ({@link #ZERO_TAG}): the end of a chain, like a whole image. */
+    static boolean isOnZeros(byte[] value) {
+        return isDelta(value) && value[0] == ZERO_TAG;
+    }
+
+    /** {@code page} as a delta on zeros when its non-zero bytes fit in {@link #MAX_BYTES}; else empty. */
+    static Optional<byte[]> encodeOnZeros(byte[] page) {
+        Optional<byte[]> d = encode(ZEROS, page, MAX_BYTES);
+        d.ifPresent(v -> v[0] = ZERO_TAG);
+        return d;
+    }
+
+    /** The page a delta on zeros stands for. */
+    static byte[] image(byte[] onZeros) {
+        byte[] page = new byte[Pages.PAGE_SIZE];
+        apply(onZeros, page);
+        return page;
     }
 
     /**
@@ -90,7 +117,7 @@ final class PageDelta {
 
     /** Applies {@code delta} to {@code page} in place. */
     static void apply(byte[] delta, byte[] page) {
-        if (delta.length < 5 || delta[0] != TAG) {
+        if (delta.length < 5 || (delta[0] != TAG && delta[0] != ZERO_TAG)) {
             throw corrupt(delta, "no delta tag");
         }
         int n = 1;

@@ -92,9 +92,12 @@ public final class VersionedReader {
 
     /**
      * Folds the delta the iterator stands on ({@code newest}) with the versions before it, back to the whole image
-     * its chain starts from. {@code target} names the block (its first {@link Keys#PAGE_PREFIX_BYTES} bytes).
+     * (or delta on zeros) its chain starts from. {@code target} names the block (its first {@link Keys#PAGE_PREFIX_BYTES} bytes).
      */
     static Chain fold(RocksIterator it, byte[] newest, byte[] target) {
+        if (PageDelta.isOnZeros(newest)) {
+            return new Chain(PageDelta.image(newest), 0, newest.length);
+        }
         java.util.ArrayDeque<byte[]> deltas = new java.util.ArrayDeque<>();
         deltas.push(newest);
         int bytes = newest.length;
@@ -113,9 +116,12 @@ public final class VersionedReader {
             if (value.length == 0) {
                 throw brokenChain(target);
             }
-            if (!PageDelta.isDelta(value)) {
+            if (!PageDelta.isDelta(value) || PageDelta.isOnZeros(value)) {
                 int depth = deltas.size();
-                byte[] image = Arrays.copyOf(value, value.length);
+                byte[] image = PageDelta.isOnZeros(value) ? PageDelta.image(value) : Arrays.copyOf(value, value.length);
+                if (PageDelta.isOnZeros(value)) {
+                    bytes += value.length;
+                }
                 while (!deltas.isEmpty()) {
                     PageDelta.apply(deltas.pop(), image);
                 }

@@ -58,6 +58,21 @@ class PageDeltaTest {
     }
 
     @Test
+    void aMostlyEmptyPageIsADeltaOnZerosAndALargelyFullOneIsNot() {
+        byte[] page = new byte[Pages.PAGE_SIZE];
+        for (int i = 0; i < 300; i++) {
+            page[24 + i] = (byte) (i + 1); // a WAL page's header and first record
+        }
+        byte[] d = PageDelta.encodeOnZeros(page).orElseThrow();
+        assertTrue(PageDelta.isOnZeros(d));
+        assertTrue(d.length < 320, "a 300-byte page stored in " + d.length + " bytes");
+        assertArrayEquals(page, PageDelta.image(d));
+        byte[] full = new byte[Pages.PAGE_SIZE];
+        new Random(1).nextBytes(full);
+        assertTrue(PageDelta.encodeOnZeros(full).isEmpty(), "a full page is stored whole");
+    }
+
+    @Test
     void aCorruptDeltaIsRefusedWithASentence() {
         byte[] page = new byte[Pages.PAGE_SIZE];
         assertThrows(StorageIoException.class, () -> PageDelta.apply(new byte[] {'X', 0, 0, 0, 0}, page));
