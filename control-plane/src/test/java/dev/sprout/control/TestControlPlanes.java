@@ -9,7 +9,8 @@ import java.time.Clock;
 
 /**
  * The control-plane tests' stack: a control plane on a running pageserver's store whose computes live under
- * {@code base/computes}, each holding the credential of its own timeline as the assembly gives them.
+ * {@code base/computes}, each holding the credential of its own timeline and reaching the pageserver by direct
+ * calls, as the assembly ({@code SproutNode}) gives them. (The compute module's own tests use the page port.)
  */
 public final class TestControlPlanes {
     private TestControlPlanes() {}
@@ -39,6 +40,7 @@ public final class TestControlPlanes {
                                 Ports.free(),
                                 password)
                         .withPageserverCredential(pageserver.credentials().forTimeline(timeline.toString()))
+                        .withInProcessPages(pageserver.inProcess())
                         .withIdleSuspend(idleSuspend),
                 clock,
                 main,

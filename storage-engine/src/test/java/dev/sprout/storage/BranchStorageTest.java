@@ -107,9 +107,13 @@ class BranchStorageTest {
         return Long.parseLong(m.group(1));
     }
 
-    /** Mostly zeros like a young heap page, with a header unique to the block. */
+    /**
+     * A full page with a header unique to the block (no zeros, so it is stored whole, not as a delta on zeros: the
+     * timeline holds 1 GiB of page bytes), that compresses to little on disk.
+     */
     private static byte[] page(int block) {
         byte[] p = new byte[Pages.PAGE_SIZE];
+        java.util.Arrays.fill(p, (byte) 0x5A);
         for (int i = 0; i < 8; i++) {
             p[i] = (byte) (block >>> (8 * (i % 4)));
         }

@@ -86,6 +86,9 @@ public final class InProcessPageServer implements InProcessPageService {
                     try {
                         yield ConnectionRequests.answer(id, op, () -> requests.change(s, r));
                     } finally {
+                        if (s.closed()) {
+                            changeLocks.remove(s.id, lock); // detached: no change of it can come any more
+                        }
                         lock.unlock();
                     }
                 }
