@@ -27,10 +27,13 @@ import picocli.CommandLine.Option;
  *   <li>{@link ThroughputBench}: pgbench TPC-B, then select-only ({@code -S}, after a warm-up run), compute and
  *       local disk alternating for several rounds;</li>
  *   <li>{@link ColdStartBench}: branches of the loaded project's timeline taken just now, each started cold,
- *       timed from {@code Compute.start} to the first {@code SELECT 1} through pgjdbc.</li>
+ *       timed from {@code Compute.start} to the first {@code SELECT 1} through pgjdbc;</li>
+ *   <li>{@link ScanBench}: cold and warm scans of the largest table on a new branch against local disk, and
+ *       several new branches scanning it at once.</li>
  * </ol>
  *
- * Steps may be picked by name: {@code initdb} (1), {@code pgbench} (2 and 3), {@code coldstart} (2 and 4); none
+ * Steps may be picked by name: {@code initdb} (1), {@code pgbench} (2 and 3), {@code coldstart} (2 and 4),
+ * {@code scan} (2 and 5); none
  * named: all. The pageserver runs in this JVM ({@code Pageserver.start}, ephemeral ports, the defaults), as in the
  * compute's tests. The JVM must run as root (FUSE mounts with {@code allow_other}, PostgreSQL as user {@code postgres}).
  * Progress lines go to stderr, the report to stdout and to {@code <out>/report.md}, logs to {@code <out>/logs}.
@@ -41,7 +44,7 @@ import picocli.CommandLine.Option;
         description = "PostgreSQL on a compute next to the same binary on local disk: initdb, pgbench, cold starts.")
 public final class ComputeBench implements Callable<Integer> {
     /** The steps one may ask for; none named: all of them. */
-    static final List<String> STEPS = List.of("initdb", "pgbench", "coldstart");
+    static final List<String> STEPS = List.of("initdb", "pgbench", "coldstart", "scan");
 
     @Mixin
     BenchOptions options;
@@ -59,6 +62,12 @@ public final class ComputeBench implements Callable<Integer> {
             description = "how computes reach the pageserver of this JVM: in-process (direct calls, as in `sprout up`;"
                     + " the default) or tcp (its page port, as a compute on another host)")
     String pageTransport = "in-process";
+
+    @Option(
+            names = "--scan-branches",
+            description = "new branches that scan the largest table at once in the scan step (default 10; 3 with"
+                    + " --quick; 0: none)")
+    Integer scanBranches;
 
     @Override
     public Integer call() throws Exception {
@@ -112,7 +121,7 @@ public final class ComputeBench implements Callable<Integer> {
                 if (groups.contains("initdb")) {
                     run.step("initdb", () -> new InitdbBench(env).run(run.report));
                 }
-                if (groups.contains("pgbench") || groups.contains("coldstart")) {
+                if (groups.contains("pgbench") || groups.contains("coldstart") || groups.contains("scan")) {
                     run.step("project set-up", () -> {
                         try (Project p = Project.setUp(env, run.report)) {
                             if (groups.contains("pgbench")) {
@@ -120,6 +129,10 @@ public final class ComputeBench implements Callable<Integer> {
                             }
                             if (groups.contains("coldstart")) {
                                 run.step("cold start", () -> new ColdStartBench(env, p).run(run.report));
+                            }
+                            if (groups.contains("scan")) {
+                                int many = scanBranches != null ? scanBranches : quick ? 3 : 10;
+                                run.step("scan", () -> new ScanBench(env, p, many).run(run.report));
                             }
                         }
                     });
