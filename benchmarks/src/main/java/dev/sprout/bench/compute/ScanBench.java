@@ -18,8 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Reads of data a branch has never touched: {@code SELECT count(*) FROM pgbench_accounts} (the project's largest
- * table) on a new branch of the project, after dropping the kernel's caches (so the pageserver's store is read from
+ * Reads of data a branch has never touched: a sequential scan of {@code pgbench_accounts} (the project's largest
+ * table, 128 MiB at scale 10) on a new branch of the project, after dropping the kernel's caches (so the pageserver's store is read from
  * the disk too), then again (warm: the kernel's page cache of the mount, since PostgreSQL scans a table larger than
  * a quarter of {@code shared_buffers} through a small ring); next to the local-disk server restarted after a
  * {@code CHECKPOINT} and the same cache drop, then warm. Then {@code branches} new branches of the project scan the
@@ -29,7 +29,11 @@ import java.util.concurrent.Future;
  * <p>Rounds alternate which side scans first. Needs root (dropping the kernel's caches).
  */
 final class ScanBench {
-    private static final String COUNT = "SELECT count(*) FROM pgbench_accounts";
+    /**
+     * A sequential scan of the whole table: {@code abalance} is in no index, so neither side can answer from the
+     * primary key's index (a plain {@code count(*)} is an index-only scan of 21 MB after pgbench's VACUUM).
+     */
+    private static final String COUNT = "SELECT count(*), sum(abalance) FROM pgbench_accounts";
 
     private final Env env;
     private final Project project;
@@ -62,7 +66,7 @@ final class ScanBench {
         double warmBranch = Stats.median(branch.stream().map(Scan::warmMs).toList());
         double warmLocal = Stats.median(local.stream().map(Scan::warmMs).toList());
         report.goal(
-                "cold `count(*)` of pgbench_accounts on a new branch <= 2× local disk (both after dropping the kernel's"
+                "cold sequential scan of pgbench_accounts on a new branch <= 2× local disk (both after dropping the kernel's"
                         + " caches; medians)",
                 Fmt.ratio(coldBranch / coldLocal) + " (" + Fmt.ms(coldBranch) + " vs " + Fmt.ms(coldLocal) + " ms)",
                 coldBranch <= 2 * coldLocal);

@@ -39,15 +39,33 @@ public final class VersionedReader {
         }
     }
 
+    /** Consecutive blocks of one file from which a read is served with readahead ({@link RocksHandles#rangeRead}). */
+    static final int RANGE_BLOCKS = 16;
+
     /** Many blocks at one LSN, sharing one iterator. */
     public List<PageRead> pages(TimelineState tl, long lsn, List<PageRef> refs) {
         List<PageRead> out = new ArrayList<>(refs.size());
-        try (RocksIterator it = rocks.db.newIterator(rocks.pages, rocks.pageRead)) {
+        try (RocksIterator it = rocks.db.newIterator(rocks.pages, isRange(refs) ? rocks.rangeRead : rocks.pageRead)) {
             for (PageRef ref : refs) {
                 out.add(page(it, tl, lsn, ref.fileId(), ref.block()));
             }
         }
         return out;
+    }
+
+    /** True when {@code refs} are at least {@link #RANGE_BLOCKS} consecutive blocks of one file, in order. */
+    private static boolean isRange(List<PageRef> refs) {
+        if (refs.size() < RANGE_BLOCKS) {
+            return false;
+        }
+        PageRef first = refs.getFirst();
+        for (int i = 1; i < refs.size(); i++) {
+            PageRef r = refs.get(i);
+            if (r.fileId() != first.fileId() || r.block() != first.block() + i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private PageRead page(RocksIterator it, TimelineState tl, long lsn, long file, int block) {
