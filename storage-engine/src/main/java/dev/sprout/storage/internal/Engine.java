@@ -33,7 +33,7 @@ public final class Engine {
             this.writer = new Writer(rocks, options.clock(), g.lastLsn(), g.lastTimeMicros(), g.nextFileId());
             this.changeLogStart = changeLogStart(rocks, g.lastLsn());
             this.blockMaps = new BlockMaps(rocks, writer);
-            this.reader = new VersionedReader(rocks, blockMaps);
+            this.reader = new VersionedReader(rocks, blockMaps, new HistoryCache(options.historyCacheBytes()));
             this.timeIndex = new TimeIndex(rocks);
             this.leases = new Leases(options.clock());
             this.namespace = new NamespaceOps(rocks, registry, reader, writer);

@@ -18,7 +18,9 @@ import org.rocksdb.RocksIterator;
  * Reads the newest version at or below an LSN, falling through to ancestors: on timeline T at LSN L, look in T;
  * if T has no version of the key at or below L, read T's parent at min(L, T's branch LSN), up to the root.
  * A timeline that holds no key of the file at or below the LSN ({@link TimelineState#files}: the file's first
- * LSN there), or no key of the block ({@link BlockMaps}), is skipped without touching RocksDB.
+ * LSN there), or no key of the block ({@link BlockMaps}), is skipped without touching RocksDB. What a read finds
+ * below its own timeline (history, the same for every branch that reads it there) is kept in the
+ * {@link HistoryCache}.
  *
  * <p>Thread-safe: every call uses its own iterators. Callers check the LSN against the timeline's readable
  * range before calling.
@@ -26,10 +28,12 @@ import org.rocksdb.RocksIterator;
 public final class VersionedReader {
     private final RocksHandles rocks;
     private final BlockMaps blockMaps;
+    private final HistoryCache history;
 
-    VersionedReader(RocksHandles rocks, BlockMaps blockMaps) {
+    VersionedReader(RocksHandles rocks, BlockMaps blockMaps, HistoryCache history) {
         this.rocks = rocks;
         this.blockMaps = blockMaps;
+        this.history = history;
     }
 
     /** The newest version of one block at or below {@code lsn}. */
@@ -69,22 +73,59 @@ public final class VersionedReader {
     }
 
     private PageRead page(RocksIterator it, TimelineState tl, long lsn, long file, int block) {
-        for (TimelineState t = tl; t != null; t = t.parent) {
+        if (tl.mayHold(file, lsn) && blockMaps.mayHold(tl, file, block, lsn)) {
+            Optional<Resolved> own = level(it, tl, lsn, file, block);
+            if (own.isPresent()) {
+                return own.get().read();
+            }
+        }
+        TimelineState parent = tl.parent;
+        if (parent == null) {
+            return PageRead.absent();
+        }
+        long at = Math.min(lsn, tl.branchLsn); // history from here on: the same for every branch reading it there
+        if (!history.enabled()) {
+            return chain(it, parent, at, file, block).read();
+        }
+        Optional<PageRead> known = history.get(parent, file, block, at);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        Resolved r = chain(it, parent, at, file, block);
+        history.put(parent, file, block, at, r.read(), r.version());
+        return r.read();
+    }
+
+    /** A read's result with the LSN of the version (or cut marker) it found; 0 when nothing was found. */
+    private record Resolved(PageRead read, long version) {}
+
+    /** Reads {@code t}'s chain (t, then its ancestors) at {@code lsn}. */
+    private Resolved chain(RocksIterator it, TimelineState t, long lsn, long file, int block) {
+        for (; t != null; t = t.parent) {
             if (t.mayHold(file, lsn) && blockMaps.mayHold(t, file, block, lsn)) {
-                byte[] target = Keys.page(t.id, file, block, lsn);
-                Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
-                if (v.isPresent()) {
-                    byte[] value = v.get().value;
-                    if (value.length == 0) {
-                        return PageRead.absent();
-                    }
-                    return new PageRead.Found(
-                            PageDelta.isDelta(value) ? fold(it, value, target).image() : value, v.get().lsn);
+                Optional<Resolved> found = level(it, t, lsn, file, block);
+                if (found.isPresent()) {
+                    return found.get();
                 }
             }
             lsn = Math.min(lsn, t.branchLsn);
         }
-        return PageRead.absent();
+        return new Resolved(PageRead.absent(), 0);
+    }
+
+    /** The newest version of the block on {@code t} itself at or below {@code lsn}, if it has one. */
+    private Optional<Resolved> level(RocksIterator it, TimelineState t, long lsn, long file, int block) {
+        byte[] target = Keys.page(t.id, file, block, lsn);
+        Optional<Version> v = seekVersion(it, target, Keys.PAGE_PREFIX_BYTES);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] value = v.get().value;
+        if (value.length == 0) {
+            return Optional.of(new Resolved(PageRead.absent(), v.get().lsn));
+        }
+        byte[] image = PageDelta.isDelta(value) ? fold(it, value, target).image() : value;
+        return Optional.of(new Resolved(new PageRead.Found(image, v.get().lsn), v.get().lsn));
     }
 
     /**
