@@ -1,8 +1,10 @@
 package dev.sprout.compute.fs;
 
 import com.google.protobuf.ByteString;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -57,6 +59,16 @@ final class FileState {
      * reads of one sequence at once, and each must not fetch the others' blocks again.
      */
     int aheadTo;
+
+    /**
+     * Blocks a read is fetching from the page source right now, each with that fetch: a read that needs one of them
+     * waits for it instead of asking again (PostgreSQL's parallel scans and the kernel's concurrent readahead ask
+     * for the same blocks at once). Only a fetch begun in the current {@link #epoch} is waited for.
+     */
+    final Map<Integer, Fetch> fetching = new HashMap<>();
+
+    /** One fetch of pages in progress, begun in {@code epoch}; {@code pages} completes with what it brought. */
+    record Fetch(CompletableFuture<Map<Integer, ByteString>> pages, long epoch) {}
 
     FileState(long fileId, long size) {
         this.fileId = fileId;

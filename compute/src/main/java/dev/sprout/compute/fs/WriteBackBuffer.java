@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -212,6 +213,8 @@ final class WriteBackBuffer {
         FileState f = file(fileId);
         long end;
         List<Integer> missing = new ArrayList<>();
+        Map<Integer, CompletableFuture<ByteString>> joined = new HashMap<>();
+        FileState.Fetch ours;
         int wanted;
         long epoch;
         long lsn;
@@ -239,12 +242,18 @@ final class WriteBackBuffer {
                 }
                 if (page != null) {
                     copyOut(out, offset, end, b, page);
+                    continue;
+                }
+                FileState.Fetch other = f.fetching.get(b);
+                if (other != null && other.epoch() == f.epoch) {
+                    int block = b;
+                    joined.put(block, other.pages().thenApply(pages -> pages.get(block))); // another read asked for it
                 } else {
                     missing.add(b);
                 }
             }
             wanted = missing.size();
-            if (wanted > 0) {
+            if (wanted + joined.size() > 0) {
                 f.readahead = sequential ? Math.min(READAHEAD_MAX, Math.max(READAHEAD_MIN, 2 * f.readahead)) : 0;
                 // the blocks after this read that nothing here holds or asked for: they come in the same round trip
                 int from = f.aheadTo > last + 1 && f.aheadTo <= last + 1 + READAHEAD_MAX ? f.aheadTo : last + 1;
@@ -255,6 +264,7 @@ final class WriteBackBuffer {
                 for (int b = from; b < stop; b++) {
                     if (f.dirty.containsKey(b)
                             || f.inFlight.containsKey(b)
+                            || f.fetching.containsKey(b)
                             || clean.getIfPresent(new PageKey(fileId, b)) != null) {
                         break;
                     }
@@ -263,20 +273,62 @@ final class WriteBackBuffer {
             }
             epoch = f.epoch;
             lsn = f.readLsn();
+            ours = new FileState.Fetch(new CompletableFuture<>(), epoch);
+            for (int b : missing) {
+                f.fetching.put(b, ours); // reads that need these blocks meanwhile wait for this fetch
+            }
         }
         stats.pagesRead.add(missing.size());
         if (!missing.isEmpty()) {
-            Map<Integer, ByteString> fetched = fetch(f, missing, lsn);
-            synchronized (f) {
-                if (f.epoch == epoch) {
-                    fetched.forEach((b, page) -> clean.put(new PageKey(fileId, b), page));
-                }
+            Map<Integer, ByteString> fetched;
+            try {
+                fetched = fetch(f, missing, lsn);
+            } catch (RuntimeException | Error e) {
+                settle(f, missing, ours, null, e);
+                throw e;
             }
+            settle(f, missing, ours, fetched, null);
             for (int b : missing.subList(0, wanted)) {
                 copyOut(out, offset, end, b, fetched.get(b));
             }
         }
+        for (Map.Entry<Integer, CompletableFuture<ByteString>> j : joined.entrySet()) {
+            copyOut(out, offset, end, j.getKey(), await(j.getValue()));
+        }
         return (int) (end - offset);
+    }
+
+    /**
+     * A fetch is over: its pages go to the clean cache (unless a commit or cut landed meanwhile, see
+     * {@link FileState#epoch}), it stops being the one later reads wait for, and the reads waiting for it go on.
+     */
+    private void settle(
+            FileState f, List<Integer> blocks, FileState.Fetch fetch, Map<Integer, ByteString> pages, Throwable e) {
+        synchronized (f) {
+            if (pages != null && f.epoch == fetch.epoch()) {
+                pages.forEach((b, page) -> clean.put(new PageKey(f.fileId, b), page));
+            }
+            for (int b : blocks) {
+                f.fetching.remove(b, fetch);
+            }
+        }
+        if (pages != null) {
+            fetch.pages().complete(pages);
+        } else {
+            fetch.pages().completeExceptionally(e);
+        }
+    }
+
+    /** The page another read's fetch brought, or that fetch's failure as this read's. */
+    private static ByteString await(CompletableFuture<ByteString> page) {
+        try {
+            return page.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -170,6 +170,62 @@ class WriteBackBufferModelTest {
     }
 
     /**
+     * Reads of one file from several threads at once, as PostgreSQL's parallel scan and the kernel's concurrent
+     * readahead send them: every read returns the file's bytes, and every block is fetched from the source once
+     * (a read that needs a block another read is fetching waits for that fetch).
+     */
+    @Test
+    void readsOfOneFileAtOnceFetchEachBlockOnce() throws Exception {
+        MemorySource source = new MemorySource(new Random(4));
+        int blocks = 512;
+        int chunk = 16; // 128 KiB, what the kernel asks for at a time
+        byte[] data = new byte[blocks * PAGE_SIZE];
+        new Random(5).nextBytes(data);
+        WriteBackBuffer writer = new WriteBackBuffer(source, FsOptions.defaults(0, 0), new FsStats());
+        writer.created(1);
+        writer.write(1, ByteBuffer.wrap(data), data.length, 0);
+        writer.fsync(1);
+
+        WriteBackBuffer.PageSource slow = new WriteBackBuffer.PageSource() {
+            @Override
+            public PagesRead getPages(long lsn, List<PageRef> refs) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a round trip: fetches overlap
+                return source.getPages(lsn, refs);
+            }
+
+            @Override
+            public long commit(List<PageWrite> pages, List<Resize> resizes) {
+                return source.commit(pages, resizes);
+            }
+        };
+        FsStats stats = new FsStats();
+        WriteBackBuffer cold = new WriteBackBuffer(slow, FsOptions.defaults(0, 0), stats);
+        cold.found(1, source.size(1));
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            List<java.util.concurrent.Future<?>> readers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                readers.add(pool.submit(() -> {
+                    start.await();
+                    for (int c = first; c < blocks / chunk; c += threads) { // chunks handed out in turn
+                        assertRead(cold, 1, data, c * chunk * PAGE_SIZE, chunk * PAGE_SIZE);
+                    }
+                    return null;
+                }));
+            }
+            for (var r : readers) {
+                r.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(blocks, stats.pagesRead(), "every block fetched once: " + stats);
+    }
+
+    /**
      * The case the model test found (seed -5744665340503705434): a truncation whose commit failed, then a write
      * that grew the file back past the cut. The cut's zeros must reach the pageserver, or the pages it cut come back.
      */
