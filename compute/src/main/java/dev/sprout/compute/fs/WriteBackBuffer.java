@@ -216,7 +216,6 @@ final class WriteBackBuffer {
         Map<Integer, CompletableFuture<ByteString>> joined = new HashMap<>();
         FileState.Fetch ours;
         int wanted;
-        long epoch;
         long lsn;
         synchronized (f) {
             if (offset >= f.size || count <= 0) {
@@ -271,9 +270,8 @@ final class WriteBackBuffer {
                     missing.add(b);
                 }
             }
-            epoch = f.epoch;
             lsn = f.readLsn();
-            ours = new FileState.Fetch(new CompletableFuture<>(), epoch);
+            ours = new FileState.Fetch(new CompletableFuture<>(), f.epoch);
             for (int b : missing) {
                 f.fetching.put(b, ours); // reads that need these blocks meanwhile wait for this fetch
             }

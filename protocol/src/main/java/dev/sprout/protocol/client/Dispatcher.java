@@ -321,35 +321,17 @@ final class Dispatcher implements Calls {
     }
 
     private <T> void answer(PendingRequest<T> p, Response response) {
-        Status status = response.getStatus();
-        if (status.getCode() != Code.OK) {
-            Optional<T> instead = p.decoder.onRefusal(status.getCode());
-            if (instead.isPresent()) {
-                succeed(p, instead.get());
-                return;
-            }
-            RefusedException refused = PageServiceException.refusal(status, p.describe());
-            if (refused instanceof FencedException && p.session != null) {
-                p.session.markFenced(refused.getMessage());
-                sessions.remove(p.session);
-            }
-            fail(p, refused);
-            return;
-        }
-        Response.ResultCase expected = Ops.expectedResult(p.op);
-        if (response.getResultCase() != expected) {
-            fail(
-                    p,
-                    new RefusedException(
-                            Code.INTERNAL,
-                            p.describe() + " was answered with " + response.getResultCase() + ", expected " + expected
-                                    + " (a pageserver bug)"));
-            return;
-        }
         T value;
         try {
-            value = p.decoder.decode(response);
-        } catch (RuntimeException e) { // a malformed answer (a RefusedException saying so), or a bug of ours
+            value = PendingRequest.result(p.op, p.describe(), p.decoder, response);
+        } catch (FencedException fenced) {
+            if (p.session != null) {
+                p.session.markFenced(fenced.getMessage());
+                sessions.remove(p.session);
+            }
+            fail(p, fenced);
+            return;
+        } catch (RuntimeException e) { // a refusal, a malformed answer, or a bug of ours
             fail(p, e);
             return;
         }

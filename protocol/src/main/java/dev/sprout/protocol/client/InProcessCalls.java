@@ -3,7 +3,6 @@ package dev.sprout.protocol.client;
 import dev.sprout.protocol.v1.Code;
 import dev.sprout.protocol.v1.Request;
 import dev.sprout.protocol.v1.Response;
-import dev.sprout.protocol.v1.Status;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -55,34 +54,20 @@ final class InProcessCalls implements Calls {
             return CompletableFuture.failedFuture(
                     new RefusedException(Code.INTERNAL, describe + " failed in the pageserver of this process: " + e));
         }
-        Status status = response.getStatus();
-        if (status.getCode() != Code.OK) {
-            Optional<T> instead = decoder.onRefusal(status.getCode());
-            if (instead.isPresent()) {
-                return CompletableFuture.completedFuture(instead.get());
-            }
-            RefusedException refused = PageServiceException.refusal(status, describe);
-            if (refused instanceof FencedException && session != null) {
-                session.markFenced(refused.getMessage());
-                sessions.remove(session);
-            }
-            return CompletableFuture.failedFuture(refused);
-        }
-        Response.ResultCase expected = Ops.expectedResult(op);
-        if (response.getResultCase() != expected) {
-            return CompletableFuture.failedFuture(new RefusedException(
-                    Code.INTERNAL,
-                    describe + " was answered with " + response.getResultCase() + ", expected " + expected
-                            + " (a pageserver bug)"));
-        }
         try {
-            T value = decoder.decode(response);
+            T value = PendingRequest.result(op, describe, decoder, response);
             if (op == Request.OpCase.DETACH && session != null) {
                 session.markDetached();
                 sessions.remove(session);
             }
             return CompletableFuture.completedFuture(value);
-        } catch (RuntimeException e) {
+        } catch (FencedException fenced) {
+            if (session != null) {
+                session.markFenced(fenced.getMessage());
+                sessions.remove(session);
+            }
+            return CompletableFuture.failedFuture(fenced);
+        } catch (RuntimeException e) { // a refusal, a malformed answer, or a bug of ours
             return CompletableFuture.failedFuture(e);
         }
     }

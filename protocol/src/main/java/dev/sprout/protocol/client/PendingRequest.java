@@ -67,6 +67,30 @@ final class PendingRequest<T> {
         this.timeoutNanos = timeoutNanos;
     }
 
+    /**
+     * What the answer {@code response} to request {@code described} (operation {@code op}) means for its caller,
+     * whichever way it came: the decoded value, or the failure to complete with (a {@link RefusedException}, a
+     * {@link FencedException} for {@code FENCED}, or what the decoder threw for a malformed answer).
+     */
+    static <T> T result(Request.OpCase op, String described, Decoder<T> decoder, Response response) {
+        dev.sprout.protocol.v1.Status status = response.getStatus();
+        if (status.getCode() != Code.OK) {
+            Optional<T> instead = decoder.onRefusal(status.getCode());
+            if (instead.isPresent()) {
+                return instead.get();
+            }
+            throw PageServiceException.refusal(status, described);
+        }
+        Response.ResultCase expected = Ops.expectedResult(op);
+        if (response.getResultCase() != expected) {
+            throw new RefusedException(
+                    Code.INTERNAL,
+                    described + " was answered with " + response.getResultCase() + ", expected " + expected
+                            + " (a pageserver bug)");
+        }
+        return decoder.decode(response);
+    }
+
     /** {@code "request 17 (GetPages)"}, for messages. */
     String describe() {
         return describe(id, op);

@@ -184,11 +184,7 @@ public final class GarbageCollector {
      */
     private static void keep(
             RocksIterator chains, boolean pages, byte[] key, int length, byte tag, boolean doomsOthers, Sweep sweep) {
-        if (!pages
-                || !doomsOthers
-                || length == 0
-                || length == dev.sprout.storage.page.Pages.PAGE_SIZE
-                || tag == PageDelta.ZERO_TAG) {
+        if (!pages || !doomsOthers || !PageDelta.needsBase(length, tag)) {
             return;
         }
         chains.seekForPrev(key);

@@ -41,6 +41,14 @@ final class PageDelta {
         return value.length != 0 && value.length != Pages.PAGE_SIZE;
     }
 
+    /**
+     * True when a stored value of {@code length} bytes whose first byte is {@code first} is a delta on the version
+     * before it (not a cut marker, a whole image or a delta on zeros), for callers that read no more of it.
+     */
+    static boolean needsBase(int length, byte first) {
+        return length != 0 && length != Pages.PAGE_SIZE && first != ZERO_TAG;
+    }
+
     /** A delta on zeros ({@link #ZERO_TAG}): the end of a chain, like a whole image. */
     static boolean isOnZeros(byte[] value) {
         return isDelta(value) && value[0] == ZERO_TAG;
